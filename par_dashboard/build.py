@@ -67,7 +67,7 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None) -> dict:
                                  for a in published.aggregates])
 
         say(0.35, "Nạp các báo cáo kiểm tra thật (data/reports)")
-        reports = _load_reports(sources, set(admin.units.unit_id), dict(zip(admin.units.unit_id, admin.units.short_name)))
+        reports = _load_reports(sources, set(admin.units.unit_id), dict(zip(admin.units.unit_id, admin.units.short_name, strict=False)))
 
         say(0.45, "Sinh dữ liệu mô phỏng (có tất định)")
         demo_src = sources.add("synthetic_demo", DEMO_SOURCE_TITLE.format(seed=demo_mod.SEED), file="par_dashboard/demo.py")
@@ -152,7 +152,7 @@ def _merge_scores(pub: pd.DataFrame, demo: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(key).reset_index(drop=True)
 
 
-def _published_scores(pub: Published, sources: "_Sources") -> pd.DataFrame:
+def _published_scores(pub: Published, sources: _Sources) -> pd.DataFrame:
     return pd.DataFrame([{
         "unit_id": s.unit_id, "year": s.year, "family_code": s.family_code, "area_code": "TOTAL",
         "score": s.score, "published_rank": s.rank, "rank_of": s.rank_of, "tier": s.tier,
@@ -191,7 +191,7 @@ def _load_reports(sources: _Sources, known_units: set[str], short_names: dict[st
         s = doc["source"]
         sid = sources.add(s["kind"], s["title"], url=s.get("url"), file=s.get("file"), note=s.get("note"))
 
-        def unit(ref: str, name: str | None = None) -> str:
+        def unit(ref: str, name: str | None = None, path: Path = path) -> str:
             if ref not in known_units:
                 raise ValueError(f"{path.name}: unknown unit {ref}")
             if name and fold(name) != fold(short_names[ref]):

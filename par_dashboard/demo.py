@@ -17,6 +17,7 @@ import datetime as dt
 import random
 import zlib
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import pandas as pd
 
@@ -31,6 +32,9 @@ AREAS = [f"A{i}" for i in range(1, 9)]
 # National PAR INDEX means the demo aims at where none was published (published years are exact).
 _PAR_TREND = {2018: 80.9, 2019: 82.1, 2020: 83.4, 2021: 84.3, 2022: 84.8, 2023: 87.0, 2024: 88.4, 2025: 88.9}
 _SIPAS_TREND = {2018: 79.5, 2019: 80.6, 2020: 80.3, 2021: 80.1, 2022: 80.1, 2023: 82.7, 2024: 83.5, 2025: 84.0}
+# Year-on-year noise, sized so that about as many provinces fall as were reported to
+# ("57 up, 6 down" in 2023, "53 up, 9 down" in 2024); approximate, not a constraint.
+_CHANGE_SD = {2023: 1.7, 2024: 1.3}
 # Area scores sit around the total with these offsets (points of %), so e-government lags and direction leads.
 _AREA_OFFSET = {"A1": 5.0, "A2": 3.0, "A3": 2.0, "A4": 4.0, "A5": 0.0, "A6": 1.0, "A7": -5.0, "A8": -4.0}
 
@@ -86,12 +90,19 @@ class _Generator:
         self.provinces = {s: sorted(units[(units.structure == s) & (units.level == "province")].unit_id)
                           for s in ("S63", "S34")}
         self.children = units.groupby("parent_id").unit_id.apply(sorted).to_dict()
-        self.level = dict(zip(units.unit_id, units.level))
-        self.short = dict(zip(units.unit_id, units.short_name))
+        self.level = dict(zip(units.unit_id, units.level, strict=False))
+        self.short = dict(zip(units.unit_id, units.short_name, strict=False))
         # A latent quality per unit keeps a unit's scores related from year to year.
         self.quality: dict[str, float] = {}
         for uid in units.unit_id:
             self.quality[uid] = _rng("quality", uid).gauss(0, 1)
+        # Provinces with published ranks start from where those ranks put them.
+        ranks: dict[str, list[int]] = {}
+        for (uid, _year, family), p in self.pub.items():
+            if family == "PAR_INDEX" and p.rank and uid.startswith("S63-P"):
+                ranks.setdefault(uid, []).append(p.rank)
+        for uid, rs in ranks.items():
+            self.quality[uid] = NormalDist().inv_cdf(1 - (sum(rs) / len(rs) - 0.5) / 63)
         # New provinces inherit the quality of the old ones merged into them.
         old_by_new = self.cw[self.cw.old_unit_id.str.startswith("S63-P")].groupby("new_unit_id").old_unit_id.apply(list)
         for new, olds in old_by_new.items():
@@ -107,7 +118,14 @@ class _Generator:
                 units = self.provinces[structure]
                 mean = self.agg.get((family, year, "national_avg_provinces" if family == "PAR_INDEX" else "national_avg"))
                 rng = _rng(family, year)
-                desired = {u: trend[year] + spread * self.quality[u] + rng.gauss(0, 0.9) for u in units}
+                # Year on year a unit moves a little from where it was; the first year follows its quality.
+                desired = {}
+                for u in units:
+                    prev = self.province_total.get((u, year - 1, family))
+                    if prev is None:
+                        desired[u] = trend[year] + spread * self.quality[u] + rng.gauss(0, 0.9)
+                    else:
+                        desired[u] = prev + trend[year] - trend[year - 1] + rng.gauss(0, _CHANGE_SD.get(year, 1.0))
                 for (fam, y, uid), v in _DESIRED_HINTS.items():
                     if fam == family and y == year:
                         desired[uid] = v
@@ -192,7 +210,7 @@ class _Generator:
             structure = "S34" if year >= 2025 else "S63"
             t = year - 2018
             for pid in self.provinces[structure]:
-                for code, (start, gain, spread, tgt0, tgain) in spec.items():
+                for code, (_start, _gain, _spread, tgt0, tgain) in spec.items():
                     target = min(100.0, tgt0 + tgain * t)
                     self.demo.targets.append({"indicator_code": code, "province_id": pid, "year": year,
                                               "target_value": round(target, 1), "source_id": self.src})

@@ -96,10 +96,33 @@ def fit_ranking(c: RankingConstraints, floor: float = 0.0, ceiling: float = 100.
     # The open slots take the desired scores of their units, sorted, so the order of slots is kept
     # even where a unit with a published rank wished for a different place.
     wished = sorted((cents(c.desired[slot_unit[r]]) for r in open_slots), reverse=True)
-    base = dict(zip(open_slots, wished))
+    base = dict(zip(open_slots, wished, strict=False))
+
+    # Runs of consecutive open slots between two fixed values: each run is squeezed, not clipped, into
+    # the room it has, so demo values keep their spread instead of piling up against a published one.
+    runs: list[list[int]] = []
+    for r in open_slots:
+        if runs and runs[-1][-1] == r - 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
 
     def values_for(shift: int) -> dict[int, int]:
-        return {r: min(hi[r], max(lo[r], base[r] + shift)) for r in open_slots}
+        out: dict[int, int] = {}
+        for run in runs:
+            v = [base[r] + shift for r in run]
+            top, bottom = hi[run[0]], lo[run[-1]]
+            if v[0] <= top and v[-1] >= bottom:
+                out.update(zip(run, v, strict=False))
+                continue
+            new_top = min(top, max(bottom, v[0]))
+            new_bottom = max(bottom, min(top, v[-1]))
+            if new_top - new_bottom < len(run):  # the run sits wholly outside its room: use a slice of it
+                width = max(len(run), (top - bottom) // 3)
+                new_top, new_bottom = (top, top - width) if v[-1] > top else (bottom + width, bottom)
+            span = (v[0] - v[-1]) or 1
+            out.update({r: int(round(new_bottom + (x - v[-1]) * (new_top - new_bottom) / span)) for r, x in zip(run, v, strict=False)})
+        return {r: min(hi[r], max(lo[r], x)) for r, x in out.items()}
 
     if c.mean is not None:
         target_open = cents(c.mean) * n - sum(fixed.values())
@@ -166,6 +189,6 @@ def _settle_sum(vals, fixed, lo, hi, open_slots, target, n) -> None:
 
 def _check_order(n, fixed, vals) -> None:
     seq = [_value_at(r, fixed, vals) for r in range(1, n + 1)]
-    for a, b in zip(seq, seq[1:]):
+    for a, b in zip(seq, seq[1:], strict=False):
         if not a > b:
             raise InfeasibleRanking(f"constraints leave no strictly decreasing order: {seq}")

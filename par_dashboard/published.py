@@ -188,8 +188,22 @@ def load_published() -> Published:
             src = _source(r["source_url"], f"{r['index'].replace('_', ' ')} {r['year']}")
             pub.aggregates.append(PublishedAggregate(r["index"], int(r["year"]), r["aggregate"],
                                                      _num(r["value_pct"]), r["note"], src))
+    _derive_previous_averages(pub)
     _dedupe(pub)
     return pub
+
+
+def _derive_previous_averages(pub: Published) -> None:
+    """'+2.19' beside a national average gives last year's average, where none was published."""
+    have = {(a.family_code, a.year, a.aggregate) for a in pub.aggregates}
+    for a in list(pub.aggregates):
+        m = _CHANGE.match(a.note or "")
+        key = (a.family_code, a.year - 1, a.aggregate)
+        if a.aggregate.startswith("national_avg") and a.value is not None and m and key not in have:
+            prev = round(a.value - float(m.group(1)), 2)
+            pub.aggregates.append(PublishedAggregate(a.family_code, a.year - 1, a.aggregate, prev,
+                                                     f"suy ra: {a.value:.2f} − ({m.group(1)}) theo nguồn năm {a.year}", a.source))
+            have.add(key)
 
 
 def _dedupe(pub: Published) -> None:
@@ -202,8 +216,11 @@ def _dedupe(pub: Published) -> None:
             merged[key] = s
             continue
         old = merged[key]
-        direct_old = not (old.note or "").startswith(("suy ra", "hạng "))
-        if old.score is None and s.score is not None:
+        direct_old = not _derived(old)
+        if not direct_old and not _derived(s) and s.score is not None:
+            merged[key] = PublishedScore(s.unit_id, s.year, s.family_code, s.score, s.rank or old.rank,
+                                         s.rank_of or old.rank_of, s.tier or old.tier, s.source, s.note)
+        elif old.score is None and s.score is not None:
             merged[key] = PublishedScore(s.unit_id, s.year, s.family_code, s.score, old.rank or s.rank,
                                          old.rank_of or s.rank_of, old.tier or s.tier, s.source, s.note)
         elif old.rank is None and s.rank is not None:
@@ -211,6 +228,10 @@ def _dedupe(pub: Published) -> None:
         elif direct_old and s.score is not None and old.score is not None and abs(old.score - s.score) > 1e-9:
             pub.skipped.append(f"conflict {key}: kept {old.score} from {old.source.key}, not {s.score}")
     pub.scores = list(merged.values())
+
+
+def _derived(s: PublishedScore) -> bool:
+    return (s.note or "").startswith(("suy ra", "hạng "))
 
 
 def _district_id(province: str, district: str) -> str:

@@ -1,0 +1,90 @@
+"""Xếp hạng: provinces ranked by an index for a year, then the units within one province."""
+
+import streamlit as st
+
+from par_dashboard import charts, rankings, ui
+from par_dashboard.i18n import fmt_num, fmt_signed, t
+
+lang = ui.lang()
+year = st.session_state.year
+structure = st.session_state.structure
+
+families = ui.query("index_families")
+areas = ui.query("par_areas")
+
+left, right = st.columns([2, 1])
+family = left.selectbox(t("family", lang), rankings.FAMILIES, key="rank_family",
+                        format_func=lambda c: rankings.family_label(c, families, lang))
+area_codes = ["TOTAL"] + (areas.area_code.tolist() if family == "PAR_INDEX" else [])
+area_names = dict(zip(areas.area_code, areas.short_vi if lang == "vi" else areas.short_en, strict=False))
+area = right.selectbox(t("area", lang), area_codes, key="rank_area",
+                       format_func=lambda a: t("total", lang) if a == "TOTAL" else f"{a[1]}. {area_names[a]}")
+
+family_name = rankings.family_label(family, families, lang)
+st.title(t("rankings_title", lang, family=family_name, year=year))
+
+provinces = ui.query("par_score_by_province_year", year=year, family=family, area=area)
+if provinces.empty or provinces.score.isna().all():
+    st.info(t("no_data", lang, what=family_name, year=year))
+    st.stop()
+
+is_demo = provinces.source_kind.eq("synthetic_demo").any()
+if is_demo:
+    ui.demo_badge(lang)
+n_scored, n_units = int(provinces.n_scored.iloc[0]), int(provinces.n_units.iloc[0])
+if n_scored < n_units:
+    st.info(t("partial", lang, n=n_scored, total=n_units, year=year))
+grouped = structure == "S34" and year < ui.FIRST_YEAR_S34
+if grouped:
+    st.caption(t("grouped_note", lang, year=year))
+
+average = ui.query("par_average_by_year", year=year, family=family, area=area).iloc[0]
+head = rankings.headline(provinces)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("leader", lang), head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off", border=True)
+avg_value = average.published_mean if average.published_mean == average.published_mean else average.computed_mean
+m2.metric(t("national_avg_published" if average.published_mean == average.published_mean else "national_avg", lang),
+          fmt_num(avg_value, lang) if n_scored == n_units or average.published_mean == average.published_mean else "—",
+          border=True)
+if head.rise_name:
+    m3.metric(t("biggest_rise", lang), head.rise_name, fmt_signed(head.rise, lang, ascii_minus=True),
+              delta_description=t("vs_prev", lang, year=year - 1), border=True)
+if head.fall_name:
+    m4.metric(t("biggest_fall", lang), head.fall_name, fmt_signed(head.fall, lang, ascii_minus=True),
+              delta_description=t("vs_prev", lang, year=year - 1), border=True)
+
+chart_col, table_col = st.columns([3, 2])
+with chart_col:
+    figure = charts.ranking_bar(provinces, lang, group_col="current_province" if grouped else None,
+                                average=avg_value if (n_scored == n_units or average.published_mean == average.published_mean) else None)
+    st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
+with table_col:
+    st.dataframe(rankings.ranking_table(provinces, lang, name_label="unit" if grouped else "province",
+                                        grouped_by="current_province" if grouped else None),
+                 hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)))
+
+sources = ui.query("published_sources_for_year", year=year, family=family, area=area)
+if not sources.empty:
+    with st.expander(t("sources_used", lang)):
+        for s in sources.itertuples():
+            st.markdown(f"- {s.title}: <{s.url}>" + (f" — {s.note}" if s.note else ""))
+
+st.header(t("within_province", lang))
+st.caption(t("within_note", lang))
+province_list = ui.query("provinces_by_structure", structure="S34" if structure == "S34" or year >= ui.FIRST_YEAR_S34 else "S63")
+province_id = st.selectbox(t("choose_province", lang), province_list.unit_id.tolist(), key="rank_province",
+                           format_func=dict(zip(province_list.unit_id, province_list.name, strict=False)).get)
+sub_level = "commune" if year >= ui.FIRST_YEAR_S34 else "district"
+for tab, level in zip(st.tabs([t("communes" if sub_level == "commune" else "districts", lang), t("departments", lang)]),
+                      [sub_level, "department"], strict=True):
+    with tab:
+        units = ui.query("par_score_by_subunit_year", year=year, family=family, area=area, level=level, province_id=province_id)
+        if units.empty:
+            st.info(t("no_data", lang, what=family_name, year=year))
+            continue
+        several = units.ranking_province.nunique() > 1
+        st.plotly_chart(charts.ranking_bar(units, lang, group_col="ranking_province" if several else None),
+                        width="stretch", config={"displaylogo": False}, key=f"sub_{level}")
+        st.dataframe(rankings.ranking_table(units, lang, name_label="unit", grouped_by="ranking_province" if several else None,
+                                            grouped_label="ranking_province"),
+                     hide_index=True, width="stretch")

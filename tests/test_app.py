@@ -1,0 +1,90 @@
+"""Every page through Streamlit's AppTest, asserting what it shows."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.browser import ROOT
+
+
+def _run(built_db, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_rankings_2023_shows_quang_ninh_first_and_the_published_average(built_db):
+    at = _run(built_db, year="2023")
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    assert metrics["Dẫn đầu"] == ("Quảng Ninh", "92,18")
+    assert metrics["Trung bình cả nước (công bố)"][0] == "86,98"
+    assert any("Dữ liệu mô phỏng" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert table.iloc[0]["Tỉnh, thành phố"] == "Quảng Ninh" and table.iloc[0]["Điểm (%)"] == "92,18"
+    assert table.iloc[0]["Nguồn"] == "Công bố"
+    row12 = table[table["Tỉnh, thành phố"] == "Đà Nẵng"].iloc[0]
+    assert (row12["Hạng"], row12["Điểm (%)"], row12["± hạng"]) == ("12", "88,68", "−7")
+    assert "năm 2023" in at.title[0].value
+
+
+def test_rankings_in_english(built_db):
+    at = _run(built_db, year="2024", lang="en")
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    assert metrics["First"] == ("Hải Phòng", "96.17")
+    assert metrics["National average (published)"][0] == "88.37"
+    assert at.title[0].value == "Public Administration Reform Index (PAR INDEX) ranking, 2024"
+
+
+def test_34_province_view_groups_old_provinces_under_new_ones(built_db):
+    at = _run(built_db, year="2023", structure="S34")
+    assert any("1/7/2025" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    assert "Thuộc tỉnh (từ 1/7/2025)" in table.columns
+    bac_giang = table[table["Đơn vị"] == "Bắc Giang"].iloc[0]
+    assert bac_giang["Thuộc tỉnh (từ 1/7/2025)"] == "Bắc Ninh"
+
+
+def test_2025_uses_the_34_province_structure(built_db):
+    at = _run(built_db, year="2025", structure="S34")
+    assert len(at.dataframe[0].value) == 34
+
+
+def test_63_province_view_does_not_offer_2025(built_db):
+    at = _run(built_db, year="2025", structure="S63")
+    assert at.selectbox(key="year").value == 2024
+    assert any("30/6/2025" in i.value for i in at.info)
+
+
+def test_an_empty_selection_answers_with_a_sentence(built_db):
+    at = _run(built_db, year="2024")
+    at.selectbox(key="rank_family").set_value("PCI").run()
+    assert not at.exception
+    assert any("Không có số liệu" in i.value for i in at.info)
+
+
+def test_partial_published_year_uses_published_ranks_only(built_db):
+    at = _run(built_db, year="2024")
+    at.selectbox(key="rank_family").set_value("PCI").run()
+    at.selectbox(key="year").set_value(2019).run()
+    assert not at.exception
+    assert any("22/63" in i.value for i in at.info)  # the stored pcivietnam excerpt lists 22 provinces
+    table = at.dataframe[0].value
+    assert table.iloc[0]["Tỉnh, thành phố"] == "Quảng Ninh" and table.iloc[0]["Hạng"] == "1"
+    assert "15" in table["Hạng"].tolist() and "14" not in table["Hạng"].tolist(), "published ranks, not recomputed"
+
+
+@pytest.mark.parametrize("bad", [{"year": "abc"}, {"lang": "xx"}, {"structure": "S99"}, {"year": "1999"}])
+def test_malformed_url_values_fall_back_to_defaults(built_db, bad):
+    at = _run(built_db, **bad)
+    assert at.title and "Xếp hạng" in at.title[0].value
+
+
+def test_within_province_ranking_lists_districts_and_departments(built_db):
+    at = _run(built_db, year="2022")
+    at.selectbox(key="rank_province").set_value("S63-P-49").run()
+    tables = [d.value for d in at.dataframe]
+    districts = tables[1]
+    assert districts.iloc[0]["Đơn vị"] == "Bắc Trà My" and districts.iloc[0]["Điểm (%)"] == "91,44"
+    assert len(tables[2]) > 0
