@@ -3,7 +3,7 @@
 import streamlit as st
 
 from par_dashboard import ui
-from par_dashboard.i18n import t
+from par_dashboard.i18n import fmt_num, t
 
 st.set_page_config(page_title="CCHC — PAR dashboard", page_icon="🏛️", layout="wide")
 
@@ -28,6 +28,8 @@ with st.sidebar:
             bad_url_values.append(f"year={st.session_state.year}")
         st.session_state.year = max(y for y in allowed if y <= ui.DEFAULTS["year"] or y == min(allowed))
     st.selectbox(t("year", lang), allowed[::-1], key="year")
+    kinds = ui.query("data_kinds")
+    st.caption(t("data_kinds", lang) + " · ".join(f"{t(k.kind, lang)}: {fmt_num(k.n_rows, lang, 0)}" for k in kinds.itertuples()))
 
 if bad_url_values:
     st.toast(("Bỏ qua giá trị không hợp lệ trong địa chỉ: " if lang == "vi" else "Ignored invalid values in the link: ")

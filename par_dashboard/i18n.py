@@ -67,6 +67,7 @@ LABELS: dict[str, dict[str, str]] = {
     "within_note": {"vi": "Mỗi tỉnh tự đánh giá chỉ số CCHC của các sở, huyện, xã; thứ hạng tính trong tỉnh đã đánh giá.",
                     "en": "Each province scores its own departments, districts and communes; ranks are within the province that scored them."},
     "sources_used": {"vi": "Nguồn số liệu công bố", "en": "Sources of published figures"},
+    "data_kinds": {"vi": "Dòng số liệu theo loại nguồn — ", "en": "Data rows by kind of source — "},
     "building": {"vi": "Đang tạo cơ sở dữ liệu lần đầu…", "en": "Building the database for the first time…"},
     "avg_line": {"vi": "TB cả nước {value}", "en": "National avg {value}"},
     "rank_published_note": {"vi": "hạng công bố", "en": "published rank"},

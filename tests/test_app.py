@@ -88,3 +88,9 @@ def test_within_province_ranking_lists_districts_and_departments(built_db):
     districts = tables[1]
     assert districts.iloc[0]["Đơn vị"] == "Bắc Trà My" and districts.iloc[0]["Điểm (%)"] == "91,44"
     assert len(tables[2]) > 0
+
+
+def test_sidebar_tells_which_kinds_of_data_are_shown(built_db):
+    at = _run(built_db, year="2023")
+    notice = " ".join(c.value for c in at.sidebar.caption)
+    assert "Mô phỏng:" in notice and "Công bố:" in notice and "Báo cáo kiểm tra:" in notice
