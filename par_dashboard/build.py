@@ -6,7 +6,6 @@ killed build never leaves a half-built database where the app looks for one.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 import time
@@ -229,8 +228,3 @@ def _recorded_on(doc: dict, inspection_id: str | None):
         if i["inspection_id"] == inspection_id:
             return i.get("ended_on") or i.get("announced_on")
     return None
-
-
-def read_csv_rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return list(csv.DictReader(f))

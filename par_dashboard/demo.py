@@ -232,14 +232,14 @@ class _Generator:
                     self._value(uid, "OPS_RETURNED_NO_REASON", year, int(max(0, rng.gauss(2 - 0.2 * t, 2))))
                     tasks = rng.randint(20, 45)
                     self._value(uid, "OPS_TASKS_TOTAL", year, tasks)
-                    done_pct = self._last_value(uid, "OPS_TASKS_DONE_PCT", "OPS_TASKS_DONE_PCT")
+                    done_pct = self._last_value(uid, "OPS_TASKS_DONE_PCT")
                     self._value(uid, "OPS_TASKS_DONE", year, int(round(tasks * done_pct / 100)))
 
     def _value(self, uid, code, year, value) -> None:
         self.demo.indicator_values.append({"unit_id": uid, "indicator_code": code, "year": year, "period": "Y",
                                            "value": float(value), "source_id": self.src})
 
-    def _last_value(self, uid, code, *_):
+    def _last_value(self, uid, code):
         for row in reversed(self.demo.indicator_values):
             if row["unit_id"] == uid and row["indicator_code"] == code:
                 return row["value"]
