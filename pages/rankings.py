@@ -1,5 +1,6 @@
 """Xếp hạng: provinces ranked by an index for a year, then the units within one province."""
 
+import pandas as pd
 import streamlit as st
 
 from par_dashboard import charts, rankings, ui
@@ -39,13 +40,14 @@ if grouped:
     st.caption(t("grouped_note", lang, year=year))
 
 average = ui.query("par_average_by_year", year=year, family=family, area=area).iloc[0]
+has_published_mean = pd.notna(average.published_mean)
+avg_value = average.published_mean if has_published_mean else average.computed_mean
+show_average = has_published_mean or n_scored == n_units  # a mean of a few published provinces is no national average
 head = rankings.headline(provinces)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("leader", lang), head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off", border=True)
-avg_value = average.published_mean if average.published_mean == average.published_mean else average.computed_mean
-m2.metric(t("national_avg_published" if average.published_mean == average.published_mean else "national_avg", lang),
-          fmt_num(avg_value, lang) if n_scored == n_units or average.published_mean == average.published_mean else "—",
-          border=True)
+m2.metric(t("national_avg_published" if has_published_mean else "national_avg", lang),
+          fmt_num(avg_value, lang) if show_average else "—", border=True)
 if head.rise_name:
     m3.metric(t("biggest_rise", lang), head.rise_name, fmt_signed(head.rise, lang, ascii_minus=True),
               delta_description=t("vs_prev", lang, year=year - 1), border=True)
@@ -56,7 +58,7 @@ if head.fall_name:
 chart_col, table_col = st.columns([3, 2])
 with chart_col:
     figure = charts.ranking_bar(provinces, lang, group_col="current_province" if grouped else None,
-                                average=avg_value if (n_scored == n_units or average.published_mean == average.published_mean) else None)
+                                average=avg_value if show_average else None)
     st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
 with table_col:
     st.dataframe(rankings.ranking_table(provinces, lang, name_label="unit" if grouped else "province",
