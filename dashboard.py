@@ -1,4 +1,4 @@
-"""Entry point: navigation, shared filters, language and data-kind notice."""
+"""Entry point: navigation, the shared filters (mirrored in the URL), language and data-kind notice."""
 
 import streamlit as st
 
@@ -7,9 +7,10 @@ from par_dashboard.i18n import fmt_num, t
 
 st.set_page_config(page_title="CCHC — PAR dashboard", page_icon="🏛️", layout="wide")
 
-bad_url_values = ui.init_state()
 lang = ui.lang()
 ui.ensure_database(lang)
+bad_url_values = ui.init_state()
+lang = ui.lang()
 
 years = ui.query("score_years", family="PAR_INDEX", area="TOTAL", level="province")
 all_years = sorted(years.year.unique().tolist())
@@ -28,13 +29,19 @@ with st.sidebar:
             bad_url_values.append(f"year={st.session_state.year}")
         st.session_state.year = max(y for y in allowed if y <= ui.DEFAULTS["year"] or y == min(allowed))
     st.selectbox(t("year", lang), allowed[::-1], key="year")
+    ui.locality_filters(lang)
     kinds = ui.query("data_kinds")
     st.caption(t("data_kinds", lang) + " · ".join(f"{t(k.kind, lang)}: {fmt_num(k.n_rows, lang, 0)}" for k in kinds.itertuples()))
 
 if bad_url_values:
-    st.toast(("Bỏ qua giá trị không hợp lệ trong địa chỉ: " if lang == "vi" else "Ignored invalid values in the link: ")
-             + ", ".join(bad_url_values), icon="ℹ️")
+    st.toast(t("invalid_url", lang, values=", ".join(bad_url_values)), icon="ℹ️")
 ui.sync_url()
 
-pages = [st.Page("pages/rankings.py", title=t("page_rankings", lang), icon="🏆", url_path="xep-hang", default=True)]
+pages = [
+    st.Page("pages/rankings.py", title=t("page_rankings", lang), icon="🏆", url_path="xep-hang", default=True),
+    st.Page("pages/map.py", title=t("page_map", lang), icon="🗺️", url_path="ban-do"),
+    st.Page("pages/locality.py", title=t("page_locality", lang), icon="📍", url_path="dia-phuong"),
+    st.Page("pages/indicators.py", title=t("page_indicators", lang), icon="📊", url_path="chi-tieu"),
+    st.Page("pages/inspections.py", title=t("page_inspections", lang), icon="📋", url_path="kiem-tra"),
+]
 st.navigation(pages).run()

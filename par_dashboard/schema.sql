@@ -186,3 +186,25 @@ CREATE TABLE data_version (
     built_at TIMESTAMP NOT NULL,
     note     TEXT
 );
+
+-- Every measured value in one shape, for the map, the indicator page and the profiles: index scores
+-- (score table, one indicator per family/area) and operational indicators (indicator_value). Where a unit
+-- has a real value for an indicator and year (an inspection report, an import) it wins over a demo one,
+-- whatever its period: a real "to date" figure is shown, with its period, rather than a synthetic yearly one.
+CREATE VIEW indicator_fact AS
+WITH facts AS (
+    SELECT s.unit_id, i.indicator_code, s.year, 'Y' AS period, s.score AS value, s.source_id,
+           s.published_rank, s.rank_of, s.note, NULL AS inspection_id
+    FROM score s
+    JOIN indicator i ON i.family_code = s.family_code AND i.area_code = s.area_code
+    WHERE i.family_code <> 'OPS' AND s.score IS NOT NULL
+    UNION ALL
+    SELECT v.unit_id, v.indicator_code, v.year, v.period, v.value, v.source_id,
+           NULL, NULL, NULL, v.inspection_id
+    FROM indicator_value v
+)
+SELECT f.*, src.kind AS source_kind
+FROM facts f
+JOIN source src USING (source_id)
+QUALIFY row_number() OVER (PARTITION BY f.unit_id, f.indicator_code, f.year
+                           ORDER BY src.kind = 'synthetic_demo', f.period <> 'Y') = 1;

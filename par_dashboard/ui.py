@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from par_dashboard import exports
 from par_dashboard.build import build
 from par_dashboard.db import Database
 from par_dashboard.i18n import t
@@ -51,39 +52,123 @@ def query(name: str, **params) -> pd.DataFrame:
     return _cached(str(d.path), d.data_version(), name, tuple(sorted(params.items())))
 
 
-# ---- shared filters: kept in session state and mirrored in the URL
-DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024}
+# ---- shared filters: canonical values in session state, mirrored in the URL
+# Widgets bind to their own "_w_<name>" keys and copy into the canonical key on change, because Streamlit
+# forgets the state of a widget that a page does not draw: the canonical keys survive moving between pages.
+DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024, "province": "", "unit": "", "indicator": "PAR_INDEX",
+            "area": "TOTAL"}
+FILTER_KEYS = tuple(DEFAULTS)
+AREAS = ("TOTAL", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
+
+
+def _validate(key: str, text: str):
+    """The typed value of a URL parameter, or raise ValueError."""
+    if key == "lang" and text in ("vi", "en"):
+        return text
+    if key == "structure" and text in ("S63", "S34"):
+        return text
+    if key == "year":
+        year = int(text)
+        if 2000 <= year <= 2100:
+            return year
+    if key == "area" and text in AREAS:
+        return text
+    if key == "indicator" and text in set(query("indicator_catalogue").indicator_code):
+        return text
+    if key in ("province", "unit"):
+        if text == "":
+            return text
+        found = query("unit_by_id", unit_id=text)
+        if not found.empty and (found.level.iloc[0] == "province") == (key == "province"):
+            return text
+    raise ValueError(text)
 
 
 def init_state() -> list[str]:
-    """Read the shared filters from the URL once per session; return notices for values that were ignored."""
+    """Adopt the URL's filters on the first run of a session and whenever the URL changed under us
+    (back/forward, an edited link); return the parameters that were ignored as invalid.
+
+    Moving between pages clears the query string: a URL without any of our keys keeps the session's filters.
+    """
+    qp = {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
+    written = st.session_state.get("_url_written")
+    if written is not None and (not qp or qp == written):
+        return []
     notices: list[str] = []
-    if st.session_state.get("_filters_ready"):
-        return notices
-    qp = st.query_params
-    lang = qp.get("lang", DEFAULTS["lang"])
-    if lang not in ("vi", "en"):
-        notices.append(f"lang={lang!r}")
-        lang = DEFAULTS["lang"]
-    structure = qp.get("structure", DEFAULTS["structure"])
-    if structure not in ("S63", "S34"):
-        notices.append(f"structure={structure!r}")
-        structure = DEFAULTS["structure"]
-    year_text = qp.get("year", str(DEFAULTS["year"]))
-    try:
-        year = int(year_text)
-    except ValueError:
-        notices.append(f"year={year_text!r}")
-        year = DEFAULTS["year"]
-    st.session_state.update({"lang": lang, "structure": structure, "year": year, "_filters_ready": True})
+    values = dict(DEFAULTS)
+    for key, text in qp.items():
+        try:
+            values[key] = _validate(key, text)
+        except ValueError:
+            notices.append(f"{key}={text}")
+    if values["unit"] and not values["province"]:
+        values["province"] = query("unit_by_id", unit_id=values["unit"]).province_id.iloc[0]
+    st.session_state.update(values)
+    st.session_state["_url_written"] = qp
     return notices
 
 
 def sync_url() -> None:
-    for key in ("lang", "structure", "year"):
-        value = str(st.session_state[key])
-        if st.query_params.get(key) != value:
+    """Write the filters to the URL: only the ones that differ from their defaults, in a fixed order."""
+    wanted = {k: str(st.session_state[k]) for k in FILTER_KEYS if st.session_state.get(k, DEFAULTS[k]) != DEFAULTS[k]}
+    if {k: st.query_params.get(k) for k in FILTER_KEYS if k in st.query_params} != wanted:
+        for key in FILTER_KEYS:
+            if key in st.query_params and key not in wanted:
+                del st.query_params[key]
+        for key, value in wanted.items():
             st.query_params[key] = value
+    st.session_state["_url_written"] = wanted
+
+
+def set_filter(**values) -> None:
+    """Change shared filters from code (a click on a chart); choosing a province clears the unit below it."""
+    if "province" in values and values["province"] != st.session_state.get("province") and "unit" not in values:
+        values["unit"] = ""
+    st.session_state.update(values)
+
+
+def _copy_widget(name: str) -> None:
+    set_filter(**{name: st.session_state[f"_w_{name}"]})
+
+
+def filter_widget(widget, name: str, label: str, options: list, **kwargs):
+    """A selectbox/radio/segmented control bound to a shared filter; a stale value falls back to the first option."""
+    if st.session_state.get(name) not in options and options:
+        set_filter(**{name: options[0]})
+    st.session_state[f"_w_{name}"] = st.session_state.get(name)
+    return widget(label, options, key=f"_w_{name}", on_change=_copy_widget, args=(name,), **kwargs)
+
+
+def province_in(structure: str) -> list[str]:
+    """The chosen province as unit ids of `structure`: itself, its current province (S63 -> S34),
+    or the old provinces it was formed from (S34 -> S63). Empty when no province is chosen."""
+    province = st.session_state.get("province", "")
+    if not province:
+        return []
+    if province.startswith(structure):
+        return [province]
+    lineage = query("province_lineage", province_id=province)
+    return lineage[lineage.structure == structure].unit_id.tolist()
+
+
+def unit_labels(unit_ids: list[str]) -> dict[str, str]:
+    if not unit_ids:
+        return {}
+    return dict(zip(unit_ids, [query("unit_by_id", unit_id=u).short_name.iloc[0] for u in unit_ids], strict=True))
+
+
+def downloads(df, *, name: str, title: str, filters: dict[str, object], demo: bool, key: str,
+              sources: list[str] | None = None) -> None:
+    """CSV and Excel buttons for a table; the files are made only when clicked, named after the filters."""
+    lang_ = lang()
+    stem = exports.file_stem(name, filters)
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(t("download_csv", lang_), data=lambda: exports.to_csv_bytes(df), file_name=f"{stem}.csv",
+                       mime="text/csv", key=f"csv_{key}", on_click="ignore", icon=":material/download:")
+    c2.download_button(t("download_xlsx", lang_),
+                       data=lambda: exports.to_xlsx_bytes(df, title=title, filters=filters, lang=lang_, demo=demo, sources=sources),
+                       file_name=f"{stem}.xlsx", key=f"xlsx_{key}", on_click="ignore", icon=":material/table:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def lang() -> str:
@@ -92,3 +177,57 @@ def lang() -> str:
 
 def demo_badge(lang_: str) -> None:
     st.warning(f"**{t('demo_label', lang_)}** — {t('demo_notice', lang_)}", icon="⚠️")
+
+
+def locality_filters(lang_: str) -> None:
+    """Sidebar: province, then district and commune (63-province structure) or commune (34-province one).
+    A chosen locality follows a structure switch to its counterpart (old province -> current province)."""
+    structure = st.session_state.structure
+    province = st.session_state.get("province", "")
+    if province and not province.startswith(structure):
+        counterpart = province_in(structure)
+        unit = st.session_state.get("unit", "")
+        new_unit = ""
+        if unit.startswith("S63-C-") and structure == "S34":
+            new_unit = query("unit_lineage", unit_id=unit).query("relation == 'became'").unit_id.head(1).tolist()
+            new_unit = new_unit[0] if new_unit else ""
+        set_filter(province=counterpart[0] if counterpart else "", unit=new_unit)
+    provinces = query("provinces_by_structure", structure=structure)
+    names = dict(zip(provinces.unit_id, provinces.short_name, strict=True))
+    filter_widget(st.selectbox, "province", t("province", lang_), [""] + provinces.unit_id.tolist(),
+                  format_func=lambda u: names.get(u) or t("whole_country", lang_))
+    province = st.session_state.province
+    if not province:
+        return
+    unit = st.session_state.get("unit", "")
+    chosen = query("unit_by_id", unit_id=unit) if unit else None
+    if chosen is not None and (chosen.empty or chosen.province_id.iloc[0] != province):
+        set_filter(unit="")
+        unit, chosen = "", None
+    if structure == "S63":
+        districts = query("subunits_of_province", province_id=province, level="district", parent_id="")
+        district = "" if chosen is None else (unit if chosen.level.iloc[0] == "district" else chosen.parent_id.iloc[0] or "")
+        _unit_select("district", t("district", lang_), districts, district, "", lang_)
+        if district:
+            communes = query("subunits_of_province", province_id=province, level="commune", parent_id=district)
+            commune = unit if chosen is not None and chosen.level.iloc[0] == "commune" else ""
+            _unit_select("commune", t("commune", lang_), communes, commune, district, lang_)
+    else:
+        communes = query("subunits_of_province", province_id=province, level="commune", parent_id="")
+        commune = unit if chosen is not None and chosen.level.iloc[0] == "commune" else ""
+        _unit_select("commune", t("commune", lang_), communes, commune, "", lang_)
+
+
+def _unit_select(level: str, label: str, units: pd.DataFrame, value: str, parent: str, lang_: str) -> None:
+    """A selectbox for one level of the locality; choosing none falls back to the level above."""
+    key = f"_w_unit_{level}"
+    names = dict(zip(units.unit_id, units.short_name, strict=True))
+    st.session_state[key] = value if value in names else ""
+    st.selectbox(label, [""] + units.unit_id.tolist(), key=key,
+                 format_func=lambda u: names.get(u) or t("none_selected", lang_),
+                 on_change=lambda: set_filter(unit=st.session_state[key] or parent))
+
+
+def view_structure() -> str:
+    """The structure the pages show: the chosen one (2025 on is only in the 34-province structure)."""
+    return "S34" if st.session_state.structure == "S34" or st.session_state.year >= FIRST_YEAR_S34 else "S63"
