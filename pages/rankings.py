@@ -59,11 +59,18 @@ chart_col, table_col = st.columns([3, 2])
 with chart_col:
     figure = charts.ranking_bar(provinces, lang, group_col="current_province" if grouped else None,
                                 average=avg_value if show_average else None)
-    st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
+    event = st.plotly_chart(figure, width="stretch", config={"displaylogo": False}, key="rank_chart",
+                            on_select="rerun", selection_mode="points")
+    st.caption(t("click_to_open", lang))
+    if clicked := charts.selected_unit(event):
+        ui.open_locality(clicked)
 with table_col:
-    st.dataframe(rankings.ranking_table(provinces, lang, name_label="unit" if grouped else "province",
-                                        grouped_by="current_province" if grouped else None),
-                 hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)))
+    table = rankings.ranking_table(provinces, lang, name_label="unit" if grouped else "province",
+                                   grouped_by="current_province" if grouped else None)
+    st.dataframe(table, hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)))
+    ui.downloads(table, name=t("page_rankings", lang), title=t("rankings_title", lang, family=family_name, year=year),
+                 filters={t("family", lang): family, t("area", lang): area, t("year", lang): year, t("structure", lang): structure},
+                 demo=is_demo, key="rank_table", sources=sorted({s for s in provinces.source_title if isinstance(s, str)}))
 
 sources = ui.query("published_sources_for_year", year=year, family=family, area=area)
 if not sources.empty:
@@ -73,9 +80,11 @@ if not sources.empty:
 
 st.header(t("within_province", lang))
 st.caption(t("within_note", lang))
-province_list = ui.query("provinces_by_structure", structure="S34" if structure == "S34" or year >= ui.FIRST_YEAR_S34 else "S63")
-province_id = st.selectbox(t("choose_province", lang), province_list.unit_id.tolist(), key="rank_province",
-                           format_func=dict(zip(province_list.unit_id, province_list.name, strict=False)).get)
+province_id = st.session_state.province
+if not province_id:
+    st.info(t("choose_province_hint", lang))
+    st.stop()
+st.subheader(ui.unit_labels([province_id])[province_id])
 sub_level = "commune" if year >= ui.FIRST_YEAR_S34 else "district"
 for tab, level in zip(st.tabs([t("communes" if sub_level == "commune" else "districts", lang), t("departments", lang)]),
                       [sub_level, "department"], strict=True):
@@ -85,8 +94,16 @@ for tab, level in zip(st.tabs([t("communes" if sub_level == "commune" else "dist
             st.info(t("no_data", lang, what=family_name, year=year))
             continue
         several = units.ranking_province.nunique() > 1
-        st.plotly_chart(charts.ranking_bar(units, lang, group_col="ranking_province" if several else None),
-                        width="stretch", config={"displaylogo": False}, key=f"sub_{level}")
-        st.dataframe(rankings.ranking_table(units, lang, name_label="unit", grouped_by="ranking_province" if several else None,
-                                            grouped_label="ranking_province"),
-                     hide_index=True, width="stretch")
+        event = st.plotly_chart(charts.ranking_bar(units, lang, group_col="ranking_province" if several else None),
+                                width="stretch", config={"displaylogo": False}, key=f"sub_{level}",
+                                on_select="rerun", selection_mode="points")
+        if clicked := charts.selected_unit(event):
+            ui.open_locality(clicked)
+        sub_table = rankings.ranking_table(units, lang, name_label="unit", grouped_by="ranking_province" if several else None,
+                                           grouped_label="ranking_province")
+        st.dataframe(sub_table, hide_index=True, width="stretch")
+        ui.downloads(sub_table, name=f"{t('page_rankings', lang)} {t(level + 's', lang)}",
+                     title=t("rankings_title", lang, family=family_name, year=year),
+                     filters={t("family", lang): family, t("area", lang): area, t("year", lang): year,
+                              t("province", lang): ui.unit_labels([province_id])[province_id]},
+                     demo=units.source_kind.eq("synthetic_demo").any(), key=f"sub_table_{level}")

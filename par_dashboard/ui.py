@@ -90,6 +90,9 @@ def init_state() -> list[str]:
 
     Moving between pages clears the query string: a URL without any of our keys keeps the session's filters.
     """
+    if pending := st.session_state.pop("_pending_filters", None):
+        st.session_state.update(pending)
+        return []
     qp = {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
     written = st.session_state.get("_url_written")
     if written is not None and (not qp or qp == written):
@@ -231,3 +234,24 @@ def _unit_select(level: str, label: str, units: pd.DataFrame, value: str, parent
 def view_structure() -> str:
     """The structure the pages show: the chosen one (2025 on is only in the 34-province structure)."""
     return "S34" if st.session_state.structure == "S34" or st.session_state.year >= FIRST_YEAR_S34 else "S63"
+
+
+def open_locality(unit_id: str, *, switch: bool = True) -> None:
+    """Cross-filtering: a click on a bar or a region (or a search result) selects that locality and opens its
+    profile. The structure follows the unit, so the change waits for the next run (see init_state)."""
+    found = query("unit_by_id", unit_id=unit_id)
+    if found.empty:
+        return
+    row = found.iloc[0]
+    pending = {"structure": row.structure, "province": unit_id if row.level == "province" else row.province_id,
+               "unit": unit_id if row.level in ("district", "commune") else "",
+               "_profile_department": unit_id if row.level == "department" else ""}
+    if row.structure == "S34" and st.session_state.get("year", 0) < FIRST_YEAR_S34 and row.level == "commune":
+        pending["year"] = FIRST_YEAR_S34  # current communes have figures from 2025 only
+    if row.structure == "S63" and st.session_state.get("year", 0) >= FIRST_YEAR_S34:
+        pending["year"] = FIRST_YEAR_S34 - 1
+    # Applied by init_state on the next run, before the sidebar widgets exist (a drawn widget's state is read-only).
+    st.session_state["_pending_filters"] = pending
+    if switch:
+        st.switch_page("pages/locality.py")
+    st.rerun()

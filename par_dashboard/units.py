@@ -225,3 +225,18 @@ class _KeyIndex:
 
 def _fold_key(key: str) -> str:
     return "_".join(fold(part) for part in key.split("_"))
+
+
+_TYPE_WORDS = ("thanhpho", "tinh", "tp", "huyen", "quan", "thixa", "tx", "thitran", "tt", "xa", "phuong", "dackhu")
+
+
+def search_variant(text: str) -> str:
+    """A search text as `queries/unit_search.sql` compares it: folded, leading unit-type words dropped
+    ("huyện Đắk Song" -> "daksong"), and spelling variants merged (y ~ i, k ~ c) on both sides."""
+    words = [fold(w) for w in str(text).split()]
+    words = [w for w in words if w]
+    while len(words) > 1 and words[0] in _TYPE_WORDS:
+        words = words[1:]
+    if len(words) > 1 and words[0] + words[1] in _TYPE_WORDS:  # "thành phố …", "thị xã …", "thị trấn …", "đặc khu …"
+        words = words[2:] or words
+    return "".join(words).replace("y", "i").replace("k", "c")

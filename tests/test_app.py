@@ -83,7 +83,9 @@ def test_malformed_url_values_fall_back_to_defaults(built_db, bad):
 
 def test_within_province_ranking_lists_districts_and_departments(built_db):
     at = _run(built_db, year="2022")
-    at.selectbox(key="rank_province").set_value("S63-P-49").run()
+    assert any("thanh bên" in i.value for i in at.info)  # no province chosen yet: a sentence, not a blank section
+    at.sidebar.selectbox(key="_w_province").set_value("S63-P-49").run()
+    assert at.query_params["province"] == "S63-P-49"
     tables = [d.value for d in at.dataframe]
     districts = tables[1]
     assert districts.iloc[0]["Đơn vị"] == "Bắc Trà My" and districts.iloc[0]["Điểm (%)"] == "91,44"

@@ -1,0 +1,134 @@
+"""Địa phương: one unit's profile — indices, targets, trend across 2025, area scores, inspections and findings."""
+
+import pandas as pd
+import streamlit as st
+
+from par_dashboard import charts, profile, ui
+from par_dashboard.i18n import fmt_num, fmt_signed, t
+from par_dashboard.units import search_variant
+
+lang = ui.lang()
+year = st.session_state.year
+st.title(t("loc_title", lang))
+
+# ---- find a unit by name, in either structure
+text = st.text_input(t("loc_search", lang), key="loc_search", placeholder=t("loc_search_placeholder", lang))
+if text.strip():
+    found = ui.query("unit_search", q=search_variant(text), limit=30)
+    if found.empty:
+        st.info(t("loc_search_none", lang, q=text.strip()))
+    else:
+        def describe(u: str) -> str:
+            r = found.set_index("unit_id").loc[u]
+            where = ", ".join(x for x in (r.district_name, r.province_name) if isinstance(x, str))
+            return f"{r['name']}{' — ' + where if where else ''} · {t('loc_structure_' + r.structure, lang)}"
+
+        pick_col, open_col = st.columns([5, 1], vertical_alignment="bottom")
+        picked = pick_col.selectbox(t("loc_search_results", lang, n=len(found)), found.unit_id.tolist(),
+                                    format_func=describe, key="loc_search_pick")
+        if open_col.button(t("loc_open", lang), type="primary", key="loc_search_open"):
+            ui.open_locality(picked, switch=False)
+
+province = st.session_state.province
+if not province:
+    st.info(t("loc_choose", lang))
+    st.stop()
+
+departments = ui.query("subunits_of_province", province_id=province, level="department", parent_id="")
+dept_names = dict(zip(departments.unit_id, departments.short_name, strict=True))
+if st.session_state.get("_profile_department") not in dept_names:
+    st.session_state["_profile_department"] = ""
+st.selectbox(t("loc_department", lang), [""] + departments.unit_id.tolist(), key="_profile_department",
+             format_func=lambda u: dept_names.get(u) or t("none_selected", lang))
+
+subject_id = st.session_state["_profile_department"] or st.session_state.unit or province
+unit = ui.query("unit_by_id", unit_id=subject_id).iloc[0]
+lineage = ui.query("unit_lineage", unit_id=subject_id)
+successors = ui.query("district_successor_communes", unit_id=subject_id) if unit.level == "district" else None
+
+st.header(unit["name"] + ("" if unit.level == "province" else f", {unit.province_name}"))
+st.caption(f"{t('loc_level_' + unit.level, lang)} · {t('loc_structure_' + unit.structure, lang)}")
+for sentence in profile.lineage_sentences(unit, lineage, lang, district_successors=successors):
+    st.markdown(sentence)
+
+# ---- headline cards for the year
+card = ui.query("unit_indicator_card", unit_id=subject_id, year=year)
+st.subheader(t("loc_headline", lang, year=year))
+if card.empty:
+    st.info(t("loc_no_scores", lang, unit=unit.short_name, year=year))
+else:
+    if card.source_kind.eq("synthetic_demo").any():
+        ui.demo_badge(lang)
+    cols = st.columns(4)
+    for col, code in zip(cols, ["PAR_INDEX", "SIPAS", "SI766", "OPS_ONTIME_PCT"], strict=True):
+        row = profile.headline(card, code)
+        if row is None:
+            continue
+        name = row["name_vi" if lang == "vi" else "name_en"]
+        col.metric(name, fmt_num(row["value"], lang),
+                   None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
+                   delta_description=t("vs_prev", lang, year=year - 1), border=True,
+                   help=" · ".join(x for x in (profile.rank_text(row, lang), t(row["source_kind"], lang)) if x))
+        if rank := profile.rank_text(row, lang):
+            col.caption(f"{rank} · {t(row['source_kind'], lang)}")
+
+    st.subheader(t("loc_targets", lang, year=year))
+    ops = profile.ops_table(card, lang)
+    if ops.empty:
+        st.info(t("loc_no_ops", lang, unit=unit.short_name, year=year))
+    else:
+        st.dataframe(ops, hide_index=True, width="stretch")
+        ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
+                     filters={t("unit", lang): unit.short_name, t("year", lang): year},
+                     demo=card.source_kind.eq("synthetic_demo").any(), key="loc_ops")
+
+# ---- trend over all years, continuous across the 2025 reorganisation
+st.subheader(t("loc_trend", lang))
+catalogue = ui.query("indicator_catalogue").set_index("indicator_code")
+trend_code = st.selectbox(t("loc_trend_indicator", lang), profile.TREND_INDICATORS, key="loc_trend_indicator",
+                          format_func=lambda c: catalogue.loc[c, "name_vi" if lang == "vi" else "name_en"])
+trend_name = catalogue.loc[trend_code, "name_vi" if lang == "vi" else "name_en"]
+trend = ui.query("indicator_trend_by_unit_lineage", unit_id=subject_id, indicator=trend_code)
+if trend[trend.role != "average"].empty:
+    st.info(t("loc_no_trend", lang, indicator=trend_name, unit=unit.short_name))
+else:
+    avg_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
+    st.plotly_chart(charts.trend_lines(trend, lang, title=f"{trend_name} — {unit.short_name}", average_label=avg_label,
+                                       value_title=catalogue.loc[trend_code, "unit"]),
+                    width="stretch", config={"displaylogo": False}, key="loc_trend_chart")
+    trend_table = trend.assign(value=[fmt_num(v, lang) for v in trend.value],
+                               source_kind=[t(k, lang) for k in trend.source_kind])
+    ui.downloads(trend_table, name=f"{trend_name} {unit.short_name}", title=trend_name,
+                 filters={t("unit", lang): unit.short_name, t("indicator", lang): trend_code},
+                 demo=trend.source_kind.eq("synthetic_demo").any(), key="loc_trend")
+
+# ---- eight areas against the national or provincial mean
+st.subheader(t("loc_areas", lang, year=year))
+areas = ui.query("unit_area_scores_year", unit_id=subject_id, year=year)
+if areas.value.isna().all():
+    st.info(t("loc_no_areas", lang, unit=unit.short_name, year=year))
+else:
+    mean_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
+    st.plotly_chart(charts.area_comparison(areas, lang, unit_name=unit.short_name, mean_label=mean_label),
+                    width="stretch", config={"displaylogo": False}, key="loc_area_chart")
+
+# ---- inspections and findings
+st.subheader(t("loc_inspections", lang))
+visits = ui.query("unit_inspection_visits", unit_id=subject_id)
+if visits.empty:
+    st.info(t("loc_no_inspections", lang, unit=unit.short_name))
+else:
+    visits_table = profile.visits_table(visits, lang)
+    st.dataframe(visits_table, hide_index=True, width="stretch")
+    ui.downloads(visits_table, name=f"{t('loc_inspections', lang)} {unit.short_name}", title=t("loc_inspections", lang),
+                 filters={t("unit", lang): unit.short_name}, demo=visits.source_kind.eq("synthetic_demo").any(), key="loc_visits")
+
+    st.subheader(t("loc_findings", lang))
+    findings = ui.query("unit_findings", unit_id=subject_id)
+    if sentence := profile.remedied_sentence(findings, lang):
+        st.markdown(sentence)
+    findings_table = profile.findings_table(findings, lang)
+    st.dataframe(findings_table, hide_index=True, width="stretch", height=min(600, 36 * (len(findings_table) + 1)))
+    ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),
+                 filters={t("unit", lang): unit.short_name}, demo=findings.source_kind.eq("synthetic_demo").any(),
+                 key="loc_findings")

@@ -1,0 +1,97 @@
+"""The locality profile: search, lineage across 1/7/2025, headline figures, targets, inspections and findings."""
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from par_dashboard import profile
+from par_dashboard.units import search_variant
+from tests.browser import ROOT
+
+
+def _profile(**params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/locality.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_search_ignores_diacritics_unit_types_and_spelling_variants(db):
+    def hits(text):
+        return db.query("unit_search", q=search_variant(text), limit=30)
+
+    dak_song = hits("dak song")
+    assert {"S63-D-665", "S34-C-24718"} <= set(dak_song.unit_id)  # the old district and the current commune
+    assert dak_song.iloc[0].short_name == "Đắk Song"
+    assert "S63-C-06193" in set(hits("Thanh Loà").unit_id) and "S63-C-06193" in set(hits("thanh lòa").unit_id)
+    assert "S63-D-602" in set(hits("Phú Quý").unit_id)  # spelled "Phú Quí" in the package
+    assert "S63-D-665" in set(hits("huyện Đắc Song").unit_id)
+    assert hits("zzzzqqq").empty
+
+
+def test_search_on_the_page_opens_the_chosen_unit_in_its_own_structure(built_db):
+    at = _profile()
+    assert any("thanh bên" in i.value for i in at.info)  # nothing chosen: a sentence
+    at.text_input(key="loc_search").input("dak song").run()
+    pick = at.selectbox(key="loc_search_pick")
+    assert "Huyện Đắk Song" in pick.format_func(pick.value)
+    at.button(key="loc_search_open").click().run()
+    at.run()
+    assert not at.exception
+    assert at.header[0].value == "Huyện Đắk Song, Đắk Nông"
+    assert at.session_state["unit"] == "S63-D-665"
+
+
+def test_cao_loc_2024_shows_real_report_figures_against_targets(built_db):
+    at = _profile(province="S63-P-20", unit="S63-D-183", year="2024")
+    assert at.header[0].value == "Huyện Cao Lộc, Lạng Sơn"
+    assert any("Từ 1/7/2025 thuộc **Lạng Sơn**" in m.value for m in at.markdown)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tỷ lệ hồ sơ TTHC giải quyết đúng và trước hạn"] == "99,80"
+    ops = at.dataframe[0].value.set_index("Chỉ tiêu")
+    online = ops.loc["Tỷ lệ dịch vụ công trực tuyến phát sinh hồ sơ trực tuyến"]
+    assert online["Giá trị"] == "89,58 % (đến thời điểm kiểm tra)"
+    assert online["Mục tiêu"] == "86,00 %" and online["Đánh giá"] == "✅ Đạt"
+    assert online["Nguồn"] == "Báo cáo kiểm tra"
+    visits = at.dataframe[1].value
+    real = visits[visits["Nguồn"] == "Báo cáo kiểm tra"].iloc[0]
+    assert real["Thời gian"] == "17/06/2024" and "Thanh Lòa" in real["Đơn vị được kiểm tra"]
+    assert any("Dữ liệu mô phỏng" in w.value for w in at.warning)
+
+
+def test_dak_song_in_english_shows_field_days_not_invented_dates(built_db):
+    at = _profile(province="S63-P-67", unit="S63-D-665", year="2023", lang="en")
+    assert any("From 1/7/2025 part of **Lâm Đồng**" in m.value for m in at.markdown)
+    visits = at.dataframe[1].value
+    real = visits[visits["Source"] == "Inspection report"].iloc[0]
+    assert real["Dates"] == "4 field days; announced 28/09/2023"
+    assert real["Leader"].startswith("Lê Trung Trường Vũ")
+
+
+def test_a_current_province_shows_what_it_was_formed_from_and_continues_its_history(built_db):
+    at = _profile(province="S34-P-24", structure="S34", year="2025")
+    formed = next(m.value for m in at.markdown if m.value.startswith("Hình thành từ"))
+    assert formed == "Hình thành từ: Bắc Giang, Bắc Ninh."
+    one_to_one = _profile(province="S34-P-20", structure="S34", year="2025")
+    par = next(m for m in one_to_one.metric if m.label == "Chỉ số CCHC (tổng)")
+    assert par.delta  # Lạng Sơn was not merged: 2025 is compared with the old Lạng Sơn's 2024
+
+
+def test_trend_series_cross_2025(db):
+    trend = db.query("indicator_trend_by_unit_lineage", unit_id="S34-P-24", indicator="PAR_INDEX")
+    absorbed = trend[trend.role == "absorbed"]
+    assert set(absorbed.short_name) == {"Bắc Giang", "Bắc Ninh"}
+    assert absorbed.year.max() == 2024 and trend[trend.role == "self"].year.min() == 2025
+    old = db.query("indicator_trend_by_unit_lineage", unit_id="S63-P-20", indicator="PAR_INDEX")
+    assert old[old.role == "became"].year.tolist() == [2025]
+
+
+def test_visit_dates_never_invent_a_day():
+    row = pd.Series({"started_on": None, "ended_on": None, "field_days": 4, "announced_on": pd.Timestamp("2023-09-28")})
+    assert profile.visit_dates(row, "vi") == "4 ngày kiểm tra thực tế; công bố 28/09/2023"
+    row = pd.Series({"started_on": pd.Timestamp("2019-08-27"), "ended_on": pd.Timestamp("2019-08-31"), "field_days": 5,
+                     "announced_on": None})
+    assert profile.visit_dates(row, "vi") == "27/08/2019 – 31/08/2019"
