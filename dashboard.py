@@ -38,10 +38,10 @@ if bad_url_values:
 ui.sync_url()
 
 pages = [
-    st.Page("pages/rankings.py", title=t("page_rankings", lang), icon="🏆", url_path="xep-hang", default=True),
-    st.Page("pages/map.py", title=t("page_map", lang), icon="🗺️", url_path="ban-do"),
-    st.Page("pages/locality.py", title=t("page_locality", lang), icon="📍", url_path="dia-phuong"),
-    st.Page("pages/indicators.py", title=t("page_indicators", lang), icon="📊", url_path="chi-tieu"),
-    st.Page("pages/inspections.py", title=t("page_inspections", lang), icon="📋", url_path="kiem-tra"),
+    st.Page("pages/rankings.py", title=t("page_rankings", lang), icon=":material/leaderboard:", url_path="xep-hang", default=True),
+    st.Page("pages/map.py", title=t("page_map", lang), icon=":material/map:", url_path="ban-do"),
+    st.Page("pages/locality.py", title=t("page_locality", lang), icon=":material/location_city:", url_path="dia-phuong"),
+    st.Page("pages/indicators.py", title=t("page_indicators", lang), icon=":material/monitoring:", url_path="chi-tieu"),
+    st.Page("pages/inspections.py", title=t("page_inspections", lang), icon=":material/fact_check:", url_path="kiem-tra"),
 ]
 st.navigation(pages).run()

@@ -59,11 +59,8 @@ if card.empty:
 else:
     if card.source_kind.eq("synthetic_demo").any():
         ui.demo_badge(lang)
-    cols = st.columns(4)
-    for col, code in zip(cols, ["PAR_INDEX", "SIPAS", "SI766", "OPS_ONTIME_PCT"], strict=True):
-        row = profile.headline(card, code)
-        if row is None:
-            continue
+    headline_rows = [r for r in (profile.headline(card, c) for c in profile.HEADLINE) if r is not None]
+    for col, row in zip(st.columns(4), headline_rows, strict=False):
         name = row["name_vi" if lang == "vi" else "name_en"]
         col.metric(name, fmt_num(row["value"], lang),
                    None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
@@ -77,7 +74,7 @@ else:
     if ops.empty:
         st.info(t("loc_no_ops", lang, unit=unit.short_name, year=year))
     else:
-        st.dataframe(ops, hide_index=True, width="stretch")
+        st.dataframe(profile.style_status(ops, lang), hide_index=True, width="stretch")
         ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
                      filters={t("unit", lang): unit.short_name, t("year", lang): year},
                      demo=card.source_kind.eq("synthetic_demo").any(), key="loc_ops")

@@ -11,6 +11,7 @@ from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, t
 # Operational indicators shown against the province's targets, in the order of the annual PAR reports.
 KEY_OPS = ["OPS_ONTIME_PCT", "OPS_ONLINE_DVC_PCT", "OPS_ONLINE_RECEIVED_PCT", "OPS_ONLINE_PAYMENT_PCT",
            "OPS_DIGITISED_PCT", "OPS_EDOC_PCT", "OPS_DIGITAL_SIGNATURE_PCT", "OPS_TASKS_DONE_PCT"]
+HEADLINE = ["PAR_INDEX", "SIPAS", "SI766", "OPS_ONTIME_PCT"]
 TREND_INDICATORS = ["PAR_INDEX", "SIPAS", "SI766", "OPS_ONTIME_PCT", "OPS_ONLINE_DVC_PCT", "OPS_EDOC_PCT",
                     "OPS_DIGITAL_SIGNATURE_PCT", "OPS_TASKS_DONE_PCT"]
 
@@ -69,7 +70,7 @@ def ops_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
         if pd.isna(target):
             status.append(t("loc_no_target", lang))
         else:
-            status.append(("✅ " + t("loc_met", lang)) if bool(met) else ("❌ " + t("loc_not_met", lang)))
+            status.append(t("loc_met", lang) if bool(met) else t("loc_not_met", lang))
     values = [fmt_pct(v, lang) + ("" if p == "Y" else f" ({t('loc_period_todate', lang)})")
               for v, p in zip(rows["value"], rows["period"], strict=True)]
     return pd.DataFrame({
@@ -136,3 +137,9 @@ def remedied_sentence(findings: pd.DataFrame, lang: str) -> str | None:
 
 def score_text(row: pd.Series | None, lang: str) -> str:
     return "—" if row is None else fmt_num(row["value"], lang)
+
+
+def style_status(table: pd.DataFrame, lang: str):
+    """Colour the met / not met column (no emoji: kiosk browsers at conferences often lack an emoji font)."""
+    colours = {t("loc_met", lang): "color: #1a7f4b; font-weight: 600", t("loc_not_met", lang): "color: #b42318; font-weight: 600"}
+    return table.style.map(lambda v: colours.get(v, "color: #52606d"), subset=[t("loc_status", lang)])

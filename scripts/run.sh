@@ -7,4 +7,4 @@ command -v "$PY" >/dev/null || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q -r requirements.txt
 [ -f data/par.duckdb ] || .venv/bin/python -m par_dashboard build
-exec .venv/bin/streamlit run dashboard.py "$@"
+exec .venv/bin/python -m par_dashboard serve "$@"

@@ -36,7 +36,7 @@ def streamlit_server(db_path: Path, timeout: float = 60.0):
     port = free_port()
     env = {**os.environ, "PAR_DB": str(db_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+        [sys.executable, "-m", "par_dashboard", "serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
