@@ -16,11 +16,13 @@ years = ui.query("score_years", family="PAR_INDEX", area="TOTAL", level="provinc
 all_years = sorted(years.year.unique().tolist())
 
 with st.sidebar:
-    st.radio(t("language", lang), ["vi", "en"], key="lang", horizontal=True,
-             format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code])
+    # Widgets bind to shadow keys (ui.filter_widget): Streamlit drops widget state on a page switch,
+    # the shared filters must survive it.
+    ui.filter_widget(st.radio, "lang", t("language", lang), ["vi", "en"], horizontal=True,
+                     format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code])
     lang = ui.lang()
-    st.radio(t("structure", lang), ["S63", "S34"], key="structure",
-             format_func=lambda s: t(f"structure_{s}", lang))
+    ui.filter_widget(st.radio, "structure", t("structure", lang), ["S63", "S34"],
+                     format_func=lambda s: t(f"structure_{s}", lang))
     allowed = [y for y in all_years if st.session_state.structure == "S34" or y < ui.FIRST_YEAR_S34]
     if st.session_state.year not in allowed:
         if st.session_state.year in all_years and st.session_state.structure == "S63":
@@ -28,7 +30,7 @@ with st.sidebar:
         else:
             bad_url_values.append(f"year={st.session_state.year}")
         st.session_state.year = max(y for y in allowed if y <= ui.DEFAULTS["year"] or y == min(allowed))
-    st.selectbox(t("year", lang), allowed[::-1], key="year")
+    ui.filter_widget(st.selectbox, "year", t("year", lang), allowed[::-1])
     ui.locality_filters(lang)
     kinds = ui.query("data_kinds")
     st.caption(t("data_kinds", lang) + " · ".join(f"{t(k.kind, lang)}: {fmt_num(k.n_rows, lang, 0)}" for k in kinds.itertuples()))

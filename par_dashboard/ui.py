@@ -165,10 +165,10 @@ def downloads(df, *, name: str, title: str, filters: dict[str, object], demo: bo
     """CSV and Excel buttons for a table; the files are made only when clicked, named after the filters."""
     lang_ = lang()
     stem = exports.file_stem(name, filters)
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(t("download_csv", lang_), data=lambda: exports.to_csv_bytes(df), file_name=f"{stem}.csv",
+    row = st.container(horizontal=True)
+    row.download_button(t("download_csv", lang_), data=lambda: exports.to_csv_bytes(df), file_name=f"{stem}.csv",
                        mime="text/csv", key=f"csv_{key}", on_click="ignore", icon=":material/download:")
-    c2.download_button(t("download_xlsx", lang_),
+    row.download_button(t("download_xlsx", lang_),
                        data=lambda: exports.to_xlsx_bytes(df, title=title, filters=filters, lang=lang_, demo=demo, sources=sources),
                        file_name=f"{stem}.xlsx", key=f"xlsx_{key}", on_click="ignore", icon=":material/table:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

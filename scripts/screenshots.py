@@ -19,7 +19,7 @@ from par_dashboard.paths import DEFAULT_DB  # noqa: E402
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server  # noqa: E402
 
 DEFAULT_SHOTS = {
-    "rankings_vi": "xep-hang?year=2023",
+    "rankings_vi": "?year=2023",
     "map_vi": "ban-do?year=2024",
     "map_province_vi": "ban-do?year=2024&province=S63-P-20",
     "locality_vi": "dia-phuong?year=2024&province=S63-P-20&unit=S63-D-183",

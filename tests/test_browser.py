@@ -1,25 +1,122 @@
-"""The rankings page in real Chromium (Debian's package driven by Playwright), with a screenshot kept."""
+"""The dashboard in real Chromium (Debian's package driven by Playwright), with screenshots kept as artifacts.
 
-from playwright.sync_api import sync_playwright
+Every request that does not go to the local Streamlit server is blocked and recorded: the dashboard must
+work offline, the map included.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server
 
 
-def test_rankings_page_renders_2023_in_chromium(built_db):
+@pytest.fixture(scope="module")
+def app(built_db):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server(built_db) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1200})
-            page.goto(f"{base}/?year=2023")
-            page.wait_for_selector(".js-plotly-plot .bars", timeout=60_000)
-            page.wait_for_timeout(1000)
-            page.screenshot(path=str(ARTIFACTS / "rankings_2023_vi.png"), full_page=True)
-            text = page.inner_text("body")
-            assert "Xếp hạng Chỉ số cải cách hành chính (PAR INDEX) năm 2023" in text
-            assert "Dữ liệu mô phỏng" in text
-            bar_labels = page.locator(".js-plotly-plot .bars text").evaluate_all("els => els.map(e => e.textContent)")
-            assert bar_labels[0] == "92,18"
-            assert "year=2023" in page.url
+            yield base, browser
         finally:
             browser.close()
+
+
+def _page(app, path: str, height: int = 1400):
+    base, browser = app
+    page = browser.new_page(viewport={"width": 1600, "height": height})
+    page.outside_requests = []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
+               else (page.outside_requests.append(route.request.url), route.abort()))
+    page.goto(f"{base}/{path}")
+    return page
+
+
+def _settled(page, timeout: int = 60_000) -> None:
+    page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=timeout)
+    page.wait_for_timeout(800)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
+
+
+def test_rankings_page_renders_2023(app):
+    page = _page(app, "?year=2023", height=1200)
+    page.wait_for_selector(".js-plotly-plot .bars", timeout=60_000)
+    _settled(page)
+    page.screenshot(path=str(ARTIFACTS / "rankings_2023_vi.png"), full_page=True)
+    text = page.inner_text("body")
+    assert "Xếp hạng Chỉ số cải cách hành chính (PAR INDEX) năm 2023" in text
+    assert "Dữ liệu mô phỏng" in text
+    bar_labels = page.locator(".js-plotly-plot .bars text").evaluate_all("els => els.map(e => e.textContent)")
+    assert bar_labels[0] == "92,18"
+    assert "year=2023" in page.url
+    assert page.outside_requests == []
+
+
+def test_a_link_with_a_province_reopens_that_province_and_draws_its_chart(app):
+    page = _page(app, "?year=2022&province=S63-P-49", height=2400)
+    page.wait_for_selector(".js-plotly-plot .bars", timeout=60_000)
+    _settled(page)
+    expect(page.locator("[data-testid='stSidebar']").get_by_label("Tỉnh, thành phố")).to_have_value("Quảng Nam")
+    expect(page.get_by_role("heading", name="Quảng Nam")).to_be_visible()
+    charts = page.locator(".js-plotly-plot")
+    assert charts.count() >= 2  # the national ranking and the province's districts
+    district_bars = charts.nth(1).locator(".bars text").evaluate_all("els => els.map(e => e.textContent)")
+    assert district_bars[0] == "91,44"  # Bắc Trà My, first of Quảng Nam's districts in 2022 (published)
+    page.screenshot(path=str(ARTIFACTS / "rankings_quang_nam_2022_vi.png"), full_page=True)
+
+
+def test_clicking_a_bar_opens_that_locality_profile(app):
+    page = _page(app, "?year=2023", height=1400)
+    page.wait_for_selector(".js-plotly-plot .bars .point", timeout=60_000)
+    _settled(page)
+    # Plotly takes clicks on its drag layer, above the bars: click near the visible end of the first bar
+    # (bars start at 0, left of the axis range, so their box begins off the plot).
+    box = page.locator(".js-plotly-plot").first.locator(".bars .point path").first.bounding_box()
+    x, y = box["x"] + box["width"] - 15, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+    expect(page).to_have_url(re.compile(r"/dia-phuong\?.*province=S63-P-22"), timeout=60_000)
+    _settled(page)
+    expect(page.get_by_role("heading", name="Tỉnh Quảng Ninh")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "locality_after_click_vi.png"), full_page=True)
+
+
+def test_changing_the_language_relabels_the_page_and_the_link(app):
+    page = _page(app, "dia-phuong?year=2024&province=S63-P-20&unit=S63-D-183", height=2600)
+    _settled(page)
+    expect(page.get_by_role("heading", name="Huyện Cao Lộc, Lạng Sơn")).to_be_visible()
+    page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).click()
+    expect(page.get_by_role("heading", name="Locality profile")).to_be_visible(timeout=30_000)
+    _settled(page)
+    assert "lang=en" in page.url and "unit=S63-D-183" in page.url
+    text = page.inner_text("body")
+    assert "Dossiers resolved on time or early" in text and "99.80" in text
+    page.screenshot(path=str(ARTIFACTS / "locality_cao_loc_en.png"), full_page=True)
+
+
+def test_the_map_draws_with_the_network_off_and_a_click_selects_a_province(app):
+    page = _page(app, "ban-do?year=2024", height=1300)
+    page.wait_for_selector(".js-plotly-plot .maplibregl-canvas", timeout=60_000)
+    _settled(page)
+    page.wait_for_timeout(1500)
+    text = page.inner_text("body")
+    assert "Bản đồ Chỉ số CCHC (tổng) năm 2024" in text and "Dữ liệu mô phỏng" in text
+    assert page.outside_requests == [], page.outside_requests
+    page.screenshot(path=str(ARTIFACTS / "map_2024_vi.png"), full_page=True)
+
+
+def test_back_and_forward_restore_the_filters(app):
+    page = _page(app, "?year=2022&province=S63-P-20", height=1200)
+    _settled(page)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Chỉ tiêu", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/chi-tieu"), timeout=30_000)
+    _settled(page)
+    assert "province=S63-P-20" in page.url and "year=2022" in page.url
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"/chi-tieu"), timeout=30_000)
+    _settled(page)
+    assert "year=2022" in page.url
+    expect(page.get_by_role("heading", name="Lạng Sơn")).to_be_visible()
