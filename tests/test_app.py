@@ -3,6 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from par_dashboard import ui
 from tests.browser import ROOT
 
 
@@ -75,10 +76,27 @@ def test_partial_published_year_uses_published_ranks_only(built_db):
     assert "15" in table["Hạng"].tolist() and "14" not in table["Hạng"].tolist(), "published ranks, not recomputed"
 
 
-@pytest.mark.parametrize("bad", [{"year": "abc"}, {"lang": "xx"}, {"structure": "S99"}, {"year": "1999"}])
-def test_malformed_url_values_fall_back_to_defaults(built_db, bad):
+@pytest.mark.parametrize("bad", [{"year": "abc"}, {"lang": "xx"}, {"structure": "S99"}, {"year": "1999"},
+                                 {"province": "S63-P-999"}, {"province": "S63-D-183"}, {"unit": "'; DROP TABLE score; --"},
+                                 {"indicator": "NOPE"}, {"area": "A9"}])
+def test_malformed_url_values_fall_back_to_defaults_with_a_notice(built_db, bad):
     at = _run(built_db, **bad)
     assert at.title and "Xếp hạng" in at.title[0].value
+    (key, value), = bad.items()
+    notices = " ".join(toast.value for toast in at.toast)
+    assert "Bỏ qua giá trị không hợp lệ" in notices and f"{key}={value}" in notices
+    assert at.session_state[key] == ui.DEFAULTS[key]
+
+
+def test_a_link_reopens_the_same_view_and_the_url_follows_the_filters(built_db):
+    at = _run(built_db, year="2022", province="S63-P-49", lang="en", structure="S63")
+    assert at.session_state["province"] == "S63-P-49" and at.session_state["lang"] == "en"
+    assert at.sidebar.selectbox(key="_w_province").value == "S63-P-49"
+    at.sidebar.selectbox(key="_w_unit_district").set_value("S63-D-503").run()  # a district of Quảng Nam
+    assert at.query_params["unit"] == "S63-D-503" and at.query_params["province"] == "S63-P-49"
+    at.switch_page("pages/map.py").run()
+    assert not at.exception
+    assert at.session_state["unit"] == "S63-D-503" and at.session_state["year"] == 2022
 
 
 def test_within_province_ranking_lists_districts_and_departments(built_db):
