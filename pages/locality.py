@@ -108,6 +108,11 @@ else:
     mean_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
     st.plotly_chart(charts.area_comparison(areas, lang, unit_name=unit.short_name, mean_label=mean_label),
                     width="stretch", config={"displaylogo": False}, key="loc_area_chart")
+    st.caption(t("source_kinds", lang, kinds=", ".join(t(k, lang) for k in sorted(areas.source_kind.dropna().unique()))))
+    area_table = profile.area_table(areas, lang, unit_name=unit.short_name, mean_label=mean_label)
+    ui.downloads(area_table, name=f"{t('loc_areas', lang, year=year)} {unit.short_name}", title=t("loc_areas", lang, year=year),
+                 filters={t("unit", lang): unit.short_name, t("year", lang): year},
+                 demo=bool(areas.any_demo.fillna(False).any()), key="loc_areas")
 
 # ---- inspections and findings
 st.subheader(t("loc_inspections", lang))

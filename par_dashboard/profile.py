@@ -143,3 +143,12 @@ def style_status(table: pd.DataFrame, lang: str):
     """Colour the met / not met column (no emoji: kiosk browsers at conferences often lack an emoji font)."""
     colours = {t("loc_met", lang): "color: #1a7f4b; font-weight: 600", t("loc_not_met", lang): "color: #b42318; font-weight: 600"}
     return table.style.map(lambda v: colours.get(v, "color: #52606d"), subset=[t("loc_status", lang)])
+
+
+def area_table(areas: pd.DataFrame, lang: str, *, unit_name: str, mean_label: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        t("area", lang): [f"{n}. {a}" for n, a in zip(areas["number"], areas["short_vi" if lang == "vi" else "short_en"], strict=True)],
+        unit_name: [fmt_num(v, lang) for v in areas["value"]],
+        mean_label: [fmt_num(v, lang) for v in areas["peer_mean"]],
+        t("source", lang): [t(k, lang) if isinstance(k, str) else "—" for k in areas["source_kind"]],
+    })
