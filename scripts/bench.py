@@ -1,9 +1,10 @@
-"""Measure the database build and the rankings page's server rerun time (not a test; prints JSON).
+"""Measure the database build and every page's server run time (not a test; prints JSON).
 
-    .venv/bin/python scripts/bench.py [--reruns 30]
+    .venv/bin/python scripts/bench.py [--reruns 14]
 
-Rerun time is Streamlit's script run through AppTest (server side, no browser): the first run (cold caches)
-and reruns after changing the year, p50 and p95.
+Run time is Streamlit's script run through AppTest (server side, no browser): per page, the first run
+(cold caches) and reruns after changing the year, p50 and p95, with a province chosen (Lạng Sơn) and for
+the whole country.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--reruns", type=int, default=30)
+    parser.add_argument("--reruns", type=int, default=14)
     args = parser.parse_args()
 
     from par_dashboard.build import build
@@ -37,29 +38,37 @@ def main() -> None:
 
         from streamlit.testing.v1 import AppTest
 
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-        t0 = time.perf_counter()
-        at.run()
-        first_s = time.perf_counter() - t0
-        assert not at.exception, at.exception
-        years = [2018, 2019, 2020, 2021, 2022, 2023, 2024]
-        times = []
-        for i in range(args.reruns):
-            at.selectbox(key="year").set_value(years[i % len(years)])
-            t0 = time.perf_counter()
-            at.run()
-            times.append(time.perf_counter() - t0)
-            assert not at.exception, at.exception
-    times.sort()
+        pages = {}
+        for page in ("rankings", "map", "locality", "indicators", "inspections"):
+            for scope, params in (("country", {}), ("province", {"province": "S63-P-20"})):
+                at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+                for k, v in params.items():
+                    at.query_params[k] = v
+                at.run()
+                at.switch_page(f"pages/{page}.py")
+                t0 = time.perf_counter()
+                at.run()
+                first_s = time.perf_counter() - t0
+                assert not at.exception, at.exception
+                years = [2018, 2019, 2020, 2021, 2022, 2023, 2024]
+                times = []
+                for i in range(args.reruns):
+                    at.selectbox(key="_w_year").set_value(years[i % len(years)])
+                    t0 = time.perf_counter()
+                    at.run()
+                    times.append(time.perf_counter() - t0)
+                    assert not at.exception, at.exception
+                times.sort()
+                pages[f"{page}/{scope}"] = {
+                    "first_run_ms": round(first_s * 1000),
+                    "rerun_p50_ms": round(statistics.median(times) * 1000),
+                    "rerun_p95_ms": round(times[int(0.95 * (len(times) - 1))] * 1000),
+                    "n": len(times),
+                }
     result = {
         "build_s": round(build_s, 2),
-        "rankings_first_run_s": round(first_s, 3),
-        "rankings_rerun_change_year_ms": {
-            "p50": round(statistics.median(times) * 1000, 1),
-            "p95": round(times[int(0.95 * (len(times) - 1))] * 1000, 1),
-            "n": len(times),
-            "note": "first pass over the 7 years is uncached, later ones hit the data-version-keyed cache",
-        },
+        "pages": pages,
+        "note": "reruns change the year; the first pass over the 7 years is uncached, later ones hit the cache",
     }
     print(json.dumps(result, indent=2))
 
