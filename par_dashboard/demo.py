@@ -267,6 +267,7 @@ class _Generator:
                 depts = [k for k in kids if self.level[k] == "department"]
                 n_teams = rng.randint(2, 4)
                 start = dt.date(year, rng.randint(6, 9), rng.randint(1, 20))
+                visits = []  # findings are written in date order, so a follow-up always follows an earlier visit
                 for team in range(1, n_teams + 1):
                     iid = f"{plan_id}-D{team}"
                     first = start + dt.timedelta(days=rng.randint(0, 40))
@@ -285,7 +286,9 @@ class _Generator:
                         self.demo.inspection_units.append({
                             "inspection_id": iid, "unit_id": uid, "visited_on": day,
                             "what_checked": "Bộ phận một cửa và hồ sơ CCHC"})
-                        self._findings(rng, iid, uid, day, open_limits)
+                        visits.append((day, iid, uid))
+                for day, iid, uid in sorted(visits):
+                    self._findings(rng, iid, uid, day, open_limits)
 
     def _findings(self, rng, iid, uid, day, open_limits) -> None:
         n = 0
@@ -306,13 +309,13 @@ class _Generator:
         for old in open_limits.pop(uid, []):
             if rng.random() < 0.7:
                 old["status"], old["resolved_on"], old["status_on"] = "resolved", day - dt.timedelta(days=rng.randint(20, 200)), day
-                old["resolved_on"] = max(old["resolved_on"], old["_found_on"] + dt.timedelta(days=15))
+                old["resolved_on"] = min(day, max(old["resolved_on"], old["_found_on"] + dt.timedelta(days=15)))
             else:
                 old["status"], old["status_on"] = "in_progress", day
                 carried.append(old)
         for old in carried:
             add("limitation", old["area_code"], old["topic"],
-                old["text"] + " (chưa khắc phục dứt điểm từ lần kiểm tra trước)",
+                old["text"].removesuffix(_NOT_YET_REMEDIED) + _NOT_YET_REMEDIED,
                 status="open", status_on=day, follows_up_id=old["finding_id"])
             self.demo.findings[-1]["_found_on"] = day
             open_limits.setdefault(uid, []).append(self.demo.findings[-1])
@@ -322,6 +325,9 @@ class _Generator:
             open_limits.setdefault(uid, []).append(self.demo.findings[-1])
         for area, topic, text in rng.sample(_RECOMMENDATIONS, rng.randint(1, 3)):
             add("recommendation", area, topic, text)
+
+
+_NOT_YET_REMEDIED = " (chưa khắc phục dứt điểm từ lần kiểm tra trước)"
 
 
 def finish_findings(findings: list[dict], as_of: dt.date) -> list[dict]:
