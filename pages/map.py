@@ -69,7 +69,7 @@ with map_col:
         ui.open_locality(clicked, switch=bool(province))
 with table_col:
     table = maps.table(shown, lang, name_label=name_label)
-    st.dataframe(table, hide_index=True, width="stretch", height=600)
+    st.dataframe(table, hide_index=True, width="stretch", height=min(600, 35 * (len(table) + 1) + 3))
     ui.downloads(table, name=f"{t('page_map', lang)} {indicator}", title=t("map_title", lang, indicator=names[indicator], year=year),
                  filters={t("indicator", lang): indicator, t("year", lang): year, t("structure", lang): structure,
                           t("province", lang): where},

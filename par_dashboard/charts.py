@@ -134,6 +134,9 @@ def trend_lines(df: pd.DataFrame, lang: str = "vi", *, title: str = "", value_ti
     Demo points are drawn hollow, real ones filled; a vertical line marks the 2025 reorganisation.
     """
     fig = go.Figure()
+    units = df[df["role"] != "average"]
+    if not units.empty:  # the average only over the years the units have figures: no line across empty years
+        df = df[(df["role"] != "average") | df["year"].between(units["year"].min(), units["year"].max())]
     order = ["absorbed_district", "absorbed", "average", "became", "self"]
     for role in order:
         part = df[df["role"] == role]
@@ -157,12 +160,13 @@ def trend_lines(df: pd.DataFrame, lang: str = "vi", *, title: str = "", value_ti
     if years and min(years) < 2025 <= max(years):
         fig.add_vline(x=2024.5, line={"color": "#52606d", "dash": "dash", "width": 1})
         fig.add_annotation(x=2024.5, y=1, yref="paper", text=t("reorg_line", lang), showarrow=False,
-                           xanchor="left", yanchor="top", font={"size": 11, "color": "#52606d"})
+                           xanchor="right", yanchor="top", font={"size": 11, "color": "#52606d"})
     if df["source_kind"].eq("synthetic_demo").any():
         _demo_mark(fig, lang)
     apply_theme(fig, lang)
     fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=380,
-                      xaxis={"dtick": 1, "gridcolor": "#e4e7eb", "title": t("year", lang)},
+                      xaxis={"dtick": 1, "gridcolor": "#e4e7eb", "title": t("year", lang),
+                             "range": [min(years) - 0.5, max(years) + 0.5]},
                       yaxis={"gridcolor": "#e4e7eb", "title": value_title}, hovermode="closest")
     return fig
 
@@ -175,7 +179,9 @@ def area_comparison(df: pd.DataFrame, lang: str = "vi", *, unit_name: str, mean_
     fig = go.Figure()
     fig.add_trace(go.Bar(
         y=names, x=df["value"], orientation="h", name=unit_name, marker={
-            "color": "#1f3b73", "pattern": {"shape": [DEMO_PATTERN if d else "" for d in demo], "fgcolor": "white", "solidity": 0.35}},
+            "color": "#1f3b73", "line": {"color": "#1f3b73", "width": 1},
+            "pattern": {"shape": [DEMO_PATTERN if d else "" for d in demo], "fgcolor": "white", "bgcolor": "#1f3b73",
+                        "size": 6, "solidity": 0.35, "fillmode": "overlay"}},
         text=[fmt_num(v, lang) for v in df["value"]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra>" + unit_name + "</extra>"))
     fig.add_trace(go.Scatter(

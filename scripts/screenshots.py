@@ -31,7 +31,7 @@ DEFAULT_SHOTS = {
 
 def wait_until_drawn(page, timeout_ms: int = 90_000) -> None:
     """Until the script run has finished and no element is still a loading skeleton."""
-    page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=timeout_ms)
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout_ms)  # the page's title: the run has begun
     page.wait_for_timeout(1500)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')"

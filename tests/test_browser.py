@@ -34,7 +34,7 @@ def _page(app, path: str, height: int = 1400):
 
 
 def _settled(page, timeout: int = 60_000) -> None:
-    page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=timeout)
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)  # the page's title: the run has begun
     page.wait_for_timeout(800)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')"
                            " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
