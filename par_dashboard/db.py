@@ -1,11 +1,18 @@
 """Database access: one process-wide DuckDB connection, a cursor per query, queries read from queries/*.sql.
 
 Values always reach SQL as bound parameters ($name); the SQL text comes only from the repository.
+
+DuckDB lets one process write a database file. The dashboard is that process: it holds a read-write
+connection, reads through cursors, and writes (imports, rollbacks) through `transaction()`, one writer at a
+time, each write bumping the data version that every cached query is keyed by. A command-line import needs
+the dashboard stopped (the file is locked) and says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -27,13 +34,23 @@ def query_text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-class Database:
-    """A read-only view of the built database, safe to share between Streamlit's session threads."""
+class DatabaseBusy(RuntimeError):
+    """Another process (the running dashboard, or another import) holds the database file."""
 
-    def __init__(self, path: Path = DEFAULT_DB):
+
+class Database:
+    """The built database, safe to share between Streamlit's session threads."""
+
+    def __init__(self, path: Path = DEFAULT_DB, *, read_only: bool = False):
         self.path = path
-        self._con = duckdb.connect(str(path), read_only=True)
+        try:
+            self._con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise DatabaseBusy(str(path)) from exc
+            raise
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
 
     def query(self, name: str, **params) -> pd.DataFrame:
         sql = query_text(name)
@@ -46,6 +63,27 @@ class Database:
 
     def data_version(self) -> int:
         return int(self.query("data_version").iloc[0, 0])
+
+    @contextlib.contextmanager
+    def transaction(self, note: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor in one transaction: everything it does is committed together, with a new data version,
+        or rolled back together if anything raises (also if the process dies: DuckDB's log is replayed only
+        up to the last commit)."""
+        with self._write_lock:
+            with self._lock:
+                cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                    cur.execute("INSERT INTO data_version SELECT max(version) + 1, current_timestamp, $note FROM data_version",
+                                {"note": note})
+                    cur.execute("COMMIT")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+            finally:
+                cur.close()
 
     def close(self) -> None:
         self._con.close()
