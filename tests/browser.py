@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -33,8 +34,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(db_path: Path, timeout: float = 60.0):
+    """A dashboard process on a copy of `db_path`: the dashboard holds its database file for writing, and the
+    test process may have the original open."""
     port = free_port()
-    env = {**os.environ, "PAR_DB": str(db_path)}
+    workdir = Path(tempfile.mkdtemp(prefix="par-server-"))
+    served = workdir / "par.duckdb"
+    shutil.copyfile(db_path, served)
+    env = {**os.environ, "PAR_DB": str(served)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "par_dashboard", "serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -59,3 +65,4 @@ def streamlit_server(db_path: Path, timeout: float = 60.0):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
