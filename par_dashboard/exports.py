@@ -28,9 +28,37 @@ def file_stem(name: str, filters: dict[str, object]) -> str:
     return "_".join(p for p in parts if p)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[\d.,\s]+%?")
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would run as a formula ("=HYPERLINK(…)", "@SUM(…)", "+cmd|…") gets a
+    leading apostrophe, shown by Excel as the text itself. Signed numbers such as "+2,08" stay as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens Vietnamese text correctly."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a byte-order mark, so Excel opens Vietnamese text correctly; formula-looking text neutralised."""
+    return safe_frame(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def set_text(cell, value) -> None:
+    """Write a value into an openpyxl cell without letting text become a formula."""
+    cell.value = neutralise(value)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
 
 
 def to_xlsx_bytes(df: pd.DataFrame, *, title: str, filters: dict[str, object], lang: str,
@@ -39,24 +67,24 @@ def to_xlsx_bytes(df: pd.DataFrame, *, title: str, filters: dict[str, object], l
     wb = Workbook()
     ws = wb.active
     ws.title = t("sheet_data", lang)[:31]
-    ws.append([str(c) for c in df.columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in df.itertuples(index=False):
-        ws.append([_cell(v) for v in row])
+    for j, col in enumerate(df.columns, start=1):
+        set_text(ws.cell(row=1, column=j), str(col))
+        ws.cell(row=1, column=j).font = Font(bold=True)
+    for i, row in enumerate(df.itertuples(index=False), start=2):
+        for j, v in enumerate(row, start=1):
+            set_text(ws.cell(row=i, column=j), _cell(v))
     for i, col in enumerate(df.columns, start=1):
         width = max([len(str(col))] + [len(str(v)) for v in df.iloc[:200, i - 1]]) if len(df) else len(str(col))
         ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
     ws.freeze_panes = "A2"
 
     about = wb.create_sheet(t("sheet_about", lang)[:31])
-    about.append([t("export_title", lang), title])
+    rows = [(t("export_title", lang), title)] + [(k, "" if v is None else str(v)) for k, v in filters.items()]
+    rows += [(t("export_date", lang), dt.date.today().strftime("%d/%m/%Y"))] + [(t("source", lang), s) for s in sources or []]
+    for i, (key, value) in enumerate(rows, start=1):
+        set_text(about.cell(row=i, column=1), key)
+        set_text(about.cell(row=i, column=2), value)
     about["A1"].font = Font(bold=True)
-    for key, value in filters.items():
-        about.append([key, "" if value is None else str(value)])
-    about.append([t("export_date", lang), dt.date.today().strftime("%d/%m/%Y")])
-    for s in sources or []:
-        about.append([t("source", lang), s])
     if demo:
         about.append([t("demo_label", lang), t("demo_notice", lang)])
         for cell in about[about.max_row]:

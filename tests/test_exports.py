@@ -43,3 +43,16 @@ def test_every_label_used_in_the_code_exists_in_both_languages():
     missing = sorted(k for k in used if k not in LABELS and not (k.endswith("_") and any(x.startswith(k) for x in LABELS)))
     assert not missing, missing
     assert all(LABELS[k]["vi"] and LABELS[k]["en"] for k in LABELS)
+
+
+def test_formula_injection_is_neutralised_in_csv_and_excel():
+    evil = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1"]
+    df = pd.DataFrame({"Nội dung": evil + ["+2,08", "−1,14", "-3,5 %", "bình thường"]})
+    csv = pd.read_csv(io.BytesIO(exports.to_csv_bytes(df)), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert csv["Nội dung"].tolist()[:5] == ["'" + e for e in evil]
+    assert csv["Nội dung"].tolist()[5:] == ["+2,08", "−1,14", "-3,5 %", "bình thường"]
+    book = load_workbook(io.BytesIO(exports.to_xlsx_bytes(df, title="=1+1", filters={"@x": "=2"}, lang="vi", demo=False)))
+    cells = [c for row in book.worksheets[0].iter_rows() for c in row] + [c for row in book.worksheets[1].iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    values = [c.value for c in book.worksheets[0]["A"]][1:]
+    assert values[:5] == ["'" + e for e in evil] and values[5] == "+2,08"
