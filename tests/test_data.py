@@ -125,7 +125,7 @@ def test_every_fact_row_has_a_source(db):
 def _content_hash(path) -> dict[str, str]:
     import duckdb
 
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path))
     try:
         out = {}
         for table in CONTENT_TABLES:

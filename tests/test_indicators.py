@@ -80,7 +80,7 @@ def test_par_index_2023_provinces_top_one_is_quang_ninh_published(built_db, lang
 
 def _raw_attainment(built_db, indicator: str, level: str, province_id: str | None, years: range) -> pd.DataFrame:
     """Units meeting their province's target, counted from the raw tables (not the view, not the page's SQL)."""
-    con = duckdb.connect(str(built_db), read_only=True)
+    con = duckdb.connect(str(built_db))
     try:
         values = con.table("indicator_value").df()
         sources = con.table("source").df()[["source_id", "kind"]]
@@ -149,7 +149,7 @@ def test_counts_are_summed_never_averaged(built_db):
     at = _page(indicator="OPS_DOSSIERS_RECEIVED", year="2024", province="S63-P-20")
     metrics = _metrics(at)
     assert not any("Trung bình" in label for label in metrics)
-    con = duckdb.connect(str(built_db), read_only=True)
+    con = duckdb.connect(str(built_db))
     try:
         total = con.execute("""SELECT sum(v.value) FROM indicator_value v JOIN admin_unit u USING (unit_id)
                                WHERE v.indicator_code = 'OPS_DOSSIERS_RECEIVED' AND v.year = 2024

@@ -325,7 +325,7 @@ def test_remedied_before_the_next_inspection_on_hand_made_cases(small_db):
 
 @pytest.fixture(scope="module")
 def raw(built_db):
-    con = duckdb.connect(str(built_db), read_only=True)
+    con = duckdb.connect(str(built_db))
     tables = {name: con.sql(f"SELECT * FROM {name}").df() for name in ("inspection", "inspection_unit", "finding")}  # noqa: S608
     con.close()
     return tables
