@@ -30,6 +30,7 @@ GREENS = [[0.0, "#e3f4dc"], [0.25, "#a8dc9f"], [0.5, "#6cbf72"], [0.75, "#2f9a52
 NO_DATA_COLOR = "#d3d8de"
 OUTLINE_COLOR = "#1f2933"
 ARCHIPELAGO_COLOR = "#3e4c59"
+ARCHIPELAGO_LABEL_COLOR = "#52606d"
 DEMO_RED = "#b42318"
 TILE = 512  # MapLibre's world is 512 px wide at zoom 0
 
@@ -117,6 +118,33 @@ def view(geojson: dict, *, height: int = 590, width: int = 700, include_archipel
     return center, round(max(0.0, min(zoom, 14.0)), 2)
 
 
+def paper_xy(lon: float, lat: float, center: dict, zoom: float, *, height: int, width: int) -> tuple[float, float]:
+    """Where (lon, lat) falls on a map of height x width px showing `center` at `zoom`, in paper coordinates
+    (0..1 from the left / bottom of the map): the Web-Mercator maths of `view`, the other way round."""
+    scale = TILE * 2**zoom  # px of the whole world
+    x = 0.5 + (lon - center["lon"]) / 360 * scale / width
+    y = 0.5 + (_merc_y(lat) - _merc_y(center["lat"])) / (2 * math.pi) * scale / height
+    return x, y
+
+
+def _archipelago_label(a: dict, lang: str, center: dict, zoom: float, *, height: int, width: int) -> dict | None:
+    """A paper-anchored annotation naming the archipelago just right of its islands (below the box's middle), or
+    None when the islands are outside the view. Text marks on the map would need a font server; annotations are
+    drawn by the browser."""
+    lon0, lat0, lon1, lat1 = a["bounds"]
+    corners = [paper_xy(lon, lat, center, zoom, height=height, width=width) for lon, lat in ((lon0, lat0), (lon1, lat1))]
+    if not all(0 <= v <= 1 for xy in corners for v in xy):
+        return None
+    (_, y0), (x1, y1) = corners
+    label = a["label_vi"] if lang == "vi" else a["label_en"]
+    return {
+        "text": "<i>" + label.replace(" (", "<br>(", 1) + "</i>", "xref": "paper", "yref": "paper",
+        "x": x1 + 6 / width, "y": (y0 + y1) / 2, "xanchor": "left", "yanchor": "top", "align": "left",
+        "showarrow": False, "font": {"size": 11, "color": ARCHIPELAGO_LABEL_COLOR},
+        "bgcolor": "rgba(255,255,255,0.75)", "borderpad": 2, "name": f"archipelago:{a['key']}",
+    }
+
+
 def _names(geojson: dict) -> dict[str, str]:
     return {f["id"]: f["properties"].get("name", f["id"]) for f in geojson["features"]}
 
@@ -148,8 +176,10 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
       whose columns hold preformatted strings; without hover_lines, `colorbar_title` (or value_col) and the value;
     - `customdata[0]` of every clickable point is the unit id, for `st.plotly_chart(on_select="rerun")`;
     - `selected_unit` is outlined; `demo` puts a red-bordered `demo_label` in the top-right corner;
-    - the archipelagos (national maps, or the province they belong to) are markers with their name on hover
-      and in the legend: text on the map itself would need a font server;
+    - the archipelagos (national maps, or the province they belong to) are markers with their name on hover;
+      where the view takes them in (national maps) they are also named by a grey italic layout annotation just
+      right of the islands (text marks on the map itself would need a font server). The annotation is placed in
+      paper coordinates for the initial view: it does not follow the map when the user pans or zooms;
     - the view (center, zoom) fits the features into `height` (figure px) by about `map_width` px, the width
       the map is expected to get on the page; `uirevision` (default: derived from the features) keeps the
       user's zoom across reruns of the same map.
@@ -199,6 +229,12 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
         ))
 
     national = _national(geojson)
+    top, bottom = (60 if title else 30), 40
+    # the map's plot area: the figure less the margins below, and on the right the colorbar (~70 px, it pushes
+    # the right margin); the same size decides the view and where the archipelagos' labels go
+    area = {"height": height - top - bottom, "width": map_width - 90}
+    center, zoom = view(geojson, **area, include_archipelagos=national)
+    labels = []
     if show_archipelagos:
         for a in archipelagos():
             unit = _archipelago_unit(a, id_set)
@@ -209,11 +245,11 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
                 lat=[a["lat"]], lon=[a["lon"]], mode="markers",
                 marker={"size": 7, "color": ARCHIPELAGO_COLOR, "opacity": 0.8},
                 customdata=[[unit, label]], hovertemplate="<b>%{customdata[1]}</b><extra></extra>",
-                name=label, showlegend=True,
+                name=label, showlegend=False,  # named on the map (below) and on hover
             ))
+            if (annotation := _archipelago_label(a, lang, center, zoom, **area)) is not None:
+                labels.append(annotation)
 
-    top, bottom = (60 if title else 30), 40
-    center, zoom = view(geojson, height=height - top - bottom, width=map_width - 90, include_archipelagos=national)
     apply_theme(fig, lang)
     fig.update_layout(
         title={"text": title},
@@ -223,6 +259,8 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
         legend={"orientation": "h", "yanchor": "top", "y": -0.01, "xanchor": "left", "x": 0},
         margin={"l": 10, "r": 10, "t": top, "b": bottom},
     )
+    for annotation in labels:
+        fig.add_annotation(**annotation)
     if demo:
         fig.add_annotation(text=f"<b>{demo_label}</b>", xref="paper", yref="paper", x=0.99, y=0.99,
                            xanchor="right", yanchor="top", showarrow=False,
