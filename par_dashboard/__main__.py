@@ -1,5 +1,8 @@
 """Command line: `python -m par_dashboard build [--db PATH]` rebuilds the database from data/;
-`python -m par_dashboard serve [streamlit options]` starts the dashboard."""
+`python -m par_dashboard serve [streamlit options]` starts the dashboard;
+`import FILE`, `rollback BATCH_ID`, `batches`, `template OUT.xlsx`, `export OUT.xlsx` load and audit data
+through the import service (`import` exits 0 loaded/unchanged, 1 rejected, 2 partial; any command exits 3 when
+the database is held by the running dashboard)."""
 
 from __future__ import annotations
 
@@ -17,10 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="(re)build the DuckDB database from the files in data/")
     b.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
     sub.add_parser("serve", help="start the dashboard (options after `serve` go to `streamlit run`)", add_help=False)
+    _add_import_commands(sub)
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "serve":
         return serve(rest)
+    if args.command in IMPORT_COMMANDS:
+        if rest:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        return run_import_command(args)
 
     if args.command == "build":
         from par_dashboard.build import build
@@ -28,6 +36,132 @@ def main(argv: list[str] | None = None) -> int:
         result = build(args.db, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr))
         print(json.dumps({"database": str(args.db), **result}, ensure_ascii=False, indent=2))
     return 0
+
+
+IMPORT_COMMANDS = ("import", "rollback", "batches", "template", "export")
+EXIT_LOADED, EXIT_REJECTED, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3
+
+
+def _add_import_commands(sub) -> None:
+    def common(p, lang=True):
+        p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+        if lang:
+            p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of messages and sheet names (default vi)")
+
+    p = sub.add_parser("import", help="load an Excel (.xlsx) or CSV file through the import service")
+    p.add_argument("file", type=Path)
+    common(p)
+    p.add_argument("--user", default=None, help="who imports (default: the login name)")
+    p.add_argument("--partial", action="store_true",
+                   help="load the valid rows and keep the others in the quarantine (default: all or nothing)")
+    p.add_argument("--errors-xlsx", type=Path, default=None, help="also write the file with its problems marked")
+    p = sub.add_parser("rollback", help="undo an import batch")
+    p.add_argument("batch_id", type=int)
+    common(p)
+    p.add_argument("--user", default=None)
+    common(sub.add_parser("batches", help="list the import batches"))
+    p = sub.add_parser("template", help="write the empty import template (.xlsx)")
+    p.add_argument("out", type=Path)
+    p.add_argument("--lang", choices=("vi", "en"), default="vi")
+    p = sub.add_parser("export", help="write the database's inspection data, scores, targets and values in the template format")
+    p.add_argument("out", type=Path)
+    common(p)
+    p.add_argument("--no-demo", action="store_true", help="leave out the synthetic demo rows (real data only)")
+
+
+def _user(name: str | None) -> str:
+    if name:
+        return name
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def run_import_command(args) -> int:
+    from par_dashboard.db import Database, DatabaseBusy
+
+    vi = getattr(args, "lang", "vi") == "vi"
+    if args.command == "template":
+        from par_dashboard.importing.template import template_workbook
+
+        args.out.write_bytes(template_workbook(args.lang))
+        print(("Đã ghi mẫu nhập dữ liệu: " if vi else "Template written: ") + str(args.out))
+        return 0
+    try:
+        db = Database(args.db, read_only=args.command in ("batches", "export"))
+    except DatabaseBusy:
+        print(f"Cơ sở dữ liệu {args.db} đang được dùng (bảng điều khiển đang chạy?). Hãy dừng bảng điều khiển rồi chạy lại, "
+              "hoặc nhập dữ liệu trên trang Dữ liệu." if vi else
+              f"The database {args.db} is in use (is the dashboard running?). Stop the dashboard and run this again, "
+              "or import on the Data page.", file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        return _IMPORT_HANDLERS[args.command](db, args, vi)
+    finally:
+        db.close()
+
+
+def _cmd_import(db, args, vi: bool) -> int:
+    from par_dashboard.importing import service
+
+    data = args.file.read_bytes()
+    lang = "vi" if vi else "en"
+
+    def progress(stage: str) -> None:
+        print(service.PROGRESS[stage][0 if vi else 1], file=sys.stderr, flush=True)
+
+    report = service.load(db, data, args.file.name, user=_user(args.user), partial=args.partial,
+                          max_bytes=service.MAX_BULK_BYTES, progress=progress)
+    print(report.summary(lang))
+    if report.counts:
+        print(report.counts_frame(lang).to_string(index=False))
+    for n in report.notices:
+        print("• " + (n.message_vi if vi else n.message_en))
+    shown = report.errors[:200]
+    for e in shown:
+        where = f"[{e.sheet}] " if e.sheet else ""
+        print("✗ " + where + e.message(lang), file=sys.stderr)
+    if len(report.errors) > len(shown):
+        more = len(report.errors) - len(shown)
+        print((f"… và {more} lỗi khác" if vi else f"… and {more} more error(s)"), file=sys.stderr)
+    if args.errors_xlsx and report.errors:
+        args.errors_xlsx.write_bytes(service.error_workbook(data, report, lang))
+        print(("Tệp đánh dấu lỗi: " if vi else "Errors marked in: ") + str(args.errors_xlsx))
+    return {"loaded": EXIT_LOADED, "unchanged": EXIT_LOADED, "partial": EXIT_PARTIAL}.get(report.status, EXIT_REJECTED)
+
+
+def _cmd_rollback(db, args, vi: bool) -> int:
+    from par_dashboard.importing import service
+
+    report = service.rollback(db, args.batch_id, user=_user(args.user))
+    print(report.message("vi" if vi else "en"), file=sys.stdout if report.status == "rolled_back" else sys.stderr)
+    return 0 if report.status == "rolled_back" else 1
+
+
+def _cmd_batches(db, args, vi: bool) -> int:
+    from par_dashboard.importing import service
+
+    df = service.batches(db)
+    if df.empty:
+        print("Chưa có lô nhập nào." if vi else "No import batches yet.")
+    else:
+        print(df.drop(columns=["sha256", "source_id"]).to_string(index=False))
+    return 0
+
+
+def _cmd_export(db, args, vi: bool) -> int:
+    from par_dashboard.importing.template import export_workbook
+
+    with db.cursor() as cur:
+        args.out.write_bytes(export_workbook(cur, "vi" if vi else "en", include_demo=not args.no_demo))
+    print(("Đã xuất dữ liệu: " if vi else "Data exported: ") + str(args.out))
+    return 0
+
+
+_IMPORT_HANDLERS = {"import": _cmd_import, "rollback": _cmd_rollback, "batches": _cmd_batches, "export": _cmd_export}
 
 
 def serve(streamlit_args: list[str]) -> int:

@@ -61,6 +61,16 @@ class Database:
         finally:
             cur.close()
 
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for reading beyond the query files (exports that stream whole tables)."""
+        with self._lock:
+            cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
     def data_version(self) -> int:
         return int(self.query("data_version").iloc[0, 0])
 

@@ -208,3 +208,43 @@ FROM facts f
 JOIN source src USING (source_id)
 QUALIFY row_number() OVER (PARTITION BY f.unit_id, f.indicator_code, f.year
                            ORDER BY src.kind = 'synthetic_demo', f.period <> 'Y') = 1;
+
+-- Imports (par_dashboard/importing/service.py): bookkeeping, not content. Every load is a batch; the facts it
+-- writes point to sources of kind 'import_batch' (or 'synthetic_demo' for rows the file marks as such) created
+-- with it; the change log holds each written row's key and, for an update, the row as it was, so that rolling the
+-- batch back restores exactly the previous state. Rows set aside by a partial load are kept in the quarantine.
+-- (IF NOT EXISTS: the import service also creates these in a database built before they existed.)
+CREATE TABLE IF NOT EXISTS import_batch (
+    batch_id       INTEGER PRIMARY KEY,
+    user_name      TEXT NOT NULL,
+    started_at     TIMESTAMP NOT NULL,
+    finished_at    TIMESTAMP NOT NULL,
+    file_name      TEXT NOT NULL,
+    sha256         TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('loaded', 'partial')),
+    added          INTEGER NOT NULL,
+    updated        INTEGER NOT NULL,
+    unchanged      INTEGER NOT NULL,
+    rejected       INTEGER NOT NULL,
+    source_id      INTEGER NOT NULL,           -- the batch's own source row (removed by a rollback: no foreign key)
+    rolled_back_at TIMESTAMP,
+    rolled_back_by TEXT
+);
+
+CREATE TABLE IF NOT EXISTS import_change (
+    batch_id   INTEGER NOT NULL,
+    table_name TEXT NOT NULL,
+    row_key    TEXT NOT NULL,                  -- JSON of the row's primary key
+    action     TEXT NOT NULL CHECK (action IN ('insert', 'update')),
+    previous   TEXT,                           -- JSON of the whole row before an update
+    PRIMARY KEY (batch_id, table_name, row_key)
+);
+
+CREATE TABLE IF NOT EXISTS import_quarantine (
+    batch_id  INTEGER NOT NULL,
+    sheet     TEXT NOT NULL,                   -- template sheet key (findings, scores, ...)
+    excel_row INTEGER NOT NULL,                -- the row as numbered in the uploaded file
+    data      TEXT NOT NULL,                   -- JSON: the row's cells by template column key
+    errors    TEXT NOT NULL,                   -- JSON: [{column, code, message_vi, message_en}]
+    PRIMARY KEY (batch_id, sheet, excel_row)
+);

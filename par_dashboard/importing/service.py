@@ -1,0 +1,788 @@
+"""The one import service behind the data page and the command line.
+
+    validate(db, data, file_name)                      what a load would do, without writing
+    load(db, data, file_name, user=..., partial=False) the whole file in one transaction, or nothing
+    rollback(db, batch_id, user=...)                   the database exactly as before the batch
+    batches(db)                                        every batch, newest first
+    error_workbook(data, report, lang)                 the uploaded file with its problems marked
+    quarantine_workbook(db, batch_id, lang)            the rows a partial load set aside, ready to fix and re-import
+
+A load compares every row with the row of the same natural key in the database: a new key is added, a different
+row is updated (the previous row is kept in the batch's change log), an identical row is left alone, so the same
+file twice changes nothing. Real rows replace demo rows with the same key (a rollback brings the demo rows back);
+a row the file marks as synthetic never replaces real data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from par_dashboard.importing import models, reader
+from par_dashboard.importing.encoding import Notice
+from par_dashboard.importing.reader import MAX_BULK_BYTES, MAX_BYTES, RowError
+from par_dashboard.importing.template import ERRORS_TITLES, SHEET_BY_KEY, SHEETS, Catalogue, write_workbook
+from par_dashboard.paths import SCHEMA_FILE
+
+__all__ = ["ImportReport", "RollbackReport", "SheetCounts", "validate", "load", "rollback", "batches", "error_workbook",
+           "quarantine_workbook", "MAX_BYTES", "MAX_BULK_BYTES", "PROGRESS"]
+
+STATUSES = ("loaded", "rejected", "partial", "unchanged", "valid")
+
+
+@dataclass(frozen=True)
+class _Table:
+    sheet: str
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]  # compared and written besides the key and the source
+    sourced: bool = True
+    rank_source: bool = False
+
+
+_TABLES = (
+    _Table("plans", "inspection_plan", ("plan_id",), ("number", "issued_on", "issuer", "province_id", "year", "title")),
+    _Table("inspections", "inspection", ("inspection_id",),
+           ("plan_id", "province_id", "year", "team_label", "leader_name", "leader_title", "started_on", "ended_on",
+            "field_days", "announced_on")),
+    _Table("inspection_units", "inspection_unit", ("inspection_id", "unit_id"), ("visited_on", "what_checked"), sourced=False),
+    _Table("findings", "finding", ("finding_id",),
+           ("inspection_id", "unit_id", "area_code", "kind", "topic", "text", "status", "status_on", "resolved_on",
+            "follows_up_id")),
+    _Table("indicator_values", "indicator_value", ("unit_id", "indicator_code", "year", "period"), ("value", "inspection_id")),
+    _Table("targets", "target", ("indicator_code", "province_id", "year"), ("target_value",)),
+    _Table("scores", "score", ("unit_id", "year", "family_code", "area_code"),
+           ("score", "published_rank", "rank_of", "tier", "note"), rank_source=True),
+)
+_BY_SHEET = {t.sheet: t for t in _TABLES}
+_BY_NAME = {t.name: t for t in _TABLES}
+# Who refers to whom: a row a batch added cannot go while rows outside the batch refer to it.
+_REFERENCES = {"inspection_plan": [("inspection", "plan_id")],
+               "inspection": [("inspection_unit", "inspection_id"), ("finding", "inspection_id"),
+                              ("indicator_value", "inspection_id")],
+               "finding": [("finding", "follows_up_id")]}
+
+
+@dataclass
+class SheetCounts:
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class ImportReport:
+    batch_id: int | None
+    file_name: str
+    sha256: str
+    status: str  # loaded | rejected | partial | unchanged (| valid: a dry run found nothing wrong)
+    counts: dict[str, SheetCounts] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> as named in the file
+
+    @property
+    def added(self) -> int:
+        return sum(c.added for c in self.counts.values())
+
+    @property
+    def updated(self) -> int:
+        return sum(c.updated for c in self.counts.values())
+
+    @property
+    def unchanged(self) -> int:
+        return sum(c.unchanged for c in self.counts.values())
+
+    @property
+    def rejected(self) -> int:
+        return sum(c.rejected for c in self.counts.values())
+
+    def summary(self, lang: str = "vi") -> str:
+        n = {"added": self.added, "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected}
+        if lang == "vi":
+            head = {"loaded": f"Đã nhập (lô {self.batch_id})", "partial": f"Đã nhập một phần (lô {self.batch_id})",
+                    "unchanged": "Không có gì thay đổi: mọi dòng đã có trong cơ sở dữ liệu",
+                    "rejected": "Không nhập: tệp có lỗi, cơ sở dữ liệu không thay đổi",
+                    "valid": "Tệp hợp lệ, có thể nhập"}[self.status]
+            return (f"{head}. Thêm {n['added']}, cập nhật {n['updated']}, giữ nguyên {n['unchanged']}, "
+                    f"bị loại {n['rejected']} dòng; {len(self.errors)} lỗi.")
+        head = {"loaded": f"Loaded (batch {self.batch_id})", "partial": f"Partly loaded (batch {self.batch_id})",
+                "unchanged": "Nothing changed: every row is already in the database",
+                "rejected": "Not loaded: the file has errors, the database is unchanged",
+                "valid": "The file is valid and can be loaded"}[self.status]
+        return (f"{head}. Added {n['added']}, updated {n['updated']}, unchanged {n['unchanged']}, "
+                f"rejected {n['rejected']} rows; {len(self.errors)} error(s).")
+
+    def counts_frame(self, lang: str = "vi") -> pd.DataFrame:
+        vi = lang == "vi"
+        cols = (["Trang", "Đọc", "Thêm", "Cập nhật", "Giữ nguyên", "Bị loại"] if vi
+                else ["Sheet", "Read", "Added", "Updated", "Unchanged", "Rejected"])
+        rows = [[SHEET_BY_KEY[k].title(lang), c.read, c.added, c.updated, c.unchanged, c.rejected]
+                for k, c in self.counts.items() if c.read]
+        return pd.DataFrame(rows, columns=cols)
+
+    def errors_frame(self, lang: str = "vi") -> pd.DataFrame:
+        vi = lang == "vi"
+        cols = ["Trang", "Dòng", "Cột", "Lỗi", "Giá trị"] if vi else ["Sheet", "Row", "Column", "Problem", "Value"]
+        rows = [[e.sheet, e.row, e.column, e.message(lang), None if e.value is None else str(e.value)] for e in self.errors]
+        return pd.DataFrame(rows, columns=cols).astype({cols[1]: "Int64"})
+
+
+@dataclass
+class RollbackReport:
+    batch_id: int
+    status: str  # rolled_back | refused | not_found | already_rolled_back
+    message_vi: str
+    message_en: str
+    deleted: int = 0
+    restored: int = 0
+
+    def message(self, lang: str = "vi") -> str:
+        return self.message_vi if lang == "vi" else self.message_en
+
+
+class _Stop(Exception):  # noqa: N818 - control flow: leave the transaction without writing
+    def __init__(self, report):
+        super().__init__(getattr(report, "status", ""))
+        self.report = report
+
+
+# ------------------------------------------------------------------------------------------------ tables
+
+def _import_ddl() -> str:
+    text = SCHEMA_FILE.read_text(encoding="utf-8")
+    return text[text.index("CREATE TABLE IF NOT EXISTS import_batch"):]
+
+
+def ensure_tables(cur) -> None:
+    """The import bookkeeping tables, also in a database built before they were added to the schema."""
+    cur.execute(_import_ddl())
+
+
+def _has_tables(cur) -> bool:
+    return cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'import_batch' AND NOT temporary").fetchone()[0] > 0
+
+
+# ------------------------------------------------------------------------------------------------ load
+
+Progress = Callable[[str], None]  # called with "reading", "checking", "writing" as a load goes on
+PROGRESS = {"reading": ("Đang đọc tệp…", "Reading the file…"), "checking": ("Đang kiểm tra từng dòng…", "Checking every row…"),
+            "writing": ("Đang ghi vào cơ sở dữ liệu (một giao dịch)…", "Writing to the database (one transaction)…")}
+
+
+def validate(db, data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES, progress: Progress | None = None) -> ImportReport:
+    """Everything a load checks, and the counts it would add/update, without writing anything."""
+    return _run(db, data, file_name, user="", partial=False, dry_run=True, max_bytes=max_bytes, progress=progress)
+
+
+def load(db, data: bytes, file_name: str, *, user: str, partial: bool = False, max_bytes: int = MAX_BYTES,
+         progress: Progress | None = None) -> ImportReport:
+    """Load the file in one transaction. With errors: nothing is written (status rejected), unless `partial`, then
+    the valid rows load and the others are kept in the quarantine (status partial)."""
+    return _run(db, data, file_name, user=user, partial=partial, dry_run=False, max_bytes=max_bytes, progress=progress)
+
+
+def _run(db, data: bytes, file_name: str, *, user: str, partial: bool, dry_run: bool, max_bytes: int,
+         progress: Progress | None) -> ImportReport:
+    say = progress or (lambda stage: None)
+    started = dt.datetime.now()
+    sha = hashlib.sha256(data).hexdigest()
+    say("reading")
+    raw = reader.read(data, file_name, max_bytes=max_bytes)
+    report = ImportReport(None, file_name, sha, "rejected", errors=list(raw.errors), notices=list(raw.notices))
+    if any(e.row is None for e in raw.errors) or not raw.sheets:
+        return report  # the file as a whole cannot be read: nothing to check row by row
+    try:
+        with db.transaction(f"import {file_name}") as cur:
+            ensure_tables(cur)
+            _notice_earlier_batch(cur, sha, report)
+            say("checking")
+            checked = models.validate(raw, models.Context.from_db(cur))
+            report.errors = checked.errors
+            report.notices.extend(Notice(vi, en) for vi, en in checked.notices)
+            report.sheet_names = checked.sheet_names
+            report.counts = {k: SheetCounts(read=n) for k, n in checked.rows_read.items()}
+            for r in checked.rejected:
+                report.counts[r.sheet].rejected += 1
+            if checked.errors and (not (partial or dry_run) or any(e.row is None for e in checked.errors)):
+                raise _Stop(report)  # (a dry run goes on, to count what the valid rows would do)
+            batch_id = cur.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch").fetchone()[0]
+            sources = _Sources(cur, batch_id, file_name, user, sha)
+            staged = _stage(cur, checked, sources)
+            conflicts = _conflicts(cur, staged, checked)
+            if conflicts:
+                report.errors = [*report.errors, *[e for r in conflicts for e in r.errors]]
+                for r in conflicts:
+                    report.counts[r.sheet].rejected += 1
+                if not partial:
+                    raise _Stop(report)
+            for table in staged:
+                c = report.counts[table.sheet]
+                for action, n in cur.execute(f"SELECT _action, count(*) FROM _in_{table.name} GROUP BY ALL").fetchall():  # noqa: S608
+                    if action == "insert":
+                        c.added = n
+                    elif action == "update":
+                        c.updated = n
+                    elif action == "same":
+                        c.unchanged = n
+            if report.added == 0 and report.updated == 0 and report.rejected == 0:
+                report.status = "unchanged"
+                raise _Stop(report)
+            if dry_run:
+                report.status = "rejected" if report.errors else "valid"
+                raise _Stop(report)
+            report.batch_id = batch_id
+            report.status = "partial" if report.rejected else "loaded"
+            say("writing")
+            sources.write(staged)
+            _write(cur, staged, batch_id)
+            _quarantine(cur, batch_id, [*checked.rejected, *conflicts])
+            cur.execute("""INSERT INTO import_batch VALUES ($b, $user, $started, current_localtimestamp(), $file, $sha, $status,
+                                                            $added, $updated, $unchanged, $rejected, $source, NULL, NULL)""",
+                        {"b": batch_id, "user": user, "started": started, "file": file_name, "sha": sha,
+                         "status": report.status, "added": report.added, "updated": report.updated,
+                         "unchanged": report.unchanged, "rejected": report.rejected, "source": sources.main_id})
+            for table in staged:
+                cur.execute(f"DROP TABLE _in_{table.name}")
+        return report
+    except _Stop as stop:
+        return stop.report
+
+
+def _notice_earlier_batch(cur, sha: str, report: ImportReport) -> None:
+    row = cur.execute("""SELECT batch_id, finished_at FROM import_batch WHERE sha256 = $sha AND rolled_back_at IS NULL
+                         ORDER BY batch_id DESC LIMIT 1""", {"sha": sha}).fetchone()
+    if row:
+        report.notices.append(Notice(f"Tệp này (cùng nội dung) đã được nhập ở lô {row[0]} lúc {row[1]:%d/%m/%Y %H:%M}.",
+                                     f"This file (same content) was loaded as batch {row[0]} on {row[1]:%d/%m/%Y %H:%M}."))
+
+
+class _Sources:
+    """The batch's source rows: one for the file, one per original source the file names, one per demo source."""
+
+    def __init__(self, cur, batch_id: int, file_name: str, user: str, sha: str):
+        self.cur = cur
+        self.batch_id = batch_id
+        self.file_name = file_name
+        self.next_id = cur.execute("SELECT coalesce(max(source_id), 0) + 1 FROM source").fetchone()[0]
+        self.main_id = self.next_id
+        self.rows: dict[tuple, dict] = {(False, None, None): {
+            "source_id": self.main_id, "kind": "import_batch", "title": f"Nhập từ tệp {file_name} (lô {batch_id})",
+            "url": None, "file": file_name, "note": f"Người nhập: {user}; SHA-256: {sha[:16]}"}}
+        self.next_id += 1
+
+    def id_for(self, key: tuple | None) -> int | None:
+        if key is None:
+            return None
+        demo, title, url = key
+        if key not in self.rows:
+            note = f"Lô nhập {self.batch_id}: {self.file_name}"
+            if demo:
+                title = title or f"Dữ liệu mô phỏng — nhập từ tệp {self.file_name} (lô {self.batch_id})"
+            self.rows[key] = {"source_id": self.next_id, "kind": "synthetic_demo" if demo else "import_batch",
+                              "title": title or url, "url": url, "file": self.file_name, "note": note}
+            self.next_id += 1
+        return self.rows[key]["source_id"]
+
+    def write(self, staged: list[_Table]) -> None:
+        """Only the sources some written row points to (and the batch's own)."""
+        used = {self.main_id}
+        for table in staged:
+            if table.sourced:
+                cols = "source_id" + (", rank_source_id" if table.rank_source else "")
+                for row in self.cur.execute(f"SELECT DISTINCT {cols} FROM _in_{table.name} "  # noqa: S608
+                                            "WHERE _action IN ('insert', 'update')").fetchall():
+                    used.update(v for v in row if v is not None)
+        rows = [r for r in self.rows.values() if r["source_id"] in used]
+        df = pd.DataFrame(rows, dtype=object)
+        self.cur.register("_sources", df)
+        self.cur.execute("INSERT INTO source BY NAME SELECT * FROM _sources")
+        self.cur.unregister("_sources")
+        self.cur.execute("""INSERT INTO import_change SELECT $b, 'source', to_json({source_id: source_id}), 'insert', NULL
+                            FROM source WHERE source_id IN (SELECT unnest($ids))""", {"b": self.batch_id, "ids": sorted(used)})
+
+
+def _stage(cur, checked: models.Validated, sources: _Sources) -> list[_Table]:
+    """Each table's incoming rows in a temporary table `_in_<table>`, each classified against the database:
+    insert (new key), update (the row differs), same, or conflict (a synthetic row over real data)."""
+    staged = []
+    for sheet in SHEETS:
+        rows = checked.valid.get(sheet.key) or []
+        if not rows:
+            continue
+        table = _BY_SHEET[sheet.key]
+        records = []
+        for row, rec in rows:
+            out = {k: v for k, v in rec.items() if not k.startswith("_")}
+            out["_row"] = row
+            if table.sourced:
+                out["source_id"] = sources.id_for(rec["_src"])
+                out["_demo"] = rec["_src"][0]
+            if table.rank_source:
+                out["rank_source_id"] = sources.id_for(rec["_rank_src"])
+            records.append(out)
+        df = pd.DataFrame(records, dtype=object)
+        t = table.name
+        # Declared column by column: in DuckDB 2.0 a table made by `CREATE TABLE ... AS SELECT ... LIMIT 0` and then
+        # given 122,880 rows or more in the same transaction reads back empty (tests/test_import_service.py checks it).
+        columns = ", ".join(f'"{name}" {kind}' for name, kind, *_ in cur.execute(f"DESCRIBE {t}").fetchall())  # noqa: S608
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _new ({columns}, _row INTEGER, _demo BOOLEAN)")
+        cur.register("_incoming", df)
+        cur.execute("INSERT INTO _new BY NAME SELECT * FROM _incoming")
+        cur.unregister("_incoming")
+        on = " AND ".join(f"t.{k} = i.{k}" for k in table.key)
+        same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM i.{c}" for c in table.columns)
+        if table.sourced:
+            same += " AND coalesce(s.kind = 'synthetic_demo', false) = i._demo"
+        if table.rank_source:
+            same += " AND (t.rank_source_id IS NULL) = (i.rank_source_id IS NULL)"
+        conflict = "i._demo AND s.kind <> 'synthetic_demo'" if table.sourced else "false"
+        join_source = "LEFT JOIN source s ON s.source_id = t.source_id" if table.sourced else ""
+        cur.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _in_{t} AS
+            SELECT i.*, CASE WHEN t.{table.key[0]} IS NULL THEN 'insert'
+                             WHEN {same} THEN 'same'
+                             WHEN {conflict} THEN 'conflict'
+                             ELSE 'update' END AS _action
+            FROM _new i LEFT JOIN {t} t ON {on} {join_source}""")  # noqa: S608 - names from _TABLES
+        cur.execute("DROP TABLE _new")
+        staged.append(table)
+    return staged
+
+
+def _conflicts(cur, staged: list[_Table], checked: models.Validated) -> list[models.Rejected]:
+    out = []
+    for table in staged:
+        rows = {r for (r,) in cur.execute(f"SELECT _row FROM _in_{table.name} WHERE _action = 'conflict'").fetchall()}  # noqa: S608
+        if not rows:
+            continue
+        name = checked.sheet_names[table.sheet]
+        for row, rec in checked.valid[table.sheet]:
+            if row in rows:
+                key = ", ".join(str(rec[k]) for k in table.key)
+                err = RowError(name, row, None, "demo_over_real",
+                               f"Dòng {row}: dòng đánh dấu dữ liệu mô phỏng không được thay thế số liệu thật đã có ({key}).",
+                               f"Row {row}: a row marked as synthetic demo data cannot replace real data already there ({key}).")
+                out.append(models.Rejected(table.sheet, name, row, {k: v for k, v in rec.items() if not k.startswith("_")},
+                                           [err]))
+    return out
+
+
+def _key_json(table: _Table, alias: str) -> str:
+    return "to_json({" + ", ".join(f"{k}: {alias}.{k}" for k in table.key) + "})"
+
+
+# DuckDB checks foreign keys eagerly: inside one transaction it refuses to delete a row, or to change an indexed
+# (key or foreign-key) column of a row, that rows committed earlier refer to, even when those rows were deleted
+# earlier in the same transaction. Writes that need this are done on temporary copies of the tables concerned
+# (and of every table referring to them), which then replace the tables, still in the same transaction.
+
+class _Tables:
+    """Where each table's rows are written: the table itself, or its temporary copy `_copy_<table>`."""
+
+    def __init__(self, cur, rebuild: set[str]):
+        self.cur = cur
+        self.order = _closure(cur, rebuild)  # parents first
+        for t in self.order:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE _copy_{t} AS SELECT * FROM {t}")  # noqa: S608 - schema names
+
+    def __getitem__(self, table: str) -> str:
+        return f"_copy_{table}" if table in self.order else table
+
+    def swap(self) -> None:
+        """The copies become the tables (same definitions as stored in the database), children dropped first."""
+        cur = self.cur
+        ddl = {t: cur.execute("SELECT sql FROM duckdb_tables() WHERE table_name = $t AND NOT temporary", {"t": t}).fetchone()[0]
+               for t in self.order}
+        for t in reversed(self.order):
+            cur.execute(f"DROP TABLE {t}")  # noqa: S608
+        for t in self.order:
+            cur.execute(ddl[t])
+            self_ref = _self_reference(cur, t)
+            if self_ref is None:
+                cur.execute(f"INSERT INTO {t} SELECT * FROM _copy_{t}")  # noqa: S608
+            else:  # a row after the row it refers to
+                key, ref = self_ref
+                while cur.execute(f"""INSERT INTO {t} SELECT * FROM _copy_{t} c
+                                      WHERE c.{key} NOT IN (SELECT {key} FROM {t})
+                                        AND (c.{ref} IS NULL OR c.{ref} IN (SELECT {key} FROM {t}))""").fetchone()[0]:  # noqa: S608
+                    pass
+                left = cur.execute(f"SELECT count(*) FROM _copy_{t} WHERE {key} NOT IN (SELECT {key} FROM {t})").fetchone()[0]  # noqa: S608
+                if left:
+                    raise RuntimeError(f"{t}: {left} rows refer to rows that do not exist")
+            cur.execute(f"DROP TABLE _copy_{t}")
+
+
+def _references(cur) -> list[tuple[str, str, str, str]]:
+    """(table, column, referenced table, referenced column) for every foreign key."""
+    return [(t, c[0], r, rc[0]) for t, c, r, rc in cur.execute(
+        """SELECT table_name, constraint_column_names, referenced_table, referenced_column_names FROM duckdb_constraints()
+           WHERE constraint_type = 'FOREIGN KEY' AND NOT starts_with(table_name, '_')""").fetchall()]
+
+
+def _self_reference(cur, table: str) -> tuple[str, str] | None:
+    return next(((rc, c) for t, c, r, rc in _references(cur) if t == table and r == table), None)
+
+
+def _closure(cur, tables: set[str]) -> list[str]:
+    """The tables and every table referring to them (transitively), parents before children."""
+    refs = [(t, r) for t, _, r, _ in _references(cur) if t != r]
+    out = set(tables)
+    while True:
+        more = {t for t, r in refs if r in out} - out
+        if not more:
+            break
+        out |= more
+    order: list[str] = []
+    while len(order) < len(out):
+        for t in sorted(out - set(order)):
+            if all(r in order or r not in out for tt, r in refs if tt == t):
+                order.append(t)
+    return order
+
+
+_INDEXED = {"inspection_plan": ("province_id", "source_id"),
+            "inspection": ("plan_id", "province_id", "source_id"),
+            "finding": ("inspection_id", "unit_id", "area_code", "follows_up_id", "source_id")}
+
+
+def _blocked(cur, staged: list[_Table]) -> set[str]:
+    """Tables where an update would change a key column of a row other rows refer to (see _Tables)."""
+    out = set()
+    referers = {}
+    for t, c, r, rc in _references(cur):
+        referers.setdefault(r, []).append((t, c, rc))
+    for table in staged:
+        t = table.name
+        if t not in _INDEXED:
+            continue
+        changed = " OR ".join(f"t.{c} IS DISTINCT FROM i.{c}" for c in _INDEXED[t])
+        referenced = " OR ".join(f"EXISTS (SELECT 1 FROM {child} x WHERE x.{col} = t.{rc})"  # noqa: S608 - schema names
+                                 for child, col, rc in referers.get(t, []))
+        on = " AND ".join(f"t.{k} = i.{k}" for k in table.key)
+        n = cur.execute(f"""SELECT count(*) FROM _in_{t} i JOIN {t} t ON {on}
+                            WHERE i._action = 'update' AND ({changed}) AND ({referenced or 'false'})""").fetchone()[0]  # noqa: S608
+        if n:
+            out.add(t)
+    return out
+
+
+def _write(cur, staged: list[_Table], batch_id: int) -> None:
+    """Log every written row (its key; for an update, the row as it was), then insert the new rows (a finding
+    after the finding it follows up) and update the changed ones."""
+    for table in staged:
+        t = table.name
+        on = " AND ".join(f"t.{k} = i.{k}" for k in table.key)
+        cur.execute(f"""INSERT INTO import_change
+                        SELECT $b, '{t}', {_key_json(table, 'i')}, i._action, CASE WHEN i._action = 'update' THEN to_json(t) END
+                        FROM _in_{t} i LEFT JOIN {t} t ON {on}
+                        WHERE i._action IN ('insert', 'update')""", {"b": batch_id})  # noqa: S608
+    tables = _Tables(cur, _blocked(cur, staged))
+    for table in staged:
+        t, target = table.name, tables[table.name]
+        cols = [*table.key, *table.columns] + (["source_id"] if table.sourced else []) + (["rank_source_id"] if table.rank_source else [])
+        col_list = ", ".join(cols)
+        if t == "finding" and target == t:
+            while cur.execute(f"""INSERT INTO finding ({col_list}) SELECT {col_list} FROM _in_finding i
+                                  WHERE _action = 'insert' AND finding_id NOT IN (SELECT finding_id FROM finding)
+                                    AND (follows_up_id IS NULL OR follows_up_id IN (SELECT finding_id FROM finding))""").fetchone()[0]:  # noqa: S608
+                pass
+        else:
+            cur.execute(f"INSERT INTO {target} ({col_list}) SELECT {col_list} FROM _in_{t} WHERE _action = 'insert'")  # noqa: S608
+        where = " AND ".join(f"{target}.{k} = i.{k}" for k in table.key)
+        indexed = _INDEXED.get(t, ()) if target == t else ()
+        plain = [c for c in cols if c not in table.key and c not in indexed]
+        cur.execute(f"UPDATE {target} SET {', '.join(f'{c} = i.{c}' for c in plain)} "  # noqa: S608
+                    f"FROM _in_{t} i WHERE {where} AND i._action = 'update'")
+        for c in indexed:  # only where it changes, on rows nothing refers to (else the table was copied)
+            cur.execute(f"UPDATE {t} SET {c} = i.{c} FROM _in_{t} i WHERE {where} AND i._action = 'update' "  # noqa: S608
+                        f"AND {t}.{c} IS DISTINCT FROM i.{c}")
+    tables.swap()
+
+
+def _json_value(v):
+    if isinstance(v, dt.datetime):
+        return v.strftime("%d/%m/%Y %H:%M") if (v.hour or v.minute) else v.strftime("%d/%m/%Y")
+    if isinstance(v, dt.date):
+        return v.strftime("%d/%m/%Y")
+    return str(v)
+
+
+def _quarantine(cur, batch_id: int, rejected: list[models.Rejected]) -> None:
+    if not rejected:
+        return
+    rows = [{"batch_id": batch_id, "sheet": r.sheet, "excel_row": r.row,
+             "data": json.dumps({k: v for k, v in r.values.items() if v is not None}, ensure_ascii=False, default=_json_value),
+             "errors": json.dumps([{"column": e.column, "code": e.code, "message_vi": e.message_vi, "message_en": e.message_en}
+                                   for e in r.errors], ensure_ascii=False)}
+            for r in rejected]
+    seen = set()
+    unique = []
+    for r in rows:  # a row rejected twice (checks, then a conflict) is kept once
+        if (r["sheet"], r["excel_row"]) not in seen:
+            seen.add((r["sheet"], r["excel_row"]))
+            unique.append(r)
+    cur.register("_quarantine", pd.DataFrame(unique, dtype=object))
+    cur.execute("INSERT INTO import_quarantine BY NAME SELECT * FROM _quarantine")
+    cur.unregister("_quarantine")
+
+
+# ------------------------------------------------------------------------------------------------ rollback
+
+def rollback(db, batch_id: int, *, user: str) -> RollbackReport:
+    """Restore the rows the batch updated to what they were, delete the rows it added, in one transaction.
+
+    Refused when a later batch (not rolled back) changed the same rows again, or when rows outside the batch
+    refer to rows it added: rolling back would then lose or break later data; roll the later batches back first.
+    """
+    try:
+        with db.transaction(f"rollback import batch {batch_id}") as cur:
+            ensure_tables(cur)
+            row = cur.execute("SELECT rolled_back_at, rolled_back_by FROM import_batch WHERE batch_id = $b", {"b": batch_id}).fetchone()
+            if row is None:
+                raise _Stop(RollbackReport(batch_id, "not_found", f"Không có lô nhập số {batch_id}.", f"There is no import batch {batch_id}."))
+            if row[0] is not None:
+                raise _Stop(RollbackReport(batch_id, "already_rolled_back",
+                                           f"Lô {batch_id} đã được hoàn tác lúc {row[0]:%d/%m/%Y %H:%M} ({row[1]}).",
+                                           f"Batch {batch_id} was already rolled back on {row[0]:%d/%m/%Y %H:%M} ({row[1]})."))
+            later = [b for (b,) in cur.execute("""
+                SELECT DISTINCT c2.batch_id FROM import_change c1
+                JOIN import_change c2 ON c2.table_name = c1.table_name AND c2.row_key = c1.row_key AND c2.batch_id > c1.batch_id
+                JOIN import_batch b ON b.batch_id = c2.batch_id AND b.rolled_back_at IS NULL
+                WHERE c1.batch_id = $b ORDER BY 1""", {"b": batch_id}).fetchall()]
+            if later:
+                raise _Stop(_refused(batch_id, later))
+            for table in _TABLES:
+                _stage_deletions(cur, table, batch_id)
+            dependents = _dependents(cur, batch_id)
+            if dependents:
+                raise _Stop(_refused(batch_id, dependents, referenced=True))
+            # Deleting the batch's sources touches every table that refers to sources: all are rebuilt (see _Tables).
+            tables = _Tables(cur, {"source"})
+            restored = sum(_restore_updates(cur, table, batch_id, tables[table.name]) for table in _TABLES)
+            deleted = sum(_delete_inserts(cur, table, tables[table.name]) for table in _TABLES)
+            cur.execute(f"""DELETE FROM {tables['source']} WHERE source_id IN (
+                               SELECT CAST(json_extract(row_key, '$.source_id') AS INTEGER) FROM import_change
+                               WHERE batch_id = $b AND table_name = 'source')""", {"b": batch_id})  # noqa: S608
+            tables.swap()
+            cur.execute("UPDATE import_batch SET rolled_back_at = current_localtimestamp(), rolled_back_by = $u WHERE batch_id = $b",
+                        {"b": batch_id, "u": user})
+        return RollbackReport(batch_id, "rolled_back",
+                              f"Đã hoàn tác lô {batch_id}: xóa {deleted} dòng đã thêm, khôi phục {restored} dòng đã sửa.",
+                              f"Batch {batch_id} rolled back: {deleted} added row(s) deleted, {restored} changed row(s) restored.",
+                              deleted, restored)
+    except _Stop as stop:
+        return stop.report
+
+
+def _refused(batch_id: int, later: list[int], referenced: bool = False) -> RollbackReport:
+    shown = ", ".join(str(b) for b in later if b is not None)
+    outside = None in later
+    if referenced:
+        vi = (f"Không hoàn tác được lô {batch_id}: dữ liệu nhập sau"
+              + (f" (lô {shown})" if shown else "") + (" hoặc dữ liệu có sẵn" if outside else "")
+              + " tham chiếu tới các dòng lô này đã thêm. Hãy hoàn tác " + ("các lô đó" if shown else "dữ liệu đó") + " trước.")
+        en = (f"Batch {batch_id} cannot be rolled back: later data" + (f" (batch {shown})" if shown else "")
+              + (" or data not from an import" if outside else "")
+              + " refers to rows this batch added. Roll " + ("those batches" if shown else "that data") + " back first.")
+    else:
+        vi = (f"Không hoàn tác được lô {batch_id}: lô nhập sau ({shown}) đã sửa lại chính các dòng này. "
+              f"Hãy hoàn tác lô {shown} trước (từ lô mới nhất), rồi hoàn tác lô {batch_id}.")
+        en = (f"Batch {batch_id} cannot be rolled back: later batch(es) {shown} changed the same rows again. "
+              f"Roll back {shown} first (newest first), then batch {batch_id}.")
+    return RollbackReport(batch_id, "refused", vi, en)
+
+
+def _structure(cur, table: str) -> str:
+    cols = cur.execute(f"DESCRIBE {table}").fetchall()  # noqa: S608 - names from _TABLES
+    return json.dumps({c[0]: c[1] for c in cols})
+
+
+def _restore_updates(cur, table: _Table, batch_id: int, target: str) -> int:
+    t = table.name
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE _prev AS
+                    SELECT unnest(json_transform(previous, '{_structure(cur, t)}')) FROM import_change
+                    WHERE batch_id = $b AND table_name = '{t}' AND action = 'update'""", {"b": batch_id})  # noqa: S608
+    n = cur.execute("SELECT count(*) FROM _prev").fetchone()[0]
+    if n:
+        cols = [c[0] for c in cur.execute(f"DESCRIBE {t}").fetchall() if c[0] not in table.key]  # noqa: S608
+        sets = ", ".join(f"{c} = p.{c}" for c in cols)
+        where = " AND ".join(f"{target}.{k} = p.{k}" for k in table.key)
+        cur.execute(f"UPDATE {target} SET {sets} FROM _prev p WHERE {where}")  # noqa: S608
+    cur.execute("DROP TABLE _prev")
+    return n
+
+
+def _stage_deletions(cur, table: _Table, batch_id: int) -> None:
+    t = table.name
+    key_types = {c[0]: c[1] for c in cur.execute(f"DESCRIBE {t}").fetchall() if c[0] in table.key}  # noqa: S608
+    structure = json.dumps({k: key_types[k] for k in table.key})
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE _del_{t} AS
+                    SELECT unnest(json_transform(row_key, '{structure}')) FROM import_change
+                    WHERE batch_id = $b AND table_name = '{t}' AND action = 'insert'""", {"b": batch_id})  # noqa: S608
+
+
+def _dependents(cur, batch_id: int) -> list[int | None]:
+    """Batches (None: not an import) holding rows, not added by this batch, that refer to rows this batch added."""
+    found: set[int | None] = set()
+    for parent, refs in _REFERENCES.items():
+        pkey = _BY_NAME[parent].key[0]
+        for child, col in refs:
+            ckey = _BY_NAME[child].key
+            not_ours = " AND ".join(f"d.{k} = c.{k}" for k in ckey)
+            rows = cur.execute(f"""
+                SELECT {_key_json(_BY_NAME[child], 'c')} FROM {child} c
+                WHERE c.{col} IN (SELECT {pkey} FROM _del_{parent})
+                  AND NOT EXISTS (SELECT 1 FROM _del_{child} d WHERE {not_ours})""").fetchall()  # noqa: S608
+            for (key,) in rows:
+                b = cur.execute("""SELECT max(c.batch_id) FROM import_change c JOIN import_batch b USING (batch_id)
+                                   WHERE c.table_name = $t AND c.row_key = $k AND b.rolled_back_at IS NULL""",
+                                {"t": child, "k": key}).fetchone()[0]
+                found.add(b)
+    found.discard(batch_id)
+    return sorted(found, key=lambda b: (b is None, b or 0))
+
+
+def _delete_inserts(cur, table: _Table, target: str) -> int:
+    t = table.name
+    where = " AND ".join(f"{target}.{k} = d.{k}" for k in table.key)
+    n = cur.execute(f"SELECT count(*) FROM _del_{t}").fetchone()[0]  # noqa: S608
+    if n:
+        cur.execute(f"DELETE FROM {target} USING _del_{t} d WHERE {where}")  # noqa: S608
+    cur.execute(f"DROP TABLE _del_{t}")
+    return n
+
+
+# ------------------------------------------------------------------------------------------------ listing
+
+_BATCH_COLUMNS = ["batch_id", "user_name", "started_at", "finished_at", "file_name", "sha256", "status", "added", "updated",
+                  "unchanged", "rejected", "source_id", "rolled_back_at", "rolled_back_by"]
+
+
+def batches(db) -> pd.DataFrame:
+    """Every import batch, newest first (empty when nothing was ever imported)."""
+    with db.cursor() as cur:
+        if not _has_tables(cur):
+            return pd.DataFrame(columns=_BATCH_COLUMNS)
+        return cur.execute(f"SELECT {', '.join(_BATCH_COLUMNS)} FROM import_batch ORDER BY batch_id DESC").df()  # noqa: S608
+
+
+# ------------------------------------------------------------------------------------------------ workbooks
+
+def error_workbook(data: bytes, report: ImportReport, lang: str = "vi") -> bytes:
+    """The uploaded sheets with the offending rows filled light red, the offending cells red with a comment
+    saying what is wrong, and an errors sheet (first) listing every problem."""
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    raw = reader.read(data, report.file_name, max_bytes=max(len(data), 1))
+    sheets = {s.name: s for s in raw.sheets}
+    report_name = None
+    wb = None
+    if raw.kind == "xlsx" and raw.sheets:
+        try:
+            wb = load_workbook(io.BytesIO(data))
+        except Exception:  # noqa: BLE001 - then the errors sheet alone
+            wb = None
+    elif raw.kind == "csv" and raw.sheets:  # the CSV as a sheet, named as the file is in the report
+        wb = Workbook()
+        ws = wb.active
+        ws.title = raw.sheets[0].spec.title(lang)[:31]
+        for rec in _csv_records(data):
+            ws.append(rec)
+            for cell in ws[ws.max_row]:
+                _as_text(cell)
+        sheets = {ws.title: raw.sheets[0]}
+        report_name = raw.sheets[0].name
+    if wb is None:
+        wb = Workbook()
+        wb.remove(wb.active)
+        sheets = {}
+
+    def in_book(name: str | None) -> str | None:
+        if raw.kind == "csv" and name == report_name:
+            return next(iter(sheets))
+        return name
+
+    row_fill, cell_fill = PatternFill("solid", fgColor="FDE2E1"), PatternFill("solid", fgColor="F28B82")
+    by_cell: dict[tuple[str, int, int | None], list[str]] = {}
+    for e in report.errors:
+        name = in_book(e.sheet)
+        if name not in sheets or e.row is None:
+            continue
+        sheet = sheets[name]
+        col = next((sheet.columns[k] for k, h in sheet.headers.items() if h == e.column), None) if e.column else None
+        by_cell.setdefault((name, e.row, col or None), []).append(e.message(lang))
+    for (name, row, col), texts in by_cell.items():
+        ws = wb[name]
+        if row != sheets[name].header_row:
+            for c in range(1, ws.max_column + 1):
+                ws.cell(row, c).fill = row_fill
+        target = ws.cell(row, col or 1)
+        if col:
+            target.fill = cell_fill
+        target.comment = Comment("\n".join(texts), "par_dashboard", width=360, height=120)
+    title = ERRORS_TITLES[0 if lang == "vi" else 1]
+    while title in wb.sheetnames:
+        title += " (2)"
+    ws = wb.create_sheet(title, 0)
+    ws.append(list(report.errors_frame(lang).columns))
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for e in report.errors:
+        ws.append([in_book(e.sheet), e.row, e.column, e.message(lang), None if e.value is None else str(e.value)])
+        for cell in ws[ws.max_row]:
+            _as_text(cell)
+    for letter, width in zip("ABCDE", (22, 8, 24, 100, 24), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    wb.active = 0
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _as_text(cell) -> None:
+    """A text that starts like a formula (=, +, -, @) stays text: Excel never evaluates it."""
+    if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def _csv_records(data: bytes) -> list[list[str]]:
+    import csv
+
+    from par_dashboard.importing import encoding
+
+    text = encoding.decode_bytes(data).text.lstrip("\ufeff")
+    try:
+        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def quarantine_workbook(db, batch_id: int, lang: str = "vi") -> bytes:
+    """The rows batch `batch_id` set aside, in the template's shape with a last column saying what is wrong:
+    fix them and import this file."""
+    with db.cursor() as cur:
+        rows = cur.execute("SELECT sheet, excel_row, data, errors FROM import_quarantine WHERE batch_id = $b ORDER BY sheet, excel_row",
+                           {"b": batch_id}).fetchall() if _has_tables(cur) else []
+        catalogue = Catalogue.from_db(cur)
+    by_sheet: dict[str, list[dict]] = {}
+    for sheet, excel_row, data, errors in rows:
+        values = json.loads(data)
+        messages = [e["message_vi" if lang == "vi" else "message_en"] for e in json.loads(errors)]
+        by_sheet.setdefault(sheet, []).append({**values, "_errors": f"[{excel_row}] " + " ".join(messages)})
+    return write_workbook(by_sheet, lang=lang, catalogue=catalogue, error_column=True,
+                          note_vi=f"Các dòng bị loại ở lô nhập {batch_id}: sửa theo cột Lỗi rồi nhập lại tệp này.",
+                          note_en=f"Rows set aside by import batch {batch_id}: fix them as the Errors column says, then import this file.")
