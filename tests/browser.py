@@ -19,6 +19,16 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
+def shared_dir() -> Path:
+    """The project's shared folder (domain brief, reference panels), read in place, never copied into the repo:
+    $PAR_SHARED_DIR, else `../shared` beside the checkout, else /work/shared (CI clones elsewhere)."""
+    candidates = [os.environ.get("PAR_SHARED_DIR"), ROOT.parent / "shared", "/work/shared"]
+    for c in candidates:
+        if c and (Path(c) / "reference").is_dir():
+            return Path(c)
+    raise FileNotFoundError(f"the shared folder with reference/ was not found in {candidates}; set PAR_SHARED_DIR")
+
+
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:

@@ -214,3 +214,51 @@ def test_runtime_module_needs_neither_shapely_nor_streamlit():
             "print(sorted(m for m in ('shapely', 'streamlit') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _archipelago_labels(fig) -> list:
+    return [a for a in fig.layout.annotations if (a.name or "").startswith("archipelago:")]
+
+
+@pytest.mark.parametrize("layer", ["S34-province", "S63-province"])
+def test_national_maps_label_both_archipelagos_on_the_map(layer):
+    gj = geo.load_layer(layer)
+    for lang in ("vi", "en"):
+        fig = geo.choropleth(_frame(gj), gj, lang=lang, height=640, map_width=760)
+        labels = _archipelago_labels(fig)
+        texts = " ".join(a.text for a in labels)
+        for a in geo.archipelagos():
+            name = a["label_vi"] if lang == "vi" else a["label_en"]
+            assert name.split(" (")[0] in texts and name.split(" (")[1].rstrip(")") in texts
+        assert len(labels) == 2
+        for a in labels:
+            assert a.xref == a.yref == "paper" and 0 <= a.x <= 1 and 0 <= a.y <= 1
+            assert a.showarrow is False and "<i>" in a.text
+        # beside the islands: right of the island group's box, and Hoàng Sa above Trường Sa
+        center, zoom = fig.layout.map.center, fig.layout.map.zoom
+        by_key = {a.name.split(":")[1]: a for a in labels}
+        for a in geo.archipelagos():
+            x_east, _ = geo.paper_xy(a["bounds"][2], a["lat"], {"lon": center.lon, "lat": center.lat}, zoom,
+                                     height=640 - 30 - 40, width=760 - 90)
+            assert x_east < by_key[a["key"]].x < x_east + 0.05
+        assert by_key["hoang_sa"].y > by_key["truong_sa"].y
+    # the legend no longer repeats them
+    assert not any(t.showlegend for t in fig.data if t.type == "scattermap")
+
+
+def test_paper_xy_inverts_view():
+    center, zoom = {"lon": 108.0, "lat": 16.0}, 5.0
+    assert geo.paper_xy(108.0, 16.0, center, zoom, height=500, width=600) == pytest.approx((0.5, 0.5))
+    x, y = geo.paper_xy(109.0, 17.0, center, zoom, height=500, width=600)
+    assert x == pytest.approx(0.5 + 512 * 32 / 360 / 600) and y > 0.5
+
+
+def test_no_archipelago_label_off_the_view():
+    lang_son = geo.subset(geo.load_layer("S63-district"), "S63-P-20")
+    assert not _archipelago_labels(geo.choropleth(_frame(lang_son, missing=0), lang_son, lang="vi"))
+    # Đà Nẵng + Quảng Nam districts: the Hoàng Sa marker is there, but the mainland view leaves it off-screen
+    layer = geo.load_layer("S63-district")
+    gj = {"type": "FeatureCollection",
+          "features": [f for f in layer["features"] if f["properties"]["province_id"] in ("S63-P-48", "S63-P-49")]}
+    fig = geo.choropleth(_frame(gj, missing=0), gj, lang="vi")
+    assert any(t.type == "scattermap" for t in fig.data) and not _archipelago_labels(fig)

@@ -9,7 +9,6 @@ import re
 import shutil
 import time
 import zipfile
-from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -20,8 +19,9 @@ from par_dashboard.build import CONTENT_TABLES
 from par_dashboard.db import Database
 from par_dashboard.importing import encoding, service, template
 from par_dashboard.importing.template import Catalogue
+from tests.browser import shared_dir
 
-PAPI_PANEL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "papi_2011_2016_mdtrinh_vietnamdata.csv"
+PAPI_PANEL = shared_dir() / "reference" / "papi_2011_2016_mdtrinh_vietnamdata.csv"
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -672,7 +672,7 @@ def facts(cur) -> dict[str, list]:
 
 def test_round_trip_export_all_then_import_into_an_empty_database_gives_the_same_content(built_db, tmp_path):
     """Also the large-load check: 218,729 indicator values in one transaction, none lost (see service._stage)."""
-    con = duckdb.connect(str(built_db), read_only=True)
+    con = duckdb.connect(str(built_db))  # the configuration the session's other connections use
     try:
         data = template.export_workbook(con)
         expected = facts(con)
