@@ -1,5 +1,7 @@
 """Dữ liệu: the template, upload with validation, loading (all or the valid rows), batches and rollback."""
 
+import hashlib
+
 import streamlit as st
 
 from par_dashboard import ui
@@ -19,12 +21,17 @@ row.download_button(t("data_template_button", lang), data=lambda: template.templ
                     icon=":material/download:", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _export() -> bytes:
-    with db.cursor() as cur:
-        return template.export_workbook(cur, lang)
+def _export(include_demo: bool):
+    def make() -> bytes:
+        with db.cursor() as cur:
+            return template.export_workbook(cur, lang, include_demo=include_demo)
+    return make
 
 
-row.download_button(t("data_export_button", lang), data=_export, file_name=f"du-lieu-cchc_{lang}.xlsx",
+row.download_button(t("data_export_real_button", lang), data=_export(False), file_name=f"du-lieu-that-cchc_{lang}.xlsx",
+                    key="data_export_real_dl", on_click="ignore", icon=":material/table:",
+                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+row.download_button(t("data_export_button", lang), data=_export(True), file_name=f"du-lieu-cchc_{lang}.xlsx",
                     key="data_export_dl", on_click="ignore", icon=":material/table:",
                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -34,7 +41,13 @@ upload = st.file_uploader(t("data_upload_label", lang, mb=reader.MAX_BYTES // (1
                           key="data_upload")
 if upload is not None:
     data = upload.getvalue()
-    report = service.validate(db, data, upload.name)
+    # Checking takes a second or two: once per file content and data version, not on every rerun.
+    check_key = (hashlib.sha256(data).hexdigest(), db.data_version(), lang)
+    if st.session_state.get("_data_check_key") != check_key:
+        with st.spinner(t("data_checking", lang)):
+            st.session_state["_data_check"] = service.validate(db, data, upload.name)
+        st.session_state["_data_check_key"] = check_key
+    report = st.session_state["_data_check"]
     st.markdown(f"**{t('data_checked', lang, file=upload.name)}** — {report.summary(lang)}")
     for notice in report.notices:
         st.info(notice.message_vi if lang == "vi" else notice.message_en)
@@ -78,10 +91,10 @@ else:
         confirmed = st.checkbox(t("data_rollback_confirm", lang), key="data_rollback_confirm")
         if st.button(t("data_rollback", lang), disabled=not confirmed, key="data_rollback_button"):
             outcome = service.rollback(db, int(chosen), user=st.session_state.get("data_user") or "dashboard")
-            st.session_state["data_last_rollback"] = outcome.message(lang)
+            st.session_state["data_last_rollback"] = (outcome.status == "rolled_back", outcome.message(lang))
             st.rerun()
-    if message := st.session_state.pop("data_last_rollback", None):
-        st.success(message)
+    if outcome := st.session_state.pop("data_last_rollback", None):
+        (st.success if outcome[0] else st.warning)(outcome[1])
     partial_batches = batches[batches.status == "partial"].batch_id.tolist()
     if partial_batches:
         for batch_id in partial_batches[:5]:

@@ -97,6 +97,8 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
                            font={"color": "#b42318", "size": 13}, bgcolor="#fff4ed", bordercolor="#b42318", borderwidth=1)
     lo = min(data["score"].min(), average if average is not None else math.inf)
     x_min = 70 if lo >= 72 else max(0, math.floor(lo / 5) * 5 - 5)
+    hi = data["score"].max()
+    x_max = 100.5 if hi > 80 else math.ceil(hi * 1.06)  # PAPI (~30–50) and PCI (~55–75) are not on a 0–100 % scale
     if average is not None:
         fig.add_vline(x=average, line={"color": "#b42318", "dash": "dash", "width": 1.5})
         fig.add_annotation(x=average, y=0, yref="paper", yanchor="top", text=t("avg_line", lang, value=fmt_num(average, lang)),
@@ -105,7 +107,7 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
     fig.update_layout(
         title={"text": title, "x": 0, "font": {"size": 16}},
         height=max(320, 22 * len(data) + 120), barmode="overlay", bargap=0.25,
-        xaxis={"range": [x_min, 100.5], "title": t("score", lang), "gridcolor": "#e4e7eb", "ticksuffix": ""},
+        xaxis={"range": [x_min, x_max], "title": t("score", lang), "gridcolor": "#e4e7eb", "ticksuffix": ""},
         yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 12}},
     )
     return fig

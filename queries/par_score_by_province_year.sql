@@ -37,7 +37,8 @@ SELECT u.unit_id, u.code, u.name, u.short_name, u.structure,
        cur.score - prev.score                                            AS score_change,
        CASE WHEN prev.n_scored = u.n_units AND cur.n_scored = u.n_units
             THEN prev.computed_rank - cur.computed_rank END              AS rank_change,  -- positive = moved up
-       CASE WHEN cur.score >= 90 THEN 'A' WHEN cur.score >= 80 THEN 'B'
+       CASE WHEN $family <> 'PAR_INDEX' THEN NULL  -- the A/B/C groups are the PAR INDEX's own (% cut-offs)
+            WHEN cur.score >= 90 THEN 'A' WHEN cur.score >= 80 THEN 'B'
             WHEN cur.score IS NOT NULL THEN 'C' END                      AS score_group,
        cur.source_kind, cur.source_title, cur.source_url, cur.rank_source_kind, cur.note,
        cur.n_scored, u.n_units,

@@ -29,7 +29,8 @@ SELECT cur.unit_id, cur.name, cur.short_name, cur.unit_type,
        prev.score                         AS prev_score,
        cur.score - prev.score             AS score_change,
        prev.computed_rank - cur.computed_rank AS rank_change,
-       CASE WHEN cur.score >= 90 THEN 'A' WHEN cur.score >= 80 THEN 'B'
+       CASE WHEN $family <> 'PAR_INDEX' THEN NULL  -- the A/B/C groups are the PAR INDEX's own (% cut-offs)
+            WHEN cur.score >= 90 THEN 'A' WHEN cur.score >= 80 THEN 'B'
             WHEN cur.score IS NOT NULL THEN 'C' END AS score_group,
        cur.source_kind, cur.source_url, cur.rank_source_kind
 FROM ranked cur
