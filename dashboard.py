@@ -12,7 +12,7 @@ ui.ensure_database(lang)
 bad_url_values = ui.init_state()
 lang = ui.lang()
 
-years = ui.query("score_years", family="PAR_INDEX", area="TOTAL", level="province")
+years = ui.query("years_with_scores")
 all_years = sorted(years.year.unique().tolist())
 
 with st.sidebar:
