@@ -92,9 +92,7 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
         fig.add_trace(go.Bar(x=[None], y=[None] if not group_col else [[None], [None]], orientation="h",
                              marker={"color": "#9aa3ad", "pattern": {"shape": DEMO_PATTERN, "fgcolor": "white"}},
                              name=t("demo_label", lang)))
-        fig.add_annotation(text=f"<b>{t('demo_label', lang)}</b>", xref="paper", yref="paper", x=1, y=1.0,
-                           xanchor="right", yanchor="bottom", yshift=26, showarrow=False,
-                           font={"color": "#b42318", "size": 13}, bgcolor="#fff4ed", bordercolor="#b42318", borderwidth=1)
+        demo_mark(fig, lang)
     lo = min(data["score"].min(), average if average is not None else math.inf)
     x_min = 70 if lo >= 72 else max(0, math.floor(lo / 5) * 5 - 5)
     hi = data["score"].max()
@@ -113,9 +111,10 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
     return fig
 
 
-def _demo_mark(fig: go.Figure, lang: str) -> None:
+def demo_mark(fig: go.Figure, lang: str, yshift: int = 26) -> None:
+    """The visible "synthetic demo data" mark in a chart's top right corner (every builder uses this one)."""
     fig.add_annotation(text=f"<b>{t('demo_label', lang)}</b>", xref="paper", yref="paper", x=1, y=1.0,
-                       xanchor="right", yanchor="bottom", yshift=26, showarrow=False,
+                       xanchor="right", yanchor="bottom", yshift=yshift, showarrow=False,
                        font={"color": "#b42318", "size": 13}, bgcolor="#fff4ed", bordercolor="#b42318", borderwidth=1)
 
 
@@ -164,7 +163,7 @@ def trend_lines(df: pd.DataFrame, lang: str = "vi", *, title: str = "", value_ti
         fig.add_annotation(x=2024.5, y=1, yref="paper", text=t("reorg_line", lang), showarrow=False,
                            xanchor="right", yanchor="top", font={"size": 11, "color": "#52606d"})
     if df["source_kind"].eq("synthetic_demo").any():
-        _demo_mark(fig, lang)
+        demo_mark(fig, lang)
     apply_theme(fig, lang)
     fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=380,
                       xaxis={"dtick": 1, "gridcolor": "#e4e7eb", "title": t("year", lang),
@@ -192,7 +191,7 @@ def area_comparison(df: pd.DataFrame, lang: str = "vi", *, unit_name: str, mean_
         customdata=[fmt_num(v, lang) for v in df["peer_mean"]],
         hovertemplate="%{y}: %{customdata}<extra>" + mean_label + "</extra>"))
     if demo.any():
-        _demo_mark(fig, lang)
+        demo_mark(fig, lang)
     apply_theme(fig, lang)
     lo = min(df["value"].min(), df["peer_mean"].min())
     fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=360, bargap=0.3,

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from par_dashboard.charts import DEMO_PATTERN, FONT, apply_theme
+from par_dashboard.charts import DEMO_PATTERN, FONT, apply_theme, demo_mark
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 
 FAMILIES = ["PAR_INDEX", "SIPAS", "SI766", "OPS", "PAPI", "PCI"]
@@ -352,12 +352,6 @@ def heatmap_table(df: pd.DataFrame, rows: list[str], lang: str, unit: str, *, nu
 
 # ---- chart builders
 
-def _demo_mark(fig: go.Figure, lang: str, yshift: int = 26) -> None:
-    fig.add_annotation(text=f"<b>{t('demo_label', lang)}</b>", xref="paper", yref="paper", x=1, y=1.0,
-                       xanchor="right", yanchor="bottom", yshift=yshift, showarrow=False,
-                       font={"color": "#b42318", "size": 13}, bgcolor="#fff4ed", bordercolor="#b42318", borderwidth=1)
-
-
 def _value_range(values: list[float], unit: str) -> list[float] | None:
     """Counts and days start at zero; percentages and points zoom in on where the values are."""
     values = [v for v in values if v is not None and not pd.isna(v)]
@@ -432,7 +426,7 @@ def distribution_chart(df: pd.DataFrame, lang: str, *, unit: str, mean: float | 
             label(target_max, t("ind_target_band", lang, lo=fmt_num(target_min, lang, dec), hi=fmt_num(target_max, lang, dec)),
                   TARGET_COLOR, 0.9)
     if demo.any():
-        _demo_mark(fig, lang)
+        demo_mark(fig, lang)
     apply_theme(fig, lang)
     fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=340,
                       margin={"l": 10, "r": 20, "t": 60, "b": 60},
@@ -455,7 +449,7 @@ def attainment_chart(att: pd.DataFrame, lang: str, *, demo: bool = False, title:
                              text=[fmt_num(c, lang, 0) if c else "" for c in counts], textposition="inside",
                              hovertemplate="%{x}: %{text}<extra>" + t(f"ind_{status}", lang) + "</extra>"))
     if demo:
-        _demo_mark(fig, lang)
+        demo_mark(fig, lang)
     apply_theme(fig, lang)
     fig.update_layout(barmode="stack", title={"text": title, "x": 0, "font": {"size": 16}}, height=340,
                       legend={"traceorder": "normal", "orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
@@ -530,7 +524,7 @@ def top_bottom_chart(best: pd.DataFrame, worst: pd.DataFrame, lang: str, *, unit
         fig.add_trace(go.Bar(x=[None], y=[None], name=t("demo_label", lang),
                              marker={"color": DEMO_COLOR, "pattern": {"shape": DEMO_PATTERN, "fgcolor": "white", "fillmode": "overlay",
                                                                       "solidity": 0.4}}))
-        _demo_mark(fig, lang)
+        demo_mark(fig, lang)
     if notes:
         fig.add_annotation(text=" ".join(notes), xref="paper", yref="paper", x=0, y=0, yshift=-40, xanchor="left",
                            yanchor="top", showarrow=False, font={"size": 11, "color": "#52606d"})
@@ -584,7 +578,7 @@ def heatmap_chart(df: pd.DataFrame, rows: list[str], lang: str, *, unit: str, di
         hovertemplate="<b>%{y}</b> %{x}<br>%{customdata[0]} · %{customdata[2]}<br>" + t("source", lang)
                       + ": %{customdata[1]}<extra></extra>"))
     if data["source_kind"].eq("synthetic_demo").any():
-        _demo_mark(fig, lang, yshift=34)
+        demo_mark(fig, lang, yshift=34)
     fig.add_annotation(text=t("ind_heatmap_note", lang), xref="paper", yref="paper", x=0, y=0, yshift=-36,
                        xanchor="left", yanchor="top", showarrow=False, font={"size": 11, "color": "#52606d"})
     apply_theme(fig, lang)

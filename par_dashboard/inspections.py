@@ -13,7 +13,7 @@ from functools import lru_cache
 import pandas as pd
 import plotly.graph_objects as go
 
-from par_dashboard.charts import DEMO_PATTERN, apply_theme
+from par_dashboard.charts import DEMO_PATTERN, apply_theme, demo_mark
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, t
 from par_dashboard.units import fold
 
@@ -139,13 +139,6 @@ def _marker(color, demo) -> dict:
                         "fillmode": "replace"}}
 
 
-def _demo_mark(fig: go.Figure, lang: str) -> None:
-    """The visible 'synthetic demo data' mark of charts.ranking_bar, in the top right corner."""
-    fig.add_annotation(text=f"<b>{t('demo_label', lang)}</b>", xref="paper", yref="paper", x=1, y=1.0,
-                       xanchor="right", yanchor="bottom", yshift=26, showarrow=False,
-                       font={"color": "#b42318", "size": 13}, bgcolor="#fff4ed", bordercolor="#b42318", borderwidth=1)
-
-
 # ---------------------------------------------------------------- inspections
 
 def several_provinces(visits: pd.DataFrame) -> bool:
@@ -236,7 +229,7 @@ def timeline_figure(rows: pd.DataFrame, lang: str, *, plans: pd.DataFrame | None
                                font={"size": 11, "color": PLAN_COLOR})
             x_min = min(x_min, day)
     if demo.any():
-        _demo_mark(fig, lang)
+        demo_mark(fig, lang)
     pad = max(pd.Timedelta(days=3), (x_max - x_min) * 0.04)
     apply_theme(fig, lang)
     fig.update_layout(
@@ -313,7 +306,7 @@ def area_kind_bar(counts: pd.DataFrame, areas: pd.DataFrame, lang: str) -> go.Fi
                 hovertemplate=f"<b>%{{y}}</b><br>%{{customdata[0]}}: %{{x}}<br>{t('source', lang)}: %{{customdata[1]}}<extra></extra>",
             ))
     if counts["is_demo"].any():
-        _demo_mark(fig, lang)
+        demo_mark(fig, lang)
     apply_theme(fig, lang)
     fig.update_layout(
         barmode="stack", height=420, bargap=0.3,
@@ -496,7 +489,7 @@ def remedied_figure(rows: pd.DataFrame, lang: str, *, by: str, highlight=None, a
         showlegend=False,
     ))
     if demo.any():
-        _demo_mark(fig, lang)
+        demo_mark(fig, lang)
     apply_theme(fig, lang)
     share_axis = {"range": [0, 135 if horizontal else 118], "title": t("insp_remedied_axis", lang), "gridcolor": "#e4e7eb",
                   "tickvals": [0, 20, 40, 60, 80, 100]}
