@@ -46,6 +46,9 @@ class _Table:
     rank_source: bool = False
 
 
+# The tables an import writes. SQL in this module is formatted only with these names and the schema's own
+# column names (identifiers cannot be bound parameters); every value from a file reaches SQL bound or
+# through a registered DataFrame.
 _TABLES = (
     _Table("plans", "inspection_plan", ("plan_id",), ("number", "issued_on", "issuer", "province_id", "year", "title")),
     _Table("inspections", "inspection", ("inspection_id",),
@@ -226,7 +229,7 @@ def _run(db, data: bytes, file_name: str, *, user: str, partial: bool, dry_run: 
                     raise _Stop(report)
             for table in staged:
                 c = report.counts[table.sheet]
-                for action, n in cur.execute(f"SELECT _action, count(*) FROM _in_{table.name} GROUP BY ALL").fetchall():  # noqa: S608
+                for action, n in cur.execute(f"SELECT _action, count(*) FROM _in_{table.name} GROUP BY ALL").fetchall():  # noqa: S608 - name from _TABLES
                     if action == "insert":
                         c.added = n
                     elif action == "update":
@@ -251,7 +254,7 @@ def _run(db, data: bytes, file_name: str, *, user: str, partial: bool, dry_run: 
                          "status": report.status, "added": report.added, "updated": report.updated,
                          "unchanged": report.unchanged, "rejected": report.rejected, "source": sources.main_id})
             for table in staged:
-                cur.execute(f"DROP TABLE _in_{table.name}")
+                cur.execute(f"DROP TABLE _in_{table.name}")  # table name from _TABLES, never from a file
         return report
     except _Stop as stop:
         return stop.report
@@ -298,7 +301,7 @@ class _Sources:
         for table in staged:
             if table.sourced:
                 cols = "source_id" + (", rank_source_id" if table.rank_source else "")
-                for row in self.cur.execute(f"SELECT DISTINCT {cols} FROM _in_{table.name} "  # noqa: S608
+                for row in self.cur.execute(f"SELECT DISTINCT {cols} FROM _in_{table.name} "  # noqa: S608 - fixed names
                                             "WHERE _action IN ('insert', 'update')").fetchall():
                     used.update(v for v in row if v is not None)
         rows = [r for r in self.rows.values() if r["source_id"] in used]
@@ -333,8 +336,8 @@ def _stage(cur, checked: models.Validated, sources: _Sources) -> list[_Table]:
         t = table.name
         # Declared column by column: in DuckDB 2.0 a table made by `CREATE TABLE ... AS SELECT ... LIMIT 0` and then
         # given 122,880 rows or more in the same transaction reads back empty (tests/test_import_service.py checks it).
-        columns = ", ".join(f'"{name}" {kind}' for name, kind, *_ in cur.execute(f"DESCRIBE {t}").fetchall())  # noqa: S608
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE _new ({columns}, _row INTEGER, _demo BOOLEAN)")
+        columns = ", ".join(f'"{name}" {kind}' for name, kind, *_ in cur.execute(f"DESCRIBE {t}").fetchall())  # noqa: S608 - schema table
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _new ({columns}, _row INTEGER, _demo BOOLEAN)")  # columns from DESCRIBE
         cur.register("_incoming", df)
         cur.execute("INSERT INTO _new BY NAME SELECT * FROM _incoming")
         cur.unregister("_incoming")
