@@ -45,6 +45,7 @@ pages = [
     st.Page("pages/locality.py", title=t("page_locality", lang), icon=":material/location_city:", url_path="dia-phuong"),
     st.Page("pages/indicators.py", title=t("page_indicators", lang), icon=":material/monitoring:", url_path="chi-tieu"),
     st.Page("pages/inspections.py", title=t("page_inspections", lang), icon=":material/fact_check:", url_path="kiem-tra"),
+    st.Page("pages/present.py", title=t("page_present", lang), icon=":material/co_present:", url_path="trinh-chieu"),
     st.Page("pages/data.py", title=t("page_data", lang), icon=":material/upload_file:", url_path="du-lieu"),
 ]
 st.navigation(pages).run()

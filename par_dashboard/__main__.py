@@ -1,5 +1,6 @@
 """Command line: `python -m par_dashboard build [--db PATH]` rebuilds the database from data/;
 `python -m par_dashboard serve [streamlit options]` starts the dashboard;
+`deck OUT_DIR [--year --province --lang --formats]` writes a presenter deck (HTML, PDF, PPTX, chart PNGs);
 `import FILE`, `rollback BATCH_ID`, `batches`, `template OUT.xlsx`, `export OUT.xlsx` load and audit data
 through the import service (`import` exits 0 loaded/unchanged, 1 rejected, 2 partial; any command exits 3 when
 the database is held by the running dashboard)."""
@@ -21,6 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
     sub.add_parser("serve", help="start the dashboard (options after `serve` go to `streamlit run`)", add_help=False)
     _add_import_commands(sub)
+    d = sub.add_parser("deck", help="write the presenter deck of a province (or the whole country) for a year")
+    d.add_argument("out_dir", type=Path)
+    d.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+    d.add_argument("--year", type=int, default=2024)
+    d.add_argument("--province", default="", help="unit id of the year's structure, e.g. S63-P-20 (default: the country)")
+    d.add_argument("--lang", choices=("vi", "en"), default="vi")
+    d.add_argument("--formats", default="html,pdf,pptx,png", help="comma-separated: html, pdf, pptx, png")
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "serve":
@@ -30,11 +38,57 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         return run_import_command(args)
 
+    if args.command == "deck":
+        return write_deck(args)
     if args.command == "build":
         from par_dashboard.build import build
 
         result = build(args.db, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr))
         print(json.dumps({"database": str(args.db), **result}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def write_deck(args) -> int:
+    """Write the deck in each asked format to OUT_DIR and print what was written, with the time each took."""
+    import time
+
+    from par_dashboard.db import Database, DatabaseBusy
+    from par_dashboard.deck import exports
+    from par_dashboard.deck.build import DeckScopeError, build_deck
+
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    unknown = sorted(set(formats) - set(exports.FORMATS))
+    if unknown:
+        print(f"unknown format(s): {', '.join(unknown)}; choose from {', '.join(exports.FORMATS)}", file=sys.stderr)
+        return 1
+    try:
+        database = Database(args.db, read_only=True)
+    except DatabaseBusy:
+        print(f"{args.db} is held by the running dashboard: make the deck on its Trình chiếu page, or stop it first",
+              file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        deck = build_deck(database.query, lang=args.lang, year=args.year, province_id=args.province)
+    except DeckScopeError:
+        print(f"{args.province} is not a province of the {args.year} structure (before 2025: S63-P-…, from 2025: S34-P-…)",
+              file=sys.stderr)
+        return 1
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        start = time.perf_counter()
+        if fmt == "png":
+            paths = []
+            for number, _ in deck.charts():
+                path = args.out_dir / f"{deck.file_stem}_{number}.png"
+                path.write_bytes(exports.chart_png(deck, number))
+                paths.append(str(path))
+        else:
+            path = args.out_dir / f"{deck.file_stem}.{fmt}"
+            path.write_bytes({"html": exports.to_html, "pdf": exports.to_pdf, "pptx": exports.to_pptx}[fmt](deck))
+            paths = [str(path)]
+        written.append({"format": fmt, "files": paths, "seconds": round(time.perf_counter() - start, 2)})
+    print(json.dumps({"deck": deck.title, "slides": len(deck.slides), "written": written}, ensure_ascii=False, indent=2))
     return 0
 
 

@@ -109,7 +109,7 @@ def build_deck(query: Query, *, lang: str, year: int, province_id: str = "", eve
     slides[0].demo = any_demo
     if any_demo:
         slides[0].bullets.append(t("deck_demo_scope", lang))
-    stem = file_stem("trinh-chieu", {"year": year, "place": short})
+    stem = file_stem("trình chiếu", {"year": year, "place": short})
     return Deck(lang=lang, year=year, province_id=province_id, place=place, title=title, event=event, body=body,
                 on=on, slides=slides, file_stem=stem)
 

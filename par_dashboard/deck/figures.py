@@ -37,16 +37,16 @@ def wrap(label: str, width: int = LABEL_WRAP) -> str:
 
 
 def chart_figure(chart: Chart, lang: str, *, width: int, height: int, contrast: bool = False,
-                 show_title: bool = False, for_image: bool = False) -> go.Figure:
+                 show_title: bool = False) -> go.Figure:
     """The chart as a fixed-size figure (`width` × `height` px); `show_title` writes its title inside the figure
     (a PNG standing alone), otherwise the slide carries the title.
 
-    Maps come in two kinds: in a document (`for_image=False`) an SVG `geo` map, which draws in a file opened
-    from disk and prints as vectors (see html.GEO_ASSETS); for an image through kaleido the WebGL map of the
-    map page, which kaleido draws without fetching plotly's world outline."""
+    Maps are SVG `geo` maps, not the WebGL map of the map page: they draw in a file opened from disk, print
+    to PDF as vectors and export through kaleido in a third of a second instead of three (the empty world
+    outline they need comes from the page or from static.py, never from plotly's CDN)."""
     colours = palette(contrast)
     if chart.kind == "map":
-        fig = (_map_image if for_image else _map)(chart, lang, width=width, height=height, colours=colours)
+        fig = _map(chart, lang, colours=colours)
     else:
         fig = _bars(chart, lang, colours=colours)
     if chart.demo:
@@ -104,7 +104,7 @@ def _bars(chart: Chart, lang: str, *, colours: dict[str, str]) -> go.Figure:
     return fig
 
 
-def _map(chart: Chart, lang: str, *, width: int, height: int, colours: dict[str, str]) -> go.Figure:
+def _map(chart: Chart, lang: str, *, colours: dict[str, str]) -> go.Figure:
     """An SVG map (plotly `geo` with the layer's own GeoJSON, no base map): no WebGL, so it draws in a file opened
     from disk, prints to PDF as vectors and needs nothing from the network. Units without a value are grey."""
     layer = geo.load_layer(chart.map_layer)
@@ -134,17 +134,3 @@ def _map(chart: Chart, lang: str, *, width: int, height: int, colours: dict[str,
     fig.update_geos(visible=False, fitbounds="locations", projection={"type": "mercator"}, bgcolor=colours["bg"])
     return fig
 
-
-def _map_image(chart: Chart, lang: str, *, width: int, height: int, colours: dict[str, str]) -> go.Figure:
-    layer = geo.load_layer(chart.map_layer)
-    if chart.map_provinces:
-        layer = {"type": "FeatureCollection",
-                 "features": [f for f in layer["features"] if f["properties"].get("province_id") in chart.map_provinces]}
-    fig = geo.choropleth(chart.map_frame, layer, lang=lang, colorbar_title=wrap(chart.value_title, 16),
-                         reverse_scale=chart.reverse_scale, demo=False, no_data_label=t("map_no_data_region", lang),
-                         height=height, map_width=width)
-    fig.update_traces(selector={"type": "choroplethmap"}, colorbar={"tickfont": {"size": MIN_FONT},
-                                                                      "title": {"font": {"size": MIN_FONT}},
-                                                                      "thickness": 28, "len": 0.8})
-    fig.update_layout(legend={"font": {"size": MIN_FONT}}, paper_bgcolor=colours["bg"])
-    return fig

@@ -32,6 +32,7 @@ CHART_W_SIDE, CHART_W_FULL = W - SIDE_W - 120, W - 80
 # plotly.js looks for the world outline of a `geo` map in window.PlotlyGeoAssets before fetching it from its CDN.
 # The deck's maps draw only their own GeoJSON (geo.visible = false), so an empty outline is all it needs: with
 # it, nothing is fetched — the file plays from disk with the network off.
+# (static.py writes the same outline to files for kaleido.)
 _EMPTY = {"type": "GeometryCollection", "geometries": []}
 GEO_ASSETS = {"topojson": {f"{scope}_{res}m": {"type": "Topology", "arcs": [], "objects": dict.fromkeys(
     ("land", "ocean", "coastlines", "countries", "lakes", "rivers", "subunits"), _EMPTY)}
@@ -54,24 +55,23 @@ def chart_size(slide: Slide) -> tuple[int, int]:
     return (CHART_W_SIDE if side else CHART_W_FULL), BODY_H
 
 
-def _contrast_patch(chart: Chart, lang: str, width: int, height: int) -> dict:
-    """What the high-contrast switch changes: layout colours and each bar trace's colours."""
-    fig = chart_figure(chart, lang, width=width, height=height, contrast=True)
+def _colour_patch(fig) -> dict:
+    """The colours the high-contrast switch changes: layout colours (the map's background included) and each
+    bar trace's colours, as Plotly.relayout / Plotly.restyle arguments."""
     layout = fig.layout
     patch = {"paper_bgcolor": layout.paper_bgcolor, "plot_bgcolor": layout.plot_bgcolor, "font.color": layout.font.color,
              "xaxis.gridcolor": layout.xaxis.gridcolor, "yaxis.gridcolor": layout.yaxis.gridcolor}
+    if any(trace.type == "choropleth" for trace in fig.data):
+        patch["geo.bgcolor"] = layout.geo.bgcolor
     colours = [trace.marker.color if trace.type == "bar" else None for trace in fig.data]
     return {"layout": patch, "colors": colours}
 
 
 def _figure_json(chart: Chart, lang: str, width: int, height: int) -> str:
     fig = chart_figure(chart, lang, width=width, height=height)
-    normal = {"layout": {"paper_bgcolor": fig.layout.paper_bgcolor, "plot_bgcolor": fig.layout.plot_bgcolor,
-                         "font.color": fig.layout.font.color, "xaxis.gridcolor": fig.layout.xaxis.gridcolor,
-                         "yaxis.gridcolor": fig.layout.yaxis.gridcolor},
-              "colors": [trace.marker.color if trace.type == "bar" else None for trace in fig.data]}
-    spec = {"figure": json.loads(pio.to_json(fig, validate=False)), "normal": normal,
-            "contrast": _contrast_patch(chart, lang, width, height)}
+    contrast = chart_figure(chart, lang, width=width, height=height, contrast=True)
+    spec = {"figure": json.loads(pio.to_json(fig, validate=False)), "normal": _colour_patch(fig),
+            "contrast": _colour_patch(contrast)}
     return json.dumps(spec, ensure_ascii=False).replace("</", "<\\/")
 
 
@@ -164,7 +164,7 @@ footer {{ height: {FOOTER_H}px; display: flex; align-items: center; gap: 30px; p
 footer .src {{ flex: 1; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 footer .demo {{ color: #b42318; font-weight: 700; border: 2px solid #b42318; padding: 2px 10px; background: #fff4ed; }}
 footer .num {{ font-weight: 700; }}
-#controls {{ position: fixed; right: 12px; bottom: 8px; display: flex; gap: 10px; z-index: 10; opacity: 0.35; }}
+#controls {{ position: absolute; right: 12px; bottom: 6px; display: flex; gap: 10px; z-index: 10; opacity: 0.35; }}
 #controls:hover, #controls:focus-within {{ opacity: 1; }}
 #controls button {{ font-size: {MIN_FONT}px; min-width: 64px; min-height: 52px; border-radius: 8px; border: 2px solid #1f3b73;
                     background: white; color: #1f3b73; cursor: pointer; font-family: inherit; }}
@@ -182,7 +182,7 @@ body.contrast #controls button {{ background: black; color: #ffd400; border-colo
   html, body {{ overflow: visible; height: auto; background: white; }}
   #stage {{ position: static; transform: none !important; width: {W}px; height: auto; }}
   .slide {{ position: relative; visibility: visible; width: {W}px; height: {H}px; break-after: page; }}
-  .slide:last-child {{ break-after: auto; }}
+  .slide:last-of-type {{ break-after: auto; }}
   #controls {{ display: none; }}
 }}
 """
@@ -270,5 +270,5 @@ def render_html(deck: Deck, *, contrast: bool = False, static_maps: dict[int, by
             f"<title>{_e(deck.title)}</title><style>{CSS}</style>"
             f"<script>window.PlotlyGeoAssets = {json.dumps(GEO_ASSETS)};</script>"
             f"<script>{_plotly_js()}</script></head>"
-            f'<body><div id="stage">{"".join(sections)}</div>{controls}'
+            f'<body><div id="stage">{"".join(sections)}{controls}</div>'
             f"<script>{figures_js}{script}</script></body></html>")

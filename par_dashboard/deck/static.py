@@ -9,11 +9,13 @@ in threads).
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -46,9 +48,17 @@ def _ensure_engine() -> None:
     if _started:
         return
     import kaleido
+    import plotly.io as pio
+
+    from par_dashboard.deck.html import GEO_ASSETS
 
     os.environ.setdefault("BROWSER_PATH", chromium_path())
     chromium_path()  # raise BrowserMissing before kaleido's own, less clear error
+    # the deck's `geo` maps need plotly's world outline only to exist: an empty one, from local files
+    outline = Path(tempfile.mkdtemp(prefix="par-topojson-"))
+    for name, topology in GEO_ASSETS["topojson"].items():
+        (outline / f"{name}.json").write_text(json.dumps(topology), encoding="utf-8")
+    pio.defaults.topojson = outline.as_uri() + "/"
     kaleido.start_sync_server(n=1, silence_warnings=True)
     atexit.register(kaleido.stop_sync_server, silence_warnings=True)
     _started = True
@@ -64,8 +74,9 @@ def to_image(fig: go.Figure, *, fmt: str = "png", width: int = 1920, height: int
     """The figure as PNG/SVG/PDF bytes, through the warm engine."""
     import plotly.io as pio
 
-    with _lock:
+    with _lock, warnings.catch_warnings():
         _ensure_engine()
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored")  # plotly's note on a warm server
         return pio.to_image(fig, format=fmt, width=width, height=height, scale=scale, validate=False)
 
 

@@ -1,0 +1,85 @@
+"""Trình chiếu: a slide deck built from the current filters — one province or the whole country — shown full
+screen, and exported to PowerPoint, PDF, a single offline HTML file and 1920×1080 chart images."""
+
+import datetime as dt
+
+import streamlit as st
+
+from par_dashboard import ui
+from par_dashboard.deck import exports, static
+from par_dashboard.deck.build import build_deck
+from par_dashboard.i18n import t
+from par_dashboard.units import structure_for_year
+
+lang = ui.lang()
+year = st.session_state.year
+st.title(t("present_title", lang))
+st.caption(t("present_intro", lang))
+
+# ---- scope: the chosen province as it was in the year (an old province before 2025, a current one after)
+candidates = ui.province_in(structure_for_year(year))
+names = ui.unit_labels(candidates)
+scope_options = ["country"] + candidates
+if st.session_state.get("present_scope") not in scope_options:
+    st.session_state["present_scope"] = candidates[0] if candidates else "country"
+c1, c2, c3 = st.columns([2, 3, 3])
+scope = c1.selectbox(t("present_scope", lang), scope_options, key="present_scope",
+                     format_func=lambda s: t("present_scope_country", lang) if s == "country" else names[s])
+if len(candidates) > 1:
+    st.caption(t("present_several_old", lang, year=year, provinces=", ".join(names.values())))
+province_id = "" if scope == "country" else scope
+event = c2.text_input(t("present_event", lang), key="present_event", max_chars=160,
+                      placeholder=t("deck_default_event", lang, year=year))
+body = c3.text_input(t("present_body", lang), key="present_body", max_chars=160,
+                     placeholder=t("present_body_placeholder", lang))
+c4, c5 = st.columns([2, 6], vertical_alignment="bottom")
+on = c4.date_input(t("present_date", lang), value=dt.date.today(), format="DD/MM/YYYY", key="present_date")
+contrast = c5.toggle(t("present_contrast", lang), key="present_contrast")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _deck(version: int, lang_: str, year_: int, province: str, event_: str, body_: str, on_: dt.date):
+    return build_deck(ui.query, lang=lang_, year=year_, province_id=province, event=event_, body=body_, on=on_)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _html(version: int, key: tuple, contrast_: bool) -> bytes:
+    return exports.to_html(_deck(version, *key), contrast=contrast_)
+
+
+version = ui.db().data_version()
+key = (lang, year, province_id, event, body, on)
+deck = _deck(version, *key)
+if deck.demo:
+    st.warning(f"**{t('demo_label', lang)}** — {t('present_demo_notice', lang)}", icon="⚠️")
+
+# ---- the deck itself: plays in the frame, full screen with F or its button
+st.markdown(t("present_keys", lang))
+st.iframe(_html(version, key, contrast).decode("utf-8"), height=620)
+
+# ---- exports of the same deck
+st.subheader(t("present_exports", lang))
+try:
+    static.chromium_path()
+    browser = True
+except static.BrowserMissing:
+    browser = False
+    st.warning(t("present_no_browser", lang))
+row = st.container(horizontal=True)
+row.download_button(t("present_pptx", lang), data=lambda: exports.to_pptx(deck), file_name=f"{deck.file_stem}.pptx",
+                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore",
+                    icon=":material/slideshow:", key="present_dl_pptx", disabled=not browser)
+row.download_button(t("present_pdf", lang), data=lambda: exports.to_pdf(deck, contrast=contrast),
+                    file_name=f"{deck.file_stem}.pdf", mime="application/pdf", on_click="ignore",
+                    icon=":material/picture_as_pdf:", key="present_dl_pdf", disabled=not browser)
+row.download_button(t("present_html", lang), data=lambda: _html(version, key, contrast), file_name=f"{deck.file_stem}.html",
+                    mime="text/html", on_click="ignore", icon=":material/code:", key="present_dl_html")
+charts = deck.charts()
+if charts:
+    labels = {n: f"{n}. {deck.slides[n - 1].title}" for n, _ in charts}
+    pick, button = st.columns([4, 2], vertical_alignment="bottom")
+    number = pick.selectbox(t("present_png_chart", lang), list(labels), format_func=labels.get, key="present_png_pick")
+    button.download_button(t("present_png", lang), data=lambda: exports.chart_png(deck, number, contrast=contrast),
+                           file_name=f"{deck.file_stem}_{number}.png", mime="image/png", on_click="ignore",
+                           icon=":material/image:", key="present_dl_png", disabled=not browser)
+st.caption(t("present_exports_note", lang))
