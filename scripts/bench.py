@@ -39,7 +39,7 @@ def main() -> None:
         from streamlit.testing.v1 import AppTest
 
         pages = {}
-        for page in ("rankings", "map", "locality", "indicators", "inspections"):
+        for page in ("rankings", "map", "locality", "indicators", "inspections", "present"):
             for scope, params in (("country", {}), ("province", {"province": "S63-P-20"})):
                 at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
                 for k, v in params.items():

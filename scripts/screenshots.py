@@ -26,6 +26,7 @@ DEFAULT_SHOTS = {
     "indicators_vi": "chi-tieu?year=2024&indicator=OPS_ONTIME_PCT",
     "inspections_vi": "kiem-tra?year=2024&province=S63-P-20",
     "locality_en": "dia-phuong?lang=en&year=2025&structure=S34&province=S34-P-24",
+    "present_vi": "trinh-chieu?year=2024&province=S63-P-20",
 }
 
 

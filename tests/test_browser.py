@@ -120,3 +120,21 @@ def test_back_and_forward_restore_the_filters(app):
     _settled(page)
     assert "year=2022" in page.url
     expect(page.get_by_role("heading", name="Lạng Sơn")).to_be_visible()
+
+
+def test_the_present_page_plays_the_deck_with_the_keyboard(app):
+    page = _page(app, "trinh-chieu?year=2024&province=S63-P-20", height=1300)
+    _settled(page)
+    deck = page.frame_locator("iframe").first
+    deck.locator("body[data-ready='1']").wait_for(timeout=60_000)
+    frame = next(f for f in page.frames if f.url == "about:srcdoc")
+    assert frame.evaluate("document.body.dataset.slide") == "1"
+    deck.locator("#slide-1").click()  # focus the deck, as a presenter does
+    page.keyboard.press("PageDown")
+    page.keyboard.press("ArrowRight")
+    assert frame.evaluate("document.body.dataset.slide") == "3"
+    page.keyboard.press("PageUp")
+    assert frame.evaluate("document.body.dataset.slide") == "2"
+    assert "Lạng Sơn xếp thứ" in deck.locator("#slide-2").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "present_page_slide2_vi.png"))
+    assert page.outside_requests == []

@@ -261,8 +261,8 @@ def _areas_slide(query, lang, year, province_id, short) -> Slide:
         series = [Series(t("deck_highest", lang), highs, role="reference"), Series(t("deck_mean", lang), means),
                   Series(t("deck_lowest", lang), lows, role="reference")]
         valid = [(m, n) for m, n in zip(means, names, strict=True) if m is not None]
-        bullets = [t("deck_areas_country_weakest", lang, area=min(valid)[1], mean=fmt_num(min(valid)[0], lang)),
-                   t("deck_areas_country_strongest", lang, area=max(valid)[1], mean=fmt_num(max(valid)[0], lang))]
+        bullets = [t("deck_areas_country_strongest", lang, area=max(valid)[1], mean=fmt_num(max(valid)[0], lang)),
+                   t("deck_areas_country_weakest", lang, area=min(valid)[1], mean=fmt_num(min(valid)[0], lang))]
         sources = _sources(pd.concat(frames), lang)
     values = [v for s in series for v in s.values if v is not None and pd.notna(v)]
     lo = min(values) if values else 0
@@ -427,7 +427,7 @@ def _recommendations_slide(query, selection, slides, lang, year, short) -> Slide
             if missed:
                 derived.append(t("deck_rec_targets", lang, indicators="; ".join(missed)))
         if slide.key == "areas" and slide.bullets:
-            derived.append(slide.bullets[-1])
+            derived.append(slide.bullets[-1])  # the weakest area, last on the areas slide
     bullets = texts + derived
     if not bullets:
         return Slide(key="recommendations", title=title, empty=t("deck_no_recommendations", lang, place=short, year=year))
