@@ -2,6 +2,7 @@
 screen, and exported to PowerPoint, PDF, a single offline HTML file and 1920×1080 chart images."""
 
 import datetime as dt
+import threading
 
 import streamlit as st
 
@@ -59,9 +60,20 @@ st.iframe(_html(version, key, contrast).decode("utf-8"), height=620)
 
 # ---- exports of the same deck
 st.subheader(t("present_exports", lang))
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_engine() -> threading.Thread:
+    """Start the image engine in the background, once per server: the first export then takes ~1 s, not ~4 s."""
+    thread = threading.Thread(target=static.warm_up, name="kaleido-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 try:
     static.chromium_path()
     browser = True
+    _warm_engine()
 except static.BrowserMissing:
     browser = False
     st.warning(t("present_no_browser", lang))

@@ -242,7 +242,8 @@ def _areas_slide(query, lang, year, province_id, short) -> Slide:
         gaps = (scores["value"] - scores["peer_mean"]).tolist()
         below = [n for n, g in zip(names, gaps, strict=True) if pd.notna(g) and g < 0]
         weakest = names[int(pd.Series(scores["value"].tolist()).idxmin())]
-        bullets = [t("deck_areas_below", lang, n=len(below), areas="; ".join(below) or "—"),
+        bullets = [t("deck_areas_all_below", lang, n=len(below)) if len(below) == len(names)
+                   else t("deck_areas_below", lang, n=len(below), areas="; ".join(below) or "—"),
                    t("deck_areas_weakest", lang, area=weakest)]
         demo = bool(scores["any_demo"].fillna(False).any())
         sources = _sources(scores.reset_index(), lang)

@@ -65,9 +65,9 @@ def _ensure_engine() -> None:
 
 
 def warm_up() -> None:
-    """Start the image engine now (a page calls this before the first export is asked for)."""
-    with _lock:
-        _ensure_engine()
+    """Start the image engine and draw one tiny figure: kaleido starts its browser lazily, on the first image
+    (~3 s), which should not fall on a presenter's first click."""
+    to_image(go.Figure(go.Bar(x=[1])), width=64, height=64)
 
 
 def to_image(fig: go.Figure, *, fmt: str = "png", width: int = 1920, height: int = 1080, scale: float = 1) -> bytes:
