@@ -1,0 +1,230 @@
+"""From report text to a draft inspection record: `extract_text(text)` and `extract_file(name, data)`.
+
+Rules and dictionaries only (no model, nothing downloaded): the text is normalised and cut into sentences
+(`text`), numbers and dates are read the Vietnamese way (`values`), and `rules` finds the province, the year,
+the plan, the teams with their leaders, dates and units, the indicator values and the findings. Every field
+carries `evidence`: the [start, end) span of its sentence in the normalised text, which the draft includes.
+The draft is what an analyst reviews; nothing is saved from here (see `to_workbook_rows` and the import service).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from par_dashboard.extract import rules
+from par_dashboard.extract.text import fold, normalise, read
+from par_dashboard.importing.names import UnitResolver
+
+MAX_CHARS = 1_000_000       # a longer text is cut here, with a message: no report is this long
+MAX_FILE_BYTES = 10_000_000
+VIETNAMESE_LETTERS = set("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+
+
+class UnreadableFile(ValueError):
+    def __init__(self, vi: str, en: str):
+        super().__init__(en)
+        self.vi, self.en = vi, en
+
+
+def _message(level: str, vi: str, en: str) -> dict:
+    return {"level": level, "vi": vi, "en": en}
+
+
+def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) -> dict:
+    """The draft record of `text`: a dict in the shape of tests/gold/extract/*.json, each field with its evidence,
+    plus `text` (the normalised text the evidence indexes) and `messages` (what the analyst should know)."""
+    if resolver is None:
+        if db is None:
+            raise ValueError("extract_text needs a resolver or a database")
+        resolver = UnitResolver.from_db(db)
+    messages = []
+    text = normalise(text or "")
+    if len(text) > MAX_CHARS:
+        messages.append(_message("warning", f"Văn bản dài {len(text):,} ký tự; chỉ đọc {MAX_CHARS:,} ký tự đầu.",
+                                 f"The text has {len(text):,} characters; only the first {MAX_CHARS:,} were read."))
+        text = text[:MAX_CHARS]
+    draft = {"text": text, "messages": messages, "province": None, "year": None, "source_url": None, "plan": None,
+             "teams": [], "indicators": [], "findings": []}
+    letters = [c for c in text.lower() if c.isalpha()]
+    if len(letters) < 40:
+        messages.append(_message("error", "Văn bản trống hoặc quá ngắn để đọc ra kết quả kiểm tra.",
+                                 "The text is empty or too short to read an inspection from."))
+        return draft
+    if sum(c in VIETNAMESE_LETTERS for c in letters) / len(letters) < 0.02:
+        messages.append(_message("error", "Văn bản không phải tiếng Việt: công cụ chỉ đọc báo cáo, tin bài tiếng Việt.",
+                                 "The text is not Vietnamese: only Vietnamese reports and articles are read."))
+        return draft
+
+    doc = read(text)
+    year = rules.document_year(doc)
+    structure = "S34" if year and year >= 2025 else "S63"
+    places = rules.Places(resolver, structure)
+    draft["source_url"] = doc.urls[0] if doc.urls else None
+    province, url_district = _province(doc, places, resolver, structure)
+    places.province = province
+    if year:
+        draft["year"] = {"value": year, "evidence": _year_evidence(doc, year)}
+    if province:
+        row = resolver.units.loc[province]
+        draft["province"] = {"name": row["short_name"], "unit_id": province, "evidence": _province_evidence(doc, row)}
+    draft["plan"] = rules.plan(doc)
+    places.main_district = url_district or _main_district(doc, places)
+
+    teams = rules.teams(doc, places, year)
+    draft["teams"] = [{
+        "label": t.label, "leader_name": t.leader_name, "leader_title": t.leader_title,
+        "started_on": t.started_on, "ended_on": t.ended_on,
+        "units": [{"name": u.name, "unit_id": u.unit_id, "evidence": [u.start, u.end]} for u in t.units],
+        "evidence": list(t.sentence.span)} for t in teams]
+
+    main_unit = places.main_district
+    folded_text = fold(text)
+    for v in rules.indicator_values(doc, rules.province_names(resolver, structure)):
+        unit_id = places.resolve(v.unit) if v.unit else None
+        if unit_id is None and v.unit is None:
+            unit_id = _default_unit(v, main_unit, province, folded_text)
+        draft["indicators"].append({
+            "indicator_code": v.code, "value": v.value, "unit_name": v.unit.name if v.unit else None, "unit_id": unit_id,
+            "period": v.period or "Y", "target": v.target, "gap": v.gap, "approx": v.approx,
+            "evidence": list(v.sentence.span)})
+    draft["findings"] = [{"kind": f.kind, "area_code": f.area, "text": f.text, "unit_id": None,
+                          "evidence": list(f.sentence.span)} for f in rules.findings(doc)]
+    if not (draft["teams"] or draft["indicators"] or draft["findings"]):
+        messages.append(_message("warning", "Không tìm thấy đoàn kiểm tra, chỉ tiêu hay phát hiện nào trong văn bản.",
+                                 "No inspection team, indicator value or finding was found in the text."))
+    if province is None:
+        messages.append(_message("warning", "Chưa xác định được tỉnh: hãy chọn tỉnh trước khi lưu.",
+                                 "The province could not be determined: choose it before saving."))
+    return draft
+
+
+def _province(doc, places, resolver, structure) -> tuple[str | None, str | None]:
+    """The province most named in the text (directly, or as the province of a named district/commune), else the
+    one its web address names."""
+    votes: dict[str, int] = {}
+    for s in doc.sentences:
+        for m in rules.mentions(s):
+            unit_id = places.resolve(m) if m.kind in ("province", "city", "district") else None
+            if unit_id:
+                p = resolver.units.loc[unit_id, "province_id"] or unit_id
+                votes[p] = votes.get(p, 0) + (2 if m.kind == "province" else 1)
+    bare = rules.province_names(resolver, structure)
+    for s in doc.sentences:
+        for m in bare.finditer(s.text):
+            if m.group("province"):
+                r = resolver.resolve(m.group("province"), level="province", structure=structure)
+                if r.ok:
+                    votes[r.unit_id] = votes.get(r.unit_id, 0) + 1
+    url_province, url_district = (None, None)
+    for url in doc.urls:
+        url_province, url_district = rules.province_from_url(url, resolver, structure)
+        if url_province:
+            break
+    if len(votes) >= 3 and max(votes.values()) < 0.5 * sum(votes.values()):
+        return None, url_district  # many provinces, none dominant: a national report
+    if votes:
+        best = max(votes.values())
+        top = [p for p, v in votes.items() if v == best]
+        if len(top) == 1:
+            return top[0], url_district
+        if url_province in top:
+            return url_province, url_district
+    return url_province, url_district
+
+
+def _main_district(doc, places) -> str | None:
+    """The district a report is about: the only one named, named in the title or at least twice."""
+    counts: dict[str, int] = {}
+    for s in doc.sentences:
+        for m in rules.mentions(s):
+            if m.kind in ("district", "city") and (u := places.resolve(m)) and u.split("-")[1] == "D":
+                counts[u] = counts.get(u, 0) + (2 if s.line_kind == "title" else 1)
+    if len(counts) != 1:
+        return None
+    (unit, n), = counts.items()
+    return unit if n >= 2 else None
+
+
+def _default_unit(value, main_unit, province, folded_text: str) -> str | None:
+    """The unit a figure without a named unit belongs to, from the words just before it: the province for "toàn
+    tỉnh", "cấp tỉnh" and for sums over its departments or districts ("các sở", "cấp huyện" in a province's
+    report); else the district the report is about (its "cấp xã" figures are the sum over its communes); else
+    the province."""
+    near = re.sub(r"\([^)]*\)", lambda m: " " * len(m.group(0)),
+                  folded_text[max(value.sentence.start, value.at - 160): value.at])
+    levels = list(re.finditer(r"toan tinh|cap tinh|cac so|cac huyen|cap huyen", near))
+    if levels and not (main_unit and levels[-1].group(0) == "cap huyen"):
+        return province
+    return main_unit or province
+
+
+def _year_evidence(doc, year) -> list[int] | None:
+    for s in doc.sentences:
+        if str(year) in s.text:
+            return list(s.span)
+    return None
+
+
+def _province_evidence(doc, row) -> list[int] | None:
+    for s in doc.sentences:
+        if row["short_name"].lower() in s.text.lower():
+            return list(s.span)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------- files
+def read_file(name: str, data: bytes) -> str:
+    """The text of a .txt (UTF-8, UTF-16 or Windows-1258/1252), .docx or .pdf (its text layer)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"Tệp quá lớn ({len(data) / 1e6:.1f} MB; tối đa {MAX_FILE_BYTES / 1e6:.0f} MB).",
+                             f"The file is too large ({len(data) / 1e6:.1f} MB; at most {MAX_FILE_BYTES / 1e6:.0f} MB).")
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if suffix == "docx":
+        return _docx_text(data)
+    if suffix == "pdf":
+        return _pdf_text(data)
+    if suffix not in ("txt", "text", "md", ""):
+        raise UnreadableFile(f"Không đọc được tệp .{suffix}: hãy dùng .txt, .docx hoặc .pdf có lớp chữ.",
+                             f"Cannot read a .{suffix} file: use .txt, .docx or a PDF with a text layer.")
+    from par_dashboard.importing.encoding import EncodingError, decode_bytes
+
+    try:
+        return decode_bytes(data).text
+    except EncodingError as exc:
+        raise UnreadableFile("Không nhận ra bảng mã của tệp văn bản: hãy lưu tệp ở dạng UTF-8.",
+                             "The text file's encoding was not recognised: save it as UTF-8.") from exc
+
+
+def _docx_text(data: bytes) -> str:
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several kinds for a file that is not a Word document
+        raise UnreadableFile("Tệp .docx bị hỏng hoặc không phải tài liệu Word.",
+                             "The .docx file is damaged or not a Word document.") from exc
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(parts)
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        text = "\n".join(page.extract_text() or "" for page in reader.pages[:200])
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise UnreadableFile("Tệp PDF bị hỏng hoặc được mã hóa.", "The PDF is damaged or encrypted.") from exc
+    if len(text.strip()) < 20:
+        raise UnreadableFile("PDF không có lớp chữ (bản quét ảnh): hãy dán nội dung hoặc dùng bản có chữ.",
+                             "The PDF has no text layer (a scanned image): paste the text or use a PDF with text.")
+    return text
+
+
+def extract_file(name: str, data: bytes, *, resolver: UnitResolver | None = None, db=None) -> dict:
+    return extract_text(read_file(name, data), resolver=resolver, db=db)

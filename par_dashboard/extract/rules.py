@@ -1,0 +1,665 @@
+"""Rules and dictionaries that turn a report's sentences into a draft inspection record.
+
+Each rule reads the folded sentence (lower case, no diacritics; offsets equal the text's) and returns values
+with the sentence's span as evidence. Unit names go through the importer's `UnitResolver`, so "Đăk Song",
+"Thanh Loà" and "TP. Lạng Sơn" resolve the same way here as in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from par_dashboard.extract.text import Document, Sentence, fold
+from par_dashboard.extract.values import dates, numbers, period, year_votes
+from par_dashboard.importing.names import UnitResolver
+from par_dashboard.units import fold as squash
+
+# ---------------------------------------------------------------------------------------------------- units
+# Type words as written (NFC, any case) -> the level a name after them is looked up at.
+_TYPES = [("thành phố", "city"), ("thị xã", "district"), ("thị trấn", "commune"), ("huyện", "district"),
+          ("quận", "district"), ("phường", "commune"), ("xã", "commune"), ("đặc khu", "commune"), ("tỉnh", "province"),
+          ("tp.", "city"), ("tp ", "city"), ("sở", "department")]
+_TYPE_RE = re.compile(r"(?<![\w])(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.])", re.IGNORECASE)
+_NAME_WORD = re.compile(r"\s*([^\W\d_][\w'’-]*|\d{1,2}\b)", re.UNICODE)
+_LIST_SEP = re.compile(r"\s*(,|và|;)\s*(?:(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+)?", re.IGNORECASE)
+_LEVELS = {"commune": ("commune",), "district": ("district",), "province": ("province",), "city": ("district", "province"),
+           "department": ("department",)}
+_TYPE_WORD_OF = {"commune": "xã", "district": "huyện"}
+
+
+@dataclass
+class Mention:
+    name: str          # as written, with its type word: "xã Thanh Loà"
+    kind: str          # commune | district | city | province | department
+    start: int         # offsets in the whole text
+    end: int
+    unit_id: str | None = None
+
+
+def _name_after(text: str, pos: int) -> tuple[str, int]:
+    """Capitalised words (or a ward number) from `pos`: 'Thanh Loà' in 'xã Thanh Loà, Hoà Cư'."""
+    words, end = [], pos
+    while len(words) < 5:
+        m = _NAME_WORD.match(text, end)
+        if not m:
+            break
+        word = m.group(1)
+        if (words and word.isdigit()) or not (word[0].isupper() or word.isdigit()):
+            break
+        words.append(word)
+        end = m.end()
+    return " ".join(words), end
+
+
+def mentions(sentence: Sentence) -> list[Mention]:
+    """Unit names with a type word in the sentence; "các xã A, B và C" gives three communes."""
+    text, out = sentence.text, []
+    for m in _TYPE_RE.finditer(text):
+        type_word = m.group(1).lower()
+        kind = next(k for t, k in _TYPES if t.strip() == type_word)
+        pos = m.end()
+        plural = text[max(0, m.start() - 4): m.start()].lower().endswith("các ")
+        while True:
+            name, end = _name_after(text, pos)
+            if not name or (kind == "department" and len(name.split()) > 4):
+                break
+            written = f"{type_word} {name}" if kind != "city" else f"thành phố {name}"
+            out.append(Mention(written, kind, sentence.start + pos + (len(text[pos:]) - len(text[pos:].lstrip())),
+                               sentence.start + end))
+            if not plural:
+                break
+            sep = _LIST_SEP.match(text, end)
+            if not sep or not _NAME_WORD.match(text, sep.end()):
+                break
+            pos = sep.end()
+    return out
+
+
+@dataclass
+class Places:
+    """The units a document names, resolved once the province is known."""
+
+    resolver: UnitResolver
+    structure: str
+    province: str | None = None
+    main_district: str | None = None
+    cache: dict = field(default_factory=dict)
+
+    def resolve(self, mention: Mention) -> str | None:
+        key = (mention.name.lower(), mention.kind)
+        if key in self.cache:
+            return self.cache[key]
+        found = None
+        for level in _LEVELS[mention.kind]:
+            if self.structure == "S34" and level == "district":
+                continue
+            r = self.resolver.resolve(mention.name, level=level, structure=self.structure,
+                                      province=self.province if level != "province" else None)
+            if r.ok:
+                found = r.unit_id
+                break
+        self.cache[key] = found
+        return found
+
+
+# ---------------------------------------------------------------------------------------------------- province
+def province_from_url(url: str, resolver: UnitResolver, structure: str) -> tuple[str | None, str | None]:
+    """(province, district) named in a web address: in its host written together ('baolangson.vn',
+    'bactramy.quangnam.gov.vn', 'huyendamha.vn'), in its path as a slug ('…/huyen-dak-glong/…'). Only names of 5+
+    letters, and only one match per level, count."""
+    address = re.sub(r"^https?://", "", url)
+    host, _, path = address.partition("/")
+    host = squash(host)
+    slug = " " + " ".join(squash(w) for w in re.split(r"[-/._?=&]+", path) if w) + " "
+    found: dict[str, set[str]] = {}
+    for level in ("province", "district"):
+        for name, ids in _spaced_names(resolver, structure, level).items():
+            together = name.replace(" ", "")
+            if len(ids) == 1 and len(together) >= 5 and (together in host or f" {name} " in slug):
+                found.setdefault(level, set()).update(ids)
+    province = next(iter(found["province"])) if len(found.get("province", ())) == 1 else None
+    district = next(iter(found["district"])) if len(found.get("district", ())) == 1 else None
+    if district and province and (resolver.units.loc[district, "province_id"] != province
+                                  or squash(resolver.units.loc[district, "short_name"]) == squash(resolver.units.loc[province, "short_name"])):
+        district = None  # 'baothainguyen.vn' is the province's paper, not the city of Thái Nguyên's
+    if district and not province:
+        province = resolver.units.loc[district, "province_id"]
+    return province, district
+
+
+def _spaced_names(resolver: UnitResolver, structure: str, level: str) -> dict[str, set[str]]:
+    """Folded names with their spaces: 'dak glong' -> {unit ids}."""
+    out: dict[str, set[str]] = {}
+    units = resolver.units
+    for row in units[(units.structure == structure) & (units.level == level)].itertuples():
+        key = " ".join(squash(w) for w in row.short_name.split())
+        out.setdefault(key, set()).add(row.unit_id)
+    return out
+
+
+def document_year(doc: Document) -> int | None:
+    votes: Counter = Counter()
+    for s in doc.sentences:
+        for y, w in year_votes(s.folded).items():
+            votes[y] += w * (2 if s.line_kind == "title" else 1)
+    if not votes:
+        return None
+    best = max(votes.values())
+    return max(y for y, w in votes.items() if w == best)
+
+
+# ---------------------------------------------------------------------------------------------------- plan
+_PLAN = re.compile(r"ke hoach so (?P<num>\d+/[\w\-]+)(?: ngay (?P<date>\d{1,2}/\d{1,2}/\d{4}))?(?: cua (?P<issuer>[^,;.]+?))?"
+                   r"(?= ve | ve viec|,|;|\.|$)")
+
+
+def plan(doc: Document) -> dict | None:
+    for s in doc.body():
+        if m := _PLAN.search(s.folded):
+            date = dates(m.group("date") or "", None)
+            issuer = s.text[m.start("issuer"): m.end("issuer")] if m.group("issuer") else None
+            return {"number": s.text[m.start("num"): m.end("num")], "issued_on": date[0].start_date.isoformat() if date else None,
+                    "issuer": issuer, "evidence": list(s.span)}
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------- teams
+_HONORIFIC = r"(?<![\w])(?:đồng chí|đ/c|ông|bà)"
+_PERSON = r"(?P<name>(?:(?=[A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ])\w+\s+){1,4}(?=[A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ])\w+)"
+_LEADER = re.compile(
+    _HONORIFIC + r"\s+" + _PERSON + r"\s*(?:[,–—-]\s*(?P<title>.+?))?\s*,?\s+(?=(?:làm|là)\s+trưởng\s+đoàn|đã\s|có buổi|dẫn đầu)"
+    r"(?:(?:làm|là)\s+trưởng\s+đoàn(?:\s+kiểm\s+tra)?(?P<where>\s+tại\s+[^;.]+)?)?", re.IGNORECASE)
+_LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|giám đốc|phó giám đốc|chủ tịch|phó chủ tịch)[^;.]+?)\s+làm\s+trưởng\s+đoàn",
+                                re.IGNORECASE)
+_TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra)(?: (?:so )?(\d+))?")
+_VISIT_HINT = re.compile(r"kiem tra|lam viec|kiem tra thuc te")
+
+
+@dataclass
+class Team:
+    label: str
+    leader_name: str | None
+    leader_title: str | None
+    sentence: Sentence
+    units: list[Mention] = field(default_factory=list)
+    started_on: str | None = None
+    ended_on: str | None = None
+
+
+def _clean_title(title: str | None) -> str | None:
+    if not title:
+        return None
+    title = re.sub(r"\s+(làm|là)\s+trưởng\s+đoàn.*$", "", title.strip(" ,–-"), flags=re.IGNORECASE)
+    title = re.sub(r"\s+(đã|có)\s.*$", "", title)
+    return title.strip(" ,–-") or None
+
+
+def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
+    found: list[Team] = []
+    body = doc.body()
+    any_leader = any(_LEADER.search(s.text) or _LEADER_TITLE_ONLY.search(s.text) for s in body)
+    for s in body:
+        leaders = list(_LEADER.finditer(s.text))
+        team_words = [m for m in _TEAM_WORD.finditer(s.folded)]
+        if not leaders and (m := _LEADER_TITLE_ONLY.search(s.text)) and team_words:
+            found.append(Team(_label(team_words[0], s), None, _clean_title(m.group("title")), s))
+            continue
+        for m in leaders:
+            if not (team_words or "truong doan" in s.folded):
+                continue
+            where = m.group("where")
+            label = _label(team_words[0], s) if team_words and len(leaders) == 1 else (
+                f"Đoàn kiểm tra {where.strip()}" if where else f"Đoàn kiểm tra {len(found) + 1}")
+            team = Team(label, m.group("name").strip(), _clean_title(m.group("title")), s)
+            if where:
+                sub = Sentence(s.start + m.start("where"), s.start + m.end("where"), where, fold(where), "body")
+                team.units = [x for x in mentions(sub) if x.kind in ("district", "commune", "city", "department")]
+            found.append(team)
+        if not leaders and not any_leader and team_words and _VISIT_HINT.search(s.folded) and not found:
+            found.append(Team(_label(team_words[0], s), None, None, s))
+    # units and dates for each team: its own sentence, else the document's visit sentences (one team only)
+    visit_units = _visited_units(body, places)
+    for team in found:
+        if not team.units:
+            own = [x for x in mentions(team.sentence) if x.kind in ("district", "commune", "city", "department")
+                   and not _is_inspector(team.sentence.text, x, doc.text)]
+            team.units = own or (visit_units if len(found) == 1 else [])
+            if not team.units and places.main_district and re.search(r"\b(ubnd|uy ban nhan dan) huyen\b", team.sentence.folded):
+                name = places.resolver.units.loc[places.main_district, "name"]
+                team.units = [Mention(name, "district", team.sentence.start, team.sentence.end, places.main_district)]
+        for x in team.units:
+            x.unit_id = places.resolve(x)
+        team.units = _dedupe(team.units)
+        when = _team_dates(team.sentence, body, year)
+        if when:
+            team.started_on, team.ended_on = when
+    return found
+
+
+def _label(m: re.Match, s: Sentence) -> str:
+    raw = s.text[m.start(): m.end()]
+    return raw[:1].upper() + raw[1:]
+
+
+def _is_inspector(text: str, mention: Mention, whole: str) -> bool:
+    """'UBND tỉnh Đăk Nông' in 'Đoàn kiểm tra của UBND tỉnh …', a leader's own body ('Sở Tư pháp' in 'lãnh đạo Sở Tư
+    pháp'): the unit that inspects, not one inspected."""
+    before = fold(whole[max(0, mention.start - 40): mention.start])
+    return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?\S*\s*$",
+                          before)) or mention.kind == "province"
+
+
+def _visited_units(body: list[Sentence], places: Places) -> list[Mention]:
+    out: list[Mention] = []
+    for s in body:
+        if not re.search(r"kiem tra|lam viec|mot cua", s.folded):
+            continue
+        for x in mentions(s):
+            if x.kind in ("district", "commune", "city", "department") and not _is_inspector(s.text, x, s.text and
+                                                                                                   _whole(s, x)):
+                before = s.folded[max(0, x.start - s.start - 60): x.start - s.start]
+                if re.search(r"(tai|voi|o|cac|va|ubnd|mot cua\"?)\s*(ubnd\s*)?$", before.strip() + " ") or "tai" in before:
+                    out.append(x)
+    return out
+
+
+def _whole(s: Sentence, x: Mention) -> str:
+    # _is_inspector reads 40 characters before the mention: within the sentence is enough
+    return " " * s.start + s.text
+
+
+def _dedupe(units: list[Mention]) -> list[Mention]:
+    seen, out = set(), []
+    for x in units:
+        key = x.unit_id or squash(x.name)
+        if key not in seen:
+            seen.add(key)
+            out.append(x)
+    return out
+
+
+def _team_dates(sentence: Sentence, body: list[Sentence], year: int | None) -> tuple[str, str] | None:
+    candidates = [sentence] + [s for s in reversed(body) if s.end <= sentence.start and _VISIT_HINT.search(s.folded)]
+    for s in candidates[:3]:
+        folded = re.sub(r"ke hoach so \S+ ngay [\d/]+", lambda m: " " * len(m.group(0)), s.folded)
+        for d in dates(folded, year):
+            return d.start_date.isoformat(), d.end_date.isoformat()
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------- indicators
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    pattern: re.Pattern
+    percent: bool
+
+
+_PCT_RULES = [Rule(c, re.compile(p), True) for c, p in [
+    ("OPS_ONLINE_DVC_PCT", r"dich vu cong.{0,40}phat sinh ho so|phat sinh ho so truc tuyen"),
+    ("OPS_ONLINE_PAYMENT_PCT", r"thanh toan"),
+    ("OPS_DIGITISED_PCT", r"so hoa"),
+    ("OPS_DIGITAL_SIGNATURE_PCT", r"ky so|chu ky so"),
+    ("OPS_EDOC_PCT", r"van ban.{0,60}(moi truong mang|dien tu)|van ban di, den"),
+    ("OPS_TASKS_DONE_PCT", r"nhiem vu.{0,40}hoan thanh|hoan thanh.{0,40}nhiem vu"),
+    ("OPS_ONLINE_RECEIVED_PCT", r"tiep nhan.{0,30}truc tuyen|(ho so|nop).{0,15}truc tuyen|dich vu cong truc tuyen muc do"),
+    ("OPS_ONTIME_PCT", r"dung han|truoc han|dung va truoc han"),
+    ("PAR_INDEX", r"chi so cai cach hanh chinh|par index|chi so cchc"),
+    ("SIPAS", r"sipas|muc do hai long"),
+    ("OPS_APOLOGY_PCT", r"xin loi"),
+]]
+_COUNT_RULES = [  # (code, pattern around {N}) on the folded clause; {N} is the number's position
+    ("OPS_DOSSIERS_RECEIVED", r"(tiep nhan|(tong so|moi tiep nhan|yeu cau giai quyet).{0,40}la)\s+$", r"^\s*(bo|ho so)\b"),
+    ("OPS_DOSSIERS_RECEIVED", r"(tiep nhan|co)\s+$", r"^\s*ho so yeu cau"),
+    ("OPS_OVERDUE_DOSSIERS", r"(tre han|qua han)( la)?\s+$", r"^\s*(ho so)?"),
+    ("OPS_OVERDUE_DOSSIERS", r"\s$", r"^\s*(bo\s+)?ho so (giai quyet )?(tre han|qua han)"),
+    ("OPS_PENDING_DOSSIERS", r"dang giai quyet\s+$", r"^\s*(bo\s+)?ho so"),
+    ("OPS_PENDING_DOSSIERS", r"\s$", r"^\s*(bo\s+)?ho so dang giai quyet"),
+    ("OPS_TASKS_TOTAL", r"(tiep nhan|giao|xu ly)\s+$", r"^\s*nhiem vu"),
+    ("OPS_TASKS_DONE", r"(dung han|hoan thanh)\s+$", r"^\s*nhiem vu"),
+    ("OPS_TTHC_CUT_COUNT", r"cat giam.{0,60}(doi voi|cat giam)\s+$", r"^\s*(tthc|thu tuc)"),
+    ("OPS_APOLOGY_LETTERS", r"\s$", r"^\s*thu xin loi"),
+    ("OPS_RETURNED_NO_REASON", r"tra lai\s+$", r"^\s*ho so.{0,30}khong (co )?ly do"),
+]
+_CHANGE_BEFORE = re.compile(r"(tang|giam|thap hon|cao hon|chiem|hon|kem|vuot|\+|-)\s*$")
+_GAP = re.compile(r"^\s*(,\s*)?(vuot|cao hon|thap hon|giam)\s+(?P<n>\d+(?:,\d+)?)\s*%\s*so voi (ke hoach|chi tieu|muc tieu)")
+
+
+@dataclass
+class Value:
+    code: str
+    value: float
+    approx: bool
+    sentence: Sentence
+    unit: Mention | None
+    period: str | None
+    gap: float | None = None
+    target: float | None = None
+    at: int = 0  # where the number is in the whole text
+
+
+def _clauses(s: Sentence) -> list[tuple[int, str]]:
+    """(offset in the sentence, folded clause) split at ';' and at 'trong đó' (what follows is a part)."""
+    out, pos = [], 0
+    for piece in re.split(r"(;|\btrong do\b)", s.folded):
+        if piece not in (";", "trong do"):
+            out.append((pos, piece))
+        pos += len(piece)
+    return out
+
+
+def province_names(resolver: UnitResolver, structure: str) -> re.Pattern:
+    """Province names written bare, as national rankings do ("Quảng Ninh tiếp tục dẫn đầu … 92,18%"), and
+    ministries ("Bộ Tư pháp … 89,95%"), whose figures are not a province's."""
+    units = resolver.units
+    names = sorted(units[(units.structure == structure) & (units.level == "province")].short_name, key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?P<ministry>Bộ\s+(?:[A-ZĐ]\w*\s*){1,5})|(?<![\w])(?:TP\.?\s*)?(?P<province>"
+                      + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+
+
+def _bare_mentions(s: Sentence, pattern: re.Pattern | None) -> list[Mention]:
+    if pattern is None:
+        return []
+    out = []
+    for m in pattern.finditer(s.text):
+        if m.group("ministry"):
+            out.append(Mention(m.group("ministry").strip(), "ministry", s.start + m.start(), s.start + m.end()))
+        else:
+            out.append(Mention(f"tỉnh {m.group('province')}", "province", s.start + m.start("province"),
+                               s.start + m.end("province")))
+    return out
+
+
+def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> list[Value]:
+    out: list[Value] = []
+    doc_period = next((p for s in doc.sentences if s.line_kind == "title" and (p := period(s.folded))), None)
+    topic = next((r for s in doc.sentences[:4] for r in _PCT_RULES if r.code in ("PAR_INDEX", "SIPAS") and r.pattern.search(s.folded)),
+                 None)
+    line_period: tuple[int, str | None] = (-1, None)
+    body = doc.body()
+    for s in [s for s in body if s.line_kind != "title"] + [s for s in body if s.line_kind == "title"]:  # a headline repeats
+        line = doc.text.count("\n", 0, s.start)
+        own = period(s.folded)
+        if own:
+            line_period = (line, own)
+        sentence_period = own or (line_period[1] if line_period[0] == line else None) or doc_period
+        if not re.search(r"\d", s.folded):
+            continue
+        typed = [m for m in mentions(s) if m.kind != "department"]
+        covered = {(m.start, m.end) for m in typed}
+        units = sorted(typed + [m for m in _bare_mentions(s, bare_names)
+                                if not any(a <= m.start < b for a, b in covered)], key=lambda m: m.start)
+        for offset, clause in _clauses(s):
+            previous_end = 0
+            for n in numbers(clause):
+                head = clause[:n.qstart]
+                before, after = clause[previous_end: n.qstart], clause[n.end:]
+                context = s.folded[max(0, offset + n.start - 160): offset + n.start]  # the sentence before it
+                previous_end = n.end
+                if n.percent:
+                    if _CHANGE_BEFORE.search(head.rstrip()[-12:]) and not re.search(r"(dat|la)\s*$", head.rstrip()):
+                        continue
+                    rule = _best_rule(before)
+                    tail = before.rstrip()
+                    if rule is None and (not tail or tail[-1] in ",;:(" or tail.endswith((" co", " voi"))):
+                        rule = _best_rule(after.split(";")[0][:80], first=True)  # "100% văn bản đi, đến được xử lý trên …"
+                    rule = rule or _best_rule(context)
+                    near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|\()\s*$", before)
+                    if rule is None and topic is not None and near_unit:
+                        rule = topic  # "Hà Nội (91,43%, xếp thứ 3)" in a report about one index
+                    if rule is None or rule.code == "OPS_APOLOGY_PCT" and "xin loi" not in before:
+                        continue
+                    unit = _unit_before(units, s.start + offset + n.start)
+                    if unit is not None and unit.kind == "ministry":
+                        continue  # a ministry's figure: not a unit of the dashboard
+                    value = Value(rule.code, n.value, n.approx, s, unit, sentence_period, at=s.start + offset + n.start)
+                    if gap := _GAP.match(after):
+                        sign = -1 if gap.group(2) in ("thap hon", "giam") else 1
+                        value.gap = sign * float(gap.group("n").replace(",", "."))
+                    out.append(value)
+                else:
+                    for code, pre, post in _COUNT_RULES:
+                        if re.search(pre, head) and re.match(post, after):
+                            out.append(Value(code, n.value, n.approx, s, _unit_before(units, s.start + offset + n.start),
+                                             sentence_period, at=s.start + offset + n.start))
+                            break
+            if m := re.search(r"khong (co )?(con )?ho so (giai quyet )?(qua han|tre han)", clause):  # "không có hồ sơ quá hạn"
+                out.append(Value("OPS_OVERDUE_DOSSIERS", 0.0, False, s, _unit_before(units, s.start + offset + m.start()),
+                                 sentence_period, at=s.start + offset + m.start()))
+            if m := re.search(r"tu (\d[\d.]*) ngay xuong (con )?(\d[\d.]*) ngay", clause):
+                unit = _unit_before(units, s.start + offset + m.start())
+                at = s.start + offset + m.start()
+                out.append(Value("OPS_TTHC_DAYS_BEFORE", float(m.group(1).replace(".", "")), False, s, unit, sentence_period, at=at))
+                out.append(Value("OPS_TTHC_DAYS_AFTER", float(m.group(3).replace(".", "")), False, s, unit, sentence_period, at=at))
+    return _dedupe_values(out)
+
+
+_UNIT_WORDS = r"[A-ZĐ]\w+|tinh|huyen|thanh pho|thi xa|xa|phuong"
+
+
+def _best_rule(context: str, *, first: bool = False) -> Rule | None:
+    """The rule whose words end closest before the number; where several rules' words overlap there, the more
+    specific one ("hồ sơ thanh toán trực tuyến" is a payment rate before it is an online dossier rate; "hồ sơ trực
+    tuyến được giải quyết đúng hạn" is an on-time rate). `first`: the words that start closest after the number."""
+    hits = [(rule, m) for rule in _PCT_RULES for m in rule.pattern.finditer(context)]
+    if not hits:
+        return None
+    last = (min(hits, key=lambda h: h[1].start()) if first else max(hits, key=lambda h: h[1].end()))[1]
+    overlapping = [rule for rule, m in hits if m.start() < last.end() and m.end() > last.start()]
+    return min(overlapping, key=_PCT_RULES.index)
+
+
+def _unit_before(units: list[Mention], pos: int) -> Mention | None:
+    earlier = [u for u in units if u.end <= pos]
+    return earlier[-1] if earlier else None
+
+
+def _dedupe_values(values: list[Value]) -> list[Value]:
+    seen, out = set(), []
+    for v in values:
+        key = (v.code, v.value, v.unit.name if v.unit else None)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- findings
+AREA_WORDS = {
+    "A7": r"truc tuyen|dich vu cong|chu ky so|ky so|so hoa|chuyen doi so|chinh quyen (dien tu|so)|cong nghe thong tin|"
+          r"thiet bi|trang thong tin dien tu|cong thong tin|phan mem|mang internet|may tinh|van ban (dien tu|di, den)|"
+          r"he thong thong tin|thanh toan",
+    "A3": r"thu tuc hanh chinh|tthc|ho so|mot cua|giai quyet|xin loi|niem yet|cong khai|tra ket qua|tiep nhan",
+    "A5": r"ky luat|ky cuong|cong vu|can bo|cong chuc|quy hoach|dao tao|thuc thi|trach nhiem cong vu",
+    "A4": r"to chuc bo may|bien che|tinh gian|vi tri viec lam|sap xep",
+    "A6": r"tai chinh|ngan sach|tu chu|chi tieu noi bo",
+    "A2": r"the che|van ban quy pham|phap luat|van ban phap|quy che",
+    "A8": r"hai long|nguoi dan va doanh nghiep|tac dong|sipas",
+    "A1": r"chi dao|dieu hanh|ke hoach|tuyen truyen|kiem tra|nguoi dung dau|tien do|nhiem vu",
+}
+_ORDER = ["A7", "A3", "A5", "A4", "A6", "A2", "A8", "A1"]
+
+
+def area_of(folded: str) -> str:
+    """The PAR area whose words occur most (ties: the more specific area first; no word: direction, A1)."""
+    scores = {a: len(re.findall(AREA_WORDS[a], folded)) for a in _ORDER}
+    best = max(scores.values())
+    return next(a for a in _ORDER if scores[a] == best) if best else "A1"
+
+
+_LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap)[^:]{0,80}(nhu|la|sau)\s*:")
+_LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|chua (dat|duoc|dam bao|thuong xuyen|"
+                        r"kip thoi|sat|dong bo|day du|phong phu|cao)|khong (duy tri|co ly do|dat)|cham tre|tre han)")
+_RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien)\b[^.;]{0,120}?)"
+                        r"\b(de nghi|yeu cau|kien nghi|de xuat)\b(?!\s+lam ro)(?! giai quyet)")
+_RECOMMEND_FOLLOW = re.compile(r"^(trong do|dong thoi|ngoai ra)\b.*\b(chu trong|tang cuong|thuc hien|tiep tuc|dau tu)")
+_RESULT_CUE = re.compile(r"qua kiem tra|ket qua|ghi nhan|danh gia cao|bieu duong|da (xay dung|ban hanh|trien khai|thuc hien|"
+                         r"hoan thanh|tiep nhan|chu dong|quan tam)|duoc quan tam|thuc hien (tot|nghiem tuc)|duoc nang cao|"
+                         r"duoc cai thien|100%")
+_RESULT_ITEM = re.compile(r"\b(da|duoc|dat|hoan thanh|thuc hien|trien khai|ban hanh|xay dung|tich cuc|chu dong|day manh|"
+                          r"nghiem tuc|kip thoi|day du|100%|nang cao|cong khai)\b")
+_ITEM_CUE = re.compile(r"\b(con|chua|cham|thap|thieu|khong|han che)\b")
+
+
+@dataclass
+class Finding:
+    kind: str
+    text: str
+    sentence: Sentence
+    area: str
+
+
+_COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "91,87"
+_CONTINUES = re.compile(r"\s*(trong do|giai quyet|tiep nhan|thuc hien|xu ly|trien khai|cap nhat|ban hanh|va|hoac|nhung|de)\b")
+_RESULT_SPLIT = re.compile(r"\b(duoc|da|dat)\b|\d+\s*%")
+_STRONG_REC_VERB = r"(khan truong|tang cuong|kip thoi|day manh|chu trong|han che toi da|tiep tuc|dau tu|thuc hien tot)"
+_REC_VERB = re.compile(r"\b(tiep tuc|tang cuong|quan tam|khan truong|kip thoi|thuc hien|day manh|chu trong|nang cao|han che|"
+                       r"phat huy|tap trung|dau tu|xay dung|ra soat|chan chinh|khac phuc|bo sung|hoan thien|to chuc|trien khai|"
+                       r"can|som|uu tien|nghien cuu)\b")
+_FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|xem xet|thuc hien|trien khai|to chuc|kiem tra)")
+_META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien ke hoach|"
+                   r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d)|to chuc \d+ doan|ban hanh quyet dinh|"
+                   r"kiem tra thuc te tai|(da|duoc) kiem tra|lam viec (voi|tai)|nham phuc vu")
+_PURPOSE = re.compile(r",?\s*\b(qua do|nham)\b")
+
+
+def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
+    """Pieces of text[start:end] at ',' where each piece reads as its own statement: every piece says something
+    is lacking (limitations), or a new piece starts with a strong verb (recommendations), or every piece states a
+    result."""
+    piece = text[start:end]
+    folded = fold(piece)
+    if kind == "recommendation":
+        cuts = [m.start() for m in re.finditer(r",\s*(?=" + _STRONG_REC_VERB + r"\b)", folded)]
+    elif kind == "limitation":
+        commas = [m.start() for m in _COMMA.finditer(folded)]
+        parts = [folded[a + 1 if a else 0: b] for a, b in zip([0, *commas], [*commas, len(folded)], strict=True)]
+        cuts = commas if len(parts) > 1 and all(_ITEM_CUE.search(p) for p in parts) else []
+    else:  # results: cut where each side is a statement of 5+ words with its own "được / đã / đạt / N %"
+        cuts, since = [], 0
+        for m in _COMMA.finditer(folded):
+            left, right = folded[since: m.start()], folded[m.end():]
+            nxt = _COMMA.split(right)[0]
+            if _CONTINUES.match(right):
+                continue  # "…, trong đó …", "…, giải quyết 100% …": the same statement goes on
+            if len(left.split()) >= 5 and _RESULT_SPLIT.search(left) and len(right.split()) >= 5 and _RESULT_SPLIT.search(right):
+                if len(nxt.split()) >= 5 or _RESULT_SPLIT.search(nxt) is None:
+                    cuts.append(m.start())
+                    since = m.end()
+    out, prev = [], 0
+    for cut in [*cuts, len(piece)]:
+        out.append((start + prev, piece[prev:cut]))
+        prev = cut + 1
+    return out
+
+
+def _items(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
+    """Items of a list: the pieces of a clause (see `_split`), trimmed; a piece of a few words with nothing said
+    about it ("Thuế", "Đất đai" in "như: Thuế; Đất đai; … đã được quan tâm") belongs to the piece that follows."""
+    parts = []
+    for at, piece in _split(text, start, end, kind):
+        lead = len(piece) - len(piece.lstrip())
+        cleaned = re.sub(r"(\s*(\.\.\.|…|\.))+$", "", piece.strip()).strip(" ,")
+        if cleaned:
+            parts.append((at + lead, cleaned))
+    merged: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for at, item in parts:
+        if pending is not None:
+            at, item = pending[0], text[pending[0]: at + len(item)].strip()
+            pending = None
+        if len(item.split()) <= 4 and not _RESULT_ITEM.search(fold(item)) and not _ITEM_CUE.search(fold(item)):
+            pending = (at, item)
+            continue
+        merged.append((at, item))
+    if pending is not None:
+        merged.append(pending)
+    return [(at, item) for at, item in merged if len(item) >= 12]
+
+
+def _clause_bounds(folded: str) -> list[tuple[int, int]]:
+    """Clauses between ';', a clause of a few words with nothing said about it joined to the next one
+    ("như: Thuế; Đất đai; Tư pháp; … đã được quan tâm" is one statement)."""
+    bounds, prev = [], 0
+    for m in re.finditer(r";", folded):
+        bounds.append((prev, m.start()))
+        prev = m.end()
+    bounds.append((prev, len(folded)))
+    merged: list[tuple[int, int]] = []
+    pending = None
+    for a, b in bounds:
+        a = pending if pending is not None else a
+        pending = None
+        piece = folded[a:b].split(":")[-1]
+        if len(piece.split()) <= 4 and not _RESULT_ITEM.search(piece) and not _ITEM_CUE.search(piece) and b < len(folded):
+            pending = a
+            continue
+        merged.append((a, b))
+    return merged
+
+
+def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_kind: str | None) -> tuple[str | None, int, bool]:
+    """(kind, where its content starts, whether it opens a list that later clauses continue)."""
+    if m := _LIMIT_HEAD.search(cf):
+        return "limitation", at + m.end(), True
+    if m := _RECOMMEND.search(cf):
+        return "recommendation", _complement(folded, at + m.end()), True
+    if list_kind:
+        return list_kind, at, True
+    if previous_kind == "recommendation" and (m := _RECOMMEND_FOLLOW.search(cf)):
+        verb = _REC_VERB.search(cf, m.start())
+        return "recommendation", at + (verb.start() if verb else 0), True
+    if m := _FUTURE.search(cf):
+        verb = _REC_VERB.search(cf, m.start())
+        return "recommendation", at + (verb.start() if verb else 0), False
+    if previous_kind == "recommendation" and re.search(r"\bcung (xem xet|tang cuong|thuc hien|tiep tuc)", cf):
+        return "recommendation", at + re.search(r"\bcung ", cf).end(), False
+    if _LIMIT_CUE.search(cf) and not re.search(r"\d+([.,]\d+)?\s*%", cf):
+        return "limitation", at, False
+    if _RESULT_CUE.search(cf) or _RESULT_ITEM.search(cf):
+        lead = re.match(r"\s*(qua (ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao,\s*|"
+                        r"(trong|tu) [^,]{0,40},\s*)", cf)
+        return "result", at + (lead.end() if lead else 0), False
+    return None, at, False
+
+
+def findings(doc: Document) -> list[Finding]:
+    out: list[Finding] = []
+    body = [s for s in doc.body() if s.line_kind == "body"]
+    previous_kind = None
+    for s in body:
+        f = s.folded
+        if _TEAM_WORD.search(f) and (_LEADER.search(s.text) or "truong doan" in f) and not _LIMIT_HEAD.search(f):
+            previous_kind = None
+            continue  # who inspected whom: the team, not a finding
+        list_kind, last_kind = None, None
+        for a, b in _clause_bounds(f):
+            kind, start, opens = _clause_kind(f[a:b], a, f, list_kind, previous_kind)
+            list_kind = kind if opens else list_kind
+            if kind is None:
+                continue
+            last_kind = kind
+            purpose = _PURPOSE.search(f, start, b) if kind == "recommendation" else None
+            if purpose:  # "…, qua đó nhằm nâng cao …": the aim, not a further recommendation
+                b = purpose.start()
+            for offset, item in _items(s.text, start, b, kind):
+                item_folded = fold(item)
+                if kind == "result" and ((_LIMIT_CUE.search(item_folded) and "khong co ho so" not in item_folded)
+                                         or not _RESULT_ITEM.search(item_folded) or _META.search(item_folded)
+                                         or item_folded.startswith("phat bieu")):
+                    continue
+                span = Sentence(s.start + offset, s.start + offset + len(item), item, item_folded, "body")
+                out.append(Finding(kind, item[:1].upper() + item[1:], span, area_of(item_folded)))
+            if purpose:
+                break
+        previous_kind = last_kind
+    return out
+
+
+def _complement(folded: str, verb_end: int) -> int:
+    """Where a recommendation's content starts: its first verb after 'đề nghị các cơ quan, đơn vị, UBND các xã …'
+    (within 120 characters; else right after the verb)."""
+    m = _REC_VERB.search(folded, verb_end, min(len(folded), verb_end + 120))
+    return m.start() if m else verb_end

@@ -1,0 +1,145 @@
+"""Vietnamese numbers and dates as reports write them.
+
+Numbers: "99,8%", "2.194.387", "89,58 %", "132 ngàn", "48,6 ngàn", "1,3 nghìn", "2 triệu", "03"; a qualifier
+before them ("trên", "gần", "hơn", "khoảng") makes them approximate.
+Dates: "ngày 29/5/2024", "Sáng 17/6", "14:32 31/05/2023", "từ ngày 25 - 30/5", "Ngày 03/10 - 06/10/2022",
+"từ 13/8 đến 16/8/2024", "29-5-2024", "ngày 29 tháng 5 năm 2024"; a day without a year takes the year given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_MULTIPLIER = {"ngan": 1_000, "nghin": 1_000, "trieu": 1_000_000, "ty": 1_000_000_000}
+# On folded text (see text.fold): the number, an optional multiplier word, an optional percent sign.
+NUMBER = re.compile(
+    r"(?<![\w/.,])(?P<q>(?:tren|gan|hon|khoang|xap xi|chua den|it nhat|toi da)\s+)?"
+    r"(?P<n>\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
+    r"(?P<m>\s+(?:ngan|nghin|trieu|ty)\b)?(?P<pct>\s*%)?(?![\w/])")
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+    percent: bool
+    approx: bool
+    start: int  # in the text the number was found in
+    end: int
+    qstart: int  # where its qualifier ("trên", "gần") starts, else `start`
+
+
+def parse_number(text: str) -> float:
+    """'2.194.387' -> 2194387, '99,8' -> 99.8, '6.192' -> 6192 (a dot groups thousands in Vietnamese)."""
+    return float(text.replace(".", "").replace(",", "."))
+
+
+def numbers(folded: str) -> list[Number]:
+    out = []
+    for m in NUMBER.finditer(folded):
+        value = parse_number(m.group("n"))
+        if m.group("m"):
+            value *= _MULTIPLIER[m.group("m").strip()]
+        out.append(Number(round(value, 6), bool(m.group("pct")), bool(m.group("q")), m.start("n"), m.end(), m.start()))
+    return out
+
+
+_DAY_MONTH = r"(?P<{p}d>\d{{1,2}})[/\-.](?P<{p}m>\d{{1,2}})(?:[/\-.](?P<{p}y>\d{{4}}))?"
+_RANGE = re.compile(
+    r"(?:tu\s+)?(?:ngay\s+)?(?P<d1>\d{1,2})(?:[/\-.](?P<m1>\d{1,2}))?(?:[/\-.](?P<y1>\d{4}))?"
+    r"\s*(?:-|–|den(?: ngay)?)\s*(?:ngay\s+)?" + _DAY_MONTH.format(p="e"))
+_SINGLE = re.compile(r"(?<![\d/])" + _DAY_MONTH.format(p="s") + r"(?![\d/])")
+_WORDY = re.compile(r"ngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})(?:\s+nam\s+(?P<y>\d{4}))?")
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    start_date: dt.date
+    end_date: dt.date
+    start: int
+    end: int
+    year_given: bool
+
+
+def _date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def dates(folded: str, default_year: int | None) -> list[DateSpan]:
+    """Dates and date ranges in a folded sentence; days without a year take `default_year` (skipped without one)."""
+    out: list[DateSpan] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for m in _RANGE.finditer(folded):
+        year = int(m.group("ey")) if m.group("ey") else default_year
+        if year is None or not (1 <= int(m.group("em")) <= 12):
+            continue
+        end = _date(year, int(m.group("em")), int(m.group("ed")))
+        start_month = int(m.group("m1")) if m.group("m1") else int(m.group("em"))
+        start_year = int(m.group("y1")) if m.group("y1") else year
+        start = _date(start_year, start_month, int(m.group("d1")))
+        if start and end and start <= end and (end - start).days <= 62:
+            out.append(DateSpan(start, end, m.start(), m.end(), bool(m.group("ey"))))
+            taken.append((m.start(), m.end()))
+    for m in _WORDY.finditer(folded):
+        year = int(m.group("y")) if m.group("y") else default_year
+        if year and (d := _date(year, int(m.group("m")), int(m.group("d")))) and free(m.start(), m.end()):
+            out.append(DateSpan(d, d, m.start(), m.end(), bool(m.group("y"))))
+            taken.append((m.start(), m.end()))
+    for m in _SINGLE.finditer(folded):
+        if not free(m.start(), m.end()):
+            continue
+        before = folded[max(0, m.start() - 12): m.start()]
+        if re.search(r"(quy|muc do|so)\s*$", before):  # "quý I/2020", "mức độ 3/4", "số 80/…" are not dates
+            continue
+        year = int(m.group("sy")) if m.group("sy") else default_year
+        if year is None:
+            continue
+        if (d := _date(year, int(m.group("sm")), int(m.group("sd")))) is not None:
+            out.append(DateSpan(d, d, m.start(), m.end(), bool(m.group("sy"))))
+            taken.append((m.start(), m.end()))
+    return sorted(out, key=lambda x: x.start)
+
+
+_YEAR_WORDS = re.compile(r"(?:nam|quy [ivx1-4]+/|thang \d{1,2}/|\d{1,2}/\d{1,2}/)\s*(?P<y>(?:19|20)\d{2})\b")
+_DOC_REF = re.compile(r"(nghi dinh|quyet dinh|thong tu|chi thi|nghi quyet|cong van|luat)\s+(so\s+)?\S*\s*(ngay\s+[\d/]+)?")
+
+
+def year_votes(folded: str) -> dict[int, float]:
+    """Years a sentence speaks of ("năm 2024", "quý I/2020", "tháng 10/2023", "29/5/2024"), weighted: a year named
+    with "năm" counts double; one inside a legal document's reference (Nghị định số 61/2018/NĐ-CP ngày 23/4/2018)
+    not at all."""
+    if re.search(r"\b(se|du kien|phan dau)\b", folded):  # plans for a coming year are not what the report is about
+        return {}
+    masked = _DOC_REF.sub(lambda m: " " * len(m.group(0)), folded)
+    votes: dict[int, float] = {}
+    for m in _YEAR_WORDS.finditer(masked):
+        y = int(m.group("y"))
+        votes[y] = votes.get(y, 0) + (2.0 if m.group(0).startswith("nam") else 1.0)
+    return votes
+
+
+_PERIOD = [
+    (re.compile(r"quy (i|1)\b"), "Q1"), (re.compile(r"quy (ii|2)\b"), "Q2"), (re.compile(r"quy (iii|3)\b"), "Q3"),
+    (re.compile(r"quy (iv|4)\b"), "Q4"), (re.compile(r"6 thang dau nam|sau thang dau nam"), "H1"),
+    (re.compile(r"\b3 thang dau nam\b"), "Q1"),
+    (re.compile(r"tu dau nam( \d{4})? (den nay|toi nay)"), "YTD"),
+]
+_MONTH = re.compile(r"\bthang (\d{1,2})\b(?!/\d{1,2}/)")
+
+
+def period(folded: str) -> str | None:
+    """The reporting period a sentence names, if any: Q1..Q4, H1, YTD, M01..M12."""
+    for pattern, code in _PERIOD:
+        if pattern.search(folded):
+            return code
+    if (m := _MONTH.search(folded)) and 1 <= int(m.group(1)) <= 12 and "thang dau" not in folded:
+        return f"M{int(m.group(1)):02d}"
+    return None

@@ -1,0 +1,281 @@
+"""Score the report-text extractor against the labelled gold records (not a test; prints a table or JSON).
+
+    .venv/bin/python scripts/score_extract.py [--json] [--db PATH] [--examples DIR]
+
+Each text in the domain examples folder has a gold record, tests/gold/extract/<stem>.json, in the shape of the
+draft inspection record (see par_dashboard.extract). A record is compared field by field, because one number
+would hide what the extractor gets wrong: `province`, `year` and the plan `number` are right or wrong;
+the visited units, team leaders, dates, indicator values and findings are sets, scored by precision and recall.
+Files are pooled by summing counts (micro-average), so a file with many findings weighs more than one with few.
+
+Counting convention: when both sides of a set are empty the file scores 1 (nothing to find, nothing invented);
+otherwise precision = matched / predicted and recall = matched / gold, 0 when the denominator is 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD_DIR = ROOT / "tests" / "gold" / "extract"
+EXAMPLES_DIR = Path("/work/shared/domain/examples")
+
+SET_FIELDS = ("units", "leaders", "dates", "indicator_values", "findings")
+ACCURACY_FIELDS = ("province", "year", "plan")
+FINDING_THRESHOLD = 0.5
+_HONORIFICS = (("dong", "chi"), ("ong",), ("ba",))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Normalising text
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics ("Đăk Song" and "đắk song" in NFD -> "dak song"), so that spelling
+    variants and Unicode forms of the same words compare equal."""
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).lower().replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", fold(text or ""))
+
+
+def leader_key(name: str | None) -> str | None:
+    """A person's name without a leading honorific ("Ông Lê Trung Trường Vũ" -> "le trung truong vu")."""
+    tokens = words(name or "")
+    stripped = True
+    while tokens and stripped:
+        stripped = False
+        for honorific in _HONORIFICS:
+            if tuple(tokens[:len(honorific)]) == honorific and len(tokens) > len(honorific):
+                tokens, stripped = tokens[len(honorific):], True
+                break
+    return " ".join(tokens) or None
+
+
+def jaccard(a: str, b: str) -> float:
+    x, y = set(words(a)), set(words(b))
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# What each field compares
+
+
+def _teams(record: dict) -> list[dict]:
+    return record.get("teams") or []
+
+
+def visited_units(record: dict) -> set[str]:
+    return {u["unit_id"] for t in _teams(record) for u in t.get("units") or [] if u.get("unit_id")}
+
+
+def leaders(record: dict) -> set[str]:
+    return {k for t in _teams(record) if (k := leader_key(t.get("leader_name")))}
+
+
+def dates(record: dict) -> set[str]:
+    found = {t.get(key) for t in _teams(record) for key in ("started_on", "ended_on")}
+    found.add((record.get("plan") or {}).get("issued_on"))
+    return {d for d in found if d}
+
+
+def indicator_units(record: dict) -> dict[tuple[str, float], set[str | None]]:
+    """(indicator_code, value rounded to 2 decimals) -> the unit ids recorded with that value."""
+    found: dict[tuple[str, float], set[str | None]] = {}
+    for item in record.get("indicators") or []:
+        try:
+            key = (item["indicator_code"], round(float(item["value"]), 2))
+        except (KeyError, TypeError, ValueError):
+            continue
+        found.setdefault(key, set()).add(item.get("unit_id"))
+    return found
+
+
+def match_findings(gold: list[dict], predicted: list[dict]) -> list[tuple[dict, dict]]:
+    """Pairs (gold, predicted) of the same kind whose texts share at least half their words (token Jaccard),
+    one-to-one, the most similar pairs first."""
+    candidates = []
+    for i, g in enumerate(gold):
+        for j, p in enumerate(predicted):
+            if g.get("kind") == p.get("kind"):
+                similarity = jaccard(g.get("text", ""), p.get("text", ""))
+                if similarity >= FINDING_THRESHOLD:
+                    candidates.append((similarity, i, j))
+    pairs, used_gold, used_pred = [], set(), set()
+    for _, i, j in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        if i not in used_gold and j not in used_pred:
+            used_gold.add(i)
+            used_pred.add(j)
+            pairs.append((gold[i], predicted[j]))
+    return pairs
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Scores
+
+
+def prf(tp: int, n_pred: int, n_gold: int) -> dict:
+    """Counts with precision, recall and F1 (see the module docstring for empty sets)."""
+    if n_pred == 0 and n_gold == 0:
+        precision = recall = 1.0
+    else:
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"tp": tp, "pred": n_pred, "gold": n_gold, "precision": precision, "recall": recall, "f1": f1}
+
+
+def _set_score(gold: set, predicted: set) -> dict:
+    return prf(len(gold & predicted), len(predicted), len(gold))
+
+
+def _accuracy(correct: int, total: int) -> dict:
+    return {"correct": correct, "total": total, "accuracy": correct / total if total else None}
+
+
+def _year(record: dict) -> int | None:
+    """The year, also when an extractor wraps it with its evidence ({"value": 2024, "evidence": [...]})."""
+    year = record.get("year")
+    if isinstance(year, dict):
+        year = year.get("value")
+    try:
+        return int(year) if year is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _plan_number(record: dict) -> str | None:
+    number = (record.get("plan") or {}).get("number")
+    return re.sub(r"\s+", "", unicodedata.normalize("NFC", number)).upper() if number else None
+
+
+def score(gold: dict, predicted: dict) -> dict:
+    """One file: accuracy fields as {correct, total, accuracy}, set fields as {tp, pred, gold, precision, recall,
+    f1}; indicator_values adds `same_unit` and findings `same_area` (how many matched items agree on that)."""
+    predicted = predicted or {}
+    gold_province = (gold.get("province") or {}).get("unit_id")
+    result = {
+        "province": _accuracy(int(gold_province == (predicted.get("province") or {}).get("unit_id")), 1),
+        "year": _accuracy(int(_year(gold) == _year(predicted)), 1),
+        "plan": _accuracy(int(_plan_number(gold) == _plan_number(predicted)), 1) if _plan_number(gold)
+        else _accuracy(0, 0),
+        "units": _set_score(visited_units(gold), visited_units(predicted)),
+        "leaders": _set_score(leaders(gold), leaders(predicted)),
+        "dates": _set_score(dates(gold), dates(predicted)),
+    }
+    gold_values, pred_values = indicator_units(gold), indicator_units(predicted)
+    matched = gold_values.keys() & pred_values.keys()
+    result["indicator_values"] = _set_score(set(gold_values), set(pred_values))
+    result["indicator_values"]["same_unit"] = sum(bool(gold_values[k] & pred_values[k]) for k in matched)
+
+    gold_findings, pred_findings = gold.get("findings") or [], predicted.get("findings") or []
+    pairs = match_findings(gold_findings, pred_findings)
+    result["findings"] = prf(len(pairs), len(pred_findings), len(gold_findings))
+    result["findings"]["same_area"] = sum(g.get("area_code") == p.get("area_code") for g, p in pairs)
+    return result
+
+
+def micro(scores: Iterable[dict]) -> dict:
+    """Pool per-file scores by summing their counts."""
+    scores = list(scores)
+    pooled: dict = {}
+    for field in ACCURACY_FIELDS:
+        pooled[field] = _accuracy(sum(s[field]["correct"] for s in scores), sum(s[field]["total"] for s in scores))
+    for field in SET_FIELDS:
+        pooled[field] = prf(*(sum(s[field][k] for s in scores) for k in ("tp", "pred", "gold")))
+    for field, extra in (("indicator_values", "same_unit"), ("findings", "same_area")):
+        pooled[field][extra] = agree = sum(s[field][extra] for s in scores)
+        pooled[field][f"{extra}_share"] = agree / pooled[field]["tp"] if pooled[field]["tp"] else None
+    return pooled
+
+
+def load_gold(gold_dir: Path = GOLD_DIR) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(gold_dir.glob("*.json"))}
+
+
+def score_all(extract_fn: Callable[[str], dict], *, gold_dir: Path = GOLD_DIR,
+              examples_dir: Path = EXAMPLES_DIR) -> dict:
+    """Run `extract_fn(text)` on every example that has a gold record: {"files": {stem: score}, "micro": pooled}."""
+    files = {}
+    for stem, gold in load_gold(gold_dir).items():
+        text = (examples_dir / f"{stem}.txt").read_text(encoding="utf-8")
+        files[stem] = score(gold, extract_fn(text))
+    return {"files": files, "micro": micro(files.values())}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Command line
+
+
+def _pct(x: float | None) -> str:
+    return "   –  " if x is None else f"{100 * x:5.1f}%"
+
+
+def report(result: dict) -> str:
+    pooled = result["micro"]
+    lines = [f"Micro-average over {len(result['files'])} files", f"{'field':<18}{'P':>8}{'R':>8}{'F1':>8}   counts"]
+    for field in ACCURACY_FIELDS:
+        s = pooled[field]
+        lines.append(f"{field:<18}{'accuracy':>16}{_pct(s['accuracy']):>8}   {s['correct']}/{s['total']}")
+    for field in SET_FIELDS:
+        s = pooled[field]
+        extra = ""
+        if field == "indicator_values":
+            extra = f", same unit {_pct(s['same_unit_share']).strip()}"
+        elif field == "findings":
+            extra = f", same area {_pct(s['same_area_share']).strip()}"
+        lines.append(f"{field:<18}{_pct(s['precision']):>8}{_pct(s['recall']):>8}{_pct(s['f1']):>8}   "
+                     f"tp {s['tp']}, pred {s['pred']}, gold {s['gold']}{extra}")
+    lines += ["", "Per file (accuracy fields: 1 right, 0 wrong, - not scored; set fields: F1)",
+              f"{'file':<46}{'prov':>5}{'year':>5}{'plan':>5}" + "".join(f"{f[:10]:>11}" for f in SET_FIELDS)]
+    for stem, s in result["files"].items():
+        marks = "".join(f"{s[f]['correct'] if s[f]['total'] else '-':>5}" for f in ACCURACY_FIELDS)
+        lines.append(f"{stem:<46}{marks}" + "".join(f"{_pct(s[f]['f1']):>11}" for f in SET_FIELDS))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+    parser.add_argument("--db", type=Path, default=None, help="database for unit names (default: PAR_DB or data/)")
+    parser.add_argument("--examples", type=Path, default=EXAMPLES_DIR)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        from par_dashboard.extract import extract_text
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("par_dashboard.extract"):
+            raise
+        print("The extractor par_dashboard.extract does not exist yet (no extract_text to score).", file=sys.stderr)
+        return 2
+    from par_dashboard.db import Database, DatabaseBusy
+    from par_dashboard.importing.names import UnitResolver
+    from par_dashboard.paths import DEFAULT_DB
+
+    path = args.db or Path(os.environ.get("PAR_DB", DEFAULT_DB))
+    try:
+        db = Database(path, read_only=True)
+    except DatabaseBusy:
+        print(f"The database {path} is in use (the dashboard?): stop it or pass --db with a copy.", file=sys.stderr)
+        return 2
+    try:
+        resolver = UnitResolver.from_db(db)
+        result = score_all(lambda text: extract_text(text, resolver=resolver, db=db), examples_dir=args.examples)
+    finally:
+        db.close()
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
