@@ -1,6 +1,7 @@
 """Command line: `python -m par_dashboard build [--db PATH]` rebuilds the database from data/;
 `python -m par_dashboard serve [streamlit options]` starts the dashboard;
 `deck OUT_DIR [--year --province --lang --formats]` writes a presenter deck (HTML, PDF, PPTX, chart PNGs);
+`extract FILE` prints the draft inspection record read from a report (.txt, .docx, .pdf; "-" reads stdin) as JSON;
 `import FILE`, `rollback BATCH_ID`, `batches`, `template OUT.xlsx`, `export OUT.xlsx` load and audit data
 through the import service (`import` exits 0 loaded/unchanged, 1 rejected, 2 partial; any command exits 3 when
 the database is held by the running dashboard)."""
@@ -29,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--province", default="", help="unit id of the year's structure, e.g. S63-P-20 (default: the country)")
     d.add_argument("--lang", choices=("vi", "en"), default="vi")
     d.add_argument("--formats", default="html,pdf,pptx,png", help="comma-separated: html, pdf, pptx, png")
+    e = sub.add_parser("extract", help="read a report text (.txt, .docx, .pdf, or - for stdin) and print its draft record as JSON")
+    e.add_argument("file")
+    e.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+    e.add_argument("--with-text", action="store_true", help="include the normalised text the evidence spans index")
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "serve":
@@ -40,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "deck":
         return write_deck(args)
+    if args.command == "extract":
+        return extract_command(args)
     if args.command == "build":
         from par_dashboard.build import build
 
@@ -89,6 +96,32 @@ def write_deck(args) -> int:
             paths = [str(path)]
         written.append({"format": fmt, "files": paths, "seconds": round(time.perf_counter() - start, 2)})
     print(json.dumps({"deck": deck.title, "slides": len(deck.slides), "written": written}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def extract_command(args) -> int:
+    """Exit 0 with a draft (even an empty one, whose messages say why), 1 when the file cannot be read."""
+    from par_dashboard.db import Database, DatabaseBusy
+    from par_dashboard.extract import UnreadableFile, extract_text, read_file
+
+    try:
+        if args.file == "-":
+            text = sys.stdin.read()
+        else:
+            path = Path(args.file)
+            text = read_file(path.name, path.read_bytes())
+    except (OSError, UnreadableFile) as exc:
+        print(getattr(exc, "en", None) or str(exc), file=sys.stderr)
+        return 1
+    try:
+        database = Database(args.db, read_only=True)
+    except DatabaseBusy:
+        print(f"{args.db} is held by the running dashboard: use its Dữ liệu page, or stop it first", file=sys.stderr)
+        return EXIT_BUSY
+    draft = extract_text(text, db=database)
+    if not args.with_text:
+        draft["text_chars"] = len(draft.pop("text"))
+    print(json.dumps(draft, ensure_ascii=False, indent=2))
     return 0
 
 

@@ -223,7 +223,26 @@ def _pdf_text(data: bytes) -> str:
     if len(text.strip()) < 20:
         raise UnreadableFile("PDF không có lớp chữ (bản quét ảnh): hãy dán nội dung hoặc dùng bản có chữ.",
                              "The PDF has no text layer (a scanned image): paste the text or use a PDF with text.")
-    return text
+    return reflow(text)
+
+
+def reflow(text: str) -> str:
+    """Join the lines a PDF wrapped inside a paragraph: a line that fills the width (70 % of the longest) or that
+    ends without punctuation before a line starting in lower case goes on in the next line."""
+    lines = text.split("\n")
+    width = max((len(line.rstrip()) for line in lines), default=0)
+    out: list[str] = []
+    for line in lines:
+        line = line.rstrip()
+        if out and out[-1] and line:
+            previous = out[-1]
+            full = len(previous) >= 0.7 * width
+            open_end = previous[-1] not in ".!?…:;"
+            if open_end and (full or line[:1].islower()):
+                out[-1] = previous + " " + line.lstrip()
+                continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def extract_file(name: str, data: bytes, *, resolver: UnitResolver | None = None, db=None) -> dict:
