@@ -81,6 +81,41 @@ def test_a_three_team_report_gives_three_teams_with_leaders_units_and_the_plan(r
     assert draft["teams"][1]["leader_title"] == "Giám đốc Sở Nội vụ, Phó Trưởng Ban Chỉ đạo cải cách hành chính tỉnh"
 
 
+# Not one of the examples: a report written the way provincial portals write them, with two numbered teams,
+# a date range stated once for all, a target and a list of limitations and recommendations.
+UNSEEN = """UBND tỉnh Quảng Trị kiểm tra công tác cải cách hành chính năm 2023
+
+Thực hiện Kế hoạch số 112/KH-UBND ngày 10/4/2023 của UBND tỉnh về kiểm tra công tác CCHC năm 2023, từ ngày 15 - 19/5, các đoàn kiểm tra của tỉnh đã tiến hành kiểm tra tại một số địa phương.
+
+Đoàn kiểm tra số 1 do ông Trần Văn Minh, Giám đốc Sở Nội vụ làm Trưởng đoàn đã kiểm tra tại UBND huyện Hải Lăng và UBND xã Hải Phú. Đoàn kiểm tra số 2 do bà Lê Thị Hoa, Phó Giám đốc Sở Tư pháp làm Trưởng đoàn kiểm tra tại UBND huyện Gio Linh, UBND thị trấn Gio Linh từ ngày 22/5/2023 đến ngày 24/5/2023.
+
+Qua kiểm tra, tỷ lệ hồ sơ giải quyết đúng hạn của huyện Hải Lăng đạt 98,2%; tỷ lệ thanh toán trực tuyến đạt 45,6%, chưa đạt chỉ tiêu 60% tỉnh giao. Huyện Gio Linh có 1.245 hồ sơ quá hạn, đã gửi 1.102 thư xin lỗi.
+
+Tuy nhiên, vẫn còn một số hạn chế như: việc số hóa hồ sơ còn chậm; tỷ lệ văn bản có ký số chỉ đạt 72%; một số công chức chưa thành thạo phần mềm một cửa điện tử.
+
+Trưởng đoàn đề nghị UBND các huyện chỉ đạo khắc phục ngay các hạn chế; đẩy mạnh thanh toán trực tuyến; tăng cường đào tạo công chức bộ phận một cửa.
+"""
+
+
+def test_a_report_of_another_province_and_shape(resolver):
+    draft = extract_text(UNSEEN, resolver=resolver)
+    assert draft["province"]["unit_id"] == "S63-P-45" and draft["year"]["value"] == 2023
+    assert draft["plan"]["number"] == "112/KH-UBND" and draft["plan"]["issued_on"] == "2023-04-10"
+    assert [(t["label"], t["leader_name"], t["started_on"], t["ended_on"], [u["unit_id"] for u in t["units"]])
+            for t in draft["teams"]] == [
+        ("Đoàn kiểm tra số 1", "Trần Văn Minh", "2023-05-15", "2023-05-19", ["S63-D-470", "S63-C-19702"]),
+        ("Đoàn kiểm tra số 2", "Lê Thị Hoa", "2023-05-22", "2023-05-24", ["S63-D-466", "S63-C-19495"])]
+    values = {(v["indicator_code"], v["value"], v["unit_id"], v["target"]) for v in draft["indicators"]}
+    assert {("OPS_ONTIME_PCT", 98.2, "S63-D-470", None), ("OPS_ONLINE_PAYMENT_PCT", 45.6, "S63-D-470", 60.0),
+            ("OPS_OVERDUE_DOSSIERS", 1245.0, "S63-D-466", None), ("OPS_APOLOGY_LETTERS", 1102.0, "S63-D-466", None)} <= values
+    kinds = [(f["kind"], f["area_code"], f["text"]) for f in draft["findings"] if f["kind"] != "result"]
+    assert kinds == [
+        ("limitation", "A7", "Việc số hóa hồ sơ còn chậm"), ("limitation", "A7", "Tỷ lệ văn bản có ký số chỉ đạt 72%"),
+        ("limitation", "A7", "Một số công chức chưa thành thạo phần mềm một cửa điện tử"),
+        ("recommendation", "A1", "Khắc phục ngay các hạn chế"), ("recommendation", "A7", "Đẩy mạnh thanh toán trực tuyến"),
+        ("recommendation", "A5", "Tăng cường đào tạo công chức bộ phận một cửa")]
+
+
 def test_a_day_without_a_year_takes_the_reports_year_and_a_gap_to_the_target_is_kept(resolver):
     draft = extract_text(CAO_LOC, resolver=resolver)
     assert draft["teams"][0]["started_on"] == "2024-06-17"  # "Sáng 17/6" in a report about 2024

@@ -169,8 +169,8 @@ def plan(doc: Document) -> dict | None:
 _HONORIFIC = r"(?<![\w])(?:đồng chí|đ/c|ông|bà)"
 _PERSON = r"(?P<name>(?:(?=[A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ])\w+\s+){1,4}(?=[A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ])\w+)"
 _LEADER = re.compile(
-    _HONORIFIC + r"\s+" + _PERSON + r"\s*(?:[,–—-]\s*(?P<title>.+?))?\s*,?\s+(?=(?:làm|là)\s+trưởng\s+đoàn|đã\s|có buổi|dẫn đầu)"
-    r"(?:(?:làm|là)\s+trưởng\s+đoàn(?:\s+kiểm\s+tra)?(?P<where>\s+tại\s+[^;.]+)?)?", re.IGNORECASE)
+    _HONORIFIC + r"\s+" + _PERSON + r"\s*(?:[,–—-]\s*(?P<title>.+?))?\s*,?\s+(?=(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)|đã\s|có buổi|dẫn đầu)"
+    r"(?:(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)(?:\s+kiểm\s+tra)?(?P<where>\s+tại\s+[^;.]+)?)?", re.IGNORECASE)
 _LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|giám đốc|phó giám đốc|chủ tịch|phó chủ tịch)[^;.]+?)\s+làm\s+trưởng\s+đoàn",
                                 re.IGNORECASE)
 _TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra)(?: (?:so )?(\d+))?")
@@ -191,7 +191,7 @@ class Team:
 def _clean_title(title: str | None) -> str | None:
     if not title:
         return None
-    title = re.sub(r"\s+(làm|là)\s+trưởng\s+đoàn.*$", "", title.strip(" ,–-"), flags=re.IGNORECASE)
+    title = re.sub(r"\s+(làm|là)\s+(trưởng\s+đoàn|tổ\s+trưởng).*$", "", title.strip(" ,–-"), flags=re.IGNORECASE)
     title = re.sub(r"\s+(đã|có)\s.*$", "", title)
     return title.strip(" ,–-") or None
 
@@ -207,7 +207,7 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
             found.append(Team(_label(team_words[0], s), None, _clean_title(m.group("title")), s))
             continue
         for m in leaders:
-            if not (team_words or "truong doan" in s.folded):
+            if not (team_words or "truong doan" in s.folded or "to truong" in s.folded):
                 continue
             where = m.group("where")
             label = _label(team_words[0], s) if team_words and len(leaders) == 1 else (
@@ -324,6 +324,7 @@ _COUNT_RULES = [  # (code, pattern around {N}) on the folded clause; {N} is the 
     ("OPS_RETURNED_NO_REASON", r"tra lai\s+$", r"^\s*ho so.{0,30}khong (co )?ly do"),
 ]
 _CHANGE_BEFORE = re.compile(r"(tang|giam|thap hon|cao hon|chiem|hon|kem|vuot|\+|-)\s*$")
+_TARGET_BEFORE = re.compile(r"(chi tieu|ke hoach|muc tieu)( (duoc )?giao| de ra| cua tinh| la)?\s*$")
 _GAP = re.compile(r"^\s*(,\s*)?(vuot|cao hon|thap hon|giam)\s+(?P<n>\d+(?:,\d+)?)\s*%\s*so voi (ke hoach|chi tieu|muc tieu)")
 
 
@@ -399,6 +400,9 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
                 context = s.folded[max(0, offset + n.start - 160): offset + n.start]  # the sentence before it
                 previous_end = n.end
                 if n.percent:
+                    if _TARGET_BEFORE.search(head) and out and out[-1].sentence is s:
+                        out[-1].target = n.value  # "đạt 45,6%, chưa đạt chỉ tiêu 60% tỉnh giao"
+                        continue
                     if _CHANGE_BEFORE.search(head.rstrip()[-12:]) and not re.search(r"(dat|la)\s*$", head.rstrip()):
                         continue
                     rule = _best_rule(before)
