@@ -1,12 +1,17 @@
-"""Dữ liệu: the template, upload with validation, loading (all or the valid rows), batches and rollback."""
+"""Dữ liệu: the template, upload with validation, loading (all or the valid rows), import from report text
+(read, reviewed beside the highlighted text, accepted), batches and rollback."""
 
+import datetime as dt
 import hashlib
 
 import streamlit as st
 
 from par_dashboard import ui
+from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_text, read_file, review
+from par_dashboard.extract.save import DraftIncomplete, save_draft
 from par_dashboard.i18n import t
 from par_dashboard.importing import reader, service, template
+from par_dashboard.importing.names import UnitResolver
 
 lang = ui.lang()
 db = ui.db()
@@ -77,6 +82,155 @@ if upload is not None:
                 st.rerun()
     if message := st.session_state.pop("data_last_result", None):
         st.success(message)
+
+
+# ---- from report text: read, review beside the highlighted text, accept
+@st.cache_resource(show_spinner=False)
+def _resolver(path: str) -> UnitResolver:
+    """Unit names -> ids; imports never change the units, so one per database file."""
+    return UnitResolver.from_db(ui.database(path))
+
+
+def _read(get_text) -> None:
+    """Extract once per text and data version; the draft stays in session state while it is reviewed."""
+    try:
+        text = get_text()
+    except UnreadableFile as exc:
+        st.session_state.pop("_data_text", None)
+        st.error(exc.vi if lang == "vi" else exc.en)
+        return
+    key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), db.data_version())
+    if st.session_state.get("_data_text", {}).get("key") != key:
+        with st.spinner(t("data_text_reading", lang)):
+            draft = extract_text(text, resolver=_resolver(str(db.path)))
+        st.session_state["_data_text"] = {"key": key, "draft": draft}
+
+
+def _editor_columns(kind: str) -> dict:
+    """The editors' columns, labelled in the user's language; codes stay codes, shown by their labels."""
+    col = st.column_config
+    if kind == "teams":
+        return {"label": col.TextColumn(t("data_text_col_label", lang)),
+                "leader_name": col.TextColumn(t("data_text_col_leader_name", lang)),
+                "leader_title": col.TextColumn(t("data_text_col_leader_title", lang)),
+                "started_on": col.DateColumn(t("data_text_col_started_on", lang), format="DD/MM/YYYY"),
+                "ended_on": col.DateColumn(t("data_text_col_ended_on", lang), format="DD/MM/YYYY"),
+                "units": col.TextColumn(t("data_text_col_units", lang), width="large")}
+    if kind == "indicators":
+        catalogue = ui.query("indicator_catalogue")
+        names = dict(zip(catalogue.indicator_code, catalogue[f"name_{lang}"], strict=True))
+        return {"keep": col.CheckboxColumn(t("data_text_col_keep", lang), default=True),
+                "indicator_code": col.SelectboxColumn(t("data_text_col_indicator", lang), options=list(names), width="medium",
+                                                      format_func=lambda c: f"{names.get(c, c)} ({c})", required=True),
+                "value": col.NumberColumn(t("data_text_col_value", lang), format="localized"),
+                "unit_id": col.TextColumn(t("data_text_col_unit_id", lang)),
+                "period": col.SelectboxColumn(t("data_text_col_period", lang), options=review.PERIODS, default="Y",
+                                              help=t("data_text_period_help", lang)),
+                "approx": col.CheckboxColumn(t("data_text_col_approx", lang), default=False)}
+    areas = ui.query("par_areas")
+    area_names = dict(zip(areas.area_code, areas[f"short_{lang}"], strict=True))
+    return {"keep": col.CheckboxColumn(t("data_text_col_keep", lang), default=True),
+            "kind": col.SelectboxColumn(t("data_text_col_kind", lang), options=review.KINDS, default="limitation",
+                                        format_func=lambda k: t(f"data_text_kind_{k}", lang), required=True),
+            "area_code": col.SelectboxColumn(t("data_text_col_area", lang), options=review.AREAS, width="small",
+                                             format_func=lambda a: f"{a} – {area_names.get(a, '')}"),
+            "team": col.NumberColumn(t("data_text_col_team", lang), min_value=1, step=1, format="%d", width="small"),
+            "text": col.TextColumn(t("data_text_col_text", lang), width="large", required=True)}
+
+
+def _plan_fields(plan: dict, h: str) -> dict:
+    row = st.columns([3, 2, 3])
+    issued = dt.date.fromisoformat(plan["issued_on"]) if plan.get("issued_on") else None
+    return {"number": row[0].text_input(t("data_text_plan_number", lang), value=plan.get("number") or "", key=f"data_text_plan_no_{h}"),
+            "issued_on": row[1].date_input(t("data_text_plan_date", lang), value=issued, format="DD/MM/YYYY", key=f"data_text_plan_date_{h}"),
+            "issuer": row[2].text_input(t("data_text_plan_issuer", lang), value=plan.get("issuer") or "", key=f"data_text_plan_by_{h}")}
+
+
+def _review(draft: dict, h: str) -> dict:
+    """The highlighted text on the left, the editable draft on the right; returns the reviewed draft."""
+    st.caption(t("data_text_found", lang, teams=len(draft["teams"]), indicators=len(draft["indicators"]),
+                 findings=len(draft["findings"])))
+    left, right = st.columns([5, 7], gap="medium")
+    with left:
+        st.markdown(f"**{t('data_text_source', lang)}**")
+        st.html(review.legend_html(lang))
+        with st.container(height=600, border=True):
+            st.html(review.highlight_html(draft, lang))
+    with right:
+        st.markdown(f"**{t('data_text_edit', lang)}**")
+        row = st.columns([1, 2])
+        year = row[0].number_input(t("data_text_year", lang), min_value=2000, max_value=2100, step=1, key=f"data_text_year_{h}",
+                                   value=(draft["year"] or {}).get("value"))
+        structure = "S34" if year and year >= ui.FIRST_YEAR_S34 else "S63"
+        provinces = ui.query("provinces_by_structure", structure=structure)
+        names = dict(zip(provinces.unit_id, provinces.short_name, strict=True))
+        found = (draft["province"] or {}).get("unit_id")
+        province = row[1].selectbox(t("data_text_province", lang), list(names), format_func=names.get,
+                                    index=list(names).index(found) if found in names else None,
+                                    placeholder=t("data_text_province_none", lang), key=f"data_text_province_{h}_{structure}")
+        plan_fields = _plan_fields(draft["plan"] or {}, h)
+        tables = review.draft_tables(draft)
+        edited = {}
+        for kind, order in (("teams", review.TEAM_COLUMNS), ("indicators", review.INDICATOR_EDITED),
+                            ("findings", review.FINDING_EDITED)):
+            st.markdown(f"**{t(f'data_text_{kind}', lang)}**")
+            edited[kind] = st.data_editor(tables[kind], num_rows="dynamic", hide_index=True, column_order=order, placeholder="—",
+                                          column_config=_editor_columns(kind), key=f"data_text_{kind}_{h}")
+    resolver = _resolver(str(db.path))
+    reviewed, problems = review.draft_from_tables(
+        draft, province=province, year=year, plan=plan_fields, **edited,
+        resolve=lambda name: resolver.resolve(name, structure=structure, province=province))
+    for problem in problems:
+        st.warning(problem[lang])
+    return reviewed
+
+
+def _accept(reviewed: dict) -> None:
+    """Save only on the click, through the audited import service; say what happened and where to see it."""
+    st.session_state.setdefault("data_text_user", st.session_state.get("data_user") or "")
+    user = st.text_input(t("data_user", lang), key="data_text_user", width=480)
+    if not st.button(t("data_text_accept", lang), type="primary", key="data_text_accept"):
+        return
+    if not user.strip():
+        st.warning(t("data_user_missing", lang))
+        return
+    try:
+        with st.spinner(t("data_text_saving", lang)):
+            report = save_draft(db, reviewed, user=user.strip(), lang=lang)
+    except DraftIncomplete as exc:
+        st.error(exc.message(lang))
+        return
+    if report.status == "rejected":
+        st.error(f"{t('data_text_rejected', lang)} {report.summary(lang)}")
+        st.dataframe(report.errors_frame(lang), hide_index=True, width="stretch")
+        return
+    st.success(report.summary(lang))
+    st.caption(t("data_text_saved_hint", lang))
+    links = st.container(horizontal=True)
+    links.page_link("pages/inspections.py", label=t("page_inspections", lang), icon=":material/fact_check:")
+    links.page_link("pages/locality.py", label=t("page_locality", lang), icon=":material/location_city:")
+
+
+st.subheader(t("data_text_title", lang))
+st.caption(t("data_text_intro", lang))
+# The file tab runs only when chosen: one file uploader on the page until then (the Excel one above).
+paste_tab, file_tab = st.tabs([t("data_text_tab_paste", lang), t("data_text_tab_file", lang)], key="data_text_tabs",
+                              on_change="rerun")
+with paste_tab:
+    pasted = st.text_area(t("data_text_paste_label", lang), height=200, max_chars=MAX_CHARS, key="data_text_paste")
+    if st.button(t("data_text_read", lang), key="data_text_read_paste", icon=":material/document_scanner:"):
+        _read(lambda: pasted)
+if file_tab.open:
+    text_file = file_tab.file_uploader(t("data_text_file_label", lang), type=["txt", "docx", "pdf"], key="data_text_file")
+    if file_tab.button(t("data_text_read", lang), key="data_text_read_file", icon=":material/document_scanner:",
+                       disabled=text_file is None):
+        _read(lambda: read_file(text_file.name, text_file.getvalue()))
+if text_state := st.session_state.get("_data_text"):
+    text_draft = text_state["draft"]
+    for note in text_draft["messages"]:
+        {"error": st.error, "warning": st.warning}.get(note["level"], st.info)(note[lang])
+    if not any(note["level"] == "error" for note in text_draft["messages"]):
+        _accept(_review(text_draft, text_state["key"][0][:12]))
 
 # ---- 4. batches and rollback
 st.subheader(t("data_batches", lang))

@@ -267,3 +267,21 @@ def test_an_accepted_draft_is_saved_as_an_audited_batch_and_shows_on_the_pages(b
         assert save_draft(database, moved, user="analyst").status == "unchanged"  # the same text twice: no duplicates
     finally:
         database.close()
+
+
+def test_saving_a_report_already_recorded_adds_no_duplicate_findings_or_values(built_db, tmp_path, resolver):
+    copy = tmp_path / "par.duckdb"
+    shutil.copyfile(built_db, copy)
+    database = Database(copy)
+    try:
+        draft = extract_text(CAO_LOC, resolver=resolver)
+        before = database.query("finding_texts_of_inspection", inspection_id="LS-2024-CAOLOC")
+        report = save_draft(database, draft, user="analyst")
+        assert report.status in ("loaded", "unchanged"), report.errors
+        after = database.query("finding_texts_of_inspection", inspection_id="LS-2024-CAOLOC")
+        # the report's limitations and recommendations are recorded already (from the same report): none is added
+        for kind in ("limitation", "recommendation"):
+            assert (after.kind == kind).sum() == (before.kind == kind).sum(), kind
+        assert sum(c.updated for c in report.counts.values()) == 0  # no recorded figure re-sourced to this text
+    finally:
+        database.close()

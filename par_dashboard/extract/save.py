@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 
 from par_dashboard.importing import service
 from par_dashboard.importing.template import KINDS, PERIODS, Catalogue, label, write_workbook
@@ -82,8 +83,9 @@ def draft_rows(draft: dict, *, lang: str, catalogue: Catalogue, source_title: st
     for f in findings:
         team = int(f.get("team") or 1)
         if not 1 <= team <= len(teams):
-            raise DraftIncomplete(f"Phát hiện «{f.get('text', '')[:40]}…» ghi đoàn số {team}, nhưng chỉ có {len(teams)} đoàn.",
-                                  f"Finding «{f.get('text', '')[:40]}…» names team {team}, but there are {len(teams)}.")
+            text = (f.get("text") or "")[:40]
+            raise DraftIncomplete(f"Phát hiện «{text}…» ghi đoàn số {team}, nhưng chỉ có {len(teams)} đoàn.",
+                                  f"Finding «{text}…» names team {team}, but there are {len(teams)}.")
         rows["findings"].append({"inspection_id": ids[team], "unit_id": f.get("unit_id"),
                                  "area": catalogue.area_label(f.get("area_code"), lang), "kind": label(KINDS, f.get("kind"), lang),
                                  "text": f.get("text"), **source})
@@ -104,8 +106,11 @@ def save_draft(db, draft: dict, *, user: str, lang: str = "vi", source_title: st
     with db.cursor() as cur:
         catalogue = Catalogue.from_db(cur)
     title = source_title or _title(draft)
+    visits = _existing_visits(db, draft)
     rows = draft_rows(draft, lang=lang, catalogue=catalogue, source_title=title, existing_plan=_existing_plan(db, draft),
-                      existing_visits=_existing_visits(db, draft))
+                      existing_visits=visits)
+    rows["findings"] = [f for f in rows["findings"] if not _recorded_finding(db, f, set(visits.values()), lang)]
+    rows["indicator_values"] = [v for v in rows["indicator_values"] if not _recorded_value(db, v)]
     data = write_workbook(rows, lang=lang, catalogue=catalogue)
     return service.load(db, data, f"{text_id(draft.get('text', ''))}.xlsx", user=user)
 
@@ -127,6 +132,37 @@ def _existing_visits(db, draft: dict) -> dict[int, str]:
             if not found.empty:
                 out[i] = found.inspection_id.iloc[0]
     return out
+
+
+def _words(text: str) -> set[str]:
+    from par_dashboard.extract.text import fold
+
+    return set(re.findall(r"\w+", fold(text or "")))
+
+
+def _same_finding(a: str, b: str) -> bool:
+    """Two wordings of one finding: nearly all the words of the shorter are in the longer ("Theo báo cáo, …
+    UBND huyện Cao Lộc đã xây dựng, ban hành đầy đủ kế hoạch …" and "Xây dựng, ban hành đầy đủ kế hoạch …")."""
+    x, y = _words(a), _words(b)
+    return bool(x and y) and len(x & y) >= 0.8 * min(len(x), len(y))
+
+
+def _recorded_finding(db, row: dict, existing: set[str], lang: str) -> bool:
+    """A finding of a visit already recorded that says what one of its findings says (see `_same_finding`): its
+    own report brought it already."""
+    if row["inspection_id"] not in existing:
+        return False
+    kind = next(code for code, labels in KINDS.items() if row["kind"] in labels)
+    recorded = db.query("finding_texts_of_inspection", inspection_id=row["inspection_id"])
+    return any(k == kind and _same_finding(t, row["text"]) for k, t in zip(recorded.kind, recorded.text, strict=True))
+
+
+def _recorded_value(db, row: dict) -> bool:
+    """The same value is recorded already for that unit, indicator, year and period: writing it again would only
+    move its source to this text."""
+    found = db.query("indicator_value_recorded", unit_id=row["unit_id"], indicator=row["indicator"], year=row["year"],
+                     period=row["period"])
+    return not found.empty and abs(float(found.value.iloc[0]) - float(row["value"])) < 1e-9
 
 
 def _title(draft: dict) -> str:
