@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from par_dashboard.charts import apply_theme
+from par_dashboard.figcache import memo_figure
 from par_dashboard.paths import DATA_DIR
 
 GEO_DIR = DATA_DIR / "geo"
@@ -163,6 +164,7 @@ def _archipelago_unit(a: dict, ids: set[str]) -> str | None:
     return None
 
 
+@memo_figure
 def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "value", title: str = "",
                colorbar_title: str = "", hover_lines: list[tuple[str, str]] | None = None, reverse_scale: bool = False,
                selected_unit: str | None = None, show_archipelagos: bool = True, demo: bool = False,

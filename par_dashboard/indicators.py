@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from par_dashboard.charts import DEMO_PATTERN, FONT, apply_theme, demo_mark
+from par_dashboard.figcache import memo_figure
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 
 FAMILIES = ["PAR_INDEX", "SIPAS", "SI766", "OPS", "PAPI", "PCI"]
@@ -372,6 +373,7 @@ def _axis_unit(unit: str, lang: str) -> dict:
     return {"ticksuffix": " %"} if unit == "%" else {"title": {"text": unit_label(unit, lang), "standoff": 4}}
 
 
+@memo_figure
 def distribution_chart(df: pd.DataFrame, lang: str, *, unit: str, mean: float | None = None, mean_label: str = "",
                        target_min: float | None = None, target_max: float | None = None,
                        highlight: str | None = None, title: str = "") -> go.Figure:
@@ -437,6 +439,7 @@ def distribution_chart(df: pd.DataFrame, lang: str, *, unit: str, mean: float | 
     return fig
 
 
+@memo_figure
 def attainment_chart(att: pd.DataFrame, lang: str, *, demo: bool = False, title: str = "") -> go.Figure:
     """Stacked bars per year: units meeting their target, not meeting it, without a target."""
     years = [str(int(y)) for y in att["year"]]
@@ -493,6 +496,7 @@ def _target_trace(part: pd.DataFrame, lang: str, unit: str, show_legend: bool) -
                       marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": TARGET_COLOR}})
 
 
+@memo_figure
 def top_bottom_chart(best: pd.DataFrame, worst: pd.DataFrame, lang: str, *, unit: str, direction: str,
                      highlight: str | None = None, title: str = "") -> go.Figure:
     """Horizontal bars of the best units of a year above the worst ones (or all units in one panel when `worst`
@@ -539,6 +543,7 @@ def top_bottom_chart(best: pd.DataFrame, worst: pd.DataFrame, lang: str, *, unit
     return fig
 
 
+@memo_figure
 def heatmap_chart(df: pd.DataFrame, rows: list[str], lang: str, *, unit: str, direction: str, truncated: bool = False,
                   title: str = "") -> go.Figure:
     """Units (rows, best first by latest value) by years (columns); real values in bold, '*' on values not for the

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from par_dashboard.charts import DEMO_PATTERN, apply_theme, demo_mark
+from par_dashboard.figcache import memo_figure
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, t
 from par_dashboard.units import fold
 
@@ -173,6 +174,7 @@ def _hover_rows(rows: pd.DataFrame, lang: str) -> list[tuple]:
     ) for r in rows.itertuples()]
 
 
+@memo_figure
 def timeline_figure(rows: pd.DataFrame, lang: str, *, plans: pd.DataFrame | None = None) -> go.Figure:
     """A Gantt chart of team visits (rows from `timeline_rows`): a bar from the first to the last field day
     (hatched when demo data), the draft-result announcement as a small mark, and a visit known only by its field
@@ -283,6 +285,7 @@ def inspection_choices(visits: pd.DataFrame, lang: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- findings
 
+@memo_figure
 def area_kind_bar(counts: pd.DataFrame, areas: pd.DataFrame, lang: str) -> go.Figure:
     """Stacked horizontal bars: findings per PAR area (all 8, in order), stacked by kind; demo counts hatched.
 
@@ -456,6 +459,7 @@ def share(part, whole) -> float | None:
     return None if not whole or missing(whole) else 100.0 * float(part) / float(whole)
 
 
+@memo_figure
 def remedied_figure(rows: pd.DataFrame, lang: str, *, by: str, highlight=None, areas: pd.DataFrame | None = None) -> go.Figure:
     """Share of limitations remedied before the next inspection, labelled with its share and n: columns per year
     (`by='year'`, `highlight` a year drawn darker) or horizontal bars per PAR area (`by='area'`, names from `areas`).

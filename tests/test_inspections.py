@@ -430,7 +430,7 @@ def test_timeline_draws_bars_for_field_dates_and_a_marker_for_announcement_only(
                announced_on=dt.date(2023, 7, 18), on_date=dt.date(2023, 7, 7), source_kind="synthetic_demo"),
     ))
     assert rows["y"].tolist() == ["Đoàn kiểm tra số 1", "Đoàn kiểm tra số 346"]
-    fig = insp.timeline_figure(rows, "vi")
+    fig = insp.timeline_figure.__wrapped__(rows, "vi")  # the builder itself: its arrays as arrays
     bars = [d for d in fig.data if d.type == "bar"]
     assert len(bars) == 1 and list(bars[0].y) == ["Đoàn kiểm tra số 1"] and list(bars[0].x) == [2 * insp.DAY_MS]
     assert bars[0].marker.pattern.shape == ("/",), "demo bars are hatched"
