@@ -72,7 +72,13 @@ class Database:
             cur.close()
 
     def data_version(self) -> int:
-        return int(self.query("data_version").iloc[0, 0])
+        """Read on every cached query (caches key on it): one value, fetched without building a DataFrame."""
+        with self._lock:
+            cur = self._con.cursor()
+        try:
+            return int(cur.execute(query_text("data_version")).fetchone()[0])
+        finally:
+            cur.close()
 
     @contextlib.contextmanager
     def transaction(self, note: str) -> Iterator[duckdb.DuckDBPyConnection]:
