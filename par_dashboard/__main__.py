@@ -1,4 +1,4 @@
-"""Command line: `python -m par_dashboard build [--db PATH]` rebuilds the database from data/;
+"""Command line: `python -m par_dashboard build [--db PATH] [--scale S]` rebuilds the database from data/;
 `python -m par_dashboard serve [streamlit options]` starts the dashboard;
 `deck OUT_DIR [--year --province --lang --formats]` writes a presenter deck (HTML, PDF, PPTX, chart PNGs);
 `extract FILE` prints the draft inspection record read from a report (.txt, .docx, .pdf; "-" reads stdin) as JSON;
@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="(re)build the DuckDB database from the files in data/")
     b.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+    b.add_argument("--scale", type=float, default=None,
+                   help="add synthetic national-scale data for speed tests (1 = the whole country, 10 years; 10 for stress)")
     sub.add_parser("serve", help="start the dashboard (options after `serve` go to `streamlit run`)", add_help=False)
     _add_import_commands(sub)
     d = sub.add_parser("deck", help="write the presenter deck of a province (or the whole country) for a year")
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         from par_dashboard.build import build
 
-        result = build(args.db, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr))
+        result = build(args.db, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr), scale=args.scale)
         print(json.dumps({"database": str(args.db), **result}, ensure_ascii=False, indent=2))
     return 0
 

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from par_dashboard import demo as demo_mod
+from par_dashboard import scale as scale_mod
 from par_dashboard.paths import DEFAULT_DB, REPORTS_DIR, SCHEMA_FILE, SEED_DIR
 from par_dashboard.published import Published, load_published
 from par_dashboard.units import STRUCTURES, fold, load_admin_units
@@ -24,6 +25,8 @@ from par_dashboard.units import STRUCTURES, fold, load_admin_units
 Progress = Callable[[float, str], None]
 
 DEMO_SOURCE_TITLE = "Dữ liệu mô phỏng (sinh tự động, có tất định, seed {seed}) — không phải số liệu thật"
+SCALE_SOURCE_TITLE = ("Dữ liệu mô phỏng quy mô lớn (hệ số {scale:g}, sinh tự động, có tất định, seed {seed}) — "
+                      "không phải số liệu thật, dùng để đo tốc độ")
 # Findings recorded as open in the demo are judged against this day, not the wall clock, so builds repeat.
 DEMO_AS_OF = dt.date(2026, 6, 30)
 
@@ -33,8 +36,13 @@ CONTENT_TABLES = ["source", "admin_structure", "admin_unit", "unit_crosswalk", "
                   "indicator_value", "score", "published_aggregate"]
 
 
-def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None) -> dict:
-    """Build the database at `db_path`; return figures about the build (rows per table, seconds)."""
+def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: float | None = None) -> dict:
+    """Build the database at `db_path`; return figures about the build (rows per table, seconds).
+
+    `scale` adds the synthetic national-scale rows of `par_dashboard.scale` (1 = the whole country over ten
+    years) on top of everything else, for speed tests; None builds the ordinary database."""
+    if scale is not None and not scale > 0:
+        raise ValueError(f"scale must be positive, not {scale}")
     say = progress or (lambda f, m: None)
     t0 = time.perf_counter()
     tmp = db_path.with_suffix(".tmp")
@@ -73,6 +81,9 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None) -> dict:
         demo = demo_mod.generate(admin.units, admin.crosswalk, published, demo_src)
         demo.findings = demo_mod.finish_findings(demo.findings, DEMO_AS_OF)
         frames = demo.frames()
+        if scale is not None:
+            scale_src = sources.add("synthetic_demo", SCALE_SOURCE_TITLE.format(scale=scale, seed=demo_mod.SEED),
+                                    file="par_dashboard/scale.py")
 
         say(0.75, "Ghi dữ liệu: số liệu thật được ưu tiên hơn dữ liệu mô phỏng")
         _insert(con, "source", sources.frame())
@@ -86,7 +97,11 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None) -> dict:
         _insert(con, "indicator_value", _real_first(reports["indicator_value"], frames["indicator_values"],
                                                     ["unit_id", "indicator_code", "year", "period"]))
         _insert(con, "target", _real_first(reports["target"], frames["targets"], ["indicator_code", "province_id", "year"]))
-        con.execute("INSERT INTO data_version VALUES (1, current_timestamp, 'built from data/')")
+        if scale is not None:
+            say(0.85, f"Sinh dữ liệu mô phỏng quy mô lớn (hệ số {scale:g})")
+            scale_mod.extend(con, scale, scale_src, DEMO_AS_OF)
+        note = "built from data/" if scale is None else f"built from data/ with scale {scale:g}"
+        con.execute("INSERT INTO data_version VALUES (1, current_timestamp, ?)", [note])
 
         say(0.95, "Kiểm tra và lưu cơ sở dữ liệu")
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in CONTENT_TABLES}  # noqa: S608 - fixed names
@@ -95,7 +110,8 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None) -> dict:
         con.close()
     os.replace(tmp, db_path)
     say(1.0, "Xong")
-    return {"seconds": round(time.perf_counter() - t0, 2), "rows": counts, "skipped": published.skipped}
+    scaled = {} if scale is None else {"scale": scale}
+    return {"seconds": round(time.perf_counter() - t0, 2), **scaled, "rows": counts, "skipped": published.skipped}
 
 
 _DEMO_NAME = {"inspection_plan": "plans", "inspection": "inspections", "inspection_unit": "inspection_units",

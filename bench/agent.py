@@ -1,0 +1,202 @@
+"""Concurrent sessions against one running server through Streamlit's agent API (`POST /_stcore/agent/interact`).
+
+An agent session is an ordinary AppSession on the server: the same script runner, session state, callbacks and
+caches as a browser's, without a browser. Twenty Chromium tabs would need more CPU than the 2-core machine has
+beside the server; twenty HTTP clients need almost none, so the server is what gets measured. The server also
+encodes each result as a JSON snapshot (the agent API's own cost, which a browser session does not have): the
+single-user figures are taken the same way, so the comparison is like with like.
+
+Each simulated user walks the dashboard at random: change the year, change the province, switch the structure,
+open another page, open a locality profile, and on the inspections page filter the findings (area, kind, status,
+search), with a think time between actions. Every request's time is recorded by kind; an HTTP error or a run
+that raised (the snapshot's status "error") is an error.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from bench.server import Server
+from bench.stats import summary
+
+PAGES = ["", "ban-do", "dia-phuong", "chi-tieu", "kiem-tra", "trinh-chieu"]  # url paths; the data page imports, left out
+FINDING_FILTERS = ["_w_area", "insp_kind", "insp_status"]
+
+
+class AgentError(RuntimeError):
+    pass
+
+
+def _nodes(tree) -> list[dict]:
+    """Every element of a snapshot's tree, depth first."""
+    out, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            out.append(node)
+            todo.extend(node.get("children") or [])
+    return out
+
+
+class AgentClient:
+    """One agent-API session over one keep-alive HTTP connection."""
+
+    def __init__(self, base: str, timeout_s: float = 900):
+        url = urlsplit(base)
+        self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout_s)
+        self.session_id: str | None = None
+        self.snapshot: dict = {}
+
+    def _post(self, body: dict) -> tuple[int, dict]:
+        self.conn.request("POST", "/_stcore/agent/interact", body=json.dumps(body),
+                          headers={"Content-Type": "application/json"})
+        response = self.conn.getresponse()
+        data = response.read()
+        return response.status, json.loads(data) if data else {}
+
+    def interact(self, **body) -> float:
+        """Send one transition; returns its seconds (waiting out `wait_timed_out` answers); raises AgentError."""
+        if self.session_id:
+            body["session_id"] = self.session_id
+        t0 = time.perf_counter()
+        status, data = self._post(body)
+        while status == 202:  # the run outlasted server.agentWaitTimeout: collect it
+            status, data = self._post({"session_id": data.get("session_id") or self.session_id})
+        seconds = time.perf_counter() - t0
+        if status != 200:
+            error = data.get("error", data)
+            raise AgentError(f"HTTP {status}: {error.get('code') if isinstance(error, dict) else error}")
+        self.session_id, self.snapshot = data["session_id"], data
+        if data.get("status") == "error":
+            messages = [n.get("props", {}).get("message", "") for n in _nodes(data.get("tree")) if n.get("type") == "exception"]
+            raise AgentError("the app raised: " + ("; ".join(m[:200] for m in messages) or "(no message)"))
+        return seconds
+
+    def widget(self, key: str) -> dict | None:
+        actions = {a["key"] for a in self.snapshot.get("actions", [])}
+        if key not in actions:
+            return None
+        return next((n for n in _nodes(self.snapshot.get("tree")) if n.get("key") == key), None)
+
+    def page(self) -> str:
+        return (self.snapshot.get("page") or {}).get("url_path", "")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@dataclass
+class Walk:
+    """A simulated user's random walk; `profiles` are (province id, district id) pairs to open."""
+
+    rng: random.Random
+    profiles: list[tuple[str, str]]
+    search_words: list[str]
+    records: list[tuple[str, float, float]] = field(default_factory=list)  # (kind, start offset s, seconds)
+    errors: list[str] = field(default_factory=list)
+
+    def _other_option(self, client: AgentClient, key: str) -> dict | None:
+        node = client.widget(key)
+        if not node:
+            return None
+        options = [o for o in node.get("props", {}).get("options", []) if o != node.get("value")]
+        return {key: self.rng.choice(options)} if options else None
+
+    def step(self, client: AgentClient) -> tuple[str, dict]:
+        """The next action: its kind and the request body."""
+        if client.page() == "kiem-tra" and self.rng.random() < 0.5:
+            if self.rng.random() < 0.25:
+                return "filter findings", {"widget_state": {"insp_search": self.rng.choice(self.search_words + [""])}}
+            change = self._other_option(client, self.rng.choice(FINDING_FILTERS))
+            if change:
+                return "filter findings", {"widget_state": change}
+        roll = self.rng.random()
+        for kind, key, p in (("change year", "_w_year", 0.3), ("change province", "_w_province", 0.5),
+                             ("switch structure", "_w_structure", 0.6)):
+            if roll < p:
+                change = self._other_option(client, key)
+                if change:
+                    return kind, {"widget_state": change}
+                break
+        if roll < 0.8:
+            return "open a page", {"page": self.rng.choice([p for p in PAGES if p != client.page()])}
+        province, unit = self.rng.choice(self.profiles)
+        return "open a profile", {"page": "dia-phuong", "query_params": {"province": [province], "unit": [unit]}}
+
+    def run(self, client: AgentClient, until: float, think_s: float, t_origin: float) -> None:
+        def timed(kind: str, body: dict) -> None:
+            start = time.perf_counter()
+            try:
+                self.records.append((kind, round(start - t_origin, 3), client.interact(**body)))
+            except (AgentError, OSError, http.client.HTTPException, ValueError) as exc:
+                self.errors.append(f"{kind} {json.dumps(body, ensure_ascii=False)[:160]}: {str(exc)[:300]}")
+                if isinstance(exc, (OSError, http.client.HTTPException)):
+                    client.conn.close()  # reconnects on the next request
+
+        timed("first run", {})
+        while time.perf_counter() < until:
+            if think_s:
+                time.sleep(self.rng.uniform(0.5, 1.5) * think_s)
+            if time.perf_counter() >= until:
+                break
+            timed(*self.step(client))
+
+
+def load(server: Server, *, users: int, seconds: float, think_s: float, seed: int, profiles: list[tuple[str, str]],
+         search_words: list[str], log: Callable[[str], None] = print) -> dict:
+    """`users` sessions walking at random for `seconds`; latency by kind, errors, the server's RSS meanwhile."""
+    walks = [Walk(random.Random(seed + i), profiles, search_words) for i in range(users)]
+    clients = [AgentClient(server.base) for _ in range(users)]
+    n_rss, n_log_errors = len(server.rss), len(server.log_errors())
+    t_origin = time.perf_counter()
+    until = t_origin + seconds
+    threads = []
+    for i, (walk, client) in enumerate(zip(walks, clients, strict=True)):
+        thread = threading.Thread(target=walk.run, args=(client, until, think_s, t_origin), name=f"user-{i}", daemon=True)
+        thread.start()
+        threads.append(thread)
+        time.sleep(min(1.0, seconds / 20) / max(1, users))  # users arrive over up to a second, not all in one instant
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - t_origin
+    for client in clients:
+        client.close()
+    records = [r for w in walks for r in w.records]
+    errors = [e for w in walks for e in w.errors]
+    by_kind: dict[str, list[float]] = {}
+    for kind, _, secs in records:
+        by_kind.setdefault(kind, []).append(secs)
+    rss = [(round(t - (t_origin - server.started_at), 2), main, tree) for t, main, tree in server.rss[n_rss:]]
+    log_errors = server.log_errors()[n_log_errors:]
+    result = {
+        "users": users, "seconds": seconds, "think_s": think_s, "wall_s": round(wall, 1),
+        "requests": len(records), "requests_per_s": round(len(records) / wall, 2),
+        "all": summary([r[2] for r in records]),
+        "by_kind": {**{k: summary(v) for k, v in sorted(by_kind.items())},
+                    "all interactions": summary([r[2] for r in records if r[0] != "first run"])},
+        "errors": len(errors) + len(log_errors), "error_samples": (errors + log_errors)[:10],
+        "rss_mb": _rss_summary(rss),
+    }
+    log(f"  {users} user(s), {seconds:.0f} s, think {think_s} s: {len(records)} requests, p50 {result['all']['p50_ms']} "
+        f"p95 {result['all']['p95_ms']} ms, {result['errors']} errors, RSS peak {result['rss_mb'].get('peak')} MB")
+    return result
+
+
+def _rss_summary(rss: list[tuple[float, float, float]]) -> dict:
+    """Server RSS over the load: start, peak, end, a series about every 2 s, and whether it stopped growing
+    (bounded: the last third's peak is within 10 % of the peak before it)."""
+    if not rss:
+        return {}
+    mains = [m for _, m, _ in rss]
+    third = max(1, len(mains) // 3)
+    before, last = max(mains[:-third] or mains), max(mains[-third:])
+    step = max(1, len(rss) // 40)
+    return {"start": mains[0], "peak": max(mains), "end": mains[-1], "peak_with_children": max(t for _, _, t in rss),
+            "bounded": last <= before * 1.10, "series": [(t, m) for t, m, _ in rss[::step]]}

@@ -1,0 +1,281 @@
+"""The benchmark suite of issue 7 (not a test: figures depend on the machine). See bench/README.md.
+
+    .venv/bin/python scripts/bench_suite.py --db PATH [--label scale1] [--quick]
+        [--concurrency 20 --seconds 60] [--build-scale S] [--budgets 1|10] [--parts server,naive,browser,concurrency]
+
+Writes artifacts/bench/suite-<label>.json and .md and prints the table. The database is copied first (the running
+dashboard may hold PATH): one copy for the in-process AppTest runs, one for the measured server process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import inspect
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+OUT_DIR = ROOT / "artifacts" / "bench"
+PARTS = ("server", "naive", "browser", "concurrency")
+SEARCH_WORDS = ["hồ sơ", "chậm", "công khai", "thủ tục", "một cửa", "tuyên truyền", "quá hạn", "trực tuyến", "bộ máy",
+                "tài chính", "ho so qua han", "không có từ này"]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--db", type=Path, required=True, help="database to measure (copied first, never opened in place)")
+    p.add_argument("--label", help="names the output files (default: the database file's stem)")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions, one cold start, no concurrency (~5 min)")
+    p.add_argument("--reps", type=int, help="repetitions per server interaction and mode (default 10, quick 3)")
+    p.add_argument("--browser-reps", type=int, help="repetitions per Chromium interaction (default 10, quick 3)")
+    p.add_argument("--cold-starts", type=int, help="server cold starts measured (default 3, quick 1)")
+    p.add_argument("--concurrency", type=int, help="concurrent sessions (default 20, quick 0 = off)")
+    p.add_argument("--seconds", type=float, default=60, help="duration of the concurrent load (default 60)")
+    p.add_argument("--single-seconds", type=float, default=30, help="duration of the single-user reference (default 30)")
+    p.add_argument("--think", type=float, default=2.0, help="mean think time between a user's actions, s (default 2)")
+    p.add_argument("--build-scale", type=float, help="also time a database build of this scale (in a temp dir)")
+    p.add_argument("--budgets", type=int, choices=(1, 10), help="budgets of scale 1 or 10 (default: from the label)")
+    p.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
+    p.add_argument("--seed", type=int, default=7)
+    args = p.parse_args(argv)
+    args.label = args.label or args.db.stem
+    args.reps = args.reps or (3 if args.quick else 10)
+    args.browser_reps = args.browser_reps or (3 if args.quick else 10)
+    args.cold_starts = args.cold_starts or (1 if args.quick else 3)
+    if args.concurrency is None:
+        args.concurrency = 0 if args.quick else 20
+    args.budgets = args.budgets or (10 if re.search(r"scale[-_ ]?10\b", args.label) else 1)
+    args.parts = [x.strip() for x in args.parts.split(",") if x.strip()]
+    unknown = set(args.parts) - set(PARTS)
+    if unknown:
+        p.error(f"unknown parts {sorted(unknown)}")
+    return args
+
+
+def fixtures(db: Path):
+    """The values interactions cycle through, read from (a copy of) the measured database."""
+    import duckdb
+
+    from bench.server_time import Fixtures
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        q = lambda sql: con.execute(sql).fetchall()  # noqa: E731 - a local shorthand
+        # years the rankings page draws a chart for (PAR INDEX of provinces), in the 63-province structure
+        years = [y for (y,) in q("SELECT DISTINCT s.year FROM score s JOIN admin_unit u USING (unit_id) "
+                                 "WHERE u.level = 'province' AND s.family_code = 'PAR_INDEX' AND s.area_code = 'TOTAL' "
+                                 "AND s.score IS NOT NULL AND s.year < 2025 ORDER BY 1 DESC")]
+        provinces = q("SELECT unit_id, short_name FROM admin_unit WHERE structure = 'S63' AND level = 'province' ORDER BY code")
+        spread = provinces[::5]
+        districts = dict(q("SELECT parent_id, min(unit_id) FROM admin_unit WHERE level = 'district' GROUP BY parent_id"))
+        home = next(((p, districts[p]) for p in ("S63-P-20", *[u for u, _ in provinces]) if p in districts), ("", ""))
+        rows = {t: q(f"SELECT count(*) FROM {t}")[0][0]  # noqa: S608 - fixed table names
+                for t in ("admin_unit", "indicator_value", "score", "inspection", "finding")}
+    finally:
+        con.close()
+    fx = Fixtures(years=years, provinces=[u for u, _ in spread],
+                  profiles=[(u, districts[u]) for u, _ in spread if u in districts and u != home[0]],
+                  search_words=SEARCH_WORDS, home=home)
+    return fx, [name for _, name in spread], rows
+
+
+def build_time(scale: float, workdir: Path) -> dict:
+    """par_dashboard.build.build(path, scale=S) when build takes a scale, else the default build; in a child
+    process, so its peak RSS is its own (getrusage of the waited child)."""
+    from par_dashboard.build import build
+
+    takes_scale = "scale" in inspect.signature(build).parameters
+    target = workdir / "built.duckdb"
+    code = ("import sys, json; from pathlib import Path; from par_dashboard.build import build; "
+            f"r = build(Path(sys.argv[1]){', scale=float(sys.argv[2])' if takes_scale else ''}); "
+            "print(json.dumps({'seconds': r.get('seconds')}))")
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, str(target), str(scale)], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if done.returncode:
+        raise RuntimeError(f"the build failed:\n{done.stderr[-3000:]}")
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    size = target.stat().st_size / 2**20
+    target.unlink()
+    how = f"build(path, scale={scale:g})" if takes_scale else "build(path): build() takes no scale yet, default data"
+    log(f"  build: {wall:.1f} s, peak RSS {peak_kb / 1024:.0f} MB, {size:.0f} MB ({how})")
+    return {"seconds": round(wall, 2), "reported_seconds": json.loads(done.stdout.strip().splitlines()[-1])["seconds"],
+            "peak_rss_mb": round(peak_kb / 1024, 1), "db_mb": round(size, 1), "how": how}
+
+
+def meta(args, db: Path, rows: dict) -> dict:
+    import duckdb
+    import pandas
+    import plotly
+    import streamlit
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return {"db": str(args.db), "db_mb": round(db.stat().st_size / 2**20, 1), "rows": rows,
+            "started": dt.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+            "mem_gb": round(mem_kb / 2**20, 1), "load_start": round(os.getloadavg()[0], 2),
+            "commit": commit + ("+changes" if dirty else ""),
+            "versions": {"python": sys.version.split()[0], "streamlit": streamlit.__version__, "duckdb": duckdb.__version__,
+                         "pandas": pandas.__version__, "plotly": plotly.__version__}}
+
+
+def concurrency(server, args, fx) -> dict:
+    from bench import agent
+    from bench.report import CONCURRENCY_P95_FACTOR
+
+    common = {"profiles": fx.profiles or [fx.home], "search_words": fx.search_words, "log": log}
+    single = agent.load(server, users=1, seconds=args.single_seconds, think_s=0, seed=args.seed, **common)
+    many = agent.load(server, users=args.concurrency, seconds=args.seconds, think_s=args.think, seed=args.seed + 1000, **common)
+    comparison = {}
+    for kind in sorted(set(single["by_kind"]) | set(many["by_kind"])):
+        one, lots = single["by_kind"].get(kind), many["by_kind"].get(kind)
+        ratio = round(lots["p95_ms"] / one["p95_ms"], 1) if one and lots and one["p95_ms"] else None
+        verdict = "—" if ratio is None or kind == "first run" else ("met" if ratio <= CONCURRENCY_P95_FACTOR else "NOT met")
+        comparison[kind] = {"ratio": ratio, "verdict": verdict}
+    method = (f"Streamlit's agent API (POST /_stcore/agent/interact) against one server, {args.concurrency} sessions from "
+              "threads of this process, each a random walk (year, province, structure, page, profile, findings filters); "
+              "the single-user reference is one session walking without think time just before. 'first run' (a session's "
+              "creation) is shown but not judged.")
+    return {"method": method, "single": single, "many": many, "comparison": comparison}
+
+
+def save(result: dict) -> str:
+    """Write the JSON and the table so far (after every part: a long run stopped midway keeps what it measured)."""
+    from bench.report import markdown
+
+    table = markdown(result) if "rows" in result.get("meta", {}) else "(no figures)"
+    stem = OUT_DIR / f"suite-{result['label']}"
+    stem.with_suffix(".json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    stem.with_suffix(".md").write_text(table, encoding="utf-8")
+    return table
+
+
+def part(result: dict, key: str, title: str, measure) -> None:
+    """One part of the suite; a part that fails is reported in the output and the others still run."""
+    log(title)
+    try:
+        result[key] = measure()
+    except Exception as exc:
+        log(f"  FAILED: {type(exc).__name__}: {exc}")
+        result.setdefault("failed", {})[key] = f"{type(exc).__name__}: {str(exc)[:1000]}"
+    save(result)
+
+
+def server_time_part(args, fx, result: dict) -> dict:
+    from bench import server_time
+
+    def checkpoint(so_far: dict) -> None:
+        result["server_time"] = so_far
+        save(result)
+
+    return server_time.measure(fx, args.reps, first_runs=1 if args.quick else 3, log=log, checkpoint=checkpoint)
+
+
+def naive_part(args, fx, result: dict) -> dict:
+    from bench import server_time
+
+    naive = server_time.naive_baseline(fx.years, max(args.reps, 5), log=log)
+    log(f"  naive change year p50 {naive['change year']['p50_ms']} ms")
+    ours = result.get("server_time", {}).get("pages", {}).get("rankings", {}).get("interactions", {}).get("change year")
+    if not ours:
+        return {**naive, "note": "run the server part too for the ratio"}
+    naive["ours_uncached_p50_ms"], naive["ours_cached_p50_ms"] = ours["uncached"]["p50_ms"], ours["cached"]["p50_ms"]
+    naive["ratio_uncached"] = round(naive["change year"]["p50_ms"] / ours["uncached"]["p50_ms"], 2)
+    naive["ratio_cached"] = round(naive["change year"]["p50_ms"] / ours["cached"]["p50_ms"], 2)
+    return naive
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # stopped with SIGTERM, still stop the measured server and remove the database copies (finally blocks)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    t_start = time.perf_counter()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="par-bench-"))
+    result: dict = {"label": args.label, "quick": args.quick, "budget_scale": args.budgets,
+                    "concurrency_users": args.concurrency, "parts": args.parts}
+    try:
+        app_db, server_db = workdir / "apptest.duckdb", workdir / "server.duckdb"
+        log(f"copying {args.db} ({args.db.stat().st_size / 2**20:.0f} MB) into {workdir}")
+        shutil.copyfile(args.db, app_db)
+        shutil.copyfile(args.db, server_db)
+        fx, province_names, rows = fixtures(app_db)
+        result["meta"] = meta(args, app_db, rows)
+        if args.build_scale is not None:
+            part(result, "build", "database build", lambda: build_time(args.build_scale, workdir))
+        os.environ["PAR_DB"] = str(app_db)
+        if "server" in args.parts:
+            part(result, "server_time", f"server time (AppTest, {args.reps} repetitions)",
+                 lambda: server_time_part(args, fx, result))
+        if "naive" in args.parts:
+            part(result, "naive", "naive baseline", lambda: naive_part(args, fx, result))
+        if "browser" in args.parts or ("concurrency" in args.parts and args.concurrency):
+            run_server_parts(args, fx, province_names, server_db, workdir, result)
+    except (KeyboardInterrupt, SystemExit) as exc:
+        result["interrupted"] = f"stopped ({type(exc).__name__}) before the end: only the parts shown were measured"
+        log(result["interrupted"])
+    finally:
+        result["meta"] = {**result.get("meta", {}), "seconds": round(time.perf_counter() - t_start, 1),
+                          "load_end": round(os.getloadavg()[0], 2)}
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(save(result))
+    log(f"wrote {OUT_DIR / f'suite-{args.label}.json'} and .md")
+    return 1 if result.get("interrupted") else 0
+
+
+def run_server_parts(args, fx, province_names: list[str], server_db: Path, workdir: Path, result: dict) -> None:
+    """Cold starts, then on the last server: Chromium interactions and the concurrent load; memory throughout."""
+    from playwright.sync_api import sync_playwright
+
+    from bench import browser as chromium
+    from tests.browser import CHROMIUM_FLAGS, chromium_path
+
+    timeout_ms = 180_000  # a repetition that takes longer fails (and is reported); the others still count
+    holder: dict = {}
+    with sync_playwright() as p:
+        br = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            result["meta"]["versions"]["chromium"] = br.version
+
+            def cold() -> dict:
+                measured, holder["server"] = chromium.cold_start(br, server_db, workdir, args.cold_starts, timeout_ms, log=log)
+                return measured
+
+            part(result, "cold_start", f"cold start ({args.cold_starts}x), Chromium {br.version}", cold)
+            if "browser" in args.parts and holder.get("server"):
+                part(result, "browser", f"end to end in Chromium ({args.browser_reps} repetitions)",
+                     lambda: chromium.interactions(br, holder["server"].base, years=fx.years, provinces=province_names,
+                                                   reps=args.browser_reps, timeout_ms=timeout_ms, log=log))
+        finally:
+            br.close()
+    server = holder.get("server")
+    if not server:
+        return
+    try:
+        if "concurrency" in args.parts and args.concurrency:
+            part(result, "concurrency", f"concurrency: {args.concurrency} sessions for {args.seconds:.0f} s",
+                 lambda: concurrency(server, args, fx))
+    finally:
+        server.stop()
+        result["memory"] = {**server.memory(), "log_errors": server.log_errors()[:10]}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
