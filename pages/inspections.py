@@ -63,7 +63,7 @@ st.plotly_chart(insp.timeline_figure(rows, lang, plans=None if whole_country els
                 width="stretch", config={"displaylogo": False}, key="insp_timeline")
 if rows.started_on.isna().any():
     st.caption(t("insp_announced_only_note", lang))
-visits_table = insp.visits_table(visits, lang)
+visits_table = ui.view(insp.visits_table, "inspection_by_selection", lang, **selection)
 st.dataframe(visits_table, hide_index=True, width="stretch", height=min(520, 36 * (len(visits_table) + 1)))
 st.caption(t("insp_visits_caption", lang, n=fmt_num(len(visits_table), lang, 0)))
 ui.downloads(visits_table, name="kiểm tra đoàn", title=t("insp_visits_table_title", lang), filters=file_filters,
@@ -96,7 +96,8 @@ else:
 # ---- 4. the findings table: searchable, paginated
 st.subheader(t("insp_findings_table_header", lang))
 search = st.text_input(t("insp_search", lang), key="insp_search", placeholder=t("insp_search_placeholder", lang))
-findings = insp.search_findings(ui.query("finding_by_selection", **finding_filters), search)
+# The search runs over every finding of the selection (50,000 for the whole country): once per search, then cached.
+findings = ui.view(insp.search_findings, "finding_by_selection", search, **finding_filters)
 if findings.empty:
     st.info(t("insp_no_search_match", lang, text=search) if search and not counts.empty else no_findings)
 else:
@@ -110,7 +111,7 @@ else:
     first = (page - 1) * insp.TABLE_PAGE_SIZE + 1
     st.caption(t("insp_rows_caption", lang, first=fmt_num(first, lang, 0), last=fmt_num(first + len(shown) - 1, lang, 0),
                  total=fmt_num(len(findings), lang, 0), size=insp.TABLE_PAGE_SIZE))
-    ui.downloads(insp.findings_table(findings, lang, with_province=whole_country), name="kiểm tra phát hiện",
+    ui.downloads(lambda: insp.findings_table(findings, lang, with_province=whole_country), name="kiểm tra phát hiện",
                  title=t("insp_findings_table_title", lang), filters={**file_filters, "q": search},
                  demo=insp.any_demo(findings), key="insp_findings", sources=sources)
 
@@ -126,7 +127,7 @@ else:
     r2.metric(t("insp_recurring_units", lang), fmt_num(recurring.unit_id.nunique(), lang, 0), border=True)
     r3.metric(t("insp_recurring_share", lang),
               fmt_pct(insp.share(len(recurring), totals.n_limitations), lang, 1), border=True)
-    recurring_table = insp.recurring_table(recurring, lang, with_province=whole_country)
+    recurring_table = ui.view(insp.recurring_table, "finding_recurring_limitation", lang, whole_country, **selection, area=area)
     st.dataframe(recurring_table, hide_index=True, width="stretch", height=min(480, 36 * (len(recurring_table) + 1)),
                  column_config=wide_text)
     ui.downloads(recurring_table, name="kiểm tra hạn chế tái diễn", title=t("insp_recurring_table_title", lang),
@@ -163,7 +164,7 @@ else:
 
 # ---- 7. one inspection on a page, in the shape of a "công bố dự thảo kết quả kiểm tra"
 st.header(t("insp_summary_header", lang))
-choices = insp.inspection_choices(visits, lang)
+choices = ui.view(insp.inspection_choices, "inspection_by_selection", lang, **selection)
 if st.session_state.get("insp_summary") not in choices:
     st.session_state["insp_summary"] = insp.default_inspection(visits)
 chosen = st.selectbox(t("insp_summary_choose", lang), list(choices), key="insp_summary", format_func=choices.get)

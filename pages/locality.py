@@ -120,7 +120,7 @@ visits = ui.query("unit_inspection_visits", unit_id=subject_id)
 if visits.empty:
     st.info(t("loc_no_inspections", lang, unit=unit.short_name))
 else:
-    visits_table = profile.visits_table(visits, lang)
+    visits_table = ui.view(profile.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
     st.dataframe(visits_table, hide_index=True, width="stretch")
     ui.downloads(visits_table, name=f"{t('loc_inspections', lang)} {unit.short_name}", title=t("loc_inspections", lang),
                  filters={t("unit", lang): unit.short_name}, demo=visits.source_kind.eq("synthetic_demo").any(), key="loc_visits")
@@ -129,7 +129,7 @@ else:
     findings = ui.query("unit_findings", unit_id=subject_id)
     if sentence := profile.remedied_sentence(findings, lang):
         st.markdown(sentence)
-    findings_table = profile.findings_table(findings, lang)
+    findings_table = ui.view(profile.findings_table, "unit_findings", lang, unit_id=subject_id)
     st.dataframe(findings_table, hide_index=True, width="stretch", height=min(600, 36 * (len(findings_table) + 1)))
     ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),
                  filters={t("unit", lang): unit.short_name}, demo=findings.source_kind.eq("synthetic_demo").any(),

@@ -398,7 +398,7 @@ def filters_text(lang: str, *, area_name: str | None, kind: str, status: str, se
 
 # ---------------------------------------------------------------- recurring and remedied limitations
 
-def recurring_table(recurring: pd.DataFrame, lang: str, *, with_province: bool = False) -> pd.DataFrame:
+def recurring_table(recurring: pd.DataFrame, lang: str, with_province: bool = False) -> pd.DataFrame:
     """One row per recurring limitation (finding_recurring_limitation.sql) and the earlier one it repeats."""
     statuses = {s: status_label(s, lang) for s in STATUSES}
     how = {(True, False): t("insp_how_follow_up", lang), (False, True): t("insp_how_previous", lang),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +52,21 @@ def query(name: str, **params) -> pd.DataFrame:
     """Run queries/<name>.sql with bound parameters; cached until the data version changes."""
     d = db()
     return _cached(str(d.path), d.data_version(), name, tuple(sorted(params.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached_view(path: str, version: int, fn_name: str, name: str, params: tuple, args: tuple):
+    module, _, qualname = fn_name.rpartition(".")
+    return getattr(importlib.import_module(module), qualname)(_cached(path, version, name, params), *args)
+
+
+def view(fn: Callable, name: str, *args, **params):
+    """`fn(query(name, **params), *args)`, cached like the query itself. For what a page derives in Python from a
+    large result (a table formatted for people, a search over 50,000 findings): it runs once per data version and
+    arguments, not on every rerun. `fn` must be a module-level function (it is keyed by its qualified name)."""
+    d = db()
+    return _cached_view(str(d.path), d.data_version(), f"{fn.__module__}.{fn.__qualname__}", name,
+                        tuple(sorted(params.items())), args)
 
 
 # ---- shared filters: canonical values in session state, mirrored in the URL
@@ -162,14 +179,16 @@ def unit_labels(unit_ids: list[str]) -> dict[str, str]:
 
 def downloads(df, *, name: str, title: str, filters: dict[str, object], demo: bool, key: str,
               sources: list[str] | None = None) -> None:
-    """CSV and Excel buttons for a table; the files are made only when clicked, named after the filters."""
+    """CSV and Excel buttons for a table; the files are made only when clicked, named after the filters. `df` may be
+    a function returning the table, so a large table is formatted only when someone downloads it."""
     lang_ = lang()
+    table = df if callable(df) else lambda: df
     stem = exports.file_stem(name, filters)
     row = st.container(horizontal=True)
-    row.download_button(t("download_csv", lang_), data=lambda: exports.to_csv_bytes(df), file_name=f"{stem}.csv",
+    row.download_button(t("download_csv", lang_), data=lambda: exports.to_csv_bytes(table()), file_name=f"{stem}.csv",
                        mime="text/csv", key=f"csv_{key}", on_click="ignore", icon=":material/download:")
     row.download_button(t("download_xlsx", lang_),
-                       data=lambda: exports.to_xlsx_bytes(df, title=title, filters=filters, lang=lang_, demo=demo, sources=sources),
+                       data=lambda: exports.to_xlsx_bytes(table(), title=title, filters=filters, lang=lang_, demo=demo, sources=sources),
                        file_name=f"{stem}.xlsx", key=f"xlsx_{key}", on_click="ignore", icon=":material/table:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
