@@ -213,19 +213,19 @@ class Runner:
 
 
 def measure(fx: Fixtures, reps: int, first_runs: int, log: Callable[[str], None] = print,
-            checkpoint: Callable[[dict], None] | None = None) -> dict:
+            checkpoint: Callable[[dict], None] | None = None, pages_wanted: tuple[str, ...] | None = None) -> dict:
     """First runs of every page (data.py included), then every interaction; see the module docstring.
     `checkpoint` gets the figures so far after each interaction (a long run stopped midway keeps them)."""
     runner = Runner(log)
     with runner.clock:
         runner.session("rankings", {})  # imports and the database connection: cold start measures those
         pages: dict[str, dict] = {}
-        for page in (*FIGURE_PAGES, "data"):
+        for page in (p for p in (*FIGURE_PAGES, "data") if not pages_wanted or p in pages_wanted):
             base = {"province": fx.home[0], "unit": fx.home[1]} if page == "locality" else {}
             times = [runner.session(page, base, cold=True)[1] for _ in range(first_runs)]
             pages[page] = {"first_run": summary(times), "interactions": {}}
             log(f"  {page}: first run p50 {pages[page]['first_run']['p50_ms']:.0f} ms")
-        for it in interactions(fx, reps):
+        for it in (i for i in interactions(fx, reps) if i.page in pages):
             t0 = time.perf_counter()
             result = runner.interaction(it)
             pages[it.page]["interactions"][it.name] = result

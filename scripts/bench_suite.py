@@ -52,6 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--build-scale", type=float, help="also time a database build of this scale (in a temp dir)")
     p.add_argument("--budgets", type=int, choices=(1, 10), help="budgets of scale 1 or 10 (default: from the label)")
     p.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
+    p.add_argument("--pages", help="comma-separated pages for the server part (default: every page)")
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args(argv)
     args.label = args.label or args.db.stem
@@ -185,7 +186,9 @@ def server_time_part(args, fx, result: dict) -> dict:
         result["server_time"] = so_far
         save(result)
 
-    return server_time.measure(fx, args.reps, first_runs=1 if args.quick else 3, log=log, checkpoint=checkpoint)
+    pages = tuple(x.strip() for x in args.pages.split(",")) if args.pages else None
+    return server_time.measure(fx, args.reps, first_runs=1 if args.quick else 3, log=log, checkpoint=checkpoint,
+                               pages_wanted=pages)
 
 
 def naive_part(args, fx, result: dict) -> dict:
