@@ -1,13 +1,33 @@
-"""Entry point: navigation, the shared filters (mirrored in the URL), language and data-kind notice."""
+"""Entry point: the login gate, navigation (the pages the role may open), the shared filters (mirrored in the URL),
+language and data-kind notice."""
 
 import streamlit as st
 
-from par_dashboard import ui
+from par_dashboard import login, ui
 from par_dashboard.i18n import fmt_num, t
 
 st.set_page_config(page_title="CCHC — PAR dashboard", page_icon="🏛️", layout="wide")
 
+PAGES = [  # path, title label, icon, URL path; the first is the default
+    ("pages/rankings.py", "page_rankings", ":material/leaderboard:", "xep-hang"),
+    ("pages/map.py", "page_map", ":material/map:", "ban-do"),
+    ("pages/locality.py", "page_locality", ":material/location_city:", "dia-phuong"),
+    ("pages/indicators.py", "page_indicators", ":material/monitoring:", "chi-tieu"),
+    ("pages/inspections.py", "page_inspections", ":material/fact_check:", "kiem-tra"),
+    ("pages/present.py", "page_present", ":material/co_present:", "trinh-chieu"),
+    ("pages/data.py", "page_data", ":material/upload_file:", "du-lieu"),
+]
+
+
+def navigation(user) -> list:
+    """The pages `user` may open; None (the login page, nobody signed in yet): all of them, for a hidden navigation
+    that only keeps the link's page to open after the login."""
+    return [st.Page(path, title=t(label, lang), icon=icon, url_path=url, default=path == PAGES[0][0])
+            for path, label, icon, url in PAGES if user is None or login.page_allowed(user, path)]
+
+
 lang = ui.lang()
+user = login.gate(lambda: navigation(None))  # no login (anonymous viewing off): the login page only, then stop
 ui.ensure_database(lang)
 bad_url_values = ui.init_state()
 lang = ui.lang()
@@ -16,6 +36,7 @@ years = ui.query("years_with_scores")
 all_years = sorted(years.year.unique().tolist())
 
 with st.sidebar:
+    login.sidebar(user, lang)
     # Widgets bind to shadow keys (ui.filter_widget): Streamlit drops widget state on a page switch,
     # the shared filters must survive it.
     ui.filter_widget(st.radio, "lang", t("language", lang), ["vi", "en"], horizontal=True,
@@ -38,14 +59,4 @@ with st.sidebar:
 if bad_url_values:
     st.toast(t("invalid_url", lang, values=", ".join(bad_url_values)), icon="ℹ️")
 ui.sync_url()
-
-pages = [
-    st.Page("pages/rankings.py", title=t("page_rankings", lang), icon=":material/leaderboard:", url_path="xep-hang", default=True),
-    st.Page("pages/map.py", title=t("page_map", lang), icon=":material/map:", url_path="ban-do"),
-    st.Page("pages/locality.py", title=t("page_locality", lang), icon=":material/location_city:", url_path="dia-phuong"),
-    st.Page("pages/indicators.py", title=t("page_indicators", lang), icon=":material/monitoring:", url_path="chi-tieu"),
-    st.Page("pages/inspections.py", title=t("page_inspections", lang), icon=":material/fact_check:", url_path="kiem-tra"),
-    st.Page("pages/present.py", title=t("page_present", lang), icon=":material/co_present:", url_path="trinh-chieu"),
-    st.Page("pages/data.py", title=t("page_data", lang), icon=":material/upload_file:", url_path="du-lieu"),
-]
-st.navigation(pages).run()
+st.navigation(navigation(user)).run()

@@ -1,29 +1,31 @@
 """Dữ liệu: the template, upload with validation, loading (all or the valid rows), import from report text
-(read, reviewed beside the highlighted text, accepted), batches and rollback."""
+(read, reviewed beside the highlighted text, accepted), batches and rollback, the audit log.
+
+By role: an analyst reads texts into drafts (no saving); a data officer imports, accepts drafts, rolls back and
+reads the audit log. Every write carries the signed-in user (no name typed in) and is refused outside a
+province-scoped user's province."""
 
 import datetime as dt
 import hashlib
 
 import streamlit as st
 
-from par_dashboard import ui
+from par_dashboard import auth, login, ui
 from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_text, read_file, review
 from par_dashboard.extract.save import DraftIncomplete, save_draft
 from par_dashboard.i18n import t
 from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.names import UnitResolver
+from par_dashboard.untrusted import markdown_text
 
+user = login.require("draft")  # also when this page is run on its own: nothing is read without it
+can_import = auth.can(user, "import")
 lang = ui.lang()
 db = ui.db()
 st.title(t("data_title", lang))
 st.caption(t("data_intro", lang))
-
-# ---- 1. the template, and all data in its shape
-st.subheader(t("data_template", lang))
-row = st.container(horizontal=True)
-row.download_button(t("data_template_button", lang), data=lambda: template.template_workbook(lang),
-                    file_name=f"mau-nhap-lieu-cchc_{lang}.xlsx", key="data_template_dl", on_click="ignore",
-                    icon=":material/download:", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+if auth.read_only_instance():
+    st.info(t("data_read_only_instance", lang), icon=":material/lock:")
 
 
 def _export(include_demo: bool):
@@ -33,53 +35,60 @@ def _export(include_demo: bool):
     return make
 
 
-row.download_button(t("data_export_real_button", lang), data=_export(False), file_name=f"du-lieu-that-cchc_{lang}.xlsx",
-                    key="data_export_real_dl", on_click="ignore", icon=":material/table:",
-                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-row.download_button(t("data_export_button", lang), data=_export(True), file_name=f"du-lieu-cchc_{lang}.xlsx",
-                    key="data_export_dl", on_click="ignore", icon=":material/table:",
-                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+upload = None
+if can_import:
+    # ---- 1. the template, and all data in its shape
+    st.subheader(t("data_template", lang))
+    row = st.container(horizontal=True)
+    row.download_button(t("data_template_button", lang), data=lambda: template.template_workbook(lang),
+                        file_name=f"mau-nhap-lieu-cchc_{lang}.xlsx", key="data_template_dl", on_click="ignore",
+                        icon=":material/download:", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if auth.can(user, "export") and not user.province:  # every province's data: not for a province-scoped user
+        row.download_button(t("data_export_real_button", lang), data=_export(False), file_name=f"du-lieu-that-cchc_{lang}.xlsx",
+                            key="data_export_real_dl", on_click="ignore", icon=":material/table:",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        row.download_button(t("data_export_button", lang), data=_export(True), file_name=f"du-lieu-cchc_{lang}.xlsx",
+                            key="data_export_dl", on_click="ignore", icon=":material/table:",
+                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-# ---- 2. upload and check
-st.subheader(t("data_upload", lang))
-upload = st.file_uploader(t("data_upload_label", lang, mb=reader.MAX_BYTES // (1024 * 1024)), type=["xlsx", "csv"],
-                          key="data_upload")
+    # ---- 2. upload and check
+    st.subheader(t("data_upload", lang))
+    upload = st.file_uploader(t("data_upload_label", lang, mb=reader.MAX_BYTES // (1024 * 1024)), type=["xlsx", "csv"],
+                              key="data_upload")
 if upload is not None:
     data = upload.getvalue()
-    # Checking takes a second or two: once per file content and data version, not on every rerun.
-    check_key = (hashlib.sha256(data).hexdigest(), db.data_version(), lang)
+    # Checking takes a second or two: once per file content, data version and user (scope), not on every rerun.
+    check_key = (hashlib.sha256(data).hexdigest(), db.data_version(), lang, user)
     if st.session_state.get("_data_check_key") != check_key:
         with st.spinner(t("data_checking", lang)):
-            st.session_state["_data_check"] = service.validate(db, data, upload.name)
+            st.session_state["_data_check"] = service.validate(db, data, upload.name, user=user)
         st.session_state["_data_check_key"] = check_key
     report = st.session_state["_data_check"]
-    st.markdown(f"**{t('data_checked', lang, file=upload.name)}** — {report.summary(lang)}")
-    for notice in report.notices:
-        st.info(notice.message_vi if lang == "vi" else notice.message_en)
+    st.markdown(f"**{t('data_checked', lang, file=markdown_text(report.file_name))}** — {report.summary(lang)}")
+    for notice in report.notices:  # they quote the file's sheet names and headers: shown as written
+        st.info(markdown_text(notice.message_vi if lang == "vi" else notice.message_en))
     if report.counts:
         st.dataframe(report.counts_frame(lang), hide_index=True)
     if report.errors:
         st.error(t("data_has_errors", lang, n=len(report.errors)))
+        for problem in (e for e in report.errors if e.row is None):  # the file as a whole (too large, not a spreadsheet)
+            st.error(markdown_text(problem.message(lang)))
         st.markdown(f"**{t('data_errors', lang)}**")
         st.dataframe(report.errors_frame(lang), hide_index=True, width="stretch")
         st.download_button(t("data_error_download", lang), data=lambda: service.error_workbook(data, report, lang),
-                           file_name=f"loi_{upload.name.rsplit('.', 1)[0]}.xlsx", key="data_errors_dl", on_click="ignore",
+                           file_name=f"loi_{report.file_name.rsplit('.', 1)[0]}.xlsx", key="data_errors_dl", on_click="ignore",
                            icon=":material/error:", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     # ---- 3. load
     if report.status in ("valid", "rejected") and report.counts:
         st.subheader(t("data_load", lang))
-        user = st.text_input(t("data_user", lang), key="data_user")
         partial = bool(report.errors) and st.checkbox(t("data_partial", lang), key="data_partial")
         can_load = not report.errors or partial
         label = t("data_load_partial" if partial else "data_load_all", lang)
         if st.button(label, type="primary", disabled=not can_load, key="data_load_button"):
-            if not user.strip():
-                st.warning(t("data_user_missing", lang))
-            else:
-                result = service.load(db, data, upload.name, user=user.strip(), partial=partial)
-                st.session_state["data_last_result"] = result.summary(lang)
-                st.rerun()
+            result = service.load(db, data, upload.name, user=user, partial=partial)
+            st.session_state["data_last_result"] = result.summary(lang)
+            st.rerun()
     if message := st.session_state.pop("data_last_result", None):
         st.success(message)
 
@@ -163,6 +172,8 @@ def _review(draft: dict, h: str) -> dict:
                                    value=(draft["year"] or {}).get("value"))
         structure = "S34" if year and year >= ui.FIRST_YEAR_S34 else "S63"
         provinces = ui.query("provinces_by_structure", structure=structure)
+        if (scope := login.province_scope(structure)) is not None:  # a province-scoped user: theirs only
+            provinces = provinces[provinces.unit_id.isin(scope)]
         names = dict(zip(provinces.unit_id, provinces.short_name, strict=True))
         found = (draft["province"] or {}).get("unit_id")
         province = row[1].selectbox(t("data_text_province", lang), list(names), format_func=names.get,
@@ -186,17 +197,16 @@ def _review(draft: dict, h: str) -> dict:
 
 
 def _accept(reviewed: dict) -> None:
-    """Save only on the click, through the audited import service; say what happened and where to see it."""
-    st.session_state.setdefault("data_text_user", st.session_state.get("data_user") or "")
-    user = st.text_input(t("data_user", lang), key="data_text_user", width=480)
-    if not st.button(t("data_text_accept", lang), type="primary", key="data_text_accept"):
+    """Save only on the click (a role that may), through the audited import service as the signed-in user; say
+    what happened and where to see it."""
+    if not auth.can(user, "accept_draft"):
+        st.info(t("auth_draft_only", lang), icon=":material/lock:")
         return
-    if not user.strip():
-        st.warning(t("data_user_missing", lang))
+    if not st.button(t("data_text_accept", lang), type="primary", key="data_text_accept"):
         return
     try:
         with st.spinner(t("data_text_saving", lang)):
-            report = save_draft(db, reviewed, user=user.strip(), lang=lang)
+            report = save_draft(db, reviewed, user=user, lang=lang)
     except DraftIncomplete as exc:
         st.error(exc.message(lang))
         return
@@ -232,27 +242,35 @@ if text_state := st.session_state.get("_data_text"):
     if not any(note["level"] == "error" for note in text_draft["messages"]):
         _accept(_review(text_draft, text_state["key"][0][:12]))
 
-# ---- 4. batches and rollback
-st.subheader(t("data_batches", lang))
-batches = service.batches(db)
-if batches.empty:
-    st.info(t("data_no_batches", lang))
-else:
-    st.dataframe(batches, hide_index=True, width="stretch")
-    open_batches = batches[batches.rolled_back_at.isna()].batch_id.tolist()
-    if open_batches:
-        chosen = st.selectbox(t("data_rollback_choose", lang), open_batches, key="data_rollback_batch")
-        confirmed = st.checkbox(t("data_rollback_confirm", lang), key="data_rollback_confirm")
-        if st.button(t("data_rollback", lang), disabled=not confirmed, key="data_rollback_button"):
-            outcome = service.rollback(db, int(chosen), user=st.session_state.get("data_user") or "dashboard")
-            st.session_state["data_last_rollback"] = (outcome.status == "rolled_back", outcome.message(lang))
-            st.rerun()
-    if outcome := st.session_state.pop("data_last_rollback", None):
-        (st.success if outcome[0] else st.warning)(outcome[1])
-    partial_batches = batches[batches.status == "partial"].batch_id.tolist()
-    if partial_batches:
-        for batch_id in partial_batches[:5]:
-            st.download_button(t("data_quarantine_download", lang, batch=batch_id),
-                               data=lambda b=batch_id: service.quarantine_workbook(db, int(b), lang),
-                               file_name=f"dong-de-rieng_lo-{batch_id}.xlsx", key=f"data_quarantine_{batch_id}",
-                               on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+# ---- 4. batches and rollback, the audit log
+if auth.can(user, "rollback"):
+    st.subheader(t("data_batches", lang))
+    batches = service.batches(db)
+    if batches.empty:
+        st.info(t("data_no_batches", lang))
+    else:
+        st.dataframe(batches, hide_index=True, width="stretch")
+        open_batches = batches[batches.rolled_back_at.isna()].batch_id.tolist()
+        if open_batches:
+            chosen = st.selectbox(t("data_rollback_choose", lang), open_batches, key="data_rollback_batch")
+            confirmed = st.checkbox(t("data_rollback_confirm", lang), key="data_rollback_confirm")
+            if st.button(t("data_rollback", lang), disabled=not confirmed, key="data_rollback_button"):
+                outcome = service.rollback(db, int(chosen), user=user)
+                st.session_state["data_last_rollback"] = (outcome.status == "rolled_back", outcome.message(lang))
+                st.rerun()
+        if outcome := st.session_state.pop("data_last_rollback", None):
+            (st.success if outcome[0] else st.warning)(outcome[1])
+        partial_batches = batches[batches.status == "partial"].batch_id.tolist()
+        if partial_batches:
+            for batch_id in partial_batches[:5]:
+                st.download_button(t("data_quarantine_download", lang, batch=batch_id),
+                                   data=lambda b=batch_id: service.quarantine_workbook(db, int(b), lang),
+                                   file_name=f"dong-de-rieng_lo-{batch_id}.xlsx", key=f"data_quarantine_{batch_id}",
+                                   on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+if auth.can(user, "audit"):
+    st.subheader(t("auth_audit_title", lang))
+    audit = service.audit_log(db)
+    if audit.empty:
+        st.info(t("auth_audit_empty", lang))
+    else:
+        st.dataframe(audit, hide_index=True, width="stretch")

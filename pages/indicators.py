@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from par_dashboard import charts, ui
+from par_dashboard import charts, login, ui
 from par_dashboard import indicators as ind
 from par_dashboard.i18n import fmt_num, t
+from par_dashboard.untrusted import markdown_text, markdown_url
 
+login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
 year = st.session_state.year
 structure = ui.view_structure()
@@ -201,4 +203,4 @@ else:
 if sources:
     with st.expander(t("ind_sources", lang, n=len(sources))):
         for s in sources:
-            st.markdown(f"- {t(s['kind'], lang)}: {s['title']}" + (f" — <{s['url']}>" if s.get("url") else ""))
+            st.markdown(f"- {t(s['kind'], lang)}: {markdown_text(s['title'])}" + (f" — {markdown_url(s['url'])}" if s.get("url") else ""))

@@ -4,10 +4,12 @@ limitations, limitations remedied before the next inspection, and one inspection
 import streamlit as st
 
 from par_dashboard import inspections as insp
-from par_dashboard import ui
+from par_dashboard import login, ui
 from par_dashboard.i18n import fmt_num, fmt_pct, t
 from par_dashboard.units import structure_for_year
+from par_dashboard.untrusted import markdown_text, safe_file_name
 
+login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
 year = st.session_state.year
 province, unit = st.session_state.get("province", ""), st.session_state.get("unit", "")
@@ -99,7 +101,7 @@ search = st.text_input(t("insp_search", lang), key="insp_search", placeholder=t(
 # The search runs over every finding of the selection (50,000 for the whole country): once per search, then cached.
 findings = ui.view(insp.search_findings, "finding_by_selection", search, **finding_filters)
 if findings.empty:
-    st.info(t("insp_no_search_match", lang, text=search) if search and not counts.empty else no_findings)
+    st.info(t("insp_no_search_match", lang, text=markdown_text(search)) if search and not counts.empty else no_findings)
 else:
     n_pages = insp.page_count(len(findings))
     st.session_state["insp_page"] = min(max(1, st.session_state.get("insp_page", 1)), n_pages)
@@ -174,8 +176,9 @@ summary = insp.summary_markdown(visit, ui.query("inspection_units_visited", insp
                                 ui.query("inspection_indicator_values", inspection_id=chosen), lang)
 with st.container(border=True, key="insp_summary_box"):
     st.markdown(summary)
-st.download_button(t("insp_summary_md", lang), data=summary.encode("utf-8"), file_name=f"kiem-tra_{chosen}.md",
-                   mime="text/markdown", key="insp_summary_md", on_click="ignore", icon=":material/description:")
+if login.allowed("export"):
+    st.download_button(t("insp_summary_md", lang), data=summary.encode("utf-8"), file_name=safe_file_name(f"kiem-tra_{chosen}.md"),
+                       mime="text/markdown", key="insp_summary_md", on_click="ignore", icon=":material/description:")
 ui.downloads(insp.summary_findings_table(summary_findings, lang), name="kiểm tra tóm tắt",
              title=f"{t('insp_summary_findings_title', lang)}: {visit['team_label']} ({visit['province_name']}, {year})",
              filters={t("insp_col_team", lang): chosen}, demo=visit["source_kind"] == "synthetic_demo",

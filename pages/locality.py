@@ -3,20 +3,22 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard import charts, profile, ui
+from par_dashboard import charts, login, profile, ui
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 from par_dashboard.units import search_variant
+from par_dashboard.untrusted import markdown_text
 
+login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
 year = st.session_state.year
 st.title(t("loc_title", lang))
 
 # ---- find a unit by name, in either structure
-text = st.text_input(t("loc_search", lang), key="loc_search", placeholder=t("loc_search_placeholder", lang))
+text = st.text_input(t("loc_search", lang), key="loc_search", placeholder=t("loc_search_placeholder", lang), max_chars=100)
 if text.strip():
     found = ui.query("unit_search", q=search_variant(text), limit=30)
     if found.empty:
-        st.info(t("loc_search_none", lang, q=text.strip()))
+        st.info(t("loc_search_none", lang, q=markdown_text(text)))
     else:
         def describe(u: str) -> str:
             r = found.set_index("unit_id").loc[u]

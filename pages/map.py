@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from par_dashboard import charts, geo, maps, ui
+from par_dashboard import charts, geo, login, maps, ui
 from par_dashboard.i18n import t
 
+login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
 year = st.session_state.year
 structure = ui.view_structure()

@@ -6,12 +6,13 @@ import threading
 
 import streamlit as st
 
-from par_dashboard import ui
+from par_dashboard import login, ui
 from par_dashboard.deck import exports, static
 from par_dashboard.deck.build import build_deck
 from par_dashboard.i18n import t
 from par_dashboard.units import structure_for_year
 
+login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
 year = st.session_state.year
 st.title(t("present_title", lang))
@@ -58,7 +59,9 @@ if deck.demo:
 st.markdown(t("present_keys", lang))
 st.iframe(_html(version, key, contrast).decode("utf-8"), height=620)
 
-# ---- exports of the same deck
+# ---- exports of the same deck (the last part of the page): for roles that may take files away
+if not login.allowed("export"):
+    st.stop()
 st.subheader(t("present_exports", lang))
 
 

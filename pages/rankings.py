@@ -3,9 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard import charts, rankings, ui
+from par_dashboard import charts, login, rankings, ui
 from par_dashboard.i18n import fmt_num, fmt_signed, t
+from par_dashboard.untrusted import markdown_text, markdown_url
 
+login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
 year = st.session_state.year
 structure = st.session_state.structure
@@ -76,7 +78,7 @@ sources = ui.query("published_sources_for_year", year=year, family=family, area=
 if not sources.empty:
     with st.expander(t("sources_used", lang)):
         for s in sources.itertuples():
-            st.markdown(f"- {s.title}: <{s.url}>" + (f" — {s.note}" if s.note else ""))
+            st.markdown(f"- {markdown_text(s.title)}: {markdown_url(s.url)}" + (f" — {markdown_text(s.note)}" if s.note else ""))
 
 st.header(t("within_province", lang))
 st.caption(t("within_note", lang))

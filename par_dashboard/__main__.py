@@ -1,5 +1,8 @@
 """Command line: `python -m par_dashboard build [--db PATH] [--scale S]` rebuilds the database from data/;
-`python -m par_dashboard serve [streamlit options]` starts the dashboard;
+`python -m par_dashboard serve [--anonymous] [--read-only] [streamlit options]` starts the dashboard (--anonymous:
+read-only viewing without a login; --read-only: a replica that opens the database file read-only, no writes); `users add|passwd|role|remove|list` manages who may sign in (par_dashboard/users_cli.py);
+`backup`, `backups`, `restore PATH|--latest`, `check` keep and restore copies of the database and replace a damaged
+one (par_dashboard/backup_cli.py);
 `deck OUT_DIR [--year --province --lang --formats]` writes a presenter deck (HTML, PDF, PPTX, chart PNGs);
 `extract FILE` prints the draft inspection record read from a report (.txt, .docx, .pdf; "-" reads stdin) as JSON;
 `import FILE`, `rollback BATCH_ID`, `batches`, `template OUT.xlsx`, `export OUT.xlsx` load and audit data
@@ -10,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from pathlib import Path
 
+from par_dashboard import backup_cli, users_cli
 from par_dashboard.paths import DEFAULT_DB
 
 
@@ -26,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="add synthetic national-scale data for speed tests (1 = the whole country, 10 years; 10 for stress)")
     sub.add_parser("serve", help="start the dashboard (options after `serve` go to `streamlit run`)", add_help=False)
     _add_import_commands(sub)
+    users_cli.add_parser(sub)
+    backup_cli.add_parser(sub)
     d = sub.add_parser("deck", help="write the presenter deck of a province (or the whole country) for a year")
     d.add_argument("out_dir", type=Path)
     d.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
@@ -41,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "serve":
         return serve(rest)
+    if args.command == "users":
+        return users_cli.run(args)
+    if args.command in backup_cli.COMMANDS:
+        return backup_cli.run(args)
     if args.command in IMPORT_COMMANDS:
         if rest:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
@@ -180,6 +191,8 @@ def run_import_command(args) -> int:
         args.out.write_bytes(template_workbook(args.lang))
         print(("Đã ghi mẫu nhập dữ liệu: " if vi else "Template written: ") + str(args.out))
         return 0
+    if args.command in ("import", "rollback"):
+        backup_cli.recover_first(args.db, vi)  # a damaged file set aside and replaced by its backup, saying so
     try:
         db = Database(args.db, read_only=args.command in ("batches", "export"))
     except DatabaseBusy:
@@ -265,6 +278,10 @@ def serve(streamlit_args: list[str]) -> int:
     from par_dashboard.paths import ROOT
 
     PagesManager.uses_pages_directory = False
+    for flag, variable in (("--anonymous", "PAR_ANONYMOUS"), ("--read-only", "PAR_READ_ONLY")):
+        if flag in streamlit_args:  # ours, not Streamlit's: the app reads them from the environment
+            streamlit_args = [a for a in streamlit_args if a != flag]
+            os.environ[variable] = "1"
     threading.Thread(target=_warm_imports, name="par-warm-imports", daemon=True).start()
     sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"), *streamlit_args]
     return cli.main()

@@ -42,7 +42,7 @@ class Database:
     """The built database, safe to share between Streamlit's session threads."""
 
     def __init__(self, path: Path = DEFAULT_DB, *, read_only: bool = False):
-        self.path = path
+        self.path, self._read_only = path, read_only
         try:
             self._con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
@@ -88,6 +88,7 @@ class Database:
         with self._write_lock:
             with self._lock:
                 cur = self._con.cursor()
+            fatal = False
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
@@ -95,11 +96,28 @@ class Database:
                     cur.execute("INSERT INTO data_version SELECT max(version) + 1, current_timestamp, $note FROM data_version",
                                 {"note": note})
                     cur.execute("COMMIT")
-                except BaseException:
-                    cur.execute("ROLLBACK")
+                except BaseException as exc:
+                    fatal = isinstance(exc, duckdb.FatalException)
+                    with contextlib.suppress(duckdb.Error):  # a failed COMMIT has rolled back already: keep its error
+                        cur.execute("ROLLBACK")
                     raise
             finally:
                 cur.close()
+                if fatal:
+                    self._restart()
+
+    @contextlib.contextmanager
+    def quiet(self) -> Iterator[None]:
+        """No write starts or is under way while inside: what the file holds is one committed state (a backup)."""
+        with self._write_lock:
+            yield
+
+    def _restart(self) -> None:
+        """After a fatal error (a write that failed at commit: a full disk) DuckDB refuses every further query on
+        this instance until it is opened again; what was committed before is intact and is read back."""
+        with self._lock:
+            self._con.close()
+            self._con = duckdb.connect(str(self.path), read_only=self._read_only)
 
     def close(self) -> None:
         self._con.close()

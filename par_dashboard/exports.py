@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from par_dashboard.i18n import t
 from par_dashboard.units import fold
+from par_dashboard.untrusted import formula_like
 
 
 def slug(text: str) -> str:
@@ -28,16 +29,10 @@ def file_stem(name: str, filters: dict[str, object]) -> str:
     return "_".join(p for p in parts if p)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?[\d.,\s]+%?")
-
-
 def neutralise(value):
-    """A text cell that a spreadsheet would run as a formula ("=HYPERLINK(…)", "@SUM(…)", "+cmd|…") gets a
+    """A text cell that a spreadsheet would run as a formula ("=HYPERLINK(…)", "@SUM(…)", "+cmd|…", "＝…") gets a
     leading apostrophe, shown by Excel as the text itself. Signed numbers such as "+2,08" stay as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
+    return "'" + value if formula_like(value) else value
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:

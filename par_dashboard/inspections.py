@@ -17,6 +17,7 @@ from par_dashboard.charts import DEMO_PATTERN, apply_theme, demo_mark
 from par_dashboard.figcache import memo_figure
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, t
 from par_dashboard.units import fold
+from par_dashboard.untrusted import markdown_code, markdown_text, markdown_url
 
 KINDS = ("result", "limitation", "recommendation")
 STATUSES = ("open", "in_progress", "resolved")
@@ -522,14 +523,6 @@ def remedied_table(rows: pd.DataFrame, areas: pd.DataFrame, lang: str) -> pd.Dat
 
 # ---------------------------------------------------------------- one-page summary
 
-def _md(text) -> str:
-    """Plain text made safe for st.markdown: no accidental emphasis, tables, headings or LaTeX."""
-    out = str(text)
-    for ch in ("\\", "*", "_", "`", "|", "$", "#", "<", ">", "[", "]"):
-        out = out.replace(ch, "\\" + ch)
-    return out
-
-
 def summary_markdown(visit: dict, units: pd.DataFrame, findings: pd.DataFrame, figures: pd.DataFrame, lang: str) -> str:
     """One inspection in the shape of a 'công bố dự thảo kết quả kiểm tra': header (team, plan, leader, dates,
     units checked), figures recorded, I. results by area, II. limitations, III. recommendations, then the source.
@@ -547,16 +540,16 @@ def summary_markdown(visit: dict, units: pd.DataFrame, findings: pd.DataFrame, f
                         for u in units.itertuples()) or t("insp_not_stated", lang)
     lines = [
         f"#### {t('insp_summary_heading', lang, year=int(visit['year']))}",
-        f"**{_md(visit['team_label'])}** — {_md(visit['province_name'])}",
+        f"**{markdown_text(visit['team_label'])}** — {markdown_text(visit['province_name'])}",
         "",
         "| | |",
         "|---|---|",
-        f"| {t('insp_col_team', lang)} | {_md(visit['team_label'])} |",
-        f"| {t('insp_summary_basis', lang)} | {_md(basis)} |",
-        f"| {t('insp_col_leader', lang)} | {_md(leader)} |",
-        f"| {t('insp_col_dates', lang)} | {_md(visit_dates(visit, lang))} |",
+        f"| {t('insp_col_team', lang)} | {markdown_text(visit['team_label'])} |",
+        f"| {t('insp_summary_basis', lang)} | {markdown_text(basis)} |",
+        f"| {t('insp_col_leader', lang)} | {markdown_text(leader)} |",
+        f"| {t('insp_col_dates', lang)} | {markdown_text(visit_dates(visit, lang))} |",
         f"| {t('insp_col_announced', lang)} | {date_text(visit.get('announced_on'), lang) if not missing(visit.get('announced_on')) else t('insp_not_stated', lang)} |",
-        f"| {t('insp_col_units', lang)} | {_md(checked)} |",
+        f"| {t('insp_col_units', lang)} | {markdown_text(checked)} |",
         "",
     ]
     several_units = findings["unit_id"].dropna().nunique() > 1 or len(units) > 1
@@ -565,8 +558,8 @@ def summary_markdown(visit: dict, units: pd.DataFrame, findings: pd.DataFrame, f
         lines.append("")
         for f in figures.itertuples():
             period = f" ({t('insp_period_to_date', lang)})" if f.period == "to-date" else ""
-            where = f"{_md(f.unit_name)}: " if several_units else ""
-            lines.append(f"- {where}{_md(getattr(f, name_col))}: **{fmt_value(f.value, f.unit, lang)}**{period}")
+            where = f"{markdown_text(f.unit_name)}: " if several_units else ""
+            lines.append(f"- {where}{markdown_text(getattr(f, name_col))}: **{fmt_value(f.value, f.unit, lang)}**{period}")
         lines.append("")
     sections = [("result", "insp_summary_results"), ("limitation", "insp_summary_limitations"),
                 ("recommendation", "insp_summary_recommendations")]
@@ -580,21 +573,21 @@ def summary_markdown(visit: dict, units: pd.DataFrame, findings: pd.DataFrame, f
             first = group.iloc[0]
             area = (f"{int(first['area_number'])}. {first[name_col]}" if not missing(first["area_code"])
                     else t("insp_summary_no_area", lang))
-            lines.append(f"**{_md(area)}**")
+            lines.append(f"**{markdown_text(area)}**")
             lines.append("")
             for f in group.itertuples():
-                where = f"{_md(f.unit_name)}: " if several_units and isinstance(f.unit_name, str) else ""
+                where = f"{markdown_text(f.unit_name)}: " if several_units and isinstance(f.unit_name, str) else ""
                 status = ""
                 if kind == "limitation" and isinstance(f.status, str):
                     when = f.resolved_on if f.status == "resolved" and not missing(f.resolved_on) else f.status_on
                     status = f" — _{status_label(f.status, lang)}" + (f", {date_text(when, lang)}" if not missing(when) else "") + "_"
-                lines.append(f"- {where}{_md(f.text)}{status}")
+                lines.append(f"- {where}{markdown_text(f.text)}{status}")
             lines.append("")
-    source = f"**{t('insp_summary_source', lang)}:** {_md(visit['source_title'])}"
+    source = f"**{t('insp_summary_source', lang)}:** {markdown_text(visit['source_title'])}"
     if not missing(visit.get("source_url")):
-        source += f" — <{visit['source_url']}>"
+        source += f" — {markdown_url(visit['source_url'])}"
     elif not missing(visit.get("source_file")):
-        source += f" — `{visit['source_file']}`"
+        source += f" — {markdown_code(visit['source_file'])}"
     source += f" ({source_label(visit['source_kind'], lang)})"
     lines.append("---")
     lines.append(source)

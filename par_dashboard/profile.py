@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, t
+from par_dashboard.untrusted import markdown_text
 
 # Operational indicators shown against the province's targets, in the order of the annual PAR reports.
 KEY_OPS = ["OPS_ONTIME_PCT", "OPS_ONLINE_DVC_PCT", "OPS_ONLINE_RECEIVED_PCT", "OPS_ONLINE_PAYMENT_PCT",
@@ -26,25 +27,26 @@ def lineage_sentences(unit: pd.Series, lineage: pd.DataFrame, lang: str, *, dist
     """What an old unit became and what a current unit was formed from, as sentences.
 
     `lineage` is queries/unit_lineage.sql for the unit; `district_successors` lists the current communes
-    formed from an old district's communes (districts have no successor of their own)."""
+    formed from an old district's communes (districts have no successor of their own). The sentences are Markdown
+    (st.markdown): the names in them are escaped to show as written."""
     out: list[str] = []
     became = lineage[lineage["relation"] == "became"]
     absorbed = lineage[(lineage["relation"] == "absorbed")
                        & (lineage["level"].eq(unit["level"]) | (unit["level"] == "commune"))]
     if unit["structure"] == "S63":
         if unit["level"] == "province" and not became.empty:
-            out.append(t("loc_became_province", lang, province=became.iloc[0]["short_name"]))
+            out.append(t("loc_became_province", lang, province=markdown_text(became.iloc[0]["short_name"])))
         elif unit["level"] == "district":
             provinces = became[became["level"] == "province"]
             if not provinces.empty:
-                out.append(t("loc_became_province", lang, province=provinces.iloc[0]["short_name"]))
+                out.append(t("loc_became_province", lang, province=markdown_text(provinces.iloc[0]["short_name"])))
             if district_successors is not None and not district_successors.empty:
-                out.append(t("loc_district_abolished", lang, units=", ".join(district_successors["short_name"])))
+                out.append(t("loc_district_abolished", lang, units=", ".join(map(markdown_text, district_successors["short_name"]))))
         elif unit["level"] == "commune" and not became.empty:
-            out.append(t("loc_became_commune", lang, units=", ".join(became["short_name"]),
-                         province=became.iloc[0]["province_name"]))
+            out.append(t("loc_became_commune", lang, units=", ".join(map(markdown_text, became["short_name"])),
+                         province=markdown_text(became.iloc[0]["province_name"])))
     elif not absorbed.empty:
-        names = [n if unit["level"] == "province" or pd.isna(p) else f"{n} ({p})"
+        names = [markdown_text(n if unit["level"] == "province" or pd.isna(p) else f"{n} ({p})")
                  for n, p in zip(absorbed["short_name"], absorbed["province_name"], strict=True)]
         out.append(t("loc_absorbed", lang, units=", ".join(names)))
     return out

@@ -248,3 +248,15 @@ CREATE TABLE IF NOT EXISTS import_quarantine (
     errors    TEXT NOT NULL,                   -- JSON: [{column, code, message_vi, message_en}]
     PRIMARY KEY (batch_id, sheet, excel_row)
 );
+
+-- Every write (an import, an accepted draft, a rollback): who, with which role, when, what. Written by
+-- par_dashboard/auth.py's audit() with the cursor of the write's own transaction, so a write and its audit
+-- row are committed together or not at all. Role "cli": the command line (whoever can write the file).
+CREATE TABLE IF NOT EXISTS audit_log (
+    audit_id  INTEGER PRIMARY KEY,
+    "at"      TIMESTAMP NOT NULL,         -- quoted: AT is a keyword in DuckDB
+    user_name TEXT NOT NULL,
+    role      TEXT NOT NULL,
+    action    TEXT NOT NULL CHECK (action IN ('import', 'accept_draft', 'rollback')),
+    detail    TEXT NOT NULL                    -- JSON: batch, file, counts, provinces touched
+);

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from par_dashboard import exports
-from par_dashboard.build import build
+from par_dashboard import backup, exports, login
 from par_dashboard.db import Database
 from par_dashboard.i18n import t
 from par_dashboard.paths import DEFAULT_DB
+from par_dashboard.untrusted import markdown_text
 
 FIRST_YEAR_S34 = 2025
 
@@ -24,19 +25,38 @@ def db_path() -> Path:
     return Path(os.environ.get("PAR_DB", DEFAULT_DB))
 
 
+_CHECKED: dict[str, backup.Recovery | None] = {}  # database path -> what its check at this server's start did (None: sound)
+_CHECK_LOCK = threading.Lock()
+
+
 def ensure_database(lang: str) -> None:
-    """Build the database on first start, showing progress."""
-    path = db_path()
-    if path.exists():
-        return
-    bar = st.progress(0.0, text=t("building", lang))
-    build(path, progress=lambda f, msg: bar.progress(min(1.0, f), text=f"{t('building', lang)} {msg}"))
-    bar.empty()
+    """Once per server process: a missing database built (or restored), a damaged one set aside and replaced by
+    its latest backup (par_dashboard.backup.recover), with progress; what was done is said once per session."""
+    path = str(db_path())
+    with _CHECK_LOCK:
+        if path not in _CHECKED:
+            bar = []
+
+            def progress(f: float, msg: str) -> None:
+                bar[:] = bar or [st.progress(0.0)]
+                bar[0].progress(min(1.0, f), text=f"{t('building', lang)} {msg}")
+
+            _CHECKED[path] = backup.recover(Path(path), progress=progress)
+            for b in bar:
+                b.empty()
+    notice = _CHECKED[path]  # (a first start's build says nothing more than its progress bar did)
+    if notice is not None and (notice.damaged or notice.restored) and not st.session_state.get("_recovery_said"):
+        st.session_state["_recovery_said"] = True
+        if st.query_params.get("lang") in ("vi", "en"):  # a session's first run: the URL's language (init_state adopts it next)
+            lang = st.query_params["lang"]
+        st.warning(notice.message(lang), icon=":material/settings_backup_restore:")
 
 
 @st.cache_resource(show_spinner=False)
 def database(path: str) -> Database:
-    return Database(Path(path))
+    from par_dashboard.auth import read_only_instance
+
+    return Database(Path(path), read_only=read_only_instance())
 
 
 def db() -> Database:
@@ -103,7 +123,8 @@ def _validate(key: str, text: str):
 
 def init_state() -> list[str]:
     """Adopt the URL's filters on the first run of a session and whenever the URL changed under us
-    (back/forward, an edited link); return the parameters that were ignored as invalid.
+    (back/forward, an edited link); return the parameters that were ignored as invalid, as Markdown to show (a link
+    can carry any text: it is escaped and cut short, never formatted).
 
     Moving between pages clears the query string: a URL without any of our keys keeps the session's filters.
     """
@@ -120,7 +141,7 @@ def init_state() -> list[str]:
         try:
             values[key] = _validate(key, text)
         except ValueError:
-            notices.append(f"{key}={text}")
+            notices.append(f"{key}={markdown_text(text if len(text) <= 60 else text[:60] + '…')}")
     if values["unit"] and not values["province"]:
         values["province"] = query("unit_by_id", unit_id=values["unit"]).province_id.iloc[0]
     st.session_state.update(values)
@@ -180,7 +201,10 @@ def unit_labels(unit_ids: list[str]) -> dict[str, str]:
 def downloads(df, *, name: str, title: str, filters: dict[str, object], demo: bool, key: str,
               sources: list[str] | None = None) -> None:
     """CSV and Excel buttons for a table; the files are made only when clicked, named after the filters. `df` may be
-    a function returning the table, so a large table is formatted only when someone downloads it."""
+    a function returning the table, so a large table is formatted only when someone downloads it. Only for roles
+    that may export (login.allowed): nothing is drawn for the others."""
+    if not login.allowed("export"):
+        return
     lang_ = lang()
     table = df if callable(df) else lambda: df
     stem = exports.file_stem(name, filters)
@@ -215,9 +239,12 @@ def locality_filters(lang_: str) -> None:
             new_unit = new_unit[0] if new_unit else ""
         set_filter(province=counterpart[0] if counterpart else "", unit=new_unit)
     provinces = query("provinces_by_structure", structure=structure)
+    scope = login.province_scope(structure)  # a province-scoped user: their province, fixed
+    if scope is not None:
+        provinces = provinces[provinces.unit_id.isin(scope)]
     names = dict(zip(provinces.unit_id, provinces.short_name, strict=True))
-    filter_widget(st.selectbox, "province", t("province", lang_), [""] + provinces.unit_id.tolist(),
-                  format_func=lambda u: names.get(u) or t("whole_country", lang_))
+    filter_widget(st.selectbox, "province", t("province", lang_), [""] * (scope is None) + provinces.unit_id.tolist(),
+                  format_func=lambda u: names.get(u) or t("whole_country", lang_), disabled=scope is not None and len(scope) == 1)
     province = st.session_state.province
     if not province:
         return

@@ -35,6 +35,7 @@ def main() -> None:
         build(db)
         build_s = time.perf_counter() - t0
         os.environ["PAR_DB"] = str(db)
+        os.environ["PAR_ANONYMOUS"] = "1"  # the read pages as a viewer without a login (par_dashboard/login.py)
 
         from streamlit.testing.v1 import AppTest
 

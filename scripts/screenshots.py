@@ -43,7 +43,7 @@ def wait_until_drawn(page, timeout_ms: int = 90_000) -> None:
 def main(args: list[str]) -> None:
     shots = dict(a.split("=", 1) for a in args) if args else DEFAULT_SHOTS
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(DEFAULT_DB) as base, sync_playwright() as p:
+    with streamlit_server(DEFAULT_DB, anonymous=True) as base, sync_playwright() as p:  # read pages: no login
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         blocked: list[str] = []
         for name, spec in shots.items():

@@ -12,4 +12,6 @@ command -v "$PY" >/dev/null || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q -r requirements-dev.txt
 .venv/bin/ruff check .
-.venv/bin/python -m pytest "$@"
+# Two workers (pytest-xdist), tests handed out one by one as workers free up: the browser tests and the long
+# imports do not queue behind each other. PYTEST_WORKERS=0 runs everything in this process.
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist worksteal "$@"

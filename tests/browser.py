@@ -43,17 +43,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(db_path: Path, timeout: float = 60.0):
+def streamlit_server(db_path: Path, timeout: float = 60.0, *, address: str | None = "127.0.0.1", anonymous: bool = False):
     """A dashboard process on a copy of `db_path`: the dashboard holds its database file for writing, and the
-    test process may have the original open."""
+    test process may have the original open. `address=None` leaves the address to .streamlit/config.toml (the
+    settings test checks what the server listens on); the server is reached at 127.0.0.1 either way. Users come
+    from $PAR_USERS_FILE (tests/conftest.py makes one); `anonymous` turns on read-only viewing without a login."""
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="par-server-"))
     served = workdir / "par.duckdb"
     shutil.copyfile(db_path, served)
     env = {**os.environ, "PAR_DB": str(served)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "par_dashboard", "serve", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        [sys.executable, "-m", "par_dashboard", "serve", *(["--anonymous"] if anonymous else []),
+         "--server.port", str(port), "--server.headless", "true",
+         *(["--server.address", address] if address else [])],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -76,3 +79,11 @@ def streamlit_server(db_path: Path, timeout: float = 60.0):
         except subprocess.TimeoutExpired:
             proc.kill()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def sign_in(page, name: str, password: str, timeout: int = 60_000) -> None:
+    """Through the real login form (Vietnamese labels), then wait for the signed-in sidebar."""
+    page.get_by_label("Tên đăng nhập").fill(name)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    page.get_by_role("button", name="Đăng xuất").wait_for(timeout=timeout)

@@ -1,9 +1,15 @@
 import os
 
 import pytest
+from streamlit import config
 
 from par_dashboard.build import build
 from par_dashboard.db import Database
+from tests.users import make_users_file
+
+# The server hides exception details from its users (.streamlit/config.toml); AppTest runs here, and a failing
+# test should say what was raised.
+config.set_option("client.showErrorDetails", "full")
 
 
 @pytest.fixture(scope="session")
@@ -12,6 +18,16 @@ def built_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("db") / "par.duckdb"
     build(path)
     os.environ["PAR_DB"] = str(path)  # the app under AppTest and the browser server read it
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def users_file(tmp_path_factory):
+    """One user per role (tests/users.py) for the whole run, outside the working tree; the app under AppTest and
+    the browser server read it. Anonymous viewing stays off unless a test turns it on."""
+    path = make_users_file(tmp_path_factory.mktemp("users") / "users.json")
+    os.environ["PAR_USERS_FILE"] = str(path)
+    os.environ.pop("PAR_ANONYMOUS", None)
     return path
 
 

@@ -15,7 +15,7 @@ from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_se
 @pytest.fixture(scope="module")
 def app(built_db):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(built_db) as base, sync_playwright() as p:
+    with streamlit_server(built_db, anonymous=True) as base, sync_playwright() as p:  # read only: no login needed
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         try:
             yield base, browser

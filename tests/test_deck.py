@@ -15,6 +15,7 @@ from par_dashboard.deck import exports
 from par_dashboard.deck.build import WINDOW, DeckScopeError, build_deck
 from par_dashboard.deck.html import render_html
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path
+from tests.users import sign_in
 
 LANG_SON, ON = "S63-P-20", dt.date(2024, 12, 20)
 PROVINCE_KEYS = ["title", "ranking", "map", "areas", "targets", "inspections", "limitations", "remediation", "recommendations"]
@@ -179,7 +180,7 @@ def test_a_chart_png_is_1920_by_1080(province_deck):
 
 # ---- the page
 def test_the_present_page_builds_the_deck_of_the_chosen_province(built_db):
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180), "analyst")
     at.query_params["year"] = "2024"
     at.query_params["province"] = LANG_SON
     at.run()
@@ -195,7 +196,7 @@ def test_the_present_page_builds_the_deck_of_the_chosen_province(built_db):
 
 
 def test_the_present_page_asks_which_old_province_for_a_merged_one(built_db):
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180), "analyst")
     at.query_params["year"] = "2024"
     at.query_params["structure"] = "S34"
     at.query_params["province"] = "S34-P-24"  # Bắc Ninh today: Bắc Giang + Bắc Ninh before 1/7/2025

@@ -15,6 +15,7 @@ from par_dashboard.extract import extract_text, review
 from par_dashboard.importing import service
 from par_dashboard.importing.names import UnitResolver
 from tests.browser import ROOT, shared_dir
+from tests.users import sign_in
 
 CAO_LOC = shared_dir() / "domain/examples/seed_langson_2024_caoloc.txt"
 
@@ -199,7 +200,7 @@ def own_db(built_db, tmp_path):
 
 
 def _data_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120), "data_officer")
     at.run()
     at.switch_page("pages/data.py").run()
     assert not at.exception, at.exception
@@ -234,7 +235,6 @@ def test_read_review_and_save_the_cao_loc_report(own_db):
 
     _year_box(at).set_value(2025).run()  # the 34-province structure: the detected old province is no longer offered
     assert _province_box(at).value is None
-    at.text_input(key="data_text_user").input("Nguyễn Văn A, Sở Nội vụ")
     at.button(key="data_text_accept").click().run()
     assert any("cần tỉnh và năm" in e.value for e in at.error), "no province: nothing saved, and said why"
     assert len(service.batches(Database(own_db))) == batches_before
@@ -248,6 +248,7 @@ def test_read_review_and_save_the_cao_loc_report(own_db):
     saved = Database(own_db)
     batches = service.batches(saved)
     assert len(batches) == batches_before + 1 and batches.iloc[0].file_name.startswith("VB-")
+    assert batches.iloc[0].user_name == "data_officer"  # the signed-in user, not a typed name
     visits = saved.query("unit_inspection_visits", unit_id="S63-C-06193")
     assert dt.date(2024, 6, 17) in set(pd.to_datetime(visits.started_on).dt.date)
 

@@ -283,8 +283,8 @@ def test_legacy_vni_csv_is_converted_with_a_notice(work):
 def test_oversize_file_is_rejected(work):
     data = b"PK\x03\x04" + b"\0" * service.MAX_BYTES
     vi, en = messages(rejected(work, data), "file_too_large")
-    assert vi.startswith("Tệp quá lớn (10,0 MB); giới hạn là 10,0 MB.")
-    assert en.startswith("The file is too large (10.0 MB); the limit is 10.0 MB.")
+    assert vi.startswith("Tệp quá lớn (10,1 MB); giới hạn là 10,0 MB.")  # rounded up: never "10,0 MB; the limit is 10,0"
+    assert en.startswith("The file is too large (10.1 MB); the limit is 10.0 MB.")
 
 
 def test_empty_file_is_rejected(work):

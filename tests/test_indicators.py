@@ -9,12 +9,13 @@ from par_dashboard import charts
 from par_dashboard import indicators as ind
 from par_dashboard.charts import DEMO_PATTERN
 from tests.browser import ROOT
+from tests.users import sign_in
 
 # ---- through Streamlit
 
 
 def _page(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120), "analyst")
     for key, value in params.items():
         at.query_params[key] = value
     at.run()

@@ -17,13 +17,14 @@ from par_dashboard.db import Database
 from par_dashboard.i18n import fmt_num
 from par_dashboard.paths import QUERIES_DIR
 from tests.browser import ROOT
+from tests.users import sign_in
 
 SCHEMA = ROOT / "par_dashboard" / "schema.sql"
 LANG_SON, DAK_NONG = "S63-P-20", "S63-P-67"
 
 
 def _page(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120), "analyst")
     for key, value in params.items():
         at.query_params[key] = value
     at.run()

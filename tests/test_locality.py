@@ -6,10 +6,11 @@ from streamlit.testing.v1 import AppTest
 from par_dashboard import profile
 from par_dashboard.units import search_variant
 from tests.browser import ROOT
+from tests.users import sign_in
 
 
 def _profile(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90), "analyst")
     for k, v in params.items():
         at.query_params[k] = v
     at.run()

@@ -72,7 +72,9 @@ def _figure_json(chart: Chart, lang: str, width: int, height: int) -> str:
     contrast = chart_figure(chart, lang, width=width, height=height, contrast=True)
     spec = {"figure": json.loads(pio.to_json(fig, validate=False)), "normal": _colour_patch(fig),
             "contrast": _colour_patch(contrast)}
-    return json.dumps(spec, ensure_ascii=False).replace("</", "<\\/")
+    # Inside <script>: no "<" at all, so neither "</script" nor "<!--" (which would change how the rest parses) can
+    # come from a name or a text in the figure; \u003c is the same character to JSON and to JavaScript.
+    return json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def _side(slide: Slide) -> str:

@@ -8,6 +8,7 @@ viewers not at all), and a slide shown at a conference must not have text runnin
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import io
@@ -21,6 +22,7 @@ import pandas as pd
 from PIL import ImageFont
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import (
     XL_CHART_TYPE,
@@ -605,11 +607,30 @@ def _category_size(chart: Chart, box: Box) -> int:
     return CHART_SIZES[-1]
 
 
+class _TextWorkbookWriter(CategoryWorkbookWriter):
+    """A chart's data goes into a workbook inside the .pptx (PowerPoint's "Edit Data"), written by xlsxwriter, which
+    makes a formula of any text starting with "=": names stay text there."""
+
+    @contextlib.contextmanager
+    def _open_worksheet(self, xlsx_file):
+        from xlsxwriter import Workbook
+
+        workbook = Workbook(xlsx_file, {"in_memory": True, "strings_to_formulas": False})
+        yield workbook, workbook.add_worksheet()
+        workbook.close()
+
+
+class _ChartData(CategoryChartData):
+    @property
+    def _workbook_writer(self):
+        return _TextWorkbookWriter(self)
+
+
 def _bars(slide, chart: Chart, box: Box, slide_title: str, lang: str) -> None:
     """A native bar chart: first category at the top, the subject's bar in the accent colour, references grey,
     statuses in their colours; demo data hatched as on the dashboard."""
     stacked = chart.kind == "stacked"
-    data = CategoryChartData(number_format=_number_format(chart.decimals))
+    data = _ChartData(number_format=_number_format(chart.decimals))
     data.categories = chart.categories
     for series in chart.series:
         data.add_series(series.name, [_value(v) for v in series.values])

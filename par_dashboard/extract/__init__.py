@@ -11,13 +11,23 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 from par_dashboard.extract import rules
 from par_dashboard.extract.text import fold, normalise, read
+from par_dashboard.i18n import fmt_num
 from par_dashboard.importing.names import UnitResolver
 
 MAX_CHARS = 1_000_000       # a longer text is cut here, with a message: no report is this long
 MAX_FILE_BYTES = 10_000_000
+# A .docx is a zip: its parts are checked before anything is unpacked, so a small file that would expand to
+# gigabytes (a zip bomb) is refused at once. A real report, pictures included, stays far below.
+MAX_DOCX_UNZIPPED = 60_000_000
+MAX_DOCX_XML = 25_000_000
+# A PDF page of text needs some 5–50 KB of drawing instructions; reading takes a second per few hundred KB.
+MAX_PDF_PAGES = 200
+MAX_PDF_PAGE_CONTENT = 512_000
+MAX_PDF_CONTENT = 4_000_000
 VIETNAMESE_LETTERS = set("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
 
 
@@ -39,10 +49,12 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
             raise ValueError("extract_text needs a resolver or a database")
         resolver = UnitResolver.from_db(db)
     messages = []
-    text = normalise(text or "")
+    raw = text or ""
+    text = normalise(raw[: MAX_CHARS + MAX_CHARS // 10])  # what can be read, not all of a huge paste
     if len(text) > MAX_CHARS:
-        messages.append(_message("warning", f"Văn bản dài {len(text):,} ký tự; chỉ đọc {MAX_CHARS:,} ký tự đầu.",
-                                 f"The text has {len(text):,} characters; only the first {MAX_CHARS:,} were read."))
+        n = max(len(text), len(raw))
+        messages.append(_message("warning", f"Văn bản dài {n:,} ký tự; chỉ đọc {MAX_CHARS:,} ký tự đầu.",
+                                 f"The text has {n:,} characters; only the first {MAX_CHARS:,} were read."))
         text = text[:MAX_CHARS]
     draft = {"text": text, "messages": messages, "province": None, "year": None, "source_url": None, "plan": None,
              "teams": [], "indicators": [], "findings": []}
@@ -177,9 +189,10 @@ def _province_evidence(doc, row) -> list[int] | None:
 def read_file(name: str, data: bytes) -> str:
     """The text of a .txt (UTF-8, UTF-16 or Windows-1258/1252), .docx or .pdf (its text layer)."""
     if len(data) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"Tệp quá lớn ({len(data) / 1e6:.1f} MB; tối đa {MAX_FILE_BYTES / 1e6:.0f} MB).",
-                             f"The file is too large ({len(data) / 1e6:.1f} MB; at most {MAX_FILE_BYTES / 1e6:.0f} MB).")
-    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+        raise UnreadableFile(
+            f"Tệp quá lớn ({fmt_num(len(data) / 1e6, 'vi', 1)} MB; tối đa {fmt_num(MAX_FILE_BYTES / 1e6, 'vi', 0)} MB).",
+            f"The file is too large ({fmt_num(len(data) / 1e6, 'en', 1)} MB; at most {fmt_num(MAX_FILE_BYTES / 1e6, 'en', 0)} MB).")
+    suffix = re.sub(r"\W", "", name.lower().rsplit(".", 1)[-1])[:12] if "." in name else ""  # shown in a message
     if suffix == "docx":
         return _docx_text(data)
     if suffix == "pdf":
@@ -199,6 +212,7 @@ def read_file(name: str, data: bytes) -> str:
 def _docx_text(data: bytes) -> str:
     import docx
 
+    _check_docx_size(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several kinds for a file that is not a Word document
@@ -211,14 +225,61 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(parts)
 
 
+def _pdf_page_size(page) -> int:
+    """Bytes of a page's drawing instructions once unpacked: its content and the forms it draws. Text extraction
+    takes time that grows faster than this size, so a few KB of PDF that unpack to megabytes of instructions would
+    hold the server for minutes; pypdf itself stops only at 75 MB a stream."""
+    contents = page.get_contents()
+    size = len(contents.get_data()) if contents is not None else 0
+    xobjects = (page.get("/Resources") or {}).get("/XObject") or {}
+    for ref in xobjects.values():
+        form = ref.get_object()
+        if form.get("/Subtype") == "/Form":
+            size += len(form.get_data())
+    return size
+
+
+def _check_docx_size(data: bytes) -> None:
+    """Refuse a .docx whose parts would unpack beyond the limits, from the sizes its zip directory declares
+    (Python's zipfile never unpacks more than a part declares)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip: python-docx says the file is damaged
+    total = sum(p.file_size for p in parts)
+    xml = sum(p.file_size for p in parts if p.filename.endswith((".xml", ".rels")))
+    if total > MAX_DOCX_UNZIPPED or xml > MAX_DOCX_XML:
+        mb = max(total, xml) / 1e6
+        raise UnreadableFile(
+            f"Tệp .docx giải nén ra quá lớn ({fmt_num(mb, 'vi', 0)} MB): không phải một báo cáo thông thường, không đọc.",
+            f"The .docx would unpack to {fmt_num(mb, 'en', 0)} MB: not an ordinary report, not read.")
+
+
 def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages[:200])
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        parts, budget, read = [], MAX_PDF_CONTENT, 0
+        for number, page in enumerate(reader.pages[:MAX_PDF_PAGES], start=1):
+            size = _pdf_page_size(page)
+            if size > MAX_PDF_PAGE_CONTENT:
+                raise UnreadableFile(
+                    f"Trang {number} của tệp PDF chứa quá nhiều lệnh vẽ ({fmt_num(size / 1e6, 'vi', 1)} MB sau giải nén): "
+                    "không phải trang báo cáo thông thường. Hãy dán nội dung văn bản.",
+                    f"Page {number} of the PDF holds too many drawing instructions ({fmt_num(size / 1e6, 'en', 1)} MB "
+                    "unpacked): not an ordinary report page. Paste the text instead.")
+            budget -= size
+            if budget < 0 or read > MAX_CHARS:
+                break  # the rest would be cut anyway (extract_text reads MAX_CHARS)
+            parts.append(page.extract_text() or "")
+            read += len(parts[-1])
+        text = "\n".join(parts)
+    except UnreadableFile:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:  # PyPdfError: also a stream past pypdf's size limits
         raise UnreadableFile("Tệp PDF bị hỏng hoặc được mã hóa.", "The PDF is damaged or encrypted.") from exc
     if len(text.strip()) < 20:
         raise UnreadableFile("PDF không có lớp chữ (bản quét ảnh): hãy dán nội dung hoặc dùng bản có chữ.",

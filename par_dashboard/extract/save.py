@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 
+from par_dashboard import auth
 from par_dashboard.importing import service
 from par_dashboard.importing.template import KINDS, PERIODS, Catalogue, label, write_workbook
 
@@ -101,8 +102,10 @@ def draft_rows(draft: dict, *, lang: str, catalogue: Catalogue, source_title: st
     return rows
 
 
-def save_draft(db, draft: dict, *, user: str, lang: str = "vi", source_title: str | None = None) -> service.ImportReport:
-    """Validate and load the accepted draft as one import batch (nothing is written when anything is wrong)."""
+def save_draft(db, draft: dict, *, user: auth.User | str, lang: str = "vi", source_title: str | None = None) -> service.ImportReport:
+    """Validate and load the accepted draft as one import batch (nothing is written when anything is wrong),
+    audited as "accept_draft": a signed-in `user` needs that permission, and a province-scoped one may save rows of
+    their province only (the import service checks every row)."""
     with db.cursor() as cur:
         catalogue = Catalogue.from_db(cur)
     title = source_title or _title(draft)
@@ -112,7 +115,7 @@ def save_draft(db, draft: dict, *, user: str, lang: str = "vi", source_title: st
     rows["findings"] = [f for f in rows["findings"] if not _recorded_finding(db, f, set(visits.values()), lang)]
     rows["indicator_values"] = [v for v in rows["indicator_values"] if not _recorded_value(db, v)]
     data = write_workbook(rows, lang=lang, catalogue=catalogue)
-    return service.load(db, data, f"{text_id(draft.get('text', ''))}.xlsx", user=user)
+    return service.load(db, data, f"{text_id(draft.get('text', ''))}.xlsx", user=user, action="accept_draft")
 
 
 def _existing_plan(db, draft: dict) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import unicodedata
 import zipfile
@@ -77,15 +78,17 @@ def file_error(code: str, vi: str, en: str) -> RowError:
     return RowError(None, None, None, code, vi, en)
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}".replace(".", ",") + " MB"
+def _mb(n: int, *, up: bool = False) -> str:
+    """'10,5 MB'; `up` rounds up, so a file just past the limit never reads as the limit itself."""
+    mb = math.ceil(n / 1024 / 1024 * 10) / 10 if up else n / 1024 / 1024
+    return f"{mb:.1f}".replace(".", ",") + " MB"
 
 
 def read(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES) -> RawFile:
     """The file's template sheets as rows; `errors` set (and no sheets) when the file cannot be read at all."""
     suffix = PurePath(file_name).suffix.lower()
     if len(data) > max_bytes:
-        mb = _mb(len(data))
+        mb = _mb(len(data), up=True)
         cap = _mb(max_bytes)
         return RawFile("?", errors=[file_error(
             "file_too_large", f"Tệp quá lớn ({mb}); giới hạn là {cap}. Hãy chia tệp thành nhiều tệp nhỏ hơn "
@@ -275,6 +278,9 @@ def _read_xlsx(data: bytes, max_bytes: int) -> RawFile:
                 continue
             _formula_errors(xml, sheet, out)
             out.sheets.append(sheet)
+    except Exception:  # noqa: BLE001 - a sheet that does not parse (found by fuzzing: an XML ParseError here) is the same damage
+        vi, en = _NOT_SPREADSHEET["bad_xlsx"]
+        return RawFile("xlsx", errors=[file_error("not_a_spreadsheet", vi, en)])
     finally:
         wb.close()
     if not out.sheets and not out.errors:

@@ -4,6 +4,7 @@
     load(db, data, file_name, user=..., partial=False) the whole file in one transaction, or nothing
     rollback(db, batch_id, user=...)                   the database exactly as before the batch
     batches(db)                                        every batch, newest first
+    audit_log(db)                                      every write: who, role, when, what (same transaction as it)
     error_workbook(data, report, lang)                 the uploaded file with its problems marked
     quarantine_workbook(db, batch_id, lang)            the rows a partial load set aside, ready to fix and re-import
 
@@ -22,15 +23,19 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import duckdb
 import pandas as pd
 
+from par_dashboard import auth
+from par_dashboard.db import query_text
 from par_dashboard.importing import models, reader
 from par_dashboard.importing.encoding import Notice
 from par_dashboard.importing.reader import MAX_BULK_BYTES, MAX_BYTES, RowError
 from par_dashboard.importing.template import ERRORS_TITLES, SHEET_BY_KEY, SHEETS, Catalogue, write_workbook
 from par_dashboard.paths import SCHEMA_FILE
+from par_dashboard.untrusted import formula_like, safe_file_name
 
-__all__ = ["ImportReport", "RollbackReport", "SheetCounts", "validate", "load", "rollback", "batches", "error_workbook",
+__all__ = ["ImportReport", "RollbackReport", "SheetCounts", "validate", "load", "rollback", "batches", "audit_log", "error_workbook",
            "quarantine_workbook", "MAX_BYTES", "MAX_BULK_BYTES", "PROGRESS"]
 
 STATUSES = ("loaded", "rejected", "partial", "unchanged", "valid")
@@ -109,6 +114,8 @@ class ImportReport:
         return sum(c.rejected for c in self.counts.values())
 
     def summary(self, lang: str = "vi") -> str:
+        if failed := [e for e in self.errors if e.code in ("backup_failed", "write_failed")]:
+            return failed[0].message(lang)  # the database, not the file: say that, not "the file has errors"
         n = {"added": self.added, "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected}
         if lang == "vi":
             head = {"loaded": f"Đã nhập (lô {self.batch_id})", "partial": f"Đã nhập một phần (lô {self.batch_id})",
@@ -181,34 +188,52 @@ PROGRESS = {"reading": ("Đang đọc tệp…", "Reading the file…"), "checki
             "writing": ("Đang ghi vào cơ sở dữ liệu (một giao dịch)…", "Writing to the database (one transaction)…")}
 
 
-def validate(db, data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES, progress: Progress | None = None) -> ImportReport:
-    """Everything a load checks, and the counts it would add/update, without writing anything."""
-    return _run(db, data, file_name, user="", partial=False, dry_run=True, max_bytes=max_bytes, progress=progress)
+def validate(db, data: bytes, file_name: str, *, user: auth.User | str = "", max_bytes: int = MAX_BYTES,
+             progress: Progress | None = None) -> ImportReport:
+    """Everything a load checks (a province-scoped `user`'s scope included), and the counts it would add/update,
+    without writing anything."""
+    return _run(db, data, file_name, user=user, partial=False, dry_run=True, max_bytes=max_bytes, progress=progress)
 
 
-def load(db, data: bytes, file_name: str, *, user: str, partial: bool = False, max_bytes: int = MAX_BYTES,
-         progress: Progress | None = None) -> ImportReport:
-    """Load the file in one transaction. With errors: nothing is written (status rejected), unless `partial`, then
-    the valid rows load and the others are kept in the quarantine (status partial)."""
-    return _run(db, data, file_name, user=user, partial=partial, dry_run=False, max_bytes=max_bytes, progress=progress)
+def load(db, data: bytes, file_name: str, *, user: auth.User | str, partial: bool = False, max_bytes: int = MAX_BYTES,
+         progress: Progress | None = None, action: str = "import") -> ImportReport:
+    """Load the file in one transaction, its audit row included. With errors: nothing is written (status rejected),
+    unless `partial`, then the valid rows load and the others are kept in the quarantine (status partial).
+
+    `user`: a signed-in auth.User (refused without the permission `action`, or outside their province), or the
+    command line's name for whoever runs it. `action`: "import", or "accept_draft" for a draft read from a text."""
+    return _run(db, data, file_name, user=user, partial=partial, dry_run=False, max_bytes=max_bytes, progress=progress,
+                audited=action)
 
 
-def _run(db, data: bytes, file_name: str, *, user: str, partial: bool, dry_run: bool, max_bytes: int,
-         progress: Progress | None) -> ImportReport:
+def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: bool, dry_run: bool, max_bytes: int,
+         progress: Progress | None, audited: str = "import") -> ImportReport:
     say = progress or (lambda stage: None)
+    who = auth.actor(user)
     started = dt.datetime.now()
+    file_name = safe_file_name(file_name)  # recorded, shown and offered back: a base name, never a path
     sha = hashlib.sha256(data).hexdigest()
     say("reading")
     raw = reader.read(data, file_name, max_bytes=max_bytes)
     report = ImportReport(None, file_name, sha, "rejected", errors=list(raw.errors), notices=list(raw.notices))
+    if not dry_run:
+        try:
+            auth.require(who, audited)
+        except auth.NotAllowed as exc:
+            report.errors = [RowError(None, None, None, "not_allowed", exc.vi, exc.en)]
+            return report
     if any(e.row is None for e in raw.errors) or not raw.sheets:
         return report  # the file as a whole cannot be read: nothing to check row by row
+    if not dry_run and (refused := _backup_first(db, "import")):
+        report.errors = [refused]
+        return report
     try:
         with db.transaction(f"import {file_name}") as cur:
             ensure_tables(cur)
             _notice_earlier_batch(cur, sha, report)
             say("checking")
-            checked = models.validate(raw, models.Context.from_db(cur))
+            ctx = models.Context.from_db(cur)
+            checked = models.validate(raw, ctx)
             report.errors = checked.errors
             report.notices.extend(Notice(vi, en) for vi, en in checked.notices)
             report.sheet_names = checked.sheet_names
@@ -218,8 +243,16 @@ def _run(db, data: bytes, file_name: str, *, user: str, partial: bool, dry_run: 
             if checked.errors and (not (partial or dry_run) or any(e.row is None for e in checked.errors)):
                 raise _Stop(report)  # (a dry run goes on, to count what the valid rows would do)
             batch_id = cur.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch").fetchone()[0]
-            sources = _Sources(cur, batch_id, file_name, user, sha)
+            sources = _Sources(cur, batch_id, file_name, who.name, sha)
             staged = _stage(cur, checked, sources)
+            provinces = _provinces(checked, ctx, _changing_rows(cur, staged))
+            try:
+                auth.check_scope(who, provinces, _counterparts(cur), _names(ctx))
+            except auth.OutOfScope as exc:
+                report.errors = [RowError(None, None, None, "out_of_scope", exc.vi, exc.en), *report.errors]
+                raise _Stop(report) from None
+            if not staged and report.rejected:  # a partial load of a file without one valid row (found by fuzzing)
+                raise _Stop(report)
             conflicts = _conflicts(cur, staged, checked)
             if conflicts:
                 report.errors = [*report.errors, *[e for r in conflicts for e in r.errors]]
@@ -250,14 +283,85 @@ def _run(db, data: bytes, file_name: str, *, user: str, partial: bool, dry_run: 
             _quarantine(cur, batch_id, [*checked.rejected, *conflicts])
             cur.execute("""INSERT INTO import_batch VALUES ($b, $user, $started, current_localtimestamp(), $file, $sha, $status,
                                                             $added, $updated, $unchanged, $rejected, $source, NULL, NULL)""",
-                        {"b": batch_id, "user": user, "started": started, "file": file_name, "sha": sha,
+                        {"b": batch_id, "user": who.name, "started": started, "file": file_name, "sha": sha,
                          "status": report.status, "added": report.added, "updated": report.updated,
                          "unchanged": report.unchanged, "rejected": report.rejected, "source": sources.main_id})
             for table in staged:
                 cur.execute(f"DROP TABLE _in_{table.name}")  # table name from _TABLES, never from a file
+            auth.audit(cur, who, audited, {"batch_id": batch_id, "file": file_name, "sha256": sha, "status": report.status,
+                                           "added": report.added, "updated": report.updated, "rejected": report.rejected,
+                                           "provinces": sorted({p or "" for p in provinces})})
         return report
     except _Stop as stop:
         return stop.report
+    except duckdb.Error as exc:
+        if not _write_failure(exc):
+            raise
+        report.status, report.batch_id = "rejected", None
+        report.counts = {k: SheetCounts(read=c.read, rejected=c.rejected) for k, c in report.counts.items()}
+        report.errors = [_write_failed(exc)]
+        return report
+
+
+def _backup_first(db, reason: str) -> RowError | None:
+    """A backup of the database as it is, before a write (par_dashboard.backup); the error when it cannot be taken."""
+    from par_dashboard import backup
+
+    try:
+        backup.backup(db, reason)
+    except backup.BackupFailed as exc:
+        return RowError(None, None, None, "backup_failed", exc.vi, exc.en)
+    return None
+
+
+def _write_failure(exc: duckdb.Error) -> bool:
+    """A write the disk refused (full, failing) at any point, its commit included: the transaction is rolled back."""
+    return isinstance(exc, (duckdb.IOException, duckdb.FatalException)) or (
+        isinstance(exc, duckdb.TransactionException) and "Failed to commit" in str(exc))
+
+
+def _write_failed(exc: Exception) -> RowError:
+    detail = str(exc).splitlines()[0].removeprefix("FATAL Error: ")[:200]
+    return RowError(None, None, None, "write_failed",
+                    f"Không ghi được vào cơ sở dữ liệu (ổ đĩa đầy hoặc lỗi ghi tệp: {detail}). Lô nhập đã bị hủy, "
+                    "dữ liệu trước đó giữ nguyên. Hãy giải phóng dung lượng đĩa rồi nhập lại.",
+                    f"The database could not be written (disk full or a write error: {detail}). The batch was "
+                    "cancelled; the data before it is unchanged. Free some disk space and import again.")
+
+
+def _changing_rows(cur, staged: list[_Table]) -> dict[str, set[int]]:
+    """Sheet -> the file rows that would add or change a row (not those the database already has as they are)."""
+    return {t.sheet: {r for (r,) in cur.execute(f"SELECT _row FROM _in_{t.name} WHERE _action <> 'same'").fetchall()}  # noqa: S608
+            for t in staged}
+
+
+def _provinces(checked: models.Validated, ctx: models.Context, rows: dict[str, set[int]]) -> set[str | None]:
+    """The province of each of these valid rows: its own (plans, inspections, targets; None for a national target),
+    its unit's, or for a finding without a unit its inspection's (in the file or in the database)."""
+    in_file = {rec["inspection_id"]: rec["province_id"] for _, rec in checked.valid.get("inspections", [])}
+    out: set[str | None] = set()
+    for sheet, valid in checked.valid.items():
+        for row, rec in valid:
+            if row not in rows.get(sheet, ()):
+                continue
+            if "province_id" in rec:
+                out.add(rec["province_id"])
+            elif rec.get("unit_id"):
+                unit = ctx.units.get(rec["unit_id"])
+                out.add(None if unit is None else rec["unit_id"] if unit["level"] == "province" else unit["province_id"])
+            else:
+                iid = rec.get("inspection_id")
+                out.add(in_file.get(iid) or ctx.inspections.get(iid, (None, None))[1])
+    return out
+
+
+def _counterparts(cur) -> Callable[[str], list[str]]:
+    """A province's counterparts in the other structure (queries/province_lineage.sql)."""
+    return lambda province: [r[0] for r in cur.execute(query_text("province_lineage"), {"province_id": province}).fetchall()]
+
+
+def _names(ctx: models.Context) -> dict[str, str]:
+    return {u: v["short_name"] for u, v in ctx.units.items() if v["level"] == "province"}
 
 
 def _notice_earlier_batch(cur, sha: str, report: ImportReport) -> None:
@@ -540,15 +644,25 @@ def _quarantine(cur, batch_id: int, rejected: list[models.Rejected]) -> None:
 
 # ------------------------------------------------------------------------------------------------ rollback
 
-def rollback(db, batch_id: int, *, user: str) -> RollbackReport:
-    """Restore the rows the batch updated to what they were, delete the rows it added, in one transaction.
+def rollback(db, batch_id: int, *, user: auth.User | str) -> RollbackReport:
+    """Restore the rows the batch updated to what they were, delete the rows it added, in one transaction, with
+    its audit row. `user` as for `load` (a signed-in user needs the permission "rollback", and a province-scoped
+    one may undo only a batch whose rows were all of their province).
 
     Refused when a later batch (not rolled back) changed the same rows again, or when rows outside the batch
     refer to rows it added: rolling back would then lose or break later data; roll the later batches back first.
     """
+    who = auth.actor(user)
+    try:
+        auth.require(who, "rollback")
+    except auth.NotAllowed as exc:
+        return RollbackReport(batch_id, "refused", exc.vi, exc.en)
+    if refused := _backup_first(db, f"rollback {batch_id}"):
+        return RollbackReport(batch_id, "refused", refused.message_vi, refused.message_en)
     try:
         with db.transaction(f"rollback import batch {batch_id}") as cur:
             ensure_tables(cur)
+            _check_rollback_scope(cur, who, batch_id)
             row = cur.execute("SELECT rolled_back_at, rolled_back_by FROM import_batch WHERE batch_id = $b", {"b": batch_id}).fetchone()
             if row is None:
                 raise _Stop(RollbackReport(batch_id, "not_found", f"Không có lô nhập số {batch_id}.", f"There is no import batch {batch_id}."))
@@ -577,13 +691,33 @@ def rollback(db, batch_id: int, *, user: str) -> RollbackReport:
                                WHERE batch_id = $b AND table_name = 'source')""", {"b": batch_id})  # noqa: S608
             tables.swap()
             cur.execute("UPDATE import_batch SET rolled_back_at = current_localtimestamp(), rolled_back_by = $u WHERE batch_id = $b",
-                        {"b": batch_id, "u": user})
+                        {"b": batch_id, "u": who.name})
+            auth.audit(cur, who, "rollback", {"batch_id": batch_id, "deleted": deleted, "restored": restored})
         return RollbackReport(batch_id, "rolled_back",
                               f"Đã hoàn tác lô {batch_id}: xóa {deleted} dòng đã thêm, khôi phục {restored} dòng đã sửa.",
                               f"Batch {batch_id} rolled back: {deleted} added row(s) deleted, {restored} changed row(s) restored.",
                               deleted, restored)
     except _Stop as stop:
         return stop.report
+    except duckdb.Error as exc:
+        if not _write_failure(exc):
+            raise
+        error = _write_failed(exc)
+        return RollbackReport(batch_id, "refused", error.message_vi, error.message_en)
+
+
+def _check_rollback_scope(cur, who: auth.User, batch_id: int) -> None:
+    """A province-scoped user may undo a batch only when its audit row shows it touched their province alone (a
+    batch loaded before the audit log existed has none: then an unscoped user must undo it)."""
+    if not who.province:
+        return
+    row = cur.execute("""SELECT detail FROM audit_log WHERE action IN ('import', 'accept_draft')
+                         AND json_extract(detail, '$.batch_id')::INTEGER = $b""", {"b": batch_id}).fetchone()
+    provinces = [p or None for p in json.loads(row[0])["provinces"]] if row else [None]
+    try:
+        auth.check_scope(who, provinces, _counterparts(cur))
+    except auth.OutOfScope as exc:
+        raise _Stop(RollbackReport(batch_id, "refused", exc.vi, exc.en)) from None
 
 
 def _refused(batch_id: int, later: list[int], referenced: bool = False) -> RollbackReport:
@@ -668,6 +802,15 @@ def _delete_inserts(cur, table: _Table, target: str) -> int:
 
 _BATCH_COLUMNS = ["batch_id", "user_name", "started_at", "finished_at", "file_name", "sha256", "status", "added", "updated",
                   "unchanged", "rejected", "source_id", "rolled_back_at", "rolled_back_by"]
+
+
+def audit_log(db, limit: int = 200) -> pd.DataFrame:
+    """The latest audit rows, newest first (empty when nothing was ever written)."""
+    with db.cursor() as cur:
+        exists = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'audit_log' AND NOT temporary").fetchone()[0]
+    if not exists:
+        return pd.DataFrame(columns=["audit_id", "at", "user_name", "role", "action", "detail"])
+    return db.query("audit_log", limit=limit)
 
 
 def batches(db) -> pd.DataFrame:
@@ -755,8 +898,8 @@ def error_workbook(data: bytes, report: ImportReport, lang: str = "vi") -> bytes
 
 
 def _as_text(cell) -> None:
-    """A text that starts like a formula (=, +, -, @) stays text: Excel never evaluates it."""
-    if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+    """A text that starts like a formula (=, +, -, @, ＝…) stays text: Excel never evaluates it."""
+    if formula_like(cell.value):
         cell.data_type = "s"
         cell.quotePrefix = True
 

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from par_dashboard.paths import REPORTS_DIR, SEED_DIR
+from par_dashboard.untrusted import formula_like
 
 
 @dataclass(frozen=True)
@@ -320,12 +321,10 @@ def label(mapping: dict[str, tuple[str, str]], code: str | None, lang: str) -> s
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 _ERROR_FILL = PatternFill("solid", fgColor="FDE2E1")
-_FORMULA_START = ("=", "+", "-", "@")
-
-
 def _text_cell(ws, value):
-    """A value, or a cell that is text even when it starts like a formula (=, +, -, @): never evaluated by Excel."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A value, or a cell that is text even when it starts like a formula (=, +, -, @, ＝…): never evaluated by
+    Excel, and kept as typed (quotePrefix, no added apostrophe), so the file imports back unchanged."""
+    if formula_like(value):
         cell = WriteOnlyCell(ws, value=value)
         cell.data_type = "s"
         cell.quotePrefix = True
@@ -613,7 +612,7 @@ def export_rows(con, lang: str = "vi", *, include_demo: bool = True) -> dict[str
     unit_cols = {uid: {"unit_id": uid, "unit_name": r["name"], "unit_level": label(LEVELS, r["level"], lang),
                        "unit_province": r["province"] if r["level"] != "province" else None,
                        "unit_district": r["district"], "structure": r["structure"]}
-                 for uid, r in units.iterrows()}
+                 for uid, r in units.to_dict("index").items()}  # iterrows: 10 s for 15,000 units
     area = {c: cat.area_label(c, lang) for c in [*cat.areas.area_code, "TOTAL"]}
 
     def rows(key: str) -> Iterator[dict]:

@@ -1,0 +1,469 @@
+"""Who may do what: roles and their permissions, the users file, passwords, failed-login lockout, province scope,
+and the audit row every write leaves.
+
+No Streamlit here: the command line (`python -m par_dashboard users ...`) and the import service use this module
+too; par_dashboard/login.py is the dashboard's side (the login page, the sidebar, each page's own check).
+
+The users file lives outside the repository (default ~/.config/par-dashboard/users.json, or $PAR_USERS_FILE),
+readable by its owner only, and holds argon2id hashes, never passwords. Changes to it are appended to a JSON-lines
+trail beside it (who at the shell, when, what); changes to the database are recorded in its `audit_log` table in
+the same transaction as the change itself, so a write without its audit row cannot exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import os
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# ---------------------------------------------------------------------------------------------- roles
+
+ROLES = ("viewer", "analyst", "data_officer", "admin")
+# Each role has what the role before it has, plus these.
+_GRANTED = {
+    "viewer": ("read",),  # every page of charts and tables, and presenting the deck
+    "analyst": ("export", "draft"),  # downloads and exports; reading a report's text into a draft (not saving it)
+    "data_officer": ("import", "accept_draft", "rollback", "audit"),  # every write, and reading the audit log
+    "admin": ("manage_users",),
+}
+PERMISSIONS: dict[str, frozenset[str]] = {}
+_so_far: frozenset[str] = frozenset()
+for _role in ROLES:
+    _so_far = PERMISSIONS[_role] = _so_far | frozenset(_GRANTED[_role])
+ALL_PERMISSIONS = PERMISSIONS["admin"]
+# Writes from the command line: whoever can run it can write the database file anyway. The audit row says so.
+CLI_ROLE = "cli"
+PROVINCE_ID = re.compile(r"^S(63|34)-P-\d{2}$")
+_NAME = re.compile(r"^[\w.@-]{1,64}$")
+MIN_PASSWORD = 8
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    province: str | None = None  # a province-scoped user sees and changes that province only
+    email: str | None = None  # matched to st.user.email when the dashboard signs in through OIDC
+    anonymous: bool = False
+
+
+ANONYMOUS = User(name="", role="viewer", anonymous=True)
+
+
+def can(user: User | None, permission: str) -> bool:
+    """Whether `user` (None: nobody signed in) has `permission`; an unknown permission name is a bug, not a no."""
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}; known: {sorted(ALL_PERMISSIONS)}")
+    if permission in WRITES and read_only_instance():
+        return False
+    return user is not None and permission in PERMISSIONS.get(user.role, frozenset())
+
+
+# What changes the database: refused to everyone on a read-only replica.
+WRITES = frozenset({"import", "accept_draft", "rollback"})
+
+
+def read_only_instance() -> bool:
+    """A replica (`serve --read-only`): it opens the database file read-only, as many processes may at once
+    (docs/SCALING.md), so no role may write through it."""
+    return os.environ.get("PAR_READ_ONLY", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def anonymous_enabled() -> bool:
+    """Read-only viewing without a login: only when the operator turned it on (`serve --anonymous` sets it)."""
+    return os.environ.get("PAR_ANONYMOUS", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def normalize_name(name: str) -> str:
+    """Login names compare case-blind and whatever the Unicode composition ("Lan" is "lan")."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    """What the dashboard keeps in the session after a password login: the name only. The role and scope are
+    read from the users file on every run, so a change (or a removal) applies at once."""
+
+    name: str
+    at: float = field(default_factory=time.time)
+
+
+class AuthError(Exception):
+    """A refusal with its message in both languages."""
+
+    def __init__(self, vi: str, en: str):
+        super().__init__(en)
+        self.vi, self.en = vi, en
+
+    def message(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+class UsersFileError(AuthError):
+    pass
+
+
+class NotAllowed(AuthError):
+    pass
+
+
+class OutOfScope(AuthError):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------- passwords
+
+# argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane): ~0.1 s per check on the 2-core server, so a login
+# stays quick while a stolen file costs an attacker that per guess. Each hash records its parameters: changing them
+# later keeps the old hashes verifiable.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_DUMMY: list[str] = []
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    """argon2's own comparison is constant-time; a malformed stored hash is a mismatch, not a crash."""
+    try:
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_hash() -> str:
+    """Checked against when the name is unknown: an unknown name takes as long as a wrong password."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password(os.urandom(16).hex()))
+    return _DUMMY[0]
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.", f"The password needs at least {MIN_PASSWORD} characters.")
+
+
+# ---------------------------------------------------------------------------------------------- lockout
+
+class LoginGuard:
+    """Counts failed logins per name in this process: after `limit` failures in a row the name is refused for
+    `lock_s` seconds, whatever the password (guessing then costs a minute per five tries)."""
+
+    def __init__(self, limit: int = 5, lock_s: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.lock_s, self.clock = limit, lock_s, clock
+        self._failures: dict[str, int] = {}
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait_s(self, name: str) -> float:
+        """Seconds before `name` may try again (0: now)."""
+        with self._lock:
+            return max(0.0, self._until.get(name, 0.0) - self.clock())
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            n = self._failures.get(name, 0) + 1
+            if n >= self.limit:
+                self._until[name] = self.clock() + self.lock_s
+                n = 0
+            self._failures[name] = n
+            if len(self._failures) > 10_000:  # names made up by a flood: forget the oldest
+                for old in list(self._failures)[:5_000]:
+                    self._failures.pop(old, None)
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name, None)
+            self._until.pop(name, None)
+
+
+GUARD = LoginGuard()
+
+
+def authenticate(name: str, password: str, *, path: Path | None = None, guard: LoginGuard = GUARD) -> User:
+    """The user whose name and password these are; raises AuthError (wrong name or password, or locked out).
+    The message never says which of name and password was wrong."""
+    key = normalize_name(name)
+    if wait := guard.wait_s(key):
+        raise _locked(wait)
+    account = read_users(path).get(key)
+    ok = verify_password(account.password_hash if account else _dummy_hash(), password)
+    if not (ok and account):
+        guard.failed(key)
+        if wait := guard.wait_s(key):
+            raise _locked(wait)
+        raise AuthError("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password.")
+    guard.succeeded(key)
+    return account.user
+
+
+def _locked(wait: float) -> AuthError:
+    s = max(1, round(wait))
+    return AuthError(f"Đã nhập sai quá nhiều lần: tên đăng nhập này bị tạm khóa, hãy thử lại sau {s} giây.",
+                     f"Too many failed attempts: this user name is locked, try again in {s} seconds.")
+
+
+# ---------------------------------------------------------------------------------------------- the users file
+
+@dataclass(frozen=True)
+class Account:
+    user: User
+    password_hash: str
+    created_at: str
+    changed_at: str
+
+
+def users_path() -> Path:
+    """$PAR_USERS_FILE, else users.json in the user's configuration folder: never inside the repository."""
+    if env := os.environ.get("PAR_USERS_FILE"):
+        return Path(env).expanduser()
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "par-dashboard" / "users.json"
+
+
+def audit_trail_path(path: Path) -> Path:
+    return path.with_name(path.stem + "-audit.jsonl")
+
+
+_CACHE: dict[Path, tuple[tuple, dict[str, Account]]] = {}
+
+
+def read_users(path: Path | None = None) -> dict[str, Account]:
+    """Accounts by normalized name ({} when the file does not exist yet). Read again only when the file changed:
+    the dashboard asks on every script run."""
+    path = path or users_path()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return {}
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    cached = _CACHE.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        accounts = {normalize_name(name): Account(User(name, e["role"], e.get("province"), e.get("email")),
+                                                  e["password"], e.get("created_at", ""), e.get("changed_at", ""))
+                    for name, e in data["users"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsersFileError(f"Không đọc được tệp người dùng {path}: {exc}",
+                             f"The users file {path} cannot be read: {exc}") from exc
+    if bad := sorted(a.user.name for a in accounts.values() if a.user.role not in ROLES):  # edited by hand
+        raise UsersFileError(f"Tệp người dùng {path}: vai trò không hợp lệ cho {', '.join(bad)} (chọn {', '.join(ROLES)}).",
+                             f"The users file {path}: unknown role for {', '.join(bad)} (choose {', '.join(ROLES)}).")
+    _CACHE[path] = (stamp, accounts)
+    return accounts
+
+
+def user_by_email(email: str | None, path: Path | None = None) -> User | None:
+    if not email:
+        return None
+    wanted = email.strip().casefold()
+    return next((a.user for a in read_users(path).values() if a.user.email and a.user.email.casefold() == wanted), None)
+
+
+def _write_users(path: Path, accounts: dict[str, Account]) -> None:
+    """Atomically: a new file (owner-only from its first byte) renamed over the old one, so a crash leaves
+    either the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data = {"version": 1, "users": {a.user.name: {"role": a.user.role, "province": a.user.province, "email": a.user.email,
+                                                  "password": a.password_hash, "created_at": a.created_at,
+                                                  "changed_at": a.changed_at}
+                                    for a in sorted(accounts.values(), key=lambda a: normalize_name(a.user.name))}}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=2)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def _locked_file(path: Path) -> Iterator[None]:
+    """One change to the users file at a time (two commands at once would otherwise lose one of them)."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _trail(path: Path, action: str, name: str, **details) -> None:
+    entry = {"at": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "by": os_user(), "action": action,
+             "name": name, **details}
+    fd = os.open(audit_trail_path(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def check_name(name: str) -> None:
+    if not _NAME.match(name.strip()):
+        raise AuthError("Tên đăng nhập chỉ gồm chữ, số và . _ @ - (tối đa 64 ký tự).",
+                        "A user name has letters, digits and . _ @ - only (64 at most).")
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AuthError(f"Vai trò không hợp lệ «{role}»: chọn một trong {', '.join(ROLES)}.",
+                        f"Unknown role «{role}»: choose one of {', '.join(ROLES)}.")
+
+
+def _change(path: Path | None, name: str, action: str, apply: Callable[[dict[str, Account], str], dict]) -> None:
+    """Read, change, write and record one change, under the file's lock; `apply` returns what the trail says."""
+    path = path or users_path()
+    with _locked_file(path):
+        _CACHE.pop(path, None)
+        accounts = dict(read_users(path))
+        details = apply(accounts, normalize_name(name))
+        _write_users(path, accounts)
+        _trail(path, action, name, **details)
+
+
+def _existing(accounts: dict[str, Account], key: str, name: str) -> Account:
+    if key not in accounts:
+        raise AuthError(f"Không có người dùng «{name}».", f"There is no user «{name}».")
+    return accounts[key]
+
+
+def add_user(name: str, role: str, password: str, *, province: str | None = None, email: str | None = None,
+             path: Path | None = None) -> None:
+    check_name(name)
+    check_role(role)
+    check_password_rules(password)
+    if province is not None and not PROVINCE_ID.match(province):
+        raise AuthError(f"«{province}» không phải mã tỉnh (ví dụ S63-P-20 hoặc S34-P-20).",
+                        f"«{province}» is not a province id (e.g. S63-P-20 or S34-P-20).")
+    hashed = hash_password(password)
+
+    def apply(accounts: dict[str, Account], key: str) -> dict:
+        if key in accounts:
+            raise AuthError(f"Đã có người dùng «{accounts[key].user.name}».", f"User «{accounts[key].user.name}» already exists.")
+        accounts[key] = Account(User(name.strip(), role, province, email), hashed, _now(), _now())
+        return {"role": role, "province": province, "email": email}
+
+    _change(path, name, "add", apply)
+
+
+def set_password(name: str, password: str, *, path: Path | None = None) -> None:
+    check_password_rules(password)
+    hashed = hash_password(password)
+
+    def apply(accounts: dict[str, Account], key: str) -> dict:
+        old = _existing(accounts, key, name)
+        accounts[key] = replace(old, password_hash=hashed, changed_at=_now())
+        return {}
+
+    _change(path, name, "passwd", apply)
+
+
+def set_role(name: str, role: str, *, path: Path | None = None) -> None:
+    check_role(role)
+
+    def apply(accounts: dict[str, Account], key: str) -> dict:
+        old = _existing(accounts, key, name)
+        accounts[key] = replace(old, user=replace(old.user, role=role), changed_at=_now())
+        return {"role": role, "previous_role": old.user.role}
+
+    _change(path, name, "role", apply)
+
+
+def remove_user(name: str, *, path: Path | None = None) -> None:
+    def apply(accounts: dict[str, Account], key: str) -> dict:
+        old = _existing(accounts, key, name)
+        del accounts[key]
+        return {"previous_role": old.user.role}
+
+    _change(path, name, "remove", apply)
+
+
+# ---------------------------------------------------------------------------------------------- province scope
+
+def allowed_provinces(user: User, counterparts: Callable[[str], Iterable[str]]) -> frozenset[str] | None:
+    """The provinces a scoped user may touch: theirs and its counterparts in the other structure (the current
+    province an old one became part of, or the old ones a current one was formed from). None: not scoped."""
+    if not user.province:
+        return None
+    return frozenset({user.province, *counterparts(user.province)})
+
+
+def check_scope(user: User, provinces: Iterable[str | None], counterparts: Callable[[str], Iterable[str]],
+                names: Mapping[str, str] | None = None) -> None:
+    """Raise OutOfScope when any of `provinces` (None: a row of no province, e.g. a national target) is outside
+    a scoped user's province."""
+    allowed = allowed_provinces(user, counterparts)
+    if allowed is None:
+        return
+    outside = sorted({p or "" for p in provinces} - allowed)
+    if not outside:
+        return
+    names = names or {}
+    shown = ", ".join(names.get(p, p) or "—" for p in outside[:5]) + (" …" if len(outside) > 5 else "")
+    own = names.get(user.province, user.province)
+    raise OutOfScope(f"Bạn chỉ được thay đổi dữ liệu của {own}; dữ liệu này thuộc: {shown}. Không có gì được ghi.",
+                     f"You may change data of {own} only; this data belongs to: {shown}. Nothing was written.")
+
+
+# ---------------------------------------------------------------------------------------------- the audit log
+
+AUDITED = ("import", "accept_draft", "rollback")
+
+
+def actor(user: User | str) -> User:
+    """A write's author: a signed-in user, or a name from the command line (role "cli")."""
+    return user if isinstance(user, User) else User(name=user, role=CLI_ROLE)
+
+
+def require(user: User, permission: str) -> None:
+    """Raise NotAllowed unless `user` may; the command line (role "cli") always may."""
+    if user.role != CLI_ROLE and not can(user, permission):
+        raise NotAllowed(f"Vai trò của bạn ({user.role}) không được phép làm việc này.",
+                         f"Your role ({user.role}) may not do this.")
+
+
+def audit(cur, user: User, action: str, detail: dict) -> None:
+    """One audit row, written with the cursor of the write's own transaction: both are committed, or neither."""
+    if action not in AUDITED:
+        raise ValueError(action)
+    cur.execute("""INSERT INTO audit_log SELECT coalesce(max(audit_id), 0) + 1, current_localtimestamp(), $name, $role,
+                                                $action, $detail FROM audit_log""",
+                {"name": user.name, "role": user.role, "action": action,
+                 "detail": json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True)})

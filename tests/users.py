@@ -1,0 +1,25 @@
+"""Test accounts: one user per role and a data officer scoped to Lạng Sơn, one password for all, in a users file
+made once per test session (tests/conftest.py points $PAR_USERS_FILE at it), and a way in for AppTest runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from par_dashboard import auth, login
+
+PASSWORD = "mật-khẩu-thử-nghiệm"
+SCOPED = "officer_ls"  # a data officer of Lạng Sơn (S63-P-20; S34-P-20 today)
+USERS = {role: (role, None) for role in auth.ROLES} | {SCOPED: ("data_officer", "S63-P-20")}
+
+
+def make_users_file(path: Path) -> Path:
+    for name, (role, province) in USERS.items():
+        auth.add_user(name, role, PASSWORD, province=province, email=f"{name}@example.vn", path=path)
+    return path
+
+
+def sign_in(at, name: str):
+    """Signed in as `name` from the first run: the name in the session, as the login form leaves it (session state
+    lives on the server: a browser cannot put it there)."""
+    at.session_state[login.SESSION_KEY] = auth.LoggedIn(name)
+    return at
