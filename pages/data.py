@@ -243,13 +243,23 @@ if text_state := st.session_state.get("_data_text"):
         _accept(_review(text_draft, text_state["key"][0][:12]))
 
 # ---- 4. batches and rollback, the audit log
+# Column headings in the page's language, times as dd/mm/yyyy hh:mm:ss; the frames keep the database's names.
+_TIMES = ("started_at", "finished_at", "rolled_back_at", "at")
+
+
+def _columns(frame) -> dict:
+    return {c: (st.column_config.DatetimeColumn(t(f"data_col_{c}", lang), format="DD/MM/YYYY HH:mm:ss") if c in _TIMES
+                else st.column_config.Column(t(f"data_col_{c}", lang)))
+            for c in frame.columns if c != "source_id"}
+
 if auth.can(user, "rollback"):
     st.subheader(t("data_batches", lang))
     batches = service.batches(db)
     if batches.empty:
         st.info(t("data_no_batches", lang))
     else:
-        st.dataframe(batches, hide_index=True, width="stretch")
+        st.dataframe(batches, hide_index=True, width="stretch", column_config=_columns(batches),
+                     column_order=[c for c in batches.columns if c != "source_id"])
         open_batches = batches[batches.rolled_back_at.isna()].batch_id.tolist()
         if open_batches:
             chosen = st.selectbox(t("data_rollback_choose", lang), open_batches, key="data_rollback_batch")
@@ -273,4 +283,4 @@ if auth.can(user, "audit"):
     if audit.empty:
         st.info(t("auth_audit_empty", lang))
     else:
-        st.dataframe(audit, hide_index=True, width="stretch")
+        st.dataframe(audit, hide_index=True, width="stretch", column_config=_columns(audit))

@@ -191,8 +191,8 @@ def sidebar(user: auth.User, lang: str) -> None:
     if user.province:
         from par_dashboard import ui
 
-        scope = " · " + ui.unit_labels([user.province]).get(user.province, user.province)
-    st.markdown(f":material/person: **{markdown_text(user.name)}**  \n{t('auth_role_' + user.role, lang)}{markdown_text(scope)}")
+        scope = " · " + markdown_text(ui.unit_labels([user.province]).get(user.province, user.province))
+    st.markdown(f":material/person: **{markdown_text(user.name)}**  \n{t('auth_role_' + user.role, lang)}{scope}")
     st.button(t("auth_logout", lang), key="auth_logout", icon=":material/logout:", on_click=_logout)
 
 

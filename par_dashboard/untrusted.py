@@ -25,7 +25,7 @@ def markdown_text(text: object) -> str:
     """`text` as Markdown that displays exactly `text` on one line (inside a sentence, a list item or a table cell);
     at the start of a line it cannot begin a list, a quote, a heading or a code block either."""
     out = _MD_INLINE.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)).strip())
-    return "\\" + out if out[:1] in "-+" else _LIST_START.sub(r"\1\\\2", out)
+    return "\\" + out if out.startswith(("-", "+")) else _LIST_START.sub(r"\1\\\2", out)
 
 
 def markdown_code(text: object) -> str:

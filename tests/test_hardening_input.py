@@ -26,6 +26,7 @@ def test_a_long_upload_name_is_cut_and_keeps_its_extension():
 def test_markdown_text_reads_as_written_and_a_link_only_when_it_is_http():
     assert markdown_text("**[x](javascript:alert(1))** $1 <b>\n- y") == "\\*\\*\\[x\\](javascript\\:alert(1))\\*\\* \\$1 \\<b\\> - y"
     assert markdown_text("- a") == "\\- a" and markdown_text("1. a") == "1\\. a"
+    assert markdown_text("") == "" and markdown_text("  ") == ""  # nothing stays nothing (not a lone backslash)
     assert markdown_text("80/KH-UBND (2024), \"một cửa\"") == "80/KH-UBND (2024), \"một cửa\""
     assert markdown_url("https://baolangson.vn/a-1.html") == "<https://baolangson.vn/a-1.html>"
     assert markdown_url("javascript:alert(1)") == "javascript\\:alert(1)"
