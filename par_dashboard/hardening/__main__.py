@@ -77,7 +77,7 @@ def _failures(figures) -> list[str]:
 
 def _classes(figures: dict) -> list[tuple[str, int, int]]:
     """(class, tried, inert) of a payload part."""
-    return [(k, v["tried"], v["inert"]) for k, v in figures.items() if isinstance(v, dict) and "tried" in v]
+    return [(k, v["tried"], v["inert"]) for k, v in figures.items() if isinstance(v, dict) and v.get("tried")]
 
 
 def table(result: dict) -> str:
