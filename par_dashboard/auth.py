@@ -444,7 +444,7 @@ def check_scope(user: User, provinces: Iterable[str | None], counterparts: Calla
 
 # ---------------------------------------------------------------------------------------------- the audit log
 
-AUDITED = ("import", "accept_draft", "rollback")
+AUDITED = ("import", "accept_draft", "rollback", "restore", "recover")
 
 
 def actor(user: User | str) -> User:

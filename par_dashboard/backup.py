@@ -221,7 +221,7 @@ def _in_use(path: Path) -> RestoreRefused:
                           "again; nothing changed.")
 
 
-def restore(source: Path, db_path: Path, *, say: Callable[[str], None] | None = None) -> Path | None:
+def restore(source: Path, db_path: Path, *, say: Callable[[str], None] | None = None, action: str = "restore") -> Path | None:
     """Put the backup `source` in place of `db_path`; return where the file it replaced was kept
     (`<name>.before-restore-<time>`, None when there was none).
 
@@ -246,8 +246,9 @@ def restore(source: Path, db_path: Path, *, say: Callable[[str], None] | None = 
         p.unlink(missing_ok=True)
     try:
         _copy(source, incoming)
+        _audit_restore(incoming, source, action)
         _fsync(incoming)
-    except OSError as exc:
+    except (OSError, duckdb.Error) as exc:
         with contextlib.suppress(OSError):
             incoming.unlink(missing_ok=True)
         raise RestoreRefused(f"Không chép được bản sao lưu ({_reason(exc)}); cơ sở dữ liệu không thay đổi.",
@@ -263,6 +264,25 @@ def restore(source: Path, db_path: Path, *, say: Callable[[str], None] | None = 
     os.replace(incoming, db_path)
     _fsync(db_path.parent)
     return aside
+
+
+def _audit_restore(incoming: Path, source: Path, action: str) -> None:
+    """The restore is a write like any other: its audit row (who at the shell, when, from which backup) goes into
+    the restored copy before the switch, so the database that comes into place already says how it got there."""
+    import getpass
+
+    from par_dashboard import auth
+    from par_dashboard.importing import service
+
+    con = duckdb.connect(str(incoming))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        service.ensure_tables(con)  # a backup from before the audit table existed
+        auth.audit(con, auth.actor(getpass.getuser()), action, {"backup": source.name})
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def _set_aside(path: Path, label: str, *, move: bool) -> Path:
@@ -449,7 +469,7 @@ def recover(path: Path, progress: Progress | None = None, *, create: bool = True
 def _replace(path: Path, progress: Progress | None, *, damaged: bool) -> tuple[Message, bool]:
     for b in backups(path):
         if diagnose(b.path) is None:
-            restore(b.path, path)
+            restore(b.path, path, action="recover")
             return Message(f"Đã khôi phục bản sao lưu lúc {b.when} ({b.path.name}); những thay đổi sau thời điểm đó "
                            "không còn và cần nhập lại.",
                            f"The backup of {b.when} ({b.path.name}) was restored; changes made after it are gone and "

@@ -257,6 +257,6 @@ CREATE TABLE IF NOT EXISTS audit_log (
     "at"      TIMESTAMP NOT NULL,         -- quoted: AT is a keyword in DuckDB
     user_name TEXT NOT NULL,
     role      TEXT NOT NULL,
-    action    TEXT NOT NULL CHECK (action IN ('import', 'accept_draft', 'rollback')),
+    action    TEXT NOT NULL CHECK (action IN ('import', 'accept_draft', 'rollback', 'restore', 'recover')),
     detail    TEXT NOT NULL                    -- JSON: batch, file, counts, provinces touched
 );

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -59,6 +60,12 @@ def test_a_backup_before_every_import_and_a_restore_that_keeps_the_file_it_repla
     assert faults.state(work) == loaded and faults.state(aside) != loaded  # the rolled-back file kept as it was
     assert aside.name.startswith("par.duckdb.before-restore-")
     assert faults.state(aside)["finding"] == before["finding"]
+    con = duckdb.connect(str(work))  # the restore is audited in the restored file: who, from which backup
+    try:
+        action, role, detail = con.execute("SELECT action, role, detail FROM audit_log ORDER BY audit_id DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    assert (action, role) == ("restore", "cli") and second.name in detail
 
 
 def test_an_import_is_refused_when_no_backup_can_be_taken(work, tmp_path, monkeypatch):
