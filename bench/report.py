@@ -81,7 +81,11 @@ def markdown(result: dict) -> str:
            f"{b['browser_p95_ms']} ms" + (f", cold start ≤ {b['cold_start_s']:.0f} s" if b["cold_start_s"] else "")
            + (f", build ≤ {b['build_s']:.0f} s" if b["build_s"] else "") + (f", ≥ {b['naive_ratio']:.0f}× the naive baseline" if b["naive_ratio"] else "")
            + f"; {result['concurrency_users'] or 20} sessions: p95 ≤ {CONCURRENCY_P95_FACTOR:.0f}× single-user, no errors, memory bounded.", ""]
-    out += _summary(_budget_rows(result, b))
+    rows = _budget_rows(result, b)
+    out += _summary(rows)
+    if any(r[2] != "met" for r in rows):
+        out += ["What limits the budgets not met, and the plan for each: `docs/SCALING.md` §2 (server reruns, browser, "
+                "cold start, concurrency) and §3 (scale 10, the naive baseline).", ""]
     if result.get("interrupted"):
         out += [f"**{result['interrupted']}.**", ""]
     if failed := result.get("failed"):

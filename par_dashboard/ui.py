@@ -74,7 +74,8 @@ def query(name: str, **params) -> pd.DataFrame:
     return _cached(str(d.path), d.data_version(), name, tuple(sorted(params.items())))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+# Fewer entries than the queries': a view of the whole country's findings holds tens of MB at scale 1.
+@st.cache_data(show_spinner=False, max_entries=64)
 def _cached_view(path: str, version: int, fn_name: str, name: str, params: tuple, args: tuple):
     module, _, qualname = fn_name.rpartition(".")
     return getattr(importlib.import_module(module), qualname)(_cached(path, version, name, params), *args)
