@@ -63,6 +63,15 @@ def current_user() -> auth.User | None:
     return auth.ANONYMOUS if auth.anonymous_enabled() else None
 
 
+def _user_or_stop(lang: str) -> auth.User | None:
+    """current_user(), or the reason the users file cannot be read, said in words, and the run stopped."""
+    try:
+        return current_user()
+    except auth.UsersFileError as exc:
+        st.error(exc.message(lang))
+        st.stop()
+
+
 def allowed(permission: str) -> bool:
     try:
         return auth.can(current_user(), permission)
@@ -80,11 +89,7 @@ def gate(pages: Callable[[], list] | None = None) -> auth.User:
     `pages`: the app's pages, registered in a hidden navigation on the login page and never run: a link to a
     page (/kiem-tra?...) then stays in the address bar and opens after the login, as it would have."""
     lang = _lang()
-    try:
-        user = current_user()
-    except auth.UsersFileError as exc:
-        st.error(exc.message(lang))
-        st.stop()
+    user = _user_or_stop(lang)
     if user is not None:
         return user
     if pages is not None:
@@ -98,11 +103,7 @@ def require(permission: str) -> auth.User:
     """Each page's own check, before it reads anything: a page run without the gate, or by a role that may not
     open it, says why and stops."""
     lang = _lang()
-    try:
-        user = current_user()
-    except auth.UsersFileError as exc:
-        st.error(exc.message(lang))
-        st.stop()
+    user = _user_or_stop(lang)
     if auth.can(user, permission):
         return user
     st.error(t("auth_refused" if user else "auth_refused_nobody", lang), icon=":material/lock:")

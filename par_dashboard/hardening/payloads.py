@@ -21,13 +21,11 @@ raises nothing, and the text comes back as given. Each payload through each path
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import datetime as dt
 import io
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -44,6 +42,7 @@ import openpyxl
 from par_dashboard import exports
 from par_dashboard.build import CONTENT_TABLES
 from par_dashboard.db import Database
+from par_dashboard.hardening import environment
 from par_dashboard.hardening.settings import EXPECTED
 from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.template import Catalogue
@@ -134,20 +133,6 @@ def _changed(before: dict, after: dict) -> list[str]:
 def _literal(text: str) -> str:
     """A cell as the importer keeps it: NFC, surrounding white space removed."""
     return unicodedata.normalize("NFC", text).strip()
-
-
-@contextlib.contextmanager
-def _environ(**values: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 # ------------------------------------------------------------------------------------------------ the hostile import
@@ -809,7 +794,7 @@ def run_payloads(db_path: Path) -> dict:
         users = _users_file(workdir, CHECK_USER, CHECK_PASSWORD)
         db = Database(copy)
         try:
-            with _environ(PAR_DB=str(copy), PAR_USERS_FILE=str(users)):
+            with environment(PAR_DB=str(copy), PAR_USERS_FILE=str(users)):
                 _stored_literally(db, hostile, tally)
                 _recorded_name(db, hostile, tally)
                 _queries(db, tally)
@@ -959,7 +944,7 @@ def run_browser_payloads(db_path: Path, *, server, browser, screenshots: Path | 
         copy = workdir / "par.duckdb"
         hostile = build_hostile_database(Path(db_path), copy)
         users = _users_file(workdir, CHECK_USER, CHECK_PASSWORD)
-        with _environ(PAR_USERS_FILE=str(users)), server(copy) as base:
+        with environment(PAR_USERS_FILE=str(users)), server(copy) as base:
             context = browser.new_context(viewport={"width": 1500, "height": 2600})
             try:
                 page = context.new_page()

@@ -11,15 +11,13 @@ failure, and the figures command prints the counts. The database is copied first
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from par_dashboard import auth, login
+from par_dashboard.hardening import environment
 from par_dashboard.i18n import t
 from par_dashboard.paths import ROOT
 
@@ -71,25 +69,6 @@ class _Checks:
         return {"checks": self.n, "passed": self.n - len(self.failures), "failures": self.failures}
 
 
-@contextlib.contextmanager
-def _environment(**values: str | None) -> Iterator[None]:
-    """Set (or, for None, remove) environment variables for the duration, then put back what was there."""
-    before = {k: os.environ.get(k) for k in values}
-    try:
-        for k, v in values.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        yield
-    finally:
-        for k, v in before.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def run_role_checks(db_path: Path) -> dict:
     """The whole matrix on a copy of `db_path`, with a users file of its own (one user per role, one scoped)."""
     work = Path(tempfile.mkdtemp(prefix="par-roles-"))
@@ -100,7 +79,7 @@ def run_role_checks(db_path: Path) -> dict:
         for name, (role, province) in _accounts().items():
             auth.add_user(name, role, PASSWORD, province=province, path=users)
         checks = _Checks()
-        with _environment(PAR_USERS_FILE=str(users), PAR_DB=str(db), PAR_ANONYMOUS=None):
+        with environment(PAR_USERS_FILE=str(users), PAR_DB=str(db), PAR_ANONYMOUS=None):
             for subject in SUBJECTS:
                 _subject_checks(checks, subject, work)
             _direct_runs(checks, work)
@@ -132,7 +111,7 @@ def _subject_checks(c: _Checks, s: Subject, work: Path) -> None:
     anonymous = "1" if s.anonymous else None
     if s.user() is None:
         missing = work / "nobody.duckdb"  # the gate must stop before anything opens (and so creates) it
-        with _environment(PAR_ANONYMOUS=anonymous, PAR_DB=str(missing)):
+        with environment(PAR_ANONYMOUS=anonymous, PAR_DB=str(missing)):
             at = _app(s, year="2024").run()
             c.check(not at.exception, f"{s.label}: the login page raised {at.exception}")
             keys = [w.key for w in at.text_input]
@@ -143,7 +122,7 @@ def _subject_checks(c: _Checks, s: Subject, work: Path) -> None:
             c.check(not missing.exists(), f"{s.label}: the database was opened without a login")
         return
     user = s.user()
-    with _environment(PAR_ANONYMOUS=anonymous):
+    with environment(PAR_ANONYMOUS=anonymous):
         params = {"year": "2024", "province": OTHER_PROVINCE if user.province else SCOPED[1]}
         at = _app(s, **params).run()
         c.check(not at.exception, f"{s.label}: the first page raised {at.exception}")
@@ -208,7 +187,7 @@ def _direct_runs(c: _Checks, work: Path) -> None:
     cases += [(Subject("viewer", "viewer", False), "pages/data.py", "auth_refused"),
               (Subject("anonymous visitor", None, True), "pages/data.py", "auth_refused")]
     for subject, page, message in cases:
-        with _environment(PAR_DB=str(missing), PAR_ANONYMOUS="1" if subject.anonymous else None):
+        with environment(PAR_DB=str(missing), PAR_ANONYMOUS="1" if subject.anonymous else None):
             at = _app(subject, page).run()
         what = f"{page} run on its own by {subject.label}"
         c.check(not at.exception, f"{what}: raised {at.exception}")
