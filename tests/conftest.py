@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from streamlit import config
@@ -36,3 +37,14 @@ def db(built_db):
     database = Database(built_db)
     yield database
     database.close()
+
+
+@pytest.fixture
+def work(built_db, tmp_path):
+    """A copy of the session database that a test may write to (tests/test_hardening_faults.py has its own: a
+    path, with its backups folder)."""
+    path = tmp_path / "par.duckdb"
+    shutil.copy(built_db, path)
+    db = Database(path)
+    yield db
+    db.close()

@@ -29,15 +29,6 @@ def user(name: str) -> auth.User:
     return auth.read_users()[name].user
 
 
-@pytest.fixture
-def work(built_db, tmp_path):
-    path = tmp_path / "par.duckdb"
-    shutil.copy(built_db, path)
-    db = Database(path)
-    yield db
-    db.close()
-
-
 def audit_rows(db: Database) -> list[tuple]:
     return one(db, "SELECT user_name, role, action, detail FROM audit_log ORDER BY audit_id")
 

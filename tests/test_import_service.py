@@ -43,16 +43,6 @@ def data_version(db: Database) -> int:
     return one(db, "SELECT max(version) FROM data_version")[0][0]
 
 
-@pytest.fixture
-def work(built_db, tmp_path):
-    """A copy of the session database that a test may write to."""
-    path = tmp_path / "par.duckdb"
-    shutil.copy(built_db, path)
-    db = Database(path)
-    yield db
-    db.close()
-
-
 def xlsx(rows: dict[str, list[dict]], lang: str = "vi") -> bytes:
     """A template workbook holding these rows (keyed by template column keys)."""
     return template.write_workbook(rows, lang=lang, catalogue=Catalogue.from_seed())

@@ -118,7 +118,7 @@ def state(db_path: Path) -> dict[str, str]:
     con = duckdb.connect(str(db_path))  # opens (replaying its log) as the dashboard would
     try:
         tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-        out = {t: "{}:{}".format(*con.execute(f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM {t} x").fetchone())  # noqa: S608
+        out = {t: "{}:{}".format(*con.execute(f"SELECT count(*), coalesce(sum(hash(x)), 0) FROM {t} x").fetchone())  # noqa: S608 - fixed names
                for t in CONTENT_TABLES}
         for t in _BOOKKEEPING:
             # a restore writes its own audit row into the restored file: the backup's content, plus who restored it
