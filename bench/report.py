@@ -104,7 +104,7 @@ def markdown(result: dict) -> str:
 
 def _server_section(st: dict, b: dict) -> list[str]:
     out = ["## 1. Server time per page", "", f"Method: {st['method']}. {st['reps']} repetitions per interaction and mode. "
-           "*uncached*: st.cache_data cleared before each rerun (the first request for a view after a start or an import); "
+           "*uncached*: every cache (query results, derived tables, figures) cleared before each rerun (the first request for a view after a start or an import); "
            "*cached*: the same views asked again. CPU = this process's CPU time meanwhile (DuckDB threads included).", "",
            "| page | first run, cold caches (p50) |", "|---|---:|"]
     out += [f"| {page} | {_ms(d['first_run']['p50_ms'])} ms |" for page, d in st["pages"].items()]

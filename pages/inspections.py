@@ -53,7 +53,7 @@ m5.metric(t("insp_m_resolved", lang), fmt_pct(totals.resolved_pct, lang, 1), bor
 if area != "TOTAL":
     st.caption(t("insp_area_note", lang, area=area_names[area]))
 st.caption(t("insp_texts_quoted", lang))
-sources = insp.source_refs(visits)
+sources = ui.view(insp.source_refs, "inspection_by_selection", **selection)
 
 # ---- 2. plans and teams on a timeline, then the table of visits
 st.header(t("insp_timeline_header", lang))
@@ -99,7 +99,8 @@ else:
 st.subheader(t("insp_findings_table_header", lang))
 search = st.text_input(t("insp_search", lang), key="insp_search", placeholder=t("insp_search_placeholder", lang))
 # The search runs over every finding of the selection (50,000 for the whole country): once per search, then cached.
-findings = ui.view(insp.search_findings, "finding_by_selection", search, **finding_filters)
+findings = (ui.view(insp.search_findings, "finding_by_selection", search, **finding_filters) if search.strip()
+            else ui.query("finding_by_selection", **finding_filters))
 if findings.empty:
     st.info(t("insp_no_search_match", lang, text=markdown_text(search)) if search and not counts.empty else no_findings)
 else:
@@ -172,8 +173,9 @@ if st.session_state.get("insp_summary") not in choices:
 chosen = st.selectbox(t("insp_summary_choose", lang), list(choices), key="insp_summary", format_func=choices.get)
 visit = visits[visits.inspection_id == chosen].iloc[0].to_dict()
 summary_findings = ui.query("finding_by_inspection", inspection_id=chosen)
-summary = insp.summary_markdown(visit, ui.query("inspection_units_visited", inspection_id=chosen), summary_findings,
-                                ui.query("inspection_indicator_values", inspection_id=chosen), lang)
+summary = ui.memo(("inspection summary", chosen, lang), lambda: insp.summary_markdown(
+    visit, ui.query("inspection_units_visited", inspection_id=chosen), summary_findings,
+    ui.query("inspection_indicator_values", inspection_id=chosen), lang))
 with st.container(border=True, key="insp_summary_box"):
     st.markdown(summary)
 if login.allowed("export"):

@@ -45,7 +45,7 @@ average = ui.query("par_average_by_year", year=year, family=family, area=area).i
 has_published_mean = pd.notna(average.published_mean)
 avg_value = average.published_mean if has_published_mean else average.computed_mean
 show_average = has_published_mean or n_scored == n_units  # a mean of a few published provinces is no national average
-head = rankings.headline(provinces)
+head = ui.view(rankings.headline, "par_score_by_province_year", year=year, family=family, area=area)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("leader", lang), head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off", border=True)
 m2.metric(t("national_avg_published" if has_published_mean else "national_avg", lang),
@@ -67,8 +67,7 @@ with chart_col:
     if clicked := charts.selected_unit(event):
         ui.open_locality(clicked)
 with table_col:
-    table = rankings.ranking_table(provinces, lang, name_label="unit" if grouped else "province",
-                                   grouped_by="current_province" if grouped else None)
+    table = ui.view(rankings.province_table, "par_score_by_province_year", lang, grouped, year=year, family=family, area=area)
     st.dataframe(table, hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)))
     ui.downloads(table, name=t("page_rankings", lang), title=t("rankings_title", lang, family=family_name, year=year),
                  filters={t("family", lang): family, t("area", lang): area, t("year", lang): year, t("structure", lang): structure},
@@ -101,8 +100,8 @@ for tab, level in zip(st.tabs([t("communes" if sub_level == "commune" else "dist
                                 on_select="rerun", selection_mode="points")
         if clicked := charts.selected_unit(event):
             ui.open_locality(clicked)
-        sub_table = rankings.ranking_table(units, lang, name_label="unit", grouped_by="ranking_province" if several else None,
-                                           grouped_label="ranking_province")
+        sub_table = ui.view(rankings.subunit_table, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
+                            level=level, province_id=province_id)
         st.dataframe(sub_table, hide_index=True, width="stretch")
         ui.downloads(sub_table, name=f"{t('page_rankings', lang)} {t(level + 's', lang)}",
                      title=t("rankings_title", lang, family=family_name, year=year),

@@ -51,6 +51,7 @@ class Database:
             raise
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self.writes = 0  # transactions ended by this instance: a run's cached data version is stale after one
 
     def query(self, name: str, **params) -> pd.DataFrame:
         sql = query_text(name)
@@ -103,6 +104,7 @@ class Database:
                     raise
             finally:
                 cur.close()
+                self.writes += 1
                 if fatal:
                     self._restart()
 

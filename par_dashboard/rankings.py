@@ -55,6 +55,19 @@ def ranking_table(df: pd.DataFrame, lang: str, *, name_col: str = "short_name", 
     return out
 
 
+def province_table(df: pd.DataFrame, lang: str, grouped: bool) -> pd.DataFrame:
+    """The provinces' table of the rankings page (for ui.view, which keeps it per data version)."""
+    return ranking_table(df, lang, name_label="unit" if grouped else "province",
+                         grouped_by="current_province" if grouped else None)
+
+
+def subunit_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The table of a province's districts, communes or departments; grouped when they rank in several provinces."""
+    several = df.ranking_province.nunique() > 1
+    return ranking_table(df, lang, name_label="unit", grouped_by="ranking_province" if several else None,
+                         grouped_label="ranking_province")
+
+
 def _source_label(kind, rank_kind, lang: str) -> str:
     label = t(kind, lang) if isinstance(kind, str) else "—"
     if isinstance(rank_kind, str) and rank_kind != kind:
@@ -63,7 +76,5 @@ def _source_label(kind, rank_kind, lang: str) -> str:
 
 
 def family_label(code: str, families: pd.DataFrame, lang: str) -> str:
-    row = families[families["family_code"] == code]
-    if row.empty:
-        return code
-    return row.iloc[0]["name_vi" if lang == "vi" else "name_en"]
+    names = dict(zip(families["family_code"], families["name_vi" if lang == "vi" else "name_en"], strict=True))
+    return names.get(code, code)

@@ -14,6 +14,7 @@ from par_dashboard import backup, exports, login
 from par_dashboard.db import Database
 from par_dashboard.i18n import t
 from par_dashboard.paths import DEFAULT_DB
+from par_dashboard.resultcache import RESULTS
 from par_dashboard.untrusted import markdown_text
 
 FIRST_YEAR_S34 = 2025
@@ -60,34 +61,84 @@ def database(path: str) -> Database:
 
 
 def db() -> Database:
-    return database(str(db_path()))
+    """The process's Database, looked up once per script run (st.cache_resource hashes its argument on every call)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    memo = getattr(ctx, "_par_db", None)
+    if memo is not None and memo[0] is ctx.cursors:
+        return memo[1]
+    d = database(str(db_path()))
+    if ctx is not None:
+        ctx._par_db = (ctx.cursors, d)
+    return d
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached(path: str, version: int, name: str, params: tuple) -> pd.DataFrame:
-    return database(path).query(name, **dict(params))
+def data_version(d: Database) -> int:
+    """The data version, read once per script run (a cached rerun asks for it with every query: ~1–4 ms each).
+    A run sees one version throughout, except after a write of its own (an import on the Dữ liệu page), which
+    counts in `Database.writes`. Streamlit gives every run, fragment runs included, a new `cursors` dict."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return d.data_version()
+    memo = getattr(ctx, "_par_data_version", None)
+    if memo is not None and memo[0] is ctx.cursors and memo[1] is d and memo[2] == d.writes:
+        return memo[3]
+    version = d.data_version()
+    ctx._par_data_version = (ctx.cursors, d, d.writes, version)
+    return version
+
+
+def _frozen(value):
+    """A hashable form of a query parameter or view argument (lists of unit ids become tuples)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
+
+
+def _result(path: str, version: int, name: str, params: tuple) -> pd.DataFrame:
+    return RESULTS.get(("query", path, version, name, _frozen(params)), lambda: database(path).query(name, **dict(params)))
 
 
 def query(name: str, **params) -> pd.DataFrame:
-    """Run queries/<name>.sql with bound parameters; cached until the data version changes."""
+    """Run queries/<name>.sql with bound parameters; kept (par_dashboard.resultcache) until the data version changes."""
     d = db()
-    return _cached(str(d.path), d.data_version(), name, tuple(sorted(params.items())))
-
-
-# Fewer entries than the queries': a view of the whole country's findings holds tens of MB at scale 1.
-@st.cache_data(show_spinner=False, max_entries=64)
-def _cached_view(path: str, version: int, fn_name: str, name: str, params: tuple, args: tuple):
-    module, _, qualname = fn_name.rpartition(".")
-    return getattr(importlib.import_module(module), qualname)(_cached(path, version, name, params), *args)
+    return _result(str(d.path), data_version(d), name, tuple(sorted(params.items())))
 
 
 def view(fn: Callable, name: str, *args, **params):
-    """`fn(query(name, **params), *args)`, cached like the query itself. For what a page derives in Python from a
+    """`fn(query(name, **params), *args)`, kept like the query itself. For what a page derives in Python from a
     large result (a table formatted for people, a search over 50,000 findings): it runs once per data version and
     arguments, not on every rerun. `fn` must be a module-level function (it is keyed by its qualified name)."""
     d = db()
-    return _cached_view(str(d.path), d.data_version(), f"{fn.__module__}.{fn.__qualname__}", name,
-                        tuple(sorted(params.items())), args)
+    path, version, key = str(d.path), data_version(d), tuple(sorted(params.items()))
+    fn_name = f"{fn.__module__}.{fn.__qualname__}"
+
+    def compute():
+        module, _, qualname = fn_name.rpartition(".")
+        return getattr(importlib.import_module(module), qualname)(_result(path, version, name, key), *args)
+
+    return RESULTS.get(("view", path, version, fn_name, name, _frozen(key), _frozen(args)), compute)
+
+
+def memo(key: tuple, compute: Callable[[], object]):
+    """`compute()` kept per data version under `key` (which must name everything the result depends on): for what a
+    page assembles from several cached queries, such as one inspection's summary."""
+    d = db()
+    return RESULTS.get(("memo", str(d.path), data_version(d), _frozen(key)), compute)
+
+
+def clear_caches() -> None:
+    """Every cached query result, derived table and figure of this process (the benchmark's uncached runs)."""
+    from par_dashboard import figcache
+
+    RESULTS.clear()
+    figcache.clear_all()
+    st.cache_data.clear()
 
 
 # ---- shared filters: canonical values in session state, mirrored in the URL

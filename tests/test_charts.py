@@ -55,3 +55,23 @@ def test_formats():
     assert fmt_signed(-1.14) == "−1,14" and fmt_signed(2.08) == "+2,08"
     assert fmt_date(dt.date(2024, 5, 29)) == "29/05/2024"
     assert fmt_num(None) == "—"
+
+
+def test_numbers_match_babel_format_decimal():
+    """fmt_num formats with the locale's symbols and Python's decimal rounding instead of calling Babel's
+    format_decimal each time: the same text for every kind of value, half-way cases and negative zero included."""
+    import random
+
+    import numpy as np
+    from babel.numbers import format_decimal
+
+    from par_dashboard.i18n import _LOCALE
+
+    rng = random.Random(7)
+    values = [0, -0.0, -0.001, 0.005, 0.015, 2.675, 1.005, -2.5, 2.5, 99.95, 99.845, 1234567.891, -1234567.5, 1e-7,
+              np.float64(92.18), np.int64(2194387), np.float32(1.1), 12345678901234.5]
+    values += [round(rng.uniform(-1e6, 1e6), rng.randint(0, 5)) for _ in range(1500)]
+    values += [rng.uniform(-100, 100) for _ in range(1500)] + [rng.randint(-10**7, 10**7) for _ in range(500)]
+    differ = [(v, lang, d) for v in values for lang in ("vi", "en") for d in (0, 1, 2, 3)
+              if fmt_num(v, lang, d) != format_decimal(v, format="#,##0" + ("." + "0" * d if d else ""), locale=_LOCALE[lang])]
+    assert differ == []

@@ -29,3 +29,34 @@ def test_a_caller_changing_its_figure_does_not_change_the_kept_one():
     b.update_layout(title="changed")
     c = charts.ranking_bar(_scores(80.0), "vi")
     assert c.layout.title.text == a.layout.title.text != "changed"
+
+
+def test_numpy_scalars_are_part_of_the_key():
+    """A flag computed with pandas (`df.col.any()`) is a numpy bool: it must key the figure, not skip the cache."""
+    import numpy as np
+
+    from par_dashboard import figcache
+
+    before = dict(figcache.COUNTS)
+    first = charts.ranking_bar(_scores(70.5), "vi", average=np.float64(80.25))
+    again = charts.ranking_bar(_scores(70.5), "vi", average=np.float64(80.25))
+    other = charts.ranking_bar(_scores(70.5), "vi", average=np.float64(80.5))
+    assert figcache.COUNTS["unhashable"] == before["unhashable"]
+    assert figcache.COUNTS["built"] == before["built"] + 2
+    assert json.loads(again.to_json()) == json.loads(first.to_json()) != json.loads(other.to_json())
+
+
+def test_a_kept_figure_is_what_the_builder_made():
+    """What Streamlit sends (to_dict of the untouched figure) is the builder's figure; reading or copying the figure
+    gives plotly's ordinary objects."""
+    import copy
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    kept = charts.ranking_bar(_scores(77.0), "vi")
+    built = charts.ranking_bar.__wrapped__(_scores(77.0), "vi")
+    assert pio.to_json(kept.to_dict(), validate=False) == pio.to_json(built.to_dict(), validate=False)
+    assert isinstance(kept, go.Figure) and list(kept.data[0].y) == list(built.data[0].y)
+    copied = copy.deepcopy(charts.ranking_bar(_scores(77.0), "vi"))
+    assert type(copied) is go.Figure and copied.layout.title.text == built.layout.title.text

@@ -811,7 +811,7 @@ def run_payloads(db_path: Path) -> dict:
                 _oversized(db, tally)
         finally:
             ui.database.clear()  # the app's connection to the copy (AppTest runs in this process)
-            ui._cached.clear()
+            ui.RESULTS.clear()
             db.close()
         _deck(copy, hostile, tally)
         if written := [str(f) for f in _PWNED_FILES if f.exists()]:
