@@ -15,6 +15,7 @@ import hashlib
 import pickle
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -75,13 +76,22 @@ class KeptFigure(go.Figure):
         return res
 
 
+def _digest_frame(frame: pd.DataFrame, h) -> None:
+    """The columns pandas can hash in one call; object columns (DuckDB's LIST values come as numpy arrays, which
+    pandas cannot hash) through pickle, which writes an array's dtype and bytes."""
+    objects = [c for c, dtype in frame.dtypes.items() if pd.api.types.is_object_dtype(dtype)]
+    h.update(pd.util.hash_pandas_object(frame.drop(columns=objects) if objects else frame, index=True).to_numpy().tobytes())
+    for column in objects:
+        h.update(pickle.dumps(frame[column].tolist(), protocol=pickle.HIGHEST_PROTOCOL))
+
+
 def _digest(value, h) -> None:
     if isinstance(value, pd.DataFrame):
         h.update(repr((list(value.columns), [str(t) for t in value.dtypes])).encode())
-        h.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+        _digest_frame(value, h)
     elif isinstance(value, pd.Series):
         h.update(str(value.name).encode())
-        h.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+        _digest_frame(value.to_frame(), h)
     elif isinstance(value, (str, int, float, bool, type(None))):
         h.update(repr(value).encode())
     elif isinstance(value, np.generic):  # numpy's scalars: `df.col.any()` is a numpy bool, not a bool
@@ -104,8 +114,9 @@ def _digest(value, h) -> None:
         raise _Unhashable(type(value).__name__)
 
 
-def memo_figure(builder):
-    kept: OrderedDict[str, bytes] = OrderedDict()
+def _memo(builder, *, keep: Callable, give: Callable, limit: int):
+    """`builder` keyed by a digest of its arguments: `keep(result)` is stored, `give(stored)` handed to each caller."""
+    kept: OrderedDict[str, object] = OrderedDict()
     _MEMOS.append(kept)
     lock = threading.Lock()
 
@@ -120,24 +131,35 @@ def memo_figure(builder):
             return builder(*args, **kwargs)
         key = h.hexdigest()
         with lock:
-            spec = kept.get(key)
-            if spec is not None:
+            stored = kept.get(key)
+            if stored is not None:
                 kept.move_to_end(key)
-        if spec is None:
+        if stored is None:
             COUNTS["built"] += 1
-            spec = pickle.dumps(builder(*args, **kwargs).to_plotly_json(), protocol=pickle.HIGHEST_PROTOCOL)
+            stored = keep(builder(*args, **kwargs))
             with lock:
-                kept[key] = spec
-                while len(kept) > MAX_FIGURES:
+                kept[key] = stored
+                while len(kept) > limit:
                     kept.popitem(last=False)
-        # Always a figure made from the kept dict, first time included: Streamlit derives a chart's widget id from
-        # its JSON, which must not change between the run that built it and the next (a click would be lost).
-        # Numeric arrays may come back in plotly's typed-array form ({"dtype", "bdata"}), drawn the same.
-        # (`builder.__wrapped__` is the builder itself, for tests that read a figure's arrays.)
-        return KeptFigure(spec)
+        return give(stored)
 
     build.cache_clear = kept.clear
     return build
+
+
+def memo_figure(builder):
+    # Always a figure made from the kept dict, first time included: Streamlit derives a chart's widget id from
+    # its JSON, which must not change between the run that built it and the next (a click would be lost).
+    # Numeric arrays may come back in plotly's typed-array form ({"dtype", "bdata"}), drawn the same.
+    # (`builder.__wrapped__` is the builder itself, for tests that read a figure's arrays.)
+    return _memo(builder, keep=lambda fig: pickle.dumps(fig.to_plotly_json(), protocol=pickle.HIGHEST_PROTOCOL),
+                 give=KeptFigure, limit=MAX_FIGURES)
+
+
+def memo_table(builder):
+    """The same for a function that formats a DataFrame for people (a page's table beside its chart): each caller
+    gets a shallow copy, which under pandas' copy-on-write it may change without changing the kept one."""
+    return _memo(builder, keep=lambda df: df, give=lambda df: df.copy(deep=False), limit=MAX_FIGURES)
 
 
 def clear_all() -> None:

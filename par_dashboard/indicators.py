@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from par_dashboard.charts import DEMO_PATTERN, FONT, apply_theme, demo_mark
-from par_dashboard.figcache import memo_figure
+from par_dashboard.figcache import memo_figure, memo_table
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 
 FAMILIES = ["PAR_INDEX", "SIPAS", "SI766", "OPS", "PAPI", "PCI"]
@@ -287,6 +287,7 @@ def _published_rank(rank, of) -> str:
     return f"{int(rank)}/{int(of)}" if of is not None and not pd.isna(of) else str(int(rank))
 
 
+@memo_table
 def unit_table(df: pd.DataFrame, lang: str, unit: str, *, show_province: bool = False, numbers: bool = False) -> pd.DataFrame:
     """One row per unit of a year, best first: rank, name, value with its period and source kind beside it,
     change, target, status.
@@ -320,6 +321,7 @@ def unit_table(df: pd.DataFrame, lang: str, unit: str, *, show_province: bool = 
     return out.reset_index(drop=True)
 
 
+@memo_table
 def attainment_table(att: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("year", lang): att["year"].astype(int).astype(str).tolist(),
@@ -337,6 +339,7 @@ def _target_range(lo, hi, lang: str, dec: int = 2) -> str:
     return fmt_num(lo, lang, dec) if lo == hi else f"{fmt_num(lo, lang, dec)}–{fmt_num(hi, lang, dec)}"
 
 
+@memo_table
 def heatmap_table(df: pd.DataFrame, rows: list[str], lang: str, unit: str, *, numbers: bool = False) -> pd.DataFrame:
     """Units (in `rows` order) by years: the heatmap as a table."""
     data = df[df["unit_id"].isin(rows)]

@@ -60,3 +60,19 @@ def test_a_kept_figure_is_what_the_builder_made():
     assert isinstance(kept, go.Figure) and list(kept.data[0].y) == list(built.data[0].y)
     copied = copy.deepcopy(charts.ranking_bar(_scores(77.0), "vi"))
     assert type(copied) is go.Figure and copied.layout.title.text == built.layout.title.text
+
+
+def test_list_columns_are_part_of_the_key():
+    """DuckDB's LIST columns come as numpy arrays, which pandas cannot hash: such a frame still keys its figure."""
+    import numpy as np
+
+    from par_dashboard import figcache
+
+    def with_members(members: list[str]) -> pd.DataFrame:
+        return _scores(66.0).assign(members=[np.array(members), np.array(["x"])])
+
+    before = dict(figcache.COUNTS)
+    charts.ranking_bar(with_members(["a", "b"]), "vi")
+    charts.ranking_bar(with_members(["a", "b"]), "vi")
+    charts.ranking_bar(with_members(["a", "c"]), "vi")
+    assert figcache.COUNTS == {"built": before["built"] + 2, "unhashable": before["unhashable"]}
