@@ -57,7 +57,7 @@ sources = ui.view(insp.source_refs, "inspection_by_selection", **selection)
 
 # ---- 2. plans and teams on a timeline, then the table of visits
 st.header(t("insp_timeline_header", lang))
-rows = insp.timeline_rows(visits, limit=insp.TIMELINE_MAX if whole_country else None)
+rows = ui.view(insp.timeline_rows_view, "inspection_by_selection", insp.TIMELINE_MAX if whole_country else None, **selection)
 if len(rows) < len(visits):
     st.caption(t("insp_timeline_limited", lang, total=fmt_num(len(visits), lang, 0), year=year, n=len(rows)))
 plans = visits.dropna(subset=["plan_number", "plan_issued_on"]).drop_duplicates("plan_id")

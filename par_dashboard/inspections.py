@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from par_dashboard.charts import DEMO_PATTERN, apply_theme, demo_mark
-from par_dashboard.figcache import memo_figure
+from par_dashboard.figcache import memo_figure, memo_table
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, t
 from par_dashboard.units import fold
 from par_dashboard.untrusted import markdown_code, markdown_text, markdown_url
@@ -145,6 +145,11 @@ def _marker(color, demo) -> dict:
 
 def several_provinces(visits: pd.DataFrame) -> bool:
     return visits["province_id"].nunique() > 1
+
+
+def timeline_rows_view(visits: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+    """timeline_rows for ui.view (kept per query and data version: the whole country's visits are thousands)."""
+    return timeline_rows(visits, limit=limit)
 
 
 def timeline_rows(visits: pd.DataFrame, *, limit: int | None = None) -> pd.DataFrame:
@@ -320,6 +325,7 @@ def area_kind_bar(counts: pd.DataFrame, areas: pd.DataFrame, lang: str) -> go.Fi
     return fig
 
 
+@memo_table
 def area_kind_table(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The chart's numbers as a download: area, kind, source, count."""
     return pd.DataFrame({
@@ -365,6 +371,7 @@ def _area_labels(frame: pd.DataFrame, lang: str) -> list[str]:
     return [names.get(code, "—") if not missing(code) else "—" for code in frame["area_code"]]
 
 
+@memo_table
 def findings_table(findings: pd.DataFrame, lang: str, *, with_province: bool = False) -> pd.DataFrame:
     """Findings as shown and downloaded: unit, area, kind, topic, text, status and its date, team, source."""
     kinds = {k: kind_label(k, lang) for k in KINDS}
@@ -507,6 +514,7 @@ def remedied_figure(rows: pd.DataFrame, lang: str, *, by: str, highlight=None, a
     return fig
 
 
+@memo_table
 def remedied_table(rows: pd.DataFrame, areas: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Every grain of finding_remedied_by_year_area.sql as a download."""
     names = {a.area_code: area_label(a.area_code, a.short_vi, a.short_en, lang) for a in areas.itertuples()}
@@ -596,6 +604,7 @@ def summary_markdown(visit: dict, units: pd.DataFrame, findings: pd.DataFrame, f
     return "\n".join(lines)
 
 
+@memo_table
 def summary_findings_table(findings: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The summary's findings as a download: kind, area, unit, text, status."""
     return pd.DataFrame({
