@@ -61,7 +61,7 @@ if card.empty:
 else:
     if card.source_kind.eq("synthetic_demo").any():
         ui.demo_badge(lang)
-    headline_rows = [r for r in (profile.headline(card, c) for c in profile.HEADLINE) if r is not None]
+    headline_rows = ui.view(profile.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year)
     for col, row in zip(st.columns(4), headline_rows, strict=False):
         name = row["name_vi" if lang == "vi" else "name_en"]
         col.metric(name, fmt_num(row["value"], lang),
@@ -72,7 +72,7 @@ else:
             col.caption(f"{rank} · {t(row['source_kind'], lang)}")
 
     st.subheader(t("loc_targets", lang, year=year))
-    ops = profile.ops_table(card, lang)
+    ops = ui.view(profile.ops_table, "unit_indicator_card", lang, unit_id=subject_id, year=year)
     if ops.empty:
         st.info(t("loc_no_ops", lang, unit=unit.short_name, year=year))
     else:

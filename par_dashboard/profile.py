@@ -57,6 +57,11 @@ def headline(card: pd.DataFrame, code: str) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
+def headline_rows(card: pd.DataFrame) -> list[pd.Series]:
+    """The headline cards' rows, in HEADLINE order, those the unit has (for ui.view: kept per unit and year)."""
+    return [r for r in (headline(card, c) for c in HEADLINE) if r is not None]
+
+
 def rank_text(row: pd.Series, lang: str) -> str:
     if row is None or pd.isna(row.get("peer_rank")):
         return ""
