@@ -26,6 +26,7 @@ def navigation(user) -> list:
             for path, label, icon, url in PAGES if user is None or login.page_allowed(user, path)]
 
 
+run_clock = ui.run_clock()
 lang = ui.lang()
 user = login.gate(lambda: navigation(None))  # no login (anonymous viewing off): the login page only, then stop
 ui.ensure_database(lang)
@@ -59,4 +60,8 @@ with st.sidebar:
 if bad_url_values:
     st.toast(t("invalid_url", lang, values=", ".join(bad_url_values)), icon="ℹ️")
 ui.sync_url()
-st.navigation(navigation(user)).run()
+page = st.navigation(navigation(user))
+try:
+    page.run()
+finally:
+    ui.log_run(run_clock, page.url_path)

@@ -39,25 +39,17 @@ on = c4.date_input(t("present_date", lang), value=dt.date.today(), format="DD/MM
 contrast = c5.toggle(t("present_contrast", lang), key="present_contrast")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _deck(version: int, lang_: str, year_: int, province: str, event_: str, body_: str, on_: dt.date):
-    return build_deck(ui.query, lang=lang_, year=year_, province_id=province, event=event_, body=body_, on=on_)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _html(version: int, key: tuple, contrast_: bool) -> bytes:
-    return exports.to_html(_deck(version, *key), contrast=contrast_)
-
-
-version = ui.db().data_version()
+# The deck and its HTML, kept per filters and data version with the query results (bounded by bytes together).
 key = (lang, year, province_id, event, body, on)
-deck = _deck(version, *key)
+deck = ui.memo(("present deck", *key), lambda: build_deck(ui.query, lang=lang, year=year, province_id=province_id,
+                                                          event=event, body=body, on=on))
+deck_html = ui.memo(("present html", *key, contrast), lambda: exports.to_html(deck, contrast=contrast))
 if deck.demo:
     st.warning(f"**{t('demo_label', lang)}** — {t('present_demo_notice', lang)}", icon="⚠️")
 
 # ---- the deck itself: plays in the frame, full screen with F or its button
 st.markdown(t("present_keys", lang))
-st.iframe(_html(version, key, contrast).decode("utf-8"), height=620)
+st.iframe(deck_html.decode("utf-8"), height=620)
 
 # ---- exports of the same deck (the last part of the page): for roles that may take files away
 if not login.allowed("export"):
@@ -87,7 +79,7 @@ row.download_button(t("present_pptx", lang), data=lambda: exports.to_pptx(deck),
 row.download_button(t("present_pdf", lang), data=lambda: exports.to_pdf(deck, contrast=contrast),
                     file_name=f"{deck.file_stem}.pdf", mime="application/pdf", on_click="ignore",
                     icon=":material/picture_as_pdf:", key="present_dl_pdf", disabled=not browser)
-row.download_button(t("present_html", lang), data=lambda: _html(version, key, contrast), file_name=f"{deck.file_stem}.html",
+row.download_button(t("present_html", lang), data=deck_html, file_name=f"{deck.file_stem}.html",
                     mime="text/html", on_click="ignore", icon=":material/code:", key="present_dl_html")
 charts = deck.charts()
 if charts:

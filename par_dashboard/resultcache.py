@@ -15,6 +15,7 @@ Keys carry the data version, so an import makes every older entry unreachable; t
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import threading
 from collections import OrderedDict
@@ -31,6 +32,10 @@ def size_of(value: Any) -> int:
         return 64 + sum(size_of(v) + 64 for v in (value.values() if isinstance(value, dict) else value))
     if isinstance(value, str):
         return 49 + len(value.encode())
+    if isinstance(value, bytes):
+        return 33 + len(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a deck: its slides, their tables
+        return 64 + sum(size_of(getattr(value, f.name)) for f in dataclasses.fields(value))
     return 64
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,8 +24,6 @@ FIRST_YEAR_S34 = 2025
 
 
 def db_path() -> Path:
-    import os
-
     return Path(os.environ.get("PAR_DB", DEFAULT_DB))
 
 
@@ -130,6 +131,22 @@ def memo(key: tuple, compute: Callable[[], object]):
     page assembles from several cached queries, such as one inspection's summary."""
     d = db()
     return RESULTS.get(("memo", str(d.path), data_version(d), _frozen(key)), compute)
+
+
+_RUN_LOG = logging.getLogger("par_dashboard.runs")
+
+
+def run_clock() -> tuple[float, float] | None:
+    """With PAR_LOG_RUNS=1, the start of a script run, for log_run at its end."""
+    return (time.perf_counter(), time.thread_time()) if os.environ.get("PAR_LOG_RUNS") else None
+
+
+def log_run(clock: tuple[float, float] | None, page: str) -> None:
+    """Each script run's server time in the log (`par_dashboard.runs`): what the browser measures from a click
+    includes the network and the drawing; this is the server's share alone."""
+    if clock is not None:
+        _RUN_LOG.warning("run %s: %.1f ms (thread CPU %.1f ms)", page, (time.perf_counter() - clock[0]) * 1000,
+                         (time.thread_time() - clock[1]) * 1000)
 
 
 def clear_caches() -> None:
