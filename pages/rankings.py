@@ -16,14 +16,14 @@ families = ui.query("index_families")
 areas = ui.query("par_areas")
 
 left, right = st.columns([2, 1])
-family = left.selectbox(t("family", lang), rankings.FAMILIES, key="rank_family",
-                        format_func=lambda c: rankings.family_label(c, families, lang))
+family_names = {c: rankings.family_label(c, families, lang) for c in rankings.FAMILIES}
+family = left.selectbox(t("family", lang), rankings.FAMILIES, key="rank_family", format_func=family_names.get)
 area_codes = ["TOTAL"] + (areas.area_code.tolist() if family == "PAR_INDEX" else [])
 area_names = dict(zip(areas.area_code, areas.short_vi if lang == "vi" else areas.short_en, strict=False))
 area = right.selectbox(t("area", lang), area_codes, key="rank_area",
                        format_func=lambda a: t("total", lang) if a == "TOTAL" else f"{a[1]}. {area_names[a]}")
 
-family_name = rankings.family_label(family, families, lang)
+family_name = family_names[family]
 st.title(t("rankings_title", lang, family=family_name, year=year))
 
 provinces = ui.query("par_score_by_province_year", year=year, family=family, area=area)
@@ -59,8 +59,9 @@ if head.fall_name:
 
 chart_col, table_col = st.columns([3, 2])
 with chart_col:
-    figure = charts.ranking_bar(provinces, lang, group_col="current_province" if grouped else None,
-                                average=avg_value if show_average else None)
+    figure = ui.view_figure(charts.ranking_bar, "par_score_by_province_year", lang, year=year, family=family, area=area,
+                            options={"group_col": "current_province" if grouped else None,
+                                     "average": float(avg_value) if show_average and pd.notna(avg_value) else None})
     event = st.plotly_chart(figure, width="stretch", config={"displaylogo": False}, key="rank_chart",
                             on_select="rerun", selection_mode="points")
     st.caption(t("click_to_open", lang))
@@ -95,7 +96,10 @@ for tab, level in zip(st.tabs([t("communes" if sub_level == "commune" else "dist
             st.info(t("no_data", lang, what=family_name, year=year))
             continue
         several = units.ranking_province.nunique() > 1
-        event = st.plotly_chart(charts.ranking_bar(units, lang, group_col="ranking_province" if several else None),
+        figure = ui.view_figure(charts.ranking_bar, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
+                                level=level, province_id=province_id,
+                                options={"group_col": "ranking_province" if several else None})
+        event = st.plotly_chart(figure,
                                 width="stretch", config={"displaylogo": False}, key=f"sub_{level}",
                                 on_select="rerun", selection_mode="points")
         if clicked := charts.selected_unit(event):

@@ -8,7 +8,9 @@ number of entries, not by memory (a whole-country findings view holds tens of MB
   never touched;
 - the cache is bounded by bytes (`PAR_CACHE_MB`, 512 MB by default), least recently used first out;
 - one computation per key at a time: sessions asking for the same view while it is being computed wait for it
-  instead of running the same query side by side on the same two cores.
+  instead of running the same query side by side on the same two cores. A computation may ask for other keys (a
+  derived table for its query, a deck for its queries), never the other way round — queries ask for nothing — so
+  two computations cannot wait on each other.
 Keys carry the data version, so an import makes every older entry unreachable; they age out.
 """
 

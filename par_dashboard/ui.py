@@ -126,6 +126,28 @@ def view(fn: Callable, name: str, *args, **params):
     return RESULTS.get(("view", path, version, fn_name, name, _frozen(key), _frozen(args)), compute)
 
 
+def view_figure(builder: Callable, name: str, *args, options: dict | None = None, **params):
+    """`builder(query(name, **params), *args, **options)` kept like `view`, keyed by the query and the arguments
+    rather than by a hash of the query's result (figcache.memo_figure hashes its DataFrames on every call: ~5 ms for
+    the rankings page's 63 provinces). `builder` is a memo_figure builder; what is kept is its pickled dict."""
+    import pickle
+
+    from par_dashboard.figcache import KeptFigure
+
+    d = db()
+    path, version, key = str(d.path), data_version(d), tuple(sorted(params.items()))
+    options = options or {}
+    fn = getattr(builder, "__wrapped__", builder)
+
+    def compute() -> bytes:
+        figure = fn(_result(path, version, name, key), *args, **options)
+        return pickle.dumps(figure.to_plotly_json(), protocol=pickle.HIGHEST_PROTOCOL)
+
+    fn_name = f"{fn.__module__}.{fn.__qualname__}"
+    spec = RESULTS.get(("figure", path, version, fn_name, name, _frozen(key), _frozen(args), _frozen(options)), compute)
+    return KeptFigure(spec)
+
+
 def memo(key: tuple, compute: Callable[[], object]):
     """`compute()` kept per data version under `key` (which must name everything the result depends on): for what a
     page assembles from several cached queries, such as one inspection's summary."""
