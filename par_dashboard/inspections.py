@@ -339,10 +339,15 @@ def area_kind_table(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
 SEARCH_COLUMNS = ("text", "unit_name", "province_name", "team_label", "topic", "short_vi", "short_en")
 
 
+def search_words(text: str) -> list[str]:
+    """The words of a search box, each folded (units.fold), as finding_page_by_selection.sql takes them."""
+    return [w for w in (fold(part) for part in str(text).split()) if w]
+
+
 def search_findings(findings: pd.DataFrame, text: str) -> pd.DataFrame:
     """Findings whose text, unit, province, team, topic or area contains every word of `text`, ignoring diacritics,
     case and spacing (both sides through units.fold: 'ho so qua han' finds 'Còn có hồ sơ giải quyết quá hạn')."""
-    words = [w for w in (fold(part) for part in str(text).split()) if w]
+    words = search_words(text)
     if not words or findings.empty:
         return findings
     haystack = pd.Series("", index=findings.index)
@@ -357,12 +362,6 @@ def search_findings(findings: pd.DataFrame, text: str) -> pd.DataFrame:
 
 def page_count(n_rows: int, size: int = TABLE_PAGE_SIZE) -> int:
     return max(1, -(-n_rows // size))
-
-
-def page_of(df: pd.DataFrame, page: int, size: int = TABLE_PAGE_SIZE) -> pd.DataFrame:
-    """Rows of page `page` (1-based, clamped to the last page)."""
-    page = min(max(1, page), page_count(len(df), size))
-    return df.iloc[(page - 1) * size: page * size]
 
 
 def _area_labels(frame: pd.DataFrame, lang: str) -> list[str]:

@@ -485,10 +485,22 @@ def test_search_folds_both_sides():
 
 
 def test_pages():
-    frame = pd.DataFrame({"n": range(250)})
-    assert insp.page_count(250) == 3 and insp.page_count(0) == 1
-    assert insp.page_of(frame, 3)["n"].tolist() == list(range(200, 250))
-    assert insp.page_of(frame, 9)["n"].iloc[0] == 200, "a page past the end shows the last one"
+    assert insp.page_count(250) == 3 and insp.page_count(0) == 1 and insp.page_count(100) == 1
+
+
+@pytest.mark.parametrize("text", ["", "hồ sơ", "HO SO QUA HAN", "chậm", "Lạng Sơn", "chu ky so", "đoàn 1", "  ",
+                                  "không có từ này", "' OR 1=1 --"])
+def test_the_page_query_searches_and_orders_as_the_whole_selection(db, text):
+    """finding_page_by_selection.sql (the page's table: one page from DuckDB, searched there) gives the rows, the
+    order and the total of finding_by_selection.sql searched in Python (search_findings), for every page."""
+    selection = {"year": 2022, "provinces": [], "units": [], "area": "TOTAL", "kind": "", "status": ""}
+    expected = insp.search_findings(db.query("finding_by_selection", **selection), text)
+    words = insp.search_words(text)
+    every = db.query("finding_page_by_selection", **selection, words=words, limit=None, offset=0)
+    assert every.finding_id.tolist() == expected.finding_id.tolist()
+    assert set(every.n_total) <= {len(expected)}
+    second = db.query("finding_page_by_selection", **selection, words=words, limit=100, offset=100)
+    assert second.finding_id.tolist() == expected.finding_id.iloc[100:200].tolist()
 
 
 def test_summary_markdown_follows_the_draft_result_shape_and_escapes_text():

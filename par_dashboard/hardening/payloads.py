@@ -218,8 +218,8 @@ _SAMPLE = {"unit_id": DISTRICT, "province_id": PROVINCE, "provinces": [PROVINCE]
            "province_ids": [PROVINCE], "year": YEAR, "year_from": 2020, "year_to": YEAR, "area": "TOTAL", "kind": "",
            "status": "", "indicator": "OPS_ONTIME_PCT", "level": "district", "structure": "S63", "family": "PAR_INDEX",
            "parent_id": "", "inspection_id": "LS-2024-CAOLOC", "number": "80/KH-BCĐCCHC", "period": "Y", "q": "caoloc",
-           "limit": 20, "on_date": dt.date(2024, 6, 17)}
-_NOT_TEXT = {"year", "year_from", "year_to", "limit", "on_date"}
+           "limit": 20, "offset": 0, "on_date": dt.date(2024, 6, 17), "words": ["hoso"]}
+_NOT_TEXT = {"year", "year_from", "year_to", "limit", "offset", "on_date"}
 
 
 def query_params(name: str) -> list[str]:
@@ -324,16 +324,19 @@ def _app_runs(db: Database, tally: _Tally, user: str) -> None:
 
 
 def _search(db: Database, tally: _Tally) -> None:
-    """The findings search box (inspections.search_findings, a text filter in Python over the page's rows): a payload
+    """The findings search box (its folded words bound as a list to queries/finding_page_by_selection.sql): a payload
     finds nothing, or (when it has no letter or digit) filters nothing; the literal payload stored by the hostile
-    load finds its own finding."""
+    load finds its own finding; and the rows are those inspections.search_findings finds in Python."""
     from par_dashboard import inspections as insp
 
-    rows = db.query("finding_by_selection", year=YEAR, provinces=[PROVINCE], units=[], area="TOTAL", kind="", status="")
+    selection = {"year": YEAR, "provinces": [PROVINCE], "units": [], "area": "TOTAL", "kind": "", "status": ""}
+    rows = db.query("finding_by_selection", **selection)
     ours = rows[rows.inspection_id == HOSTILE_ID]
     for payload in (p[:20_000] for p in SQL_PAYLOADS):
         def search(payload=payload):
-            found = insp.search_findings(rows, payload)
+            found = db.query("finding_page_by_selection", **selection, words=insp.search_words(payload), limit=None, offset=0)
+            if set(found.finding_id) != set(insp.search_findings(rows, payload).finding_id):
+                return "the search in SQL and the search in Python found different rows"
             words = [w for w in payload.split() if re.sub(r"\W|_", "", w)]
             if not words:
                 return None if len(found) == len(rows) else f"{len(found)} of {len(rows)} rows for a search without words"

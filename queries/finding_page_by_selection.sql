@@ -1,0 +1,45 @@
+-- One page of finding_by_selection.sql (same selection, filters, columns and order), searched in SQL: the table of
+-- the inspections page reads $limit rows from $offset (all rows with $limit NULL: the download), not the whole
+-- country's findings of a year (58,000 at scale 1, 580,000 at scale 10). $words: the search words, each already
+-- folded by par_dashboard.units.fold (lower-case ASCII, no diacritics, no spacing); a finding matches when every
+-- word occurs in the folded text of one of its searched columns (inspections.SEARCH_COLUMNS), as
+-- inspections.search_findings does in Python (tests/test_inspections.py checks both give the same rows).
+WITH sel AS (
+    SELECT f.finding_id, f.inspection_id, i.year, i.team_label, pr.short_name AS province_name,
+           coalesce(iu.visited_on, i.started_on, i.announced_on) AS on_date,
+           f.unit_id, CASE WHEN u.level = 'department' THEN u.short_name ELSE u.name END AS unit_name,
+           f.area_code, a.short_vi, a.short_en, f.kind, f.topic, f.text, f.status, f.status_on, f.resolved_on,
+           f.follows_up_id, s.kind AS source_kind, s.title AS source_title,
+           s.kind = 'synthetic_demo' AS demo_first, coalesce(i.started_on, i.announced_on) AS started,
+           pr.search_key AS province_key, a.number AS area_number, u.search_key AS unit_key
+    FROM finding f
+    JOIN inspection i USING (inspection_id)
+    JOIN admin_unit pr ON pr.unit_id = i.province_id
+    JOIN source s ON s.source_id = f.source_id
+    LEFT JOIN admin_unit u ON u.unit_id = f.unit_id
+    LEFT JOIN inspection_unit iu ON iu.inspection_id = f.inspection_id AND iu.unit_id = f.unit_id
+    LEFT JOIN par_area a ON a.area_code = f.area_code
+    WHERE i.year = $year
+      AND (len($provinces) = 0 OR list_contains($provinces, i.province_id))
+      AND (len($units) = 0 OR i.inspection_id IN (
+          SELECT inspection_id FROM inspection_unit WHERE list_contains($units, unit_id)))
+      AND (len($units) = 0 OR f.unit_id IS NULL OR list_contains($units, f.unit_id))
+      AND ($area = 'TOTAL' OR f.area_code = $area)
+      AND ($kind = '' OR f.kind = $kind)
+      AND ($status = '' OR f.status = $status)
+),
+searched AS (
+    SELECT *, CASE WHEN len($words) = 0 THEN '' ELSE concat_ws(' ', list_transform(
+        [text, unit_name, province_name, team_label, topic, short_vi, short_en],
+        lambda c: regexp_replace(lower(strip_accents(replace(replace(coalesce(c, ''), 'Đ', 'D'), 'đ', 'd'))),
+                                 '[^a-z0-9]', '', 'g'))) END AS haystack
+    FROM sel
+)
+SELECT finding_id, inspection_id, year, team_label, province_name, on_date, unit_id, unit_name, area_code, short_vi,
+       short_en, kind, topic, text, status, status_on, resolved_on, follows_up_id, source_kind, source_title,
+       count(*) OVER () AS n_total, bool_or(source_kind = 'synthetic_demo') OVER () AS any_demo
+FROM searched
+WHERE len(list_filter($words, lambda w: NOT contains(haystack, w))) = 0
+ORDER BY demo_first, started, province_key, inspection_id, list_position(['result', 'limitation', 'recommendation'], kind),
+         area_number, unit_key NULLS LAST, finding_id
+LIMIT $limit OFFSET $offset;
