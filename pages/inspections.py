@@ -101,17 +101,27 @@ search = st.text_input(t("insp_search", lang), key="insp_search", placeholder=t(
 # One page of rows from DuckDB, searched there (finding_page_by_selection.sql): the whole country's findings of a year
 # (58,000 at scale 1, 580,000 at scale 10) never reach pandas; the download asks for all of them when clicked.
 words = insp.search_words(search)
-n_findings = int(ui.query("finding_page_by_selection", **finding_filters, words=words, limit=1, offset=0)
-                 .n_total.sum())
+
+
+def findings_page(number: int):
+    return ui.query("finding_page_by_selection", **finding_filters, words=words, limit=insp.TABLE_PAGE_SIZE,
+                    offset=(number - 1) * insp.TABLE_PAGE_SIZE)
+
+
+page = max(1, st.session_state.get("insp_page", 1))
+shown = findings_page(page)  # each row carries the selection's total (n_total)
+if shown.empty and page > 1:  # past the last page of a narrower selection: its first page tells how many there are
+    shown = findings_page(1)
+n_findings = int(shown.n_total.iloc[0]) if not shown.empty else 0
 if n_findings == 0:
     st.info(t("insp_no_search_match", lang, text=markdown_text(search)) if search and not counts.empty else no_findings)
 else:
     n_pages = insp.page_count(n_findings)
-    st.session_state["insp_page"] = min(max(1, st.session_state.get("insp_page", 1)), n_pages)
+    if page > n_pages:
+        shown = findings_page(n_pages)
+    st.session_state["insp_page"] = min(page, n_pages)
     page = st.number_input(t("insp_page", lang), min_value=1, max_value=n_pages, step=1, key="insp_page",
                            disabled=n_pages == 1)
-    shown = ui.query("finding_page_by_selection", **finding_filters, words=words, limit=insp.TABLE_PAGE_SIZE,
-                     offset=(page - 1) * insp.TABLE_PAGE_SIZE)
     st.dataframe(insp.findings_table(shown, lang, with_province=whole_country), hide_index=True, width="stretch",
                  height=min(600, 36 * (len(shown) + 1)), column_config=wide_text)
     first = (page - 1) * insp.TABLE_PAGE_SIZE + 1

@@ -146,6 +146,15 @@ def test_whole_country_2022_limits_the_timeline_and_paginates_the_findings(built
     findings = _table(at, "Tỉnh, thành phố")
     assert len(findings) == insp.TABLE_PAGE_SIZE
     assert any(c.value.startswith(f"Dòng 1–100 trong {fmt_num(n_findings, 'vi', 0)} phát hiện") for c in at.caption)
+    at.number_input(key="insp_page").set_value(2).run()
+    assert not at.exception
+    assert any(c.value.startswith(f"Dòng 101–200 trong {fmt_num(n_findings, 'vi', 0)} phát hiện") for c in at.caption)
+    expected = db.query("finding_by_selection", year=2022, provinces=[], units=[], area="TOTAL", kind="", status="")
+    assert _table(at, "Tỉnh, thành phố")["Nội dung"].tolist() == expected.text.iloc[100:200].tolist()
+    at.text_input(key="insp_search").input("Đắk Nông").run()  # fewer rows than two pages: back to the last page
+    n_found = len(insp.search_findings(expected, "Đắk Nông"))
+    assert 0 < n_found <= 100 and at.number_input(key="insp_page").value == 1
+    assert any(c.value.startswith(f"Dòng 1–{n_found} trong {n_found} phát hiện") for c in at.caption)
 
 
 def test_unit_filter_keeps_the_inspections_that_visited_the_unit(built_db):
