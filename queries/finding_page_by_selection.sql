@@ -28,12 +28,29 @@ WITH sel AS (
       AND ($kind = '' OR f.kind = $kind)
       AND ($status = '' OR f.status = $status)
 ),
+-- Folding is a regular expression per value: each distinct name, team, topic and area once, each text once.
+names AS (
+    SELECT DISTINCT v FROM (
+        SELECT unnest([unit_name, province_name, team_label, topic, short_vi, short_en]) AS v FROM sel
+        WHERE len($words) > 0)
+    WHERE v IS NOT NULL
+),
+folded AS (
+    SELECT v, regexp_replace(lower(strip_accents(replace(replace(v, 'Đ', 'D'), 'đ', 'd'))), '[^a-z0-9]', '', 'g') AS f
+    FROM names
+),
 searched AS (
-    SELECT *, CASE WHEN len($words) = 0 THEN '' ELSE concat_ws(' ', list_transform(
-        [text, unit_name, province_name, team_label, topic, short_vi, short_en],
-        lambda c: regexp_replace(lower(strip_accents(replace(replace(coalesce(c, ''), 'Đ', 'D'), 'đ', 'd'))),
-                                 '[^a-z0-9]', '', 'g'))) END AS haystack
+    SELECT sel.*, CASE WHEN len($words) = 0 THEN '' ELSE concat_ws(' ',
+        regexp_replace(lower(strip_accents(replace(replace(coalesce(sel.text, ''), 'Đ', 'D'), 'đ', 'd'))), '[^a-z0-9]', '', 'g'),
+        coalesce(fu.f, ''), coalesce(fp.f, ''), coalesce(ft.f, ''), coalesce(fo.f, ''), coalesce(fv.f, ''),
+        coalesce(fe.f, '')) END AS haystack
     FROM sel
+    LEFT JOIN folded fu ON fu.v = sel.unit_name
+    LEFT JOIN folded fp ON fp.v = sel.province_name
+    LEFT JOIN folded ft ON ft.v = sel.team_label
+    LEFT JOIN folded fo ON fo.v = sel.topic
+    LEFT JOIN folded fv ON fv.v = sel.short_vi
+    LEFT JOIN folded fe ON fe.v = sel.short_en
 )
 SELECT finding_id, inspection_id, year, team_label, province_name, on_date, unit_id, unit_name, area_code, short_vi,
        short_en, kind, topic, text, status, status_on, resolved_on, follows_up_id, source_kind, source_title,
