@@ -137,7 +137,7 @@ def test_whole_country_2022_limits_the_timeline_and_paginates_the_findings(built
     at = _page(year="2022")
     assert at.title[0].value.endswith("— cả nước")
     n_visits = len(db.query("inspection_by_selection", year=2022, provinces=[], units=[]))
-    n_findings = len(db.query("finding_by_selection", year=2022, provinces=[], units=[], area="TOTAL", kind="", status=""))
+    n_findings = len(db.query("finding_page_by_selection", words=[], limit=None, offset=0, year=2022, provinces=[], units=[], area="TOTAL", kind="", status=""))
     assert _metrics(at)["Lượt đoàn kiểm tra"][0] == fmt_num(n_visits, "vi", 0)
     assert any(f"Cả nước có {n_visits} lượt đoàn kiểm tra năm 2022" in c.value and "25 lượt" in c.value for c in at.caption)
     timeline = _charts(at)[0]
@@ -149,7 +149,7 @@ def test_whole_country_2022_limits_the_timeline_and_paginates_the_findings(built
     at.number_input(key="insp_page").set_value(2).run()
     assert not at.exception
     assert any(c.value.startswith(f"Dòng 101–200 trong {fmt_num(n_findings, 'vi', 0)} phát hiện") for c in at.caption)
-    expected = db.query("finding_by_selection", year=2022, provinces=[], units=[], area="TOTAL", kind="", status="")
+    expected = db.query("finding_page_by_selection", words=[], limit=None, offset=0, year=2022, provinces=[], units=[], area="TOTAL", kind="", status="")
     assert _table(at, "Tỉnh, thành phố")["Nội dung"].tolist() == expected.text.iloc[100:200].tolist()
     at.text_input(key="insp_search").input("Đắk Nông").run()  # fewer rows than two pages: back to the last page
     n_found = len(insp.search_findings(expected, "Đắk Nông"))
@@ -501,9 +501,9 @@ def test_pages():
                                   "không có từ này", "' OR 1=1 --"])
 def test_the_page_query_searches_and_orders_as_the_whole_selection(db, text):
     """finding_page_by_selection.sql (the page's table: one page from DuckDB, searched there) gives the rows, the
-    order and the total of finding_by_selection.sql searched in Python (search_findings), for every page."""
+    order and the total of the whole selection searched in Python (search_findings), for every page."""
     selection = {"year": 2022, "provinces": [], "units": [], "area": "TOTAL", "kind": "", "status": ""}
-    expected = insp.search_findings(db.query("finding_by_selection", **selection), text)
+    expected = insp.search_findings(db.query("finding_page_by_selection", **selection, words=[], limit=None, offset=0), text)
     words = insp.search_words(text)
     every = db.query("finding_page_by_selection", **selection, words=words, limit=None, offset=0)
     assert every.finding_id.tolist() == expected.finding_id.tolist()

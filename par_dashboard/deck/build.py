@@ -361,7 +361,7 @@ def _limitations_slide(query, selection, lang, year, short) -> Slide:
     by_area = by_area.sort_values("n", ascending=False)
     names = [f"{n}. {s}" for n, s in zip(by_area["number"], by_area[_name(lang)], strict=True)]
     top_area = counts.groupby("area_code")["n"].sum().idxmax()
-    findings = query("finding_by_selection", **selection, area=top_area, kind="limitation", status="")
+    findings = query("finding_page_by_selection", words=[], limit=None, offset=0, **selection, area=top_area, kind="limitation", status="")
     quotes = []
     for text in findings["text"]:
         q = _quote(text)
@@ -407,7 +407,7 @@ def _remediation_slide(query, selection, lang, year, short) -> Slide:
 # ---- 9. recommendations
 def _recommendations_slide(query, selection, slides, lang, year, short) -> Slide:
     title = t("deck_recommendations_title", lang)
-    found = query("finding_by_selection", **selection, area="TOTAL", kind="recommendation", status="")
+    found = query("finding_page_by_selection", words=[], limit=None, offset=0, **selection, area="TOTAL", kind="recommendation", status="")
     texts: list[str] = []
     seen_areas: set = set()
     for prefer_new_area in (True, False):  # first one per area, then the rest, in report order

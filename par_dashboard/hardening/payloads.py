@@ -330,7 +330,7 @@ def _search(db: Database, tally: _Tally) -> None:
     from par_dashboard import inspections as insp
 
     selection = {"year": YEAR, "provinces": [PROVINCE], "units": [], "area": "TOTAL", "kind": "", "status": ""}
-    rows = db.query("finding_by_selection", **selection)
+    rows = db.query("finding_page_by_selection", **selection, words=[], limit=None, offset=0)
     ours = rows[rows.inspection_id == HOSTILE_ID]
     for payload in (p[:20_000] for p in SQL_PAYLOADS):
         def search(payload=payload):
@@ -588,7 +588,7 @@ def _formulas(db: Database, hostile: Hostile, tally: _Tally) -> None:
     from par_dashboard import inspections as insp
 
     # table downloads (ui.downloads: exports.to_csv_bytes / to_xlsx_bytes), a page's own table with the hostile rows
-    findings = db.query("finding_by_selection", year=YEAR, provinces=[PROVINCE], units=[], area="TOTAL", kind="", status="")
+    findings = db.query("finding_page_by_selection", words=[], limit=None, offset=0, year=YEAR, provinces=[PROVINCE], units=[], area="TOTAL", kind="", status="")
     table = insp.findings_table(findings[findings.inspection_id == HOSTILE_ID], "vi", with_province=False)
     table["Số âm"] = -1.5
     filters = {"Tìm": FORMULA_PAYLOADS[0], "Nguồn": FORMULA_PAYLOADS[2]}
