@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import threading
@@ -61,35 +60,32 @@ def database(path: str) -> Database:
     return Database(Path(path), read_only=read_only_instance())
 
 
-def db() -> Database:
-    """The process's Database, looked up once per script run (st.cache_resource hashes its argument on every call)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx(suppress_warning=True)
-    memo = getattr(ctx, "_par_db", None)
-    if memo is not None and memo[0] is ctx.cursors:
-        return memo[1]
-    d = database(str(db_path()))
-    if ctx is not None:
-        ctx._par_db = (ctx.cursors, d)
-    return d
-
-
-def data_version(d: Database) -> int:
-    """The data version, read once per script run (a cached rerun asks for it with every query: ~1–4 ms each).
-    A run sees one version throughout, except after a write of its own (an import on the Dữ liệu page), which
-    counts in `Database.writes`. Streamlit gives every run, fragment runs included, a new `cursors` dict."""
+def _once_per_run(name: str, compute: Callable, *depends_on):
+    """`compute()` once per script run (fragment runs included: Streamlit gives each run a new `cursors` dict), and
+    again within the run when one of `depends_on` changes; outside a run, every time."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is None:
-        return d.data_version()
-    memo = getattr(ctx, "_par_data_version", None)
-    if memo is not None and memo[0] is ctx.cursors and memo[1] is d and memo[2] == d.writes:
-        return memo[3]
-    version = d.data_version()
-    ctx._par_data_version = (ctx.cursors, d, d.writes, version)
-    return version
+        return compute()
+    memo = getattr(ctx, name, None)
+    if memo is not None and memo[0] is ctx.cursors and memo[1] == depends_on:
+        return memo[2]
+    value = compute()
+    setattr(ctx, name, (ctx.cursors, depends_on, value))
+    return value
+
+
+def db() -> Database:
+    """The process's Database, looked up once per script run (st.cache_resource hashes its argument on every call)."""
+    return _once_per_run("_par_db", lambda: database(str(db_path())))
+
+
+def data_version(d: Database) -> int:
+    """The data version, read once per script run (a cached rerun asked for it with every query: ~1–4 ms each).
+    A run sees one version throughout, except after a write of its own (an import on the Dữ liệu page), which
+    counts in `Database.writes`."""
+    return _once_per_run("_par_data_version", d.data_version, d, d.writes)
 
 
 def _frozen(value):
@@ -120,8 +116,7 @@ def view(fn: Callable, name: str, *args, **params):
     fn_name = f"{fn.__module__}.{fn.__qualname__}"
 
     def compute():
-        module, _, qualname = fn_name.rpartition(".")
-        return getattr(importlib.import_module(module), qualname)(_result(path, version, name, key), *args)
+        return fn(_result(path, version, name, key), *args)
 
     return RESULTS.get(("view", path, version, fn_name, name, _frozen(key), _frozen(args)), compute)
 
