@@ -1,11 +1,19 @@
 """Score the report-text extractor against the labelled gold records (not a test; prints a table or JSON).
 
-    .venv/bin/python scripts/score_extract.py [--json] [--db PATH] [--examples DIR]
+    .venv/bin/python scripts/score_extract.py [--set examples|unseen] [--json] [--db PATH] [--examples DIR]
 
-Each text in the domain examples folder has a gold record, tests/gold/extract/<stem>.json, in the shape of the
-draft inspection record (see par_dashboard.extract). A record is compared field by field, because one number
-would hide what the extractor gets wrong: `province`, `year` and the plan `number` are right or wrong;
-the visited units, team leaders, dates, indicator values and findings are sets, scored by precision and recall.
+Two sets of texts with gold records, in the shape of the draft inspection record (see par_dashboard.extract):
+- `examples` (the default): the texts of the domain examples folder, gold in tests/gold/extract/<stem>.json.
+  The extractor's rules were written from these, so their score is not evidence of how it does on new text.
+- `unseen`: real reports collected afterwards, tests/gold/extract_unseen/texts/<stem>.txt with gold
+  tests/gold/extract_unseen/<stem>.json, split into a dev part and a test part by split.json (fixed before any
+  tuning: test texts are only scored, never read while writing rules). Each part is scored on its own.
+
+A record is compared field by field, because one number would hide what the extractor gets wrong: `province`,
+`year` and the plan `number` are right or wrong; the visited units, team leaders, dates, indicator values and
+findings are sets, scored by precision and recall. The unseen set's gold also records the conventions the example
+gold lacks (tests/gold/extract_unseen/README.md): counts of visited units, the PAR areas checked, changes of a value
+in points and rank changes in places; these are four more set fields (a record without them states none).
 Files are pooled by summing counts (micro-average), so a file with many findings weighs more than one with few.
 
 Counting convention: when both sides of a set are empty the file scores 1 (nothing to find, nothing invented);
@@ -26,8 +34,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GOLD_DIR = ROOT / "tests" / "gold" / "extract"
 EXAMPLES_DIR = Path("/work/shared/domain/examples")
+UNSEEN_DIR = ROOT / "tests" / "gold" / "extract_unseen"
+UNSEEN_TEXTS = UNSEEN_DIR / "texts"
+SPLIT_FILE = UNSEEN_DIR / "split.json"
+PARTS = ("dev", "test")
 
 SET_FIELDS = ("units", "leaders", "dates", "indicator_values", "findings")
+# Conventions recorded by the unseen set's gold (and not by the example gold, which therefore states none).
+EXTRA_SET_FIELDS = ("unit_counts", "areas", "value_changes", "rank_changes")
+ALL_SET_FIELDS = SET_FIELDS + EXTRA_SET_FIELDS
 ACCURACY_FIELDS = ("province", "year", "plan")
 FINDING_THRESHOLD = 0.5
 _HONORIFICS = (("dong", "chi"), ("ong",), ("ba",))
@@ -86,6 +101,45 @@ def dates(record: dict) -> set[str]:
     found = {t.get(key) for t in _teams(record) for key in ("started_on", "ended_on")}
     found.add((record.get("plan") or {}).get("issued_on"))
     return {d for d in found if d}
+
+
+def unit_counts(record: dict) -> set[tuple[int, str | None]]:
+    """(count, kind) of the units a text gives only as numbers ("04 Sở" -> (4, "department"))."""
+    found = set()
+    for t in _teams(record):
+        for c in t.get("unit_counts") or []:
+            try:
+                found.add((int(c["count"]), c.get("kind")))
+            except (KeyError, TypeError, ValueError):
+                continue
+    return found
+
+
+def areas(record: dict) -> set[str]:
+    """The PAR areas the teams checked (A1-A8)."""
+    return {a for t in _teams(record) for a in t.get("areas") or [] if a}
+
+
+def _indicator_attr(record: dict, attr: str, convert: Callable) -> set[tuple[str, object]]:
+    found = set()
+    for item in record.get("indicators") or []:
+        if item.get(attr) is None:
+            continue
+        try:
+            found.add((item["indicator_code"], convert(item[attr])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
+
+
+def value_changes(record: dict) -> set[tuple[str, object]]:
+    """(indicator_code, change in points rounded to 2 decimals): "tăng 3,78%" of a score -> 3.78."""
+    return _indicator_attr(record, "change", lambda v: round(float(v), 2))
+
+
+def rank_changes(record: dict) -> set[tuple[str, object]]:
+    """(indicator_code, places gained): "giảm 7 bậc" -> -7."""
+    return _indicator_attr(record, "rank_change", int)
 
 
 def indicator_units(record: dict) -> dict[tuple[str, float], set[str | None]]:
@@ -181,6 +235,9 @@ def score(gold: dict, predicted: dict) -> dict:
     pairs = match_findings(gold_findings, pred_findings)
     result["findings"] = prf(len(pairs), len(pred_findings), len(gold_findings))
     result["findings"]["same_area"] = sum(g.get("area_code") == p.get("area_code") for g, p in pairs)
+    for field, of in (("unit_counts", unit_counts), ("areas", areas), ("value_changes", value_changes),
+                      ("rank_changes", rank_changes)):
+        result[field] = _set_score(of(gold), of(predicted))
     return result
 
 
@@ -190,7 +247,7 @@ def micro(scores: Iterable[dict]) -> dict:
     pooled: dict = {}
     for field in ACCURACY_FIELDS:
         pooled[field] = _accuracy(sum(s[field]["correct"] for s in scores), sum(s[field]["total"] for s in scores))
-    for field in SET_FIELDS:
+    for field in ALL_SET_FIELDS:
         pooled[field] = prf(*(sum(s[field][k] for s in scores) for k in ("tp", "pred", "gold")))
     for field, extra in (("indicator_values", "same_unit"), ("findings", "same_area")):
         pooled[field][extra] = agree = sum(s[field][extra] for s in scores)
@@ -199,17 +256,41 @@ def micro(scores: Iterable[dict]) -> dict:
 
 
 def load_gold(gold_dir: Path = GOLD_DIR) -> dict[str, dict]:
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(gold_dir.glob("*.json"))}
+    """The gold records of a folder by stem (split.json, the unseen set's split, is not a record)."""
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(gold_dir.glob("*.json"))
+            if p.name != SPLIT_FILE.name}
+
+
+def load_split(split_file: Path = SPLIT_FILE) -> dict[str, list[str]]:
+    """{"dev": [stems], "test": [stems]} of the unseen set."""
+    split = json.loads(split_file.read_text(encoding="utf-8"))
+    return {part: list(split[part]) for part in PARTS}
 
 
 def score_all(extract_fn: Callable[[str], dict], *, gold_dir: Path = GOLD_DIR,
-              examples_dir: Path = EXAMPLES_DIR) -> dict:
-    """Run `extract_fn(text)` on every example that has a gold record: {"files": {stem: score}, "micro": pooled}."""
+              examples_dir: Path = EXAMPLES_DIR, stems: Iterable[str] | None = None) -> dict:
+    """Run `extract_fn(text)` on every text that has a gold record (or on `stems` only):
+    {"files": {stem: score}, "micro": pooled}."""
+    gold = load_gold(gold_dir)
     files = {}
-    for stem, gold in load_gold(gold_dir).items():
+    for stem in sorted(gold) if stems is None else stems:
         text = (examples_dir / f"{stem}.txt").read_text(encoding="utf-8")
-        files[stem] = score(gold, extract_fn(text))
+        files[stem] = score(gold[stem], extract_fn(text))
     return {"files": files, "micro": micro(files.values())}
+
+
+def score_unseen(extract_fn: Callable[[str], dict], *, gold_dir: Path = UNSEEN_DIR, texts_dir: Path = UNSEEN_TEXTS,
+                 split_file: Path = SPLIT_FILE) -> dict:
+    """The unseen set, each part of its split scored on its own: {"dev": score_all…, "test": score_all…}."""
+    split = load_split(split_file)
+    return {part: score_all(extract_fn, gold_dir=gold_dir, examples_dir=texts_dir, stems=split[part])
+            for part in PARTS}
+
+
+def mean_f1(pooled: dict, fields: Iterable[str] = SET_FIELDS) -> float:
+    """Unweighted mean of the pooled F1 of `fields` (each field counts once, however many items it has)."""
+    fields = list(fields)
+    return sum(pooled[f]["f1"] for f in fields) / len(fields)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -220,13 +301,16 @@ def _pct(x: float | None) -> str:
     return "   –  " if x is None else f"{100 * x:5.1f}%"
 
 
-def report(result: dict) -> str:
+def report(result: dict, *, title: str = "", extras: bool = False) -> str:
+    """The pooled table and one line per file; `extras` adds the unseen set's convention fields."""
     pooled = result["micro"]
-    lines = [f"Micro-average over {len(result['files'])} files", f"{'field':<18}{'P':>8}{'R':>8}{'F1':>8}   counts"]
+    fields = ALL_SET_FIELDS if extras else SET_FIELDS
+    lines = [f"{title}Micro-average over {len(result['files'])} files",
+             f"{'field':<18}{'P':>8}{'R':>8}{'F1':>8}   counts"]
     for field in ACCURACY_FIELDS:
         s = pooled[field]
         lines.append(f"{field:<18}{'accuracy':>16}{_pct(s['accuracy']):>8}   {s['correct']}/{s['total']}")
-    for field in SET_FIELDS:
+    for field in fields:
         s = pooled[field]
         extra = ""
         if field == "indicator_values":
@@ -235,19 +319,38 @@ def report(result: dict) -> str:
             extra = f", same area {_pct(s['same_area_share']).strip()}"
         lines.append(f"{field:<18}{_pct(s['precision']):>8}{_pct(s['recall']):>8}{_pct(s['f1']):>8}   "
                      f"tp {s['tp']}, pred {s['pred']}, gold {s['gold']}{extra}")
+    if extras:
+        lines.append(f"{'mean F1':<18}{'':>16}{_pct(mean_f1(pooled, SET_FIELDS)):>8}   over the 5 fields of the "
+                     f"example gold; {_pct(mean_f1(pooled, ALL_SET_FIELDS)).strip()} over all 9 set fields")
     lines += ["", "Per file (accuracy fields: 1 right, 0 wrong, - not scored; set fields: F1)",
-              f"{'file':<46}{'prov':>5}{'year':>5}{'plan':>5}" + "".join(f"{f[:10]:>11}" for f in SET_FIELDS)]
+              f"{'file':<46}{'prov':>5}{'year':>5}{'plan':>5}" + "".join(f"{f[:10]:>11}" for f in fields)]
     for stem, s in result["files"].items():
         marks = "".join(f"{s[f]['correct'] if s[f]['total'] else '-':>5}" for f in ACCURACY_FIELDS)
-        lines.append(f"{stem:<46}{marks}" + "".join(f"{_pct(s[f]['f1']):>11}" for f in SET_FIELDS))
+        lines.append(f"{stem:<46}{marks}" + "".join(f"{_pct(s[f]['f1']):>11}" for f in fields))
     return "\n".join(lines)
+
+
+def report_unseen(result: dict) -> str:
+    """Both parts of the unseen set, then their F1 side by side."""
+    side = [f"{'F1 by field':<18}{'dev':>8}{'test':>8}"]
+    for field in ACCURACY_FIELDS:
+        side.append(f"{field:<18}" + "".join(f"{_pct(result[p]['micro'][field]['accuracy']):>8}" for p in PARTS)
+                    + "   (accuracy)")
+    for field in ALL_SET_FIELDS:
+        side.append(f"{field:<18}" + "".join(f"{_pct(result[p]['micro'][field]['f1']):>8}" for p in PARTS))
+    for label, fields in (("mean F1 (5)", SET_FIELDS), ("mean F1 (9)", ALL_SET_FIELDS)):
+        side.append(f"{label:<18}" + "".join(f"{_pct(mean_f1(result[p]['micro'], fields)):>8}" for p in PARTS))
+    parts = [report(result[p], title=f"Unseen set, {p} part: ", extras=True) for p in PARTS]
+    return "\n\n".join(parts + ["\n".join(side)])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     parser.add_argument("--db", type=Path, default=None, help="database for unit names (default: PAR_DB or data/)")
-    parser.add_argument("--examples", type=Path, default=EXAMPLES_DIR)
+    parser.add_argument("--examples", type=Path, default=EXAMPLES_DIR, help="texts of the examples set")
+    parser.add_argument("--set", choices=("examples", "unseen"), default="examples", dest="which",
+                        help="examples: the domain examples (default); unseen: tests/gold/extract_unseen, dev and test")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -270,10 +373,22 @@ def main() -> int:
         return 2
     try:
         resolver = UnitResolver.from_db(db)
-        result = score_all(lambda text: extract_text(text, resolver=resolver, db=db), examples_dir=args.examples)
+
+        def extract(text: str) -> dict:
+            return extract_text(text, resolver=resolver, db=db)
+
+        if args.which == "unseen":
+            result = score_unseen(extract)
+            for part in PARTS:
+                result[part]["mean_f1"] = {"5": mean_f1(result[part]["micro"]),
+                                           "9": mean_f1(result[part]["micro"], ALL_SET_FIELDS)}
+            text = report_unseen(result)
+        else:
+            result = score_all(extract, examples_dir=args.examples)
+            text = report(result)
     finally:
         db.close()
-    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else report(result))
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else text)
     return 0
 
 

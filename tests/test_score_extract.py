@@ -2,20 +2,36 @@
 miscounts would make every later extractor number meaningless."""
 
 import copy
+import csv
 import json
+import random
+import re
 import unicodedata
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scripts.score_extract import (
+    ALL_SET_FIELDS,
     EXAMPLES_DIR,
+    EXTRA_SET_FIELDS,
     GOLD_DIR,
+    PARTS,
+    ROOT,
+    SPLIT_FILE,
+    UNSEEN_DIR,
+    UNSEEN_TEXTS,
     leader_key,
     load_gold,
+    load_split,
     match_findings,
+    mean_f1,
     micro,
     score,
     score_all,
+    score_unseen,
 )
 
 GOLD = {
@@ -130,9 +146,153 @@ def test_every_gold_record_parses_names_an_example_and_scores_perfectly_against_
 
 def test_gold_unit_ids_exist_in_the_database(db):
     units = set(db._con.execute("SELECT unit_id FROM admin_unit").df()["unit_id"])
-    for path in sorted(GOLD_DIR.glob("*.json")):
+    for path in sorted(GOLD_DIR.glob("*.json")) + sorted(p for p in UNSEEN_DIR.glob("*.json") if p != SPLIT_FILE):
         record = json.loads(path.read_text(encoding="utf-8"))
         ids = [(record.get("province") or {}).get("unit_id")]
         ids += [u["unit_id"] for t in record["teams"] for u in t["units"]]
         ids += [i["unit_id"] for i in record["indicators"]] + [f["unit_id"] for f in record["findings"]]
         assert {u for u in ids if u} <= units, path.name
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The fields of the unseen set's conventions (tests/gold/extract_unseen/README.md)
+
+
+def test_counts_areas_changes_and_rank_changes_are_scored_as_sets():
+    gold = {"teams": [{"unit_counts": [{"count": 8, "kind": "department"}, {"count": 6, "kind": "district"}],
+                       "areas": ["A1", "A3"]}],
+            "indicators": [{"indicator_code": "PAR_INDEX", "value": 82.92, "change": -0.5, "rank_change": 4},
+                           {"indicator_code": "SIPAS", "value": None, "change": 2.61, "rank_change": None}]}
+    predicted = {"teams": [{"unit_counts": [{"count": 8, "kind": "department"}, {"count": 6, "kind": "commune"}],
+                            "areas": ["A3", "A7"]}],
+                 "indicators": [{"indicator_code": "PAR_INDEX", "value": 82.92, "change": -0.5000001,
+                                 "rank_change": -4}]}
+    result = score(gold, predicted)
+    assert (result["unit_counts"]["tp"], result["unit_counts"]["pred"], result["unit_counts"]["gold"]) == (1, 2, 2)
+    assert (result["areas"]["tp"], result["areas"]["pred"], result["areas"]["gold"]) == (1, 2, 2)
+    assert (result["value_changes"]["tp"], result["value_changes"]["gold"]) == (1, 2)
+    assert (result["rank_changes"]["tp"], result["rank_changes"]["pred"]) == (0, 1)  # the sign is the meaning
+    # A value of None is not a value: the SIPAS item counts for its change only.
+    assert result["indicator_values"]["gold"] == 1
+
+
+def test_a_record_without_the_new_fields_states_none_of_them():
+    result = score(GOLD, copy.deepcopy(GOLD))
+    for field in EXTRA_SET_FIELDS:
+        assert (result[field]["gold"], result[field]["f1"]) == (0, 1.0), field
+    assert score(GOLD, {"teams": [{"areas": ["A1"]}]})["areas"]["precision"] == 0.0
+
+
+def test_mean_f1_weighs_each_field_once():
+    pooled = micro([score(GOLD, {"teams": GOLD["teams"]})])
+    assert mean_f1(pooled, ("units", "leaders")) == 1.0
+    assert mean_f1(pooled, ("units", "findings")) == 0.5
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The unseen set: its split was fixed before tuning, so its shape must not drift
+
+
+UNSEEN_GOLD = load_gold(UNSEEN_DIR)
+UNSEEN_STEMS = sorted(p.stem for p in UNSEEN_TEXTS.glob("*.txt"))
+AREAS = {f"A{i}" for i in range(1, 9)}
+COUNT_KINDS = {"department", "district", "district_office", "commune", "commune_office", "vertical_agency",
+               "public_service_unit", "unit"}
+
+
+def test_every_unseen_text_has_a_gold_record_and_every_record_a_text():
+    assert len(UNSEEN_STEMS) >= 32
+    assert set(UNSEEN_GOLD) == set(UNSEEN_STEMS)
+    assert not set(UNSEEN_STEMS) & {p.stem for p in EXAMPLES_DIR.glob("*.txt")}
+
+
+def test_the_split_file_keeps_its_shape_and_puts_every_stem_in_exactly_one_part():
+    split = json.loads(SPLIT_FILE.read_text(encoding="utf-8"))
+    assert set(split) == {"seed", "method", "rule", "dev", "test"}
+    assert isinstance(split["seed"], int) and "never read while writing rules" in split["rule"]
+    parts = load_split()
+    assert tuple(parts) == PARTS
+    for part in PARTS:
+        assert parts[part] == sorted(set(parts[part])), part  # sorted, no stem twice
+    assert not set(parts["dev"]) & set(parts["test"])
+    assert sorted(parts["dev"] + parts["test"]) == UNSEEN_STEMS
+    assert len(parts["test"]) >= 15 and len(parts["dev"]) >= 15
+
+
+def test_the_split_is_the_seeded_one_written_before_labelling():
+    """A text moved between the parts (or added) without redrawing the split fails here."""
+    split = json.loads(SPLIT_FILE.read_text(encoding="utf-8"))
+    order = UNSEEN_STEMS[:]
+    random.Random(split["seed"]).shuffle(order)
+    n_test = (len(order) + 1) // 2
+    assert split["test"] == sorted(order[:n_test]) and split["dev"] == sorted(order[n_test:])
+
+
+def test_split_md_names_each_stem_with_its_part():
+    table = dict(re.findall(r"^\| `([^`]+)` \| (dev|test) \|", (UNSEEN_DIR / "SPLIT.md").read_text(encoding="utf-8"),
+                            re.MULTILINE))
+    parts = load_split()
+    assert table == {stem: part for part in PARTS for stem in parts[part]}
+
+
+@pytest.mark.parametrize("stem", UNSEEN_STEMS)
+def test_each_unseen_text_starts_with_a_well_formed_url_and_its_provenance(stem):
+    lines = (UNSEEN_TEXTS / f"{stem}.txt").read_text(encoding="utf-8").split("\n")
+    url = lines[0]
+    parts = urlsplit(url)
+    assert parts.scheme in ("http", "https") and "." in parts.netloc and not re.search(r"\s", url), url
+    assert lines[1].startswith("[Source: ") and lines[1].endswith("]") and lines[2] == ""
+    assert len(" ".join(lines[3:]).split()) >= 20  # an article, not an empty page
+    assert UNSEEN_GOLD[stem]["source_url"] == url
+
+
+@pytest.mark.parametrize("stem", UNSEEN_STEMS)
+def test_each_unseen_record_has_the_shape_and_codes_of_the_conventions(stem):
+    record = UNSEEN_GOLD[stem]
+    text = " ".join((UNSEEN_TEXTS / f"{stem}.txt").read_text(encoding="utf-8").split())
+    codes = {row["indicator_code"] for row in csv.DictReader((ROOT / "data" / "seed" / "indicators.csv").open())}
+    assert list(record) == ["province", "year", "source_url", "plan", "teams", "indicators", "findings", "notes"]
+    assert record["notes"].strip()
+    for team in record["teams"]:
+        assert set(team) == {"label", "leader_name", "leader_title", "started_on", "ended_on", "units",
+                             "unit_counts", "areas"}
+        assert set(team["areas"]) <= AREAS
+        assert all(c["kind"] in COUNT_KINDS and c["count"] > 0 for c in team["unit_counts"])
+        for day in (team["started_on"], team["ended_on"]):
+            assert day is None or re.fullmatch(r"\d{4}-\d\d-\d\d", day)
+    for item in record["indicators"]:
+        assert item["indicator_code"] in codes
+        assert item["value"] is not None or item["change"] is not None or item["rank"] is not None
+    for finding in record["findings"]:
+        assert finding["kind"] in ("result", "limitation", "recommendation") and finding["area_code"] in AREAS
+        assert " ".join(finding["text"].split()) in text, finding["text"]  # near-verbatim: words of the text
+
+
+def test_every_unseen_record_scores_perfectly_against_itself_part_by_part():
+    texts = {(UNSEEN_TEXTS / f"{stem}.txt").read_text(encoding="utf-8"): record
+             for stem, record in UNSEEN_GOLD.items()}
+    result = score_unseen(lambda text: texts[text])
+    assert set(result) == set(PARTS)
+    for part in PARTS:
+        assert set(result[part]["files"]) == set(load_split()[part])
+        for field in ALL_SET_FIELDS:
+            assert result[part]["micro"][field]["f1"] == 1.0, (part, field)
+
+
+@settings(max_examples=40, deadline=None)
+@given(stem=st.sampled_from(UNSEEN_STEMS), keep=st.lists(st.booleans(), min_size=40, max_size=40))
+def test_a_prediction_that_drops_items_invents_nothing(stem, keep):
+    """Leaving items out of a gold record may lower recall but never precision, on any field."""
+    gold = UNSEEN_GOLD[stem]
+    predicted = copy.deepcopy(gold)
+    flags = iter(keep * 10)
+    predicted["indicators"] = [i for i in predicted["indicators"] if next(flags)]
+    predicted["findings"] = [f for f in predicted["findings"] if next(flags)]
+    for team in predicted["teams"]:
+        team["units"] = [u for u in team["units"] if next(flags)]
+        team["areas"] = [a for a in team["areas"] if next(flags)]
+        team["unit_counts"] = [c for c in team["unit_counts"] if next(flags)]
+    result = score(gold, predicted)
+    for field in ALL_SET_FIELDS:
+        assert result[field]["pred"] == 0 or result[field]["precision"] == 1.0, field
+        assert result[field]["recall"] <= 1.0
