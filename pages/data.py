@@ -12,6 +12,7 @@ import streamlit as st
 
 from par_dashboard import auth, login, ui
 from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_text, read_file, review
+from par_dashboard.extract.match import match_draft
 from par_dashboard.extract.save import DraftIncomplete, save_draft
 from par_dashboard.i18n import t
 from par_dashboard.importing import reader, service, template
@@ -196,6 +197,18 @@ def _review(draft: dict, h: str) -> dict:
     return reviewed
 
 
+def _matched(reviewed: dict) -> None:
+    """Before the click: each row of the draft already recorded (and where), updating a recorded row (and what
+    changes) or new, so that a report already in the database is seen to be there (saving matches it again)."""
+    st.markdown(f"**{t('data_text_match_title', lang)}**")
+    match = match_draft(db, reviewed)
+    if match is None:
+        st.info(t("data_text_match_none", lang))
+        return
+    st.caption(t("data_text_match_intro", lang, **match.counts()))
+    st.dataframe(review.match_frame(reviewed, match, lang), hide_index=True, width="stretch")
+
+
 def _accept(reviewed: dict) -> None:
     """Save only on the click (a role that may), through the audited import service as the signed-in user; say
     what happened and where to see it."""
@@ -240,7 +253,9 @@ if text_state := st.session_state.get("_data_text"):
     for note in text_draft["messages"]:
         {"error": st.error, "warning": st.warning}.get(note["level"], st.info)(note[lang])
     if not any(note["level"] == "error" for note in text_draft["messages"]):
-        _accept(_review(text_draft, text_state["key"][0][:12]))
+        text_reviewed = _review(text_draft, text_state["key"][0][:12])
+        _matched(text_reviewed)
+        _accept(text_reviewed)
 
 # ---- 4. batches and rollback, the audit log
 # Column headings in the page's language, times as dd/mm/yyyy hh:mm:ss; the frames keep the database's names.

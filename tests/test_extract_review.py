@@ -295,3 +295,56 @@ def test_uploaded_files_are_read_or_refused_clearly(built_db):
     at.button(key="data_text_read_file").click().run()
     assert not at.exception and not at.error
     assert _province_box(at).value == "S63-P-20"
+
+
+DAK_SONG = ROOT / "data" / "reports" / "seed_daknong_2023_daksong.txt"
+
+
+def _matched(at: AppTest, status_column: str) -> pd.DataFrame:
+    """The table matching the draft to the database (its status column named in the page's language)."""
+    tables = [d.value for d in at.dataframe if status_column in d.value.columns]
+    assert tables, f"the review shows no table matching the draft to the database (no column {status_column!r})"
+    return tables[0]
+
+
+def _dak_song_teams(path) -> list[str]:
+    with Database(path).cursor() as cur:
+        return [r[0] for r in cur.execute("SELECT inspection_id FROM inspection WHERE province_id = 'S63-P-67' AND year = 2023 "
+                                          "AND team_label ILIKE '%346%' ORDER BY 1").fetchall()]
+
+
+def test_the_review_shows_what_is_recorded_before_accepting(own_db):
+    """Issue 15, defect 5: the Đắk Song report is in the database already. Before the click, the review says so row
+    by row (the team is "Đoàn kiểm tra số 346 của UBND tỉnh", DN-2023-DAKSONG), what would update a recorded row, and
+    what is new; accepting adds no second inspection, and the same draft then shows as recorded throughout."""
+    at = _read(_data_page(), DAK_SONG.read_text(encoding="utf-8"))
+    assert not at.error
+    table = _matched(at, "Đối chiếu")
+    team = table[table["Dòng"] == "Đoàn 1"].iloc[0]
+    assert team["Đối chiếu"] == "Đã có trong cơ sở dữ liệu"
+    assert "DN-2023-DAKSONG" in team["Ở đâu, thay đổi gì"] and "346 của UBND tỉnh" in team["Ở đâu, thay đổi gì"]
+    assert {"Đã có trong cơ sở dữ liệu", "Mới"} <= set(table["Đối chiếu"])
+    assert any(table["Ở đâu, thay đổi gì"].str.startswith("DN-2023-DAKSONG-L1"))  # a restated finding, with its id
+
+    # A plan typed in that the database lacks: new, and the recorded inspection would be filed under it.
+    plan = next(x for x in at.text_input if x.key.startswith("data_text_plan_no_"))
+    plan.input("12/KH-BCĐCCHC").run()
+    table = _matched(at, "Đối chiếu")
+    assert table[table["Dòng"] == "Kế hoạch"].iloc[0]["Đối chiếu"] == "Mới"
+    assert table[table["Dòng"] == "Đoàn 1"].iloc[0]["Đối chiếu"] == "Sẽ cập nhật"
+    plan.input("").run()  # the report as read
+    assert "Sẽ cập nhật" not in set(_matched(at, "Đối chiếu")["Đối chiếu"])
+
+    at.button(key="data_text_accept").click().run()
+    assert not at.exception and not at.error and at.success
+    assert _dak_song_teams(own_db) == ["DN-2023-DAKSONG"]
+    at.run()
+    assert set(_matched(at, "Đối chiếu")["Đối chiếu"]) == {"Đã có trong cơ sở dữ liệu"}
+    at.button(key="data_text_accept").click().run()
+    assert at.success[0].value.startswith("Không có gì thay đổi")
+
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert set(_matched(at, "Status")["Status"]) == {"Already recorded"}
+    assert _dak_song_teams(own_db) == ["DN-2023-DAKSONG"]

@@ -281,3 +281,76 @@ def draft_from_tables(draft: dict, *, province: str | None, year: int | None, pl
                                 "unit_id": row.get("unit_id"), "team": None if row.get("team") is None else int(row["team"]),
                                 "keep": row.get("keep") is not False})
     return out, problems
+
+
+# ---------------------------------------------------------------------------------------------------- matched
+
+_CHANGED_FIELD = {"leader_name": "data_text_col_leader_name", "leader_title": "data_text_col_leader_title",
+                  "plan_id": "data_text_match_plan_id", "started_on": "data_text_col_started_on",
+                  "ended_on": "data_text_col_ended_on", "issued_on": "data_text_plan_date", "value": "data_text_col_value"}
+MATCH_COLUMNS = ("item", "content", "status", "where")
+
+
+def _shown(value, lang: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float):
+        return fmt_num(value, lang, next(d for d in (0, 1, 2) if d == 2 or round(value, d) == value))
+    return str(value)
+
+
+def _where(m, lang: str, *, named: bool = True) -> str:
+    """Where a matched row is recorded and what an update changes, or the id a new row gets."""
+    if m.same_as is not None:
+        return t("data_text_match_same_as", lang, n=m.same_as)
+    if m.status == "new":
+        return t("data_text_match_new_id", lang, id=m.id) if named and m.id else ""
+    where = f"{m.id} ({m.label})" if m.id and m.label else (m.id or "")
+    changes = "; ".join(f"{t(_CHANGED_FIELD[name], lang) if name in _CHANGED_FIELD else name}: {_shown(old, lang)} → {_shown(new, lang)}"
+                        for name, old, new in m.changes)
+    return ": ".join(x for x in (where, changes) if x)
+
+
+def match_frame(draft: dict, match, lang: str = "vi") -> pd.DataFrame:
+    """The draft's rows as matched to the database (`extract.match.match_draft`), one line each, in the page's
+    language: which row, what it says, its status ("already recorded", "will update", "new") and where it is recorded
+    or what changes. Unticked rows are left out (they are not saved)."""
+    status = {s: t(f"data_text_status_{s}", lang) for s in ("recorded", "update", "new")}
+    rows = []
+    if (m := match.plan) is not None:
+        rows.append((t("data_text_match_plan", lang), (draft.get("plan") or {}).get("number") or "—", status[m.status], _where(m, lang)))
+    teams = draft.get("teams") or []
+    for i, (team, m, units) in enumerate(zip(teams, match.teams, match.units, strict=True), start=1):
+        rows.append((t("data_text_match_team", lang, n=i), team.get("label") or "—", status[m.status], _where(m, lang)))
+        for unit, u in zip(team.get("units") or [], units, strict=True):
+            if u is not None:
+                where = (t("data_text_match_same_as", lang, n=u.same_as) if u.same_as is not None
+                         else t("data_text_match_in", lang, id=u.id))
+                rows.append((t("data_text_match_unit", lang, n=i), f"{unit.get('name') or ''} ({unit.get('unit_id')})".strip(),
+                             status[u.status], where))
+    for n, (f, m) in enumerate(zip(draft.get("findings") or [], match.findings, strict=True), start=1):
+        if m is None:
+            continue
+        if m.status == "new":
+            where = t("data_text_match_in", lang, id=m.id) if m.id else ""
+        else:
+            where = f"{m.id}: {_short(m.label, 80)}"
+        rows.append((t("data_text_match_finding", lang, n=n), _short(f.get("text"), 120), status[m.status], where))
+    for n, (v, m) in enumerate(zip(draft.get("indicators") or [], match.indicators, strict=True), start=1):
+        if m is None:
+            continue
+        value = None if v.get("value") is None else float(v["value"])
+        content = f"{v.get('indicator_code')} = {_shown(value, lang)} ({v.get('unit_id') or '?'}, {v.get('period') or 'Y'})"
+        if m.status == "recorded":
+            where = t("data_text_match_recorded_value", lang, value=_shown(float(m.label), lang))
+        else:
+            where = _where(m, lang, named=False)
+        rows.append((t("data_text_match_indicator", lang, n=n), content, status[m.status], where))
+    return pd.DataFrame(rows, columns=[t(f"data_text_match_col_{c}", lang) for c in MATCH_COLUMNS])
+
+
+def _short(text: str | None, n: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
