@@ -7,7 +7,12 @@ one (par_dashboard/backup_cli.py);
 `extract FILE` prints the draft inspection record read from a report (.txt, .docx, .pdf; "-" reads stdin) as JSON;
 `import FILE`, `rollback BATCH_ID`, `batches`, `template OUT.xlsx`, `export OUT.xlsx` load and audit data
 through the import service (`import` exits 0 loaded/unchanged, 1 rejected, 2 partial; any command exits 3 when
-the database is held by the running dashboard)."""
+the database is held by the running dashboard).
+
+No database where a command looks: `import`, `export`, `deck` and `extract` build the default one first (a fresh
+clone), saying so; otherwise the command says in one sentence what to run and exits 1. Only `build` makes a database
+at a path given with --db (a mistyped path must not become a new, empty database), and nothing leaves an empty file
+behind (par_dashboard/backup_cli.py: need_database)."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
     b.add_argument("--scale", type=float, default=None,
                    help="add synthetic national-scale data for speed tests (1 = the whole country, 10 years; 10 for stress)")
+    b.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the messages (default vi)")
     sub.add_parser("serve", help="start the dashboard (options after `serve` go to `streamlit run`)", add_help=False)
     _add_import_commands(sub)
     users_cli.add_parser(sub)
@@ -44,8 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("file")
     e.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
     e.add_argument("--with-text", action="store_true", help="include the normalised text the evidence spans index")
+    e.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the messages (default vi)")
     args, rest = parser.parse_known_args(argv)
+    try:
+        return _run(parser, args, rest)
+    except backup_cli.NoDatabase as exc:  # no database where --db points: one sentence of what to run
+        print(exc.message(getattr(args, "lang", "vi")), file=sys.stderr)
+        return 1
 
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, rest: list[str]) -> int:
     if args.command == "serve":
         return serve(rest)
     if args.command == "users":
@@ -64,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         from par_dashboard.build import build
 
+        if args.db.is_dir():
+            raise backup_cli.not_a_folder(args.db)
+        args.db.parent.mkdir(parents=True, exist_ok=True)  # the one command that makes a database where --db says
         result = build(args.db, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr), scale=args.scale)
         print(json.dumps({"database": str(args.db), **result}, ensure_ascii=False, indent=2))
     return 0
@@ -73,15 +90,17 @@ def write_deck(args) -> int:
     """Write the deck in each asked format to OUT_DIR and print what was written, with the time each took."""
     import time
 
-    from par_dashboard.db import Database, DatabaseBusy
     from par_dashboard.deck import exports
-    from par_dashboard.deck.build import DeckScopeError, build_deck
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     unknown = sorted(set(formats) - set(exports.FORMATS))
     if unknown:
         print(f"unknown format(s): {', '.join(unknown)}; choose from {', '.join(exports.FORMATS)}", file=sys.stderr)
         return 1
+    backup_cli.need_database(args.db, args.lang == "vi", build=True, repair=False)
+    from par_dashboard.db import Database, DatabaseBusy
+    from par_dashboard.deck.build import DeckScopeError, build_deck
+
     try:
         database = Database(args.db, read_only=True)
     except DatabaseBusy:
@@ -125,8 +144,9 @@ def extract_command(args) -> int:
             path = Path(args.file)
             text = read_file(path.name, path.read_bytes())
     except (OSError, UnreadableFile) as exc:
-        print(getattr(exc, "en", None) or str(exc), file=sys.stderr)
+        print(getattr(exc, args.lang, None) or str(exc), file=sys.stderr)
         return 1
+    backup_cli.need_database(args.db, args.lang == "vi", build=True, repair=False)
     try:
         database = Database(args.db, read_only=True)
     except DatabaseBusy:
@@ -182,8 +202,6 @@ def _user(name: str | None) -> str:
 
 
 def run_import_command(args) -> int:
-    from par_dashboard.db import Database, DatabaseBusy
-
     vi = getattr(args, "lang", "vi") == "vi"
     if args.command == "template":
         from par_dashboard.importing.template import template_workbook
@@ -191,8 +209,14 @@ def run_import_command(args) -> int:
         args.out.write_bytes(template_workbook(args.lang))
         print(("Đã ghi mẫu nhập dữ liệu: " if vi else "Template written: ") + str(args.out))
         return 0
-    if args.command in ("import", "rollback"):
-        backup_cli.recover_first(args.db, vi)  # a damaged file set aside and replaced by its backup, saying so
+    # Missing: a fresh clone's import or export builds the default database first (saying so); a rollback or a
+    # list of batches has nothing to show in a new database, so they say what to run, as any command does for a
+    # path given with --db. Damaged: the commands that write set it aside and replace it, saying so.
+    build, repair = {"import": (True, True), "rollback": (False, True), "batches": (False, False),
+                     "export": (True, False)}[args.command]
+    backup_cli.need_database(args.db, vi, build=build, repair=repair)
+    from par_dashboard.db import Database, DatabaseBusy
+
     try:
         db = Database(args.db, read_only=args.command in ("batches", "export"))
     except DatabaseBusy:

@@ -5,8 +5,11 @@ No Streamlit here: the command line (`python -m par_dashboard users ...`) and th
 too; par_dashboard/login.py is the dashboard's side (the login page, the sidebar, each page's own check).
 
 The users file lives outside the repository (default ~/.config/par-dashboard/users.json, or $PAR_USERS_FILE),
-readable by its owner only, and holds argon2id hashes, never passwords. Changes to it are appended to a JSON-lines
-trail beside it (who at the shell, when, what); changes to the database are recorded in its `audit_log` table in
+readable by its owner only, and holds argon2id hashes, never passwords; a users file (or any file beside it) that
+other users may read or write, or that another user owns, is refused until `chmod 600` (check_private). Changes to
+it are appended to a JSON-lines trail beside it (who at the shell, when, what), and so is every refused login (name,
+address, why); failed logins are counted per name and per address in users-attempts.sqlite beside it (LoginGuard),
+so a restart or another replica keeps a lockout. Changes to the database are recorded in its `audit_log` table in
 the same transaction as the change itself, so a write without its audit row cannot exist.
 """
 
@@ -18,6 +21,8 @@ import getpass
 import json
 import os
 import re
+import sqlite3
+import stat
 import threading
 import time
 import unicodedata
@@ -165,62 +170,199 @@ def check_password_rules(password: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- lockout
 
-class LoginGuard:
-    """Counts failed logins per name in this process: after `limit` failures in a row the name is refused for
-    `lock_s` seconds, whatever the password (guessing then costs a minute per five tries)."""
+LOCAL_SOURCE = "local"  # a try whose address is not known (localhost, or no server: the command line, AppTest)
 
-    def __init__(self, limit: int = 5, lock_s: float = 60.0, clock: Callable[[], float] = time.monotonic):
-        self.limit, self.lock_s, self.clock = limit, lock_s, clock
-        self._failures: dict[str, int] = {}
-        self._until: dict[str, float] = {}
+
+class Throttled(AuthError):
+    """A try refused unchecked: its name (`which` "name") or its source ("source") is locked for `wait` seconds.
+    `first`: the first refusal of this lock (the one the trail records)."""
+
+    def __init__(self, which: str, wait: float, first: bool):
+        s = max(1, round(wait))
+        if which == "source":
+            super().__init__(f"Quá nhiều lần đăng nhập sai từ địa chỉ này: hãy thử lại sau {s} giây.",
+                             f"Too many failed sign-ins from this address: try again in {s} seconds.")
+        else:
+            super().__init__(f"Đã nhập sai quá nhiều lần: tên đăng nhập này bị tạm khóa, hãy thử lại sau {s} giây.",
+                             f"Too many failed attempts: this user name is locked, try again in {s} seconds.")
+        self.which, self.wait, self.first = which, wait, first
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One try let through to the password check, counted as a failure until `LoginGuard.succeeded` says otherwise.
+    `locks`: what this try's failure locked (kind -> (the lock's end, the end of the lock before it))."""
+
+    path: Path
+    name: str
+    source: str
+    locks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def attempts_path(users: Path) -> Path:
+    """The failed tries, beside the users file (users-attempts.sqlite for users.json)."""
+    return users.with_name(users.stem + "-attempts.sqlite")
+
+
+class LoginGuard:
+    """Failed logins counted per name and per source (the client's address), in a small SQLite file beside the users
+    file: a restart keeps them, and every process of the machine (replicas included) counts in the same place.
+
+    Why a file beside the users file and not the database: a replica opens the database read-only and the dashboard
+    holds it for writing, so neither could record a failure there from another process; the users file is per
+    machine already, and its folder is owner-only. Why SQLite and not JSON: each try is one short transaction of two
+    rows (a JSON file is rewritten whole per try, and a flood of made-up names makes it large); SQLite's own locks
+    serialise processes, and its journal files take the file's owner-only mode.
+
+    A name: `limit` failures in a row (a right password clears them) lock it for `lock_s` seconds, whatever the
+    password. A source: `source_limit` failures over any names (one password sprayed over many names) lock it for
+    `source_lock_s`, doubling with each further lock up to `max_lock_s` (a right password takes back only its own
+    try: an attacker's own account cannot reset the count). Failures and locks are forgotten after `window_s` of
+    quiet. Each try is counted before its password is checked (and taken back when right), so parallel tries cannot
+    slip past a limit while the ~0.1 s hash check runs."""
+
+    def __init__(self, path: Path | None = None, *, limit: int = 5, lock_s: float = 60.0, source_limit: int = 20,
+                 source_lock_s: float = 60.0, max_lock_s: float = 3600.0, window_s: float = 900.0,
+                 clock: Callable[[], float] = time.time):
+        self.path = path  # None: beside the users file of each try
+        self.limit, self.lock_s, self.source_limit, self.source_lock_s = limit, lock_s, source_limit, source_lock_s
+        self.max_lock_s, self.window_s, self.clock = max_lock_s, window_s, clock  # wall time: shared by processes
+        self._connections: dict[Path, sqlite3.Connection] = {}
         self._lock = threading.Lock()
 
-    def wait_s(self, name: str) -> float:
-        """Seconds before `name` may try again (0: now)."""
-        with self._lock:
-            return max(0.0, self._until.get(name, 0.0) - self.clock())
+    def _file(self, users: Path | None) -> Path:
+        return self.path or attempts_path(users or users_path())
 
-    def failed(self, name: str) -> None:
-        with self._lock:
-            n = self._failures.get(name, 0) + 1
-            if n >= self.limit:
-                self._until[name] = self.clock() + self.lock_s
-                n = 0
-            self._failures[name] = n
-            if len(self._failures) > 10_000:  # names made up by a flood: forget the oldest
-                for old in list(self._failures)[:5_000]:
-                    self._failures.pop(old, None)
+    def _rules(self, kind: str) -> tuple[int, float, float]:
+        """(failures that lock, the first lock's seconds, its growth per further lock)"""
+        return (self.limit, self.lock_s, 1.0) if kind == "name" else (self.source_limit, self.source_lock_s, 2.0)
 
-    def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(name, None)
-            self._until.pop(name, None)
+    @contextlib.contextmanager
+    def _transaction(self, path: Path) -> Iterator[sqlite3.Connection]:
+        with self._lock:  # one connection per file and process, shared by Streamlit's session threads
+            con = self._connections.get(path)
+            if con is None:
+                con = self._connections[path] = _open_attempts(path)
+            try:
+                con.execute("BEGIN IMMEDIATE")  # the write lock up front: other processes wait (busy_timeout)
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
+                raise
+
+    def _load(self, con: sqlite3.Connection, key: str, now: float) -> list:
+        """[failures, last failure, lock end, locks so far, lock end already said]; forgotten after a quiet window."""
+        row = con.execute("SELECT failures, last, until, strikes, said FROM attempt WHERE key = ?", (key,)).fetchone()
+        entry = list(row) if row else [0, 0.0, 0.0, 0, 0.0]
+        if entry[2] <= now and now - max(entry[1], entry[2]) > self.window_s:
+            entry = [0, entry[1], 0.0, 0, 0.0]
+        elif now - entry[1] > self.window_s:
+            entry[0] = 0
+        return entry
+
+    @staticmethod
+    def _store(con: sqlite3.Connection, key: str, entry: list) -> None:
+        con.execute("INSERT OR REPLACE INTO attempt VALUES (?, ?, ?, ?, ?, ?)", (key, *entry))
+
+    def admit(self, name: str, source: str | None = None, users: Path | None = None) -> Ticket:
+        """Let one try of `name` from `source` through to the password check, or raise Throttled."""
+        keys = {"name": "n:" + normalize_name(name), "source": "s:" + (source or LOCAL_SOURCE)}
+        path, now = self._file(users), self.clock()
+        refused, locks = None, {}
+        with self._transaction(path) as con:
+            # Entries quiet for a window (since the last failure and since the lock's end) are forgotten.
+            con.execute("DELETE FROM attempt WHERE last < ?1 AND until < ?1", (now - self.window_s,))
+            entries = {kind: self._load(con, key, now) for kind, key in keys.items()}
+            locked = [(e[2] - now, kind == "name", kind) for kind, e in entries.items() if e[2] > now]
+            if locked:  # refused unchecked; the lock's first refusal marked as said
+                wait, _, which = max(locked)
+                first = entries[which][4] != entries[which][2]
+                entries[which][4] = entries[which][2]
+                self._store(con, keys[which], entries[which])
+                refused = Throttled(which, wait, first)
+            else:
+                for kind, e in entries.items():
+                    limit, base, growth = self._rules(kind)
+                    e[0], e[1] = e[0] + 1, now
+                    if e[0] >= limit:
+                        before = e[2]
+                        e[0], e[2], e[3] = 0, now + min(self.max_lock_s, base * growth ** e[3]), e[3] + 1
+                        locks[kind] = (e[2], before)
+                    self._store(con, keys[kind], e)
+        if refused is not None:
+            raise refused
+        return Ticket(path, keys["name"], keys["source"], locks)
+
+    def succeeded(self, ticket: Ticket) -> None:
+        """The right password: the name's failures and lock cleared; the source's count takes back this try only."""
+        with self._transaction(ticket.path) as con:
+            con.execute("DELETE FROM attempt WHERE key = ?", (ticket.name,))
+            now = self.clock()
+            e = self._load(con, ticket.source, now)
+            if "source" in ticket.locks and e[2] == ticket.locks["source"][0]:  # this try locked it: undone
+                e[0], e[2], e[3] = self.source_limit - 1, ticket.locks["source"][1], max(0, e[3] - 1)
+            else:
+                e[0] = max(0, e[0] - 1)
+            self._store(con, ticket.source, e)
+
+    def wait_s(self, name: str, source: str | None = None, users: Path | None = None) -> float:
+        """Seconds before `name` (and `source`, when given) may try again (0: now)."""
+        now = self.clock()
+        with self._transaction(self._file(users)) as con:
+            keys = ["n:" + normalize_name(name)] + ([f"s:{source}"] if source else [])
+            return max(0.0, *(self._load(con, k, now)[2] - now for k in keys))
+
+
+def _open_attempts(path: Path) -> sqlite3.Connection:
+    """The attempts file, created owner-only, refused like the users file when others may write or read it (they
+    could then clear their own lockout, or lock everybody out)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    check_private(path, "attempts")
+    try:
+        con = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        con.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer; -wal/-shm take the file's mode
+        con.execute("PRAGMA synchronous=NORMAL")  # a power cut may lose the last few failures, never the file
+        con.execute("""CREATE TABLE IF NOT EXISTS attempt (key TEXT PRIMARY KEY, failures INTEGER NOT NULL,
+                       last REAL NOT NULL, until REAL NOT NULL, strikes INTEGER NOT NULL, said REAL NOT NULL)""")
+        con.execute("CREATE INDEX IF NOT EXISTS attempt_last ON attempt (last)")
+    except sqlite3.Error as exc:
+        raise UsersFileError(f"Không đọc được tệp ghi lần đăng nhập sai {path}: {exc}. Hãy xóa tệp này (các lần khóa "
+                             "hiện tại sẽ được bỏ).",
+                             f"The failed-login file {path} cannot be read: {exc}. Remove it (the current lockouts "
+                             "are then forgotten).") from exc
+    return con
 
 
 GUARD = LoginGuard()
 
 
-def authenticate(name: str, password: str, *, path: Path | None = None, guard: LoginGuard = GUARD) -> User:
-    """The user whose name and password these are; raises AuthError (wrong name or password, or locked out).
-    The message never says which of name and password was wrong."""
-    key = normalize_name(name)
-    if wait := guard.wait_s(key):
-        raise _locked(wait)
-    account = read_users(path).get(key)
-    ok = verify_password(account.password_hash if account else _dummy_hash(), password)
-    if not (ok and account):
-        guard.failed(key)
-        if wait := guard.wait_s(key):
-            raise _locked(wait)
-        raise AuthError("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password.")
-    guard.succeeded(key)
-    return account.user
-
-
-def _locked(wait: float) -> AuthError:
-    s = max(1, round(wait))
-    return AuthError(f"Đã nhập sai quá nhiều lần: tên đăng nhập này bị tạm khóa, hãy thử lại sau {s} giây.",
-                     f"Too many failed attempts: this user name is locked, try again in {s} seconds.")
+def authenticate(name: str, password: str, *, source: str | None = None, path: Path | None = None,
+                 guard: LoginGuard = GUARD) -> User:
+    """The user whose name and password these are; raises AuthError (wrong name or password, or locked out: the
+    name, or `source`, the address the try comes from). The message never says which of name and password was
+    wrong; the trail beside the users file records every refusal with the name, the source and why."""
+    path = path or users_path()
+    source = source or LOCAL_SOURCE
+    accounts = read_users(path)  # a users file that may not be read: said before anything is counted
+    try:
+        ticket = guard.admit(name, source, users=path)
+    except Throttled as refused:
+        if refused.first:  # once per lock: a locked name or address hammered does not flood the trail
+            _trail(path, "login_refused", name.strip()[:64], source=source, reason=f"{refused.which}_locked")
+        raise
+    account = accounts.get(normalize_name(name))
+    if verify_password(account.password_hash if account else _dummy_hash(), password) and account:
+        guard.succeeded(ticket)
+        return account.user
+    _trail(path, "login_refused", name.strip()[:64], source=source,
+           reason="wrong_password" if account else "unknown_name", **({"locks": sorted(ticket.locks)} if ticket.locks else {}))
+    if ticket.locks:
+        which = max(ticket.locks, key=lambda kind: (ticket.locks[kind][0], kind == "name"))
+        raise Throttled(which, ticket.locks[which][0] - guard.clock(), False)
+    raise AuthError("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password.")
 
 
 # ---------------------------------------------------------------------------------------------- the users file
@@ -256,6 +398,7 @@ def read_users(path: Path | None = None) -> dict[str, Account]:
         st = path.stat()
     except FileNotFoundError:
         return {}
+    check_private(path, "users", st)  # on every call: a chmod changes neither the time nor the size the cache is keyed by
     stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
     cached = _CACHE.get(path)
     if cached and cached[0] == stamp:
@@ -273,6 +416,44 @@ def read_users(path: Path | None = None) -> dict[str, Account]:
                              f"The users file {path}: unknown role for {', '.join(bad)} (choose {', '.join(ROLES)}).")
     _CACHE[path] = (stamp, accounts)
     return accounts
+
+
+_PRIVATE_FILES = {  # each file of the users' folder in words, and what others could do by changing or reading it
+    "users": ("Tệp người dùng", "The users file", "ví dụ thêm một tài khoản quản trị", "e.g. add an admin account",
+              "các mã băm mật khẩu", "the password hashes"),
+    "attempts": ("Tệp ghi các lần đăng nhập sai", "The failed-login file", "xóa lần bị khóa của mình hoặc khóa mọi người",
+                 "clear their own lockout or lock everybody out", "ai đăng nhập sai, từ đâu", "who failed to sign in, from where"),
+    "audit": ("Nhật ký người dùng", "The users' audit trail", "viết thêm dòng giả", "forge entries",
+              "ai đã thay đổi gì", "who changed what"),
+}
+
+
+def check_private(path: Path, kind: str = "users", st: os.stat_result | None = None) -> None:
+    """Refuse (UsersFileError, saying how to fix it) a file of the users' folder that other users may write or read,
+    or that another user owns (they could change its mode at any time). The project writes them 0600; a file copied
+    or created by hand may not be."""
+    import shlex
+
+    st = st or path.stat()
+    what_vi, what_en, write_vi, write_en, read_vi, read_en = _PRIVATE_FILES[kind]
+    quoted = shlex.quote(str(path))
+    if st.st_uid != os.geteuid():
+        raise UsersFileError(f"{what_vi} {path} thuộc về người dùng khác (uid {st.st_uid}), không phải người chạy bảng "
+                             f"điều khiển (uid {os.geteuid()}): người đó có thể sửa nó ({write_vi}). Không dùng tệp này "
+                             f"cho đến khi chạy: chown {os.geteuid()} {quoted} && chmod 600 {quoted}",
+                             f"{what_en} {path} is owned by another user (uid {st.st_uid}), not by the one running the "
+                             f"dashboard (uid {os.geteuid()}): they could change it ({write_en}). It is not used until "
+                             f"you run: chown {os.geteuid()} {quoted} && chmod 600 {quoted}")
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o077:
+        if mode & 0o022:
+            who_vi, who_en, harm_vi, harm_en = "sửa", "change", write_vi, write_en
+        else:
+            who_vi, who_en, harm_vi, harm_en = "đọc", "read", read_vi, read_en
+        raise UsersFileError(f"{what_vi} {path} có quyền {mode:04o}: người dùng khác có thể {who_vi} nó ({harm_vi}). "
+                             f"Không dùng tệp này cho đến khi chạy: chmod 600 {quoted}",
+                             f"{what_en} {path} has mode {mode:04o}: other users may {who_en} it ({harm_en}). "
+                             f"It is not used until you run: chmod 600 {quoted}")
 
 
 def user_by_email(email: str | None, path: Path | None = None) -> User | None:
@@ -326,8 +507,10 @@ def _locked_file(path: Path) -> Iterator[None]:
 def _trail(path: Path, action: str, name: str, **details) -> None:
     entry = {"at": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "by": os_user(), "action": action,
              "name": name, **details}
-    fd = os.open(audit_trail_path(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    trail = audit_trail_path(path)
+    fd = os.open(trail, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as f:
+        check_private(trail, "audit", os.fstat(fd))
         f.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
@@ -351,6 +534,8 @@ def _change(path: Path | None, name: str, action: str, apply: Callable[[dict[str
     """Read, change, write and record one change, under the file's lock; `apply` returns what the trail says."""
     path = path or users_path()
     with _locked_file(path):
+        if audit_trail_path(path).exists():  # refused before the change, not after it was written
+            check_private(audit_trail_path(path), "audit")
         _CACHE.pop(path, None)
         accounts = dict(read_users(path))
         details = apply(accounts, normalize_name(name))

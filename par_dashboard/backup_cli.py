@@ -40,7 +40,11 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"backup": _backup, "backups": _list, "restore": _restore, "check": _check}[args.command](args, args.lang == "vi")
+    try:
+        return {"backup": _backup, "backups": _list, "restore": _restore, "check": _check}[args.command](args, args.lang == "vi")
+    except NoDatabase as exc:
+        print(exc.message(args.lang), file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _busy(path: Path, vi: bool) -> int:
@@ -51,12 +55,10 @@ def _busy(path: Path, vi: bool) -> int:
 
 
 def _backup(args, vi: bool) -> int:
+    need_database(args.db, vi, build=False, repair=False)  # nothing to back up: what to run instead
     from par_dashboard import backup
     from par_dashboard.db import Database, DatabaseBusy
 
-    if not args.db.exists():
-        print(f"Không có cơ sở dữ liệu {args.db}." if vi else f"There is no database {args.db}.", file=sys.stderr)
-        return EXIT_FAILED
     try:
         db = Database(args.db)
     except DatabaseBusy:
@@ -87,6 +89,7 @@ def _list(args, vi: bool) -> int:
 def _restore(args, vi: bool) -> int:
     from par_dashboard import backup
 
+    _folder_exists(args.db)
     source = args.path
     if args.latest:
         latest = backup.latest_backup(args.db)
@@ -113,6 +116,12 @@ def _check(args, vi: bool) -> int:
     from par_dashboard import backup
     from par_dashboard.db import DatabaseBusy
 
+    if args.db.is_dir():
+        raise not_a_folder(args.db)
+    if not args.db.exists() and not (is_default(args.db) or (args.db.parent.is_dir() and backup.backups(args.db))):
+        # Nothing to restore, and a build from data/ at a path given by --db could be a typo's new database: that
+        # is asked for by name (`build`). The default database is built: a fresh clone's `check` sets it up.
+        need_database(args.db, vi, build=False, repair=False)
     try:
         notice = backup.recover(args.db, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr))
     except DatabaseBusy:
@@ -127,9 +136,91 @@ def _check(args, vi: bool) -> int:
     return EXIT_RECOVERED
 
 
+def _folder_exists(db_path: Path) -> None:
+    """A database is put only into a folder that exists: a missing one is a mistyped --db, not a place to create."""
+    if db_path.is_dir():
+        raise not_a_folder(db_path)
+    if not db_path.parent.is_dir():
+        raise NoDatabase(f"Không có thư mục {db_path.parent} (--db {db_path}); hãy kiểm tra lại đường dẫn, hoặc tạo cơ sở "
+                         f"dữ liệu mới ở đó: {build_command(db_path)}.",
+                         f"There is no folder {db_path.parent} (--db {db_path}); check the path, or create a new database "
+                         f"there: {build_command(db_path)}.")
+
+
+class NoDatabase(Exception):
+    """A command that cannot go on where --db points: one sentence, in each language, of what is wrong and what to
+    run (exit EXIT_FAILED)."""
+
+    def __init__(self, vi: str, en: str):
+        super().__init__(en)
+        self.vi, self.en = vi, en
+
+    def message(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+def is_default(db_path: Path) -> bool:
+    return Path(db_path).absolute() == DEFAULT_DB.absolute()
+
+
+def build_command(db_path: Path) -> str:
+    """The command that makes a database at `db_path` (the default needs no --db)."""
+    import shlex
+
+    return "python -m par_dashboard build" + ("" if is_default(db_path) else f" --db {shlex.quote(str(db_path))}")
+
+
+def not_a_folder(db_path: Path) -> NoDatabase:
+    return NoDatabase(f"{db_path} là một thư mục, không phải tệp cơ sở dữ liệu: hãy trỏ --db tới một tệp .duckdb "
+                      f"(mặc định {DEFAULT_DB}).",
+                      f"{db_path} is a folder, not a database file: point --db at a .duckdb file (default {DEFAULT_DB}).")
+
+
+def need_database(db_path: Path, vi: bool, *, build: bool, repair: bool) -> None:
+    """Before a command opens the database at `db_path`, so that it never meets a missing or incomplete one (and
+    never leaves an empty one behind: opening a missing file for writing would create it).
+
+    Missing: the default database is built first, saying so, when `build` (the commands that need its data: a fresh
+    clone's first import, export, deck, extract); otherwise NoDatabase says what to run. A path given with --db is
+    never created here: a mistyped name must not become a new, empty database somewhere.
+    Present but damaged or incomplete: set aside and replaced (its newest sound backup, else a rebuild), saying so,
+    when `repair` (the commands that write); otherwise NoDatabase says to run `check`.
+    A file another process holds is left to the command, which says so when it opens it."""
+    db_path = Path(db_path)
+    if db_path.is_dir():
+        raise not_a_folder(db_path)
+    if not db_path.exists():
+        if not (build and is_default(db_path)):
+            raise NoDatabase(f"Không có cơ sở dữ liệu tại {db_path}; để tạo, hãy chạy: {build_command(db_path)}.",
+                             f"No database at {db_path}; to create one, run: {build_command(db_path)}.")
+        from par_dashboard.build import build as build_database
+
+        print(f"Chưa có cơ sở dữ liệu {db_path}: đang dựng từ các tệp trong data/ trước (khoảng 10–20 giây)." if vi else
+              f"No database {db_path} yet: building it from the files in data/ first (10–20 seconds).",
+              file=sys.stderr, flush=True)
+        build_database(db_path, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr, flush=True))
+        return
+    if repair:
+        recover_first(db_path, vi)
+        return
+    from par_dashboard import backup
+    from par_dashboard.db import DatabaseBusy
+
+    try:
+        damage = backup.diagnose(db_path)
+    except DatabaseBusy:
+        return
+    if damage is not None:
+        check = build_command(db_path).replace(" build", " check", 1)
+        raise NoDatabase(f"{damage.vi.rstrip('.')}; để thay bằng bản sao lưu mới nhất (nếu không có thì dựng lại), hãy "
+                         f"chạy: {check}.",
+                         f"{damage.en.rstrip('.')}; to replace it with its newest sound backup (else a rebuild), run: "
+                         f"{check}.")
+
+
 def recover_first(db_path: Path, vi: bool) -> None:
-    """Before a command writes: a damaged database set aside and replaced, saying so (a missing one is left to
-    the command: a mistyped --db must not build a new database)."""
+    """Before a command writes: a damaged database set aside and replaced by its backup, saying so (a missing one is
+    left to need_database: a mistyped --db must not build a new database)."""
     from par_dashboard import backup
     from par_dashboard.db import DatabaseBusy
 

@@ -38,11 +38,18 @@ class DatabaseBusy(RuntimeError):
     """Another process (the running dashboard, or another import) holds the database file."""
 
 
+class MissingDatabase(FileNotFoundError):
+    """No database file at the path: Database never makes one (DuckDB would create an empty file, which every later
+    start takes for a database); `build` does."""
+
+
 class Database:
     """The built database, safe to share between Streamlit's session threads."""
 
     def __init__(self, path: Path = DEFAULT_DB, *, read_only: bool = False):
         self.path, self._read_only = path, read_only
+        if not Path(path).is_file():
+            raise MissingDatabase(str(path))
         try:
             self._con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:

@@ -172,12 +172,25 @@ def login_form(lang: str, where: str) -> None:
     if not submitted:
         return
     try:
-        user = auth.authenticate(name, password)
+        user = auth.authenticate(name, password, source=_source())
     except auth.AuthError as exc:
         st.error(exc.message(lang), icon=":material/error:")
         return
     st.session_state[SESSION_KEY] = auth.LoggedIn(user.name)
     st.rerun()
+
+
+def _source() -> str:
+    """Where a login comes from, for the per-address throttle: the address Streamlit's server sees (st.context). That
+    is the TCP peer, or, when the peer is a proxy the server trusts, the client the proxy names in X-Forwarded-For:
+    uvicorn trusts the addresses of $FORWARDED_ALLOW_IPS, by default 127.0.0.1 and ::1 (a proxy on this machine),
+    and so must a proxy on another host be listed there. The header is never read here: any client can send one.
+    Localhost, or a proxy on this machine that sends no X-Forwarded-For, gives no address: "local" (one address)."""
+    try:
+        address = st.context.ip_address
+    except RuntimeError:  # no server
+        return auth.LOCAL_SOURCE
+    return address if isinstance(address, str) and address else auth.LOCAL_SOURCE  # (AppTest's server is a mock)
 
 
 def sidebar(user: auth.User, lang: str) -> None:

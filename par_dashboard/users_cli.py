@@ -62,13 +62,17 @@ def _password(args, vi: bool) -> str:
 def _check_province(province: str, db_path: Path, vi: bool) -> None:
     """Against the database when it can be read; by its shape only when it cannot (not built yet, or held by the
     running dashboard), and then say so."""
+    import duckdb
+
     from par_dashboard.db import Database, DatabaseBusy
 
     shape_error = auth.AuthError(f"«{province}» không phải mã tỉnh (ví dụ S63-P-20 hoặc S34-P-20).",
                                  f"«{province}» is not a province id (e.g. S63-P-20 or S34-P-20).")
     if not auth.PROVINCE_ID.match(province):
         raise shape_error
-    if not db_path.exists():
+    if not db_path.is_file():
+        print(f"(Chỉ kiểm tra dạng mã {province}: không có cơ sở dữ liệu tại {db_path}.)" if vi else
+              f"({province} checked by its shape only: there is no database at {db_path}.)", file=sys.stderr)
         return
     try:
         db = Database(db_path, read_only=True)
@@ -78,6 +82,12 @@ def _check_province(province: str, db_path: Path, vi: bool) -> None:
         return
     try:
         found = db.query("unit_by_id", unit_id=province)
+    except duckdb.Error:  # an incomplete or damaged file: `check` repairs it, the user is added meanwhile
+        print(f"(Chỉ kiểm tra dạng mã {province}: không đọc được cơ sở dữ liệu {db_path}; hãy chạy "
+              f"python -m par_dashboard check.)" if vi else
+              f"({province} checked by its shape only: the database {db_path} cannot be read; run python -m par_dashboard "
+              "check.)", file=sys.stderr)
+        return
     finally:
         db.close()
     if found.empty or found.level.iloc[0] != "province":

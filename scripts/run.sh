@@ -9,7 +9,13 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q -r requirements.txt
-[ -f data/par.duckdb ] || .venv/bin/python -m par_dashboard build
+# The database: built on the first start, and replaced whenever the file is not a complete, sound database (an empty
+# file an interrupted command left, a damaged one): `check` puts the newest sound backup in place, else rebuilds from
+# data/, and says so (exit 4). A file merely present is not enough (an empty one would reach the first visitor).
+# Exit 3: the running dashboard holds it (this start is a second one, e.g. a --read-only replica): it was checked.
+db_state=0
+.venv/bin/python -m par_dashboard check >/dev/null || db_state=$?
+case "$db_state" in 0|3|4) ;; *) exit "$db_state" ;; esac
 
 users_state() {  # "some", "none", or "unreadable" (then the login page says what is wrong: no anonymous fallback)
   .venv/bin/python -c 'from par_dashboard import auth

@@ -10,6 +10,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as hst
 from streamlit.testing.v1 import AppTest
 
 from par_dashboard import auth, login
@@ -62,9 +64,9 @@ def test_passwords_are_stored_as_argon2id_hashes_and_checked():
     assert auth.hash_password("mật khẩu đúng") != stored  # salted
 
 
-def test_five_failures_lock_the_name_for_a_minute(users_file):
+def test_five_failures_lock_the_name_for_a_minute(users_file, tmp_path):
     now = [1000.0]
-    guard = auth.LoginGuard(clock=lambda: now[0])
+    guard = auth.LoginGuard(tmp_path / "attempts.sqlite", clock=lambda: now[0])
     for _ in range(4):
         with pytest.raises(auth.AuthError, match="Wrong user name or password"):
             auth.authenticate("viewer", "wrong", path=users_file, guard=guard)
@@ -80,6 +82,198 @@ def test_five_failures_lock_the_name_for_a_minute(users_file):
         with pytest.raises(auth.AuthError):
             auth.authenticate("no-such-user", "x", path=users_file, guard=guard)
     assert guard.wait_s("no-such-user") == 60
+
+
+def one_user(tmp_path) -> "auth.Path":
+    path = tmp_path / "conf" / "users.json"
+    auth.add_user("lan", "analyst", PASSWORD, path=path)
+    return path
+
+
+def trail_of(path) -> list[dict]:
+    trail = auth.audit_trail_path(path)
+    return [json.loads(line) for line in trail.read_text(encoding="utf-8").splitlines()] if trail.exists() else []
+
+
+LOGIN_5_WRONG_THEN_RIGHT = """
+import sys
+from par_dashboard import auth
+path = auth.Path(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    try:
+        auth.authenticate("lan", "sai mật khẩu", path=path)
+    except auth.AuthError as exc:
+        print(exc.en)
+try:
+    print("signed in as", auth.authenticate("lan", sys.argv[3], path=path).name)
+except auth.AuthError as exc:
+    print(exc.en)
+"""
+
+
+def test_a_lockout_outlives_the_process_that_counted_it(tmp_path):
+    """Five wrong passwords in one process; a new process (a restart, or another replica on the machine) still
+    refuses the right one: the failures live beside the users file, not in a process's memory."""
+    path = one_user(tmp_path)
+
+    def process(wrong: int) -> list[str]:
+        done = subprocess.run([sys.executable, "-c", LOGIN_5_WRONG_THEN_RIGHT, str(path), str(wrong), PASSWORD],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+                              env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(ROOT)})
+        return done.stdout.splitlines()
+
+    first = process(5)
+    assert first[3] == "Wrong user name or password." and "try again in 60 seconds" in first[4], first
+    assert first[5].startswith("Too many failed attempts"), first  # in the same process, as before
+    second = process(0)
+    assert second[0].startswith("Too many failed attempts: this user name is locked, try again in"), second
+    kept = auth.attempts_path(path)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and kept.parent == path.parent
+
+
+def test_one_password_sprayed_over_many_names_from_one_address_is_throttled(tmp_path):
+    """One source tries one password on 25 names (each tried once: no name reaches its own limit); after the
+    per-source limit every try from there is refused unchecked, even a right password, while another address signs
+    in. Each refusal is in the trail with the name, the address and why; a locked source's tries are written once."""
+    path = one_user(tmp_path)
+    now = [5000.0]
+    guard = auth.LoginGuard(clock=lambda: now[0])
+    limit = guard.source_limit
+    said = []
+    for i in range(limit + 5):
+        with pytest.raises(auth.AuthError) as refused:
+            auth.authenticate(f"nguoi{i}", "Mua-xuan-2024", source="203.0.113.7", path=path, guard=guard)
+        said.append(refused.value.en)
+    assert said[: limit - 1] == ["Wrong user name or password."] * (limit - 1)
+    assert all("from this address" in s and "try again in 60 seconds" in s for s in said[limit - 1:]), said[limit - 1:]
+    assert "từ địa chỉ này" in refused.value.vi
+    with pytest.raises(auth.AuthError, match="from this address"):
+        auth.authenticate("lan", PASSWORD, source="203.0.113.7", path=path, guard=guard)
+    assert auth.authenticate("lan", PASSWORD, source="198.51.100.2", path=path, guard=guard).name == "lan"
+    trail = [e for e in trail_of(path) if e["action"] == "login_refused"]
+    assert [e["reason"] for e in trail] == ["unknown_name"] * limit + ["source_locked"]  # the lock's tries: once
+    assert {e["source"] for e in trail} == {"203.0.113.7"} and trail[0]["name"] == "nguoi0" and all(e["at"] for e in trail)
+    assert trail[limit - 1]["locks"] == ["source"]
+    now[0] += 61  # the lock served: the next run of failures locks the address for twice as long
+    for i in range(limit):
+        with pytest.raises(auth.AuthError) as refused:
+            auth.authenticate(f"khac{i}", "Mua-xuan-2024", source="203.0.113.7", path=path, guard=guard)
+    assert "try again in 120 seconds" in refused.value.en
+
+
+def test_an_address_that_keeps_failing_waits_twice_as_long_each_time(tmp_path):
+    """Up to an hour; a lock longer than the quiet window that forgets failures still counts for the next one."""
+    now = [0.0]
+    guard = auth.LoginGuard(tmp_path / "attempts.sqlite", source_limit=1, clock=lambda: now[0])
+    waits = []
+    for i in range(8):
+        assert list(guard.admit(f"a{i}", "203.0.113.9").locks) == ["source"]  # each try locks it (a new name each time)
+        with pytest.raises(auth.Throttled, match="from this address"):
+            guard.admit(f"b{i}", "203.0.113.9")
+        waits.append(guard.wait_s(f"c{i}", "203.0.113.9"))
+        now[0] += waits[-1] + 1
+    assert waits == [60, 120, 240, 480, 960, 1920, 3600, 3600]
+    now[0] += guard.window_s  # quiet for a window after the last lock ended: forgotten
+    guard.admit("d", "203.0.113.9")
+    assert guard.wait_s("e", "203.0.113.9") == 60
+
+
+def test_a_wrong_password_log_never_holds_the_password(tmp_path):
+    path = one_user(tmp_path)
+    guard = auth.LoginGuard()
+    with pytest.raises(auth.AuthError):
+        auth.authenticate("lan", "bí-mật-không-được-ghi", source="192.0.2.1", path=path, guard=guard)
+    (entry,) = trail_of(path)[1:]
+    assert entry["action"] == "login_refused" and entry["reason"] == "wrong_password" and entry["source"] == "192.0.2.1"
+    assert "bí-mật" not in auth.audit_trail_path(path).read_text(encoding="utf-8")
+
+
+STEPS = hst.lists(hst.tuples(hst.sampled_from([0.0, 0.0, 1.0, 7.5, 30.0, 61.0, 200.0, 1000.0]),  # seconds since the last try
+                             hst.sampled_from(["an", "binh", "chi"]), hst.sampled_from(["10.0.0.1", "10.0.0.2"]),
+                             hst.sampled_from([False, False, True]),  # the right password?
+                             hst.booleans()),  # a restart (a new guard on the same file) before this try?
+                  min_size=10, max_size=30)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_the_guard_bounds_guesses_per_name_and_per_source_across_restarts(tmp_path_factory, steps):
+    """Whatever the order of tries, names, addresses, pauses and restarts: a guard restarted before any try decides
+    exactly as one that never was (the state is the file's); and within any `lock_s` seconds a name gets at most
+    `limit` wrong passwords checked between two right ones, and an address at most `source_limit`."""
+    folder = tmp_path_factory.mktemp("guard")
+    now = [10_000.0]
+    clock = lambda: now[0]  # noqa: E731
+    kept = auth.LoginGuard(folder / "kept.sqlite", limit=3, source_limit=5, clock=clock)
+    decisions = {"kept": [], "restarted": []}
+    restarted = None
+    checked = []  # (time, name, source, right) of every try that was let through to the password check
+    for dt_s, name, source, right, restart in steps:
+        now[0] += dt_s
+        if restart or restarted is None:
+            restarted = auth.LoginGuard(folder / "restarted.sqlite", limit=3, source_limit=5, clock=clock)
+        for label, guard in (("kept", kept), ("restarted", restarted)):
+            try:
+                ticket = guard.admit(name, source)
+            except auth.Throttled as refused:
+                decisions[label].append(("refused", refused.which, round(refused.wait, 6)))
+                event(f"refused: {refused.which}")
+                continue
+            decisions[label].append(("checked",))
+            if label == "kept":
+                checked.append((now[0], name, source, right))
+            if right:
+                guard.succeeded(ticket)
+    assert decisions["kept"] == decisions["restarted"]
+    for i, (t0, _, _, _) in enumerate(checked):
+        window = [c for c in checked[i:] if c[0] < t0 + kept.lock_s]
+        for source in {c[2] for c in window}:
+            assert sum(1 for c in window if c[2] == source and not c[3]) <= kept.source_limit, (source, window)
+        for name in {c[1] for c in window}:
+            run = 0
+            for c in (c for c in window if c[1] == name):
+                run = 0 if c[3] else run + 1
+                assert run <= kept.limit, (name, window)
+
+
+# ---------------------------------------------------------------------------------------------- the users file's mode
+
+@pytest.mark.parametrize("mode", [0o666, 0o664, 0o646, 0o660, 0o644, 0o604, 0o640], ids=lambda m: f"{m:o}")
+def test_a_users_file_others_may_write_or_read_is_refused_saying_how_to_fix_it(tmp_path, mode):
+    """Writable by others: anyone could add an admin; readable: the password hashes leak. Refused until `chmod 600`,
+    a cached read included (the file was read at 0600 first)."""
+    path = one_user(tmp_path)
+    assert auth.read_users(path)
+    path.chmod(mode)
+    with pytest.raises(auth.UsersFileError) as refused:
+        auth.read_users(path)
+    assert f"chmod 600 {path}" in refused.value.en and f"chmod 600 {path}" in refused.value.vi
+    with pytest.raises(auth.UsersFileError):
+        auth.authenticate("lan", PASSWORD, path=path, guard=auth.LoginGuard())
+    path.chmod(0o600)
+    assert auth.authenticate("lan", PASSWORD, path=path, guard=auth.LoginGuard()).name == "lan"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_users_file_owned_by_someone_else_is_refused(tmp_path):
+    path = one_user(tmp_path)
+    os.chown(path, 12345, -1)
+    with pytest.raises(auth.UsersFileError, match="is owned by another user"):
+        auth.read_users(path)
+
+
+def test_the_users_command_and_the_login_page_refuse_a_world_writable_users_file(tmp_path, built_db, monkeypatch):
+    path = tmp_path / "conf" / "users.json"
+    assert users_cli(tmp_path, "add", "lan", "--role", "admin", "--password-stdin", password="một mật khẩu dài\n").returncode == 0
+    path.chmod(0o666)
+    listed = users_cli(tmp_path, "list", "--lang", "en")
+    assert listed.returncode == 1 and f"chmod 600 {path}" in listed.stderr and "Traceback" not in listed.stderr
+    added = users_cli(tmp_path, "add", "ke-gian", "--role", "admin", "--password-stdin", password="một mật khẩu dài\n")
+    assert added.returncode == 1 and "ke-gian" not in path.read_text(encoding="utf-8")
+    monkeypatch.setenv("PAR_USERS_FILE", str(path))
+    at = app().run()
+    assert not at.exception and any(f"chmod 600 {path}" in e.value for e in at.error)
+    assert not at.text_input  # no form to try
 
 
 # ---------------------------------------------------------------------------------------------- the users command
@@ -252,6 +446,16 @@ def test_login_form_refuses_a_wrong_password_then_signs_in_keeps_the_link_and_si
     assert login.SESSION_KEY not in at.session_state
 
 
+def test_a_refused_login_on_the_page_is_in_the_trail_with_its_address(built_db, tmp_path, monkeypatch):
+    path = one_user(tmp_path)
+    monkeypatch.setenv("PAR_USERS_FILE", str(path))
+    at = fill(app().run(), "lan", "sai mật khẩu")
+    assert [e.value for e in at.error] == ["Tên đăng nhập hoặc mật khẩu không đúng."]
+    (entry,) = [e for e in trail_of(path) if e["action"] == "login_refused"]
+    assert (entry["name"], entry["source"], entry["reason"]) == ("lan", auth.LOCAL_SOURCE, "wrong_password")
+    assert stat.S_IMODE(auth.attempts_path(path).stat().st_mode) == 0o600
+
+
 def test_the_language_switch_works_before_login_and_stays_after(built_db):
     at = app().run()
     at.radio(key="_auth_lang").set_value("en").run()
@@ -312,6 +516,7 @@ def test_users_file_outside_the_repository_by_default(monkeypatch, tmp_path):
 def test_a_broken_users_file_is_said_on_the_login_page(built_db, tmp_path, monkeypatch):
     path = tmp_path / "users.json"
     path.write_text('{"users": {"lan": {"role": "boss", "password": "x"}}}', encoding="utf-8")  # edited by hand
+    path.chmod(0o600)  # (as the users command wrote it)
     monkeypatch.setenv("PAR_USERS_FILE", str(path))
     at = app().run()
     assert not at.exception and any("vai trò không hợp lệ cho lan" in e.value for e in at.error)

@@ -1,0 +1,125 @@
+"""Every command of `python -m par_dashboard` when there is no database where it looks (a fresh clone, a mistyped
+--db): it builds the default database first and says so, or says in one sentence what to run and exits non-zero;
+never a traceback, and never an empty stub file left behind (a stub made scripts/run.sh skip its build and the first
+visitor meet a "missing tables" warning). Run as a user runs them: one process each."""
+
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from par_dashboard import backup
+from tests.browser import ROOT
+from tests.test_import_service import good_rows, xlsx
+
+BUILD = "python -m par_dashboard build"
+
+
+def run(cwd, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "par_dashboard", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, check=False,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", **(env or {})})
+
+
+def inputs(tmp_path):
+    """A file each command reads (an import workbook, a report text, a sound backup is not needed: none exists)."""
+    workbook = tmp_path / "kiem_tra.xlsx"
+    workbook.write_bytes(xlsx(good_rows()))
+    report = tmp_path / "bao-cao.txt"
+    report.write_text("Đoàn kiểm tra công tác cải cách hành chính tại tỉnh Lạng Sơn.", encoding="utf-8")
+    return workbook, report
+
+
+# Each command with --db at a path where no database is: a mistyped file name in an existing folder ("typo", messages
+# in English) or a folder that does not exist ("no-folder", in Vietnamese), and how it must end: "build" (one sentence
+# naming the build command for that very path, exit 1), "ok" (nothing to do, exit 0) or "refused" (exit 1: `restore`
+# has no backup to put there, or no folder to put it in).
+CASES = {
+    "import": (lambda d, w, r: ("import", w), "typo", "build"),
+    "rollback": (lambda d, w, r: ("rollback", "1"), "no-folder", "build"),
+    "batches": (lambda d, w, r: ("batches",), "typo", "build"),
+    "export": (lambda d, w, r: ("export", d / "xuat.xlsx"), "no-folder", "build"),
+    "deck": (lambda d, w, r: ("deck", d / "deck", "--formats", "html"), "typo", "build"),
+    "extract": (lambda d, w, r: ("extract", r), "no-folder", "build"),
+    "backup": (lambda d, w, r: ("backup",), "typo", "build"),
+    "backups": (lambda d, w, r: ("backups",), "no-folder", "ok"),
+    "restore": (lambda d, w, r: ("restore", "--latest"), "typo", "refused"),
+    "restore-file": (lambda d, w, r: ("restore", w), "no-folder", "refused"),
+    "check-typo": (lambda d, w, r: ("check",), "typo", "build"),
+    "check": (lambda d, w, r: ("check",), "no-folder", "build"),
+    "users": (lambda d, w, r: ("users", "add", "lan", "--role", "viewer", "--province", "S63-P-20", "--password-stdin"),
+              "typo", "ok"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_missing_database_is_said_with_what_to_run_and_no_stub_is_left(tmp_path, case):
+    workbook, report = inputs(tmp_path)
+    args, where, end = CASES[case]
+    lang = "en" if where == "typo" else "vi"
+    db = tmp_path / "par.duckbd" if where == "typo" else tmp_path / "khong-co" / "par.duckdb"
+    done = subprocess.run([sys.executable, "-m", "par_dashboard", *map(str, args(tmp_path, workbook, report)), "--db",
+                           str(db), "--lang", lang], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+                          input="một mật khẩu dài\n", env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8",
+                                                            "PAR_USERS_FILE": str(tmp_path / "conf" / "users.json")})
+    said = done.stdout + done.stderr
+    assert "Traceback" not in said, said
+    assert not db.exists(), f"{case} left a file at {db}"
+    assert not db.parent.exists() or not list(db.parent.glob(db.name + "*")), list(db.parent.iterdir())
+    if end == "ok":
+        assert done.returncode == 0, said
+        return
+    assert done.returncode == 1, said
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines  # one sentence, nothing else
+    if end == "build":
+        assert f"{BUILD} --db {db}." in lines[0], lines[0]  # what to run, for that very path
+        assert lines[0].startswith("No database at" if lang == "en" else "Không có cơ sở dữ liệu tại"), lines[0]
+
+
+def test_build_makes_a_missing_folder_and_refuses_a_folder_as_the_database(tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    done = run(ROOT, "build", "--db", folder, "--lang", "en")
+    assert done.returncode != 0 and "Traceback" not in done.stderr and "is a folder" in done.stderr, done.stderr
+    assert list(folder.iterdir()) == [] and not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_fresh_clone_imports_after_building_the_default_database_first(tmp_path):
+    """A copy of the repository as a clone has it (no data/par.duckdb): the commands that only read or undo say
+    what to run and leave nothing; `import` builds the default database first, saying so, then imports."""
+    clone = tmp_path / "clone"
+    for part in ("par_dashboard", "queries", "data"):
+        shutil.copytree(ROOT / part, clone / part,
+                        ignore=shutil.ignore_patterns("*.duckdb*", "*.tmp", "backups", "__pycache__"))
+    default = clone / "data" / "par.duckdb"
+    assert not default.exists()
+    workbook, _ = inputs(tmp_path)
+    for args in (("rollback", "1"), ("batches", "--lang", "en"), ("backup",)):
+        done = run(clone, *args)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.strip().endswith(f": {BUILD}."), done.stderr  # the default database: no --db to add
+        assert not default.exists(), f"{args[0]} left a file at {default}"
+    assert run(clone, "template", tmp_path / "mau.xlsx").returncode == 0 and not default.exists()  # needs none
+    done = run(clone, "import", workbook, "--user", "lan")
+    assert done.returncode == 0, done.stderr
+    assert "Chưa có cơ sở dữ liệu" in done.stderr and "dựng" in done.stderr  # said before the build's progress
+    assert "Đã nhập (lô 1). Thêm 5" in done.stdout
+    assert backup.diagnose(default) is None  # a complete database, not a stub
+
+
+def test_an_empty_database_file_is_not_taken_for_a_database(tmp_path):
+    """What an interrupted command of an older version left (12 KB, no tables): `check`, which scripts/run.sh now
+    runs before every start instead of testing that the file exists, replaces it; the commands that only read say
+    to run `check`."""
+    stub = tmp_path / "par.duckdb"
+    duckdb.connect(str(stub)).close()
+    assert stub.stat().st_size > 0 and backup.diagnose(stub).kind == "tables"
+    done = run(ROOT, "batches", "--db", stub, "--lang", "en")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"The database {stub.name} lacks tables") and f"check --db {stub}." in done.stderr
+    script = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
+    assert "-m par_dashboard check" in script and "[ -f data/par.duckdb ]" not in script
+    assert script.index("-m par_dashboard check") < script.index("-m par_dashboard serve")
