@@ -378,7 +378,7 @@ def test_every_write_leaves_one_audit_row_with_who_when_what(work):
                                                   ("lan", "cli", "import")]
     first = json.loads(rows[0][3])
     assert first["batch_id"] == loaded.batch_id and first["file"] == "kiem_tra.xlsx" and first["added"] == 5
-    assert json.loads(rows[1][3]) == {"batch_id": loaded.batch_id, "deleted": 5, "restored": 0}
+    assert json.loads(rows[1][3]) == {"batch_id": loaded.batch_id, "deleted": 5, "restored": 0, "provinces": ["S63-P-20"]}
     assert one(work, "SELECT count(*) FROM audit_log WHERE \"at\" IS NULL")[0][0] == 0
     assert service.audit_log(work).action.tolist() == ["import", "rollback", "import"]  # newest first
 

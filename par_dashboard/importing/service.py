@@ -245,11 +245,13 @@ def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
             batch_id = cur.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch").fetchone()[0]
             sources = _Sources(cur, batch_id, file_name, who.name, sha)
             staged = _stage(cur, checked, sources)
-            provinces = _provinces(checked, ctx, _changing_rows(cur, staged))
+            provinces = _touched_by_load(cur, staged)
+            counterparts, names = _counterparts(cur), _names(ctx)
             try:
-                auth.check_scope(who, provinces, _counterparts(cur), _names(ctx))
+                auth.check_scope(who, provinces, counterparts, names)
             except auth.OutOfScope as exc:
-                report.errors = [RowError(None, None, None, "out_of_scope", exc.vi, exc.en), *report.errors]
+                outside = _outside_rows(cur, auth.allowed_provinces(who, counterparts), checked, names)
+                report.errors = [RowError(None, None, None, "out_of_scope", exc.vi, exc.en), *outside, *report.errors]
                 raise _Stop(report) from None
             if not staged and report.rejected:  # a partial load of a file without one valid row (found by fuzzing)
                 raise _Stop(report)
@@ -288,6 +290,7 @@ def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
                          "unchanged": report.unchanged, "rejected": report.rejected, "source": sources.main_id})
             for table in staged:
                 cur.execute(f"DROP TABLE _in_{table.name}")  # table name from _TABLES, never from a file
+            cur.execute("DROP TABLE _scope_touch")
             auth.audit(cur, who, audited, {"batch_id": batch_id, "file": file_name, "sha256": sha, "status": report.status,
                                            "added": report.added, "updated": report.updated, "rejected": report.rejected,
                                            "provinces": sorted({p or "" for p in provinces})})
@@ -329,30 +332,166 @@ def _write_failed(exc: Exception) -> RowError:
                     "cancelled; the data before it is unchanged. Free some disk space and import again.")
 
 
-def _changing_rows(cur, staged: list[_Table]) -> dict[str, set[int]]:
-    """Sheet -> the file rows that would add or change a row (not those the database already has as they are)."""
-    return {t.sheet: {r for (r,) in cur.execute(f"SELECT _row FROM _in_{t.name} WHERE _action <> 'same'").fetchall()}  # noqa: S608
-            for t in staged}
+# ------------------------------------------------------------------------------------------------ province scope
+
+# What a row belongs to: its own province (plans, inspections, targets) and the province of every row it attaches
+# to, its plan, its inspection, its unit, the finding it follows up (a finding belongs to its inspection's and its
+# unit's provinces). A province-scoped user's write must stay inside their provinces on all of these, for the row a
+# file brings and for the row of the same key it would replace: looking at the incoming row alone let an id of
+# another province's row (or a row hung under another province's inspection) change that province's data.
+_OWN_PROVINCE = frozenset({"inspection_plan", "inspection", "target"})
+_PARENTS = {
+    "inspection_plan": (),
+    "inspection": (("plan", "plan_id"),),
+    "inspection_unit": (("inspection", "inspection_id"), ("unit", "unit_id")),
+    "finding": (("inspection", "inspection_id"), ("unit", "unit_id"), ("finding", "follows_up_id")),
+    "indicator_value": (("unit", "unit_id"), ("inspection", "inspection_id")),
+    "target": (),
+    "score": (("unit", "unit_id"),),
+}
 
 
-def _provinces(checked: models.Validated, ctx: models.Context, rows: dict[str, set[int]]) -> set[str | None]:
-    """The province of each of these valid rows: its own (plans, inspections, targets; None for a national target),
-    its unit's, or for a finding without a unit its inspection's (in the file or in the database)."""
-    in_file = {rec["inspection_id"]: rec["province_id"] for _, rec in checked.valid.get("inspections", [])}
-    out: set[str | None] = set()
-    for sheet, valid in checked.valid.items():
-        for row, rec in valid:
-            if row not in rows.get(sheet, ()):
-                continue
-            if "province_id" in rec:
-                out.add(rec["province_id"])
-            elif rec.get("unit_id"):
-                unit = ctx.units.get(rec["unit_id"])
-                out.add(None if unit is None else rec["unit_id"] if unit["level"] == "province" else unit["province_id"])
-            else:
-                iid = rec.get("inspection_id")
-                out.add(in_file.get(iid) or ctx.inspections.get(iid, (None, None))[1])
+def _parents_sql(staged: set[str]) -> dict[str, str]:
+    """Per kind of parent, a query of (id, province_id): the province of each row another row may attach to, as the
+    database has it and as the staged rows (`_in_<table>` of the tables in `staged`) would make it; both count.
+    A finding's are its inspection's and its unit's; only the findings some row of `r` follows up are looked at."""
+    def both(table: str, columns: str) -> str:
+        return " UNION ALL ".join([f"SELECT {columns} FROM {table}"]  # noqa: S608 - names from _TABLES
+                                  + ([f"SELECT {columns} FROM _in_{table}"] if table in staged else []))  # noqa: S608
+
+    units = "SELECT unit_id AS id, CASE WHEN level = 'province' THEN unit_id ELSE province_id END AS province_id FROM admin_unit"
+    inspections = both("inspection", "inspection_id AS id, province_id")
+    findings = f"""SELECT * FROM ({both('finding', 'finding_id, inspection_id, unit_id')})
+                   WHERE finding_id IN (SELECT follows_up_id FROM r)"""  # noqa: S608 - names from _TABLES
+    followed = f"""SELECT f.finding_id AS id, p.province_id FROM ({findings}) f JOIN ({inspections}) p ON p.id = f.inspection_id
+                   UNION ALL
+                   SELECT f.finding_id, u.province_id FROM ({findings}) f JOIN ({units}) u ON u.id = f.unit_id"""  # noqa: S608
+    return {"unit": units, "plan": both("inspection_plan", "plan_id AS id, province_id"), "inspection": inspections,
+            "finding": followed}
+
+
+def _touch(cur, table: _Table, relation, parents: dict[str, str], params: dict | None = None) -> None:
+    """Add to _scope_touch the provinces the rows of `relation(columns)` belong to; `relation` is given the columns
+    it must yield (its own province, its parents' ids) besides `_row` (the file's row) and `replaced` (a row there
+    already, which a load replaces or a rollback deletes or restores). A parent that cannot be found counts as a
+    province none is allowed (NULL): when unsure, refuse."""
+    t = table.name
+    own = t in _OWN_PROVINCE
+    columns = (["province_id"] if own else []) + [col for _, col in _PARENTS[t]]
+    head = f"SELECT {_TABLES.index(table)}, r._row, r.replaced"
+    parts = [f"{head}, 'row', NULL, r.province_id FROM r"] if own else []
+    parts += [f"""{head}, '{kind}', r.{col}, p.province_id FROM r LEFT JOIN ({parents[kind]}) p ON p.id = r.{col}
+                  WHERE r.{col} IS NOT NULL""" for kind, col in _PARENTS[t]]  # noqa: S608 - names from _TABLES
+    cur.execute(f"INSERT INTO _scope_touch WITH r AS ({relation(columns)}) " + " UNION ALL ".join(parts), params or {})  # noqa: S608
+
+
+def _new_touch_table(cur) -> None:
+    cur.execute("""CREATE OR REPLACE TEMP TABLE _scope_touch
+                   (ord INTEGER, _row INTEGER, replaced BOOLEAN, kind VARCHAR, ref VARCHAR, province_id VARCHAR)""")
+
+
+def _touched(cur) -> set[str | None]:
+    return {p for (p,) in cur.execute("SELECT DISTINCT province_id FROM _scope_touch").fetchall()}
+
+
+def _touched_by_load(cur, staged: list[_Table]) -> set[str | None]:
+    """The provinces a load would touch (None: a row of no province): of every staged row that adds or changes
+    something, of the row it replaces, and of every parent either attaches to. A row the database already has as it
+    is changes nothing and is left out (the template's examples of other provinces load as unchanged)."""
+    parents = _parents_sql({t.name for t in staged})
+    _new_touch_table(cur)
+    for table in staged:
+        t = table.name
+        on = " AND ".join(f"o.{k} = i.{k}" for k in table.key)
+
+        def relation(columns: list[str], t=t, on=on) -> str:
+            new, old = ", ".join(f"i.{c}" for c in columns), ", ".join(f"o.{c}" for c in columns)
+            return f"""SELECT {new}, i._row, false AS replaced FROM _in_{t} i WHERE i._action <> 'same'
+                       UNION ALL
+                       SELECT {old}, i._row, true FROM _in_{t} i JOIN {t} o ON {on} WHERE i._action <> 'same'"""  # noqa: S608 - names from _TABLES
+
+        _touch(cur, table, relation, parents)
+    return _touched(cur)
+
+
+_SHOWN_ROWS = 100  # rows named one by one when a file reaches outside the user's provinces; then a count
+
+
+def _outside_rows(cur, allowed: frozenset[str] | None, checked: models.Validated, names: dict[str, str]) -> list[RowError]:
+    """One error per row that reaches outside `allowed`, saying how (its own province, the row it would replace,
+    the parent it attaches to) and which province that is."""
+    if allowed is None:
+        return []
+    found = cur.execute("""SELECT ord, _row, list(DISTINCT {'replaced': replaced, 'kind': kind, 'ref': ref, 'province': province_id}),
+                                  count(*) OVER ()
+                           FROM _scope_touch WHERE coalesce(province_id, '') NOT IN (SELECT unnest($allowed))
+                           GROUP BY ord, _row ORDER BY ord, _row LIMIT $n""",
+                        {"allowed": sorted(allowed), "n": _SHOWN_ROWS}).fetchall()
+    out = []
+    for order, row, reasons, _ in found:
+        table = _TABLES[order]
+        rec = dict(checked.valid[table.sheet])[row]
+        key = ", ".join(str(rec[k]) for k in table.key)
+        vi, en = [], []
+        for r in sorted(reasons, key=lambda r: (r["replaced"], r["kind"], r["ref"] or "", r["province"] or "")):
+            p = names.get(r["province"], r["province"]) or "—"
+            v, e = _reason(r["kind"], r["ref"], key, p, r["replaced"])
+            if v not in vi:
+                vi.append(v)
+                en.append(e)
+        out.append(RowError(checked.sheet_names[table.sheet], row, None, "out_of_scope",
+                            f"Dòng {row}: " + "; ".join(vi) + ". Bạn không được thay đổi dữ liệu của tỉnh khác.",
+                            f"Row {row}: " + "; ".join(en) + ". You may not change another province's data."))
+    if found and (more := found[0][3] - len(found)):
+        out.append(RowError(None, None, None, "out_of_scope", f"… và {more} dòng khác ngoài tỉnh của bạn.",
+                            f"… and {more} more row(s) outside your province."))
     return out
+
+
+def _reason(kind: str, ref: str | None, key: str, province: str, replaced: bool) -> tuple[str, str]:
+    if replaced:
+        return (f"dòng này sẽ thay thế dòng đã có cùng mã ({key}), thuộc {province}",
+                f"it would replace the existing row with the same key ({key}), which belongs to {province}")
+    return {
+        "row": (f"dòng này thuộc {province}", f"the row belongs to {province}"),
+        "plan": (f"kế hoạch '{ref}' mà dòng này gắn vào thuộc {province}", f"the plan '{ref}' it attaches to belongs to {province}"),
+        "inspection": (f"đoàn kiểm tra '{ref}' mà dòng này gắn vào thuộc {province}",
+                       f"the inspection '{ref}' it attaches to belongs to {province}"),
+        "unit": (f"đơn vị '{ref}' thuộc {province}", f"the unit '{ref}' belongs to {province}"),
+        "finding": (f"phát hiện '{ref}' mà dòng này theo dõi thuộc {province}",
+                    f"the finding '{ref}' it follows up belongs to {province}"),
+    }[kind]
+
+
+def _touched_by_batch(cur, batch_id: int) -> set[str | None]:
+    """The provinces a rollback of the batch would touch: of the rows it added (deleted by the rollback), of the
+    rows it changed as they are now and as they were (restored), and of every parent these attach to."""
+    parents = _parents_sql(set())
+    _new_touch_table(cur)
+    changed_tables = {t for (t,) in cur.execute("SELECT DISTINCT table_name FROM import_change WHERE batch_id = $b",
+                                                {"b": batch_id}).fetchall()}
+    for table in _TABLES:
+        t = table.name
+        if t not in changed_tables:
+            continue
+        types = {c[0]: c[1] for c in cur.execute(f"DESCRIBE {t}").fetchall()}  # noqa: S608 - names from _TABLES
+        keys = json.dumps({k: types[k] for k in table.key})
+        on = " AND ".join(f"o.{k} = k.{k}" for k in table.key)
+
+        def relation(columns: list[str], t=t, keys=keys, on=on, types=types) -> str:
+            old = ", ".join(f"o.{c}" for c in columns)
+            return f"""SELECT {old}, NULL::INTEGER AS _row, true AS replaced FROM {t} o
+                       JOIN (SELECT unnest(json_transform(row_key, '{keys}')) FROM import_change
+                             WHERE batch_id = $b AND table_name = '{t}') k ON {on}
+                       UNION ALL
+                       SELECT {', '.join(columns)}, NULL, true FROM (
+                           SELECT unnest(json_transform(previous, '{json.dumps(types)}')) FROM import_change
+                           WHERE batch_id = $b AND table_name = '{t}' AND action = 'update')"""  # noqa: S608 - names, types from the schema
+
+        _touch(cur, table, relation, parents, {"b": batch_id})
+    provinces = _touched(cur)
+    cur.execute("DROP TABLE _scope_touch")
+    return provinces
 
 
 def _counterparts(cur) -> Callable[[str], list[str]]:
@@ -647,7 +786,8 @@ def _quarantine(cur, batch_id: int, rejected: list[models.Rejected]) -> None:
 def rollback(db, batch_id: int, *, user: auth.User | str) -> RollbackReport:
     """Restore the rows the batch updated to what they were, delete the rows it added, in one transaction, with
     its audit row. `user` as for `load` (a signed-in user needs the permission "rollback", and a province-scoped
-    one may undo only a batch whose rows were all of their province).
+    one may undo only a batch whose rows, before and after it, and the rows they attach to, are all of their
+    province).
 
     Refused when a later batch (not rolled back) changed the same rows again, or when rows outside the batch
     refer to rows it added: rolling back would then lose or break later data; roll the later batches back first.
@@ -662,7 +802,6 @@ def rollback(db, batch_id: int, *, user: auth.User | str) -> RollbackReport:
     try:
         with db.transaction(f"rollback import batch {batch_id}") as cur:
             ensure_tables(cur)
-            _check_rollback_scope(cur, who, batch_id)
             row = cur.execute("SELECT rolled_back_at, rolled_back_by FROM import_batch WHERE batch_id = $b", {"b": batch_id}).fetchone()
             if row is None:
                 raise _Stop(RollbackReport(batch_id, "not_found", f"Không có lô nhập số {batch_id}.", f"There is no import batch {batch_id}."))
@@ -670,6 +809,7 @@ def rollback(db, batch_id: int, *, user: auth.User | str) -> RollbackReport:
                 raise _Stop(RollbackReport(batch_id, "already_rolled_back",
                                            f"Lô {batch_id} đã được hoàn tác lúc {row[0]:%d/%m/%Y %H:%M} ({row[1]}).",
                                            f"Batch {batch_id} was already rolled back on {row[0]:%d/%m/%Y %H:%M} ({row[1]})."))
+            provinces = _check_rollback_scope(cur, who, batch_id)
             later = [b for (b,) in cur.execute("""
                 SELECT DISTINCT c2.batch_id FROM import_change c1
                 JOIN import_change c2 ON c2.table_name = c1.table_name AND c2.row_key = c1.row_key AND c2.batch_id > c1.batch_id
@@ -692,7 +832,8 @@ def rollback(db, batch_id: int, *, user: auth.User | str) -> RollbackReport:
             tables.swap()
             cur.execute("UPDATE import_batch SET rolled_back_at = current_localtimestamp(), rolled_back_by = $u WHERE batch_id = $b",
                         {"b": batch_id, "u": who.name})
-            auth.audit(cur, who, "rollback", {"batch_id": batch_id, "deleted": deleted, "restored": restored})
+            auth.audit(cur, who, "rollback", {"batch_id": batch_id, "deleted": deleted, "restored": restored,
+                                              "provinces": sorted({p or "" for p in provinces})})
         return RollbackReport(batch_id, "rolled_back",
                               f"Đã hoàn tác lô {batch_id}: xóa {deleted} dòng đã thêm, khôi phục {restored} dòng đã sửa.",
                               f"Batch {batch_id} rolled back: {deleted} added row(s) deleted, {restored} changed row(s) restored.",
@@ -706,18 +847,16 @@ def rollback(db, batch_id: int, *, user: auth.User | str) -> RollbackReport:
         return RollbackReport(batch_id, "refused", error.message_vi, error.message_en)
 
 
-def _check_rollback_scope(cur, who: auth.User, batch_id: int) -> None:
-    """A province-scoped user may undo a batch only when its audit row shows it touched their province alone (a
-    batch loaded before the audit log existed has none: then an unscoped user must undo it)."""
-    if not who.province:
-        return
-    row = cur.execute("""SELECT detail FROM audit_log WHERE action IN ('import', 'accept_draft')
-                         AND json_extract(detail, '$.batch_id')::INTEGER = $b""", {"b": batch_id}).fetchone()
-    provinces = [p or None for p in json.loads(row[0])["provinces"]] if row else [None]
+def _check_rollback_scope(cur, who: auth.User, batch_id: int) -> set[str | None]:
+    """The provinces undoing the batch touches (see _touched_by_batch); a province-scoped user may undo it only when
+    all are theirs. Read from the rows themselves, not from the batch's audit row: that one named only the provinces
+    of the incoming rows (and a batch loaded before the audit log existed has none)."""
+    provinces = _touched_by_batch(cur, batch_id)
     try:
         auth.check_scope(who, provinces, _counterparts(cur))
     except auth.OutOfScope as exc:
         raise _Stop(RollbackReport(batch_id, "refused", exc.vi, exc.en)) from None
+    return provinces
 
 
 def _refused(batch_id: int, later: list[int], referenced: bool = False) -> RollbackReport:
