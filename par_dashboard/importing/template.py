@@ -465,9 +465,11 @@ def _limit_validation(col: Column, lang: str) -> DataValidation:
     """Excel itself stops a text longer than the column takes, or a whole number outside its range, as it is typed
     (the importer checks again: a pasted or generated cell escapes Excel's check)."""
     if col.kind == "text":
-        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(col.max_chars), allow_blank=True)
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(col.max_chars), allow_blank=True,
+                            showErrorMessage=True)
     else:
-        dv = DataValidation(type="whole", operator="between", formula1=str(col.low), formula2=str(col.high), allow_blank=True)
+        dv = DataValidation(type="whole", operator="between", formula1=str(col.low), formula2=str(col.high), allow_blank=True,
+                            showErrorMessage=True)
     dv.error = col.limits(lang)
     dv.errorTitle = (col.vi if lang == "vi" else col.en)[:32]  # Excel's limit for the title
     return dv
