@@ -33,6 +33,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from par_dashboard.untrusted import char_label, unseen
+
 # ---------------------------------------------------------------------------------------------- roles
 
 ROLES = ("viewer", "analyst", "data_officer", "admin")
@@ -519,7 +521,17 @@ def _now() -> str:
 
 
 def check_name(name: str) -> None:
-    if not _NAME.match(name.strip()):
+    """Letters, digits and . _ @ - (NFC: a name typed decomposed is the same name). A character nobody sees (a
+    zero-width space, a bidirectional control, a control character) is named in the refusal: "lan" + U+200B would
+    otherwise be refused with no visible reason, or, were it let through, be a second account that reads "lan"."""
+    text = unicodedata.normalize("NFC", name.strip())
+    hidden = [c for c in text if unseen(c)]
+    if hidden:
+        raise AuthError(f"Tên đăng nhập có ký tự không nhìn thấy {char_label(hidden[0])} (ký tự thứ {text.index(hidden[0]) + 1}): "
+                        "hãy gõ lại tên.",
+                        f"The user name holds the unseen character {char_label(hidden[0])} (character "
+                        f"{text.index(hidden[0]) + 1}): retype the name.")
+    if not _NAME.fullmatch(text):
         raise AuthError("Tên đăng nhập chỉ gồm chữ, số và . _ @ - (tối đa 64 ký tự).",
                         "A user name has letters, digits and . _ @ - only (64 at most).")
 
@@ -562,7 +574,7 @@ def add_user(name: str, role: str, password: str, *, province: str | None = None
     def apply(accounts: dict[str, Account], key: str) -> dict:
         if key in accounts:
             raise AuthError(f"Đã có người dùng «{accounts[key].user.name}».", f"User «{accounts[key].user.name}» already exists.")
-        accounts[key] = Account(User(name.strip(), role, province, email), hashed, _now(), _now())
+        accounts[key] = Account(User(unicodedata.normalize("NFC", name.strip()), role, province, email), hashed, _now(), _now())
         return {"role": role, "province": province, "email": email}
 
     _change(path, name, "add", apply)

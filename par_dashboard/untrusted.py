@@ -71,3 +71,51 @@ def safe_file_name(name: object, default: str = "tep-tai-len") -> str:
         ext = ext if dot and 0 < len(ext) <= 10 else ""
         text = (stem if ext else text)[: MAX_NAME_CHARS - len(ext) - 1].rstrip(". ") + ("." + ext if ext else "")
     return text or default
+
+
+# ------------------------------------------------------------------------------------------------ unseen characters
+# Characters that change a text without being seen: zero-width and other format characters (category Cf: U+200B–
+# U+200D, U+2060–U+2064, U+FEFF, the soft hyphen U+00AD…), bidirectional controls (embeddings, overrides, isolates
+# and the three direction marks, which make a text display in an order other than the one it has), control
+# characters (Cc) and the line and paragraph separators. Told by `unicodedata`; the only hand-written part is the
+# few default-ignorable code points Unicode puts in other categories (unicodedata has no such property).
+_BIDI_CLASSES = frozenset({"LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI"})
+_BIDI_MARKS = frozenset("\u200e\u200f\u061c")  # LRM, RLM, ALM: of class L, R, AL like letters, yet invisible marks
+_IGNORABLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0"  # combining grapheme joiner, Hangul fillers, Khmer inherent vowels
+    + "".join(map(chr, range(0x180B, 0x1810)))  # Mongolian variation selectors (and the vowel separator)
+    + "".join(map(chr, range(0xFE00, 0xFE10)))  # variation selectors
+    + "".join(map(chr, range(0xE0100, 0xE01F0))))  # variation selectors supplement
+
+
+def bidi_control(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in _BIDI_CLASSES or ch in _BIDI_MARKS
+
+
+def unseen(ch: str) -> bool:
+    """A character that shows nothing (or changes how its neighbours show) and is not a plain space: format (Cf),
+    control (Cc), line or paragraph separator, bidirectional control, default-ignorable."""
+    return unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp") or ch in _IGNORABLE or bidi_control(ch)
+
+
+_IGNORABLE_RE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
+
+
+def maybe_unseen(text: str) -> bool:
+    """False when `text` surely holds no unseen character (quick, in C: the common case); True when it may."""
+    if text.isascii():  # ids, codes, numbers: only a control character can hide there
+        return not text.isprintable()
+    return not text.isprintable() or _IGNORABLE_RE.search(text) is not None
+
+
+def char_label(ch: str) -> str:
+    """'U+200B (ZERO WIDTH SPACE)': how a message names a character nobody can see."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """`text` as a message may quote it: each unseen character written out as ⟨U+200B⟩, cut to about `limit`
+    characters (a megabyte of text is not repeated back)."""
+    out = "".join(f"⟨U+{ord(c):04X}⟩" if unseen(c) else c for c in text[: limit + 1])
+    return out if len(text) <= limit else out[:limit] + "…"

@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -317,6 +318,25 @@ def test_users_command_adds_lists_changes_and_removes_with_a_trail(tmp_path, bui
     assert trail[1]["previous_role"] == "data_officer" and all(e["by"] and e["at"] and e["name"] == "lan" for e in trail)
     assert stat.S_IMODE(auth.audit_trail_path(path).stat().st_mode) == 0o600
     assert "một mật khẩu" not in auth.audit_trail_path(path).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "shown"), [("lan\u200b", "U+200B (ZERO WIDTH SPACE) (ký tự thứ 4)"),
+                                            ("\u202eadmin", "U+202E (RIGHT-TO-LEFT OVERRIDE) (ký tự thứ 1)"),
+                                            ("an\u00adh", "U+00AD (SOFT HYPHEN)"), ("a\x00b", "U+0000"),
+                                            ("lan\u2066", "U+2066 (LEFT-TO-RIGHT ISOLATE)")])
+def test_a_user_name_with_a_character_nobody_sees_is_refused_naming_it(tmp_path, name, shown):
+    """"lan" + U+200B would be a second account that reads "lan" in every list: refused, the character named."""
+    path = tmp_path / "users.json"
+    auth.add_user("lan", "viewer", PASSWORD, path=path)
+    with pytest.raises(auth.AuthError) as refused:
+        auth.add_user(name, "admin", PASSWORD, path=path)
+    assert shown in refused.value.vi and "ký tự không nhìn thấy" in refused.value.vi
+    assert shown.split(" (ký")[0] in refused.value.en
+    assert list(auth.read_users(path)) == ["lan"]
+
+
+def test_a_user_name_typed_decomposed_is_the_same_name():
+    auth.check_name(unicodedata.normalize("NFD", "Lâm.nguyễn"))  # NFC first: the combining marks are part of letters
 
 
 # ---------------------------------------------------------------------------------------------- scope

@@ -2,21 +2,27 @@
 loads, updates by natural key, partial loads with a quarantine, exact rollbacks, the error workbook, the template,
 the PAPI panel, and the round trip export -> import into an empty database."""
 
+import csv
 import datetime as dt
 import hashlib
 import io
 import re
 import shutil
 import time
+import unicodedata
 import zipfile
 
 import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from par_dashboard.build import CONTENT_TABLES
 from par_dashboard.db import Database
+from par_dashboard.extract.save import save_draft
+from par_dashboard.hardening import fuzz
 from par_dashboard.importing import encoding, service, template
 from par_dashboard.importing.template import Catalogue
 from tests.browser import shared_dir
@@ -237,6 +243,209 @@ def test_broken_reference_is_rejected(work):
             "và chưa có trong cơ sở dữ liệu.") in vi
     assert "inspection 'KHONG-CO-DOAN-NAY' is neither in the file (Inspections sheet) nor in the database" in en
     assert "phát hiện 'KHONG-CO-PHAT-HIEN' không có trong tệp và chưa có trong cơ sở dữ liệu" in vi
+
+
+# ------------------------------------------------------------------------------------------------ unseen characters, lengths, numbers
+
+def refused(db: Database, data: bytes, name: str = "du_lieu.xlsx") -> service.ImportReport:
+    """`rejected` with the quick content hash (a sum of row hashes, 0,1 s instead of 2 s on the whole database)."""
+    before, version, n_batches = fuzz.content_hash(db), data_version(db), len(service.batches(db))
+    report = service.load(db, data, name, user="test")
+    assert report.status == "rejected" and report.batch_id is None, report.summary("en")
+    assert (fuzz.content_hash(db), data_version(db), len(service.batches(db))) == (before, version, n_batches)
+    return report
+
+
+def visible_ids(db: Database, table: str, column: str) -> dict[str, list[str]]:
+    """The stored ids grouped by what a reader sees of them (NFC, without format, control and separator characters,
+    told here by their Unicode category alone, independently of the importer's own list)."""
+    out: dict[str, list[str]] = {}
+    for (key,) in one(db, f"SELECT {column} FROM {table}"):  # noqa: S608 - fixed names
+        seen = "".join(c for c in unicodedata.normalize("NFC", key) if unicodedata.category(c)[0] != "C"
+                       and unicodedata.category(c) not in ("Zl", "Zp") and not 0xFE00 <= ord(c) <= 0xFE0F)
+        out.setdefault(seen, []).append(key)
+    return out
+
+
+def test_an_id_with_a_zero_width_space_never_loads_beside_the_plain_id(work):
+    """`LS-2024-CAOLOC` + U+200B looks exactly like the inspection already in the database: it is refused, with
+    the character named, never stored as a second inspection (nor as a second plan, finding, follow-up)."""
+    rows = good_rows()
+    rows["inspections"].append(dict(rows["inspections"][0], inspection_id="LS-2024-CAOLOC\u200b"))
+    rows["plans"] = [{"plan_id": "KH-80\u2060", "number": "80/KH-BCĐCCHC", "issuer": "UBND tỉnh", "province": "Lạng Sơn",
+                      "year": 2024, "title": "Kế hoạch kiểm tra"}]
+    rows["findings"][1]["finding_id"] = f"{IID}-K1\ufeff"
+    rows["findings"][0]["follows_up_id"] = "LS-2024-CAOLOC-L1\u00ad"
+    report = refused(work, xlsx(rows))
+    vi, en = messages(report, "unseen_character")
+    assert "Dòng 3, cột 'Mã đoàn kiểm tra': ô có ký tự vô hình U+200B (ZERO WIDTH SPACE) (ký tự thứ 15)" in vi
+    assert "Row 3, column 'Mã đoàn kiểm tra': the cell holds the invisible character U+200B (ZERO WIDTH SPACE)" in en
+    for shown in ("U+2060 (WORD JOINER)", "U+FEFF (ZERO WIDTH NO-BREAK SPACE)", "U+00AD (SOFT HYPHEN)"):
+        assert shown in vi and shown in en
+    assert {e.value for e in report.errors if e.code == "unseen_character"} >= {"LS-2024-CAOLOC⟨U+200B⟩"}
+    assert visible_ids(work, "inspection", "inspection_id")["LS-2024-CAOLOC"] == ["LS-2024-CAOLOC"]
+
+
+def test_a_bidirectional_override_in_a_name_is_refused(work):
+    """U+202E makes "Đoàn kiểm tra số 9" + RLO + "1 nạoĐ" read on screen other than it is stored."""
+    rows = good_rows()
+    rows["inspections"][0]["team_label"] = "Đoàn kiểm tra số 9 \u202e1 nạoĐ"
+    rows["inspections"][0]["leader_name"] = "Nguyễn Văn An\u2067"
+    rows["findings"][0]["text"] = "Hồ sơ trễ hạn \u202dchưa có thư xin lỗi."
+    vi, en = messages(refused(work, xlsx(rows)), "bidi_control")
+    assert ("Dòng 2, cột 'Tên đoàn': ô có ký tự điều khiển hướng chữ U+202E (RIGHT-TO-LEFT OVERRIDE), làm văn bản hiển thị "
+            "khác với nội dung thật: hãy xóa ký tự này.") in vi
+    assert "Row 2, column 'Tên đoàn': the cell holds the bidirectional control character U+202E (RIGHT-TO-LEFT OVERRIDE)" in en
+    assert "U+2067 (RIGHT-TO-LEFT ISOLATE)" in vi and "U+202D (LEFT-TO-RIGHT OVERRIDE)" in vi
+
+
+def test_invisible_characters_in_names_and_texts_are_removed_with_a_notice(work):
+    """A soft hyphen, a zero-width space, a word joiner copied from a web page change nothing a reader sees: they go,
+    and the notice says which and where. A long text keeps its line breaks; a name gets a space for one."""
+    rows = good_rows()
+    rows["inspections"][0]["team_label"] = "Đoàn\u200b kiểm\u00ad tra số\u00a09"
+    rows["inspections"][0]["leader_name"] = "Nguyễn\nVăn\u2060 An"
+    rows["findings"][0]["text"] = "Hồ sơ trễ hạn\r\nchưa có thư\ufeff xin lỗi."
+    report = service.load(work, xlsx(rows), "an.xlsx", user="test")
+    assert report.status == "loaded", [e.message_en for e in report.errors]
+    assert one(work, "SELECT team_label, leader_name FROM inspection WHERE inspection_id = $i", {"i": IID}) == [
+        ("Đoàn kiểm tra số 9", "Nguyễn Văn An")]
+    assert ("Hồ sơ trễ hạn\nchưa có thư xin lỗi.",) in one(work, "SELECT text FROM finding WHERE inspection_id = $i", {"i": IID})
+    notices = " | ".join(n.message_vi for n in report.notices)
+    assert ("Trang 'Đoàn kiểm tra', cột 'Tên đoàn': đã bỏ ký tự vô hình hoặc ký tự điều khiển U+200B (ZERO WIDTH SPACE), "
+            "U+00AD (SOFT HYPHEN) ở 1 dòng (2).") in notices
+    assert "cột 'Trưởng đoàn': đã bỏ ký tự vô hình hoặc ký tự điều khiển U+000A" in notices and "ngắt dòng, tab thay bằng dấu cách" in notices
+    assert "Trang 'Phát hiện', cột 'Nội dung': đã bỏ ký tự vô hình hoặc ký tự điều khiển U+FEFF" in notices
+
+
+def test_a_text_longer_than_its_column_takes_is_refused_with_the_limit_and_its_length(work):
+    rows = good_rows()
+    rows["inspections"][0]["team_label"] = "Đ" * 201
+    rows["findings"][0]["text"] = "x" * 4001
+    rows["findings"][1]["text"] = "y" * 4000  # the limit itself loads
+    report = refused(work, xlsx(rows))
+    vi, en = messages(report, "too_long")
+    assert "Dòng 2, cột 'Tên đoàn': nội dung dài 201 ký tự, quá giới hạn 200 ký tự của cột." in vi
+    assert "Row 2, column 'Tên đoàn': the text is 201 characters long, over the column's limit of 200 characters." in en
+    assert "Dòng 2, cột 'Nội dung': nội dung dài 4.001 ký tự, quá giới hạn 4.000 ký tự của cột." in vi
+    assert len([e for e in report.errors if e.code == "too_long"]) == 2
+    assert all(len(str(e.value)) < 100 for e in report.errors)  # the error list does not repeat the text back
+
+
+def test_a_one_megabyte_team_name_is_refused_in_a_workbook_and_in_a_csv(work):
+    huge = "Đoàn kiểm tra " * 75_000  # 1 050 000 characters
+    rows = good_rows()
+    rows["inspections"][0]["team_label"] = huge
+    vi, en = messages(refused(work, xlsx(rows)), "too_long")
+    assert "cột 'Tên đoàn': nội dung dài" in vi and "quá giới hạn 200 ký tự" in vi and "limit of 200 characters" in en
+    csv_text = "Mã đoàn kiểm tra,Tỉnh,Năm,Tên đoàn,Từ ngày\nTEST-BIG-1,Lạng Sơn,2024," + huge + ",01/07/2024\n"
+    vi, en = messages(refused(work, csv_text.encode(), "doan_kiem_tra.csv"), "cell_too_long")  # was a crash (csv.Error)
+    assert "ô dài hơn 131.072 ký tự" in vi and "a cell longer than 131,072 characters" in en
+
+
+def test_numbers_out_of_any_sane_range_are_refused_each_with_its_message(work):
+    """1e308 dossiers, an infinite or fractional count, a PAPI score above its 80 points, a rank of 1e308 (was a
+    crash: DuckDB cannot hold it in an INTEGER): every row refused, each with what is wrong."""
+    def value(v, code="OPS_DOSSIERS_RECEIVED"):
+        return {"unit_id": "S63-D-183", "indicator": code, "year": 2024, "period": "Q2", "value": v}
+
+    bad = [1e308, "1e308", "1e999", "-1e999", "inf", "NaN", float("inf"), 2.5, -1, 1e9 + 1]
+    rows = {"indicator_values": [value(v) for v in bad] + [value(1e9, "OPS_PENDING_DOSSIERS")],  # 1e9 itself is fine
+            "targets": [{"indicator": "OPS_DOSSIERS_RECEIVED", "province": "Lạng Sơn", "year": 2024, "value": 1e308}],
+            "scores": [{"unit_id": "S63-P-20", "year": 2023, "family": "PAPI", "score": 81},
+                       {"unit_id": "S63-P-20", "year": 2022, "family": "PAPI", "published_rank": 1e308},
+                       {"unit_id": "S63-P-20", "year": 2021, "family": "PAPI", "published_rank": 5, "rank_of": 200_000}]}
+    report = refused(work, xlsx(rows))
+    by_row = {(e.sheet, e.row): e for e in report.errors}
+    assert sorted(r for s, r in by_row if s == "Giá trị chỉ tiêu") == list(range(2, 2 + len(bad)))
+    msg = {(s, r): e.message_en.split(": ", 1)[1] for (s, r), e in by_row.items()}
+    sheet = "Giá trị chỉ tiêu"
+    assert msg[sheet, 2] == "value 1e+308 is outside 0–1,000,000,000 for indicator OPS_DOSSIERS_RECEIVED."
+    assert msg[sheet, 3] == msg[sheet, 2]
+    assert msg[sheet, 4] == "'1e999' is not a valid number (too large)."
+    assert msg[sheet, 9] == "value 2.5 of indicator OPS_DOSSIERS_RECEIVED must be a whole number (count)."
+    assert msg[sheet, 11] == "value 1,000,000,001 is outside 0–1,000,000,000 for indicator OPS_DOSSIERS_RECEIVED."
+    assert by_row[sheet, 11].message_vi.endswith("giá trị 1.000.000.001 ngoài khoảng 0–1.000.000.000 của chỉ tiêu OPS_DOSSIERS_RECEIVED.")
+    assert msg["Mục tiêu", 2] == "value 1e+308 is outside 0–1,000,000,000 for indicator OPS_DOSSIERS_RECEIVED."
+    assert msg["Điểm số", 2] == "value 81 is outside 0–80 for indicator PAPI."
+    assert msg["Điểm số", 3] == "1.00000e+308 is outside 1–100,000."
+    assert msg["Điểm số", 4] == "200000 is outside 1–100,000."
+
+
+def test_every_error_of_a_row_is_reported_not_only_the_first(work):
+    rows = good_rows()
+    rows["findings"][1].update(kind="Kết quả", status="Đã khắc phục", text="z" * 5000, area="A9")
+    rows["inspections"][0].update(started_on=None, announced_on=None, field_days=400, team_label="\u202eĐoàn")
+    report = refused(work, xlsx(rows))
+    assert sorted(e.code for e in report.errors if e.sheet == "Phát hiện" and e.row == 3) == ["too_long", "unknown_area"]
+    assert sorted(e.code for e in report.errors if e.sheet == "Đoàn kiểm tra") == ["bidi_control", "out_of_range"]
+    # with every cell right, the checks across cells report all they find too
+    rows["findings"][1]["text"], rows["findings"][1]["area"] = "Đã khắc phục.", "A3"
+    report = refused(work, xlsx(rows))
+    assert sorted(e.code for e in report.errors if e.sheet == "Phát hiện" and e.row == 3) == ["required", "status_not_allowed"]
+
+
+def test_a_draft_from_a_text_is_cleaned_and_checked_as_a_file_is(work):
+    """A draft accepted on the data page goes through the same import: its invisible characters are removed with a
+    notice, a bidirectional override refused, and a vertical tab (Word's Shift+Enter) no longer breaks the
+    workbook it is written to (openpyxl refused it: IllegalCharacterError)."""
+    def draft(label, leader, day):
+        return {"province": {"unit_id": "S63-P-20"}, "year": {"value": 2024}, "text": f"Báo cáo kiểm tra ngày {day}",
+                "teams": [{"label": label, "leader_name": leader, "started_on": day, "units": [{"unit_id": "S63-D-183"}]}],
+                "findings": [{"team": 1, "unit_id": "S63-D-183", "area_code": "A3", "kind": "limitation",
+                              "text": "Hồ sơ\u00ad trễ hạn."}]}
+
+    before = fuzz.content_hash(work)
+    report = save_draft(work, draft("Đoàn 1", "Lê \u202eAn", "2024-07-09"), user="test")
+    assert report.status == "rejected" and fuzz.content_hash(work) == before
+    assert "U+202E (RIGHT-TO-LEFT OVERRIDE)" in messages(report, "bidi_control")[0]
+    report = save_draft(work, draft("Đoàn\u200b 1", "Lê\x0bAn", "2024-07-10"), user="test")
+    assert report.status == "loaded", [e.message_en for e in report.errors]
+    assert any("U+200B" in n.message_vi for n in report.notices) and any("U+00AD" in n.message_vi for n in report.notices)
+    saved = one(work, "SELECT team_label, leader_name FROM inspection WHERE started_on = DATE '2024-07-10' AND inspection_id LIKE 'VB-%'")
+    assert saved == [("Đoàn 1", "Lê An")]
+
+
+# Every character of the Basic Multilingual Plane a reader cannot see (format, control, separators other than the
+# space, variation selectors), a tag and a supplementary variation selector: what may hide inside a key.
+UNSEEN = [c for c in map(chr, range(0x10000)) if unicodedata.category(c) in ("Cf", "Cc", "Zl", "Zp")
+          or 0xFE00 <= ord(c) <= 0xFE0F or c == "\u034f"] + ["\U000e0041", "\U000e0100"]
+
+
+def csv_file(rows: list[dict], sheet: str) -> bytes:
+    """A CSV of one record type with the template's Vietnamese headers, as a person's program might write it."""
+    spec = template.SHEET_BY_KEY[sheet]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    keys = [c.key for c in spec.columns if any(c.key in r for r in rows)]
+    writer.writerow([spec.column(k).vi for k in keys])
+    for r in rows:
+        writer.writerow([r.get(k) for k in keys])
+    return buf.getvalue().encode("utf-8")
+
+
+@given(base=st.one_of(st.just("LS-2024-CAOLOC"), st.from_regex(r"TEST-20[0-9]{2}-[A-ZĐƯƠÂ0-9]{1,10}", fullmatch=True)),
+       hidden=st.lists(st.tuples(st.integers(0, 40), st.sampled_from(UNSEEN)), min_size=1, max_size=3),
+       decomposed=st.booleans())
+@example(base="LS-2024-CAOLOC", hidden=[(14, "\u200b")], decomposed=False)
+@example(base="TEST-2024-ĐƯ", hidden=[(0, "\u202e"), (12, "\t")], decomposed=True)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_a_key_with_unseen_characters_is_refused_or_stored_as_the_key_without_them(work, base, hidden, decomposed):
+    """Whatever unseen characters sit wherever in an inspection id: either the load is refused and the database is
+    as it was, or the id stored is the id a reader sees (NFC, without them). Never a second id that looks the same."""
+    key = unicodedata.normalize("NFD", base) if decomposed else base
+    for at, ch in sorted(hidden, reverse=True):
+        key = key[:at] + ch + key[at:]
+    data = csv_file([{"inspection_id": key, "province": "Lạng Sơn", "year": 2024, "team_label": "Đoàn kiểm tra thử",
+                      "started_on": "01/07/2024"}], "inspections")
+    before = fuzz.content_hash(work)
+    report = service.load(work, data, "doan_kiem_tra.csv", user="test")
+    if report.status == "rejected":
+        assert fuzz.content_hash(work) == before
+    else:
+        assert report.status in ("loaded", "unchanged"), [e.message_en for e in report.errors]
+        assert one(work, "SELECT count(*) FROM inspection WHERE inspection_id = $k", {"k": base}) == [(1,)]
+    assert all(len(keys) == 1 for keys in visible_ids(work, "inspection", "inspection_id").values())
 
 
 def test_wrong_encoding_is_rejected(work):

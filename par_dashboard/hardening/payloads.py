@@ -159,7 +159,8 @@ def hostile_rows() -> tuple[dict[str, list[dict]], dict[str, str], list[str], li
              "leader_name": script_payloads("leader")[0] + " ' OR 1=1 --", "leader_title": script_payloads("title")[5],
              "what_checked": script_payloads("checked")[2], "source": script_payloads("source")[3],
              "source_url": script_payloads("source_url")[4], "topic": "=1+1; DROP TABLE finding"}
-    findings = [p[:20_000] for p in SQL_PAYLOADS if "\x00" not in p]
+    longest = template.SHEET_BY_KEY["findings"].column("text").max_chars  # the longest finding text the importer takes
+    findings = [p[:longest] for p in SQL_PAYLOADS if "\x00" not in p]
     findings += [p for where in ("finding", "finding2") for p in script_payloads(where)] + list(FORMULA_PAYLOADS)
     findings = list({_literal(f): f for f in reversed(findings) if _literal(f)}.values())[::-1]  # one per stored text
     rejected_units = ["' OR 1=1 --", "<script>window.__pwned='unit'</script>", "=HYPERLINK(\"x\")"]

@@ -23,18 +23,23 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from par_dashboard.importing import names
+from par_dashboard.importing import cells, names
 from par_dashboard.importing.reader import RawFile, RawRow, RawSheet, RowError
 from par_dashboard.importing.template import (
     KINDS,
     LEVELS,
     PERIODS,
+    SHEET_BY_KEY,
     SHEETS,
     STATUSES,
     STRUCTURE_CODES,
     Catalogue,
+    Column,
+    group,
+    value_range,
 )
 from par_dashboard.units import fold, structure_for_year
+from par_dashboard.untrusted import char_label, shown
 
 YEAR_MIN, YEAR_MAX = 2000, 2035
 DATE_MIN, DATE_MAX = dt.date(1990, 1, 1), dt.date(2035, 12, 31)
@@ -50,7 +55,29 @@ def _fail(code: str, vi: str, en: str, column: str | None = None):
     raise PydanticCustomError(code, "{en}", ctx)
 
 
+class _Problems:
+    """The checks of a row that look at several cells (a model's "after" validator): each finds its problem and the
+    row reports them all, not only the first."""
+
+    def __init__(self):
+        self.found: list[dict] = []
+
+    def add(self, code: str, vi: str, en: str, column: str | None = None) -> None:
+        self.found.append({"code": code, "vi": vi, "en": en, "column": column})
+
+    def raise_any(self) -> None:
+        if len(self.found) == 1:
+            _fail(**self.found[0])
+        if self.found:
+            raise PydanticCustomError("several", "{en}", {"en": "; ".join(p["en"] for p in self.found), "several": self.found})
+
+
 def _show(v) -> str:
+    if isinstance(v, float) and math.isfinite(v) and abs(v) >= 1e15:
+        return f"{v:.6g}"  # 1e+308, not its 309 digits
+    if isinstance(v, int) and abs(v) >= 10**15:
+        digits = str(abs(v))
+        return f"{'-' if v < 0 else ''}{digits[0]}.{digits[1:6]}e+{len(digits) - 1}"
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if isinstance(v, dt.datetime):
@@ -104,7 +131,7 @@ def _num(v) -> float | None:
     if isinstance(v, bool):
         _fail("not_number", f"'{v}' không phải số", f"'{v}' is not a number")
     if isinstance(v, (int, float)):
-        if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        if not math.isfinite(v):
             _fail("not_number", "ô không chứa số hợp lệ", "the cell holds no valid number")
         return float(v)
     if isinstance(v, str):
@@ -117,7 +144,9 @@ def _num(v) -> float | None:
         elif s.count(",") > 1 or s.count(".") > 1:
             s = s.replace(",", "").replace(".", "")
         if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", s):
-            return float(s)
+            if math.isfinite(x := float(s)):
+                return x
+            _fail("not_number", f"'{_show(v)}' không phải số hợp lệ (quá lớn)", f"'{_show(v)}' is not a valid number (too large)")
     _fail("not_number", f"'{_show(v)}' không phải số", f"'{_show(v)}' is not a number")
 
 
@@ -163,6 +192,18 @@ def _year(v) -> int:
         _fail("year_out_of_range", f"năm {y} không hợp lệ (phải trong khoảng {YEAR_MIN}–{YEAR_MAX})",
               f"year {y} is not valid (must be within {YEAR_MIN}–{YEAR_MAX})")
     return y
+
+
+def _within(col: Column):
+    """A whole number within the column's range (template: Column.low, Column.high)."""
+    def parse(v):
+        n = _int(v)
+        if n is not None and not col.low <= n <= col.high:
+            _fail("out_of_range", f"{_show(n)} ngoài khoảng {group(col.low, 'vi')}–{group(col.high, 'vi')}",
+                  f"{_show(n)} is outside {group(col.low, 'en')}–{group(col.high, 'en')}")
+        return n
+
+    return parse
 
 
 def _lookup(mapping: dict[str, tuple[str, str]]) -> dict[str, str]:
@@ -308,7 +349,9 @@ def validation_context(cat: Catalogue) -> dict:
 
 Text = Annotated[str | None, BeforeValidator(_text)]
 ReqText = Annotated[str, BeforeValidator(_required_text)]
-Int = Annotated[int | None, BeforeValidator(_int)]
+FieldDays = Annotated[int | None, BeforeValidator(_within(SHEET_BY_KEY["inspections"].column("field_days")))]
+Rank = Annotated[int | None, BeforeValidator(_within(SHEET_BY_KEY["scores"].column("published_rank")))]
+RankOf = Annotated[int | None, BeforeValidator(_within(SHEET_BY_KEY["scores"].column("rank_of")))]
 Num = Annotated[float | None, BeforeValidator(_num)]
 ReqNum = Annotated[float, BeforeValidator(_required(lambda v: _num(v)))]
 Date = Annotated[dt.date | None, BeforeValidator(_date)]
@@ -325,26 +368,27 @@ Indicator = Annotated[str, BeforeValidator(_required_in_catalogue(_indicator))]
 Family = Annotated[str, BeforeValidator(_required_in_catalogue(_family))]
 
 
-def _in_range(value: float, code: str, info: ValidationInfo, column: str) -> None:
-    """The indicator's own range (percentages 0–100); counts and days never negative."""
+def _in_range(value: float, code: str, info: ValidationInfo, column: str, problems: _Problems) -> None:
+    """The indicator's range (template.value_range: its own, else its unit's: percentages 0–100, counts whole
+    numbers 0 to a billion, days 0 to a million)."""
     ind = info.context["indicator_by_code"].get(code)
     if ind is None:
         return
-    lo, hi = ind["min_value"], ind["max_value"]
-    if ind["unit"] in ("count", "days") and (lo is None or pd.isna(lo)):
-        lo = 0.0
-    if ind["unit"] == "%":
-        lo = 0.0 if lo is None or pd.isna(lo) else lo
-        hi = 100.0 if hi is None or pd.isna(hi) else hi
-    lo = None if lo is None or pd.isna(lo) else float(lo)
-    hi = None if hi is None or pd.isna(hi) else float(hi)
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        shown = _show(value).replace(".", ",")
-        rng_vi = f"{_show(lo) if lo is not None else '−∞'}–{_show(hi) if hi is not None else '∞'}".replace(".", ",")
-        rng_en = f"{_show(lo) if lo is not None else '−∞'}–{_show(hi) if hi is not None else '∞'}"
+    lo, hi, whole = value_range(ind)
+    if not lo <= value <= hi:
+        def number(x: float, lang: str) -> str:
+            if x.is_integer() and abs(x) < 1e15:
+                return group(x, lang)
+            return _show(x).replace(".", ",") if lang == "vi" else _show(x)
+
         unit = " %" if ind["unit"] == "%" else ""
-        _fail("out_of_range", f"giá trị {shown} ngoài khoảng {rng_vi}{unit} của chỉ tiêu {code}",
-              f"value {_show(value)} is outside {rng_en}{unit} for indicator {code}", column)
+        problems.add("out_of_range", f"giá trị {number(value, 'vi')} ngoài khoảng {number(lo, 'vi')}–{number(hi, 'vi')}{unit} "
+                                     f"của chỉ tiêu {code}",
+                     f"value {number(value, 'en')} is outside {number(lo, 'en')}–{number(hi, 'en')}{unit} for indicator {code}",
+                     column)
+    elif whole and not value.is_integer():
+        problems.add("not_integer", f"giá trị {_show(value).replace('.', ',')} của chỉ tiêu {code} phải là số nguyên ({ind['unit']})",
+                     f"value {_show(value)} of indicator {code} must be a whole number ({ind['unit']})", column)
 
 
 # ------------------------------------------------------------------------------------------------ row models
@@ -395,20 +439,19 @@ class InspectionRow(_Sourced):
     leader_title: Text = None
     started_on: Date = None
     ended_on: Date = None
-    field_days: Int = None
+    field_days: FieldDays = None
     announced_on: Date = None
 
     @model_validator(mode="after")
     def _dates(self):
+        problems = _Problems()
         if self.started_on is None and self.announced_on is None:
-            _fail("required", "ghi ngày bắt đầu (Từ ngày) hoặc ngày công bố dự thảo kết quả",
-                  "give the start date or the date the draft result was announced", "started_on")
+            problems.add("required", "ghi ngày bắt đầu (Từ ngày) hoặc ngày công bố dự thảo kết quả",
+                         "give the start date or the date the draft result was announced", "started_on")
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
-            _fail("end_before_start", f"ngày kết thúc {self.ended_on:%d/%m/%Y} trước ngày bắt đầu {self.started_on:%d/%m/%Y}",
-                  f"end date {self.ended_on:%d/%m/%Y} is before start date {self.started_on:%d/%m/%Y}", "ended_on")
-        if self.field_days is not None and not 0 <= self.field_days <= 366:
-            _fail("out_of_range", f"số ngày {self.field_days} ngoài khoảng 0–366", f"{self.field_days} days is outside 0–366",
-                  "field_days")
+            problems.add("end_before_start", f"ngày kết thúc {self.ended_on:%d/%m/%Y} trước ngày bắt đầu {self.started_on:%d/%m/%Y}",
+                         f"end date {self.ended_on:%d/%m/%Y} is before start date {self.started_on:%d/%m/%Y}", "ended_on")
+        problems.raise_any()
         return self
 
 
@@ -432,12 +475,14 @@ class FindingRow(_Unit, _Sourced):
 
     @model_validator(mode="after")
     def _status_rules(self):
+        problems = _Problems()
         if self.status and self.kind != "limitation":
-            _fail("status_not_allowed", "chỉ phát hiện loại Tồn tại, hạn chế mới có tình trạng khắc phục",
-                  "only a limitation has a remedy status", "status")
+            problems.add("status_not_allowed", "chỉ phát hiện loại Tồn tại, hạn chế mới có tình trạng khắc phục",
+                         "only a limitation has a remedy status", "status")
         if self.status == "resolved" and self.resolved_on is None:
-            _fail("required", "đã khắc phục thì phải ghi Ngày khắc phục xong", "a resolved limitation needs its resolved date",
-                  "resolved_on")
+            problems.add("required", "đã khắc phục thì phải ghi Ngày khắc phục xong", "a resolved limitation needs its resolved date",
+                         "resolved_on")
+        problems.raise_any()
         return self
 
 
@@ -450,7 +495,9 @@ class IndicatorValueRow(_Unit, _Sourced):
 
     @model_validator(mode="after")
     def _range(self, info: ValidationInfo):
-        _in_range(self.value, self.indicator, info, "value")
+        problems = _Problems()
+        _in_range(self.value, self.indicator, info, "value", problems)
+        problems.raise_any()
         return self
 
 
@@ -462,7 +509,9 @@ class TargetRow(_Sourced):
 
     @model_validator(mode="after")
     def _range(self, info: ValidationInfo):
-        _in_range(self.value, self.indicator, info, "value")
+        problems = _Problems()
+        _in_range(self.value, self.indicator, info, "value", problems)
+        problems.raise_any()
         return self
 
 
@@ -471,8 +520,8 @@ class ScoreRow(_Unit, _Sourced):
     family: Family = None
     area: ScoreArea = "TOTAL"
     score: Num = None
-    published_rank: Int = None
-    rank_of: Int = None
+    published_rank: Rank = None
+    rank_of: RankOf = None
     tier: Text = None
     note: Text = None
     rank_source: Text = None
@@ -480,20 +529,19 @@ class ScoreRow(_Unit, _Sourced):
 
     @model_validator(mode="after")
     def _checks(self, info: ValidationInfo):
+        problems = _Problems()
         code = info.context["indicator_by_family_area"].get((self.family, self.area))
         if code is None:
-            _fail("unknown_area", f"bộ chỉ số {self.family} không có điểm cho lĩnh vực {self.area} trong danh mục",
-                  f"index family {self.family} has no {self.area} score in the catalogue", "area")
+            problems.add("unknown_area", f"bộ chỉ số {self.family} không có điểm cho lĩnh vực {self.area} trong danh mục",
+                         f"index family {self.family} has no {self.area} score in the catalogue", "area")
         if self.score is None and self.published_rank is None and self.tier is None:
-            _fail("required", "ghi Điểm, Thứ hạng công bố hoặc Xếp loại", "give a score, a published rank or a tier", "score")
-        if self.score is not None:
-            _in_range(self.score, code, info, "score")
-        if self.published_rank is not None and self.published_rank < 1:
-            _fail("out_of_range", f"thứ hạng {self.published_rank} phải từ 1 trở lên", f"rank {self.published_rank} must be 1 or more",
-                  "published_rank")
-        if self.rank_of is not None and (self.rank_of < 1 or (self.published_rank or 0) > self.rank_of):
-            _fail("out_of_range", f"tổng số {self.rank_of} nhỏ hơn thứ hạng {self.published_rank}",
-                  f"rank of {self.rank_of} is below the rank {self.published_rank}", "rank_of")
+            problems.add("required", "ghi Điểm, Thứ hạng công bố hoặc Xếp loại", "give a score, a published rank or a tier", "score")
+        if self.score is not None and code is not None:
+            _in_range(self.score, code, info, "score", problems)
+        if self.rank_of is not None and (self.published_rank or 0) > self.rank_of:
+            problems.add("out_of_range", f"tổng số {self.rank_of} nhỏ hơn thứ hạng {self.published_rank}",
+                         f"rank of {self.rank_of} is below the rank {self.published_rank}", "rank_of")
+        problems.raise_any()
         return self
 
 
@@ -608,6 +656,8 @@ class _Check:
         self.file_plans: dict[str, tuple[int, str, int, str | None]] = {}  # plan_id -> (row, province_id, year, number)
         self.file_inspections: dict[str, tuple[int, int]] = {}  # inspection_id -> (row, year)
         self.bad_ids: dict[str, dict[str, int]] = {k: {} for k in self.ORDER}
+        self._removed: dict[tuple[str, str], dict[str, set[int]]] = {}  # (sheet, column) -> character -> rows
+        self._columns = {s.key: {c.key: c for c in s.columns} for s in SHEETS}
 
     # -------------------------------------------------------------- helpers
     def error(self, sheet: RawSheet, row: int, key: str | None, code: str, vi: str, en: str, value=None) -> RowError:
@@ -776,8 +826,27 @@ class _Check:
                     self.out.rejected.append(Rejected(key, sheet.name, raw.row, raw.values, missing))
                 continue
             getattr(self, f"_{key}")(sheet)
+        self._removed_notices()
         self.out.notices = list(dict.fromkeys(self.out.notices))
         return self.out
+
+    def _removed_notices(self) -> None:
+        """One notice per column whose names or texts had unseen characters removed: which, and on which rows."""
+        by_sheet = {s.name: s for s in self.raw.sheets}
+        for (sheet_name, key), chars in self._removed.items():
+            sheet = by_sheet[sheet_name]
+            col = sheet.spec.column(key)
+            header_vi = sheet.headers.get(key, col.vi)
+            header_en = sheet.headers.get(key, col.en)
+            rows = sorted(set().union(*chars.values()))
+            listed = ", ".join(char_label(c) for c in list(chars)[:5]) + (f" (+{len(chars) - 5})" if len(chars) > 5 else "")
+            at = ", ".join(map(str, rows[:10])) + ("…" if len(rows) > 10 else "")
+            breaks = not cells.BREAKS.isdisjoint(chars)
+            self.out.notices.append((
+                f"Trang '{sheet_name}', cột '{header_vi}': đã bỏ ký tự vô hình hoặc ký tự điều khiển {listed}"
+                + (" (ngắt dòng, tab thay bằng dấu cách)" if breaks else "") + f" ở {len(rows)} dòng ({at}).",
+                f"Sheet '{sheet_name}', column '{header_en}': removed the invisible or control character(s) {listed}"
+                + (" (line breaks and tabs became spaces)" if breaks else "") + f" on {len(rows)} row(s) ({at})."))
 
     def _missing_columns(self, sheet: RawSheet) -> list[RowError]:
         spec = sheet.spec
@@ -792,18 +861,40 @@ class _Check:
         self.out.errors.extend(errors)
         return errors
 
+    def _cells(self, sheet: RawSheet, raw: RawRow) -> tuple[dict[str, object], list[RowError]]:
+        """The row's cells NFC, with the unseen characters of names and texts removed (noted per column) and
+        refused in keys, and each within its column's length (importing/cells.py)."""
+        values: dict[str, object] = {}
+        errors: list[RowError] = []
+        columns = self._columns[sheet.key]
+        for key, value in raw.values.items():
+            value, error, removed = cells.check(value, columns[key])
+            values[key] = value
+            if error:
+                code, vi, en = error
+                errors.append(self.error(sheet, raw.row, key, code, vi, en, shown(raw.values[key])))
+            for ch in removed:
+                self._removed.setdefault((sheet.name, key), {}).setdefault(ch, set()).add(raw.row)
+        return values, errors
+
     def _model(self, sheet: RawSheet, raw: RawRow):
+        """The row model, or None with every problem of the row's cells (a row with a refused cell is not checked
+        against the others: its keys are not what the user meant)."""
+        values, errors = self._cells(sheet, raw)
         try:
-            return MODELS[sheet.key].model_validate(raw.values, context=self.vctx), []
+            m = MODELS[sheet.key].model_validate(values, context=self.vctx)
         except ValidationError as exc:
-            errors = []
             for e in exc.errors(include_url=False):
                 ctx = e.get("ctx") or {}
-                col = ctx.get("column") or (e["loc"][0] if e["loc"] else None)
-                vi = ctx.get("vi") or f"giá trị không hợp lệ ({e['msg']})"
-                en = ctx.get("en") or e["msg"]
-                errors.append(self.error(sheet, raw.row, col, e["type"], vi, en, raw.values.get(col) if col else None))
+                for p in ctx.get("several") or [{"code": e["type"], **ctx}]:
+                    col = p.get("column") or (e["loc"][0] if e["loc"] else None)
+                    vi = p.get("vi") or f"giá trị không hợp lệ ({e['msg']})"
+                    en = p.get("en") or e["msg"]
+                    value = raw.values.get(col) if col else None
+                    errors.append(self.error(sheet, raw.row, col, p["code"], vi, en,
+                                             shown(value) if isinstance(value, str) else value))
             return None, errors
+        return (None, errors) if errors else (m, [])
 
     def _accept(self, sheet: RawSheet, raw: RawRow, record: dict) -> None:
         self.out.valid[sheet.key].append((raw.row, record))

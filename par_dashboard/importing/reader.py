@@ -407,7 +407,16 @@ def _read_csv(data: bytes, file_name: str) -> RawFile:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    records = [[_clean(c) for c in rec] for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    try:
+        records = [[_clean(c) for c in rec] for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error:  # a field past the csv module's limit (131,072 characters): no column takes a tenth of that
+        limit = f"{csv.field_size_limit():,}"
+        out.errors.append(file_error(
+            "cell_too_long", f"Tệp CSV có ô dài hơn {limit.replace(',', '.')} ký tự (hoặc một dấu ngoặc kép không được đóng): "
+                             "không cột nào nhận nội dung dài như vậy. Hãy kiểm tra lại tệp.",
+            f"The CSV file has a cell longer than {limit} characters (or a quote that is never closed): no column takes "
+            "that much text. Check the file."))
+        return out
     if not any(any(c is not None for c in r) for r in records):
         out.errors.append(file_error("empty_file", "Tệp rỗng: không có dữ liệu nào.", "The file is empty: it holds no data."))
         return out

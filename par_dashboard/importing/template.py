@@ -8,6 +8,7 @@ checks; the workbook writer is shared by the empty template (with real example r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import tomllib
@@ -18,12 +19,21 @@ from dataclasses import dataclass, field
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from par_dashboard.paths import REPORTS_DIR, SEED_DIR
 from par_dashboard.untrusted import formula_like
+
+# What a text cell is, for the characters it may hold (par_dashboard/importing/cells.py): a KEY (an id, a code others
+# refer to or group by, a link) is refused when it holds an unseen character, a NAME (one line) or a LONG text
+# (line breaks kept) has them removed, with a notice, and is refused when it holds a bidirectional control.
+KEY, NAME, LONG = "key", "name", "long"
+# The longest cell of each sort unless a column says otherwise. The data in data/ has ids of up to 38 characters,
+# names of up to 68, finding texts of up to 203 (and the Excel cell holds at most 32,767).
+MAX_CHARS = {KEY: 64, NAME: 200, LONG: 4000, "code": 300, "number": 50}
 
 
 @dataclass(frozen=True)
@@ -37,10 +47,38 @@ class Column:
     help_vi: str = ""
     help_en: str = ""
     width: int = 16
+    text: str = NAME  # KEY | NAME | LONG: how a text column treats unseen characters (codes and numbers: NAME)
+    max_len: int | None = None  # characters; None: MAX_CHARS of its sort
+    low: int | None = None  # whole-number columns: the smallest and largest value
+    high: int | None = None
 
     def header(self, lang: str) -> str:
         text = self.vi if lang == "vi" else self.en
         return f"{text} *" if self.required else text
+
+    @functools.cached_property  # read for every cell of a file
+    def max_chars(self) -> int:
+        if self.max_len is not None:
+            return self.max_len
+        if self.kind == "text":
+            return MAX_CHARS[self.text]
+        return MAX_CHARS["code" if self.kind == "code" else "number"]
+
+    def limits(self, lang: str) -> str:
+        """What the template says of the column's limits ("At most 200 characters.", "1–100,000.")."""
+        vi = lang == "vi"
+        if self.low is not None and self.high is not None:
+            return f"{group(self.low, lang)}–{group(self.high, lang)}."
+        if self.kind == "text":
+            n = group(self.max_chars, lang)
+            return f"Tối đa {n} ký tự." if vi else f"At most {n} characters."
+        return ""
+
+
+def group(n: float, lang: str) -> str:
+    """A whole number with its thousands grouped as each language writes them: 100.000 (vi), 100,000 (en)."""
+    text = f"{int(n):,}"
+    return text.replace(",", ".") if lang == "vi" else text
 
 
 @dataclass(frozen=True)
@@ -65,16 +103,17 @@ class Sheet:
 
 
 DATE_HELP_VI, DATE_HELP_EN = "Ngày, dạng dd/mm/yyyy.", "Date, dd/mm/yyyy."
+MAX_RANK = 100_000  # a published rank and its "of": ten times the communes of the country (about 10,600 before 2025)
 
 _UNIT_COLUMNS = (
-    Column("unit_id", "Mã đơn vị", "Unit id", "text", width=14,
+    Column("unit_id", "Mã đơn vị", "Unit id", "text", width=14, text=KEY, max_len=32,
            help_vi="Mã đơn vị trong hệ thống (ví dụ S63-D-183). Ghi mã HOẶC tên đơn vị.",
            help_en="The unit's id in the system (e.g. S63-D-183). Give the id OR the unit name."),
     Column("unit_name", "Tên đơn vị", "Unit name", "text", width=22,
            help_vi="Tên đơn vị, có hoặc không có loại (\"Huyện Cao Lộc\", \"Cao Lộc\"). Tên trùng nhau thì ghi thêm Cấp, Tỉnh, Huyện.",
            help_en="Unit name, with or without its type (\"Huyện Cao Lộc\", \"Cao Lộc\"). Add Level, Province, District "
                    "when names repeat."),
-    Column("unit_code", "Mã số thống kê", "GSO code", "text", width=10,
+    Column("unit_code", "Mã số thống kê", "GSO code", "text", width=10, text=KEY, max_len=20,
            help_vi="Mã số đơn vị hành chính của Tổng cục Thống kê (không bắt buộc; dùng cùng Cấp và Cấu trúc).",
            help_en="The GSO administrative code (optional; used with Level and Structure)."),
     Column("unit_level", "Cấp", "Level", "code", choices="levels", width=10,
@@ -92,10 +131,10 @@ _UNIT_COLUMNS = (
 )
 
 _SOURCE_COLUMNS = (
-    Column("source", "Nguồn", "Source", "text", width=30,
+    Column("source", "Nguồn", "Source", "text", width=30, max_len=500,
            help_vi="Văn bản, bài báo hoặc báo cáo chứa số liệu (không bắt buộc).",
            help_en="The document, article or report the figures come from (optional)."),
-    Column("source_url", "Đường dẫn nguồn", "Source URL", "text", width=20,
+    Column("source_url", "Đường dẫn nguồn", "Source URL", "text", width=20, text=KEY, max_len=2000,
            help_vi="Địa chỉ web của nguồn (không bắt buộc).", help_en="The source's web address (optional)."),
     Column("demo", "Dữ liệu mô phỏng", "Synthetic demo", "code", choices="yes", width=10,
            help_vi="Ghi \"có\" nếu dòng là dữ liệu mô phỏng (không phải số liệu thật). Bỏ trống với số liệu thật.",
@@ -115,32 +154,32 @@ def _province() -> Column:
 
 
 def _inspection_ref(required: bool) -> Column:
-    return Column("inspection_id", "Mã đoàn kiểm tra", "Inspection id", "text", required=required, width=22,
+    return Column("inspection_id", "Mã đoàn kiểm tra", "Inspection id", "text", required=required, width=22, text=KEY,
                   help_vi="Mã của đoàn kiểm tra, có trong trang Đoàn kiểm tra hoặc đã có trong cơ sở dữ liệu.",
                   help_en="The inspection's id, on the Inspections sheet or already in the database.")
 
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet("plans", "inspection_plan", "Kế hoạch", "Plans", (
-        Column("plan_id", "Mã kế hoạch", "Plan id", "text", width=16,
+        Column("plan_id", "Mã kế hoạch", "Plan id", "text", width=16, text=KEY, max_len=80,
                help_vi="Mã tự đặt, duy nhất. Bỏ trống thì kế hoạch được nhận biết theo Tỉnh + Số kế hoạch + Năm.",
                help_en="Your own unique id. Blank: the plan is identified by Province + Plan number + Year."),
-        Column("number", "Số kế hoạch", "Plan number", "text", width=18, help_vi="Ví dụ 80/KH-BCĐCCHC.",
+        Column("number", "Số kế hoạch", "Plan number", "text", width=18, text=KEY, max_len=50, help_vi="Ví dụ 80/KH-BCĐCCHC.",
                help_en="E.g. 80/KH-BCĐCCHC."),
         Column("issued_on", "Ngày ban hành", "Issued on", "date", width=12, help_vi=DATE_HELP_VI, help_en=DATE_HELP_EN),
-        Column("issuer", "Cơ quan ban hành", "Issuer", "text", required=True, width=30,
+        Column("issuer", "Cơ quan ban hành", "Issuer", "text", required=True, width=30, max_len=300,
                help_vi="Ví dụ Ban Chỉ đạo cải cách hành chính tỉnh Lạng Sơn.", help_en="E.g. the provincial PAR Steering Committee."),
         _province(),
         _year(),
-        Column("title", "Tên kế hoạch", "Title", "text", required=True, width=40),
+        Column("title", "Tên kế hoạch", "Title", "text", required=True, width=40, max_len=500),
     ) + _SOURCE_COLUMNS,
         "Kế hoạch kiểm tra cải cách hành chính: mỗi dòng một kế hoạch.", "PAR inspection plans: one row per plan.",
         keys=("plan_id",)),
     Sheet("inspections", "inspection", "Đoàn kiểm tra", "Inspections", (
-        Column("inspection_id", "Mã đoàn kiểm tra", "Inspection id", "text", required=True, width=22,
+        Column("inspection_id", "Mã đoàn kiểm tra", "Inspection id", "text", required=True, width=22, text=KEY,
                help_vi="Mã tự đặt, duy nhất (ví dụ LS-2024-CAOLOC); các trang khác dùng mã này.",
                help_en="Your own unique id (e.g. LS-2024-CAOLOC); the other sheets refer to it."),
-        Column("plan_id", "Mã kế hoạch", "Plan id", "text", width=16,
+        Column("plan_id", "Mã kế hoạch", "Plan id", "text", width=16, text=KEY, max_len=80,
                help_vi="Mã hoặc số của kế hoạch (trang Kế hoạch hoặc đã có trong cơ sở dữ liệu); không bắt buộc.",
                help_en="The plan's id or number (Plans sheet or already in the database); optional."),
         _province(),
@@ -148,14 +187,14 @@ SHEETS: tuple[Sheet, ...] = (
         Column("team_label", "Tên đoàn", "Team", "text", required=True, width=30, help_vi="Ví dụ Đoàn kiểm tra số 1.",
                help_en="E.g. Đoàn kiểm tra số 1."),
         Column("leader_name", "Trưởng đoàn", "Team leader", "text", width=20),
-        Column("leader_title", "Chức vụ trưởng đoàn", "Leader's title", "text", width=30),
+        Column("leader_title", "Chức vụ trưởng đoàn", "Leader's title", "text", width=30, max_len=300),
         Column("started_on", "Từ ngày", "Started on", "date", width=12,
                help_vi=DATE_HELP_VI + " Ghi ngày bắt đầu hoặc ngày công bố dự thảo kết quả.",
                help_en=DATE_HELP_EN + " Give the start date or the draft-result date."),
         Column("ended_on", "Đến ngày", "Ended on", "date", width=12, help_vi=DATE_HELP_VI + " Không trước Từ ngày.",
                help_en=DATE_HELP_EN + " Not before the start date."),
-        Column("field_days", "Số ngày kiểm tra thực tế", "Field days", "int", width=10, help_vi="Số ngày, 0–366.",
-               help_en="Days, 0–366."),
+        Column("field_days", "Số ngày kiểm tra thực tế", "Field days", "int", width=10, low=0, high=366, help_vi="Số ngày.",
+               help_en="Days."),
         Column("announced_on", "Ngày công bố dự thảo kết quả", "Draft result announced on", "date", width=14,
                help_vi=DATE_HELP_VI, help_en=DATE_HELP_EN),
     ) + _SOURCE_COLUMNS,
@@ -164,12 +203,12 @@ SHEETS: tuple[Sheet, ...] = (
         _inspection_ref(True),
         *_UNIT_COLUMNS,
         Column("visited_on", "Ngày kiểm tra", "Visited on", "date", width=12, help_vi=DATE_HELP_VI, help_en=DATE_HELP_EN),
-        Column("what_checked", "Nội dung kiểm tra", "What was checked", "text", width=30,
+        Column("what_checked", "Nội dung kiểm tra", "What was checked", "text", width=30, text=LONG, max_len=1000,
                help_vi="Ví dụ UBND huyện và Bộ phận một cửa.", help_en="E.g. UBND huyện và Bộ phận một cửa."),
     ), "Các đơn vị mỗi đoàn đến kiểm tra: mỗi dòng một đơn vị.", "Units each team visited: one row per unit.",
         has_units=True, has_source=False, keys=("inspection_id", "unit_id")),
     Sheet("findings", "finding", "Phát hiện", "Findings", (
-        Column("finding_id", "Mã phát hiện", "Finding id", "text", width=22,
+        Column("finding_id", "Mã phát hiện", "Finding id", "text", width=22, text=KEY, max_len=80,
                help_vi="Mã tự đặt, duy nhất (không bắt buộc; bỏ trống thì nhận biết theo đoàn + đơn vị + loại + nội dung).",
                help_en="Your own unique id (optional; blank: identified by inspection + unit + kind + text)."),
         _inspection_ref(True),
@@ -178,10 +217,10 @@ SHEETS: tuple[Sheet, ...] = (
                help_en="A1–A8 (pick from the list)."),
         Column("kind", "Loại", "Kind", "code", required=True, choices="kinds", width=16,
                help_vi="Kết quả, Tồn tại/hạn chế hoặc Kiến nghị.", help_en="Result, Limitation or Recommendation."),
-        Column("topic", "Chủ đề (mã)", "Topic (code)", "text", width=16,
+        Column("topic", "Chủ đề (mã)", "Topic (code)", "text", width=16, text=KEY,
                help_vi="Mã ngắn cho loại vấn đề, để nhận ra hạn chế lặp lại (không bắt buộc).",
                help_en="A short code for the kind of issue, to spot recurring limitations (optional)."),
-        Column("text", "Nội dung", "Text", "text", required=True, width=60),
+        Column("text", "Nội dung", "Text", "text", required=True, width=60, text=LONG),
         Column("status", "Tình trạng khắc phục", "Remedy status", "code", choices="statuses", width=16,
                help_vi="Chỉ với Tồn tại/hạn chế: Chưa khắc phục, Đang khắc phục, Đã khắc phục.",
                help_en="Limitations only: Open, In progress, Resolved."),
@@ -189,7 +228,7 @@ SHEETS: tuple[Sheet, ...] = (
                help_en=DATE_HELP_EN),
         Column("resolved_on", "Ngày khắc phục xong", "Resolved on", "date", width=12,
                help_vi=DATE_HELP_VI + " Bắt buộc khi Đã khắc phục.", help_en=DATE_HELP_EN + " Required when Resolved."),
-        Column("follows_up_id", "Theo dõi phát hiện (mã)", "Follows up finding (id)", "text", width=22,
+        Column("follows_up_id", "Theo dõi phát hiện (mã)", "Follows up finding (id)", "text", width=22, text=KEY, max_len=80,
                help_vi="Mã phát hiện của lần kiểm tra trước mà phát hiện này theo dõi (không bắt buộc).",
                help_en="The id of an earlier inspection's finding this one follows up (optional)."),
     ) + _SOURCE_COLUMNS,
@@ -205,8 +244,10 @@ SHEETS: tuple[Sheet, ...] = (
                help_vi="Y (cả năm, mặc định), Q1–Q4, M01–M12 hoặc to-date (từ đầu năm đến thời điểm báo cáo).",
                help_en="Y (the year, default), Q1–Q4, M01–M12 or to-date (year to the reporting day)."),
         Column("value", "Giá trị", "Value", "num", required=True, width=10,
-               help_vi="Số (dấu phẩy hoặc dấu chấm thập phân). Tỷ lệ %: 0–100; số lượng, số ngày: không âm.",
-               help_en="A number. Percentages 0–100; counts and days not negative."),
+               help_vi="Số (dấu phẩy hoặc dấu chấm thập phân). Tỷ lệ %: 0–100; số lượng: số nguyên 0–1.000.000.000; "
+                       "số ngày: 0–1.000.000 (xem trang Danh mục).",
+               help_en="A number. Percentages 0–100; counts: whole numbers 0–1,000,000,000; days: 0–1,000,000 "
+                       "(see the Lists sheet)."),
         _inspection_ref(False),
     ) + _SOURCE_COLUMNS,
         "Giá trị chỉ tiêu tác nghiệp của đơn vị: mỗi dòng một chỉ tiêu, năm và kỳ.",
@@ -231,15 +272,15 @@ SHEETS: tuple[Sheet, ...] = (
         Column("score", "Điểm", "Score", "num", width=10,
                help_vi="Điểm hoặc tỷ lệ theo thang của bộ chỉ số. Ghi Điểm hoặc Thứ hạng (hoặc cả hai).",
                help_en="Score on the index's scale. Give a score or a rank (or both)."),
-        Column("published_rank", "Thứ hạng công bố", "Published rank", "int", width=10),
-        Column("rank_of", "Trên tổng số", "Rank of", "int", width=10),
-        Column("tier", "Xếp loại", "Tier", "text", width=10, help_vi="Ví dụ tốt, khá.", help_en="E.g. tốt, khá."),
-        Column("note", "Ghi chú", "Note", "text", width=30),
+        Column("published_rank", "Thứ hạng công bố", "Published rank", "int", width=10, low=1, high=MAX_RANK),
+        Column("rank_of", "Trên tổng số", "Rank of", "int", width=10, low=1, high=MAX_RANK),
+        Column("tier", "Xếp loại", "Tier", "text", width=10, max_len=100, help_vi="Ví dụ tốt, khá.", help_en="E.g. tốt, khá."),
+        Column("note", "Ghi chú", "Note", "text", width=30, text=LONG, max_len=1000),
     ) + _SOURCE_COLUMNS + (
-        Column("rank_source", "Nguồn thứ hạng", "Rank source", "text", width=24,
+        Column("rank_source", "Nguồn thứ hạng", "Rank source", "text", width=24, max_len=500,
                help_vi="Nguồn của thứ hạng/xếp loại, nếu khác Nguồn của điểm.",
                help_en="Where the rank/tier comes from, if not the score's source."),
-        Column("rank_source_url", "Đường dẫn nguồn thứ hạng", "Rank source URL", "text", width=20),
+        Column("rank_source_url", "Đường dẫn nguồn thứ hạng", "Rank source URL", "text", width=20, text=KEY, max_len=2000),
     ),
         "Điểm số các bộ chỉ số (PAR INDEX, SIPAS, PAPI, PCI...) theo đơn vị và năm.",
         "Index scores (PAR INDEX, SIPAS, PAPI, PCI...) per unit and year.", has_units=True,
@@ -312,6 +353,24 @@ class Catalogue:
         }
 
 
+# An indicator's values where the catalogue (data/seed/indicators.csv) states no bound of its own: a percentage is
+# 0–100; a count a whole number from 0 to a billion (no unit handles that many dossiers or tasks in a year); days
+# 0 to a million; any other unit within ±10^12. So no value is ever 1e308, and none infinite or not a number.
+UNIT_RANGES = {"%": (0.0, 100.0), "count": (0.0, 1e9), "days": (0.0, 1e6)}
+WHOLE_UNITS = frozenset({"count"})
+VALUE_LIMIT = 1e12
+
+
+def value_range(indicator: dict) -> tuple[float, float, bool]:
+    """(lowest, highest, whole numbers only) for a row of the indicator catalogue."""
+    unit = indicator["unit"]
+    default_lo, default_hi = UNIT_RANGES.get(unit, (-VALUE_LIMIT, VALUE_LIMIT))
+    lo, hi = indicator["min_value"], indicator["max_value"]
+    lo = default_lo if lo is None or pd.isna(lo) else float(lo)
+    hi = default_hi if hi is None or pd.isna(hi) else float(hi)
+    return max(lo, -VALUE_LIMIT), min(hi, VALUE_LIMIT), unit in WHOLE_UNITS
+
+
 def label(mapping: dict[str, tuple[str, str]], code: str | None, lang: str) -> str | None:
     return None if code is None else mapping[code][0 if lang == "vi" else 1]
 
@@ -321,9 +380,17 @@ def label(mapping: dict[str, tuple[str, str]], code: str | None, lang: str) -> s
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 _ERROR_FILL = PatternFill("solid", fgColor="FDE2E1")
+# The control characters a worksheet cannot hold (openpyxl refuses them): a line break of another kind (vertical
+# tab, form feed: what Word's Shift+Enter pastes) becomes a space, the others go. The importer would remove them
+# from a name all the same (importing/cells.py); only a draft or a quarantined row can bring one here.
+_BREAK_CONTROLS = re.compile("[\x0b\x0c\x1c-\x1f]")
+
+
 def _text_cell(ws, value):
     """A value, or a cell that is text even when it starts like a formula (=, +, -, @, ＝…): never evaluated by
     Excel, and kept as typed (quotePrefix, no added apostrophe), so the file imports back unchanged."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", _BREAK_CONTROLS.sub(" ", value))
     if formula_like(value):
         cell = WriteOnlyCell(ws, value=value)
         cell.data_type = "s"
@@ -382,12 +449,30 @@ def write_workbook(rows: dict[str, Iterable[dict]], *, lang: str, catalogue: Cat
             if col.choices:
                 dv = DataValidation(type="list", formula1=list_ranges[col.choices], allow_blank=True,
                                     showErrorMessage=False)
-                dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{last}")
-                ws.data_validations.append(dv)
+            elif col.kind == "text" or col.low is not None:
+                dv = _limit_validation(col, lang)
+            else:
+                continue
+            dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{last}")
+            ws.data_validations.append(dv)
     _lists_sheet(wb.create_sheet(LISTS_TITLES[0 if lang == "vi" else 1]), lists, lang, catalogue)
     buf = io.BytesIO()
     wb.save(buf)
     return share_strings(buf.getvalue())
+
+
+def _limit_validation(col: Column, lang: str) -> DataValidation:
+    """Excel itself stops a text longer than the column takes, or a whole number outside its range, as it is typed
+    (the importer checks again: a pasted or generated cell escapes Excel's check)."""
+    if col.kind == "text":
+        dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(col.max_chars), allow_blank=True,
+                            showErrorMessage=True)
+    else:
+        dv = DataValidation(type="whole", operator="between", formula1=str(col.low), formula2=str(col.high), allow_blank=True,
+                            showErrorMessage=True)
+    dv.error = col.limits(lang)
+    dv.errorTitle = (col.vi if lang == "vi" else col.en)[:32]  # Excel's limit for the title
+    return dv
 
 
 _LIST_ORDER = ("areas", "score_areas", "indicators", "families", "kinds", "statuses", "levels", "structures", "periods", "yes")
@@ -406,10 +491,7 @@ def _lists_sheet(ws, lists: dict[str, list[str]], lang: str, catalogue: Catalogu
     """Each list in a column (its drop-down reads it), with names beside the codes."""
     vi = lang == "vi"
     names = {
-        "indicators": [f"{r['name_' + lang]} ({r['unit']}"
-                       + (f", {_num(r['min_value'])}–{_num(r['max_value'])})"
-                          if pd.notna(r["min_value"]) and pd.notna(r["max_value"]) else ")")
-                       for r in catalogue.indicators.to_dict("records")],
+        "indicators": [f"{r['name_' + lang]} ({r['unit']}, {_range(r, lang)})" for r in catalogue.indicators.to_dict("records")],
         "families": list(catalogue.families["name_" + lang]),
         "areas": list(catalogue.areas["name_" + lang]),
         "score_areas": ["Điểm tổng" if vi else "Total score", *catalogue.areas["name_" + lang]],
@@ -434,8 +516,16 @@ def _lists_sheet(ws, lists: dict[str, list[str]], lang: str, catalogue: Catalogu
         ws.column_dimensions[get_column_letter(i)].width = 22 if i % 2 else 40
 
 
-def _num(x) -> str:
-    return f"{x:g}"
+def _range(indicator: dict, lang: str) -> str:
+    lo, hi, whole = value_range(indicator)
+    text = f"{_num(lo, lang)}–{_num(hi, lang)}"
+    return text + ((", số nguyên" if lang == "vi" else ", whole numbers") if whole else "")
+
+
+def _num(x: float, lang: str) -> str:
+    if x.is_integer():
+        return group(x, lang)
+    return f"{x:g}".replace(".", ",") if lang == "vi" else f"{x:g}"
 
 
 def _readme(ws, lang: str, catalogue: Catalogue, note: str) -> None:
@@ -486,7 +576,8 @@ def _readme(ws, lang: str, catalogue: Catalogue, note: str) -> None:
                 required = "mã hoặc tên" if vi else "id or name"
             kind = kinds[col.kind][0 if vi else 1]
             text = col.help_vi if vi else col.help_en
-            ws.append([None, col.header(lang), required, text if col.kind == "date" and text else f"{kind}. {text}".strip()])
+            described = text if col.kind == "date" and text else f"{kind}. {text}".strip()
+            ws.append([None, col.header(lang), required, f"{described} {col.limits(lang)}".strip()])
 
 
 # ---------------------------------------------------------------------------------------------- template
