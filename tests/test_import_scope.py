@@ -167,25 +167,23 @@ def test_a_scoped_officer_still_rolls_back_their_own_batch_and_the_audit_says_wh
     assert import_detail["provinces"] == rollback_detail["provinces"] == ["S63-P-20"]
 
 
-def test_accepting_a_draft_cannot_hang_findings_under_another_provinces_visit(work):
-    """The draft's team names a Đắk Nông district visited on the day a Đắk Nông inspection started: saving the draft
-    would attach its (Lạng Sơn) findings to that inspection instead of recording a new one."""
+def test_accepting_a_draft_cannot_hang_findings_under_another_provinces_inspection(work):
+    """The Đắk Nông report is matched to the inspection recorded for it (DN-2023-DAKSONG, extract/match.py): a Lạng Sơn
+    officer who adds a finding of their own to that draft would hang it under a Đắk Nông inspection."""
     from par_dashboard.extract import extract_text
     from par_dashboard.extract.save import save_draft
-    from tests.test_extract_review import CAO_LOC
+    from par_dashboard.paths import ROOT
 
-    draft = extract_text(CAO_LOC.read_text(encoding="utf-8"), db=work)
-    team = draft["teams"][0]
-    team["started_on"] = team["ended_on"] = "2019-09-25"
-    team["units"] = [*team["units"], {"name": "huyện Krông Nô", "unit_id": "S63-D-664"}]  # visited by DEMO-67-2019-KH-D1
-    for f in draft["findings"]:
-        f["unit_id"] = "S63-D-183"  # Cao Lộc, Lạng Sơn
-    before, n_findings = quick_hash(work), one(work, "SELECT count(*) FROM finding WHERE inspection_id = 'DEMO-67-2019-KH-D1'")
+    text = (ROOT / "data" / "reports" / "seed_daknong_2023_daksong.txt").read_text(encoding="utf-8")
+    draft = extract_text(text, db=work)
+    draft["findings"] = [{**draft["findings"][0], "unit_id": "S63-D-183",  # Cao Lộc, Lạng Sơn: the only new row
+                          "text": "Bộ phận một cửa huyện Cao Lộc chưa niêm yết đủ thủ tục hành chính mới."}]
+    before, n_findings = quick_hash(work), one(work, "SELECT count(*) FROM finding WHERE inspection_id = 'DN-2023-DAKSONG'")
     report = save_draft(work, draft, user=OFFICER)
     assert report.status == "rejected" and report.errors[0].code == "out_of_scope", report.summary("en")
-    assert any("DEMO-67-2019-KH-D1" in e.message_vi and "Đắk Nông" in e.message_vi for e in report.errors[1:])
+    assert any("DN-2023-DAKSONG" in e.message_vi and "Đắk Nông" in e.message_vi for e in report.errors[1:])
     assert quick_hash(work) == before and service.audit_log(work).empty
-    assert one(work, "SELECT count(*) FROM finding WHERE inspection_id = 'DEMO-67-2019-KH-D1'") == n_findings
+    assert one(work, "SELECT count(*) FROM finding WHERE inspection_id = 'DN-2023-DAKSONG'") == n_findings
 
 
 def test_legitimate_scoped_imports_still_load(work):
