@@ -61,6 +61,7 @@ if bad_url_values:
     st.toast(t("invalid_url", lang, values=", ".join(bad_url_values)), icon="ℹ️")
 ui.sync_url()
 page = st.navigation(navigation(user))
+login.raw_exports_off(page)  # before any table: Streamlit's raw CSV download off for every role
 try:
     page.run()
 finally:

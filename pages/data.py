@@ -267,6 +267,12 @@ def _columns(frame) -> dict:
                 else st.column_config.Column(t(f"data_col_{c}", lang)))
             for c in frame.columns if c != "source_id"}
 
+
+def _as_shown(frame):
+    """A table as the page shows it (column names in the reader's language, no internal ids), for its download."""
+    return frame[[c for c in frame.columns if c != "source_id"]].rename(columns=lambda c: t(f"data_col_{c}", lang))
+
+
 if auth.can(user, "rollback"):
     st.subheader(t("data_batches", lang))
     batches = service.batches(db)
@@ -275,6 +281,10 @@ if auth.can(user, "rollback"):
     else:
         st.dataframe(batches, hide_index=True, width="stretch", column_config=_columns(batches),
                      column_order=[c for c in batches.columns if c != "source_id"])
+        # Streamlit's raw CSV of a table is off for everyone (login.raw_exports_off): the app's own, neutralised
+        # (a file name or a user's text as uploaded can start like a formula)
+        ui.downloads(lambda: _as_shown(batches), name="lô nhập", title=t("data_batches", lang), filters={}, demo=False,
+                     key="data_batches")
         open_batches = batches[batches.rolled_back_at.isna()].batch_id.tolist()
         if open_batches:
             chosen = st.selectbox(t("data_rollback_choose", lang), open_batches, key="data_rollback_batch")
@@ -299,3 +309,5 @@ if auth.can(user, "audit"):
         st.info(t("auth_audit_empty", lang))
     else:
         st.dataframe(audit, hide_index=True, width="stretch", column_config=_columns(audit))
+        ui.downloads(lambda: _as_shown(audit), name="nhật ký", title=t("auth_audit_title", lang), filters={}, demo=False,
+                     key="data_audit")

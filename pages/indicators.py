@@ -132,7 +132,7 @@ else:
     target_max = year_att.target_max.iloc[0] if not year_att.empty else None
     chart_col.plotly_chart(ind.distribution_chart(year_rows, lang, unit=unit, mean=mean_value, mean_label=mean_label,
                                                   target_min=target_min, target_max=target_max, highlight=highlight),
-                           width="stretch", config={"displaylogo": False}, key="ind_distribution")
+                           width="stretch", config=ui.chart_config(), key="ind_distribution")
     with table_col:
         show_province = level != "province" and (not in_province or year_data.province_id.nunique() > 1)
         st.dataframe(ind.unit_table(year_rows, lang, unit, show_province=show_province), hide_index=True, width="stretch",
@@ -151,7 +151,7 @@ elif int((att.n_met + att.n_not_met).sum()) == 0:
 else:
     chart_col, table_col = st.columns([3, 2])
     chart_col.plotly_chart(ind.attainment_chart(att, lang, demo=bool(att.any_demo.any())), width="stretch",
-                           config={"displaylogo": False}, key="ind_attainment")
+                           config=ui.chart_config(), key="ind_attainment")
     att_table = ind.attainment_table(att, lang)
     table_col.dataframe(att_table, hide_index=True, width="stretch")
     ui.downloads(att_table, name=f"{t('page_indicators', lang)} {t('ind_dl_attainment', lang)}", title=f"{page_title} · {years_text}",
@@ -167,7 +167,7 @@ if not year_data.empty:
     chart_col, table_col = st.columns([3, 2])
     with chart_col:
         event = st.plotly_chart(ind.top_bottom_chart(best, worst, lang, unit=unit, direction=direction, highlight=highlight),
-                                width="stretch", config={"displaylogo": False}, key="ind_topbottom",
+                                width="stretch", config=ui.chart_config(), key="ind_topbottom",
                                 on_select="rerun", selection_mode="points")
         st.caption(t("ind_click_hint", lang) + ("" if not worst.empty else " " + t("ind_all_units_shown", lang, n=len(best))))
         if clicked := charts.selected_unit(event):
@@ -192,7 +192,7 @@ else:
                else t("ind_heatmap_sorted", lang, total=fmt_num(n_units, lang, 0)))
     chart_col, table_col = st.columns([3, 2])
     chart_col.plotly_chart(ind.heatmap_chart(range_rows, rows, lang, unit=unit, direction=direction, truncated=truncated),
-                           width="stretch", config={"displaylogo": False}, key="ind_heatmap")
+                           width="stretch", config=ui.chart_config(), key="ind_heatmap")
     table_col.dataframe(ind.heatmap_table(range_rows, rows, lang, unit), hide_index=True, width="stretch",
                         height=min(520, 35 * (len(rows) + 1) + 3))
     ui.downloads(ind.heatmap_table(range_rows, rows, lang, unit, numbers=True),

@@ -62,7 +62,7 @@ if len(rows) < len(visits):
     st.caption(t("insp_timeline_limited", lang, total=fmt_num(len(visits), lang, 0), year=year, n=len(rows)))
 plans = visits.dropna(subset=["plan_number", "plan_issued_on"]).drop_duplicates("plan_id")
 st.plotly_chart(insp.timeline_figure(rows, lang, plans=None if whole_country else plans),
-                width="stretch", config={"displaylogo": False}, key="insp_timeline")
+                width="stretch", config=ui.chart_config(), key="insp_timeline")
 if rows.started_on.isna().any():
     st.caption(t("insp_announced_only_note", lang))
 visits_table = ui.view(insp.visits_table, "inspection_by_selection", lang, **selection)
@@ -89,7 +89,7 @@ counts = ui.query("finding_by_area_kind", **finding_filters)
 if counts.empty:
     st.info(no_findings)
 else:
-    st.plotly_chart(insp.area_kind_bar(counts, areas, lang), width="stretch", config={"displaylogo": False},
+    st.plotly_chart(insp.area_kind_bar(counts, areas, lang), width="stretch", config=ui.chart_config(),
                     key="insp_area_kind")
     ui.downloads(insp.area_kind_table(counts, lang), name="kiểm tra phát hiện theo lĩnh vực",
                  title=t("insp_area_kind_title", lang), filters=file_filters, demo=bool(counts.is_demo.any()),
@@ -167,14 +167,14 @@ else:
     with g1:
         st.markdown(f"**{t('insp_remedied_by_year_title', lang)}**")
         st.plotly_chart(insp.remedied_figure(parts.by_year, lang, by="year", highlight=year), width="stretch",
-                        config={"displaylogo": False}, key="insp_remedied_year")
+                        config=ui.chart_config(), key="insp_remedied_year")
     with g2:
         st.markdown(f"**{t('insp_remedied_by_area_title', lang, year=year)}**")
         if parts.year_areas.empty:
             st.info(t("insp_remedied_none_year", lang, year=year))
         else:
             st.plotly_chart(insp.remedied_figure(parts.year_areas, lang, by="area", areas=areas), width="stretch",
-                            config={"displaylogo": False}, key="insp_remedied_area")
+                            config=ui.chart_config(), key="insp_remedied_area")
     ui.downloads(insp.remedied_table(remedied, areas, lang), name="kiểm tra khắc phục", title=t("insp_remedied_table_title", lang),
                  filters={k: v for k, v in file_filters.items() if k != t("year", lang)},
                  demo=bool(remedied.any_demo.fillna(False).any()), key="insp_remedied", sources=sources)

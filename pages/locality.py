@@ -94,7 +94,7 @@ else:
     avg_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
     st.plotly_chart(charts.trend_lines(trend, lang, title=f"{trend_name} — {unit.short_name}", average_label=avg_label,
                                        value_title=catalogue.loc[trend_code, "unit"]),
-                    width="stretch", config={"displaylogo": False}, key="loc_trend_chart")
+                    width="stretch", config=ui.chart_config(), key="loc_trend_chart")
     trend_table = trend.assign(value=[fmt_num(v, lang) for v in trend.value],
                                source_kind=[t(k, lang) for k in trend.source_kind])
     ui.downloads(trend_table, name=f"{trend_name} {unit.short_name}", title=trend_name,
@@ -109,7 +109,7 @@ if areas.value.isna().all():
 else:
     mean_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
     st.plotly_chart(charts.area_comparison(areas, lang, unit_name=unit.short_name, mean_label=mean_label),
-                    width="stretch", config={"displaylogo": False}, key="loc_area_chart")
+                    width="stretch", config=ui.chart_config(), key="loc_area_chart")
     st.caption(t("source_kinds", lang, kinds=", ".join(t(k, lang) for k in sorted(areas.source_kind.dropna().unique()))))
     area_table = profile.area_table(areas, lang, unit_name=unit.short_name, mean_label=mean_label)
     ui.downloads(area_table, name=f"{t('loc_areas', lang, year=year)} {unit.short_name}", title=t("loc_areas", lang, year=year),

@@ -62,7 +62,7 @@ with chart_col:
     figure = ui.view_figure(charts.ranking_bar, "par_score_by_province_year", lang, year=year, family=family, area=area,
                             options={"group_col": "current_province" if grouped else None,
                                      "average": float(avg_value) if show_average and pd.notna(avg_value) else None})
-    event = st.plotly_chart(figure, width="stretch", config={"displaylogo": False}, key="rank_chart",
+    event = st.plotly_chart(figure, width="stretch", config=ui.chart_config(), key="rank_chart",
                             on_select="rerun", selection_mode="points")
     st.caption(t("click_to_open", lang))
     if clicked := charts.selected_unit(event):
@@ -100,7 +100,7 @@ for tab, level in zip(st.tabs([t("communes" if sub_level == "commune" else "dist
                                 level=level, province_id=province_id,
                                 options={"group_col": "ranking_province" if several else None})
         event = st.plotly_chart(figure,
-                                width="stretch", config={"displaylogo": False}, key=f"sub_{level}",
+                                width="stretch", config=ui.chart_config(), key=f"sub_{level}",
                                 on_select="rerun", selection_mode="points")
         if clicked := charts.selected_unit(event):
             ui.open_locality(clicked)

@@ -307,8 +307,33 @@ def serve(streamlit_args: list[str]) -> int:
             streamlit_args = [a for a in streamlit_args if a != flag]
             os.environ[variable] = "1"
     threading.Thread(target=_warm_imports, name="par-warm-imports", daemon=True).start()
-    sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"), *streamlit_args]
+    sys.argv = ["streamlit", "run", *RAW_EXPORTS_OFF, str(ROOT / "dashboard.py"), *_without_raw_exports(streamlit_args)]
     return cli.main()
+
+
+# Streamlit's table toolbar would hand every visitor each table as a raw CSV, formulas live, whatever the role
+# (par_dashboard/login.py raw_exports_off): hidden on every server this command starts, an operator's flag included.
+RAW_EXPORTS_OFF = ("--client.disableDataExport", "true")
+
+
+def _without_raw_exports(args: list[str]) -> list[str]:
+    """`args` without an operator's `--client.disableDataExport VALUE` (or `=VALUE`), which is said on stderr."""
+    flag = RAW_EXPORTS_OFF[0]
+    out, dropped, i = [], False, 0
+    while i < len(args):
+        if args[i] == flag:
+            dropped, i = True, i + 2
+            continue
+        if args[i].startswith(flag + "="):
+            dropped = True
+        else:
+            out.append(args[i])
+        i += 1
+    if dropped:
+        print("client.disableDataExport luôn bật: bảng chỉ tải về qua nút của ứng dụng, theo vai trò. / "
+              "client.disableDataExport stays true: tables are downloaded only through the app's own buttons, by role.",
+              file=sys.stderr)
+    return out
 
 
 # What the first page run would otherwise import itself (~2.4 s of a 3.5 s first run: pandas, pyarrow, the

@@ -83,6 +83,22 @@ def page_allowed(user: auth.User, page: str) -> bool:
     return auth.can(user, PAGE_PERMISSION.get(page, "read"))
 
 
+def raw_exports_off(page=None) -> None:
+    """Streamlit's own table toolbar offers every table as a raw CSV (a cell `=cmd|' /C calc'!A0` stays a live
+    formula) and copies its cells, to whoever sees it, whatever the role. The one switch that hides both,
+    `client.disableDataExport`, is global (no table or session has its own), so it is on for everyone
+    (.streamlit/config.toml, and `serve` insists); the roles that may export get the app's own neutralised CSV and
+    Excel buttons (ui.downloads). A server started some other way with it off is put right here, before a page
+    draws a table: the browser reads the switch from the first message of each run, so the run starts again, on
+    the same page (`page`, the navigation's; None: the page run on its own) with the same address."""
+    if st.get_option("client.disableDataExport") is True:
+        return
+    st.set_option("client.disableDataExport", True)
+    if page is not None:
+        st.switch_page(page)  # a bare rerun would land on the default page: the first run asks for it by its path
+    st.rerun()
+
+
 def gate(pages: Callable[[], list] | None = None) -> auth.User:
     """First thing of every run: the user, or the login page alone and a stop (nothing queried, no filters).
 
@@ -102,6 +118,7 @@ def gate(pages: Callable[[], list] | None = None) -> auth.User:
 def require(permission: str) -> auth.User:
     """Each page's own check, before it reads anything: a page run without the gate, or by a role that may not
     open it, says why and stops."""
+    raw_exports_off()
     lang = _lang()
     user = _user_or_stop(lang)
     if auth.can(user, permission):

@@ -303,6 +303,15 @@ def downloads(df, *, name: str, title: str, filters: dict[str, object], demo: bo
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def chart_config(**options) -> dict:
+    """Plotly's options for a chart of a page: no logo, and the modebar's "Download plot as a PNG" only for roles
+    that may export (a chart's image is a download too); zoom, pan and reset stay for everyone."""
+    config = {"displaylogo": False, **options}
+    if not login.allowed("export"):
+        config["modeBarButtonsToRemove"] = ["toImage"]
+    return config
+
+
 def lang() -> str:
     return st.session_state.get("lang", "vi")
 

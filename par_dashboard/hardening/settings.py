@@ -24,6 +24,7 @@ EXPECTED = {
     "server.maxUploadSize": 12,
     "browser.gatherUsageStats": False,
     "client.showErrorDetails": "none",      # no exception text or traceback in the browser
+    "client.disableDataExport": True,       # no raw CSV of a table from Streamlit's toolbar, whatever the role
     "global.developmentMode": False,        # development mode would allow every origin
 }
 FOREIGN = "http://evil.example"
