@@ -1,6 +1,6 @@
 """A sound database is never judged damaged: imports, rollbacks, checkpoints and backups on a real DuckDB file,
 then the `check` command, the dashboard's start and the choice of a backup to restore (par_dashboard/backup.py,
-par_dashboard/dbcheck.py).
+par_dashboard/dbcheck.py); and the file does not grow with each import and rollback.
 
 DuckDB cuts free blocks off the end of a file without lowering the block count its header records: after a
 rollback (which rewrites the tables) the file is shorter than that count says, and whole."""
@@ -247,3 +247,31 @@ def test_a_database_that_opens_and_reads_whole_is_never_replaced(small_db, monke
             assert inspections(path) == set(live.values()), (n, op)
         for b in backup.backups(path):
             assert backup.diagnose(b.path) is None, b.path.name
+
+
+# ------------------------------------------------------------------------------------------------ growth
+
+def test_imports_and_rollbacks_do_not_grow_the_file_cycle_after_cycle(small_db, tmp_path, monkeypatch):
+    """A rollback rewrites the tables that refer to the sources (see service._Tables): the first one leaves the file
+    larger by about one copy of them; the blocks the old copies held are reused afterwards, so the file stays
+    within that one copy however many cycles follow (sizes, not times: the dashboard keeps the file open)."""
+    monkeypatch.setenv("PAR_BACKUP_DIR", str(tmp_path / "backups"))
+    path = tmp_path / "par.duckdb"
+    shutil.copyfile(small_db, path)
+
+    def size() -> int:
+        wal = Path(f"{path}.wal")
+        return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+    start = size()
+    db = Database(path)
+    try:
+        sizes = []
+        for cycle in range(4):
+            import_and_roll_back(db, f"GROW-{cycle}")
+            sizes.append(size())
+    finally:
+        db.close()
+    one_cycle = max(sizes[0] - start, 1)
+    assert max(sizes) <= start + 2 * one_cycle, [start, *sizes]  # growing every cycle: start + 4 * one_cycle
+    assert size() <= start + 2 * one_cycle
