@@ -14,11 +14,12 @@ page cache, versus seconds for any rewrite). A copy is written under a `.partial
 and only then renamed: a backup is there whole or not at all. A backup of a state already backed up (the data
 version and its time are in the file name) is not taken twice.
 
-Damage is looked for the way DuckDB would meet it, but all at once instead of on the page that happens to read a
-bad block: the file's headers, its size against the block count its header states (a truncated file), the
-checksum DuckDB stores at the head of every 256 KiB block (the indexes, most of the file, are read only by
-writes), whether it opens (a log that belongs to another file is refused here), and its tables. A damaged file is
-never deleted: it is renamed `<name>.damaged-<time>` (with its log) before anything else happens.
+Damage is what DuckDB fails on, looked for all at once instead of on the page that happens to read a bad block,
+in a child process (par_dashboard.dbcheck): whether the file opens (a log that belongs to another file is refused
+there), has its tables, and reads whole (every column of every table; the indexes too when the bytes suggest
+damage there). A file DuckDB opens and reads whole is never replaced: its length says nothing (DuckDB cuts free
+blocks off the end of the file without lowering the block count its header records). A damaged file is never
+deleted: it is renamed `<name>.damaged-<time>` (with its log) before anything else happens.
 """
 
 from __future__ import annotations
@@ -26,20 +27,23 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import shutil
-import struct
+import signal
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 
 from par_dashboard.build import CONTENT_TABLES
 from par_dashboard.db import Database, DatabaseBusy
+from par_dashboard.paths import ROOT
 
 KEEP = 10
 REQUIRED_TABLES = frozenset({*CONTENT_TABLES, "data_version"})
@@ -156,7 +160,7 @@ def backup(db: Database, reason: str, *, keep: int = KEEP) -> Path:
                 stale.unlink()
             with db.cursor() as cur:
                 cur.execute("CHECKPOINT")
-            _copy(db.path, partial)
+            _copy_held(db.path, partial)
             wal = _wal(db.path)
             if wal.exists() and wal.stat().st_size:  # not folded in (a reader held it): the copy replays it
                 _copy(wal, _wal(partial))
@@ -198,6 +202,27 @@ def _wal(path: Path) -> Path:
 
 def _copy(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)  # in the kernel (sendfile) where it can
+
+
+_COPY = """import shutil, sys
+try:
+    shutil.copyfile(sys.argv[1], sys.argv[2])
+except OSError as exc:
+    print(exc.errno or 0)
+    sys.exit(1)
+"""
+
+
+def _copy_held(src: Path, dst: Path) -> None:
+    """Copy a database file this process holds open, from a child process: DuckDB's lock on the file is a POSIX
+    record lock, which the process loses as soon as it closes any descriptor of that file, its own copy's
+    included; the dashboard would then no longer keep other writers (an import or a restore from the command
+    line) away from the file it writes."""
+    done = subprocess.run([sys.executable, "-c", _COPY, str(src), str(dst)], capture_output=True, text=True, check=False,
+                          stdin=subprocess.DEVNULL)
+    if done.returncode:
+        code = int(done.stdout.strip() or 0) if done.stdout.strip().isdigit() else 0
+        raise OSError(code or None, os.strerror(code) if code else (done.stderr.strip()[-300:] or "copy failed"))
 
 
 def _fsync(path: Path) -> None:
@@ -304,85 +329,32 @@ def _set_aside(path: Path, label: str, *, move: bool) -> Path:
 
 # ------------------------------------------------------------------------------------------------ damage
 
-_HEADER = 4096
-_FIRST_BLOCK = 3 * _HEADER  # the main header, then two database headers written in turn
-_MUL, _SEED = np.uint64(0xBF58476D1CE4E5B9), np.uint64(5381)
+_CRASHES = {signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE}
 
 
-def _checksum_ok(words: np.ndarray) -> bool:
-    """DuckDB's block checksum: the first 8 bytes hold 5381 xor (every other 8-byte word * 0xbf58476d1ce4e5b9)."""
-    with np.errstate(over="ignore"):
-        return bool(np.bitwise_xor.reduce(words[1:] * _MUL) ^ _SEED == words[0])
-
-
-@dataclass(frozen=True)
-class _Header:
-    block_count: int
-    block_size: int
-    free_list: int  # where the list of free blocks is stored (a metadata pointer)
-
-
-def _header(head: bytes) -> _Header | None:
-    """The newer valid of the two database headers, None when neither is valid."""
-    best = None
-    for offset in (_HEADER, 2 * _HEADER):
-        if not _checksum_ok(np.frombuffer(head, dtype="<u8", count=_HEADER // 8, offset=offset)):
-            continue
-        iteration, _meta, free_list, block_count, block_size = struct.unpack_from("<QqQQQ", head, offset + 8)
-        if block_size and (best is None or iteration > best[0]):
-            best = (iteration, _Header(block_count, block_size, free_list))
-    return None if best is None else best[1]
-
-
-def _free_blocks(data: np.ndarray, header: _Header) -> set[int] | None:
-    """The blocks the header's free list names (their content is anything), None when it cannot be read.
-
-    The list is a count and block ids in 8-byte words, written to metadata: each block holds 64 metadata pieces,
-    a piece starts with a pointer to the next piece (all ones: none); a pointer is the block id in its low 56
-    bits and the piece's index in its high 8."""
-    piece_words = (header.block_size - 8) // 64 // 8
-    words: list[int] = []
-    pointer, hops = header.free_list, 0
-    while pointer != 2**64 - 1 and hops < header.block_count * 64:
-        block, index = pointer & (2**56 - 1), pointer >> 56
-        if block >= header.block_count or index >= 64:
-            return None
-        start = (_FIRST_BLOCK + block * header.block_size + 8) // 8 + index * piece_words
-        pointer = int(data[start])
-        words.extend(int(w) for w in data[start + 1: start + piece_words])
-        hops += 1
-        if words and len(words) > words[0]:
-            break
-    if not words or words[0] > header.block_count or len(words) <= words[0]:
-        return set() if header.free_list == 2**64 - 1 else None
-    free = set(words[1: 1 + words[0]])
-    return free if all(b < header.block_count for b in free) else None
-
-
-def _bad_blocks(path: Path, header: _Header, free_count: int) -> int:
-    """Blocks in use whose checksum fails. When the free list cannot be read, the `free_count` worst are let go."""
-    data = np.memmap(path, dtype="<u8", mode="r")
-    per_block, start = header.block_size // 8, _FIRST_BLOCK // 8
-    bad = {i for i in range(header.block_count) if not _checksum_ok(data[start + i * per_block: start + (i + 1) * per_block])}
-    free = _free_blocks(data, header)
-    return len(bad - free) if free is not None else max(0, len(bad) - free_count)
-
-
-def used_blocks(path: Path) -> tuple[int, list[int]]:
-    """(block size, file offsets of the blocks the database uses), from its header: where damage is damage (a free
-    block may hold anything). For the fault checks."""
-    with open(path, "rb") as f:
-        header = _header(f.read(_FIRST_BLOCK))
-    free = _free_blocks(np.memmap(path, dtype="<u8", mode="r"), header) or set()
-    return header.block_size, [_FIRST_BLOCK + b * header.block_size for b in range(header.block_count) if b not in free]
+def _judged(path: Path, deep: bool | None) -> dict:
+    """DuckDB's verdict on the file, from a child process (par_dashboard.dbcheck): DuckDB stopping there on a
+    damaged file (a crash) cannot take this process, the dashboard, down with it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    argv = [sys.executable, "-m", "par_dashboard.dbcheck", str(path), "--require", ",".join(sorted(REQUIRED_TABLES))]
+    done = subprocess.run([*argv, *(["--deep"] if deep else [])], capture_output=True, text=True, env=env, cwd=ROOT,
+                          check=False, stdin=subprocess.DEVNULL)
+    if done.returncode < 0 and -done.returncode in _CRASHES:
+        return {"kind": "unreadable", "detail": f"DuckDB stopped reading it: {signal.Signals(-done.returncode).name}"}
+    lines = done.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, ValueError):
+        # the check itself did not run (killed, out of memory, a broken install): no verdict, so nothing is replaced
+        raise RuntimeError(f"the check of {path} did not finish (exit {done.returncode}): {done.stderr.strip()[-500:]}") from None
 
 
 def _damage(kind: str, name: str, detail: str = "") -> Damage:
     vi, en = {
         "empty": ("Tệp cơ sở dữ liệu {name} rỗng (0 byte).", "The database file {name} is empty (0 bytes)."),
         "not_duckdb": ("Tệp {name} không phải cơ sở dữ liệu DuckDB.", "The file {name} is not a DuckDB database."),
-        "truncated": ("Tệp cơ sở dữ liệu {name} bị cắt cụt (ngắn hơn số khối dữ liệu nó ghi).",
-                      "The database file {name} is truncated (shorter than the blocks it records)."),
+        "truncated": ("Tệp cơ sở dữ liệu {name} bị cắt cụt (thiếu các khối dữ liệu nó dùng ở cuối tệp).",
+                      "The database file {name} is truncated (blocks it uses are missing from its end)."),
         "header": ("Phần đầu tệp cơ sở dữ liệu {name} bị hỏng.", "The headers of the database file {name} are damaged."),
         "checksum": ("Tệp cơ sở dữ liệu {name} bị hỏng: {detail} khối dữ liệu sai tổng kiểm tra.",
                      "The database file {name} is damaged: {detail} block(s) fail their checksum."),
@@ -394,52 +366,31 @@ def _damage(kind: str, name: str, detail: str = "") -> Damage:
     return Damage(vi.format(name=name, detail=detail), en.format(name=name, detail=detail), kind)
 
 
-def diagnose(path: Path, *, in_process_ok: bool = True) -> Damage | None:
+def diagnose(path: Path, *, in_process_ok: bool = True, deep: bool | None = None) -> Damage | None:
     """What is wrong with the database file at `path` (which must exist), or None.
+
+    A verdict of damage comes from DuckDB failing on the file (par_dashboard.dbcheck: it does not open, lacks a
+    table, or reading a table, or its indexes, fails): a file DuckDB opens and reads whole is sound, whatever its
+    length. Only a file that is empty or does not start as a DuckDB file is judged from its bytes (DuckDB would
+    try to open an SQLite file with an extension). `deep`: read the indexes even when the bytes do not suggest it.
 
     Raises DatabaseBusy when another process holds it (nothing can be said then). A file this process has open
     already opened fine: None, unless `in_process_ok` is False (then DatabaseBusy: a restore would pull the file
     from under that connection)."""
     path = Path(path)
     name = path.name
-    size = path.stat().st_size
-    if size == 0:
-        return _damage("empty", name)
-    with open(path, "rb") as f:
-        head = f.read(_FIRST_BLOCK)
-    if head[8:12] != b"DUCK":  # checked before DuckDB sees it: it would try to open an SQLite file with an extension
-        return _damage("not_duckdb", name)
-    try:
-        con = duckdb.connect(str(path), read_only=True)  # a shared lock: no other process writes while we look
-    except duckdb.ConnectionException as exc:  # "different configuration": this process has it open for writing
-        if in_process_ok:
+    path.stat()  # (missing: FileNotFoundError) the file itself is opened only by the child: see _copy_held
+    verdict = _judged(path, deep)
+    if "busy" in verdict:
+        if verdict["busy"] == os.getpid() and in_process_ok:
             return None
-        raise DatabaseBusy(str(path)) from exc
-    except duckdb.Error as exc:
-        text = str(exc)
-        if "Could not set lock" in text:
-            raise DatabaseBusy(str(path)) from exc
-        if "Corrupt database file" in text:
-            return _damage("header", name)
-        if "WAL" in text:
-            return _damage("wal", name)
-        if "read enough bytes" in text:
-            return _damage("truncated", name)
-        return _damage("unreadable", name, text.splitlines()[0][:200])
-    try:
-        header = _header(head) if len(head) == _FIRST_BLOCK else None
-        if header is None:
-            return _damage("header" if len(head) == _FIRST_BLOCK else "truncated", name)
-        if size < _FIRST_BLOCK + header.block_count * header.block_size:
-            return _damage("truncated", name)
-        if missing := REQUIRED_TABLES - _tables(con):
-            return _damage("tables", name, ", ".join(sorted(missing)))
-        free_count = con.execute("SELECT free_blocks FROM pragma_database_size()").fetchone()[0]
-        if bad := _bad_blocks(path, header, free_count):
-            return _damage("checksum", name, str(bad))
+        raise DatabaseBusy(str(path))
+    kind = verdict.get("kind")
+    if kind is None:
         return None
-    finally:
-        con.close()
+    if kind == "checksum":
+        return _damage(kind, name, str(verdict.get("blocks", 1)))
+    return _damage(kind, name, verdict.get("detail", "")[:200])
 
 
 # ------------------------------------------------------------------------------------------------ recovery

@@ -115,6 +115,25 @@ class Database:
                 if fatal:
                     self._restart()
 
+    def checkpoint(self) -> bool:
+        """Fold the log into the file now, which also frees the blocks that dropped or rewritten tables held (a
+        rollback rewrites most tables): the next write reuses them instead of growing the file. Best effort (False:
+        not done; the next backup or the close does it): what was committed is committed either way."""
+        with self._write_lock:
+            with self._lock:
+                cur = self._con.cursor()
+            fatal = False
+            try:
+                cur.execute("CHECKPOINT")
+                return True
+            except duckdb.Error as exc:
+                fatal = isinstance(exc, duckdb.FatalException)
+                return False
+            finally:
+                cur.close()
+                if fatal:
+                    self._restart()
+
     @contextlib.contextmanager
     def quiet(self) -> Iterator[None]:
         """No write starts or is under way while inside: what the file holds is one committed state (a backup)."""

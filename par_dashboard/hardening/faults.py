@@ -387,7 +387,7 @@ def damage(path: Path, kind: str, rng: random.Random, *, other: Path | None = No
 
 
 def _in_a_used_block(path: Path, rng: random.Random) -> int:
-    from par_dashboard.backup import used_blocks
+    from par_dashboard.dbcheck import used_blocks
 
     size, offsets = used_blocks(path)
     return rng.choice(offsets) + rng.randrange(0, size - 8)

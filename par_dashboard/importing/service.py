@@ -834,6 +834,9 @@ def rollback(db, batch_id: int, *, user: auth.User | str) -> RollbackReport:
                         {"b": batch_id, "u": who.name})
             auth.audit(cur, who, "rollback", {"batch_id": batch_id, "deleted": deleted, "restored": restored,
                                               "provinces": sorted({p or "" for p in provinces})})
+        # The tables were rewritten (see _Tables): the blocks of their old copies are freed for the next write now,
+        # not at the next backup, so that the file does not keep both copies.
+        db.checkpoint()
         return RollbackReport(batch_id, "rolled_back",
                               f"Đã hoàn tác lô {batch_id}: xóa {deleted} dòng đã thêm, khôi phục {restored} dòng đã sửa.",
                               f"Batch {batch_id} rolled back: {deleted} added row(s) deleted, {restored} changed row(s) restored.",
