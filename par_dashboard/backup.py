@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import hashlib
 import json
 import os
@@ -114,15 +115,22 @@ class BackupInfo:
         return f"{self.taken_at:%d/%m/%Y %H:%M}"
 
 
+def backup_prefix(db_path: Path) -> str:
+    """What a database's backups are named after: `par` for `par.duckdb` (as they always were); the whole file name for
+    any other suffix, so that a mistyped `--db par.duckbd` is never given `par.duckdb`'s backups."""
+    path = Path(db_path)
+    return path.stem if path.suffix == ".duckdb" else path.name
+
+
 def _name_re(db_path: Path) -> re.Pattern:
-    return re.compile(rf"^{re.escape(Path(db_path).stem)}-(\d{{8}}-\d{{6}}-\d{{3}})-([a-z0-9-]+)-(v\d+x[0-9a-f]{{6}})\.duckdb$")
+    return re.compile(rf"^{re.escape(backup_prefix(db_path))}-(\d{{8}}-\d{{6}}-\d{{3}})-([a-z0-9-]+)-(v\d+x[0-9a-f]{{6}})\.duckdb$")
 
 
 def backups(db_path: Path) -> list[BackupInfo]:
     """The backups of this database (by its file name), newest first."""
     folder, pattern = backup_dir(db_path), _name_re(db_path)
     found = []
-    for p in folder.glob(f"{Path(db_path).stem}-*.duckdb") if folder.is_dir() else ():
+    for p in folder.glob(f"{glob.escape(backup_prefix(db_path))}-*.duckdb") if folder.is_dir() else ():
         if m := pattern.match(p.name):
             found.append(BackupInfo(p, dt.datetime.strptime(m.group(1), "%Y%m%d-%H%M%S-%f"), m.group(2), m.group(3)))
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
@@ -152,11 +160,11 @@ def backup(db: Database, reason: str, *, keep: int = KEEP) -> Path:
         if latest is not None and latest.state == state:
             return latest.path
         now = dt.datetime.now()
-        final = folder / f"{Path(db.path).stem}-{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}-{slug}-{state}.duckdb"
+        final = folder / f"{backup_prefix(db.path)}-{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}-{slug}-{state}.duckdb"
         partial = final.with_name(final.name + ".partial")
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            for stale in folder.glob(f"{Path(db.path).stem}-*.partial*"):  # left by a backup that was killed
+            for stale in folder.glob(f"{glob.escape(backup_prefix(db.path))}-*.partial*"):  # left by a backup that was killed
                 stale.unlink()
             with db.cursor() as cur:
                 cur.execute("CHECKPOINT")

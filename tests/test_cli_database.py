@@ -123,3 +123,18 @@ def test_an_empty_database_file_is_not_taken_for_a_database(tmp_path):
     script = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
     assert "-m par_dashboard check" in script and "[ -f data/par.duckdb ]" not in script
     assert script.index("-m par_dashboard check") < script.index("-m par_dashboard serve")
+
+
+def test_a_mistyped_name_beside_a_database_with_backups_gets_none_of_them(tmp_path, built_db):
+    """`check --db par.duckbd` beside par.duckdb and its backups: backups were found by the part of the name before the
+    suffix, so the typo was handed par.duckdb's latest backup and a second database appeared under the wrong name."""
+    real = tmp_path / "par.duckdb"
+    shutil.copy(built_db, real)
+    taken = run(ROOT, "backup", "--db", real)
+    assert taken.returncode == 0 and len(backup.backups(real)) == 1, taken.stderr
+    typo = tmp_path / "par.duckbd"
+    assert backup.backups(typo) == []
+    done = run(ROOT, "check", "--db", typo, "--lang", "en")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("No database at") and f"{BUILD} --db {typo}." in done.stderr, done.stderr
+    assert not typo.exists() and len(backup.backups(real)) == 1
