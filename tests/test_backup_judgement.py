@@ -34,10 +34,12 @@ _REFERENCE = ("source", "admin_structure", "par_area", "index_family", "indicato
 def small_db(built_db, tmp_path_factory) -> Path:
     """The session database's schema and reference tables, without its large tables (10 MB, not 50)."""
     path = tmp_path_factory.mktemp("small") / "par.duckdb"
+    source = path.with_name("source.duckdb")  # a copy: this process may hold the session database open (the db fixture)
+    shutil.copy(built_db, source)
     con = duckdb.connect(str(path))
     try:
         con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
-        con.execute("ATTACH ? AS b (READ_ONLY)", [str(built_db)])
+        con.execute("ATTACH ? AS b (READ_ONLY)", [str(source)])
         for t in _REFERENCE:
             con.execute(f"INSERT INTO {t} SELECT * FROM b.{t}")  # noqa: S608 - fixed names
         for level in ("province", "district", "commune", "department"):  # a unit after its parent
@@ -47,6 +49,7 @@ def small_db(built_db, tmp_path_factory) -> Path:
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    source.unlink()
     return path
 
 
