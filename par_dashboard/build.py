@@ -33,7 +33,7 @@ DEMO_AS_OF = dt.date(2026, 6, 30)
 # Tables whose content defines the data (data_version is bookkeeping).
 CONTENT_TABLES = ["source", "admin_structure", "admin_unit", "unit_crosswalk", "par_area", "index_family",
                   "indicator", "target", "inspection_plan", "inspection", "inspection_unit", "finding",
-                  "indicator_value", "score", "published_aggregate"]
+                  "indicator_value", "score", "published_aggregate", "unit_region", "published_fact"]
 
 
 def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: float | None = None) -> dict:
@@ -65,6 +65,8 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: f
         for table, file in (("par_area", "par_areas.csv"), ("index_family", "index_families.csv"),
                             ("indicator", "indicators.csv")):
             _insert(con, table, pd.read_csv(SEED_DIR / file, dtype=str, keep_default_na=False).replace("", None))
+        regions = pd.read_csv(SEED_DIR / "regions.csv", dtype=str)
+        _insert(con, "unit_region", regions.assign(unit_id="S63-P-" + regions.code))
 
         say(0.30, "Nạp số liệu đã công bố")
         published = load_published()
@@ -72,6 +74,11 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: f
         pub_aggs = pd.DataFrame([{"family_code": a.family_code, "year": a.year, "aggregate": a.aggregate,
                                   "value": a.value, "note": a.note, "source_id": sources.published(a.source)}
                                  for a in published.aggregates])
+        pub_facts = pd.DataFrame([{"fact_id": i, "family_code": f.family, "year": f.year, "kind": f.kind, "level": f.level,
+                                   "subject": f.subject, "value": f.value, "arg": f.arg, "detail": f.detail, "quote": f.text,
+                                   "disagrees_vi": f.disagrees_vi, "disagrees_en": f.disagrees_en,
+                                   "source_id": sources.published(f.source)}
+                                  for i, f in enumerate(published.facts, start=1)])
 
         say(0.35, "Nạp các báo cáo kiểm tra thật (data/reports)")
         reports = _load_reports(sources, set(admin.units.unit_id), dict(zip(admin.units.unit_id, admin.units.short_name, strict=False)))
@@ -89,6 +96,7 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: f
         _insert(con, "source", sources.frame())
         _insert(con, "score", _merge_scores(pub_scores, frames["scores"]))
         _insert(con, "published_aggregate", pub_aggs)
+        _insert(con, "published_fact", pub_facts)
         for table in ("inspection_plan", "inspection", "inspection_unit"):
             _insert(con, table, pd.concat([reports[table], frames[_DEMO_NAME[table]]], ignore_index=True))
         findings = pd.concat([reports["finding"], frames["findings"]], ignore_index=True)
@@ -161,7 +169,8 @@ def _merge_scores(pub: pd.DataFrame, demo: pd.DataFrame) -> pd.DataFrame:
     merged["rank_source_id"] = merged["source_id"].where(merged["_merge"] != "left_only")
     merged["rank_source_id"] = merged["rank_source_id"].where(merged["published_rank"].notna() | merged["tier"].notna())
     merged["source_id"] = merged["source_id"].where(has_pub_score | merged["score_demo"].isna(), merged["source_id_demo"])
-    out = merged[key + ["score", "published_rank", "rank_of", "tier", "source_id", "rank_source_id", "note"]]
+    merged["rank_group"] = merged["rank_group"].where(merged["rank_group"].notna(), merged["rank_group_demo"])
+    out = merged[key + ["score", "published_rank", "rank_of", "tier", "source_id", "rank_source_id", "note", "rank_group"]]
     for col in ("published_rank", "rank_of", "source_id", "rank_source_id"):
         out = out.astype({col: "Int64"})
     return out.sort_values(key).reset_index(drop=True)
@@ -171,7 +180,7 @@ def _published_scores(pub: Published, sources: _Sources) -> pd.DataFrame:
     return pd.DataFrame([{
         "unit_id": s.unit_id, "year": s.year, "family_code": s.family_code, "area_code": "TOTAL",
         "score": s.score, "published_rank": s.rank, "rank_of": s.rank_of, "tier": s.tier,
-        "source_id": sources.published(s.source), "note": s.note} for s in pub.scores])
+        "source_id": sources.published(s.source), "note": s.note, "rank_group": s.rank_group} for s in pub.scores])
 
 
 class _Sources:
@@ -190,8 +199,8 @@ class _Sources:
 
     def published(self, src) -> int:
         also = src.urls[1:]
-        return self.add("official_publication", src.title, url=src.urls[0],
-                        note=("Nguồn khác: " + " ; ".join(also)) if also else None)
+        note = "; ".join(x for x in (src.note, ("Nguồn khác: " + " ; ".join(also)) if also else None) if x) or None
+        return self.add("official_publication", src.title, url=src.urls[0], file=src.file, note=note)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)

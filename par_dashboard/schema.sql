@@ -166,6 +166,8 @@ CREATE TABLE score (
     source_id      INTEGER NOT NULL REFERENCES source (source_id),      -- where the score comes from
     rank_source_id INTEGER REFERENCES source (source_id),               -- where the published rank/tier comes from
     note           TEXT,                                                -- e.g. how a value was derived from a published change
+    rank_group     TEXT,  -- the units a rank is among when a province ranks part of a level apart ("phường": Hải
+                          -- Phòng 2025 ranks its wards apart from its communes); NULL: all of the level in the province
     PRIMARY KEY (unit_id, year, family_code, area_code)
 );
 
@@ -178,6 +180,34 @@ CREATE TABLE published_aggregate (
     note        TEXT,
     source_id   INTEGER NOT NULL REFERENCES source (source_id),
     PRIMARY KEY (family_code, year, aggregate)
+);
+
+-- The socio-economic region of each province of the 63-province structure (data/seed/regions.csv), named as the
+-- published regional averages name it.
+CREATE TABLE unit_region (
+    unit_id   TEXT PRIMARY KEY REFERENCES admin_unit (unit_id),
+    region    TEXT NOT NULL,
+    region_vi TEXT NOT NULL,
+    region_en TEXT NOT NULL
+);
+
+-- What sources state about a year's table as a whole ("57 up, 6 down", "largest increase 9.39", "An Giang last"),
+-- each with the words it rests on and its source; one that contradicts another source says so (disagrees_*), and
+-- both are kept. `python -m par_dashboard facts` checks every one against the data (par_dashboard/facts.py).
+CREATE TABLE published_fact (
+    fact_id      INTEGER PRIMARY KEY,
+    family_code  TEXT NOT NULL,               -- PAR_INDEX, SIPAS, PAPI, PCI (or an index not in the catalogue)
+    year         INTEGER NOT NULL,
+    kind         TEXT NOT NULL,               -- count_up, max_rise, region_avg, last, bottom_set, ... (facts.py)
+    level        TEXT NOT NULL,               -- province, commune, department, ministry
+    subject      TEXT,                        -- a unit id (';'-joined for a set), an area code or a region
+    value        DOUBLE,
+    arg          DOUBLE,
+    detail       TEXT,
+    quote        TEXT NOT NULL,               -- the source's words
+    disagrees_vi TEXT,
+    disagrees_en TEXT,
+    source_id    INTEGER NOT NULL REFERENCES source (source_id)
 );
 
 -- One row: bumped by every write, so caches keyed by it see new data at once.
