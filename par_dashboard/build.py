@@ -33,7 +33,7 @@ DEMO_AS_OF = dt.date(2026, 6, 30)
 # Tables whose content defines the data (data_version is bookkeeping).
 CONTENT_TABLES = ["source", "admin_structure", "admin_unit", "unit_crosswalk", "par_area", "index_family",
                   "indicator", "target", "inspection_plan", "inspection", "inspection_unit", "finding",
-                  "indicator_value", "score", "published_aggregate", "unit_region", "published_fact"]
+                  "indicator_value", "score", "published_aggregate", "unit_region", "published_fact", "rank_group"]
 
 
 def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: float | None = None) -> dict:
@@ -97,6 +97,11 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: f
         _insert(con, "score", _merge_scores(pub_scores, frames["scores"]))
         _insert(con, "published_aggregate", pub_aggs)
         _insert(con, "published_fact", pub_facts)
+        _insert(con, "rank_group", pd.DataFrame([
+            {"province_id": f.subject, "year": f.year, "level": f.level, "unit_type": unit_type, "rank_group": group,
+             "source_id": sources.published(f.source)}
+            for f in published.facts if f.kind == "rank_groups"
+            for unit_type, group in (part.split("=", 1) for part in f.detail.split("|"))]))
         for table in ("inspection_plan", "inspection", "inspection_unit"):
             _insert(con, table, pd.concat([reports[table], frames[_DEMO_NAME[table]]], ignore_index=True))
         findings = pd.concat([reports["finding"], frames["findings"]], ignore_index=True)
@@ -169,8 +174,7 @@ def _merge_scores(pub: pd.DataFrame, demo: pd.DataFrame) -> pd.DataFrame:
     merged["rank_source_id"] = merged["source_id"].where(merged["_merge"] != "left_only")
     merged["rank_source_id"] = merged["rank_source_id"].where(merged["published_rank"].notna() | merged["tier"].notna())
     merged["source_id"] = merged["source_id"].where(has_pub_score | merged["score_demo"].isna(), merged["source_id_demo"])
-    merged["rank_group"] = merged["rank_group"].where(merged["rank_group"].notna(), merged["rank_group_demo"])
-    out = merged[key + ["score", "published_rank", "rank_of", "tier", "source_id", "rank_source_id", "note", "rank_group"]]
+    out = merged[key + ["score", "published_rank", "rank_of", "tier", "source_id", "rank_source_id", "note"]]
     for col in ("published_rank", "rank_of", "source_id", "rank_source_id"):
         out = out.astype({col: "Int64"})
     return out.sort_values(key).reset_index(drop=True)
@@ -180,7 +184,7 @@ def _published_scores(pub: Published, sources: _Sources) -> pd.DataFrame:
     return pd.DataFrame([{
         "unit_id": s.unit_id, "year": s.year, "family_code": s.family_code, "area_code": "TOTAL",
         "score": s.score, "published_rank": s.rank, "rank_of": s.rank_of, "tier": s.tier,
-        "source_id": sources.published(s.source), "note": s.note, "rank_group": s.rank_group} for s in pub.scores])
+        "source_id": sources.published(s.source), "note": s.note} for s in pub.scores])
 
 
 class _Sources:

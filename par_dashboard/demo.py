@@ -318,11 +318,11 @@ class _Generator:
                 self._score(uid, year, "PAR_INDEX", a, values[a][uid] / 100)
         self._area_means = {**getattr(self, "_area_means", {}), year: means}
 
-    def _score(self, uid, year, family, area, score, rank_group=None) -> None:
+    def _score(self, uid, year, family, area, score) -> None:
         if area == "TOTAL" and (p := self.pub.get((uid, year, family))) and p.score is not None:
             return  # the published row carries it
         self.demo.scores.append({"unit_id": uid, "year": year, "family_code": family, "area_code": area,
-                                 "score": score, "source_id": self.src, "rank_group": rank_group})
+                                 "score": score, "source_id": self.src})
 
     def sub_unit_scores(self) -> None:
         """Each province's own PAR index of its districts (to 2024) or communes (2025) and departments, ranked
@@ -369,7 +369,7 @@ class _Generator:
         except InfeasibleRanking as exc:
             raise InfeasibleRanking(f"{pid} {year} {level}: {exc}") from exc
         for uid, score in fitted.items():
-            self._score(uid, year, "PAR_INDEX", "TOTAL", score, group)
+            self._score(uid, year, "PAR_INDEX", "TOTAL", score)
 
     # ---------------------------------------------------------------- indicators
     def operational_indicators(self) -> None:

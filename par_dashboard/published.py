@@ -82,7 +82,6 @@ class PublishedScore:
     tier: str | None
     source: PublishedSource
     note: str | None = None
-    rank_group: str | None = None   # the units a rank is among, when a province ranks part of a level apart
     panel: str | None = None        # the panel file a row comes from (checked per year, not printed per row)
 
 
@@ -175,7 +174,7 @@ def _derive_previous(row: PublishedScore, change: str) -> PublishedScore | None:
         parts.append(f"hạng {prev_rank} từ “{p.group(0)}”")
     note = "suy ra: " + "; ".join(parts) + f" theo nguồn năm {row.year}"
     return PublishedScore(row.unit_id, row.year - 1, row.family_code, prev_score, prev_rank, row.rank_of,
-                          None, row.source, note, row.rank_group)
+                          None, row.source, note)
 
 
 def _change_facts(pub: Published, row: PublishedScore, change: str) -> None:
@@ -319,8 +318,6 @@ def _s34_unit_id(province: str, level: str, name: str) -> str:
 class _S34Index:
     province_by_name: dict[str, list[str]]          # folded short name -> province codes
     wards_by_name: dict[tuple[str, str], list[str]]  # (province code, folded short name) -> ward codes
-    province_of_ward: dict[str, str]                 # unit ids
-    type_of_ward: dict[str, str]
 
 
 _s34_cache: _S34Index | None = None
@@ -332,17 +329,14 @@ def _S34() -> _S34Index:
     if _s34_cache is None:
         from vietnamadminunits.database.main import get_data
 
-        rows = get_data(["provinceShort", "provinceCode", "wardShort", "wardCode", "wardType"], table="admin_units")
-        idx = _S34Index({}, {}, {}, {})
+        rows = get_data(["provinceShort", "provinceCode", "wardShort", "wardCode"], table="admin_units")
+        idx = _S34Index({}, {})
         for r in rows:
             pc = r["provinceCode"]
             codes = idx.province_by_name.setdefault(fold(r["provinceShort"]), [])
             if pc not in codes:
                 codes.append(pc)
             idx.wards_by_name.setdefault((pc, fold(r["wardShort"])), []).append(r["wardCode"])
-            ward = unit_id("S34", "commune", r["wardCode"])
-            idx.province_of_ward[ward] = unit_id("S34", "province", pc)
-            idx.type_of_ward[ward] = r["wardType"]
         _s34_cache = idx
     return _s34_cache
 
@@ -492,11 +486,11 @@ def _dedupe(pub: Published) -> None:
         if not direct_old and not _derived(s) and s.score is not None:
             merged[key] = PublishedScore(s.unit_id, s.year, s.family_code, s.score, s.rank or old.rank,
                                          s.rank_of or old.rank_of, s.tier or old.tier, s.source, s.note,
-                                         s.rank_group or old.rank_group, s.panel)
+                                         panel=s.panel)
         elif old.score is None and s.score is not None:
             merged[key] = PublishedScore(s.unit_id, s.year, s.family_code, s.score, old.rank or s.rank,
                                          old.rank_of or s.rank_of, old.tier or s.tier, s.source, s.note,
-                                         old.rank_group or s.rank_group, s.panel)
+                                         panel=s.panel)
         elif old.rank is None and s.rank is not None:
             old.rank = s.rank
         elif old.rank is not None and s.rank is not None and old.rank != s.rank:
@@ -504,10 +498,6 @@ def _dedupe(pub: Published) -> None:
         elif direct_old and s.score is not None and old.score is not None and abs(old.score - s.score) > 1e-9:
             pub.skipped.append(f"conflict {key}: kept {old.score} from {old.source.key}, not {s.score}")
     pub.scores = list(merged.values())
-    for s in pub.scores:  # the rank group of a unit scored by a province that ranks parts of a level apart
-        groups = pub.rank_groups.get((_province_of(s.unit_id), s.year, _level_of(s.unit_id)))
-        if groups and s.rank_group is None:
-            s.rank_group = groups.get(_unit_type(s.unit_id))
 
 
 def _dedupe_facts(pub: Published) -> None:
@@ -520,19 +510,6 @@ def _dedupe_facts(pub: Published) -> None:
             seen.add(k)
             out.append(f)
     pub.facts = out
-
-
-def _province_of(uid: str) -> str | None:
-    """S34-C-11311 -> its S34 province id (only what rank groups need: 34-province-era communes)."""
-    return _S34().province_of_ward.get(uid)
-
-
-def _level_of(uid: str) -> str:
-    return {"P": "province", "D": "district", "C": "commune", "S": "department"}[uid.split("-")[1]]
-
-
-def _unit_type(uid: str) -> str | None:
-    return _S34().type_of_ward.get(uid)
 
 
 def _derived(s: PublishedScore) -> bool:

@@ -166,9 +166,20 @@ CREATE TABLE score (
     source_id      INTEGER NOT NULL REFERENCES source (source_id),      -- where the score comes from
     rank_source_id INTEGER REFERENCES source (source_id),               -- where the published rank/tier comes from
     note           TEXT,                                                -- e.g. how a value was derived from a published change
-    rank_group     TEXT,  -- the units a rank is among when a province ranks part of a level apart ("phường": Hải
-                          -- Phòng 2025 ranks its wards apart from its communes); NULL: all of the level in the province
     PRIMARY KEY (unit_id, year, family_code, area_code)
+);
+
+-- How a province ranked the units of a level in a year when not all together: the rank group of each unit type
+-- (Hải Phòng 2025 ranked its wards apart from its communes and special zones). No row: all of the level together.
+-- A province's own index of its units is ranked within that province (and group) only, never across provinces.
+CREATE TABLE rank_group (
+    province_id TEXT NOT NULL REFERENCES admin_unit (unit_id),
+    year        INTEGER NOT NULL,
+    level       TEXT NOT NULL,
+    unit_type   TEXT NOT NULL,
+    rank_group  TEXT NOT NULL,                -- "phường", "xã, đặc khu"
+    source_id   INTEGER NOT NULL REFERENCES source (source_id),
+    PRIMARY KEY (province_id, year, level, unit_type)
 );
 
 -- Published aggregates (national or regional averages, group counts) as stated by their source.

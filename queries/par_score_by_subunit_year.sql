@@ -1,8 +1,8 @@
 -- Districts (to 2024), communes (from 2025) or departments of a province ranked by a family/area for a year.
 -- Each province ran its own index, so ranks are within the province that ran it (the old province for
 -- years before 2025, also when a current province is chosen: its old provinces are listed side by side), and
--- within the part of the level it ranked apart where it did (rank_group: Hải Phòng 2025 ranks its wards apart
--- from its communes and special zones). Units are never ranked across provinces.
+-- within the part of the level it ranked apart where it did (table rank_group: Hải Phòng 2025 ranks its wards
+-- apart from its communes and special zones). Units are never ranked across provinces.
 WITH members AS (
     SELECT u.unit_id, u.name, u.short_name, u.unit_type, u.province_id AS ranking_province_id
     FROM admin_unit u
@@ -11,10 +11,12 @@ WITH members AS (
            OR u.province_id IN (SELECT old_unit_id FROM unit_crosswalk WHERE new_unit_id = $province_id))
 ),
 base AS (
-    SELECT m.*, s.year, s.score, s.published_rank, s.tier, s.rank_group,
+    SELECT m.*, s.year, s.score, s.published_rank, s.tier, rg.rank_group,
            src.kind AS source_kind, src.url AS source_url, rsrc.kind AS rank_source_kind
     FROM members m
     JOIN score s USING (unit_id)
+    LEFT JOIN rank_group rg ON rg.province_id = m.ranking_province_id AND rg.year = s.year AND rg.level = $level
+                           AND rg.unit_type = m.unit_type
     JOIN source src ON src.source_id = s.source_id
     LEFT JOIN source rsrc ON rsrc.source_id = s.rank_source_id
     WHERE s.family_code = $family AND s.area_code = $area AND s.year IN ($year, $year - 1)

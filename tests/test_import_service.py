@@ -633,12 +633,14 @@ def empty_copy(built_db, path) -> None:
     con = duckdb.connect(str(path))
     try:
         tables = ["score", "target", "indicator_value", "inspection_unit", "finding", "inspection", "inspection_plan",
-                  "published_aggregate", "published_fact", "source"]
+                  "published_aggregate", "published_fact", "rank_group", "source"]
         ddl = {t: con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = $t", {"t": t}).fetchone()[0] for t in tables}
         con.execute("""CREATE TEMP TABLE keep_source AS SELECT * FROM source WHERE source_id IN (SELECT source_id FROM published_aggregate)
-                       OR source_id IN (SELECT source_id FROM published_fact)""")
+                       OR source_id IN (SELECT source_id FROM published_fact)
+                       OR source_id IN (SELECT source_id FROM rank_group)""")
         con.execute("CREATE TEMP TABLE keep_aggregate AS SELECT * FROM published_aggregate")
         con.execute("CREATE TEMP TABLE keep_fact AS SELECT * FROM published_fact")
+        con.execute("CREATE TEMP TABLE keep_group AS SELECT * FROM rank_group")
         for t in tables:
             con.execute(f"DROP TABLE {t}")
         for t in reversed(tables):
@@ -646,6 +648,7 @@ def empty_copy(built_db, path) -> None:
         con.execute("INSERT INTO source SELECT * FROM keep_source")
         con.execute("INSERT INTO published_aggregate SELECT * FROM keep_aggregate")
         con.execute("INSERT INTO published_fact SELECT * FROM keep_fact")
+        con.execute("INSERT INTO rank_group SELECT * FROM keep_group")
     finally:
         con.close()
 
