@@ -29,7 +29,12 @@ The method, all in integer hundredths so that sums and means are exact rather th
    one common shift, found by bisection, brings the sum to the published mean.
 4. Exactness. Single hundredths are moved, keeping order and bounds, until the total is exact, then until
    each group's total is the target chosen for it (its published mean times its size, give or take less than
-   half a hundredth per unit, so that the totals of the groups add up to the national total).
+   half a hundredth per unit, so that the totals of the groups add up to the national total); where hundredths
+   cannot pass a neighbour, two free units of the groups concerned trade places.
+5. Rounds. A group whose fitted total is out of reach gets its wishes shifted and the year is fitted again
+   (changes planned anew from the shifted wishes); if the greedy steps still corner themselves, the wishes are
+   stirred by seeded noise and it starts over, a bounded number of times, before the published figures are
+   declared contradictory (InfeasibleRanking). The same input always gives the same output.
 """
 
 from __future__ import annotations
