@@ -216,7 +216,7 @@ class _Checker:
         family = f.family.replace("_", " ")
         level = "" if f.level == "province" else f" ({t(f'facts_level_{f.level}', self.lang)})"
         return t(f"facts_kind_{f.kind}", self.lang, family=family, year=f.year, subject=subject,
-                 arg=_number(f.arg, self.lang), what=f"{subject} — {family} {f.year}") + level
+                 arg=_number(f.arg, self.lang), what=f"{subject} — {family} {f.year}").replace(" ,", ",") + level
 
     def _published_text(self, f: PublishedFact) -> str:
         if f.kind in ("note", "rank_groups"):
