@@ -5,6 +5,8 @@ read-only viewing without a login; --read-only: a replica that opens the databas
 one (par_dashboard/backup_cli.py);
 `deck OUT_DIR [--year --province --lang --formats]` writes a presenter deck (HTML, PDF, PPTX, chart PNGs);
 `extract FILE` prints the draft inspection record read from a report (.txt, .docx, .pdf; "-" reads stdin) as JSON;
+`facts [--db PATH] [--lang en]` prints every published fact beside what the database says (exit 1 on a difference;
+par_dashboard/facts.py);
 `import FILE`, `rollback BATCH_ID`, `batches`, `template OUT.xlsx`, `export OUT.xlsx` load and audit data
 through the import service (`import` exits 0 loaded/unchanged, 1 rejected, 2 partial; any command exits 3 when
 the database is held by the running dashboard).
@@ -51,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
     e.add_argument("--with-text", action="store_true", help="include the normalised text the evidence spans index")
     e.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the messages (default vi)")
+    fa = sub.add_parser("facts", help="print every published fact beside what the database says; exit 1 if one differs")
+    fa.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+    fa.add_argument("--lang", choices=("vi", "en"), default="vi")
     args, rest = parser.parse_known_args(argv)
     try:
         return _run(parser, args, rest)
@@ -75,6 +80,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, rest: list[s
         return write_deck(args)
     if args.command == "extract":
         return extract_command(args)
+    if args.command == "facts":
+        return facts_command(args)
     if args.command == "build":
         from par_dashboard.build import build
 
@@ -130,6 +137,28 @@ def write_deck(args) -> int:
         written.append({"format": fmt, "files": paths, "seconds": round(time.perf_counter() - start, 2)})
     print(json.dumps({"deck": deck.title, "slides": len(deck.slides), "written": written}, ensure_ascii=False, indent=2))
     return 0
+
+
+def facts_command(args) -> int:
+    """One line per published fact (status | fact | published | database | source | why); the summary last.
+    Exit 0 when nothing differs (sources that disagree with each other are reported, not failed), 1 otherwise."""
+    from par_dashboard.db import Database, DatabaseBusy
+    from par_dashboard.facts import DIFFERS, check_all, summary
+
+    backup_cli.need_database(args.db, args.lang == "vi", build=True, repair=False)
+    try:
+        database = Database(args.db, read_only=True)
+    except DatabaseBusy:
+        print(f"{args.db} is held by the running dashboard: stop it first", file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        checks = check_all(database.query, args.lang)
+    finally:
+        database.close()
+    for check in checks:
+        print(check.line(args.lang))
+    print(summary(checks, args.lang))
+    return 1 if any(c.status == DIFFERS for c in checks) else 0
 
 
 def extract_command(args) -> int:

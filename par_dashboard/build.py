@@ -33,7 +33,7 @@ DEMO_AS_OF = dt.date(2026, 6, 30)
 # Tables whose content defines the data (data_version is bookkeeping).
 CONTENT_TABLES = ["source", "admin_structure", "admin_unit", "unit_crosswalk", "par_area", "index_family",
                   "indicator", "target", "inspection_plan", "inspection", "inspection_unit", "finding",
-                  "indicator_value", "score", "published_aggregate"]
+                  "indicator_value", "score", "published_aggregate", "unit_region", "published_fact", "rank_group"]
 
 
 def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: float | None = None) -> dict:
@@ -65,6 +65,8 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: f
         for table, file in (("par_area", "par_areas.csv"), ("index_family", "index_families.csv"),
                             ("indicator", "indicators.csv")):
             _insert(con, table, pd.read_csv(SEED_DIR / file, dtype=str, keep_default_na=False).replace("", None))
+        regions = pd.read_csv(SEED_DIR / "regions.csv", dtype=str)
+        _insert(con, "unit_region", regions.assign(unit_id="S63-P-" + regions.code))
 
         say(0.30, "Nạp số liệu đã công bố")
         published = load_published()
@@ -72,6 +74,11 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: f
         pub_aggs = pd.DataFrame([{"family_code": a.family_code, "year": a.year, "aggregate": a.aggregate,
                                   "value": a.value, "note": a.note, "source_id": sources.published(a.source)}
                                  for a in published.aggregates])
+        pub_facts = pd.DataFrame([{"fact_id": i, "family_code": f.family, "year": f.year, "kind": f.kind, "level": f.level,
+                                   "subject": f.subject, "value": f.value, "arg": f.arg, "detail": f.detail, "quote": f.text,
+                                   "disagrees_vi": f.disagrees_vi, "disagrees_en": f.disagrees_en,
+                                   "source_id": sources.published(f.source)}
+                                  for i, f in enumerate(published.facts, start=1)])
 
         say(0.35, "Nạp các báo cáo kiểm tra thật (data/reports)")
         reports = _load_reports(sources, set(admin.units.unit_id), dict(zip(admin.units.unit_id, admin.units.short_name, strict=False)))
@@ -89,6 +96,12 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, scale: f
         _insert(con, "source", sources.frame())
         _insert(con, "score", _merge_scores(pub_scores, frames["scores"]))
         _insert(con, "published_aggregate", pub_aggs)
+        _insert(con, "published_fact", pub_facts)
+        _insert(con, "rank_group", pd.DataFrame([
+            {"province_id": f.subject, "year": f.year, "level": f.level, "unit_type": unit_type, "rank_group": group,
+             "source_id": sources.published(f.source)}
+            for f in published.facts if f.kind == "rank_groups"
+            for unit_type, group in (part.split("=", 1) for part in f.detail.split("|"))]))
         for table in ("inspection_plan", "inspection", "inspection_unit"):
             _insert(con, table, pd.concat([reports[table], frames[_DEMO_NAME[table]]], ignore_index=True))
         findings = pd.concat([reports["finding"], frames["findings"]], ignore_index=True)
@@ -190,8 +203,8 @@ class _Sources:
 
     def published(self, src) -> int:
         also = src.urls[1:]
-        return self.add("official_publication", src.title, url=src.urls[0],
-                        note=("Nguồn khác: " + " ; ".join(also)) if also else None)
+        note = "; ".join(x for x in (src.note, ("Nguồn khác: " + " ; ".join(also)) if also else None) if x) or None
+        return self.add("official_publication", src.title, url=src.urls[0], file=src.file, note=note)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)

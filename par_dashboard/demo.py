@@ -6,9 +6,17 @@ SIPAS, the 766 service index, operational indicators with targets, inspections a
 
 Rules:
 - the same seed gives the same rows, byte for byte (one `random.Random` per stream, keyed by name);
-- every row gets the synthetic-demo source;
-- published figures are constraints, never overwritten: `fit.fit_ranking` places demo values around them
-  so that published scores, ranks, averages and group counts still hold.
+- every row gets the synthetic-demo source; demo people are a role and a number ("Trưởng đoàn mô phỏng 3"),
+  never a realistic name;
+- published figures are constraints, never overwritten, and so is every published fact about a year's table
+  (`Published.facts`): the national and regional averages, how many provinces rose and fell, the largest and
+  smallest rise and fall, the last place, the group counts, a range, the five highest and lowest, a threshold a
+  province stayed above, the change of each component index. For each year, in order, `fit.plan_changes` turns
+  the facts about changes into pinned values and bounds given last year's fitted scores, and `fit.fit_ranking`
+  places the demo values around the published ones so that every fact holds over real and demo values together
+  (its docstring gives the method). A fact that contradicts another source is followed only as far as the other
+  allows (An Giang last in 2023 per two outlets; Bình Thuận and Sóc Trăng, "at the bottom" per a third, just
+  above it).
 """
 
 from __future__ import annotations
@@ -21,8 +29,16 @@ from statistics import NormalDist
 
 import pandas as pd
 
-from par_dashboard.fit import RankingConstraints, fit_ranking
-from par_dashboard.published import Published, forward_changes
+from par_dashboard.fit import (
+    ChangeConstraints,
+    GroupMean,
+    InfeasibleRanking,
+    RankingConstraints,
+    cents,
+    fit_ranking,
+)
+from par_dashboard.published import Published, PublishedFact
+from par_dashboard.units import regions
 
 SEED = 2024
 S63_YEARS = list(range(2018, 2025))
@@ -32,23 +48,13 @@ AREAS = [f"A{i}" for i in range(1, 9)]
 # National PAR INDEX means the demo aims at where none was published (published years are exact).
 _PAR_TREND = {2018: 80.9, 2019: 82.1, 2020: 83.4, 2021: 84.3, 2022: 84.8, 2023: 87.0, 2024: 88.4, 2025: 88.9}
 _SIPAS_TREND = {2018: 79.5, 2019: 80.6, 2020: 80.3, 2021: 80.1, 2022: 80.1, 2023: 82.7, 2024: 83.5, 2025: 84.0}
-# Year-on-year noise, sized so that about as many provinces fall as were reported to
-# ("57 up, 6 down" in 2023, "53 up, 9 down" in 2024); approximate, not a constraint.
+# Year-on-year noise of the wishes (the published counts of rises and falls are then imposed by the fit).
 _CHANGE_SD = {2023: 1.7, 2024: 1.3}
 # Area scores sit around the total with these offsets (points of %), so e-government lags and direction leads.
 _AREA_OFFSET = {"A1": 5.0, "A2": 3.0, "A3": 2.0, "A4": 4.0, "A5": 0.0, "A6": 1.0, "A7": -5.0, "A8": -4.0}
-
-# Group bounds stated with the published tables (par_index_aggregates_verbatim.csv).
-_GROUPS = {
-    # year: [(first rank, last rank, lo, hi)]
-    2022: [(1, 2, 90.0, 100.0), (3, 58, 80.0, 89.99), (59, 63, 70.0, 79.99)],
-    2023: [(1, 63, 80.0, 100.0)],                       # "first year all 63 >80%"
-    2024: [(1, 13, 90.0, 100.0), (14, 63, 80.0, 89.99)],  # "group A=13, B=50"
-}
-# "range 75.03-90.61" for SIPAS 2023: the lowest province scored 75.03 (which one is not in the excerpt).
-_SLOT_VALUES = {("SIPAS", 2023): {63: 75.03}}
-# Sources put these near the bottom without a rank (en.baochinhphu: Bình Thuận and Sóc Trăng at the bottom).
-_DESIRED_HINTS = {("PAR_INDEX", 2023, "S63-P-60"): 81.6}
+# The PAR INDEX's own groups (% cut-offs), for published group counts.
+_GROUP_BOUNDS = {"A": (90.0, 100.0), "B": (80.0, 89.99), "C": (70.0, 79.99)}
+_AREA_RANGE = (40.0, 100.0)
 
 
 def _rng(*key) -> random.Random:
@@ -79,10 +85,47 @@ def generate(units: pd.DataFrame, crosswalk: pd.DataFrame, published: Published,
     return demo
 
 
+def _change_constraints(facts: list[PublishedFact]) -> ChangeConstraints:
+    """A year's published facts about changes from last year (counts, extremes, stated changes)."""
+    cc = ChangeConstraints()
+    for f in facts:
+        if f.disagrees:
+            continue
+        if f.kind == "count_up":
+            cc.up = int(f.value)
+        elif f.kind == "count_down":
+            cc.down = int(f.value)
+        elif f.kind in ("max_rise", "min_rise", "max_fall", "min_fall"):
+            setattr(cc, f.kind, (f.value, f.subject))
+        elif f.kind == "change" and f.subject:
+            cc.changes[f.subject] = f.value
+    return cc
+
+
+def _set_mean(values: dict[str, int], target: int) -> None:
+    """Shift integer hundredths so that they sum to `target` times their count (so their mean is exactly
+    `target` hundredths), within the range area scores keep: the leftover hundredths go one each, by unit id."""
+    lo, hi = cents(_AREA_RANGE[0]), cents(_AREA_RANGE[1])
+    total = target * len(values)
+    for _ in range(50):
+        gap = total - sum(values.values())
+        if not gap:
+            return
+        movable = sorted(u for u, v in values.items() if (lo < v if gap < 0 else v < hi))
+        if not movable:
+            break
+        step, extra = divmod(abs(gap), len(movable))
+        sign = 1 if gap > 0 else -1
+        for i, u in enumerate(movable):
+            values[u] = min(hi, max(lo, values[u] + sign * (step + (1 if i < extra else 0))))
+    raise InfeasibleRanking(f"area scores cannot average {target / 100}")
+
+
 class _Generator:
     def __init__(self, units, crosswalk, published, source_id, demo):
         self.u = units
         self.cw = crosswalk
+        self.published = published
         self.pub = published.score_map()
         self.agg = {(a.family_code, a.year, a.aggregate): a.value for a in published.aggregates}
         self.src = source_id
@@ -92,6 +135,8 @@ class _Generator:
         self.children = units.groupby("parent_id").unit_id.apply(sorted).to_dict()
         self.level = dict(zip(units.unit_id, units.level, strict=False))
         self.short = dict(zip(units.unit_id, units.short_name, strict=False))
+        self.unit_type = dict(zip(units.unit_id, units.unit_type, strict=False))
+        self.region = regions()
         # A latent quality per unit keeps a unit's scores related from year to year.
         self.quality: dict[str, float] = {}
         for uid in units.unit_id:
@@ -103,6 +148,11 @@ class _Generator:
                 ranks.setdefault(uid, []).append(p.rank)
         for uid, rs in ranks.items():
             self.quality[uid] = NormalDist().inv_cdf(1 - (sum(rs) / len(rs) - 0.5) / 63)
+        # Sources put these near the bottom in 2023 (one of them at the bottom): they start low.
+        for fact in published.facts:
+            if fact.kind == "bottom_set" and fact.family == "PAR_INDEX":
+                for uid in fact.subject.split(";"):
+                    self.quality[uid] = min(self.quality[uid], -1.6)
         # New provinces inherit the quality of the old ones merged into them.
         old_by_new = self.cw[self.cw.old_unit_id.str.startswith("S63-P")].groupby("new_unit_id").old_unit_id.apply(list)
         for new, olds in old_by_new.items():
@@ -111,7 +161,6 @@ class _Generator:
 
     # ---------------------------------------------------------------- scores
     def province_scores(self) -> None:
-        forward = {(u, y, f): d for u, y, f, d in forward_changes()}
         for family, trend, spread in (("PAR_INDEX", _PAR_TREND, 2.6), ("SIPAS", _SIPAS_TREND, 2.8)):
             for year in S63_YEARS + S34_YEARS:
                 structure = "S34" if year >= 2025 else "S63"
@@ -126,9 +175,6 @@ class _Generator:
                         desired[u] = trend[year] + spread * self.quality[u] + rng.gauss(0, 0.9)
                     else:
                         desired[u] = prev + trend[year] - trend[year - 1] + rng.gauss(0, _CHANGE_SD.get(year, 1.0))
-                for (fam, y, uid), v in _DESIRED_HINTS.items():
-                    if fam == family and y == year:
-                        desired[uid] = v
                 c = RankingConstraints(units, desired, mean=mean)
                 for uid in units:
                     p = self.pub.get((uid, year, family))
@@ -136,14 +182,16 @@ class _Generator:
                         c.scores[uid] = p.score
                     if p and p.rank is not None:
                         c.ranks[uid] = p.rank
-                    if (uid, year, family) in forward and uid not in c.scores:
-                        # a published change on a demo base: this year = last year's demo + the change
-                        c.scores[uid] = round(self.province_total[(uid, year - 1, family)] + forward[(uid, year, family)], 2)
-                for first, last, lo, hi in (_GROUPS.get(year, []) if family == "PAR_INDEX" else []):
-                    for r in range(first, last + 1):
-                        c.slot_bounds[r] = (lo, hi)
-                c.slot_values = _SLOT_VALUES.get((family, year), {})
-                fitted = fit_ranking(c, floor=60.0)
+                facts = self.published.facts_of(family, year)
+                self._table_facts(c, family, year, facts)
+                self._next_year_changes(c, family, year)
+                prev = {u: self.province_total[(u, year - 1, family)] for u in units if (u, year - 1, family) in self.province_total}
+                self._rank_changes(c, prev, facts)
+                cc = _change_constraints(facts)
+                try:
+                    fitted = fit_ranking(c, floor=60.0, prev=prev or None, changes=cc)
+                except InfeasibleRanking as exc:
+                    raise InfeasibleRanking(f"{family} {year}: {exc}") from exc
                 for uid, score in fitted.items():
                     self.province_total[(uid, year, family)] = score
                     self._score(uid, year, family, "TOTAL", score)
@@ -157,12 +205,118 @@ class _Generator:
                 v = 72 + 3 * year - 3 * 2023 + 4 * self.quality[uid] + rng.gauss(0, 2)
                 self._score(uid, year, "SI766", "TOTAL", round(min(98, max(50, v)), 2))
 
+    def _table_facts(self, c: RankingConstraints, family: str, year: int, facts: list[PublishedFact]) -> None:
+        """Facts about the whole table as slot bounds, ranks, blocks of ranks, unit bounds and group means."""
+        n = len(c.units)
+
+        def bound(r: int, lo: float, hi: float) -> None:
+            old = c.slot_bounds.get(r, (-1e9, 1e9))
+            c.slot_bounds[r] = (max(lo, old[0]), min(hi, old[1]))
+
+        def unit_bound(u: str, lo: float, hi: float) -> None:
+            old = c.unit_bounds.get(u, (-1e9, 1e9))
+            c.unit_bounds[u] = (max(lo, old[0]), min(hi, old[1]))
+
+        groups = {f.subject: int(f.value) for f in facts if f.kind == "group_count"}
+        first = 1
+        for g in ("A", "B", "C"):
+            if g in groups:
+                for r in range(first, first + groups[g]):
+                    bound(r, *_GROUP_BOUNDS[g])
+                first += groups[g]
+        regional = {f.subject for f in facts if f.kind == "region_avg" and not f.disagrees}
+        by_region: dict[str, list[str]] = {}
+        for u in c.units:
+            if u in self.region:
+                by_region.setdefault(self.region[u], []).append(u)
+        for f in facts:
+            if f.kind == "all_above":
+                for r in range(1, n + 1):
+                    bound(r, f.value + 0.01, 100.0)
+            elif f.kind == "above_mean_count" and c.mean is not None:
+                bound(int(f.value), c.mean + 0.01, 100.0)
+                bound(int(f.value) + 1, 0.0, c.mean)
+            elif f.kind == "min_score":
+                c.slot_values[n] = f.value
+            elif f.kind == "max_score":
+                c.slot_values[1] = f.value
+            elif f.kind == "last" and f.subject in c.units:
+                c.ranks.setdefault(f.subject, n)
+            elif f.kind == "at_least" and f.subject in c.units:
+                unit_bound(f.subject, f.value, 100.0)
+            elif f.kind == "below" and f.subject in c.units:
+                unit_bound(f.subject, 0.0, f.value - 0.01)
+            elif (f.kind == "region_avg" and f.subject in by_region and (not f.disagrees or f.subject not in regional)
+                  and all(g.name != f.subject for g in c.group_means)):
+                # a regional average that disagrees with a sounder one of the same year is not held at all;
+                # one that cannot hold with the others is held as closely as they allow
+                c.group_means.append(GroupMean(by_region[f.subject], f.value, strict=not f.disagrees, name=f.subject))
+        for f in facts:
+            if f.kind == "bottom_set":
+                members = [u for u in f.subject.split(";") if u in c.units and u not in c.ranks]
+                taken = set(c.ranks.values())
+                end = n
+                while any(r in taken for r in range(end - len(members) + 1, end + 1)):
+                    end -= 1  # a set that disagrees with a published last place sits right above it
+                c.rank_blocks.append((members, end - len(members) + 1))
+
+    def _next_year_changes(self, c: RankingConstraints, family: str, year: int) -> None:
+        """A unit with a published score next year, in a year whose rises and falls are bounded, must be this
+        year where that score is a rise (or a fall) within those bounds."""
+        cc = _change_constraints(self.published.facts_of(family, year + 1))
+        if cc.max_rise is None and cc.max_fall is None and cc.min_rise is None:
+            return
+        for u in c.units:
+            p = self.pub.get((u, year + 1, family))
+            if p is None or p.score is None or u in c.scores:
+                continue
+            if u in cc.changes:
+                c.scores[u] = round(p.score - cc.changes[u], 2)
+                continue
+            rise_hi = cc.max_rise[0] - 0.01 if cc.max_rise else 8.0
+            rise_lo = cc.min_rise[0] + 0.01 if cc.min_rise else 0.01
+            old = c.unit_bounds.get(u, (-1e9, 1e9))
+            c.unit_bounds[u] = (max(old[0], p.score - rise_hi), min(old[1], p.score - rise_lo))
+
+    def _rank_changes(self, c: RankingConstraints, prev: dict[str, float], facts: list[PublishedFact]) -> None:
+        """"Down 7 places" with no rank published: this year's rank follows from last year's fitted one."""
+        for f in facts:
+            if f.kind == "rank_change" and f.subject in prev and f.subject not in c.ranks:
+                before = 1 + sum(1 for v in prev.values() if v > prev[f.subject])
+                r = before - int(f.value)
+                if 1 <= r <= len(c.units) and r not in c.ranks.values():
+                    c.ranks[f.subject] = r
+
     def _area_scores(self, units, year, totals) -> None:
+        """Area scores around the total; each area's national mean lands on a whole hundredth, and where a
+        source states how the component indexes changed ("+3.79 (largest)", "6 of 8 rose") it changes so."""
         rng = _rng("areas", year)
+        values = {a: {} for a in AREAS}
         for uid in units:
             for a in AREAS:
                 v = totals[uid] + _AREA_OFFSET[a] + rng.gauss(0, 2.5)
-                self._score(uid, year, "PAR_INDEX", a, round(min(100.0, max(40.0, v)), 2))
+                values[a][uid] = cents(min(_AREA_RANGE[1], max(_AREA_RANGE[0], v)))
+        facts = self.published.facts_of("PAR_INDEX", year)
+        stated = {f.subject: f.value for f in facts if f.kind == "area_change"}
+        rose = next((int(f.value) for f in facts if f.kind == "areas_rose"), None)
+        top = next((f.subject for f in facts if f.kind == "max_area_change"), None)
+        prev_means = getattr(self, "_area_means", {}).get(year - 1, {})
+        unstated_rise = rose is not None and rose - sum(1 for v in stated.values() if v > 0) == len(AREAS) - len(stated)
+        means = {}
+        for a in AREAS:
+            natural = sum(values[a].values()) / len(units)
+            target = int(round(natural))
+            if a in prev_means and a in stated:
+                target = prev_means[a] + cents(stated[a])
+            elif a in prev_means and (unstated_rise or top):
+                ceiling = prev_means[a] + cents(stated[top]) - 1 if top in stated else target
+                floor = prev_means[a] + 1 if unstated_rise else target
+                target = min(ceiling, max(floor, target))
+            _set_mean(values[a], target)
+            means[a] = target
+            for uid in units:
+                self._score(uid, year, "PAR_INDEX", a, values[a][uid] / 100)
+        self._area_means = {**getattr(self, "_area_means", {}), year: means}
 
     def _score(self, uid, year, family, area, score) -> None:
         if area == "TOTAL" and (p := self.pub.get((uid, year, family))) and p.score is not None:
@@ -171,7 +325,8 @@ class _Generator:
                                  "score": score, "source_id": self.src})
 
     def sub_unit_scores(self) -> None:
-        """Each province's own PAR index of its districts (to 2024) or communes (2025) and departments."""
+        """Each province's own PAR index of its districts (to 2024) or communes (2025) and departments, ranked
+        within the province (and within the part of a level it ranks apart: Hải Phòng's wards, 2025)."""
         for year in S63_YEARS + S34_YEARS:
             structure = "S34" if year >= 2025 else "S63"
             for pid in self.provinces[structure]:
@@ -181,18 +336,40 @@ class _Generator:
                     members = [k for k in kids if self.level[k] == level]
                     if not members:
                         continue
-                    rng = _rng("sub", level, pid, year)
-                    base = self.province_total[(pid, year, "PAR_INDEX")] - 2.5
-                    desired = {m: base + 3.0 * self.quality[m] + rng.gauss(0, 1.5) for m in members}
-                    c = RankingConstraints(members, desired)
+                    groups = self.published.rank_groups.get((pid, year, level))
+                    parts: dict[str | None, list[str]] = {}
                     for m in members:
-                        p = self.pub.get((m, year, "PAR_INDEX"))
-                        if p and p.score is not None:
-                            c.scores[m] = p.score
-                        if p and p.rank is not None:
-                            c.ranks[m] = p.rank
-                    for uid, score in fit_ranking(c, floor=50.0, ceiling=99.5).items():
-                        self._score(uid, year, "PAR_INDEX", "TOTAL", score)
+                        parts.setdefault(groups.get(self.unit_type[m]) if groups else None, []).append(m)
+                    for group, part in sorted(parts.items(), key=lambda kv: kv[0] or ""):
+                        self._sub_unit_part(pid, year, level, group, part)
+
+    def _sub_unit_part(self, pid, year, level, group, members) -> None:
+        rng = _rng("sub", level, pid, year) if group is None else _rng("sub", level, pid, year, group)
+        base = self.province_total[(pid, year, "PAR_INDEX")] - 2.5
+        desired = {m: base + 3.0 * self.quality[m] + rng.gauss(0, 1.5) for m in members}
+        c = RankingConstraints(members, desired)
+        for m in members:
+            p = self.pub.get((m, year, "PAR_INDEX"))
+            if p and p.score is not None:
+                c.scores[m] = p.score
+            if p and p.rank is not None:
+                c.ranks[m] = p.rank
+        n = len(members)
+        for f in self.published.facts_of("PAR_INDEX", year, level):
+            if f.kind == "last" and f.subject in c.units:
+                c.ranks.setdefault(f.subject, n)
+            elif f.kind == "count_below" and f.subject == pid:
+                for r in range(n - int(f.value) + 1, n + 1):
+                    c.slot_bounds[r] = (0.0, f.arg - 0.01)
+                c.slot_bounds[n - int(f.value)] = (f.arg, 100.0)
+                for m in members:  # this province's index spreads its units much wider than the demo's wish
+                    desired[m] = base + 9.0 * self.quality[m] + rng.gauss(0, 3.0)
+        try:
+            fitted = fit_ranking(c, floor=50.0, ceiling=99.5)
+        except InfeasibleRanking as exc:
+            raise InfeasibleRanking(f"{pid} {year} {level}: {exc}") from exc
+        for uid, score in fitted.items():
+            self._score(uid, year, "PAR_INDEX", "TOTAL", score)
 
     # ---------------------------------------------------------------- indicators
     def operational_indicators(self) -> None:
@@ -272,7 +449,7 @@ class _Generator:
                     iid = f"{plan_id}-D{team}"
                     first = start + dt.timedelta(days=rng.randint(0, 40))
                     days = rng.randint(1, 4)
-                    title, name = _leader(rng)
+                    title, name = _leader(rng, team)
                     self.demo.inspections.append({
                         "inspection_id": iid, "plan_id": plan_id, "province_id": pid, "year": year,
                         "team_label": f"Đoàn kiểm tra số {team}", "leader_name": name, "leader_title": title,
@@ -346,17 +523,19 @@ def finish_findings(findings: list[dict], as_of: dt.date) -> list[dict]:
     return out
 
 
-_FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
-_MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Xuân", "Ngọc", "Hồng"]
-_GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hiền", "Hùng", "Hương", "Khánh", "Lan", "Long",
-          "Mai", "Nam", "Nga", "Phong", "Phương", "Quang", "Sơn", "Tâm", "Thảo", "Toàn", "Trung", "Tuấn", "Vinh"]
 _TITLES = ["Phó Chủ tịch UBND tỉnh", "Giám đốc Sở Nội vụ", "Phó Giám đốc Sở Nội vụ", "Giám đốc Sở Tư pháp",
            "Phó Giám đốc Sở Tư pháp", "Chánh Văn phòng UBND tỉnh", "Phó Chánh Văn phòng UBND tỉnh",
            "Giám đốc Sở Khoa học và Công nghệ"]
+# A demo person is a role and a number, never a name that could be someone's: "Trưởng đoàn mô phỏng 3" leads
+# "Đoàn kiểm tra số 3" (with a real title beside it, so the table still reads like an inspection plan).
+LEADER_NAME = "Trưởng đoàn mô phỏng {team}"
 
 
-def _leader(rng: random.Random) -> tuple[str, str]:
-    return rng.choice(_TITLES), f"{rng.choice(_FAMILY)} {rng.choice(_MIDDLE)} {rng.choice(_GIVEN)}"
+def _leader(rng: random.Random, team: int) -> tuple[str, str]:
+    title = rng.choice(_TITLES)
+    for _ in range(3):  # the draws that once picked a name, kept so that the rest of the stream is unchanged
+        rng.random()
+    return title, LEADER_NAME.format(team=team)
 
 
 _RESULTS = [

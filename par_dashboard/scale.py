@@ -473,8 +473,9 @@ def _teams(con, g: _Grid, n: int, rng: np.random.Generator, source_id: int) -> t
     t["inspection_id"] = "SCALE-" + t.structure + "-" + t.code + "-" + t.year.astype(str) + "-D" + team
     t["team_label"] = "Đoàn kiểm tra số " + team
     t["leader_title"] = _choice(rng, demo._TITLES, len(t))
-    t["leader_name"] = (_choice(rng, demo._FAMILY, len(t)) + " " + _choice(rng, demo._MIDDLE, len(t)) + " "
-                        + _choice(rng, demo._GIVEN, len(t)))
+    t["leader_name"] = "Trưởng đoàn mô phỏng " + team  # a role and a number, never a realistic name (demo.LEADER_NAME)
+    for options in (13, 10, 26):  # the draws that once picked names, kept so that the rest of the stream is unchanged
+        rng.integers(0, options, len(t))
     t["source_id"] = source_id
     return t.drop(columns=["code", "structure", "issued_on", "teams_before"]), plans
 

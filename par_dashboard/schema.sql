@@ -169,6 +169,19 @@ CREATE TABLE score (
     PRIMARY KEY (unit_id, year, family_code, area_code)
 );
 
+-- How a province ranked the units of a level in a year when not all together: the rank group of each unit type
+-- (Hải Phòng 2025 ranked its wards apart from its communes and special zones). No row: all of the level together.
+-- A province's own index of its units is ranked within that province (and group) only, never across provinces.
+CREATE TABLE rank_group (
+    province_id TEXT NOT NULL REFERENCES admin_unit (unit_id),
+    year        INTEGER NOT NULL,
+    level       TEXT NOT NULL,
+    unit_type   TEXT NOT NULL,
+    rank_group  TEXT NOT NULL,                -- "phường", "xã, đặc khu"
+    source_id   INTEGER NOT NULL REFERENCES source (source_id),
+    PRIMARY KEY (province_id, year, level, unit_type)
+);
+
 -- Published aggregates (national or regional averages, group counts) as stated by their source.
 CREATE TABLE published_aggregate (
     family_code TEXT NOT NULL REFERENCES index_family (family_code),
@@ -178,6 +191,34 @@ CREATE TABLE published_aggregate (
     note        TEXT,
     source_id   INTEGER NOT NULL REFERENCES source (source_id),
     PRIMARY KEY (family_code, year, aggregate)
+);
+
+-- The socio-economic region of each province of the 63-province structure (data/seed/regions.csv), named as the
+-- published regional averages name it.
+CREATE TABLE unit_region (
+    unit_id   TEXT PRIMARY KEY REFERENCES admin_unit (unit_id),
+    region    TEXT NOT NULL,
+    region_vi TEXT NOT NULL,
+    region_en TEXT NOT NULL
+);
+
+-- What sources state about a year's table as a whole ("57 up, 6 down", "largest increase 9.39", "An Giang last"),
+-- each with the words it rests on and its source; one that contradicts another source says so (disagrees_*), and
+-- both are kept. `python -m par_dashboard facts` checks every one against the data (par_dashboard/facts.py).
+CREATE TABLE published_fact (
+    fact_id      INTEGER PRIMARY KEY,
+    family_code  TEXT NOT NULL,               -- PAR_INDEX, SIPAS, PAPI, PCI (or an index not in the catalogue)
+    year         INTEGER NOT NULL,
+    kind         TEXT NOT NULL,               -- count_up, max_rise, region_avg, last, bottom_set, ... (facts.py)
+    level        TEXT NOT NULL,               -- province, commune, department, ministry
+    subject      TEXT,                        -- a unit id (';'-joined for a set), an area code or a region
+    value        DOUBLE,
+    arg          DOUBLE,
+    detail       TEXT,
+    quote        TEXT NOT NULL,               -- the source's words
+    disagrees_vi TEXT,
+    disagrees_en TEXT,
+    source_id    INTEGER NOT NULL REFERENCES source (source_id)
 );
 
 -- One row: bumped by every write, so caches keyed by it see new data at once.

@@ -115,6 +115,8 @@ def load_admin_units() -> AdminData:
         for rec in provinces.drop_duplicates("provinceCode").itertuples():
             pid = unit_id(structure, "province", rec.provinceCode)
             for dept in departments(structure):
+                if dept.get("only_in") and pid not in dept["only_in"].split():
+                    continue  # a unit only some provinces have (or only some published a figure for)
                 rows.append(_row(structure, "department", f"{rec.provinceCode}-{dept['abbr']}",
                                  f"{dept['name']} {rec.province.replace('Thành phố ', 'TP. ')}",
                                  dept["name"], "Sở", pid, pid, None, None))
@@ -144,7 +146,8 @@ def _row(structure, level, code, name, short_name, unit_type, parent_id, provinc
 
 
 def departments(structure: str) -> list[dict]:
-    """The provincial departments of a structure (data/seed/departments.csv)."""
+    """The provincial departments of a structure (data/seed/departments.csv); `only_in` lists the provinces that
+    have one, where not all do."""
     with open(SEED_DIR / "departments.csv", encoding="utf-8") as f:
         return [r for r in csv.DictReader(f) if structure in r["structures"].split()]
 
@@ -240,3 +243,11 @@ def search_variant(text: str) -> str:
     if len(words) > 1 and words[0] + words[1] in _TYPE_WORDS:  # "thành phố …", "thị xã …", "thị trấn …", "đặc khu …"
         words = words[2:] or words
     return "".join(words).replace("y", "i").replace("k", "c")
+
+
+def regions() -> dict[str, str]:
+    """S63 province id -> its socio-economic region as the published regional averages name it
+    (data/seed/regions.csv: the six regions of the General Statistics Office, also those of the national
+    master plan, Resolution 81/2023/QH15)."""
+    with open(SEED_DIR / "regions.csv", encoding="utf-8") as f:
+        return {unit_id("S63", "province", r["code"]): r["region"] for r in csv.DictReader(f)}

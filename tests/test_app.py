@@ -31,6 +31,19 @@ def test_rankings_2023_shows_quang_ninh_first_and_the_published_average(built_db
     assert "năm 2023" in at.title[0].value
 
 
+def test_the_rankings_cards_say_what_was_published(built_db):
+    """Leadership reads the cards as facts: 2023's largest rise was 9.39 (its province not named), 2024's Bình
+    Thuận's 6.39 and the largest of the 9 falls 2.94."""
+    at = _run(built_db, year="2023")
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    assert metrics["Tăng nhiều nhất"][1] == "+9,39"
+    assert metrics["Giảm nhiều nhất"][1] != "-5,35"
+    at = _run(built_db, year="2024")
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    assert metrics["Tăng nhiều nhất"] == ("Bình Thuận", "+6,39")
+    assert metrics["Giảm nhiều nhất"][1] == "-2,94"
+
+
 def test_rankings_in_english(built_db):
     at = _run(built_db, year="2024", lang="en")
     metrics = {m.label: (m.value, m.delta) for m in at.metric}

@@ -47,6 +47,7 @@ CASES = {
     "backups": (lambda d, w, r: ("backups",), "no-folder", "ok"),
     "restore": (lambda d, w, r: ("restore", "--latest"), "typo", "refused"),
     "restore-file": (lambda d, w, r: ("restore", w), "no-folder", "refused"),
+    "facts": (lambda d, w, r: ("facts",), "no-folder", "build"),
     "check-typo": (lambda d, w, r: ("check",), "typo", "build"),
     "check": (lambda d, w, r: ("check",), "no-folder", "build"),
     "users": (lambda d, w, r: ("users", "add", "lan", "--role", "viewer", "--province", "S63-P-20", "--password-stdin"),

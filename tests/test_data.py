@@ -140,3 +140,112 @@ def test_building_twice_gives_the_same_content(built_db, tmp_path):
     again = tmp_path / "again.duckdb"
     build(again)
     assert _content_hash(again) == _content_hash(built_db)
+
+
+# ------------------------------------------------------------------------------------------------ issue 18
+
+def _panel(name: str) -> list[dict]:
+    with open(PUBLISHED_DIR / name, encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("family, name, column", [("PAPI", "papi_2011_2016_mdtrinh_vietnamdata.csv", "PAPI_unweighted_total"),
+                                                  ("PCI", "pci_2012_2016_mdtrinh_vietnamdata.csv", "pci_weighted")])
+def test_the_public_panels_are_published_data_of_the_default_build(db, family, name, column):
+    """Every row of the shipped panel is in the database as published data with its source, and the rankings
+    page ranks the provinces by it: real figures out of the box, no import from outside the repository."""
+    rows = _panel(name)
+    years = sorted({int(r["year"]) for r in rows})
+    for year in years:
+        got = _ranking(db, year, family).set_index("unit_id")
+        assert len(got) == 63 and (got.n_scored == 63).all() and got["rank"].notna().all()
+        assert set(got.source_kind) == {"official_publication"}
+        assert set(got.source_url) == {"https://github.com/mdtrinh/vietnamdata"}
+        mine = [r for r in rows if int(r["year"]) == year]
+        for r in mine:
+            uid = (f"S63-P-{int(r['province_code_gso']):02d}" if family == "PAPI" else province_id_s63(r["province"]))
+            assert got.loc[uid, "score"] == float(r[column]), (year, r)
+        # ranks follow from the scores (ties share the best rank); the PCI file's own ranks break ties by row order
+        scores = sorted((float(r[column]) for r in mine), reverse=True)
+        for uid, row in got.iterrows():
+            assert row["rank"] == 1 + sum(1 for s in scores if s > row["score"]), uid
+    source = db._con.execute("SELECT title, file, note FROM source WHERE file = ?", [f"data/published/{name}"]).fetchone()
+    assert source is not None and "mdtrinh/vietnamdata" in source[0] and source[2]
+
+
+def test_the_2024_and_2025_figures_are_loaded_as_published(db):
+    sipas = _ranking(db, 2024, "SIPAS").set_index("short_name")
+    assert [sipas.index[sipas["rank"] == r][0] for r in range(1, 6)] == [
+        "Hải Phòng", "Thái Nguyên", "Hải Dương", "Quảng Ninh", "Bà Rịa - Vũng Tàu"]
+    assert set(sipas.sort_values("score").index[:5]) == {"Bắc Kạn", "Lạng Sơn", "Quảng Nam", "An Giang", "Quảng Ngãi"}
+    avg = db.query("par_average_by_year", year=2024, family="SIPAS", area="TOTAL").iloc[0]
+    assert avg.published_mean == 83.94 and round(avg.computed_mean, 2) == 83.94
+    par = _ranking(db, 2024).set_index("short_name")
+    assert par.loc["Đồng Nai", "score"] == 90.69 and par.loc["Đồng Nai", "rank"] == 8 and par.loc["Đồng Nai", "rank_change"] == 24
+    # every figure of the file, as published, with its source
+    with open(PUBLISHED_DIR / "published_additions_2023_2025.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["score_pct"] and r["entity_level"] != "national"]
+    for r in rows:
+        got = db._con.execute("""
+            SELECT s.score, src.kind, src.url FROM score s JOIN source src USING (source_id) JOIN admin_unit u USING (unit_id)
+            WHERE s.year = ? AND s.area_code = 'TOTAL' AND s.family_code = ? AND s.score = ?
+              AND (u.short_name = ? OR ? LIKE '%' || u.short_name OR ? LIKE '%' || u.short_name || ' %')""",
+            [int(r["year"]), "SIPAS" if r["index"] == "SIPAS" else "PAR_INDEX", float(r["score_pct"]), r["entity"],
+             r["entity"].replace("Quảng Bình", "Quang Bình"), r["entity"]]).fetchall()
+        assert got and all(k == "official_publication" and url == r["source_urls"].split(";")[0] for _, k, url in got), r
+
+
+def test_units_a_province_scores_itself_are_ranked_only_within_it(db):
+    """2025: Hải Phòng ranks its 45 wards apart from its communes and special zones; Tuyên Quang its communes and
+    wards together; each on its own criteria, never against another province's units."""
+    hp = db.query("par_score_by_subunit_year", year=2025, family="PAR_INDEX", area="TOTAL", level="commune",
+                  province_id="S34-P-31").set_index("short_name")
+    assert set(hp.ranking_province_id) == {"S34-P-31"}
+    wards = hp[hp.rank_group == "phường"]
+    assert len(wards) == 45 and wards.n_ranked.eq(45).all()
+    assert [wards.index[wards["rank"] == r][0] for r in (1, 2, 3)] == ["Hồng Bàng", "Hải An", "Hồng An"]
+    assert wards.loc["Hồng Bàng", "score"] == 95.8 and wards.loc["Bắc An Phụ", "rank"] == 45
+    communes = hp[hp.rank_group == "xã, đặc khu"]
+    assert len(communes) == len(hp) - 45 and set(communes.unit_type) == {"Xã", "Đặc khu"}
+    assert [communes.index[communes["rank"] == r][0] for r in range(1, 6)] == ["Cát Hải", "Quyết Thắng", "An Lão", "Gia Lộc", "Phú Thái"]
+    departments = db.query("par_score_by_subunit_year", year=2025, family="PAR_INDEX", area="TOTAL", level="department",
+                           province_id="S34-P-31").set_index("short_name")
+    assert departments.loc["Thanh tra", "score"] == 94.71 and departments.loc["Thanh tra", "rank"] == 1
+    assert departments.loc["Sở Nội vụ", "rank"] == 5 and departments.loc["Sở Nội vụ", "source_kind"] == "official_publication"
+    tq = db.query("par_score_by_subunit_year", year=2025, family="PAR_INDEX", area="TOTAL", level="commune",
+                  province_id="S34-P-08").set_index("short_name")
+    assert tq.rank_group.isna().all() and tq.loc["Quang Bình", "rank"] == 1 and tq.loc["Du Già", "score"] == 84.36
+    assert (tq.score < 55).sum() == 10, "the 10 lowest scored below 55"
+
+
+def test_demo_people_are_a_role_and_a_number_and_real_names_stay(db):
+    names = db._con.execute("""
+        SELECT i.leader_name, i.team_label FROM inspection i JOIN source s USING (source_id)
+        WHERE s.kind = 'synthetic_demo'""").fetchall()
+    assert len(names) > 1000
+    for name, team in names:
+        assert name == f"Trưởng đoàn mô phỏng {team.removeprefix('Đoàn kiểm tra số ')}", (name, team)
+    real = {r[0] for r in db._con.execute("""
+        SELECT i.leader_name FROM inspection i JOIN source s USING (source_id) WHERE s.kind <> 'synthetic_demo'""").fetchall()}
+    assert {"Dương Xuân Huyên", "Hoàng Thị Hiền", "Nguyễn Quốc Toàn", "Lê Trung Trường Vũ"} <= real
+
+
+def test_every_demo_row_is_marked_and_no_published_key_is_demo(db):
+    """Rows the generator made point at the synthetic source (visits through their inspection); a key the
+    published files give never carries a demo score."""
+    from par_dashboard.published import load_published
+
+    unmarked = db._con.execute("""
+        SELECT count(*) FROM inspection_unit iu JOIN inspection i USING (inspection_id) JOIN source s USING (source_id)
+        WHERE iu.inspection_id LIKE 'DEMO-%' AND s.kind <> 'synthetic_demo'""").fetchone()[0]
+    assert unmarked == 0
+    for table in ("inspection_plan", "inspection", "finding"):
+        key = {"inspection_plan": "plan_id", "inspection": "inspection_id", "finding": "finding_id"}[table]
+        assert db._con.execute(f"""SELECT count(*) FROM {table} x JOIN source s USING (source_id)
+                                   WHERE x.{key} LIKE 'DEMO-%' AND s.kind <> 'synthetic_demo'""").fetchone()[0] == 0  # noqa: S608
+    scored = {(s.unit_id, s.year, s.family_code): s.score for s in load_published().scores if s.score is not None}
+    got = {(u, y, f): (v, k) for u, y, f, v, k in db._con.execute("""
+        SELECT c.unit_id, c.year, c.family_code, c.score, s.kind FROM score c JOIN source s USING (source_id)
+        WHERE c.area_code = 'TOTAL'""").fetchall()}
+    for key, value in scored.items():
+        assert got[key] == (value, "official_publication"), key

@@ -25,9 +25,9 @@ from par_dashboard.extract.save import save_draft
 from par_dashboard.hardening import fuzz
 from par_dashboard.importing import encoding, service, template
 from par_dashboard.importing.template import Catalogue
-from tests.browser import shared_dir
+from par_dashboard.paths import PUBLISHED_DIR
 
-PAPI_PANEL = shared_dir() / "reference" / "papi_2011_2016_mdtrinh_vietnamdata.csv"
+PAPI_PANEL = PUBLISHED_DIR / "papi_2011_2016_mdtrinh_vietnamdata.csv"  # shipped: a clone has no ../shared/
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -793,6 +793,10 @@ def test_csv_error_workbook_and_formula_looking_text_is_never_a_formula(work):
 
 def test_papi_panel_imports_63_provinces_a_year_ranked_as_in_the_panel(work):
     data = PAPI_PANEL.read_bytes()
+    # the default build ships the panel as published data: importing it again changes nothing
+    assert service.load(work, data, PAPI_PANEL.name, user="test").status == "unchanged"
+    with work.transaction("test: a database without the shipped panel") as cur:
+        cur.execute("DELETE FROM score WHERE family_code = 'PAPI' AND year BETWEEN 2011 AND 2016")
     report = service.load(work, data, PAPI_PANEL.name, user="test")
     assert report.status == "loaded", [e.message_en for e in report.errors[:5]]
     assert report.counts["scores"].added == 378
@@ -838,16 +842,22 @@ def empty_copy(built_db, path) -> None:
     con = duckdb.connect(str(path))
     try:
         tables = ["score", "target", "indicator_value", "inspection_unit", "finding", "inspection", "inspection_plan",
-                  "published_aggregate", "source"]
+                  "published_aggregate", "published_fact", "rank_group", "source"]
         ddl = {t: con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = $t", {"t": t}).fetchone()[0] for t in tables}
-        con.execute("CREATE TEMP TABLE keep_source AS SELECT * FROM source WHERE source_id IN (SELECT source_id FROM published_aggregate)")
+        con.execute("""CREATE TEMP TABLE keep_source AS SELECT * FROM source WHERE source_id IN (SELECT source_id FROM published_aggregate)
+                       OR source_id IN (SELECT source_id FROM published_fact)
+                       OR source_id IN (SELECT source_id FROM rank_group)""")
         con.execute("CREATE TEMP TABLE keep_aggregate AS SELECT * FROM published_aggregate")
+        con.execute("CREATE TEMP TABLE keep_fact AS SELECT * FROM published_fact")
+        con.execute("CREATE TEMP TABLE keep_group AS SELECT * FROM rank_group")
         for t in tables:
             con.execute(f"DROP TABLE {t}")
         for t in reversed(tables):
             con.execute(ddl[t])
         con.execute("INSERT INTO source SELECT * FROM keep_source")
         con.execute("INSERT INTO published_aggregate SELECT * FROM keep_aggregate")
+        con.execute("INSERT INTO published_fact SELECT * FROM keep_fact")
+        con.execute("INSERT INTO rank_group SELECT * FROM keep_group")
     finally:
         con.close()
 
