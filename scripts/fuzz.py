@@ -3,7 +3,7 @@
     .venv/bin/python scripts/fuzz.py --seconds 600 [--targets reader_xlsx,service,...] [--seed N] [--db PATH]
 
 Prints the figures as JSON, then a line per target; failing inputs are saved under artifacts/fuzz/ (reproduce one
-with `par_dashboard.hardening.fuzz.reproduce(path)`). Exit 0 when nothing failed, 1 otherwise. The database
+with `tests.hardening.fuzz.reproduce(path)`). Exit 0 when nothing failed, 1 otherwise. The database
 (default $PAR_DB, else data/par.duckdb) is copied first and never written.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from par_dashboard.hardening.fuzz import TARGETS, run_fuzz  # noqa: E402
+from tests.hardening.fuzz import TARGETS, run_fuzz  # noqa: E402
 
 
 def main() -> int:

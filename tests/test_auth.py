@@ -1,4 +1,4 @@
-"""Roles and login: the role × page matrix (par_dashboard/hardening/roles.py), password hashing, lockout, the users
+"""Roles and login: the role × page matrix (tests/hardening/roles.py), password hashing, lockout, the users
 command line, province scope, the login page, OIDC mapping, and the audit row written in the same transaction as
 each write (a refused or failed write leaves none)."""
 
@@ -19,9 +19,9 @@ from streamlit.testing.v1 import AppTest
 from par_dashboard import auth, login
 from par_dashboard.db import Database
 from par_dashboard.extract.save import save_draft
-from par_dashboard.hardening.roles import run_role_checks
 from par_dashboard.importing import service, template
 from tests.browser import ROOT
+from tests.hardening.roles import run_role_checks
 from tests.test_import_service import content_hash, good_rows, one, xlsx
 from tests.users import PASSWORD, SCOPED, sign_in
 

@@ -34,10 +34,10 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from par_dashboard import auth, login
-from par_dashboard.hardening import environment
-from par_dashboard.hardening.payloads import FORMULA_PAYLOADS, PROVINCE, build_hostile_database
 from par_dashboard.untrusted import formula_like
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path, sign_in, streamlit_server
+from tests.hardening import environment
+from tests.hardening.payloads import FORMULA_PAYLOADS, PROVINCE, build_hostile_database
 from tests.users import PASSWORD
 from tests.users import sign_in as app_sign_in
 
@@ -64,7 +64,7 @@ def _user(subject: str) -> auth.User:
 @pytest.fixture(scope="module")
 def hostile_db(built_db, tmp_path_factory):
     """The session database with a Lạng Sơn 2024 inspection imported through the service whose every finding is a
-    formula payload (par_dashboard/hardening/payloads.py)."""
+    formula payload (tests/hardening/payloads.py)."""
     path = tmp_path_factory.mktemp("downloads") / "par.duckdb"
     build_hostile_database(built_db, path, rename_units=False)
     return path

@@ -1,4 +1,4 @@
-"""Fuzzing (par_dashboard/hardening/fuzz.py) with a fixed seed and a few cases per target: no crash, no hang, the
+"""Fuzzing (tests/hardening/fuzz.py) with a fixed seed and a few cases per target: no crash, no hang, the
 database unchanged by every rejected file, the encoding round trips holding. The long run: scripts/fuzz.py."""
 
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 from hypothesis import strategies as st
 
-from par_dashboard.hardening import fuzz
+from tests.hardening import fuzz
 
 EXAMPLES = {"reader_xlsx": 60, "reader_csv": 60, "encoding": 150, "extract_text": 60, "extract_file": 60, "service": 12}
 

@@ -1,5 +1,5 @@
 """Backups, restore, damaged and missing databases, processes killed during a rebuild or a restore, a full disk
-(par_dashboard/backup.py, par_dashboard/hardening/faults.py; imports killed: tests/test_import_crash.py)."""
+(par_dashboard/backup.py, tests/hardening/faults.py; imports killed: tests/test_import_crash.py)."""
 
 import os
 import random
@@ -13,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from par_dashboard import backup
 from par_dashboard.db import Database
-from par_dashboard.hardening import faults
 from par_dashboard.importing import service
 from tests.browser import ROOT
+from tests.hardening import faults
 from tests.test_import_service import good_rows, xlsx
 
 

@@ -1,14 +1,14 @@
 """Hostile input and server settings (issue 8): every payload class inert through the real code paths
-(par_dashboard/hardening/payloads.py), script payloads shown as text in real Chromium, and the running server's
-security settings (par_dashboard/hardening/settings.py)."""
+(tests/hardening/payloads.py), script payloads shown as text in real Chromium, and the running server's
+security settings (tests/hardening/settings.py)."""
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from par_dashboard.hardening.payloads import CLASSES, run_browser_payloads, run_payloads
-from par_dashboard.hardening.settings import run_settings_checks
 from par_dashboard.untrusted import formula_like, markdown_text, markdown_url, safe_file_name
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server
+from tests.hardening.payloads import CLASSES, run_browser_payloads, run_payloads
+from tests.hardening.settings import run_settings_checks
 
 
 @pytest.mark.parametrize(("name", "safe"), [

@@ -1,8 +1,8 @@
 """An import killed mid-way (SIGKILL, at random moments: anywhere, or while it writes) leaves the database with the
 whole batch or none of it, loses no row, opens fine afterwards, and the next import goes through
-(par_dashboard/hardening/faults.py runs the children and judges what they leave)."""
+(tests/hardening/faults.py runs the children and judges what they leave)."""
 
-from par_dashboard.hardening.faults import run_faults
+from tests.hardening.faults import run_faults
 
 
 def test_killing_the_import_leaves_the_whole_batch_or_none(built_db):

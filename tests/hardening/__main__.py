@@ -1,7 +1,7 @@
-"""`python -m par_dashboard.hardening`: every hardening check once, and the figures — payloads tried and inert,
+"""`python -m tests.hardening`: every hardening check once, and the figures — payloads tried and inert,
 fuzz cases run and crashes, faults injected and rows lost, role × page checks passed, server settings.
 
-    .venv/bin/python -m par_dashboard.hardening [--db PATH] [--fuzz-seconds 60] [--kills 6] [--no-browser]
+    .venv/bin/python -m tests.hardening [--db PATH] [--fuzz-seconds 60] [--kills 6] [--no-browser]
 
 The same functions the tests assert on (tests/test_hardening_*.py, test_fuzz.py, test_auth.py), run here with
 larger budgets; the database given is only copied, never changed. Writes artifacts/hardening.json and exits 1
@@ -26,7 +26,7 @@ OUT = ROOT / "artifacts" / "hardening.json"
 
 
 def _payloads(db: Path) -> dict:
-    from par_dashboard.hardening.payloads import run_payloads
+    from tests.hardening.payloads import run_payloads
 
     return run_payloads(db)
 
@@ -35,9 +35,9 @@ def _browser(db: Path) -> dict:
     """The hostile database in Chromium, then the server's settings on a live server."""
     from playwright.sync_api import sync_playwright
 
-    from par_dashboard.hardening.payloads import run_browser_payloads
-    from par_dashboard.hardening.settings import run_settings_checks
     from tests.browser import CHROMIUM_FLAGS, chromium_path, streamlit_server
+    from tests.hardening.payloads import run_browser_payloads
+    from tests.hardening.settings import run_settings_checks
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
@@ -51,19 +51,19 @@ def _browser(db: Path) -> dict:
 
 
 def _fuzz(seconds: float) -> dict:
-    from par_dashboard.hardening.fuzz import run_fuzz
+    from tests.hardening.fuzz import run_fuzz
 
     return run_fuzz(seconds=seconds)
 
 
 def _faults(kills: int, db: Path) -> dict:
-    from par_dashboard.hardening.faults import run_faults
+    from tests.hardening.faults import run_faults
 
     return run_faults(kills=kills, db_path=db)
 
 
 def _roles(db: Path) -> dict:
-    from par_dashboard.hardening.roles import run_role_checks
+    from tests.hardening.roles import run_role_checks
 
     return run_role_checks(db)
 
@@ -104,7 +104,7 @@ def table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m par_dashboard.hardening", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m tests.hardening", description=__doc__.splitlines()[0])
     ap.add_argument("--db", type=Path, default=DEFAULT_DB, help="database to copy for the checks (default data/par.duckdb)")
     ap.add_argument("--fuzz-seconds", type=float, default=60, help="fuzzing time over all targets (default 60)")
     ap.add_argument("--kills", type=int, default=6, help="processes killed at random moments (default 6)")

@@ -42,12 +42,12 @@ import openpyxl
 from par_dashboard import exports
 from par_dashboard.build import CONTENT_TABLES
 from par_dashboard.db import Database
-from par_dashboard.hardening import environment
-from par_dashboard.hardening.settings import EXPECTED
 from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.template import Catalogue
 from par_dashboard.paths import QUERIES_DIR, ROOT
 from par_dashboard.untrusted import MAX_NAME_CHARS, formula_like, markdown_text, safe_file_name
+from tests.hardening import environment
+from tests.hardening.settings import EXPECTED
 
 CLASSES = ("sql_injection", "html_script", "formula", "path_traversal", "oversized")
 

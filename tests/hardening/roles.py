@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from par_dashboard import auth, login
-from par_dashboard.hardening import environment
 from par_dashboard.i18n import t
 from par_dashboard.paths import ROOT
+from tests.hardening import environment
 
 PASSWORD = "role-check-password"
 SCOPED = ("officer_ls", "S63-P-20")  # a data officer of Lạng Sơn
