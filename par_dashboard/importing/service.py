@@ -905,16 +905,9 @@ def _as_text(cell) -> None:
 
 
 def _csv_records(data: bytes) -> list[list[str]]:
-    import csv
-
     from par_dashboard.importing import encoding
 
-    text = encoding.decode_bytes(data).text.lstrip("\ufeff")
-    try:
-        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return reader.csv_records(encoding.decode_bytes(data).text.lstrip("\ufeff"))
 
 
 def quarantine_workbook(db, batch_id: int, lang: str = "vi") -> bytes:
