@@ -36,6 +36,9 @@ class UnreadableFile(ValueError):
         super().__init__(en)
         self.vi, self.en = vi, en
 
+    def __reduce__(self):  # raised in a worker process, raised again in the server: it pickles with both messages
+        return type(self), (self.vi, self.en)
+
 
 def _message(level: str, vi: str, en: str) -> dict:
     return {"level": level, "vi": vi, "en": en}
@@ -333,3 +336,10 @@ def reflow(text: str) -> str:
 
 def extract_file(name: str, data: bytes, *, resolver: UnitResolver | None = None, db=None) -> dict:
     return extract_text(read_file(name, data), resolver=resolver, db=db)
+
+
+def extract_input(*, text: str | None = None, name: str | None = None, data: bytes | None = None,
+                  resolver: UnitResolver) -> dict:
+    """The draft of a pasted `text`, or of the file `name` with the bytes `data`: what the data page and the command
+    line hand to `par_dashboard.worker.call`, reading and extraction together under one time limit."""
+    return extract_text(read_file(name or "", data or b"") if text is None else text, resolver=resolver)

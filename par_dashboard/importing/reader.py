@@ -109,6 +109,21 @@ def read(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES) -> RawFile:
     return RawFile("?", errors=[file_error("not_a_spreadsheet", vi, en)])
 
 
+def read_limited(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES, isolate: bool = True) -> RawFile:
+    """`read` under the time limit of par_dashboard.worker: in a worker process, so that the server's other sessions
+    go on while a file is read, or (`isolate=False`: the command line) in this process under an alarm. A file that
+    takes too long comes back as an error without a row, like any file that cannot be read."""
+    from par_dashboard import worker
+
+    if len(data) > max_bytes:
+        return read(data, file_name, max_bytes=max_bytes)  # refused at once: no need to send it anywhere
+    try:
+        return worker.call(read, data, file_name, max_bytes=max_bytes, limit=worker.limit_for(len(data)), isolate=isolate)
+    except worker.STOPPED as exc:
+        code = {worker.TooSlow: "too_slow", worker.Busy: "server_busy", worker.Crashed: "reader_crashed"}[type(exc)]
+        return RawFile("?", errors=[file_error(code, exc.vi, exc.en)])
+
+
 _NOT_SPREADSHEET = {
     "xls": ("Tệp là bảng tính Excel cũ (.xls) hoặc tệp có mật khẩu. Hãy mở trong Excel và lưu lại dạng .xlsx (Excel Workbook).",
             "The file is an old Excel workbook (.xls) or a password-protected file. Open it in Excel and save it as .xlsx."),
