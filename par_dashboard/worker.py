@@ -14,6 +14,7 @@ foreseen. The command line reads in its own process (`isolate=False`), under an 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import math
@@ -211,11 +212,14 @@ class _Worker:
 class _Pool:
     def __init__(self, size: int):
         self.slots = threading.BoundedSemaphore(size)
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.idle: list[_Worker] = []
+        self.starting = 0  # workers being started in the background
 
     def _take(self) -> _Worker:
+        """An idle worker, or the one being started (rather than a second start), or a new one."""
         with self.lock:
+            self.lock.wait_for(lambda: self.idle or not self.starting, timeout=_START_SECONDS)
             while self.idle:
                 worker = self.idle.pop()
                 if worker.alive():
@@ -225,13 +229,19 @@ class _Pool:
 
     def _replace(self) -> None:
         """A new worker in the background, for the next file not to wait while it starts."""
-        threading.Thread(target=self.add, name="par-parse-worker-start", daemon=True).start()
+        with self.lock:
+            self.starting += 1
+        threading.Thread(target=self._start, name="par-parse-worker-start", daemon=True).start()
 
-    def add(self) -> None:
+    def _start(self) -> None:
+        worker = None
         with contextlib.suppress(Crashed, OSError):
             worker = _Worker()
-            with self.lock:
+        with self.lock:
+            self.starting -= 1
+            if worker is not None:
                 self.idle.append(worker)
+            self.lock.notify_all()
 
     def call(self, fn, args, kwargs, limit: float):
         if not self.slots.acquire(timeout=max(limit, 0.001)):
@@ -249,16 +259,16 @@ class _Pool:
                 worker.keys.update(sent)
                 # waits in a system call: the server's other threads run meanwhile
                 if not worker.inbox.poll(WALL_FACTOR * limit):
-                    worker.kill()
-                    self._replace()
                     raise TooSlow(limit)
                 ok, result = worker.inbox.recv()
-            except (EOFError, OSError) as exc:
+            except BaseException as exc:  # the limit, a dead worker, or this thread interrupted: that worker goes
                 worker.kill()
                 self._replace()
-                if worker.process.returncode == -signal.SIGXCPU:  # the kernel ended it at the CPU limit
-                    raise TooSlow(limit) from None
-                raise Crashed from exc
+                if isinstance(exc, (EOFError, OSError)):
+                    if worker.process.returncode == -signal.SIGXCPU:  # the kernel ended it at the CPU limit
+                        raise TooSlow(limit) from None
+                    raise Crashed from exc
+                raise
             with self.lock:
                 self.idle.append(worker)
         finally:
@@ -271,12 +281,20 @@ class _Pool:
 _POOL = _Pool(WORKERS)
 
 
+@atexit.register
+def _stop_workers() -> None:
+    with _POOL.lock:
+        idle, _POOL.idle = _POOL.idle, []
+    for worker in idle:
+        worker.kill()
+
+
 def warm() -> None:
     """Start one worker ahead of the first upload (a new worker imports the readers: seconds)."""
     with _POOL.lock:
-        if _POOL.idle:
+        if _POOL.idle or _POOL.starting:
             return
-    _POOL.add()
+    _POOL._replace()
 
 
 def _main(fd_in: int, fd_out: int) -> None:
