@@ -82,7 +82,7 @@ STOPPED = (TooSlow, Busy, Crashed)  # what `call` raises besides the function's 
 
 
 def limit_for(size: int) -> float:
-    """Seconds a parse of `size` bytes (or characters) may take: PAR_PARSE_SECONDS if set, else 60 s + 6 s a MB."""
+    """Seconds a parse of `size` bytes (or characters) may take: PAR_PARSE_SECONDS if set, else 60 s + 10 s a MB."""
     if fixed := os.environ.get(LIMIT_ENV):
         return float(fixed)
     return BASE_SECONDS + SECONDS_PER_MB * size / 1e6
@@ -193,7 +193,11 @@ class _Worker:
         self.inbox = Connection(to_parent, writable=False)
         self.outbox = Connection(from_parent, readable=False)
         self.keys: set = set()  # the Shared values this worker holds
-        if not self.inbox.poll(_START_SECONDS) or self.inbox.recv() != _READY:
+        try:
+            ready = self.inbox.poll(_START_SECONDS) and self.inbox.recv() == _READY
+        except (EOFError, OSError):  # it died while starting
+            ready = False
+        if not ready:
             self.kill()
             raise Crashed
 
