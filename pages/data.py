@@ -10,8 +10,8 @@ import hashlib
 
 import streamlit as st
 
-from par_dashboard import auth, login, ui
-from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_text, read_file, review
+from par_dashboard import auth, login, ui, worker
+from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_input, review
 from par_dashboard.extract.match import match_draft
 from par_dashboard.extract.save import DraftIncomplete, save_draft
 from par_dashboard.i18n import t
@@ -76,7 +76,7 @@ if upload is not None:
             st.error(markdown_text(problem.message(lang)))
         st.markdown(f"**{t('data_errors', lang)}**")
         st.dataframe(report.errors_frame(lang), hide_index=True, width="stretch")
-        st.download_button(t("data_error_download", lang), data=lambda: service.error_workbook(data, report, lang),
+        st.download_button(t("data_error_download", lang), data=lambda: service.error_workbook_limited(data, report, lang),
                            file_name=f"loi_{report.file_name.rsplit('.', 1)[0]}.xlsx", key="data_errors_dl", on_click="ignore",
                            icon=":material/error:", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -101,19 +101,29 @@ def _resolver(path: str) -> UnitResolver:
     return UnitResolver.from_db(ui.database(path))
 
 
-def _read(get_text) -> None:
-    """Extract once per text and data version; the draft stays in session state while it is reviewed."""
+def _read(*, text: str | None = None, name: str | None = None, data: bytes | None = None) -> None:
+    """Extract once per input and data version; the draft stays in session state while it is reviewed. The file is
+    read and the text extracted in a worker process under a time limit (par_dashboard.worker): the other users'
+    pages go on meanwhile, and a text that takes too long is stopped with a message."""
+    source = data if text is None else text.encode("utf-8")
+    key = (hashlib.sha256(source).hexdigest(), db.data_version())
+    if st.session_state.get("_data_text", {}).get("key") == key:
+        return
+    path = str(db.path)
+    resolver = _resolver(path)
     try:
-        text = get_text()
+        with st.spinner(t("data_text_reading", lang)):
+            draft = worker.call(extract_input, text=text, name=name, data=data, limit=worker.limit_for(len(source)),
+                                resolver=worker.Shared(("resolver", path, id(resolver)), resolver))
     except UnreadableFile as exc:
         st.session_state.pop("_data_text", None)
         st.error(exc.vi if lang == "vi" else exc.en)
         return
-    key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), db.data_version())
-    if st.session_state.get("_data_text", {}).get("key") != key:
-        with st.spinner(t("data_text_reading", lang)):
-            draft = extract_text(text, resolver=_resolver(str(db.path)))
-        st.session_state["_data_text"] = {"key": key, "draft": draft}
+    except worker.STOPPED as exc:
+        st.session_state.pop("_data_text", None)
+        st.error(exc.message(lang, text=text is not None))
+        return
+    st.session_state["_data_text"] = {"key": key, "draft": draft}
 
 
 def _editor_columns(kind: str) -> dict:
@@ -242,12 +252,12 @@ paste_tab, file_tab = st.tabs([t("data_text_tab_paste", lang), t("data_text_tab_
 with paste_tab:
     pasted = st.text_area(t("data_text_paste_label", lang), height=200, max_chars=MAX_CHARS, key="data_text_paste")
     if st.button(t("data_text_read", lang), key="data_text_read_paste", icon=":material/document_scanner:"):
-        _read(lambda: pasted)
+        _read(text=pasted)
 if file_tab.open:
     text_file = file_tab.file_uploader(t("data_text_file_label", lang), type=["txt", "docx", "pdf"], key="data_text_file")
     if file_tab.button(t("data_text_read", lang), key="data_text_read_file", icon=":material/document_scanner:",
                        disabled=text_file is None):
-        _read(lambda: read_file(text_file.name, text_file.getvalue()))
+        _read(name=text_file.name, data=text_file.getvalue())
 if text_state := st.session_state.get("_data_text"):
     text_draft = text_state["draft"]
     for note in text_draft["messages"]:

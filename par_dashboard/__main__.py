@@ -162,18 +162,21 @@ def facts_command(args) -> int:
 
 
 def extract_command(args) -> int:
-    """Exit 0 with a draft (even an empty one, whose messages say why), 1 when the file cannot be read."""
+    """Exit 0 with a draft (even an empty one, whose messages say why), 1 when the file cannot be read or takes longer
+    than the time limit to read (par_dashboard.worker; here in this process, under an alarm)."""
+    from par_dashboard import worker
     from par_dashboard.db import Database, DatabaseBusy
-    from par_dashboard.extract import UnreadableFile, extract_text, read_file
+    from par_dashboard.extract import UnreadableFile, extract_input
+    from par_dashboard.importing.names import UnitResolver
 
     try:
         if args.file == "-":
-            text = sys.stdin.read()
+            source = {"text": sys.stdin.read()}
         else:
             path = Path(args.file)
-            text = read_file(path.name, path.read_bytes())
-    except (OSError, UnreadableFile) as exc:
-        print(getattr(exc, args.lang, None) or str(exc), file=sys.stderr)
+            source = {"name": path.name, "data": path.read_bytes()}
+    except OSError as exc:
+        print(str(exc), file=sys.stderr)
         return 1
     backup_cli.need_database(args.db, args.lang == "vi", build=True, repair=False)
     try:
@@ -181,7 +184,16 @@ def extract_command(args) -> int:
     except DatabaseBusy:
         print(f"{args.db} is held by the running dashboard: use its Dữ liệu page, or stop it first", file=sys.stderr)
         return EXIT_BUSY
-    draft = extract_text(text, db=database)
+    size = len(source.get("data") or source.get("text") or "")
+    try:
+        draft = worker.call(extract_input, **source, resolver=UnitResolver.from_db(database), limit=worker.limit_for(size),
+                            isolate=False)
+    except UnreadableFile as exc:
+        print(getattr(exc, args.lang, None) or exc.en, file=sys.stderr)
+        return 1
+    except worker.STOPPED as exc:
+        print(exc.message(args.lang, text="text" in source), file=sys.stderr)
+        return 1
     if not args.with_text:
         draft["text_chars"] = len(draft.pop("text"))
     print(json.dumps(draft, ensure_ascii=False, indent=2))
@@ -270,7 +282,7 @@ def _cmd_import(db, args, vi: bool) -> int:
         print(service.PROGRESS[stage][0 if vi else 1], file=sys.stderr, flush=True)
 
     report = service.load(db, data, args.file.name, user=_user(args.user), partial=args.partial,
-                          max_bytes=service.MAX_BULK_BYTES, progress=progress)
+                          max_bytes=service.MAX_BULK_BYTES, progress=progress, isolate=False)  # read here, under the limit
     print(report.summary(lang))
     if report.counts:
         print(report.counts_frame(lang).to_string(index=False))
@@ -376,11 +388,14 @@ WARM_MODULES = ("par_dashboard.ui", "par_dashboard.charts", "par_dashboard.ranki
 def _warm_imports() -> None:
     import importlib
 
+    from par_dashboard import worker
+
     for name in WARM_MODULES:
         importlib.import_module(name)
     import plotly.graph_objects as go
 
     go.Figure(go.Bar(x=[1], y=[1]), layout={"title": "warm"}).to_plotly_json()
+    worker.warm()  # the parse workers' fork server imports the readers once, before the first upload waits for it
 
 
 if __name__ == "__main__":

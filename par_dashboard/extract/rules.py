@@ -7,6 +7,8 @@ with the sentence's span as evidence. Unit names go through the importer's `Unit
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ _TYPES = [("thành phố", "city"), ("thị xã", "district"), ("thị trấn", 
           ("tp.", "city"), ("tp ", "city"), ("sở", "department")]
 _TYPE_RE = re.compile(r"(?<![\w])(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.])", re.IGNORECASE)
 _NAME_WORD = re.compile(r"\s*([^\W\d_][\w'’-]*|\d{1,2}\b)", re.UNICODE)
+_SPACES = re.compile(r"\s*")
 _LIST_SEP = re.compile(r"\s*(,|và|;)\s*(?:(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+)?", re.IGNORECASE)
 _LEVELS = {"commune": ("commune",), "district": ("district",), "province": ("province",), "city": ("district", "province"),
            "department": ("department",)}
@@ -66,8 +69,7 @@ def mentions(sentence: Sentence) -> list[Mention]:
             if not name or (kind == "department" and len(name.split()) > 4):
                 break
             written = f"{type_word} {name}" if kind != "city" else f"thành phố {name}"
-            out.append(Mention(written, kind, sentence.start + pos + (len(text[pos:]) - len(text[pos:].lstrip())),
-                               sentence.start + end))
+            out.append(Mention(written, kind, sentence.start + _SPACES.match(text, pos).end(), sentence.start + end))
             if not plural:
                 break
             sep = _LIST_SEP.match(text, end)
@@ -151,7 +153,9 @@ def document_year(doc: Document) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------------- plan
-_PLAN = re.compile(r"ke hoach so (?P<num>\d+/[\w\-]+)(?: ngay (?P<date>\d{1,2}/\d{1,2}/\d{4}))?(?: cua (?P<issuer>[^,;.]+?))?"
+# The issuer's name is bounded (no issuer is 200 characters long): unbounded, each "kế hoạch số …" of a long clause
+# without punctuation was read to the clause's end, and a clause of many of them took the square of its length.
+_PLAN = re.compile(r"ke hoach so (?P<num>\d+/[\w\-]+)(?: ngay (?P<date>\d{1,2}/\d{1,2}/\d{4}))?(?: cua (?P<issuer>[^,;.]{1,200}?))?"
                    r"(?= ve | ve viec|,|;|\.|$)")
 
 
@@ -168,13 +172,18 @@ def plan(doc: Document) -> dict | None:
 # ---------------------------------------------------------------------------------------------------- teams
 _HONORIFIC = r"(?<![\w])(?:đồng chí|đ/c|ông|bà)"
 _PERSON = r"(?P<name>(?:(?=[A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ])\w+\s+){1,4}(?=[A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ])\w+)"
+# A title is at most 200 characters (the longest real ones are half that): unbounded, every "ông X Y" not followed by
+# "làm trưởng đoàn" was read to the end of its sentence, and a sentence of many names took the square of its length.
 _LEADER = re.compile(
-    _HONORIFIC + r"\s+" + _PERSON + r"\s*(?:[,–—-]\s*(?P<title>.+?))?\s*,?\s+(?=(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)|đã\s|có buổi|dẫn đầu)"
+    _HONORIFIC + r"\s+" + _PERSON + r"\s*(?:[,–—-]\s*(?P<title>.{1,200}?))?\s*,?\s+(?=(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)|đã\s|có buổi|dẫn đầu)"
     r"(?:(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)(?:\s+kiểm\s+tra)?(?P<where>\s+tại\s+[^;.]+)?)?", re.IGNORECASE)
-_LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|giám đốc|phó giám đốc|chủ tịch|phó chủ tịch)[^;.]+?)\s+làm\s+trưởng\s+đoàn",
+_LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|giám đốc|phó giám đốc|chủ tịch|phó chủ tịch)[^;.]{1,200}?)\s+làm\s+trưởng\s+đoàn",
                                 re.IGNORECASE)
 _TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra)(?: (?:so )?(\d+))?")
 _VISIT_HINT = re.compile(r"kiem tra|lam viec|kiem tra thuc te")
+
+
+MAX_TEAM_UNITS = 100  # units one team visits, at most (real teams visit a few; a sentence may name hundreds)
 
 
 @dataclass
@@ -219,21 +228,33 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
             found.append(team)
         if not leaders and not any_leader and team_words and _VISIT_HINT.search(s.folded) and not found:
             found.append(Team(_label(team_words[0], s), None, None, s))
-    # units and dates for each team: its own sentence, else the document's visit sentences (one team only)
+    # units and dates for each team: its own sentence, else the document's visit sentences (one team only). Read
+    # once per sentence: a sentence naming many leaders gives many teams, and reading it again for each one took
+    # the square of its length.
     visit_units = _visited_units(body, places)
+    visits = [s for s in body if _VISIT_HINT.search(s.folded)]
+    visit_ends = [s.end for s in visits]
+    own_units: dict[int, list[Mention]] = {}
+    dates_of: dict[int, tuple[str, str] | None] = {}
     for team in found:
+        s = team.sentence
         if not team.units:
-            own = [x for x in mentions(team.sentence) if x.kind in ("district", "commune", "city", "department")
-                   and not _is_inspector(team.sentence.text, x, doc.text)]
-            team.units = own or (visit_units if len(found) == 1 else [])
-            if not team.units and places.main_district and re.search(r"\b(ubnd|uy ban nhan dan) huyen\b", team.sentence.folded):
+            if id(s) not in own_units:
+                own = [x for x in mentions(s) if x.kind in ("district", "commune", "city", "department")
+                       and not _is_inspector(x, doc.text)]
+                for x in own:
+                    x.unit_id = places.resolve(x)
+                own_units[id(s)] = _dedupe(own)[:MAX_TEAM_UNITS]
+            team.units = list(own_units[id(s)]) or (visit_units if len(found) == 1 else [])
+            if not team.units and places.main_district and re.search(r"\b(ubnd|uy ban nhan dan) huyen\b", s.folded):
                 name = places.resolver.units.loc[places.main_district, "name"]
-                team.units = [Mention(name, "district", team.sentence.start, team.sentence.end, places.main_district)]
+                team.units = [Mention(name, "district", s.start, s.end, places.main_district)]
         for x in team.units:
             x.unit_id = places.resolve(x)
-        team.units = _dedupe(team.units)
-        when = _team_dates(team.sentence, body, year)
-        if when:
+        team.units = _dedupe(team.units)[:MAX_TEAM_UNITS]
+        if id(s) not in dates_of:
+            dates_of[id(s)] = _team_dates(s, visits, visit_ends, year)
+        if when := dates_of[id(s)]:
             team.started_on, team.ended_on = when
     return found
 
@@ -243,10 +264,12 @@ def _label(m: re.Match, s: Sentence) -> str:
     return raw[:1].upper() + raw[1:]
 
 
-def _is_inspector(text: str, mention: Mention, whole: str) -> bool:
+def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
     """'UBND tỉnh Đăk Nông' in 'Đoàn kiểm tra của UBND tỉnh …', a leader's own body ('Sở Tư pháp' in 'lãnh đạo Sở Tư
-    pháp'): the unit that inspects, not one inspected."""
-    before = fold(whole[max(0, mention.start - 40): mention.start])
+    pháp'): the unit that inspects, not one inspected. `whole` is the text from `offset` on (the document's, or a
+    sentence's: 40 characters before the mention within its sentence are enough)."""
+    at = mention.start - offset
+    before = fold(whole[max(0, at - 40): at])
     return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?\S*\s*$",
                           before)) or mention.kind == "province"
 
@@ -257,17 +280,11 @@ def _visited_units(body: list[Sentence], places: Places) -> list[Mention]:
         if not re.search(r"kiem tra|lam viec|mot cua", s.folded):
             continue
         for x in mentions(s):
-            if x.kind in ("district", "commune", "city", "department") and not _is_inspector(s.text, x, s.text and
-                                                                                                   _whole(s, x)):
+            if x.kind in ("district", "commune", "city", "department") and not _is_inspector(x, s.text, s.start):
                 before = s.folded[max(0, x.start - s.start - 60): x.start - s.start]
                 if re.search(r"(tai|voi|o|cac|va|ubnd|mot cua\"?)\s*(ubnd\s*)?$", before.strip() + " ") or "tai" in before:
                     out.append(x)
     return out
-
-
-def _whole(s: Sentence, x: Mention) -> str:
-    # _is_inspector reads 40 characters before the mention: within the sentence is enough
-    return " " * s.start + s.text
 
 
 def _dedupe(units: list[Mention]) -> list[Mention]:
@@ -280,9 +297,12 @@ def _dedupe(units: list[Mention]) -> list[Mention]:
     return out
 
 
-def _team_dates(sentence: Sentence, body: list[Sentence], year: int | None) -> tuple[str, str] | None:
-    candidates = [sentence] + [s for s in reversed(body) if s.end <= sentence.start and _VISIT_HINT.search(s.folded)]
-    for s in candidates[:3]:
+def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], year: int | None) -> tuple[str, str] | None:
+    """The first date of the team's sentence, else of the last two visit sentences before it (`visits`: the body's
+    sentences that speak of inspecting or working, in order; `ends`: where each ends)."""
+    before = bisect.bisect_right(ends, sentence.start)
+    candidates = [sentence] + visits[max(0, before - 2): before][::-1]
+    for s in candidates:
         folded = re.sub(r"ke hoach so \S+ ngay [\d/]+", lambda m: " " * len(m.group(0)), s.folded)
         for d in dates(folded, year):
             return d.start_date.isoformat(), d.end_date.isoformat()
@@ -310,7 +330,7 @@ _PCT_RULES = [Rule(c, re.compile(p), True) for c, p in [
     ("SIPAS", r"sipas|muc do hai long"),
     ("OPS_APOLOGY_PCT", r"xin loi"),
 ]]
-_COUNT_RULES = [  # (code, pattern around {N}) on the folded clause; {N} is the number's position
+_COUNT_RULES = [  # (code, pattern ending just before the number, pattern starting just after it) on the folded clause
     ("OPS_DOSSIERS_RECEIVED", r"(tiep nhan|(tong so|moi tiep nhan|yeu cau giai quyet).{0,40}la)\s+$", r"^\s*(bo|ho so)\b"),
     ("OPS_DOSSIERS_RECEIVED", r"(tiep nhan|co)\s+$", r"^\s*ho so yeu cau"),
     ("OPS_OVERDUE_DOSSIERS", r"(tre han|qua han)( la)?\s+$", r"^\s*(ho so)?"),
@@ -325,7 +345,10 @@ _COUNT_RULES = [  # (code, pattern around {N}) on the folded clause; {N} is the 
 ]
 _CHANGE_BEFORE = re.compile(r"(tang|giam|thap hon|cao hon|chiem|hon|kem|vuot|\+|-)\s*$")
 _TARGET_BEFORE = re.compile(r"(chi tieu|ke hoach|muc tieu)( (duoc )?giao| de ra| cua tinh| la)?\s*$")
-_GAP = re.compile(r"^\s*(,\s*)?(vuot|cao hon|thap hon|giam)\s+(?P<n>\d+(?:,\d+)?)\s*%\s*so voi (ke hoach|chi tieu|muc tieu)")
+# Compiled to match at a position of the clause (`pattern.match(clause, n.end)`): a slice of the rest of the clause for
+# each number copied the clause once per number.
+_COUNT_RULES = [(code, re.compile(pre), re.compile(post.removeprefix("^"))) for code, pre, post in _COUNT_RULES]
+_GAP = re.compile(r"\s*(,\s*)?(vuot|cao hon|thap hon|giam)\s+(?P<n>\d+(?:,\d+)?)\s*%\s*so voi (ke hoach|chi tieu|muc tieu)")
 
 
 @dataclass
@@ -380,8 +403,9 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
                  None)
     line_period: tuple[int, str | None] = (-1, None)
     body = doc.body()
+    line_ends = [m.start() for m in re.finditer("\n", doc.text)]
     for s in [s for s in body if s.line_kind != "title"] + [s for s in body if s.line_kind == "title"]:  # a headline repeats
-        line = doc.text.count("\n", 0, s.start)
+        line = bisect.bisect_left(line_ends, s.start)  # the line it is on (counting from the start for each: quadratic)
         own = period(s.folded)
         if own:
             line_period = (line, own)
@@ -389,14 +413,16 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
         if not re.search(r"\d", s.folded):
             continue
         typed = [m for m in mentions(s) if m.kind != "department"]
-        covered = {(m.start, m.end) for m in typed}
-        units = sorted(typed + [m for m in _bare_mentions(s, bare_names)
-                                if not any(a <= m.start < b for a, b in covered)], key=lambda m: m.start)
+        covered = _Covered(typed)
+        unit_before = _UnitBefore(sorted(typed + [m for m in _bare_mentions(s, bare_names) if not covered(m.start)],
+                                         key=lambda m: m.start))
         for offset, clause in _clauses(s):
             previous_end = 0
             for n in numbers(clause):
-                head = clause[:n.qstart]
-                before, after = clause[previous_end: n.qstart], clause[n.end:]
+                # What comes before the number as far as the patterns anchored at its end can see: the whole clause
+                # before each number made the rules read a long clause once per number it holds.
+                head = _end_of(clause, n.qstart)
+                before = clause[previous_end: n.qstart]
                 context = s.folded[max(0, offset + n.start - 160): offset + n.start]  # the sentence before it
                 previous_end = n.end
                 if n.percent:
@@ -408,32 +434,33 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
                     rule = _best_rule(before)
                     tail = before.rstrip()
                     if rule is None and (not tail or tail[-1] in ",;:(" or tail.endswith((" co", " voi"))):
-                        rule = _best_rule(after.split(";")[0][:80], first=True)  # "100% văn bản đi, đến được xử lý trên …"
+                        # "100% văn bản đi, đến được xử lý trên …"
+                        rule = _best_rule(clause[n.end: n.end + 80].split(";")[0], first=True)
                     rule = rule or _best_rule(context)
                     near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|\()\s*$", before)
                     if rule is None and topic is not None and near_unit:
                         rule = topic  # "Hà Nội (91,43%, xếp thứ 3)" in a report about one index
                     if rule is None or rule.code == "OPS_APOLOGY_PCT" and "xin loi" not in before:
                         continue
-                    unit = _unit_before(units, s.start + offset + n.start)
+                    unit = unit_before(s.start + offset + n.start)
                     if unit is not None and unit.kind == "ministry":
                         continue  # a ministry's figure: not a unit of the dashboard
                     value = Value(rule.code, n.value, n.approx, s, unit, sentence_period, at=s.start + offset + n.start)
-                    if gap := _GAP.match(after):
+                    if gap := _GAP.match(clause, n.end):
                         sign = -1 if gap.group(2) in ("thap hon", "giam") else 1
                         value.gap = sign * float(gap.group("n").replace(",", "."))
                     out.append(value)
                 else:
                     for code, pre, post in _COUNT_RULES:
-                        if re.search(pre, head) and re.match(post, after):
-                            out.append(Value(code, n.value, n.approx, s, _unit_before(units, s.start + offset + n.start),
+                        if pre.search(head) and post.match(clause, n.end):
+                            out.append(Value(code, n.value, n.approx, s, unit_before(s.start + offset + n.start),
                                              sentence_period, at=s.start + offset + n.start))
                             break
             if m := re.search(r"khong (co )?(con )?ho so (giai quyet )?(qua han|tre han)", clause):  # "không có hồ sơ quá hạn"
-                out.append(Value("OPS_OVERDUE_DOSSIERS", 0.0, False, s, _unit_before(units, s.start + offset + m.start()),
+                out.append(Value("OPS_OVERDUE_DOSSIERS", 0.0, False, s, unit_before(s.start + offset + m.start()),
                                  sentence_period, at=s.start + offset + m.start()))
             if m := re.search(r"tu (\d[\d.]*) ngay xuong (con )?(\d[\d.]*) ngay", clause):
-                unit = _unit_before(units, s.start + offset + m.start())
+                unit = unit_before(s.start + offset + m.start())
                 at = s.start + offset + m.start()
                 out.append(Value("OPS_TTHC_DAYS_BEFORE", float(m.group(1).replace(".", "")), False, s, unit, sentence_period, at=at))
                 out.append(Value("OPS_TTHC_DAYS_AFTER", float(m.group(3).replace(".", "")), False, s, unit, sentence_period, at=at))
@@ -455,9 +482,40 @@ def _best_rule(context: str, *, first: bool = False) -> Rule | None:
     return min(overlapping, key=_PCT_RULES.index)
 
 
-def _unit_before(units: list[Mention], pos: int) -> Mention | None:
-    earlier = [u for u in units if u.end <= pos]
-    return earlier[-1] if earlier else None
+def _end_of(text: str, end: int, keep: int = 120) -> str:
+    """`text[:end]` as far as a pattern anchored at its end (`…\\s*$`, 80 characters at most besides the spaces) can
+    reach: the spaces before `end`, and `keep` characters before them."""
+    start = end
+    while start > 0 and text[start - 1].isspace():  # str.isspace and the patterns' \s are the same characters
+        start -= 1
+    return text[max(0, start - keep): end]
+
+
+class _Covered:
+    """Whether a position is inside one of the mentions (which may overlap): a search, not a loop over them."""
+
+    def __init__(self, mentions: list[Mention]):
+        spans = sorted((m.start, m.end) for m in mentions)
+        self.starts = [a for a, _ in spans]
+        self.reach = list(itertools.accumulate((b for _, b in spans), max))  # the furthest end so far
+
+    def __call__(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos)
+        return i > 0 and self.reach[i - 1] > pos
+
+
+class _UnitBefore:
+    """The last of the units (in their order) that ends at or before a position, found by a search."""
+
+    def __init__(self, units: list[Mention]):
+        self.units = units
+        order = sorted(range(len(units)), key=lambda i: units[i].end)
+        self.ends = [units[i].end for i in order]
+        self.last = list(itertools.accumulate(order, max))  # the latest unit among those ending first
+
+    def __call__(self, pos: int) -> Mention | None:
+        i = bisect.bisect_right(self.ends, pos)
+        return self.units[self.last[i - 1]] if i else None
 
 
 def _dedupe_values(values: list[Value]) -> list[Value]:
@@ -529,6 +587,40 @@ _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xua
 _PURPOSE = re.compile(r",?\s*\b(qua do|nham)\b")
 
 
+_WORD = re.compile(r"\S+")  # a word as str.split() cuts them
+
+
+class _Hits:
+    """Where a pattern matches in a text, found in one pass, then asked about any span by a search: whether it
+    matches within [a, b) (for patterns that match neither ',' ';' nor ':', the places spans are cut at, the same
+    as searching text[a:b]), and for _WORD how many words text[a:b].split() gives."""
+
+    def __init__(self, pattern: re.Pattern, text: str):
+        self.starts, self.ends = [], []
+        for m in pattern.finditer(text):
+            self.starts.append(m.start())
+            self.ends.append(m.end())
+
+    def within(self, a: int, b: int) -> bool:
+        i = bisect.bisect_left(self.starts, a)
+        return i < len(self.starts) and self.ends[i] <= b
+
+    def touching(self, a: int, b: int) -> int:
+        return bisect.bisect_left(self.starts, b) - bisect.bisect_right(self.ends, a) if a < b else 0
+
+
+def _without_final_dots(text: str) -> str:
+    """The text without its final dots and ellipses and the spaces between them ("… đúng quy định. . …" -> "… đúng quy
+    định"). A pattern did this before, `(spaces, then "..." or "…" or ".")` repeated up to the end, whose nested
+    repetition took time exponential in the number of dots of a text not ending with one ("……………. x")."""
+    if not text.endswith((".", "…")):
+        return text
+    end = len(text)
+    while end and (text[end - 1] in ".…" or text[end - 1].isspace()):
+        end -= 1
+    return text[:end]
+
+
 def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
     """Pieces of text[start:end] at ',' where each piece reads as its own statement: every piece says something
     is lacking (limitations), or a new piece starts with a strong verb (recommendations), or every piece states a
@@ -542,16 +634,20 @@ def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
         parts = [folded[a + 1 if a else 0: b] for a, b in zip([0, *commas], [*commas, len(folded)], strict=True)]
         cuts = commas if len(parts) > 1 and all(_ITEM_CUE.search(p) for p in parts) else []
     else:  # results: cut where each side is a statement of 5+ words with its own "được / đã / đạt / N %"
+        # The words and marks of the piece are found once and counted by span: read again at each comma (what is left
+        # of the piece before and after it), a long piece of many commas took the square of its length.
+        words, marks = _Hits(_WORD, folded), _Hits(_RESULT_SPLIT, folded)
+        commas = [m.start() for m in _COMMA.finditer(folded)] + [len(folded)]
         cuts, since = [], 0
-        for m in _COMMA.finditer(folded):
-            left, right = folded[since: m.start()], folded[m.end():]
-            nxt = _COMMA.split(right)[0]
-            if _CONTINUES.match(right):
+        for comma, following in itertools.pairwise(commas):
+            right = comma + 1
+            if _CONTINUES.match(folded, right):
                 continue  # "…, trong đó …", "…, giải quyết 100% …": the same statement goes on
-            if len(left.split()) >= 5 and _RESULT_SPLIT.search(left) and len(right.split()) >= 5 and _RESULT_SPLIT.search(right):
-                if len(nxt.split()) >= 5 or _RESULT_SPLIT.search(nxt) is None:
-                    cuts.append(m.start())
-                    since = m.end()
+            if (words.touching(since, comma) >= 5 and marks.within(since, comma)
+                    and words.touching(right, len(folded)) >= 5 and marks.within(right, len(folded))):
+                if words.touching(right, following) >= 5 or not marks.within(right, following):
+                    cuts.append(comma)
+                    since = right
     out, prev = [], 0
     for cut in [*cuts, len(piece)]:
         out.append((start + prev, piece[prev:cut]))
@@ -565,7 +661,7 @@ def _items(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
     parts = []
     for at, piece in _split(text, start, end, kind):
         lead = len(piece) - len(piece.lstrip())
-        cleaned = re.sub(r"(\s*(\.\.\.|…|\.))+$", "", piece.strip()).strip(" ,")
+        cleaned = _without_final_dots(piece.strip()).strip(" ,")
         if cleaned:
             parts.append((at + lead, cleaned))
     merged: list[tuple[int, str]] = []
@@ -593,11 +689,16 @@ def _clause_bounds(folded: str) -> list[tuple[int, int]]:
     bounds.append((prev, len(folded)))
     merged: list[tuple[int, int]] = []
     pending = None
+    # found once, counted by span: a run of clauses with nothing in them (";;;;") grows one piece, read again whole
+    # at each ';' it took the square of its length
+    words, results, cues = _Hits(_WORD, folded), _Hits(_RESULT_ITEM, folded), _Hits(_ITEM_CUE, folded)
+    colons = [m.start() for m in re.finditer(":", folded)]
     for a, b in bounds:
         a = pending if pending is not None else a
         pending = None
-        piece = folded[a:b].split(":")[-1]
-        if len(piece.split()) <= 4 and not _RESULT_ITEM.search(piece) and not _ITEM_CUE.search(piece) and b < len(folded):
+        last_colon = bisect.bisect_left(colons, b) - 1
+        p = colons[last_colon] + 1 if last_colon >= 0 and colons[last_colon] >= a else a  # the piece after its last ':'
+        if words.touching(p, b) <= 4 and not results.within(p, b) and not cues.within(p, b) and b < len(folded):
             pending = a
             continue
         merged.append((a, b))

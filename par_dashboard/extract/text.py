@@ -19,7 +19,7 @@ _CLUTTER = re.compile(
     r"cap nhat ngay|trang chu|dang nhap|tim kiem|\[source:|\[\.\.\.|\[\u2026|\(btv\)$|mot so hinh anh|"
     r"nguon\s*:\s*https?://)")
 _URL_LINE = re.compile(r"^\s*(nguồn\s*:\s*)?(https?://\S+|www\.\S+)\s*$", re.IGNORECASE)
-_IMAGE = re.compile(r"\.(jpe?g|png|gif|webp)(\?\S*)?$", re.IGNORECASE)
+_IMAGE = re.compile(r"\.(jpe?g|png|gif|webp)(\?|$)", re.IGNORECASE)  # in an address (no spaces): ".png" at its end or before "?"
 _END_PUNCT = ".!?…;:\"”)"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”]?\s+(?=[\"“(]?\w)")
 
@@ -85,7 +85,9 @@ def _sentences(line: str) -> list[str]:
     sentence; "TTHC. Toàn tỉnh" two)."""
     pieces, start = [], 0
     for m in _SENTENCE_END.finditer(line):
-        following = line[m.end():].lstrip("\"“(")
+        # the next word, after at most one quote or parenthesis (_SENTENCE_END's lookahead): a few characters, never
+        # the rest of the line (a long line of short sentences would be read again from each of them)
+        following = line[m.end(): m.end() + 2].lstrip("\"“(")
         if following[:1].isupper() or following[:1].isdigit():
             pieces.append(line[start: m.start()])
             start = m.end()
@@ -109,7 +111,7 @@ def read(text: str) -> Document:
             continue
         if m := _URL_LINE.match(stripped):
             url = m.group(2)
-            if not _IMAGE.search(url.split("?")[0] + ("" if "?" not in url else "")) and not _IMAGE.search(url):
+            if not _IMAGE.search(url):
                 urls.append(url)
             clutter += 1
             continue

@@ -72,10 +72,14 @@ def _date(y: int, m: int, d: int) -> dt.date | None:
 def dates(folded: str, default_year: int | None) -> list[DateSpan]:
     """Dates and date ranges in a folded sentence; days without a year take `default_year` (skipped without one)."""
     out: list[DateSpan] = []
-    taken: list[tuple[int, int]] = []
+    # the characters a date already read covers: asking about a span costs its length, not the number of dates
+    covered = bytearray(len(folded))
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        return covered.find(1, a, b) < 0
+
+    def take(a: int, b: int) -> None:
+        covered[a:b] = b"\x01" * (b - a)
 
     for m in _RANGE.finditer(folded):
         year = int(m.group("ey")) if m.group("ey") else default_year
@@ -87,12 +91,12 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
         start = _date(start_year, start_month, int(m.group("d1")))
         if start and end and start <= end and (end - start).days <= 62:
             out.append(DateSpan(start, end, m.start(), m.end(), bool(m.group("ey"))))
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
     for m in _WORDY.finditer(folded):
         year = int(m.group("y")) if m.group("y") else default_year
         if year and (d := _date(year, int(m.group("m")), int(m.group("d")))) and free(m.start(), m.end()):
             out.append(DateSpan(d, d, m.start(), m.end(), bool(m.group("y"))))
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
     for m in _SINGLE.finditer(folded):
         if not free(m.start(), m.end()):
             continue
@@ -104,7 +108,7 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
             continue
         if (d := _date(year, int(m.group("sm")), int(m.group("sd")))) is not None:
             out.append(DateSpan(d, d, m.start(), m.end(), bool(m.group("sy"))))
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
     return sorted(out, key=lambda x: x.start)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 import unicodedata
 import zipfile
 from collections import Counter
@@ -44,6 +43,10 @@ class RowError:
 
     def message(self, lang: str) -> str:
         return self.message_vi if lang == "vi" else self.message_en
+
+
+Cells = dict[int, object]  # 1-based column -> value, only the cells a row has
+Grid = dict[int, Cells]  # row number (as Excel numbers it) -> its cells, only the rows a sheet has
 
 
 @dataclass
@@ -104,6 +107,21 @@ def read(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES) -> RawFile:
         return _read_csv(data, file_name)
     vi, en = _NOT_SPREADSHEET[kind]
     return RawFile("?", errors=[file_error("not_a_spreadsheet", vi, en)])
+
+
+def read_limited(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES, isolate: bool = True) -> RawFile:
+    """`read` under the time limit of par_dashboard.worker: in a worker process, so that the server's other sessions
+    go on while a file is read, or (`isolate=False`: the command line) in this process under an alarm. A file that
+    takes too long comes back as an error without a row, like any file that cannot be read."""
+    from par_dashboard import worker
+
+    if len(data) > max_bytes:
+        return read(data, file_name, max_bytes=max_bytes)  # refused at once: no need to send it anywhere
+    try:
+        return worker.call(read, data, file_name, max_bytes=max_bytes, limit=worker.limit_for(len(data)), isolate=isolate)
+    except worker.STOPPED as exc:
+        code = {worker.TooSlow: "too_slow", worker.Busy: "server_busy", worker.Crashed: "reader_crashed"}[type(exc)]
+        return RawFile("?", errors=[file_error(code, exc.vi, exc.en)])
 
 
 _NOT_SPREADSHEET = {
@@ -174,11 +192,11 @@ _TITLES = {fold(t): s.key for s in SHEETS for t in (s.vi, s.en, s.key, s.table)}
 _AUX_TITLES = {fold(t) for t in README_TITLES + LISTS_TITLES + ERRORS_TITLES}
 
 
-def _match_headers(sheet_key: str, cells: list[object]) -> dict[str, int]:
+def _match_headers(sheet_key: str, cells: Cells) -> dict[str, int]:
     """Column key -> 1-based index for the header cells that name a template column (first one wins)."""
     aliases = _ALIASES[sheet_key]
     out: dict[str, int] = {}
-    for i, cell in enumerate(cells, start=1):
+    for i, cell in sorted(cells.items()):
         if cell is None:
             continue
         key = aliases.get(fold(unicodedata.normalize("NFC", str(cell))))
@@ -187,7 +205,7 @@ def _match_headers(sheet_key: str, cells: list[object]) -> dict[str, int]:
     return out
 
 
-def _best_sheet_for_headers(cells: list[object]) -> tuple[str | None, int]:
+def _best_sheet_for_headers(cells: Cells) -> tuple[str | None, int]:
     best, score = None, 0
     for s in SHEETS:
         n = len(_match_headers(s.key, cells))
@@ -198,9 +216,14 @@ def _best_sheet_for_headers(cells: list[object]) -> tuple[str | None, int]:
     return best, score
 
 
-def _header_row(sheet_key: str, rows: list[list[object]]) -> tuple[int, dict[str, int]]:
+def _first_rows(rows: Grid) -> list[Cells]:
+    """The rows a header may be on (the first _HEADER_SEARCH_ROWS, empty ones included)."""
+    return [rows.get(r, {}) for r in range(1, _HEADER_SEARCH_ROWS + 1)]
+
+
+def _header_row(sheet_key: str, rows: Grid) -> tuple[int, dict[str, int]]:
     best_i, best = 0, {}
-    for i, cells in enumerate(rows[:_HEADER_SEARCH_ROWS]):
+    for i, cells in enumerate(_first_rows(rows)):
         found = _match_headers(sheet_key, cells)
         if len(found) > len(best):
             best_i, best = i, found
@@ -226,7 +249,6 @@ def _read_xlsx(data: bytes, max_bytes: int) -> RawFile:
         out.errors.append(file_error("not_a_spreadsheet", vi, en))
         return out
     try:
-        archive = wb._archive
         seen_keys: dict[str, str] = {}
         for ws in wb.worksheets:
             title = ws.title
@@ -234,16 +256,20 @@ def _read_xlsx(data: bytes, max_bytes: int) -> RawFile:
             if folded in _AUX_TITLES:
                 continue
             hidden = ws.sheet_state != "visible"
-            ws.reset_dimensions()  # some writers state a wrong sheet size; read what is there
-            xml = archive.read(ws._worksheet_path)
-            merges = _merged_ranges(xml)
-            values = [list(r) for r in ws.iter_rows(values_only=True)]
-            _fill_merged(values, merges)
+            parsed = _parse_sheet(wb, ws)
+            rows = parsed.rows
+            if not _fill_merged(rows, parsed.merges):
+                out.errors.append(RowError(title, None, None, "too_many_merged_cells",
+                                           f"Trang '{title}' có quá nhiều ô gộp (các vùng gộp chồng lên nhau hoặc phủ cả "
+                                           "trang). Hãy bỏ gộp ô (Merge & Center) rồi lưu lại.",
+                                           f"Sheet '{title}' has too many merged cells (overlapping merged ranges, or ranges "
+                                           "covering the whole sheet). Unmerge the cells (Merge & Center) and save again."))
+                continue
             key = _TITLES.get(folded)
             by_headers = False
             if key is None:
                 best, score = None, 0
-                for cells in values[:_HEADER_SEARCH_ROWS]:
+                for cells in _first_rows(rows):
                     k, s = _best_sheet_for_headers(cells)
                     if s > score:
                         best, score = k, s
@@ -253,7 +279,7 @@ def _read_xlsx(data: bytes, max_bytes: int) -> RawFile:
                 if hidden:
                     out.notices.append(Notice(f"Trang ẩn '{title}' không phải trang của mẫu: bỏ qua.",
                                               f"Hidden sheet '{title}' is not a template sheet: ignored."))
-                elif any(any(c is not None for c in r) for r in values):
+                elif any(any(c is not None for c in r.values()) for r in rows.values()):
                     out.notices.append(Notice(
                         f"Trang '{title}' không phải trang của mẫu (tên trang và tiêu đề cột không khớp): bỏ qua.",
                         f"Sheet '{title}' is not a template sheet (neither its name nor its headers match): ignored."))
@@ -273,10 +299,10 @@ def _read_xlsx(data: bytes, max_bytes: int) -> RawFile:
             if hidden:
                 out.notices.append(Notice(f"Trang '{title}' đang ẩn nhưng là trang của mẫu: vẫn được đọc.",
                                           f"Sheet '{title}' is hidden but is a template sheet: read anyway."))
-            sheet = _sheet_from_values(key, title, values, out)
+            sheet = _sheet_from_values(key, title, rows, out)
             if sheet is None:
                 continue
-            _formula_errors(xml, sheet, out)
+            _formula_errors(parsed.uncomputed, sheet, out)
             out.sheets.append(sheet)
     except Exception:  # noqa: BLE001 - a sheet that does not parse (found by fuzzing: an XML ParseError here) is the same damage
         vi, en = _NOT_SPREADSHEET["bad_xlsx"]
@@ -288,96 +314,135 @@ def _read_xlsx(data: bytes, max_bytes: int) -> RawFile:
             "no_template_sheets",
             "Không tìm thấy trang nào của mẫu (" + ", ".join(s.vi for s in SHEETS) + "). Hãy dùng mẫu tải từ trang Dữ liệu.",
             "No template sheet found (" + ", ".join(s.en for s in SHEETS) + "). Use the template from the Data page."))
+    _too_long_cells(out)
     _repair_legacy_text(out)
     return out
 
 
-_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+@dataclass
+class _ParsedSheet:
+    rows: Grid
+    merges: list[tuple[int, int, int, int]]  # (first row, first column, last row, last column)
+    uncomputed: list[tuple[int, int]]  # (row, column) of formula cells without a cached value
 
 
-def _merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
-    start = xml.rfind(b"<mergeCells")
-    if start < 0:
-        start = xml.rfind(b"mergeCells")
-    if start < 0:
-        return []
-    out = []
-    for m in _MERGE_RE.finditer(xml, start):
-        c1, r1 = _col_index(m.group(1)), int(m.group(2))
-        c2, r2 = (_col_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
-        out.append((r1, c1, r2, c2))
-    return out
+def _parse_sheet(wb, ws) -> _ParsedSheet:
+    """One pass of openpyxl's own streaming parser over the sheet's XML: the cells it has (no row or column is made
+    up for the gaps, so a lone cell at XFD1048576 costs one cell, not a billion), its merged ranges and its formula
+    cells without a value. An XML parser, not a pattern search: comments, CDATA and odd nesting are what XML says
+    they are, and the time is linear in the XML's size."""
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        uncomputed: list[tuple[int, int]] = []
+
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                self.uncomputed.append((cell["row"], cell["column"]))
+            return cell
+
+    rows: Grid = {}
+    last = 0
+    with ws._get_source() as src:  # the same arguments openpyxl's read-only sheet gives its parser
+        parser = Parser(src, ws._shared_strings, data_only=True, epoch=wb.epoch, date_formats=wb._date_formats,
+                        timedelta_formats=wb._timedelta_formats)
+        parser.uncomputed = []
+        for number, cells in parser.parse():
+            if number <= last:
+                continue  # a row written twice or out of order: the first one counts, as openpyxl reads it
+            last = number
+            rows[number] = {c["column"]: c["value"] for c in cells if c["value"] is not None}
+    merges = []
+    for merged in (parser.merged_cells.mergeCell if parser.merged_cells is not None else []):
+        try:
+            c1, r1, c2, r2 = range_boundaries(merged.ref)
+        except (TypeError, ValueError):
+            continue  # not a range: nothing to unmerge
+        if None not in (c1, r1, c2, r2):
+            merges.append((r1, c1, r2, c2))
+    return _ParsedSheet(rows, merges, parser.uncomputed)
 
 
-def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
+_MERGE_BUDGET = 1_000_000  # cells that unmerging may fill beyond the cells a sheet has
 
 
-def _fill_merged(values: list[list[object]], merges: list[tuple[int, int, int, int]]) -> None:
-    """Unmerge: every cell of a merged range gets the value of its top-left cell."""
+def _fill_merged(rows: Grid, merges: list[tuple[int, int, int, int]]) -> bool:
+    """Unmerge: every cell of a merged range gets the value of its top-left cell, within the rows and columns the
+    sheet has. False (and the sheet left as is) when that would fill more cells than the budget: merged ranges do
+    not overlap in a workbook Excel wrote, so their area stays within the sheet's, but crafted ones can each cover
+    the whole sheet."""
+    if not merges or not rows:
+        return True
+    last_row = max(rows)
+    last_col = max((max(cells) for cells in rows.values() if cells), default=0)
+    budget = _MERGE_BUDGET + sum(len(cells) for cells in rows.values())
     for r1, c1, r2, c2 in merges:
-        if r1 > len(values):
+        if r1 > last_row or c1 > last_col:
             continue
-        top = values[r1 - 1]
-        value = top[c1 - 1] if c1 - 1 < len(top) else None
-        for r in range(r1, min(r2, len(values)) + 1):
-            row = values[r - 1]
-            if len(row) < c2:
-                row.extend([None] * (c2 - len(row)))
+        value = rows.get(r1, {}).get(c1)
+        r2, c2 = min(r2, last_row), min(c2, last_col)
+        if r2 < r1 or c2 < c1:
+            continue
+        budget -= (r2 - r1 + 1) * (c2 - c1 + 1)
+        if budget < 0:
+            return False
+        for r in range(r1, r2 + 1):
+            cells = rows.setdefault(r, {})
             for c in range(c1, c2 + 1):
-                row[c - 1] = value
+                if value is None:
+                    cells.pop(c, None)
+                else:
+                    cells[c] = value
+    return True
 
 
-_CELL_RE = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]+)(\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
-_VALUE_RE = re.compile(rb"<(?:\w+:)?v>[^<]")
-
-
-def _formula_errors(xml: bytes, sheet: RawSheet, out: RawFile) -> None:
+def _formula_errors(uncomputed: list[tuple[int, int]], sheet: RawSheet, out: RawFile) -> None:
     """A formula cell the writing program never computed has no cached value: say so instead of reading it as empty."""
-    if b"<f" not in xml and b":f" not in xml:
-        return
+    from openpyxl.utils.cell import get_column_letter
+
     by_index = {i: k for k, i in sheet.columns.items()}
     data_rows = {r.row for r in sheet.rows}
-    for m in _CELL_RE.finditer(xml):
-        body = m.group(3)
-        if (b"<f" in body or b":f>" in body or b":f " in body) and not _VALUE_RE.search(body):
-            col, row = _col_index(m.group(1)), int(m.group(2))
-            key = by_index.get(col)
-            if key is None or row not in data_rows:
-                continue
-            ref = m.group(1).decode() + m.group(2).decode()
-            header = sheet.headers[key]
-            out.errors.append(RowError(
-                sheet.name, row, header, "formula_without_value",
-                f"Dòng {row}, cột '{header}': ô {ref} chứa công thức chưa được tính (tệp do chương trình khác tạo ra). "
-                "Hãy mở tệp trong Excel rồi lưu lại, hoặc thay công thức bằng giá trị.",
-                f"Row {row}, column '{header}': cell {ref} holds a formula that was never computed (the file was written "
-                "by another program). Open the file in Excel and save it again, or replace the formula by its value."))
+    for row, col in uncomputed:
+        key = by_index.get(col)
+        if key is None or row not in data_rows:
+            continue
+        ref = f"{get_column_letter(col)}{row}"
+        header = sheet.headers[key]
+        out.errors.append(RowError(
+            sheet.name, row, header, "formula_without_value",
+            f"Dòng {row}, cột '{header}': ô {ref} chứa công thức chưa được tính (tệp do chương trình khác tạo ra). "
+            "Hãy mở tệp trong Excel rồi lưu lại, hoặc thay công thức bằng giá trị.",
+            f"Row {row}, column '{header}': cell {ref} holds a formula that was never computed (the file was written "
+            "by another program). Open the file in Excel and save it again, or replace the formula by its value."))
 
 
-def _sheet_from_values(key: str, title: str, values: list[list[object]], out: RawFile) -> RawSheet | None:
-    header_row, columns = _header_row(key, values)
+def _sheet_from_values(key: str, title: str, rows: Grid, out: RawFile) -> RawSheet | None:
+    header_row, columns = _header_row(key, rows)
     if not columns:
         out.notices.append(Notice(f"Trang '{title}': không tìm thấy dòng tiêu đề cột của mẫu; bỏ qua.",
                                   f"Sheet '{title}': no row of template column headers found; ignored."))
         return None
-    header_cells = values[header_row - 1]
-    headers = {k: str(header_cells[i - 1]).strip().removesuffix("*").strip() for k, i in columns.items()}
-    extra = [str(c).strip() for i, c in enumerate(header_cells, start=1)
+    header_cells = rows.get(header_row, {})
+    headers = {k: str(header_cells[i]).strip().removesuffix("*").strip() for k, i in columns.items()}
+    extra = [_shorten(str(c).strip()) for i, c in sorted(header_cells.items())
              if c is not None and str(c).strip() and i not in columns.values()]
     if extra:
         out.notices.append(Notice(f"Trang '{title}': bỏ qua các cột không thuộc mẫu: " + ", ".join(f"'{e}'" for e in extra) + ".",
                                   f"Sheet '{title}': ignored columns that are not in the template: "
                                   + ", ".join(f"'{e}'" for e in extra) + "."))
     sheet = RawSheet(key, title, header_row, headers, columns)
-    for r, cells in enumerate(values[header_row:], start=header_row + 1):
-        row = {k: _clean(cells[i - 1]) if i - 1 < len(cells) else None for k, i in columns.items()}
+    for r in sorted(n for n in rows if n > header_row):
+        cells = rows[r]
+        row = {k: _clean(cells.get(i)) for k, i in columns.items()}
         if any(v is not None for v in row.values()):
             sheet.rows.append(RawRow(r, row))
     return sheet
+
+
+def _shorten(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _clean(value: object) -> object:
@@ -388,6 +453,19 @@ def _clean(value: object) -> object:
 
 
 # ------------------------------------------------------------------------------------------------ csv
+
+def csv_records(text: str) -> list[list[str]]:
+    """The records of a CSV text, its delimiter sniffed (`,` `;` or tab) from its start; fields of any length (the
+    csv module's own guard, 131 072 characters, raised an error that stopped the whole file: `_too_long_cells`
+    refuses such a field with a message on its row instead)."""
+    if csv.field_size_limit() < len(text) + 1:
+        csv.field_size_limit(max(len(text) + 1, MAX_BULK_BYTES))  # process-wide; nothing here relies on the guard
+    try:
+        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
 
 def _read_csv(data: bytes, file_name: str) -> RawFile:
     out = RawFile("csv")
@@ -403,19 +481,10 @@ def _read_csv(data: bytes, file_name: str) -> RawFile:
         out.errors.append(file_error("not_a_spreadsheet", vi, en))
         return out
     try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        records = [[_clean(c) for c in rec] for rec in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error:  # a field past the csv module's limit (131,072 characters): no column takes a tenth of that
-        limit = f"{csv.field_size_limit():,}"
-        out.errors.append(file_error(
-            "cell_too_long", f"Tệp CSV có ô dài hơn {limit.replace(',', '.')} ký tự (hoặc một dấu ngoặc kép không được đóng): "
-                             "không cột nào nhận nội dung dài như vậy. Hãy kiểm tra lại tệp.",
-            f"The CSV file has a cell longer than {limit} characters (or a quote that is never closed): no column takes "
-            "that much text. Check the file."))
+        records = [[_clean(c) for c in rec] for rec in csv_records(text)]
+    except csv.Error as exc:  # a quote left open at the very end, with strict dialects: the file is damaged
+        out.errors.append(file_error("bad_csv", f"Tệp CSV bị hỏng, không đọc được ({exc}).",
+                                     f"The CSV file is damaged and cannot be read ({exc})."))
         return out
     if not any(any(c is not None for c in r) for r in records):
         out.errors.append(file_error("empty_file", "Tệp rỗng: không có dữ liệu nào.", "The file is empty: it holds no data."))
@@ -427,10 +496,12 @@ def _read_csv(data: bytes, file_name: str) -> RawFile:
         sheet = papi_panel.to_scores_sheet(records, file_name)
         out.sheets.append(sheet)
         out.notices.append(Notice(papi_panel.NOTICE_VI, papi_panel.NOTICE_EN))
+        _too_long_cells(out)
         _repair_legacy_text(out)
         return out
 
-    key = _csv_record_type(records, file_name)
+    rows = {n: {i: c for i, c in enumerate(rec, start=1) if c is not None} for n, rec in enumerate(records, start=1)}
+    key = _csv_record_type(rows, file_name)
     if key is None:
         out.errors.append(file_error(
             "unknown_record_type",
@@ -439,17 +510,19 @@ def _read_csv(data: bytes, file_name: str) -> RawFile:
             "Cannot tell the record type of the CSV file (from its name or its headers). One record type per CSV: "
             + ", ".join(s.en for s in SHEETS) + "; headers as in the template."))
         return out
-    sheet = _sheet_from_values(key, PurePath(file_name).name, records, out)
+    sheet = _sheet_from_values(key, PurePath(file_name).name, rows, out)
     if sheet is not None:
         out.sheets.append(sheet)
+    _too_long_cells(out)
     _repair_legacy_text(out)
     return out
 
 
-def _csv_record_type(records: list[list[object]], file_name: str) -> str | None:
+def _csv_record_type(rows: Grid, file_name: str) -> str | None:
     """The record type a CSV holds: named by the file (if its headers agree) or else told by its headers."""
     best, score = None, 0
-    for cells in records[:_HEADER_SEARCH_ROWS]:
+    first = _first_rows(rows)
+    for cells in first:
         k, s = _best_sheet_for_headers(cells)
         if s > score:
             best, score = k, s
@@ -457,9 +530,35 @@ def _csv_record_type(records: list[list[object]], file_name: str) -> str | None:
     named = next((k for t, k in sorted(_TITLES.items(), key=lambda kv: -len(kv[0])) if t and t in stem), None)
     if named is not None:
         required = {c.key for c in SHEET_BY_KEY[named].columns if c.required}
-        if any(required & set(_match_headers(named, cells)) for cells in records[:_HEADER_SEARCH_ROWS]):
+        if any(required & set(_match_headers(named, cells)) for cells in first):
             return named
     return best if score >= 2 else None
+
+
+# ------------------------------------------------------------------------------------------------ too long cells
+
+MAX_CELL_CHARS = 131_072  # no field of the template comes near; the csv module's old guard, kept as a message
+
+
+def _too_long_cells(out: RawFile) -> None:
+    """A row with a cell longer than MAX_CELL_CHARS is refused with a message saying where (and not read further:
+    no field can hold it, and every later step would carry it)."""
+    for sheet in out.sheets:
+        kept = []
+        for raw in sheet.rows:
+            long = [(k, len(v)) for k, v in raw.values.items() if isinstance(v, str) and len(v) > MAX_CELL_CHARS]
+            if not long:
+                kept.append(raw)
+                continue
+            for key, n in long:
+                header = sheet.headers.get(key, key)
+                out.errors.append(RowError(
+                    sheet.name, raw.row, header, "cell_too_long",
+                    f"Dòng {raw.row}, cột '{header}': ô dài {n:,} ký tự".replace(",", ".")
+                    + f", quá giới hạn {MAX_CELL_CHARS:,} ký tự".replace(",", ".") + "; dòng này không được đọc.",
+                    f"Row {raw.row}, column '{header}': the cell holds {n:,} characters, over the limit of "
+                    f"{MAX_CELL_CHARS:,}; this row was not read."))
+        sheet.rows = kept
 
 
 # ------------------------------------------------------------------------------------------------ legacy fonts

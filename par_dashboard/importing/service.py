@@ -189,32 +189,35 @@ PROGRESS = {"reading": ("Đang đọc tệp…", "Reading the file…"), "checki
 
 
 def validate(db, data: bytes, file_name: str, *, user: auth.User | str = "", max_bytes: int = MAX_BYTES,
-             progress: Progress | None = None) -> ImportReport:
+             progress: Progress | None = None, isolate: bool = True) -> ImportReport:
     """Everything a load checks (a province-scoped `user`'s scope included), and the counts it would add/update,
     without writing anything."""
-    return _run(db, data, file_name, user=user, partial=False, dry_run=True, max_bytes=max_bytes, progress=progress)
+    return _run(db, data, file_name, user=user, partial=False, dry_run=True, max_bytes=max_bytes, progress=progress,
+                isolate=isolate)
 
 
 def load(db, data: bytes, file_name: str, *, user: auth.User | str, partial: bool = False, max_bytes: int = MAX_BYTES,
-         progress: Progress | None = None, action: str = "import") -> ImportReport:
+         progress: Progress | None = None, action: str = "import", isolate: bool = True) -> ImportReport:
     """Load the file in one transaction, its audit row included. With errors: nothing is written (status rejected),
     unless `partial`, then the valid rows load and the others are kept in the quarantine (status partial).
 
     `user`: a signed-in auth.User (refused without the permission `action`, or outside their province), or the
-    command line's name for whoever runs it. `action`: "import", or "accept_draft" for a draft read from a text."""
+    command line's name for whoever runs it. `action`: "import", or "accept_draft" for a draft read from a text.
+    `isolate`: the file is read in a worker process under a time limit (the server); False reads it here, under the
+    same limit (the command line)."""
     return _run(db, data, file_name, user=user, partial=partial, dry_run=False, max_bytes=max_bytes, progress=progress,
-                audited=action)
+                audited=action, isolate=isolate)
 
 
 def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: bool, dry_run: bool, max_bytes: int,
-         progress: Progress | None, audited: str = "import") -> ImportReport:
+         progress: Progress | None, audited: str = "import", isolate: bool = True) -> ImportReport:
     say = progress or (lambda stage: None)
     who = auth.actor(user)
     started = dt.datetime.now()
     file_name = safe_file_name(file_name)  # recorded, shown and offered back: a base name, never a path
     sha = hashlib.sha256(data).hexdigest()
     say("reading")
-    raw = reader.read(data, file_name, max_bytes=max_bytes)
+    raw = reader.read_limited(data, file_name, max_bytes=max_bytes, isolate=isolate)
     report = ImportReport(None, file_name, sha, "rejected", errors=list(raw.errors), notices=list(raw.notices))
     if not dry_run:
         try:
@@ -965,6 +968,17 @@ def batches(db) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------ workbooks
 
+def error_workbook_limited(data: bytes, report: ImportReport, lang: str = "vi") -> bytes:
+    """`error_workbook` in a worker process under the time limit (it reads the whole file again, and writes it back);
+    when the limit is reached, the errors sheet alone."""
+    from par_dashboard import worker
+
+    try:
+        return worker.call(error_workbook, data, report, lang, limit=worker.limit_for(len(data)))
+    except worker.STOPPED:
+        return error_workbook(b"", report, lang)
+
+
 def error_workbook(data: bytes, report: ImportReport, lang: str = "vi") -> bytes:
     """The uploaded sheets with the offending rows filled light red, the offending cells red with a comment
     saying what is wrong, and an errors sheet (first) listing every problem."""
@@ -1047,16 +1061,9 @@ def _as_text(cell) -> None:
 
 
 def _csv_records(data: bytes) -> list[list[str]]:
-    import csv
-
     from par_dashboard.importing import encoding
 
-    text = encoding.decode_bytes(data).text.lstrip("\ufeff")
-    try:
-        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return reader.csv_records(encoding.decode_bytes(data).text.lstrip("\ufeff"))
 
 
 def quarantine_workbook(db, batch_id: int, lang: str = "vi") -> bytes:
