@@ -1,5 +1,6 @@
 """Command line: `python -m par_dashboard build [--db PATH] [--scale S]` rebuilds the database from data/;
-`python -m par_dashboard serve [--anonymous] [--read-only] [streamlit options]` starts the dashboard (--anonymous:
+`python -m par_dashboard serve [--workers N] [--anonymous] [--read-only] [streamlit options]` starts the dashboard
+(--workers N: N processes behind HAProxy on --server.address/--server.port, par_dashboard/serving.py; --anonymous:
 read-only viewing without a login; --read-only: a replica that opens the database file read-only, no writes); `users add|passwd|role|remove|list` manages who may sign in (par_dashboard/users_cli.py);
 `backup`, `backups`, `restore PATH|--latest`, `check` keep and restore copies of the database and replace a damaged
 one (par_dashboard/backup_cli.py);
@@ -47,7 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "serve":
-        return serve(rest)
+        from par_dashboard.serving import ServeError, pop_option, serve_workers
+
+        workers, rest = pop_option(rest, "--workers")
+        if workers is None:
+            return serve(rest)
+        try:
+            return serve_workers(int(workers), rest)
+        except (ServeError, ValueError) as exc:
+            print(f"serve --workers: {exc}", file=sys.stderr)
+            return 2
     if args.command == "users":
         return users_cli.run(args)
     if args.command in backup_cli.COMMANDS:
