@@ -165,6 +165,22 @@ class Walk:
             timed(*self.step(client))
 
 
+def warm(server: Server, workers: int, pages: list[str]) -> float:
+    """Before a load: one session per worker (HAProxy's affinity cookie chosen, so each worker gets one) opens each of
+    `pages`: every process has imported its modules and run its pages once, as after a few minutes of use. The
+    result caches stay cold for the views the load asks for (other years, provinces). Returns the seconds taken."""
+    t0 = time.perf_counter()
+    for i in range(max(1, workers)):
+        client = AgentClient(server.base)
+        client.cookies["par_worker"] = f"w{i + 1}"
+        try:
+            for page in pages:
+                client.interact(**({"page": page} if page else {}))
+        finally:
+            client.close()
+    return time.perf_counter() - t0
+
+
 class FloorWalk(Walk):
     """A user of the floor app (bench/floor_app.py): changes the year, the one thing it has."""
 

@@ -77,8 +77,9 @@ INIT_JS = r"""
       if (!running && ran && b.charts().length >= minCharts && b.drawn() && b.sig() !== before
           && (!path || location.pathname.endsWith(path))) {
         resolve({ok: true, ms: now - b.t0, phases: b.phases(b.t0, now)});
-      } else if (now - start > timeoutMs || (idleSince !== null && now - idleSince > 5000)) {
-        // timed out, or the run ended 5 s ago and the chart did not change: the view has no chart to update
+      } else if (now - start > timeoutMs || (idleSince !== null && now - idleSince > 5000) || (!ran && now - start > 20000)) {
+        // timed out, or the run ended 5 s ago and the chart did not change (the view has no chart to update), or no
+        // run started within 20 s of the click (the click changed nothing)
         resolve({ok: false, ms: now - b.t0, running, charts: b.charts().length, path: location.pathname});
       } else {
         requestAnimationFrame(check);

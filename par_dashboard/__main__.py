@@ -201,10 +201,15 @@ def run_import_command(args) -> int:
         args.out.write_bytes(template_workbook(args.lang))
         print(("Đã ghi mẫu nhập dữ liệu: " if vi else "Template written: ") + str(args.out))
         return 0
-    if args.command in ("import", "rollback"):
+    from par_dashboard import snapshots
+
+    if args.command in ("import", "rollback") and not snapshots.live_folder(args.db):  # (serve checked it at its start)
         backup_cli.recover_first(args.db, vi)  # a damaged file set aside and replaced by its backup, saying so
     try:
-        db = Database(args.db, read_only=args.command in ("batches", "export"))
+        if folder := snapshots.live_folder(args.db):  # `serve --workers` runs over it: write as its workers do
+            db = Database(args.db, snapshots=snapshots.Snapshots(args.db, folder))
+        else:
+            db = Database(args.db, read_only=args.command in ("batches", "export"))
     except DatabaseBusy:
         print(f"Cơ sở dữ liệu {args.db} đang được dùng (bảng điều khiển đang chạy?). Hãy dừng bảng điều khiển rồi chạy lại, "
               "hoặc nhập dữ liệu trên trang Dữ liệu." if vi else

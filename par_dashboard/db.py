@@ -143,7 +143,14 @@ class Database:
             yield self._local.writer
             return
         with self._snapshots.writer():
-            con = _connect(self.path, False)
+            for attempt in range(100):  # a process outside the lock reading the primary (a `check`): wait it out
+                try:
+                    con = _connect(self.path, False)
+                    break
+                except DatabaseBusy:
+                    if attempt == 99:
+                        raise
+                    time.sleep(0.1)
             self._local.writer, self._local.committed = con, False
             try:
                 yield con

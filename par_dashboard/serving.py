@@ -23,7 +23,9 @@ What this does:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import json
 import os
 import secrets
 import shutil
@@ -204,6 +206,8 @@ def serve_workers(workers: int, streamlit_args: list[str]) -> int:
         shared = snapshots.Snapshots(primary, folder)
         with shared.writer():
             shared.publish()
+        # a command-line import meanwhile writes the way the workers do (under their lock) and publishes to them
+        snapshots.marker(primary).write_text(json.dumps({"snapshots": str(folder), "pid": os.getpid()}), encoding="utf-8")
         env = {**os.environ, "PAR_DB": str(primary), snapshots.ENV: str(folder),
                # one secret for all: a cookie signed by one worker (st.login) is valid on the others
                "STREAMLIT_SERVER_COOKIE_SECRET": os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET") or secrets.token_hex(32)}
@@ -215,4 +219,6 @@ def serve_workers(workers: int, streamlit_args: list[str]) -> int:
         return supervise(command, workers, address=address, port=port, env=env, runtime=runtime, cwd=ROOT,
                          log=lambda m: print(m, file=sys.stderr, flush=True))
     finally:
+        with contextlib.suppress(OSError):
+            snapshots.marker(primary).unlink()
         shutil.rmtree(runtime, ignore_errors=True)

@@ -119,3 +119,20 @@ def recovery_notice(folder: Path):
     except FileNotFoundError:
         return None
     return Recovery(**fields)
+
+
+def marker(primary: Path) -> Path:
+    """Beside the primary while `serve --workers` runs: where its snapshots are, and its process id."""
+    return Path(primary).with_name(Path(primary).name + ".workers.json")
+
+
+def live_folder(primary: Path) -> Path | None:
+    """The snapshot folder of a `serve --workers` running over `primary` (None: none is): a command-line import
+    then writes the way the workers do, under their lock, and publishes its result to them."""
+    try:
+        fields = json.loads(marker(primary).read_text(encoding="utf-8"))
+        os.kill(int(fields["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    folder = Path(fields["snapshots"])
+    return folder if (folder / POINTER).exists() else None

@@ -211,20 +211,23 @@ def concurrency(args, fx, server_db: Path, workdir: Path) -> dict:
             server.start()
             server.wait_ready()
             try:
+                warmed = agent.warm(server, workers, [""] if app == "floor" else agent.PAGES)
+                log(f"  {app}, {workers} worker(s): warmed up in {warmed:.1f} s (each worker ran each page once)")
                 during = import_during(server, primary, args.seconds / 2) if app == "ours" and workers == max(args.workers) else None
-                log(f"  {app}, {workers} worker(s):")
                 run = agent.load(server, users=args.concurrency, seconds=args.seconds, think_s=args.think,
                                  seed=args.seed + 1000, floor=app == "floor", marker=None if app == "floor" else marker,
                                  during=during, **common)
             finally:
                 server.stop()
-            run["memory"] = server.memory()
+            run["memory"], run["warm_up_s"] = server.memory(), round(warmed, 1)
             out["runs"][f"{app} {workers}"] = run
     out["method"] = (f"Streamlit's agent API (POST /_stcore/agent/interact) through HAProxy (serve --workers N; the floor "
                      f"app through the same supervisor, bench/floor_serve.py), {args.concurrency} sessions from threads of "
                      f"this process for {args.seconds:.0f} s, think time {args.think} s (±50 %); ours: random walks over "
                      "every page (year, province, structure, page, profile, findings filters), the floor: its year. "
-                     "p95 over every interaction (a session's first run excluded).")
+                     "Before each load, one session per worker opened every page once (untimed: the processes have imported "
+                     "their modules and run each page, as after a few minutes of use; the views asked then are still "
+                     "uncached). p95 over every interaction (a session's first run excluded).")
     return out
 
 

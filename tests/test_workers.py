@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -106,6 +107,27 @@ def test_writes_from_two_processes_take_turns(built_db, tmp_path):
     assert len(list(shared.folder.glob("*.duckdb"))) <= 3  # old snapshots deleted
 
 
+def test_a_command_line_import_while_workers_serve_is_published_to_them(built_db, tmp_path):
+    """`python -m par_dashboard import` while `serve --workers` runs (its marker beside the database): written under
+    the workers' lock and published as a snapshot, not into a file they would never reopen."""
+    from par_dashboard import snapshots
+
+    primary, shared = _shared(built_db, tmp_path)
+    snapshots.marker(primary).write_text(json.dumps({"snapshots": str(shared.folder), "pid": os.getpid()}))
+    reader = Database(primary, snapshots=shared)
+    before = reader.data_version()
+    upload = tmp_path / "van-lang.xlsx"
+    upload.write_bytes(_filled_template(97.77))
+    done = subprocess.run([sys.executable, "-m", "par_dashboard", "import", str(upload), "--db", str(primary)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PAR_BACKUP_DIR": str(tmp_path / "backups")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert reader.data_version() == before + 1 == shared.current()["version"]
+    with reader.cursor() as cur:
+        assert cur.execute("SELECT value FROM indicator_value WHERE unit_id = 'S63-D-182' AND year = 2024 "
+                           "AND indicator_code = 'OPS_ONTIME_PCT' AND period = 'Y'").fetchone()[0] == 97.77
+
+
 def _port_open(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -160,6 +182,12 @@ def test_two_workers_behind_haproxy_in_chromium(built_db, tmp_path):
             except OSError:
                 time.sleep(0.3)
         children = _descendants(serve.pid)
+        # the agent API stays off in a served configuration (only the benchmark turns it on)
+        agent = urllib.request.Request(f"{base}/_stcore/agent/interact", data=b"{}", method="POST",
+                                       headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(agent, timeout=10)
+        assert refused.value.code in (400, 403, 404, 405)
         assert any("haproxy" in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace") for c in children)
 
         with sync_playwright() as p:
