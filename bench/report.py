@@ -71,13 +71,14 @@ def _interactions_section(br: dict, result: dict) -> list[str]:
     limit = TARGETS["interaction"][result.get("targets", "default")]
     out = ["## 1. Interactions in Chromium: ours / the floor", "", f"Method: {br['method']}.", "",
            "| page / interaction | n | ours p50 | ours p95 | floor p50 | floor p95 | ratio p50 | ratio p95 | target | verdict "
-           "| ours p50: to the run / run / after | extra reruns |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|"]
+           "| ours p50: to the run / run / after | extra reruns | unchanged |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"]
     for name, r in br["interactions"].items():
         o, f, ph = r["ours"], r["floor"], r.get("phases_p50_ms", {})
         worst = max((v for v in (r["ratio_p50"], r["ratio_p95"]) if v is not None), default=None)
         out.append(f"| {name} | {o['n']} | {_ms(o['p50_ms'])} | {_ms(o['p95_ms'])} | {_ms(f['p50_ms'])} | {_ms(f['p95_ms'])} "
                    f"| {_x(r['ratio_p50'])} | {_x(r['ratio_p95'])} | {_x(limit)} | {_verdict(worst, limit)} "
-                   f"| {_ms(ph.get('to_run_ms'))} / {_ms(ph.get('run_ms'))} / {_ms(ph.get('after_run_ms'))} | {r['extra_reruns']} |")
+                   f"| {_ms(ph.get('to_run_ms'))} / {_ms(ph.get('run_ms'))} / {_ms(ph.get('after_run_ms'))} | {r['extra_reruns']} "
+                   f"| {r.get('unchanged', 0)} |")
     if br["errors"]:
         out += ["", f"Failed repetitions ({len(br['errors'])}): " + "; ".join(br["errors"][:6])]
     return out + [""]

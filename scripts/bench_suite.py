@@ -213,7 +213,7 @@ def concurrency(args, fx, server_db: Path, workdir: Path) -> dict:
             try:
                 warmed = agent.warm(server, workers, [""] if app == "floor" else agent.PAGES)
                 log(f"  {app}, {workers} worker(s): warmed up in {warmed:.1f} s (each worker ran each page once)")
-                during = import_during(server, primary, args.seconds / 2) if app == "ours" and workers == max(args.workers) else None
+                during = import_during(server, primary, args.seconds / 4) if app == "ours" and workers == max(args.workers) else None
                 run = agent.load(server, users=args.concurrency, seconds=args.seconds, think_s=args.think,
                                  seed=args.seed + 1000, floor=app == "floor", marker=None if app == "floor" else marker,
                                  during=during, **common)
