@@ -260,9 +260,10 @@ def _freshness(walks: list[Walk], side: dict) -> dict:
     committed, old = side.get("committed_s"), side.get("marker_before")
     if committed is None:
         return {}
-    delays, stale_after, never = [], 0, 0
+    delays, stale_after, never, silent = [], 0, 0, 0
     for w in walks:
         after = [(start, end, text) for start, end, text in w.seen if end >= committed]
+        silent += not after  # no answer after the publication before the load ended
         first_new = next(((start, end) for start, end, text in after if text is not None and text != old), None)
         stale_after += sum(1 for start, _, text in after if start > committed + 0.5 and text == old)
         if first_new is None:
@@ -270,7 +271,7 @@ def _freshness(walks: list[Walk], side: dict) -> dict:
         else:
             delays.append(first_new[1] - committed)
     delays.sort()
-    return {"sessions_seeing_new": len(delays), "sessions_never_saw_new": never,
+    return {"sessions_seeing_new": len(delays), "sessions_never_saw_new": never, "sessions_without_answer_after": silent,
             "seconds_to_new_max": round(delays[-1], 2) if delays else None,
             "seconds_to_new_p50": round(delays[len(delays) // 2], 2) if delays else None,
             "stale_answers_started_after_commit": stale_after}

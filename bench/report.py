@@ -132,7 +132,8 @@ def _sessions_section(conc: dict) -> list[str]:
         if d := run.get("during"):
             out += ["", f"**Import in the middle** ({name} worker(s)): {d.get('status')} (+{d.get('added')} row) in "
                     f"{d.get('import_s')} s, committed and published {d.get('committed_s')} s into the load; "
-                    f"{d.get('sessions_seeing_new')} sessions then showed the new data, {d.get('sessions_never_saw_new')} never did; "
+                    f"{d.get('sessions_seeing_new')} sessions then showed the new data, {d.get('sessions_never_saw_new')} never did "
+                    f"({d.get('sessions_without_answer_after', 0)} had no answer after it before the load ended); "
                     f"from the publication to a session's first answer with the new data: p50 {d.get('seconds_to_new_p50')} s, "
                     f"at most {d.get('seconds_to_new_max')} s (a session sees it at its next interaction: think time "
                     f"{conc['think_s']} s ±50 %); answers to requests started after it still showing the old data: "
