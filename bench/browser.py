@@ -309,8 +309,12 @@ def starts_and_first_visits(browser: Browser, make_server: Callable[[str, int], 
         for app in ("ours", "floor"):
             server = make_server(app, k)
             t0 = server.start()
-            ready = server.wait_ready() - t0
-            visit, page = _visit(browser, server.base + ("/?year=2024" if app == "ours" else "/"), timeout_ms)
+            try:
+                ready = server.wait_ready() - t0
+                visit, page = _visit(browser, server.base + ("/?year=2024" if app == "ours" else "/"), timeout_ms)
+            except BaseException:  # (an interruption too) no server left running
+                server.stop()
+                raise
             cold = time.perf_counter() - t0
             page.close()
             figures = out[app]
@@ -318,11 +322,15 @@ def starts_and_first_visits(browser: Browser, make_server: Callable[[str, int], 
             figures.setdefault("cold start", []).append(cold)
             figures.setdefault("first visit: rankings" if app == "ours" else "first visit", []).append(visit)
             if app == "ours":
-                for name in pages or list(PAGES):
-                    if name != "rankings":
-                        seconds, page = _visit(browser, server.base + PAGES[name], timeout_ms)
-                        page.close()
-                        figures.setdefault(f"first visit: {name}", []).append(seconds)
+                try:
+                    for name in pages or list(PAGES):
+                        if name != "rankings":
+                            seconds, page = _visit(browser, server.base + PAGES[name], timeout_ms)
+                            page.close()
+                            figures.setdefault(f"first visit: {name}", []).append(seconds)
+                except BaseException:
+                    server.stop()
+                    raise
             log(f"  start {k + 1} {app}: answers {ready:.2f} s, first chart {cold:.2f} s; first visits "
                 + ", ".join(f"{n.removeprefix('first visit').strip(': ') or 'its page'} {v[-1]:.2f}" for n, v in figures.items()
                            if n.startswith("first visit")))

@@ -209,8 +209,8 @@ def concurrency(args, fx, server_db: Path, workdir: Path) -> dict:
                 shutil.copyfile(server_db, primary)
             server = Server(primary if app == "ours" else None, workdir / f"load-{app}-{workers}.log", app=app, workers=workers)
             server.start()
-            server.wait_ready()
             try:
+                server.wait_ready()
                 warmed = agent.warm(server, workers, [""] if app == "floor" else agent.PAGES)
                 log(f"  {app}, {workers} worker(s): warmed up in {warmed:.1f} s (each worker ran each page once)")
                 during = import_during(server, primary, args.seconds / 4) if app == "ours" and workers == max(args.workers) else None
@@ -356,8 +356,8 @@ def run_server_parts(args, fx, province_names: list[str], server_db: Path, workd
                 if holder.get("server"):
                     floor = Server(None, workdir / "floor-browser.log", app="floor")
                     floor.start()
-                    floor.wait_ready()
                     try:
+                        floor.wait_ready()
                         part(result, "browser", f"interactions in Chromium, ours and the floor alternately "
                              f"({args.browser_reps} repetitions per pass)",
                              lambda: chromium.paired_interactions(br, holder["server"].base, floor.base, years=fx.years,
@@ -367,9 +367,10 @@ def run_server_parts(args, fx, province_names: list[str], server_db: Path, workd
                         floor.stop()
             finally:
                 br.close()
-        if server := holder.get("server"):
-            server.stop()
-            result["memory"] = {**server.memory(), "log_errors": server.log_errors()[:10]}
+                # stopped however the part ended (an interruption too): no server outlives the suite
+                if server := holder.get("server"):
+                    server.stop()
+                    result["memory"] = {**server.memory(), "log_errors": server.log_errors()[:10]}
     if "concurrency" in args.parts and args.concurrency:
         part(result, "concurrency", f"concurrency: {args.concurrency} sessions for {args.seconds:.0f} s, "
              f"{', '.join(map(str, args.workers))} worker(s), the floor and ours", lambda: concurrency(args, fx, server_db, workdir))
