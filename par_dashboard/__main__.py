@@ -1,5 +1,6 @@
 """Command line: `python -m par_dashboard build [--db PATH] [--scale S]` rebuilds the database from data/;
-`python -m par_dashboard serve [--anonymous] [--read-only] [streamlit options]` starts the dashboard (--anonymous:
+`python -m par_dashboard serve [--workers N] [--anonymous] [--read-only] [streamlit options]` starts the dashboard
+(--workers N: N processes behind HAProxy on --server.address/--server.port, par_dashboard/serving.py; --anonymous:
 read-only viewing without a login; --read-only: a replica that opens the database file read-only, no writes); `users add|passwd|role|remove|list` manages who may sign in (par_dashboard/users_cli.py);
 `backup`, `backups`, `restore PATH|--latest`, `check` keep and restore copies of the database and replace a damaged
 one (par_dashboard/backup_cli.py);
@@ -66,7 +67,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, rest: list[str]) -> int:
     if args.command == "serve":
-        return serve(rest)
+        from par_dashboard.serving import ServeError, pop_option, serve_workers
+
+        workers, rest = pop_option(rest, "--workers")
+        if workers is None:
+            return serve(rest)
+        try:
+            return serve_workers(int(workers), rest)
+        except (ServeError, ValueError) as exc:
+            print(f"serve --workers: {exc}", file=sys.stderr)
+            return 2
     if args.command == "users":
         return users_cli.run(args)
     if args.command in backup_cli.COMMANDS:
@@ -252,14 +262,19 @@ def run_import_command(args) -> int:
         return 0
     # Missing: a fresh clone's import or export builds the default database first (saying so); a rollback or a
     # list of batches has nothing to show in a new database, so they say what to run, as any command does for a
-    # path given with --db. Damaged: the commands that write set it aside and replace it, saying so.
-    build, repair = {"import": (True, True), "rollback": (False, True), "batches": (False, False),
-                     "export": (True, False)}[args.command]
-    backup_cli.need_database(args.db, vi, build=build, repair=repair)
+    # path given with --db. Damaged: the commands that write set it aside and replace it, saying so (not while
+    # `serve --workers` runs over it: serve checked it at its start, and its workers read snapshots of it).
+    from par_dashboard import snapshots
     from par_dashboard.db import Database, DatabaseBusy
 
+    build, repair = {"import": (True, True), "rollback": (False, True), "batches": (False, False),
+                     "export": (True, False)}[args.command]
+    backup_cli.need_database(args.db, vi, build=build, repair=repair and not snapshots.live_folder(args.db))
     try:
-        db = Database(args.db, read_only=args.command in ("batches", "export"))
+        if folder := snapshots.live_folder(args.db):  # `serve --workers` runs over it: write as its workers do
+            db = Database(args.db, snapshots=snapshots.Snapshots(args.db, folder))
+        else:
+            db = Database(args.db, read_only=args.command in ("batches", "export"))
     except DatabaseBusy:
         print(f"Cơ sở dữ liệu {args.db} đang được dùng (bảng điều khiển đang chạy?). Hãy dừng bảng điều khiển rồi chạy lại, "
               "hoặc nhập dữ liệu trên trang Dữ liệu." if vi else

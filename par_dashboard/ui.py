@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from par_dashboard import backup, exports, login
+from par_dashboard import backup, exports, login, snapshots
 from par_dashboard.db import Database
 from par_dashboard.i18n import t
 from par_dashboard.paths import DEFAULT_DB
@@ -42,7 +42,11 @@ def ensure_database(lang: str) -> None:
                 bar[:] = bar or [st.progress(0.0)]
                 bar[0].progress(min(1.0, f), text=f"{t('building', lang)} {msg}")
 
-            _CHECKED[path] = backup.recover(Path(path), progress=progress)
+            folder = snapshots.folder_from_env()
+            # One of several workers: `serve --workers` checked the file before starting them and says what it did
+            # (a worker must not look: another may be writing to it).
+            _CHECKED[path] = (snapshots.recovery_notice(folder) if folder else
+                              backup.recover(Path(path), progress=progress))
             for b in bar:
                 b.empty()
     notice = _CHECKED[path]  # (a first start's build says nothing more than its progress bar did)
@@ -57,6 +61,9 @@ def ensure_database(lang: str) -> None:
 def database(path: str) -> Database:
     from par_dashboard.auth import read_only_instance
 
+    folder = snapshots.folder_from_env()
+    if folder is not None:  # one of `serve --workers N`: the published snapshot, writes under the shared lock
+        return Database(Path(path), snapshots=snapshots.Snapshots(Path(path), folder))
     return Database(Path(path), read_only=read_only_instance())
 
 
