@@ -224,9 +224,10 @@ def mix_violations(resolver, pieces: list[str], worst: list[float] | None = None
 
 # ------------------------------------------------------------------------------------------------ the survey
 
-def run_growth(db_path, examples: int = 60, seed: int = 0) -> dict:
-    """Each crafted input at the figures command's sizes, then the pinned and `examples` generated mixes of
-    fragments: the growth of each (worst over the sizes) and the violations (growth at or past the bound)."""
+def run_growth(db_path, examples: int = 60, seed: int = 0, larger: bool = True) -> dict:
+    """Each crafted input at the figures command's sizes (`larger`; else the tests'), then the pinned and `examples`
+    generated mixes of fragments: the growth of each (worst over the sizes) and the violations (at or past the
+    bound)."""
     from par_dashboard.db import Database
     from par_dashboard.importing.names import UnitResolver
 
@@ -241,7 +242,7 @@ def run_growth(db_path, examples: int = 60, seed: int = 0) -> dict:
         measured = {}
 
         def check(name=name, measured=measured) -> list[str]:
-            worst, figures = case_growth(name, resolver, larger=True)
+            worst, figures = case_growth(name, resolver, larger=larger)
             measured.update(growth=round(worst, 2), sizes=[n for n, _ in figures], seconds=[round(s, 4) for _, s in figures])
             return [] if worst < GROWTH_BOUND else [f"time per unit grew {worst:.1f}x: {figures}"]
 
