@@ -554,6 +554,7 @@ def _too_long_cells(out: RawFile) -> None:
                 header = sheet.headers.get(key, key)
                 out.errors.append(RowError(
                     sheet.name, raw.row, header, "cell_too_long",
+                    # Vietnamese groups thousands with dots: only the numbers are written so, not the sentence
                     f"Dòng {raw.row}, cột '{header}': ô dài {f'{n:,}'.replace(',', '.')} ký tự, quá giới hạn "
                     f"{f'{MAX_CELL_CHARS:,}'.replace(',', '.')} ký tự; dòng này không được đọc.",
                     f"Row {raw.row}, column '{header}': the cell holds {n:,} characters, over the limit of "
