@@ -3,8 +3,8 @@ language and data-kind notice."""
 
 import streamlit as st
 
-from par_dashboard import login, ui
 from par_dashboard.i18n import fmt_num, t
+from par_dashboard.shell import login, ui
 
 st.set_page_config(page_title="CCHC — PAR dashboard", page_icon="🏛️", layout="wide")
 

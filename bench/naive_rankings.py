@@ -15,8 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # par_dashboard
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from par_dashboard import charts, rankings, ui  # noqa: E402
 from par_dashboard.i18n import fmt_num, t  # noqa: E402
+from par_dashboard.shell import ui
+from par_dashboard.views import charts, rankings  # noqa: E402
 
 FAMILY, AREA, LANG = "PAR_INDEX", "TOTAL", "vi"
 

@@ -26,7 +26,8 @@ import streamlit.testing.v1.local_script_runner as _runner
 from streamlit.testing.v1 import AppTest
 
 from bench.stats import percentile, summary
-from par_dashboard import auth, login, ui
+from par_dashboard.security import auth
+from par_dashboard.shell import login, ui
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE_PAGES = ("rankings", "map", "locality", "indicators", "inspections", "present")
@@ -38,7 +39,7 @@ BENCH_USER = "bench_officer"
 def bench_users(path: Path) -> Path:
     import secrets
 
-    from par_dashboard import auth
+    from par_dashboard.security import auth
 
     auth.add_user(BENCH_USER, "data_officer", secrets.token_urlsafe(16), path=path)
     return path

@@ -10,14 +10,15 @@ import hashlib
 
 import streamlit as st
 
-from par_dashboard import auth, login, ui, worker
 from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_input, review
 from par_dashboard.extract.match import match_draft
 from par_dashboard.extract.save import DraftIncomplete, save_draft
 from par_dashboard.i18n import t
 from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.names import UnitResolver
-from par_dashboard.untrusted import markdown_text
+from par_dashboard.security import auth, worker
+from par_dashboard.security.untrusted import markdown_text
+from par_dashboard.shell import login, ui
 
 user = login.require("draft")  # also when this page is run on its own: nothing is read without it
 can_import = auth.can(user, "import")
@@ -103,7 +104,7 @@ def _resolver(path: str) -> UnitResolver:
 
 def _read(*, text: str | None = None, name: str | None = None, data: bytes | None = None) -> None:
     """Extract once per input and data version; the draft stays in session state while it is reviewed. The file is
-    read and the text extracted in a worker process under a time limit (par_dashboard.worker): the other users'
+    read and the text extracted in a worker process under a time limit (par_dashboard.security.worker): the other users'
     pages go on meanwhile, and a text that takes too long is stopped with a message."""
     source = data if text is None else text.encode("utf-8")
     key = (hashlib.sha256(source).hexdigest(), db.data_version())

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from par_dashboard import charts, login, ui
-from par_dashboard import indicators as ind
 from par_dashboard.i18n import fmt_num, t
-from par_dashboard.untrusted import markdown_text, markdown_url
+from par_dashboard.security.untrusted import markdown_text, markdown_url
+from par_dashboard.shell import login, ui
+from par_dashboard.views import charts
+from par_dashboard.views import indicators as ind
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()

@@ -3,11 +3,11 @@ limitations, limitations remedied before the next inspection, and one inspection
 
 import streamlit as st
 
-from par_dashboard import inspections as insp
-from par_dashboard import login, ui
+from par_dashboard.domain.units import structure_for_year
 from par_dashboard.i18n import fmt_num, fmt_pct, t
-from par_dashboard.units import structure_for_year
-from par_dashboard.untrusted import markdown_text, safe_file_name
+from par_dashboard.security.untrusted import markdown_text, safe_file_name
+from par_dashboard.shell import login, ui
+from par_dashboard.views import inspections as insp
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()

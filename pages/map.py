@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from par_dashboard import charts, geo, login, maps, ui
 from par_dashboard.i18n import t
+from par_dashboard.shell import login, ui
+from par_dashboard.views import charts, geo
+from par_dashboard.views import map as map_view
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
@@ -15,7 +17,7 @@ names = dict(zip(catalogue.indicator_code, catalogue.name_vi if lang == "vi" els
 ui.filter_widget(st.selectbox, "indicator", t("indicator", lang), catalogue.indicator_code.tolist(), format_func=names.get)
 indicator = st.session_state.indicator
 info = catalogue.set_index("indicator_code").loc[indicator]
-national_layer, sub_layer, sub_level = maps.layers(structure, year)
+national_layer, sub_layer, sub_level = map_view.layers(structure, year)
 st.title(t("map_title", lang, indicator=names[indicator], year=year))
 
 province = st.session_state.province
@@ -52,7 +54,7 @@ if df.empty:
 is_demo = df.source_kind.eq("synthetic_demo").any()
 if is_demo:
     ui.demo_badge(lang)
-shown = maps.with_hover(df, lang, info.unit)
+shown = map_view.with_hover(df, lang, info.unit)
 hover = [(t("loc_value", lang), "h_value"), (t("rank", lang), "h_rank")]
 hover += [(t("map_members", lang), "h_members")] if "h_members" in shown else [(t("score_change", lang), "h_change")]
 hover += [(t("source", lang), "h_source")]
@@ -69,7 +71,7 @@ with map_col:
     if clicked := charts.selected_unit(event):
         ui.open_locality(clicked, switch=bool(province))
 with table_col:
-    table = maps.table(shown, lang, name_label=name_label)
+    table = map_view.table(shown, lang, name_label=name_label)
     st.dataframe(table, hide_index=True, width="stretch", height=min(600, 35 * (len(table) + 1) + 3))
     ui.downloads(table, name=f"{t('page_map', lang)} {indicator}", title=t("map_title", lang, indicator=names[indicator], year=year),
                  filters={t("indicator", lang): indicator, t("year", lang): year, t("structure", lang): structure,

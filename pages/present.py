@@ -6,11 +6,11 @@ import threading
 
 import streamlit as st
 
-from par_dashboard import login, ui
-from par_dashboard.deck import exports, static
-from par_dashboard.deck.build import build_deck
+from par_dashboard.domain.units import structure_for_year
 from par_dashboard.i18n import t
-from par_dashboard.units import structure_for_year
+from par_dashboard.shell import login, ui
+from par_dashboard.views.present import exports, static
+from par_dashboard.views.present.build import build_deck
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard import charts, login, rankings, ui
 from par_dashboard.i18n import fmt_num, fmt_signed, t
-from par_dashboard.untrusted import markdown_text, markdown_url
+from par_dashboard.security.untrusted import markdown_text, markdown_url
+from par_dashboard.shell import login, ui
+from par_dashboard.views import charts, rankings
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()

@@ -10,7 +10,7 @@ source scripts/setup_dev.sh
 SCALE=${SCALE:-1}
 DB=artifacts/bench/scale${SCALE}.duckdb
 mkdir -p artifacts/bench
-[ -f "$DB" ] || .venv/bin/python -m par_dashboard build --db "$DB" --scale "$SCALE"
+[ -f "$DB" ] || .venv/bin/python -m bench.scale --db "$DB" --scale "$SCALE"
 BUILD=()
 [ "$SCALE" = 1 ] && BUILD=(--build-scale 1)  # the budget of 30 s is scale 1's: a second build into a temp dir
 exec .venv/bin/python scripts/bench_suite.py --db "$DB" --label "scale${SCALE}" "${BUILD[@]}" "$@"

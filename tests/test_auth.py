@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as hst
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import auth, login
-from par_dashboard.db import Database
 from par_dashboard.extract.save import save_draft
 from par_dashboard.importing import service, template
+from par_dashboard.security import auth
+from par_dashboard.shell import login
+from par_dashboard.store.db import Database
 from tests.browser import ROOT
 from tests.hardening.roles import run_role_checks
 from tests.test_import_service import content_hash, good_rows, one, xlsx
@@ -99,7 +100,7 @@ def trail_of(path) -> list[dict]:
 
 LOGIN_5_WRONG_THEN_RIGHT = """
 import sys
-from par_dashboard import auth
+from par_dashboard.security import auth
 path = auth.Path(sys.argv[1])
 for _ in range(int(sys.argv[2])):
     try:

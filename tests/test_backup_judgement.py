@@ -1,6 +1,6 @@
 """A sound database is never judged damaged: imports, rollbacks, checkpoints and backups on a real DuckDB file,
-then the `check` command, the dashboard's start and the choice of a backup to restore (par_dashboard/backup.py,
-par_dashboard/dbcheck.py); and the file does not grow with each import and rollback.
+then the `check` command, the dashboard's start and the choice of a backup to restore (par_dashboard/store/backup.py,
+par_dashboard/store/dbcheck.py); and the file does not grow with each import and rollback.
 
 DuckDB cuts free blocks off the end of a file without lowering the block count its header records: after a
 rollback (which rewrites the tables) the file is shorter than that count says, and whole."""
@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import backup
-from par_dashboard.db import Database
 from par_dashboard.importing import service
 from par_dashboard.paths import ROOT, SCHEMA_FILE
+from par_dashboard.store import backup
+from par_dashboard.store.db import Database
 from tests.test_import_service import xlsx
 
 # The reference tables an import looks names up in; the large tables (findings, values, scores) are left empty,
@@ -161,7 +161,7 @@ def test_a_backup_taken_from_it_is_sound_and_is_the_one_restored(rolled_back_twi
 
 def test_a_damaged_index_block_is_still_found_by_duckdb_reading_the_indexes(rolled_back_twice):
     """The bytes only say where DuckDB must look: a file DuckDB reads whole is sound, one it cannot is not."""
-    from par_dashboard.dbcheck import FIRST_BLOCK, used_blocks
+    from par_dashboard.store.dbcheck import FIRST_BLOCK, used_blocks
 
     path = rolled_back_twice
     con = duckdb.connect(str(path), read_only=True)

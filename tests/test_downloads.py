@@ -33,8 +33,9 @@ from streamlit.runtime.app_session import _populate_config_msg
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import auth, login
-from par_dashboard.untrusted import formula_like
+from par_dashboard.security import auth
+from par_dashboard.security.untrusted import formula_like
+from par_dashboard.shell import login
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path, sign_in, streamlit_server
 from tests.hardening import environment
 from tests.hardening.payloads import FORMULA_PAYLOADS, PROVINCE, build_hostile_database
@@ -199,7 +200,7 @@ from streamlit.web import bootstrap
 def report(*args, **kwargs):  # instead of starting the server: the options it would start with
     print("SERVED " + json.dumps({k: config.get_option(k) for k in ("server.enableAgentApi", "client.disableDataExport")}))
 bootstrap.run = report
-from par_dashboard.__main__ import main
+from par_dashboard.cli.main import main
 main(sys.argv[1:])
 """
 

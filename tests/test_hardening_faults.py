@@ -1,5 +1,5 @@
 """Backups, restore, damaged and missing databases, processes killed during a rebuild or a restore, a full disk
-(par_dashboard/backup.py, tests/hardening/faults.py; imports killed: tests/test_import_crash.py)."""
+(par_dashboard/store/backup.py, tests/hardening/faults.py; imports killed: tests/test_import_crash.py)."""
 
 import os
 import random
@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import backup
-from par_dashboard.db import Database
 from par_dashboard.importing import service
+from par_dashboard.store import backup
+from par_dashboard.store.db import Database
 from tests.browser import ROOT
 from tests.hardening import faults
 from tests.test_import_service import good_rows, xlsx
@@ -173,7 +173,7 @@ def test_kills_during_a_rebuild_and_a_restore_a_full_disk_and_every_damage(work,
 AFTER_FULL_DISK = """
 import resource, signal, sys
 from pathlib import Path
-from par_dashboard.db import Database
+from par_dashboard.store.db import Database
 from par_dashboard.importing import service
 db = Database(Path(sys.argv[1]))
 with db.cursor() as cur:  # a commit this large then goes into the database file itself, as a large batch does

@@ -19,18 +19,18 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard.db import Database
 from par_dashboard.extract import extract_text
 from par_dashboard.i18n import t
 from par_dashboard.importing import reader, service
 from par_dashboard.importing.names import UnitResolver
+from par_dashboard.store.db import Database
 from tests import slow_work
 from tests.browser import ROOT
 from tests.test_import_service import content_hash
 from tests.users import sign_in
 
 GROWTH_BOUND = 3.0  # CPU time per unit, largest size over smallest
-LIMIT_ENV = "PAR_PARSE_SECONDS"  # par_dashboard.worker.LIMIT_ENV: a time limit a test can make tiny
+LIMIT_ENV = "PAR_PARSE_SECONDS"  # par_dashboard.security.worker.LIMIT_ENV: a time limit a test can make tiny
 
 
 def cpu(fn, repeats: int = 3) -> float:
@@ -237,7 +237,7 @@ def test_no_mix_of_rule_fragments_takes_more_than_linear_time(resolver, pieces):
 # ------------------------------------------------------------------------------------------------ the worker
 
 def test_work_past_the_limit_is_stopped_and_its_worker_killed(tmp_path):
-    from par_dashboard import worker
+    from par_dashboard.security import worker
 
     pid_file = tmp_path / "pid"
     worker.call(os.getpid, limit=60)  # a worker ready

@@ -8,8 +8,8 @@ import sys
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import auth
 from par_dashboard.i18n import t
+from par_dashboard.security import auth
 from tests.browser import ROOT
 from tests.users import sign_in
 

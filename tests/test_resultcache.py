@@ -1,4 +1,4 @@
-"""The process-wide cache of query results and derived tables (par_dashboard/resultcache.py) and how the pages use
+"""The process-wide cache of query results and derived tables (par_dashboard/store/cache.py) and how the pages use
 it: a caller cannot change what is kept, memory is bounded by bytes, one computation per key, the data version is
 read once per run and a write is seen at once; a page's second run with the same filters queries and builds
 nothing."""
@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import figcache, ui
-from par_dashboard.resultcache import ResultCache, size_of
+from par_dashboard.shell import ui
+from par_dashboard.store.cache import ResultCache, size_of
+from par_dashboard.views import figcache
 from tests.users import sign_in
 
 APP = Path(__file__).resolve().parent.parent / "dashboard.py"
@@ -93,7 +94,7 @@ def test_a_second_run_queries_and_builds_nothing(built_db, monkeypatch):
 def test_a_write_is_seen_by_the_next_run(work, monkeypatch):
     """The data version is read once per run and keys every cached result: after a transaction (an import in
     another session) the next run asks for the new version."""
-    from par_dashboard.resultcache import RESULTS
+    from par_dashboard.store.cache import RESULTS
 
     monkeypatch.setenv("PAR_DB", str(work.path))
 

@@ -18,10 +18,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from par_dashboard.domain.units import fold
 from par_dashboard.importing import encoding
 from par_dashboard.importing.encoding import Notice
 from par_dashboard.importing.template import ERRORS_TITLES, LISTS_TITLES, README_TITLES, SHEET_BY_KEY, SHEETS, Sheet
-from par_dashboard.units import fold
 
 MAX_BYTES = 10 * 1024 * 1024  # an upload on the data page
 MAX_BULK_BYTES = 200 * 1024 * 1024  # the command line (bulk loads, full exports)
@@ -110,10 +110,10 @@ def read(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES) -> RawFile:
 
 
 def read_limited(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES, isolate: bool = True) -> RawFile:
-    """`read` under the time limit of par_dashboard.worker: in a worker process, so that the server's other sessions
+    """`read` under the time limit of par_dashboard.security.worker: in a worker process, so that the server's other sessions
     go on while a file is read, or (`isolate=False`: the command line) in this process under an alarm. A file that
     takes too long comes back as an error without a row, like any file that cannot be read."""
-    from par_dashboard import worker
+    from par_dashboard.security import worker
 
     if len(data) > max_bytes:
         return read(data, file_name, max_bytes=max_bytes)  # refused at once: no need to send it anywhere

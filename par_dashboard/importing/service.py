@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from par_dashboard import auth
-from par_dashboard.db import query_text
 from par_dashboard.importing import models, reader
 from par_dashboard.importing.encoding import Notice
 from par_dashboard.importing.reader import MAX_BULK_BYTES, MAX_BYTES, RowError
 from par_dashboard.importing.template import ERRORS_TITLES, SHEET_BY_KEY, SHEETS, Catalogue, write_workbook
 from par_dashboard.paths import SCHEMA_FILE
-from par_dashboard.untrusted import formula_like, safe_file_name
+from par_dashboard.security import auth
+from par_dashboard.security.untrusted import formula_like, safe_file_name
+from par_dashboard.store.db import query_text
 
 __all__ = ["ImportReport", "RollbackReport", "SheetCounts", "validate", "load", "rollback", "batches", "audit_log", "error_workbook",
            "quarantine_workbook", "MAX_BYTES", "MAX_BULK_BYTES", "PROGRESS"]
@@ -310,8 +310,8 @@ def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
 
 
 def _backup_first(db, reason: str) -> RowError | None:
-    """A backup of the database as it is, before a write (par_dashboard.backup); the error when it cannot be taken."""
-    from par_dashboard import backup
+    """A backup of the database as it is, before a write (par_dashboard.store.backup); the error when it cannot be taken."""
+    from par_dashboard.store import backup
 
     try:
         backup.backup(db, reason)
@@ -971,7 +971,7 @@ def batches(db) -> pd.DataFrame:
 def error_workbook_limited(data: bytes, report: ImportReport, lang: str = "vi") -> bytes:
     """`error_workbook` in a worker process under the time limit (it reads the whole file again, and writes it back);
     when the limit is reached, the errors sheet alone."""
-    from par_dashboard import worker
+    from par_dashboard.security import worker
 
     try:
         return worker.call(error_workbook, data, report, lang, limit=worker.limit_for(len(data)))
