@@ -13,7 +13,7 @@ from par_dashboard.security import auth
 from tests.browser import ROOT
 from tests.users import sign_in
 
-READ = ("import os; from par_dashboard import ui; "
+READ = ("import os; from par_dashboard.shell import ui; "
         "print(len(ui.db().query('years_with_scores')), ui.db().query('data_kinds').n_rows.sum())")
 
 
