@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from par_dashboard.building import recovery
 from par_dashboard.importing import service
 from par_dashboard.paths import ROOT, SCHEMA_FILE
 from par_dashboard.store import backup
@@ -154,7 +155,7 @@ def test_a_backup_taken_from_it_is_sound_and_is_the_one_restored(rolled_back_twi
     older = [b.path for b in backup.backups(path)[1:]]  # before each import and each rollback
     assert older, "the imports and rollbacks took backups"
     path.write_bytes(b"")  # really damaged now: the newest sound backup comes back, the one just taken
-    notice = backup.recover(path)
+    notice = recovery.recover(path)
     assert notice is not None and notice.restored and taken.name in notice.en
     assert not inspections(path) & {"TWICE-1", "TWICE-2"}
 
@@ -245,7 +246,7 @@ def test_a_database_that_opens_and_reads_whole_is_never_replaced(small_db, monke
             finally:
                 db.close()
             made = sha(path)
-            assert backup.recover(path) is None, (n, op)
+            assert recovery.recover(path) is None, (n, op)
             assert set_aside(path) == [] and sha(path) == made, (n, op)
             assert inspections(path) == set(live.values()), (n, op)
         for b in backup.backups(path):

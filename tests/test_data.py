@@ -5,9 +5,10 @@ import hashlib
 
 import pytest
 
-from par_dashboard.building.build import CONTENT_TABLES, build
+from par_dashboard.building.build import build
 from par_dashboard.building.published import province_id_s63
 from par_dashboard.paths import PUBLISHED_DIR
+from par_dashboard.store.schema import CONTENT_TABLES
 
 
 def _ranking(db, year, family="PAR_INDEX"):

@@ -18,13 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from par_dashboard.building.build import CONTENT_TABLES
 from par_dashboard.extract import extract_text, review
 from par_dashboard.extract.match import match_draft, plan_key, team_number
 from par_dashboard.extract.save import save_draft
 from par_dashboard.importing import service
 from par_dashboard.importing.names import UnitResolver
 from par_dashboard.store.db import Database
+from par_dashboard.store.schema import CONTENT_TABLES
 from tests.browser import ROOT
 
 SEEDS = sorted((ROOT / "data" / "reports").glob("*.txt"))

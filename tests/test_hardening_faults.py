@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from par_dashboard.building import recovery
 from par_dashboard.importing import service
 from par_dashboard.store import backup
 from par_dashboard.store.db import Database
@@ -159,7 +160,7 @@ def test_kills_during_a_rebuild_and_a_restore_a_full_disk_and_every_damage(work,
     rebuilt.parent.mkdir()
     rebuilt.write_bytes(b"")
     monkeypatch.setenv("PAR_BACKUP_DIR", str(tmp_path / "no-backups"))
-    notice = backup.recover(rebuilt)
+    notice = recovery.recover(rebuilt)
     assert "Không có bản sao lưu nào dùng được" in notice.vi and backup.diagnose(rebuilt) is None
     figures = faults.run_faults(kills=3, db_path=work, kinds=("restore", "rebuild"), rebuilt=rebuilt, finish=("restore",),
                                 n_findings=2000,  # (the import only makes the state they start from)

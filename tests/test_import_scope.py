@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from par_dashboard.building.build import CONTENT_TABLES
 from par_dashboard.importing import service
 from par_dashboard.importing.template import SHEETS
 from par_dashboard.security import auth
 from par_dashboard.store.db import Database
+from par_dashboard.store.schema import CONTENT_TABLES
 from tests.test_import_service import IID, good_rows, one, xlsx
 from tests.users import SCOPED, USERS
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard.shell import ui
+from par_dashboard.shell import cached
 from par_dashboard.store.cache import ResultCache, size_of
 from par_dashboard.views import figcache
 from tests.users import sign_in
@@ -74,8 +74,8 @@ def test_a_second_run_queries_and_builds_nothing(built_db, monkeypatch):
     """Every page's figures and tables come from the caches on a rerun with the same filters: no query runs on
     DuckDB, no figure is built (a key that cannot be made, like a numpy bool once, would rebuild on every run)."""
     ran = []
-    original = ui.Database.query
-    monkeypatch.setattr(ui.Database, "query", lambda self, name, **kw: ran.append(name) or original(self, name, **kw))
+    original = cached.Database.query
+    monkeypatch.setattr(cached.Database, "query", lambda self, name, **kw: ran.append(name) or original(self, name, **kw))
     for page in ("rankings", "map", "locality", "indicators", "inspections", "present"):
         at = sign_in(AppTest.from_file(str(APP), default_timeout=120), "analyst")
         at.query_params.update({"province": "S63-P-20"})
@@ -104,7 +104,7 @@ def test_a_write_is_seen_by_the_next_run(work, monkeypatch):
     at = sign_in(AppTest.from_file(str(APP), default_timeout=120), "viewer")
     at.run()
     assert not at.exception
-    d = ui.database(str(work.path))
+    d = cached.database(str(work.path))
     version = d.data_version()
     assert versions_asked() == {version}
     with d.transaction("test: a write") as cur:
@@ -112,4 +112,4 @@ def test_a_write_is_seen_by_the_next_run(work, monkeypatch):
     at.run()
     assert not at.exception
     assert versions_asked() == {version, version + 1}
-    ui.database.clear()
+    cached.database.clear()

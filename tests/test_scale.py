@@ -14,7 +14,8 @@ import pytest
 from bench import scale
 from bench.scale import SCALE_SOURCE_TITLE, build_scaled
 from par_dashboard.building import demo
-from par_dashboard.building.build import CONTENT_TABLES, DEMO_AS_OF
+from par_dashboard.building.build import DEMO_AS_OF
+from par_dashboard.store.schema import CONTENT_TABLES
 
 SMALL = 0.02
 GROWING = ["indicator_value", "score", "inspection", "inspection_unit", "finding"]

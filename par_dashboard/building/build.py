@@ -21,18 +21,13 @@ from par_dashboard.building import demo as demo_mod
 from par_dashboard.building.published import Published, load_published
 from par_dashboard.domain.units import STRUCTURES, fold, load_admin_units
 from par_dashboard.paths import DEFAULT_DB, REPORTS_DIR, SCHEMA_FILE, SEED_DIR
+from par_dashboard.store.schema import CONTENT_TABLES
 
 Progress = Callable[[float, str], None]
 
 DEMO_SOURCE_TITLE = "Dữ liệu mô phỏng (sinh tự động, có tất định, seed {seed}) — không phải số liệu thật"
 # Findings recorded as open in the demo are judged against this day, not the wall clock, so builds repeat.
 DEMO_AS_OF = dt.date(2026, 6, 30)
-
-# Tables whose content defines the data (data_version is bookkeeping).
-CONTENT_TABLES = ["source", "admin_structure", "admin_unit", "unit_crosswalk", "par_area", "index_family",
-                  "indicator", "target", "inspection_plan", "inspection", "inspection_unit", "finding",
-                  "indicator_value", "score", "published_aggregate", "unit_region", "published_fact", "rank_group"]
-
 
 @dataclass(frozen=True)
 class ExtraRows:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from par_dashboard.building.build import build
 from par_dashboard.store import backup
 from par_dashboard.store.backup import Message, Progress, Recovery
 
@@ -44,6 +43,8 @@ def _replace(path: Path, progress: Progress | None, *, damaged: bool) -> tuple[M
                            "không còn và cần nhập lại.",
                            f"The backup of {b.when} ({b.path.name}) was restored; changes made after it are gone and "
                            "need to be imported again."), True
+    from par_dashboard.building.build import build  # (the build's modules only when there is something to build)
+
     build(path, progress=progress)
     if not damaged:
         return Message("Đã dựng cơ sở dữ liệu từ các tệp trong data/.", "The database was built from the files in data/."), False

@@ -113,6 +113,7 @@ def _restore(args, vi: bool) -> int:
 
 
 def _check(args, vi: bool) -> int:
+    from par_dashboard.building import recovery
     from par_dashboard.store import backup
     from par_dashboard.store.db import DatabaseBusy
 
@@ -123,7 +124,7 @@ def _check(args, vi: bool) -> int:
         # is asked for by name (`build`). The default database is built: a fresh clone's `check` sets it up.
         need_database(args.db, vi, build=False, repair=False)
     try:
-        notice = backup.recover(args.db, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr))
+        notice = recovery.recover(args.db, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr))
     except DatabaseBusy:
         return _busy(args.db, vi)
     except (OSError, backup.BackupError) as exc:
@@ -221,11 +222,11 @@ def need_database(db_path: Path, vi: bool, *, build: bool, repair: bool) -> None
 def recover_first(db_path: Path, vi: bool) -> None:
     """Before a command writes: a damaged database set aside and replaced by its backup, saying so (a missing one is
     left to need_database: a mistyped --db must not build a new database)."""
-    from par_dashboard.store import backup
+    from par_dashboard.building import recovery
     from par_dashboard.store.db import DatabaseBusy
 
     try:
-        notice = backup.recover(db_path, create=False)
+        notice = recovery.recover(db_path, create=False)
     except DatabaseBusy:
         return  # the command says so when it opens the database
     if notice is not None:

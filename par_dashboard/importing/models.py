@@ -25,7 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from par_dashboard.domain.units import fold, structure_for_year
 from par_dashboard.importing import cells, names
-from par_dashboard.importing.reader import RawFile, RawRow, RawSheet, RowError
+from par_dashboard.importing.raw import RawFile, RawRow, RawSheet, RowError
 from par_dashboard.importing.template import (
     KINDS,
     LEVELS,

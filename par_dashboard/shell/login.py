@@ -17,6 +17,7 @@ import streamlit as st
 from par_dashboard.i18n import LANGS, t
 from par_dashboard.security import auth
 from par_dashboard.security.untrusted import markdown_text
+from par_dashboard.shell import cached
 
 SESSION_KEY = "_auth"
 # The permission a page needs to be listed and opened; every page not named here needs "read".
@@ -137,9 +138,7 @@ def province_scope(structure: str) -> list[str] | None:
 
 def counterparts(province: str) -> list[str]:
     """The province and its counterparts in the other structure (queries/province_lineage.sql)."""
-    from par_dashboard.shell import ui
-
-    return ui.query("province_lineage", province_id=province).unit_id.tolist()
+    return cached.query("province_lineage", province_id=province).unit_id.tolist()
 
 
 # ---------------------------------------------------------------------------------------------- drawing
@@ -220,9 +219,7 @@ def sidebar(user: auth.User, lang: str) -> None:
         return
     scope = ""
     if user.province:
-        from par_dashboard.shell import ui
-
-        scope = " · " + markdown_text(ui.unit_labels([user.province]).get(user.province, user.province))
+        scope = " · " + markdown_text(cached.unit_labels([user.province]).get(user.province, user.province))
     st.markdown(f":material/person: **{markdown_text(user.name)}**  \n{t('auth_role_' + user.role, lang)}{scope}")
     st.button(t("auth_logout", lang), key="auth_logout", icon=":material/logout:", on_click=_logout)
 

@@ -1,11 +1,11 @@
-"""Backups of the database, restoring one, and opening a database that may be missing or damaged.
+"""Backups of the database, restoring one, and judging whether a database file is damaged.
 
     backup(db, reason)          a consistent copy of the open database, before every import and rollback
     backups(db_path)            the copies kept (the newest KEEP), newest first; latest_backup(db_path)
     restore(backup, db_path)    put a copy in place, atomically, keeping the current file aside
     diagnose(db_path)           what is wrong with a database file (None: nothing found)
-    recover(db_path)            a missing or damaged file set aside and replaced: the newest sound backup, else a rebuild
-                                (the dashboard at its start, the `check` command, and the commands that write)
+    set_aside(db_path, label)   a file (and its log) kept under another name
+(and par_dashboard/building/recovery.py replaces a missing or damaged file: the newest sound backup, else a build)
 
 Why a file copy: DuckDB's own copies (COPY FROM DATABASE, EXPORT DATABASE) both refuse this schema, whose
 admin_unit refers to itself. With every write held off (`Database.quiet`) and a CHECKPOINT (the log folded into
@@ -42,9 +42,9 @@ from pathlib import Path
 
 import duckdb
 
-from par_dashboard.building.build import CONTENT_TABLES
 from par_dashboard.paths import ROOT
 from par_dashboard.store.db import Database, DatabaseBusy
+from par_dashboard.store.schema import CONTENT_TABLES, ensure_tables
 
 KEEP = 10
 REQUIRED_TABLES = frozenset({*CONTENT_TABLES, "data_version"})
@@ -292,7 +292,7 @@ def restore(source: Path, db_path: Path, *, say: Callable[[str], None] | None = 
             con = duckdb.connect(str(db_path))
             con.execute("CHECKPOINT")
             con.close()
-        aside = _set_aside(db_path, "before-restore", move=False)
+        aside = set_aside(db_path, "before-restore", move=False)
     _wal(db_path).unlink(missing_ok=True)  # never pair the restored file with the old file's log
     os.replace(incoming, db_path)
     _fsync(db_path.parent)
@@ -304,13 +304,12 @@ def _audit_restore(incoming: Path, source: Path, action: str) -> None:
     the restored copy before the switch, so the database that comes into place already says how it got there."""
     import getpass
 
-    from par_dashboard.importing import service
     from par_dashboard.security import auth
 
     con = duckdb.connect(str(incoming))
     try:
         con.execute("BEGIN TRANSACTION")
-        service.ensure_tables(con)  # a backup from before the audit table existed
+        ensure_tables(con)  # a backup from before the audit table existed
         auth.audit(con, auth.actor(getpass.getuser()), action, {"backup": source.name})
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
@@ -318,7 +317,7 @@ def _audit_restore(incoming: Path, source: Path, action: str) -> None:
         con.close()
 
 
-def _set_aside(path: Path, label: str, *, move: bool) -> Path:
+def set_aside(path: Path, label: str, *, move: bool) -> Path:
     """`<name>.<label>-<time>` (and its log): renamed (a damaged file leaves its place) or linked (a restore
     replaces the file by rename, so the link keeps the old one whole)."""
     aside = path.with_name(f"{path.name}.{label}-{dt.datetime.now():%Y%m%d-%H%M%S-%f}")
@@ -399,46 +398,3 @@ def diagnose(path: Path, *, in_process_ok: bool = True, deep: bool | None = None
     if kind == "checksum":
         return _damage(kind, name, str(verdict.get("blocks", 1)))
     return _damage(kind, name, verdict.get("detail", "")[:200])
-
-
-# ------------------------------------------------------------------------------------------------ recovery
-
-def recover(path: Path, progress: Progress | None = None, *, create: bool = True) -> Recovery | None:
-    """Nothing (None) when the database at `path` is sound. A damaged one is set aside as `<name>.damaged-<time>`;
-    a damaged or missing one (unless not `create`) is replaced by the newest backup that is sound, else rebuilt
-    from data/. The message says what was found and done, in plain words."""
-    path = Path(path)
-    if not path.exists():
-        if not create:
-            return None
-        found = Message(f"Chưa có cơ sở dữ liệu {path.name}.", f"There is no database {path.name} yet.")
-        done, restored = _replace(path, progress, damaged=False)
-        said = found + done
-        return Recovery(said.vi, said.en, damaged=False, restored=restored)
-    damage = diagnose(path)
-    if damage is None:
-        return None
-    aside = _set_aside(path, "damaged", move=True)
-    kept = Message(f"Tệp hỏng được giữ lại ở {aside.name}.", f"The damaged file was kept as {aside.name}.")
-    done, restored = _replace(path, progress, damaged=True)
-    said = Message(damage.vi, damage.en) + done + kept
-    return Recovery(said.vi, said.en, damaged=True, restored=restored)
-
-
-def _replace(path: Path, progress: Progress | None, *, damaged: bool) -> tuple[Message, bool]:
-    for b in backups(path):
-        if diagnose(b.path) is None:
-            restore(b.path, path, action="recover")
-            return Message(f"Đã khôi phục bản sao lưu lúc {b.when} ({b.path.name}); những thay đổi sau thời điểm đó "
-                           "không còn và cần nhập lại.",
-                           f"The backup of {b.when} ({b.path.name}) was restored; changes made after it are gone and "
-                           "need to be imported again."), True
-    from par_dashboard.building.build import build
-
-    build(path, progress=progress)
-    if not damaged:
-        return Message("Đã dựng cơ sở dữ liệu từ các tệp trong data/.", "The database was built from the files in data/."), False
-    return Message("Không có bản sao lưu nào dùng được: đã dựng lại cơ sở dữ liệu từ các tệp trong data/ "
-                   "(dữ liệu đã nhập trước đây không còn và cần nhập lại).",
-                   "No usable backup: the database was rebuilt from the files in data/ (data imported before is "
-                   "gone and needs to be imported again)."), False

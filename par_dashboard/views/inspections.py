@@ -148,7 +148,7 @@ def several_provinces(visits: pd.DataFrame) -> bool:
 
 
 def timeline_rows_view(visits: pd.DataFrame, limit: int | None) -> pd.DataFrame:
-    """timeline_rows for ui.view (kept per query and data version: the whole country's visits are thousands)."""
+    """timeline_rows for cached.view (kept per query and data version: the whole country's visits are thousands)."""
     return timeline_rows(visits, limit=limit)
 
 

@@ -56,7 +56,7 @@ def ranking_table(df: pd.DataFrame, lang: str, *, name_col: str = "short_name", 
 
 
 def province_table(df: pd.DataFrame, lang: str, grouped: bool) -> pd.DataFrame:
-    """The provinces' table of the rankings page (for ui.view, which keeps it per data version)."""
+    """The provinces' table of the rankings page (for cached.view, which keeps it per data version)."""
     return ranking_table(df, lang, name_label="unit" if grouped else "province",
                          grouped_by="current_province" if grouped else None)
 

@@ -113,7 +113,7 @@ def _state_of_reference(path: Path) -> dict[str, str]:
 def state(db_path: Path) -> dict[str, str]:
     """Table by table, a hash of the content (count and order-free sum of row hashes); the import bookkeeping
     by its row counts (its rows carry times)."""
-    from par_dashboard.building.build import CONTENT_TABLES
+    from par_dashboard.store.schema import CONTENT_TABLES
 
     con = duckdb.connect(str(db_path))  # opens (replaying its log) as the dashboard would
     try:
@@ -131,7 +131,7 @@ def state(db_path: Path) -> dict[str, str]:
 
 def rows_lost(now: Path, before: Path, after: Path) -> int:
     """Rows in every content table both before and after the command (the data it must not touch) missing now."""
-    from par_dashboard.building.build import CONTENT_TABLES
+    from par_dashboard.store.schema import CONTENT_TABLES
 
     con = duckdb.connect(str(now))
     try:
@@ -399,6 +399,7 @@ def _sha(path: Path) -> str:
 
 def _damaged_files(original: Path, work: Path, rng: random.Random, result: _Result, damages=DAMAGES) -> None:
     """Each damage with a backup at hand: set aside untouched, the backup restored, the data as backed up."""
+    from par_dashboard.building import recovery
     from par_dashboard.store import backup as backups_mod
     from par_dashboard.store.db import Database
 
@@ -420,7 +421,7 @@ def _damaged_files(original: Path, work: Path, rng: random.Random, result: _Resu
             damaged = (_sha(path), _sha(Path(f"{path}.wal")))
             result.count("damaged_file")
             try:
-                notice = backups_mod.recover(path)
+                notice = recovery.recover(path)
             except Exception as exc:  # noqa: BLE001 - a figure: any failure to recover is counted, not raised
                 result.fail(f"damaged ({kind}): recovery failed: {type(exc).__name__}: {exc}")
                 continue

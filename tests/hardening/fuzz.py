@@ -531,7 +531,7 @@ class _Service(_Target):
 
 def content_hash(db) -> str:
     """One hash of every content table (order-free: a sum of row hashes per table), read in ~0.1 s at 50 MB."""
-    from par_dashboard.building.build import CONTENT_TABLES
+    from par_dashboard.store.schema import CONTENT_TABLES
 
     with db.cursor() as cur:
         parts = [cur.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {t} t").fetchone()  # noqa: S608 - fixed names

@@ -39,12 +39,12 @@ from pathlib import Path
 
 import openpyxl
 
-from par_dashboard.building.build import CONTENT_TABLES
 from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.template import Catalogue
 from par_dashboard.paths import QUERIES_DIR, ROOT
 from par_dashboard.security.untrusted import MAX_NAME_CHARS, formula_like, markdown_text, safe_file_name
 from par_dashboard.store.db import Database
+from par_dashboard.store.schema import CONTENT_TABLES
 from par_dashboard.views import exports
 from tests.hardening import environment
 from tests.hardening.settings import EXPECTED
@@ -791,7 +791,7 @@ def _users_file(workdir: Path, name: str, password: str) -> Path:
 
 def run_payloads(db_path: Path) -> dict:
     """Every class but the browser part, on a hostile copy of `db_path`: {class: {tried, inert}, "failures": [...]}."""
-    from par_dashboard.shell import ui
+    from par_dashboard.shell import cached
 
     tally = _Tally()
     workdir = Path(tempfile.mkdtemp(prefix="par-payloads-"))
@@ -817,8 +817,8 @@ def run_payloads(db_path: Path) -> dict:
                 _names(db, tally, workdir)
                 _oversized(db, tally)
         finally:
-            ui.database.clear()  # the app's connection to the copy (AppTest runs in this process)
-            ui.RESULTS.clear()
+            cached.database.clear()  # the app's connection to the copy (AppTest runs in this process)
+            cached.RESULTS.clear()
             db.close()
         _deck(copy, hostile, tally)
         if written := [str(f) for f in _PWNED_FILES if f.exists()]:

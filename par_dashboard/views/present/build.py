@@ -1,6 +1,6 @@
 """Building a deck from the current filters: queries in, slides out. Pure pandas, no Streamlit, no rendering.
 
-`query(name, **params)` is the dashboard's cached `ui.query` on the page and `Database.query` elsewhere, so
+`query(name, **params)` is `par_dashboard.shell.cached.query` on the page and `Database.query` elsewhere, so
 the deck shows the very figures the other pages show.
 """
 
