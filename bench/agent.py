@@ -53,11 +53,17 @@ class AgentClient:
         self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout_s)
         self.session_id: str | None = None
         self.snapshot: dict = {}
+        self.cookies: dict[str, str] = {}  # HAProxy's affinity cookie (serve --workers): the session's worker
 
     def _post(self, body: dict) -> tuple[int, dict]:
-        self.conn.request("POST", "/_stcore/agent/interact", body=json.dumps(body),
-                          headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.conn.request("POST", "/_stcore/agent/interact", body=json.dumps(body), headers=headers)
         response = self.conn.getresponse()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
         data = response.read()
         return response.status, json.loads(data) if data else {}
 
@@ -88,6 +94,12 @@ class AgentClient:
     def page(self) -> str:
         return (self.snapshot.get("page") or {}).get("url_path", "")
 
+    def text_after(self, prefix: str, length: int = 160) -> str | None:
+        """The text that follows `prefix` in the snapshot (the sidebar's data caption: what data this session shows)."""
+        text = json.dumps(self.snapshot.get("tree"), ensure_ascii=False)
+        at = text.find(prefix)
+        return None if at < 0 else text[at:at + length]
+
     def close(self) -> None:
         self.conn.close()
 
@@ -101,6 +113,8 @@ class Walk:
     search_words: list[str]
     records: list[tuple[str, float, float]] = field(default_factory=list)  # (kind, start offset s, seconds)
     errors: list[str] = field(default_factory=list)
+    marker: str | None = None  # record the text after it in every answer (what data the session was shown)
+    seen: list[tuple[float, float, str | None]] = field(default_factory=list)  # (start offset s, end offset s, text)
 
     def _other_option(self, client: AgentClient, key: str) -> dict | None:
         node = client.widget(key)
@@ -135,6 +149,8 @@ class Walk:
             start = time.perf_counter()
             try:
                 self.records.append((kind, round(start - t_origin, 3), client.interact(**body)))
+                if self.marker:
+                    self.seen.append((start - t_origin, time.perf_counter() - t_origin, client.text_after(self.marker)))
             except (AgentError, OSError, http.client.HTTPException, ValueError) as exc:
                 self.errors.append(f"{kind} {json.dumps(body, ensure_ascii=False)[:160]}: {str(exc)[:300]}")
                 if isinstance(exc, (OSError, http.client.HTTPException)):
@@ -149,10 +165,38 @@ class Walk:
             timed(*self.step(client))
 
 
+def warm(server: Server, workers: int, pages: list[str]) -> float:
+    """Before a load: one session per worker (HAProxy's affinity cookie chosen, so each worker gets one) opens each of
+    `pages`: every process has imported its modules and run its pages once, as after a few minutes of use. The
+    result caches stay cold for the views the load asks for (other years, provinces). Returns the seconds taken."""
+    t0 = time.perf_counter()
+    for i in range(max(1, workers)):
+        client = AgentClient(server.base)
+        client.cookies["par_worker"] = f"w{i + 1}"
+        try:
+            for page in pages:
+                client.interact(**({"page": page} if page else {}))
+        finally:
+            client.close()
+    return time.perf_counter() - t0
+
+
+class FloorWalk(Walk):
+    """A user of the floor app (bench/floor_app.py): changes the year, the one thing it has."""
+
+    def step(self, client: AgentClient) -> tuple[str, dict]:
+        change = self._other_option(client, "_w_year")
+        return ("change year", {"widget_state": change}) if change else ("first run", {})
+
+
 def load(server: Server, *, users: int, seconds: float, think_s: float, seed: int, profiles: list[tuple[str, str]],
-         search_words: list[str], log: Callable[[str], None] = print) -> dict:
-    """`users` sessions walking at random for `seconds`; latency by kind, errors, the server's RSS meanwhile."""
-    walks = [Walk(random.Random(seed + i), profiles, search_words) for i in range(users)]
+         search_words: list[str], log: Callable[[str], None] = print, floor: bool = False, marker: str | None = None,
+         during: Callable[[float], dict] | None = None) -> dict:
+    """`users` sessions walking at random for `seconds`; latency by kind, errors, the server's RSS meanwhile.
+    `floor`: the floor app's walk. `during(t_origin)`, if given, runs in its own thread while the users walk (an
+    import in the middle) and returns what it measured."""
+    kind = FloorWalk if floor else Walk
+    walks = [kind(random.Random(seed + i), profiles, search_words, marker=marker) for i in range(users)]
     clients = [AgentClient(server.base) for _ in range(users)]
     n_rss, n_log_errors = len(server.rss), len(server.log_errors())
     t_origin = time.perf_counter()
@@ -163,6 +207,11 @@ def load(server: Server, *, users: int, seconds: float, think_s: float, seed: in
         thread.start()
         threads.append(thread)
         time.sleep(min(1.0, seconds / 20) / max(1, users))  # users arrive over up to a second, not all in one instant
+    side: dict = {}
+    if during is not None:
+        helper = threading.Thread(target=lambda: side.update(during(t_origin)), name="during", daemon=True)
+        helper.start()
+        threads.append(helper)
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - t_origin
@@ -184,6 +233,8 @@ def load(server: Server, *, users: int, seconds: float, think_s: float, seed: in
         "errors": len(errors) + len(log_errors), "error_samples": (errors + log_errors)[:10],
         "rss_mb": _rss_summary(rss),
     }
+    if during is not None:
+        result["during"] = {**side, **_freshness(walks, side)}
     log(f"  {users} user(s), {seconds:.0f} s, think {think_s} s: {len(records)} requests, p50 {result['all']['p50_ms']} "
         f"p95 {result['all']['p95_ms']} ms, {result['errors']} errors, RSS peak {result['rss_mb'].get('peak')} MB")
     return result
@@ -200,3 +251,27 @@ def _rss_summary(rss: list[tuple[float, float, float]]) -> dict:
     step = max(1, len(rss) // 40)
     return {"start": mains[0], "peak": max(mains), "end": mains[-1], "peak_with_children": max(t for _, _, t in rss),
             "bounded": last <= before * 1.10, "series": [(t, m) for t, m, _ in rss[::step]]}
+
+
+def _freshness(walks: list[Walk], side: dict) -> dict:
+    """After a write committed at `side["committed_s"]` (offset from the load's start), how soon each session was
+    shown the new data: per session, from the commit to the end of its first answer that showed it; and how many
+    answers to requests *started* after the commit still showed the old data (the switch is per run)."""
+    committed, old = side.get("committed_s"), side.get("marker_before")
+    if committed is None:
+        return {}
+    delays, stale_after, never, silent = [], 0, 0, 0
+    for w in walks:
+        after = [(start, end, text) for start, end, text in w.seen if end >= committed]
+        silent += not after  # no answer after the publication before the load ended
+        first_new = next(((start, end) for start, end, text in after if text is not None and text != old), None)
+        stale_after += sum(1 for start, _, text in after if start > committed + 0.5 and text == old)
+        if first_new is None:
+            never += bool(after)
+        else:
+            delays.append(first_new[1] - committed)
+    delays.sort()
+    return {"sessions_seeing_new": len(delays), "sessions_never_saw_new": never, "sessions_without_answer_after": silent,
+            "seconds_to_new_max": round(delays[-1], 2) if delays else None,
+            "seconds_to_new_p50": round(delays[len(delays) // 2], 2) if delays else None,
+            "stale_answers_started_after_commit": stale_after}

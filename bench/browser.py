@@ -1,12 +1,19 @@
 """End to end in real Chromium (Debian's, driven by Playwright with the flags of tests/browser.py): cold start to
-the first chart, and interactions from the click to the updated chart drawn.
+the first chart, first visits, and interactions from the click to the updated charts drawn — ours and the floor
+app's (bench/floor_app.py) alternately, in the same run (`paired_interactions`, `starts_and_first_visits`).
 
-The clock runs in the page, so Playwright's own round trips are not in it: it starts at the `pointerdown` of the
-click that makes the change (the option in a selectbox, the bar) and stops at the first animation frame where
-- the plotly charts' drawn content (axis and bar texts, number of points) differs from before the click,
-- Streamlit's app reports its script as not running (`data-test-script-state`), no element is stale (faded)
-  and the status widget is gone,
+"Done", the clock's end: the clock runs in the page, so Playwright's own round trips are not in it: it starts at the
+`pointerdown` of the click that makes the change (the option in a selectbox, a radio, the bar) and stops at the
+first animation frame where
+- a script run started after the click and has ended: Streamlit's app reports "notRunning"
+  (`data-test-script-state`), no element is stale (faded) and the status widget (the running indicator) is gone,
+- every chart box of the main area (`stPlotlyChart`) holds a drawn Plotly graph, and the drawn content of the
+  charts (their texts: titles, axes, legends; the number of their paths and the fills of bars and map regions;
+  the deck frame's document on the present page) differs from before the click: the changed figure is on screen,
 - and, for a click that opens another page, the URL is that page's.
+If the run has ended and nothing is redrawn within 3 s, the view's charts do not depend on what changed (the whole
+country's inspections under either structure): the clock stops at the run's end, and the repetition is counted as
+*unchanged*. No run within 20 s of the click is a failed repetition.
 After that the page is left to settle (idle for QUIET_MS, not timed); a run that starts meanwhile is counted as
 an extra rerun: the user sees the page fade again.
 """
@@ -15,7 +22,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from playwright.sync_api import Browser, Page
 
@@ -27,6 +33,7 @@ VIEWPORT = {"width": 1600, "height": 1200}
 
 INIT_JS = r"""
 (() => {
+  const UNCHANGED_MS = 3000;
   const b = window.__bench = {t0: null, events: []};
   document.addEventListener('pointerdown', () => { b.t0 = performance.now(); }, true);
   // every change of the app's script state, with its time: where an interaction's time goes
@@ -50,21 +57,38 @@ INIT_JS = r"""
       || !!document.querySelector('[data-stale="true"]') || !!document.querySelector('[data-testid="stStatusWidget"]');
   };
   b.charts = () => Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'));
+  const hash = (text, stride) => { let h = 0; for (let i = 0; i < text.length; i += stride) h = (h * 31 + text.charCodeAt(i)) | 0; return h; };
+  // what a person sees of each chart: its texts, how many shapes, the bars' and regions' colours (a year changes a
+  // map's colours only); and the deck frame's document (the present page draws its charts inside it)
   b.sig = () => location.pathname + '#' + b.charts().map(p => {
-    const layer = p.querySelector('.cartesianlayer');
-    return (layer ? layer.textContent : '') + ':' + p.querySelectorAll('.point').length;
-  }).join('|');
+    const fills = Array.from(p.querySelectorAll('.point path, path.point, path.choroplethlocation')).map(e => e.style.fill).join();
+    return hash(p.textContent, 1) + ':' + p.querySelectorAll('path').length + ':' + hash(fills, 1);
+  }).join('|') + '#' + Array.from(document.querySelectorAll('[data-testid="stMain"] iframe'))
+      .map(f => { const d = f.getAttribute('srcdoc') || f.src || ''; return d.length + ':' + hash(d, 13); }).join('|');
+  // every chart box of the main area holds a drawn graph (and there is something drawn: a chart or the deck frame)
+  b.drawn = () => {
+    const boxes = Array.from(document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]'));
+    const frames = document.querySelectorAll('[data-testid="stMain"] iframe').length;
+    return (boxes.length + frames) > 0 && boxes.every(box => box.querySelector('.js-plotly-plot .main-svg'));
+  };
   b.waitUpdated = ([before, path, minCharts, timeoutMs]) => new Promise(resolve => {
     const start = performance.now();
     let idleSince = null;
     const check = () => {
       const now = performance.now(), running = b.running();
+      // (a run of a few ms may never show "running" in the DOM: React batches it with its end; the changed charts
+      // then say that it ran)
       const ran = b.events.some(e => e[0] >= b.t0 && e[1] === 'running');
-      idleSince = running || !ran ? null : (idleSince ?? now);
-      if (!running && b.charts().length >= minCharts && b.sig() !== before && (!path || location.pathname.endsWith(path))) {
+      const ready = !running && b.charts().length >= minCharts && b.drawn() && (!path || location.pathname.endsWith(path));
+      idleSince = ready && ran ? (idleSince ?? now) : null;
+      if (ready && b.sig() !== before) {
         resolve({ok: true, ms: now - b.t0, phases: b.phases(b.t0, now)});
-      } else if (now - start > timeoutMs || (idleSince !== null && now - idleSince > 5000)) {
-        // timed out, or the run ended 5 s ago and the chart did not change: the view has no chart to update
+      } else if (idleSince !== null && now - idleSince > UNCHANGED_MS) {
+        // the run ended and nothing was redrawn within UNCHANGED_MS: this view's charts do not depend on what was
+        // changed (the whole country's inspections under either structure); done when the run ended
+        resolve({ok: true, ms: idleSince - b.t0, phases: b.phases(b.t0, idleSince), unchanged: true});
+      } else if (now - start > timeoutMs || (!ran && now - start > 20000)) {
+        // timed out, or no run started within 20 s of the click (the click changed nothing)
         resolve({ok: false, ms: now - b.t0, running, charts: b.charts().length, path: location.pathname});
       } else {
         requestAnimationFrame(check);
@@ -88,21 +112,7 @@ INIT_JS = r"""
 })();
 """
 
-FIRST_CHART_JS = ("() => window.__bench && !window.__bench.running()"
-                  " && document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot .bars .point').length > 0")
-
-
-# Where a cold start's time goes, in the page's clock (ms since the navigation started; cold_start adds the time the
-# page was opened at): the first script run's start and end as the page saw them, the end of the download of
-# Plotly's JavaScript (fetched when the first chart arrives), and now (the chart drawn).
-TIMELINE_JS = """() => {
-  const ev = window.__bench.events;
-  const run = ev.find(e => e[1] === 'running');
-  const end = run && ev.find(e => e[1] === 'notRunning' && e[0] > run[0]);
-  const plotly = performance.getEntriesByType('resource').find(e => e.name.includes('PlotlyChart'));
-  return {page_run_start: run ? run[0] : null, page_run_end: end ? end[0] : null,
-          plotly_js_loaded: plotly ? plotly.responseEnd : null, chart_drawn: performance.now()};
-}"""
+FIRST_CHART_JS = "() => window.__bench && !window.__bench.running() && window.__bench.drawn()"
 
 
 def _p50(values: list[float | None]) -> float | None:
@@ -123,38 +133,10 @@ def open_settled(page: Page, url: str, timeout_ms: int) -> None:
     page.evaluate("a => window.__bench.settle(a)", [QUIET_MS, timeout_ms])
 
 
-def cold_start(browser: Browser, db_copy: Path, workdir: Path, runs: int, timeout_ms: int,
-               log: Callable[[str], None] = print) -> tuple[dict, Server]:
-    """Start the server `runs` times; each time, from the process start to the rankings chart drawn in an already
-    open Chromium tab, with a timeline in seconds since the process start (page opened once the server answers,
-    first script run start and end, Plotly's JavaScript loaded, chart drawn). The last server is returned running,
-    for the measurements that follow."""
-    ready, first_chart, steps = [], [], []
-    server = None
-    for k in range(runs):
-        if server:
-            server.stop()
-        page = new_page(browser)
-        server = Server(db_copy, workdir / f"server-{k}.log")
-        t0 = server.start()
-        ready.append(server.wait_ready() - t0)
-        t_goto = time.perf_counter()
-        page.goto(server.base + "/")
-        page.wait_for_function(FIRST_CHART_JS, timeout=timeout_ms)
-        first_chart.append(time.perf_counter() - t0)
-        opened = t_goto - t0
-        steps.append({"page_opened": opened,
-                      **{k: opened + v / 1000 for k, v in page.evaluate(TIMELINE_JS).items() if v is not None}})
-        page.close()
-        log(f"  cold start {k + 1}: server answers after {ready[-1]:.2f} s, rankings chart drawn after {first_chart[-1]:.2f} s"
-            f" ({', '.join(f'{k} {v:.2f}' for k, v in steps[-1].items())} s)")
-    timeline = {k: round(percentile([s[k] for s in steps if k in s], 0.5), 2) for k in steps[-1]}
-    return {"server_ready": summary(ready), "first_chart": summary(first_chart), "timeline_p50_s": timeline}, server
-
-
-def _sidebar_select(page: Page, label: str, option: str, *, type_to_filter: bool) -> str:
-    """Open a sidebar selectbox and choose an option; returns the chart signature taken just before the choice."""
-    box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True))
+def _sidebar_select(page: Page, label: str, option: str, *, type_to_filter: bool, where: str = "stSidebar") -> str:
+    """Open a selectbox (of the sidebar, or `where="stMain"`) and choose an option; returns the chart signature
+    taken just before the choice."""
+    box = page.locator(f"[data-testid='{where}'] [data-testid='stSelectbox']").filter(has=page.get_by_text(label, exact=True))
     box.click()
     if type_to_filter:
         page.keyboard.type(option)
@@ -183,69 +165,177 @@ def _again(values: list, current) -> list:
     return values if values[0] != current else values[1:] + values[:1]
 
 
-def interactions(browser: Browser, base: str, *, years: list[int], provinces: list[str], reps: int, timeout_ms: int,
-                 log: Callable[[str], None] = print) -> dict:
-    """Choose a year, change the province (rankings page, sidebar), click a bar (rankings -> locality profile)."""
-    page = new_page(browser)
-    out: dict[str, dict] = {}
+
+# ---------------------------------------------------------------------------------------------------- ours vs floor
+
+# Every page of the dashboard, with the link it is first opened at (the locality page needs a province to draw).
+PAGES = {"rankings": "/?year=2024", "map": "/ban-do?year=2024", "locality": "/dia-phuong?year=2024&province=S63-P-20",
+         "indicators": "/chi-tieu?year=2024", "inspections": "/kiem-tra?year=2024", "present": "/trinh-chieu?year=2024"}
+STRUCTURES = {"S63": "63 tỉnh (đến 2024)", "S34": "34 tỉnh (từ 2025)"}  # the sidebar radio's labels (labels/common.toml)
+FINDING_KINDS = ["Kết quả đạt được", "Tồn tại, hạn chế", "Kiến nghị"]  # labels/inspections.toml: insp_kind_result, _limitation, _recommendation
+
+
+def _click_radio(page: Page, label: str) -> str:
+    before = page.evaluate("window.__bench.sig()")
+    page.locator("[data-testid='stSidebar'] [data-testid='stRadio'] label").filter(has_text=label).first.click()
+    return before
+
+
+class Floor:
+    """The floor app open in its own tab: `step()` chooses another year and times it like ours."""
+
+    def __init__(self, browser: Browser, base: str, timeout_ms: int):
+        self.page, self.timeout_ms, self.years, self.i = new_page(browser), timeout_ms, list(range(2023, 2015, -1)), 0
+        open_settled(self.page, base + "/", timeout_ms)
+
+    def step(self) -> dict:
+        year = self.years[self.i % len(self.years)]
+        self.i += 1
+        return _timed(self.page, _sidebar_select(self.page, "Năm", str(year), type_to_filter=False), path="",
+                      min_charts=1, timeout_ms=self.timeout_ms)
+
+    def close(self) -> None:
+        self.page.close()
+
+
+def paired_interactions(browser: Browser, base: str, floor_base: str, *, years: list[int], provinces: list[str], reps: int,
+                        timeout_ms: int, pages: list[str] | None = None, log: Callable[[str], None] = print) -> dict:
+    """Every page's year, province and structure, plus open a profile (rankings -> locality) and filter findings
+    (inspections): each repetition of ours followed by one of the floor's (its year), so both see the same machine.
+    Year and province: each value once (the first request for each view since the start), then the same values
+    again (*viewed before*: what everyone after the first sees). Structure: switched there and back."""
+    reps = max(2, reps)  # the second pass needs a value to come back from
+    ours, floor = new_page(browser), Floor(browser, floor_base, timeout_ms)
+    rows: dict[str, dict] = {}
     errors: list[str] = []
 
     def record(name: str, steps: list[Callable[[], dict]]) -> None:
-        results = []
+        mine, theirs = [], []
         for step in steps:
+            for results, run in ((mine, step), (theirs, floor.step)):
+                try:
+                    results.append(run())
+                except Exception as exc:  # a failed repetition is reported, the others still count
+                    errors.append(f"{name} ({'ours' if run is step else 'floor'}): {type(exc).__name__}: {str(exc)[:300]}")
+        row = {"ours": summary([r["ms"] / 1000 for r in mine]), "floor": summary([r["ms"] / 1000 for r in theirs]),
+               "phases_p50_ms": {k: _p50([r["phases"][k] for r in mine]) for k in ("to_run_ms", "run_ms", "after_run_ms")},
+               "extra_reruns": sum(r["extra"] for r in mine), "unchanged": sum(bool(r.get("unchanged")) for r in mine)}
+        for q in ("p50", "p95"):
+            o, f = row["ours"][f"{q}_ms"], row["floor"][f"{q}_ms"]
+            row[f"ratio_{q}"] = round(o / f, 2) if o and f else None
+        rows[name] = row
+        log(f"  {name}: ours p50 {row['ours']['p50_ms']} p95 {row['ours']['p95_ms']} ms, floor p50 {row['floor']['p50_ms']} "
+            f"p95 {row['floor']['p95_ms']} ms -> {row['ratio_p50']}x / {row['ratio_p95']}x ({len(mine)} of {len(steps)})")
+
+    year_values = [years[(i + 1) % len(years)] for i in range(reps)]  # 2024 is where every page opens
+    province_values = [provinces[i % len(provinces)] for i in range(reps)]
+    for name in pages or list(PAGES):
+        url = base + PAGES[name]
+
+        def year_step(year: int):
+            return lambda: _timed(ours, _sidebar_select(ours, "Năm", str(year), type_to_filter=False), path="",
+                                  min_charts=0, timeout_ms=timeout_ms)
+
+        def province_step(province: str):
+            return lambda: _timed(ours, _sidebar_select(ours, "Tỉnh, thành phố", province, type_to_filter=True), path="",
+                                  min_charts=0, timeout_ms=timeout_ms)
+
+        def structure_step(structure: str):
+            return lambda: _timed(ours, _click_radio(ours, STRUCTURES[structure]), path="", min_charts=0, timeout_ms=timeout_ms)
+
+        open_settled(ours, url, timeout_ms)
+        record(f"{name} / year", [year_step(y) for y in year_values])
+        record(f"{name} / year, viewed before", [year_step(y) for y in _again(year_values, year_values[-1])])
+        open_settled(ours, url, timeout_ms)
+        record(f"{name} / province", [province_step(v) for v in province_values])
+        record(f"{name} / province, viewed before", [province_step(v) for v in _again(province_values, province_values[-1])])
+        open_settled(ours, url, timeout_ms)
+        record(f"{name} / structure", [structure_step("S34" if i % 2 == 0 else "S63") for i in range(max(2, reps))])
+
+        if name == "rankings":
+            def bar_step(i: int):
+                def step():
+                    open_settled(ours, f"{base}/?year={years[i % len(years)]}", timeout_ms)
+                    bars = ours.locator("[data-testid='stMain'] .js-plotly-plot").first.locator(".bars .point path")
+                    bar = bars.nth((i * 7) % min(30, bars.count()))  # a different province each time, in the top 30
+                    bar.scroll_into_view_if_needed()
+                    box = bar.bounding_box()
+                    # Plotly takes clicks on its drag layer: click near the visible end of the bar (tests/test_browser.py)
+                    x, y = box["x"] + box["width"] - 15, box["y"] + box["height"] / 2
+                    ours.mouse.move(x, y)
+                    ours.wait_for_timeout(300)
+                    before = ours.evaluate("window.__bench.sig()")
+                    ours.mouse.click(x, y)
+                    return _timed(ours, before, path="/dia-phuong", min_charts=1, timeout_ms=timeout_ms)
+                return step
+
+            record("open a profile (rankings -> locality)", [bar_step(i) for i in range(reps)])
+        if name == "inspections":
+            open_settled(ours, url, timeout_ms)
+
+            def kind_step(kind: str):
+                return lambda: _timed(ours, _sidebar_select(ours, "Loại phát hiện", kind, type_to_filter=False, where="stMain"),
+                                      path="", min_charts=0, timeout_ms=timeout_ms)
+
+            kinds = [FINDING_KINDS[i % len(FINDING_KINDS)] for i in range(max(2, reps))]
+            record("inspections / filter findings (kind)", [kind_step(k) for k in kinds])
+    ours.close()
+    floor.close()
+    return {"method": "Playwright + /usr/bin/chromium (tests/browser.py flags); clock in the page from the click's "
+                      "pointerdown to the first frame where a run started after the click has ended (script state "
+                      "notRunning, nothing stale, no status widget), every chart box holds a drawn graph and what the "
+                      "charts show changed (or, if nothing is redrawn within 3 s, the run's end: 'unchanged'); each repetition of ours followed by one of the floor app's (its year)",
+            "interactions": rows, "errors": errors}
+
+
+def _visit(browser: Browser, url: str, timeout_ms: int) -> tuple[float, Page]:
+    """A new person: a fresh browser context (nothing cached), the link opened; seconds from the navigation's start
+    (the page's own clock) to its charts drawn and the run ended."""
+    page = new_page(browser)
+    page.goto(url)
+    page.wait_for_function(FIRST_CHART_JS, timeout=timeout_ms)
+    return page.evaluate("performance.now()") / 1000, page
+
+
+def starts_and_first_visits(browser: Browser, make_server: Callable[[str, int], Server], *, starts: int, timeout_ms: int,
+                            pages: list[str] | None = None, log: Callable[[str], None] = print) -> tuple[dict, Server]:
+    """`starts` times, alternately: our server started (the clock starts with the process), the rankings page opened
+    in a fresh tab as soon as it answers -> its chart drawn (the cold start; and the rankings page's first visit,
+    from the navigation), then every other page in a fresh tab (its first visit: cold caches); then the floor app's
+    the same way (its cold start and its first visit). Returns the figures and our last server, left running."""
+    out: dict[str, dict[str, list[float]]] = {"ours": {}, "floor": {}}
+    keep = None
+    for k in range(starts):
+        for app in ("ours", "floor"):
+            server = make_server(app, k)
+            t0 = server.start()
             try:
-                results.append(step())
-            except Exception as exc:  # a failed repetition is reported, the others still count
-                errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
-        phases = {k: _p50([r["phases"][k] for r in results]) for k in ("to_run_ms", "run_ms", "after_run_ms")}
-        out[name] = {**summary([r["ms"] / 1000 for r in results]), "phases_p50_ms": phases,
-                     "extra_reruns": sum(r["extra"] for r in results)}
-        if results:
-            log(f"  browser {name}: p50 {out[name]['p50_ms']:.0f} p95 {out[name]['p95_ms']:.0f} ms ({len(results)} of"
-                f" {len(steps)}; p50 to the run {phases['to_run_ms']}, run {phases['run_ms']}, after {phases['after_run_ms']} ms;"
-                f" {out[name]['extra_reruns']} extra reruns)")
-
-    year_values = [y for y in years if y != 2024]
-    open_settled(page, f"{base}/?year=2024", timeout_ms)
-
-    def year_step(year: int):
-        return lambda: _timed(page, _sidebar_select(page, "Năm", str(year), type_to_filter=False),
-                              path="", min_charts=1, timeout_ms=timeout_ms)
-
-    # Each value once, then the same values again: the first pass is what the first person to ask for a view sees
-    # (its queries and figures not cached yet), the second what everyone after them sees.
-    chosen_years = [year_values[i % len(year_values)] for i in range(reps)]
-    record("choose a year (rankings)", [year_step(y) for y in chosen_years])
-    record("choose a year (rankings), viewed before", [year_step(y) for y in _again(chosen_years, 2024)])
-
-    open_settled(page, f"{base}/?year=2024", timeout_ms)
-
-    def province_step(name: str):
-        return lambda: _timed(page, _sidebar_select(page, "Tỉnh, thành phố", name, type_to_filter=True),
-                              path="", min_charts=2, timeout_ms=timeout_ms)
-
-    chosen_provinces = [provinces[i % len(provinces)] for i in range(reps)]
-    record("change province (rankings)", [province_step(p) for p in chosen_provinces])
-    record("change province (rankings), viewed before", [province_step(p) for p in _again(chosen_provinces, None)])
-
-    def bar_step(i: int):
-        def step():
-            open_settled(page, f"{base}/?year={years[i % len(years)]}", timeout_ms)
-            bars = page.locator("[data-testid='stMain'] .js-plotly-plot").first.locator(".bars .point path")
-            bar = bars.nth((i * 7) % min(30, bars.count()))  # a different province each time, in the top 30
-            bar.scroll_into_view_if_needed()
-            box = bar.bounding_box()
-            # Plotly takes clicks on its drag layer: click near the visible end of the bar (as tests/test_browser.py)
-            x, y = box["x"] + box["width"] - 15, box["y"] + box["height"] / 2
-            page.mouse.move(x, y)
-            page.wait_for_timeout(300)
-            before = page.evaluate("window.__bench.sig()")
-            page.mouse.click(x, y)
-            return _timed(page, before, path="/dia-phuong", min_charts=1, timeout_ms=timeout_ms)
-        return step
-
-    record("click a bar -> profile", [bar_step(i) for i in range(reps)])
-    page.close()
-    return {"method": "Playwright + /usr/bin/chromium (tests/browser.py flags), clock in the page: pointerdown of the "
-                      "click -> first frame with the chart's new content, script not running, nothing stale",
-            "interactions": out, "errors": errors}
+                ready = server.wait_ready() - t0
+                visit, page = _visit(browser, server.base + ("/?year=2024" if app == "ours" else "/"), timeout_ms)
+            except BaseException:  # (an interruption too) no server left running
+                server.stop()
+                raise
+            cold = time.perf_counter() - t0
+            page.close()
+            figures = out[app]
+            figures.setdefault("server answers", []).append(ready)
+            figures.setdefault("cold start", []).append(cold)
+            figures.setdefault("first visit: rankings" if app == "ours" else "first visit", []).append(visit)
+            if app == "ours":
+                try:
+                    for name in pages or list(PAGES):
+                        if name != "rankings":
+                            seconds, page = _visit(browser, server.base + PAGES[name], timeout_ms)
+                            page.close()
+                            figures.setdefault(f"first visit: {name}", []).append(seconds)
+                except BaseException:
+                    server.stop()
+                    raise
+            log(f"  start {k + 1} {app}: answers {ready:.2f} s, first chart {cold:.2f} s; first visits "
+                + ", ".join(f"{n.removeprefix('first visit').strip(': ') or 'its page'} {v[-1]:.2f}" for n, v in figures.items()
+                           if n.startswith("first visit")))
+            if app == "ours" and k == starts - 1:
+                keep = server
+            else:
+                server.stop()
+    return {app: {name: summary(values) for name, values in figures.items()} for app, figures in out.items()}, keep

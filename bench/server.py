@@ -1,5 +1,7 @@
 """The dashboard server as the suite measures it: the command line tests/browser.py uses (`python -m
 par_dashboard serve`, headless, on a free local port), with the agent API on, its memory sampled from /proc.
+`app="floor"` starts the floor app (bench/floor_app.py) instead; `workers=N` starts N processes behind HAProxy
+(`serve --workers N`, and bench/floor_serve.py for the floor), whose memory is the sum of all of them.
 
 The server holds its database file for writing, so it always gets its own copy (made before the clock starts).
 """
@@ -52,8 +54,9 @@ class Server:
     """Start with `start()`, wait with `wait_ready()`, stop with `stop()`; `rss` holds (seconds since start,
     server RSS MB, server + descendants RSS MB) sampled every `sample_s` while it runs."""
 
-    def __init__(self, db_copy: Path, log_path: Path, sample_s: float = 0.5):
+    def __init__(self, db_copy: Path | None, log_path: Path, sample_s: float = 0.5, *, app: str = "ours", workers: int = 0):
         self.db_copy, self.log_path, self.sample_s = db_copy, log_path, sample_s
+        self.app, self.workers = app, workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -65,17 +68,29 @@ class Server:
 
     def start(self) -> float:
         """Start the process; returns the perf_counter instant it was started (the cold-start clock)."""
-        env = {**os.environ, "PAR_DB": str(self.db_copy)}
+        env = {**os.environ, **({"PAR_DB": str(self.db_copy)} if self.db_copy else {})}
         self._log = open(self.log_path, "wb")  # closed in stop()
+        options = ["--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true",
+                   "--server.enableAgentApi", "true", "--server.agentWaitTimeout", "300"]
+        workers = ["--workers", str(self.workers)] if self.workers else []
+        if self.app == "floor":
+            command = ([sys.executable, "-m", "bench.floor_serve", *workers] if workers else
+                       [sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "floor_app.py")])
+        else:
+            command = [sys.executable, "-m", "par_dashboard", "serve", *workers]
         self.started_at = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "par_dashboard", "serve", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--server.enableAgentApi", "true", "--server.agentWaitTimeout", "300"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([*command, *options], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self._sampler = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
         self._sampler.start()
         return self.started_at
+
+    def runtime_dir(self) -> Path | None:
+        """`serve --workers`: the folder of its HAProxy configuration and database snapshots (from its log)."""
+        import re
+
+        self._log.flush()
+        found = re.search(r"runtime files in (\S+?)\)", self.log_path.read_text(errors="replace"))
+        return Path(found.group(1)) if found else None
 
     def wait_ready(self, timeout: float = 120.0, poll_s: float = 0.05) -> float:
         """Poll /_stcore/health; returns the perf_counter instant it first answered."""
@@ -96,6 +111,8 @@ class Server:
             if main is None:
                 break
             tree = main + sum(_status_kb(c, "VmRSS") or 0 for c in _children(self.proc.pid))
+            if self.workers:  # the supervisor is a small parent: the workers and the proxy are what is served
+                main = tree
             self.rss.append((round(time.perf_counter() - self.started_at, 2), round(main / 1024, 1), round(tree / 1024, 1)))
             self.peak_hwm_mb = max(self.peak_hwm_mb, (_status_kb(self.proc.pid, "VmHWM") or 0) / 1024)
             self._stop.wait(self.sample_s)

@@ -1,7 +1,10 @@
-"""The benchmark suite of issue 7 (not a test: figures depend on the machine). See bench/README.md.
+"""The benchmark suite (not a test: figures depend on the machine). See bench/README.md.
+
+Every figure that has a target is a ratio to the floor app (bench/floor_app.py: Streamlit itself, one selectbox and
+one chart) measured alternately with ours in the same run (issue 17).
 
     .venv/bin/python scripts/bench_suite.py --db PATH [--label scale1] [--quick]
-        [--concurrency 20 --seconds 60] [--build-scale S] [--budgets 1|10] [--parts server,naive,browser,concurrency]
+        [--concurrency 20 --seconds 60] [--build-scale S] [--parts browser,concurrency,server,naive]
 
 Writes artifacts/bench/suite-<label>.json and .md and prints the table. The database is copied first (the running
 dashboard may hold PATH): one copy for the in-process AppTest runs, one for the measured server process.
@@ -27,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 OUT_DIR = ROOT / "artifacts" / "bench"
-PARTS = ("server", "naive", "browser", "concurrency")
+PARTS = ("browser", "concurrency", "server", "naive")
+DEFAULT_PARTS = ("browser", "concurrency")  # the ratios to the floor; server and naive: AppTest diagnostics (issue 7)
 SEARCH_WORDS = ["hồ sơ", "chậm", "công khai", "thủ tục", "một cửa", "tuyên truyền", "quá hạn", "trực tuyến", "bộ máy",
                 "tài chính", "ho so qua han", "không có từ này"]
 
@@ -40,27 +44,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", type=Path, required=True, help="database to measure (copied first, never opened in place)")
     p.add_argument("--label", help="names the output files (default: the database file's stem)")
-    p.add_argument("--quick", action="store_true", help="fewer repetitions, one cold start, no concurrency (~5 min)")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions, 2 starts, 30 s loads (a first look)")
     p.add_argument("--reps", type=int, help="repetitions per server interaction and mode (default 10, quick 3)")
-    p.add_argument("--browser-reps", type=int, help="repetitions per Chromium interaction (default 10, quick 3)")
-    p.add_argument("--cold-starts", type=int, help="server cold starts measured (default 3, quick 1)")
-    p.add_argument("--concurrency", type=int, help="concurrent sessions (default 20, quick 0 = off)")
-    p.add_argument("--seconds", type=float, default=60, help="duration of the concurrent load (default 60)")
-    p.add_argument("--single-seconds", type=float, default=30, help="duration of the single-user reference (default 30)")
+    p.add_argument("--browser-reps", type=int, help="repetitions per Chromium interaction and pass (default 5, quick 2)")
+    p.add_argument("--cold-starts", type=int, help="starts of each app: cold start, first visits (default 3, quick 2)")
+    p.add_argument("--concurrency", type=int, help="concurrent sessions (default 20; 0 = off)")
+    p.add_argument("--seconds", type=float, help="duration of each concurrent load (default 60, quick 30)")
+    p.add_argument("--workers", default="1,2", help="the loads' numbers of worker processes (default 1,2)")
+    p.add_argument("--browser-pages", help="comma-separated pages for Chromium (default: every page)")
     p.add_argument("--think", type=float, default=2.0, help="mean think time between a user's actions, s (default 2)")
     p.add_argument("--build-scale", type=float, help="also time a database build of this scale (in a temp dir)")
-    p.add_argument("--budgets", type=int, choices=(1, 10), help="budgets of scale 1 or 10 (default: from the label)")
-    p.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
+    p.add_argument("--budgets", type=int, choices=(1, 10), help="issue 7's budgets of the server part (default: from the label)")
+    p.add_argument("--targets", choices=("default", "1", "10"),
+                   help="interaction target of the database: default 1,3x, scale 1 1,5x, scale 10 none (default: from the label)")
+    p.add_argument("--parts", default=",".join(DEFAULT_PARTS), help=f"comma-separated subset of {','.join(PARTS)}")
     p.add_argument("--pages", help="comma-separated pages for the server part (default: every page)")
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args(argv)
     args.label = args.label or args.db.stem
     args.reps = args.reps or (3 if args.quick else 10)
-    args.browser_reps = args.browser_reps or (3 if args.quick else 10)
-    args.cold_starts = args.cold_starts or (1 if args.quick else 3)
-    if args.concurrency is None:
-        args.concurrency = 0 if args.quick else 20
+    args.browser_reps = args.browser_reps or (2 if args.quick else 5)
+    args.cold_starts = args.cold_starts or (2 if args.quick else 3)
+    args.concurrency = 20 if args.concurrency is None else args.concurrency
+    args.seconds = args.seconds or (30 if args.quick else 60)
+    args.workers = [int(w) for w in str(args.workers).split(",") if w.strip()]
     args.budgets = args.budgets or (10 if re.search(r"scale[-_ ]?10\b", args.label) else 1)
+    found = re.search(r"scale[-_ ]?(10|1)\b", args.label)
+    args.targets = args.targets or (found.group(1) if found else "default")
     args.parts = [x.strip() for x in args.parts.split(",") if x.strip()]
     unknown = set(args.parts) - set(PARTS)
     if unknown:
@@ -132,24 +142,88 @@ def meta(args, db: Path, rows: dict) -> dict:
                          "pandas": pandas.__version__, "plotly": plotly.__version__}}
 
 
-def concurrency(server, args, fx) -> dict:
-    from bench import agent
-    from bench.report import CONCURRENCY_P95_FACTOR
+def import_file() -> bytes:
+    """The import done in the middle of the load: the template with one new row (a quarterly value of Văn Lãng that
+    the database does not have), so the sidebar's counts change: what each session shows tells which data it sees."""
+    import io
 
+    from openpyxl import load_workbook
+
+    from par_dashboard.importing import template
+
+    book = load_workbook(io.BytesIO(template.template_workbook("vi")))
+    ws = book["Giá trị chỉ tiêu"]
+    headers = [c.value for c in ws[1]]
+    row = {"Tên đơn vị": "Văn Lãng", "Cấp": "Huyện", "Tỉnh": "Lạng Sơn", "Mã chỉ tiêu *": "OPS_ONTIME_PCT",
+           "Năm *": 2024, "Kỳ": "Q1", "Giá trị *": 91.5, "Nguồn": "Benchmark: an import during the load"}
+    ws.append([row.get(h) for h in headers])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def import_during(server, primary: Path, at_s: float):
+    """At `at_s` into the load: an import through the real import service (backup, one transaction, audit row), as
+    the Dữ liệu page does it, by a Database in this process over the running workers' snapshots: the lock across
+    processes, the primary written, a new snapshot published. Returns what it measured."""
+    def run(t_origin: float) -> dict:
+        from par_dashboard.importing import service
+        from par_dashboard.store.db import Database
+        from par_dashboard.store.snapshots import Snapshots
+
+        data = import_file()
+        time.sleep(max(0.0, t_origin + at_s - time.perf_counter()))
+        folder = server.runtime_dir() / "snapshots"
+        db = Database(primary, snapshots=Snapshots(primary, folder))
+        started = time.perf_counter()
+        report = service.load(db, data, "benchmark-import.xlsx", user="benchmark")
+        done = time.perf_counter()
+        db.close()
+        log(f"  import in the middle: {report.status} in {done - started:.2f} s (added {report.added})")
+        return {"status": report.status, "added": report.added, "import_s": round(done - started, 2),
+                "started_s": round(started - t_origin, 2), "committed_s": round(done - t_origin, 2)}
+    return run
+
+
+def concurrency(args, fx, server_db: Path, workdir: Path) -> dict:
+    """For each number of workers: the floor app and ours, one after the other, each behind HAProxy with that many
+    processes, `args.concurrency` agent-API sessions for `args.seconds`; with 2 workers (the largest), an import in
+    the middle of ours."""
+    from bench import agent
+    from bench.server import Server
+    from par_dashboard.i18n import t
+
+    marker = t("data_kinds", "vi")
     common = {"profiles": fx.profiles or [fx.home], "search_words": fx.search_words, "log": log}
-    single = agent.load(server, users=1, seconds=args.single_seconds, think_s=0, seed=args.seed, **common)
-    many = agent.load(server, users=args.concurrency, seconds=args.seconds, think_s=args.think, seed=args.seed + 1000, **common)
-    comparison = {}
-    for kind in sorted(set(single["by_kind"]) | set(many["by_kind"])):
-        one, lots = single["by_kind"].get(kind), many["by_kind"].get(kind)
-        ratio = round(lots["p95_ms"] / one["p95_ms"], 1) if one and lots and one["p95_ms"] else None
-        verdict = "—" if ratio is None or kind == "first run" else ("met" if ratio <= CONCURRENCY_P95_FACTOR else "NOT met")
-        comparison[kind] = {"ratio": ratio, "verdict": verdict}
-    method = (f"Streamlit's agent API (POST /_stcore/agent/interact) against one server, {args.concurrency} sessions from "
-              "threads of this process, each a random walk (year, province, structure, page, profile, findings filters); "
-              "the single-user reference is one session walking without think time just before. 'first run' (a session's "
-              "creation) is shown but not judged.")
-    return {"method": method, "single": single, "many": many, "comparison": comparison}
+    out: dict = {"users": args.concurrency, "seconds": args.seconds, "think_s": args.think, "runs": {}}
+    for workers in args.workers:
+        for app in ("floor", "ours"):
+            # the database copied afresh: an import of the run before must not be there
+            primary = workdir / f"load-{workers}.duckdb"
+            if app == "ours":
+                shutil.copyfile(server_db, primary)
+            server = Server(primary if app == "ours" else None, workdir / f"load-{app}-{workers}.log", app=app, workers=workers)
+            server.start()
+            try:
+                server.wait_ready()
+                warmed = agent.warm(server, workers, [""] if app == "floor" else agent.PAGES)
+                log(f"  {app}, {workers} worker(s): warmed up in {warmed:.1f} s (each worker ran each page once)")
+                during = import_during(server, primary, args.seconds / 4) if app == "ours" and workers == max(args.workers) else None
+                run = agent.load(server, users=args.concurrency, seconds=args.seconds, think_s=args.think,
+                                 seed=args.seed + 1000, floor=app == "floor", marker=None if app == "floor" else marker,
+                                 during=during, **common)
+            finally:
+                server.stop()
+            run["memory"], run["warm_up_s"] = server.memory(), round(warmed, 1)
+            out["runs"][f"{app} {workers}"] = run
+    out["method"] = (f"Streamlit's agent API (POST /_stcore/agent/interact) through HAProxy (serve --workers N; the floor "
+                     f"app through the same supervisor, bench/floor_serve.py), {args.concurrency} sessions from threads of "
+                     f"this process for {args.seconds:.0f} s, think time {args.think} s (±50 %); ours: random walks over "
+                     "every page (year, province, structure, page, profile, findings filters), the floor: its year. "
+                     "Before each load, one session per worker opened every page once (untimed: the processes have imported "
+                     "their modules and run each page, as after a few minutes of use; the views asked then are still "
+                     "uncached). p95 over every interaction (a session's first run excluded).")
+    return out
 
 
 def save(result: dict) -> str:
@@ -166,11 +240,13 @@ def save(result: dict) -> str:
 def part(result: dict, key: str, title: str, measure) -> None:
     """One part of the suite; a part that fails is reported in the output and the others still run."""
     log(title)
+    result.setdefault("load_average", {})[f"{key} start"] = round(os.getloadavg()[0], 2)
     try:
         result[key] = measure()
     except Exception as exc:
         log(f"  FAILED: {type(exc).__name__}: {exc}")
         result.setdefault("failed", {})[key] = f"{type(exc).__name__}: {str(exc)[:1000]}"
+    result["load_average"][f"{key} end"] = round(os.getloadavg()[0], 2)
     save(result)
 
 
@@ -207,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="par-bench-"))
-    result: dict = {"label": args.label, "quick": args.quick, "budget_scale": args.budgets,
+    result: dict = {"label": args.label, "quick": args.quick, "budget_scale": args.budgets, "targets": args.targets,
                     "concurrency_users": args.concurrency, "parts": args.parts}
     try:
         app_db, server_db = workdir / "apptest.duckdb", workdir / "server.duckdb"
@@ -245,40 +321,54 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_server_parts(args, fx, province_names: list[str], server_db: Path, workdir: Path, result: dict) -> None:
-    """Cold starts, then on the last server: Chromium interactions and the concurrent load; memory throughout."""
+    """Starts and first visits (ours and the floor alternately), then on our last server and a floor server:
+    Chromium interactions (alternately); memory throughout. Then the concurrent loads (their own servers)."""
     from playwright.sync_api import sync_playwright
 
     from bench import browser as chromium
+    from bench.server import Server
     from tests.browser import CHROMIUM_FLAGS, chromium_path
 
     timeout_ms = 180_000  # a repetition that takes longer fails (and is reported); the others still count
     holder: dict = {}
-    with sync_playwright() as p:
-        br = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        try:
-            result["meta"]["versions"]["chromium"] = br.version
+    pages = [x.strip() for x in args.browser_pages.split(",")] if args.browser_pages else None
+    if "browser" in args.parts:
+        with sync_playwright() as p:
+            br = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+            try:
+                result["meta"]["versions"]["chromium"] = br.version
 
-            def cold() -> dict:
-                measured, holder["server"] = chromium.cold_start(br, server_db, workdir, args.cold_starts, timeout_ms, log=log)
-                return measured
+                def make(app: str, k: int) -> Server:
+                    return Server(server_db if app == "ours" else None, workdir / f"{app}-start-{k}.log", app=app)
 
-            part(result, "cold_start", f"cold start ({args.cold_starts}x), Chromium {br.version}", cold)
-            if "browser" in args.parts and holder.get("server"):
-                part(result, "browser", f"end to end in Chromium ({args.browser_reps} repetitions)",
-                     lambda: chromium.interactions(br, holder["server"].base, years=fx.years, provinces=province_names,
-                                                   reps=args.browser_reps, timeout_ms=timeout_ms, log=log))
-        finally:
-            br.close()
-    server = holder.get("server")
-    if not server:
-        return
-    try:
-        if "concurrency" in args.parts and args.concurrency:
-            part(result, "concurrency", f"concurrency: {args.concurrency} sessions for {args.seconds:.0f} s",
-                 lambda: concurrency(server, args, fx))
-    finally:
-        server.stop()
-        result["memory"] = {**server.memory(), "log_errors": server.log_errors()[:10]}
+                def starts() -> dict:
+                    measured, holder["server"] = chromium.starts_and_first_visits(
+                        br, make, starts=args.cold_starts, timeout_ms=timeout_ms, pages=pages, log=log)
+                    return measured
+
+                part(result, "starts", f"cold starts and first visits ({args.cold_starts}x each, alternately), "
+                     f"Chromium {br.version}", starts)
+                if holder.get("server"):
+                    floor = Server(None, workdir / "floor-browser.log", app="floor")
+                    floor.start()
+                    try:
+                        floor.wait_ready()
+                        part(result, "browser", f"interactions in Chromium, ours and the floor alternately "
+                             f"({args.browser_reps} repetitions per pass)",
+                             lambda: chromium.paired_interactions(br, holder["server"].base, floor.base, years=fx.years,
+                                                                  provinces=province_names, reps=args.browser_reps,
+                                                                  timeout_ms=timeout_ms, pages=pages, log=log))
+                    finally:
+                        floor.stop()
+            finally:
+                br.close()
+                # stopped however the part ended (an interruption too): no server outlives the suite
+                if server := holder.get("server"):
+                    server.stop()
+                    result["memory"] = {**server.memory(), "log_errors": server.log_errors()[:10]}
+    if "concurrency" in args.parts and args.concurrency:
+        part(result, "concurrency", f"concurrency: {args.concurrency} sessions for {args.seconds:.0f} s, "
+             f"{', '.join(map(str, args.workers))} worker(s), the floor and ours", lambda: concurrency(args, fx, server_db, workdir))
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ import sys
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as hst
+from hypothesis import HealthCheck, given, settings
 from streamlit.testing.v1 import AppTest
 
 from par_dashboard.extract.save import save_draft
@@ -22,6 +21,7 @@ from par_dashboard.security import auth
 from par_dashboard.shell import login
 from par_dashboard.store.db import Database
 from tests.browser import ROOT
+from tests.hardening import logins
 from tests.hardening.roles import run_role_checks
 from tests.test_import_service import content_hash, good_rows, one, xlsx
 from tests.users import PASSWORD, SCOPED, sign_in
@@ -87,10 +87,7 @@ def test_five_failures_lock_the_name_for_a_minute(users_file, tmp_path):
     assert guard.wait_s("no-such-user") == 60
 
 
-def one_user(tmp_path) -> "auth.Path":
-    path = tmp_path / "conf" / "users.json"
-    auth.add_user("lan", "analyst", PASSWORD, path=path)
-    return path
+one_user = logins.one_user  # a users file with one analyst, "lan"
 
 
 def trail_of(path) -> list[dict]:
@@ -192,70 +189,25 @@ def test_a_wrong_password_log_never_holds_the_password(tmp_path):
     assert "bí-mật" not in auth.audit_trail_path(path).read_text(encoding="utf-8")
 
 
-STEPS = hst.lists(hst.tuples(hst.sampled_from([0.0, 0.0, 1.0, 7.5, 30.0, 61.0, 200.0, 1000.0]),  # seconds since the last try
-                             hst.sampled_from(["an", "binh", "chi"]), hst.sampled_from(["10.0.0.1", "10.0.0.2"]),
-                             hst.sampled_from([False, False, True]),  # the right password?
-                             hst.booleans()),  # a restart (a new guard on the same file) before this try?
-                  min_size=10, max_size=30)
-
-
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=STEPS)
+@given(steps=logins.STEPS)
 def test_the_guard_bounds_guesses_per_name_and_per_source_across_restarts(tmp_path_factory, steps):
     """Whatever the order of tries, names, addresses, pauses and restarts: a guard restarted before any try decides
     exactly as one that never was (the state is the file's); and within any `lock_s` seconds a name gets at most
-    `limit` wrong passwords checked between two right ones, and an address at most `source_limit`."""
-    folder = tmp_path_factory.mktemp("guard")
-    now = [10_000.0]
-    clock = lambda: now[0]  # noqa: E731
-    kept = auth.LoginGuard(folder / "kept.sqlite", limit=3, source_limit=5, clock=clock)
-    decisions = {"kept": [], "restarted": []}
-    restarted = None
-    checked = []  # (time, name, source, right) of every try that was let through to the password check
-    for dt_s, name, source, right, restart in steps:
-        now[0] += dt_s
-        if restart or restarted is None:
-            restarted = auth.LoginGuard(folder / "restarted.sqlite", limit=3, source_limit=5, clock=clock)
-        for label, guard in (("kept", kept), ("restarted", restarted)):
-            try:
-                ticket = guard.admit(name, source)
-            except auth.Throttled as refused:
-                decisions[label].append(("refused", refused.which, round(refused.wait, 6)))
-                event(f"refused: {refused.which}")
-                continue
-            decisions[label].append(("checked",))
-            if label == "kept":
-                checked.append((now[0], name, source, right))
-            if right:
-                guard.succeeded(ticket)
-    assert decisions["kept"] == decisions["restarted"]
-    for i, (t0, _, _, _) in enumerate(checked):
-        window = [c for c in checked[i:] if c[0] < t0 + kept.lock_s]
-        for source in {c[2] for c in window}:
-            assert sum(1 for c in window if c[2] == source and not c[3]) <= kept.source_limit, (source, window)
-        for name in {c[1] for c in window}:
-            run = 0
-            for c in (c for c in window if c[1] == name):
-                run = 0 if c[3] else run + 1
-                assert run <= kept.limit, (name, window)
+    `limit` wrong passwords checked between two right ones, and an address at most `source_limit`
+    (tests/hardening/logins.py; the figures command runs more sequences)."""
+    wrong = logins.guard_violations(tmp_path_factory.mktemp("guard"), steps)
+    assert not wrong, wrong
 
 
 # ---------------------------------------------------------------------------------------------- the users file's mode
 
-@pytest.mark.parametrize("mode", [0o666, 0o664, 0o646, 0o660, 0o644, 0o604, 0o640], ids=lambda m: f"{m:o}")
+@pytest.mark.parametrize("mode", logins.TESTED_MODES, ids=lambda m: f"{m:o}")
 def test_a_users_file_others_may_write_or_read_is_refused_saying_how_to_fix_it(tmp_path, mode):
     """Writable by others: anyone could add an admin; readable: the password hashes leak. Refused until `chmod 600`,
-    a cached read included (the file was read at 0600 first)."""
-    path = one_user(tmp_path)
-    assert auth.read_users(path)
-    path.chmod(mode)
-    with pytest.raises(auth.UsersFileError) as refused:
-        auth.read_users(path)
-    assert f"chmod 600 {path}" in refused.value.en and f"chmod 600 {path}" in refused.value.vi
-    with pytest.raises(auth.UsersFileError):
-        auth.authenticate("lan", PASSWORD, path=path, guard=auth.LoginGuard())
-    path.chmod(0o600)
-    assert auth.authenticate("lan", PASSWORD, path=path, guard=auth.LoginGuard()).name == "lan"
+    a cached read included (the file was read at 0600 first). The figures command tries every such mode."""
+    wrong = logins.mode_violations(tmp_path, mode)
+    assert not wrong, wrong
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")

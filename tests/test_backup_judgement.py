@@ -3,83 +3,36 @@ then the `check` command, the dashboard's start and the choice of a backup to re
 par_dashboard/store/dbcheck.py); and the file does not grow with each import and rollback.
 
 DuckDB cuts free blocks off the end of a file without lowering the block count its header records: after a
-rollback (which rewrites the tables) the file is shorter than that count says, and whole."""
+rollback (which rewrites the tables) the file is shorter than that count says, and whole.
 
-import hashlib
+The invariant's sequences and body, and the damage done to an index block, are in tests/hardening/judgement.py: the
+figures command (`python -m tests.hardening`) runs more sequences of them."""
+
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-import duckdb
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings
 from streamlit.testing.v1 import AppTest
 
 from par_dashboard.building import recovery
 from par_dashboard.importing import service
-from par_dashboard.paths import ROOT, SCHEMA_FILE
+from par_dashboard.paths import ROOT
 from par_dashboard.store import backup
 from par_dashboard.store.db import Database
+from tests.hardening import judgement
+from tests.hardening.invariants import pinned
+from tests.hardening.judgement import OPS, inspections, rows, set_aside, sha
 from tests.test_import_service import xlsx
-
-# The reference tables an import looks names up in; the large tables (findings, values, scores) are left empty,
-# so that a rollback, which rewrites the tables that refer to the sources, takes a second rather than several.
-_REFERENCE = ("source", "admin_structure", "par_area", "index_family", "indicator", "data_version")
 
 
 @pytest.fixture(scope="session")
 def small_db(built_db, tmp_path_factory) -> Path:
     """The session database's schema and reference tables, without its large tables (10 MB, not 50)."""
-    path = tmp_path_factory.mktemp("small") / "par.duckdb"
-    source = path.with_name("source.duckdb")  # a copy: this process may hold the session database open (the db fixture)
-    shutil.copy(built_db, source)
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
-        con.execute("ATTACH ? AS b (READ_ONLY)", [str(source)])
-        for t in _REFERENCE:
-            con.execute(f"INSERT INTO {t} SELECT * FROM b.{t}")  # noqa: S608 - fixed names
-        for level in ("province", "district", "commune", "department"):  # a unit after its parent
-            con.execute("INSERT INTO admin_unit SELECT * FROM b.admin_unit WHERE level = ?", [level])
-        con.execute("INSERT INTO unit_crosswalk SELECT * FROM b.unit_crosswalk")
-        con.execute("DETACH b")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    source.unlink()
-    return path
-
-
-def rows(iid: str, n_findings: int = 2) -> dict[str, list[dict]]:
-    """A new inspection in Lạng Sơn with a visited unit and `n_findings` findings (nothing another batch shares)."""
-    return {
-        "inspections": [{"inspection_id": iid, "province": "Lạng Sơn", "year": 2024, "team_label": f"Đoàn {iid}",
-                         "started_on": "01/07/2024", "ended_on": "02/07/2024"}],
-        "inspection_units": [{"inspection_id": iid, "unit_name": "Huyện Cao Lộc", "unit_province": "Lạng Sơn",
-                              "visited_on": "01/07/2024"}],
-        "findings": [{"finding_id": f"{iid}-{i}", "inspection_id": iid, "area": "A3", "kind": "Tồn tại, hạn chế",
-                      "text": f"Phát hiện {i} của {iid}."} for i in range(n_findings)],
-    }
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def inspections(path: Path) -> set[str]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {i for (i,) in con.execute("SELECT inspection_id FROM inspection").fetchall()}
-    finally:
-        con.close()
-
-
-def set_aside(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f"{path.name}.*-*"))  # .damaged-<time>, .before-restore-<time>
+    return judgement.small_database(built_db, tmp_path_factory.mktemp("small") / "par.duckdb")
 
 
 def cli(*args) -> subprocess.CompletedProcess:
@@ -162,21 +115,8 @@ def test_a_backup_taken_from_it_is_sound_and_is_the_one_restored(rolled_back_twi
 
 def test_a_damaged_index_block_is_still_found_by_duckdb_reading_the_indexes(rolled_back_twice):
     """The bytes only say where DuckDB must look: a file DuckDB reads whole is sound, one it cannot is not."""
-    from par_dashboard.store.dbcheck import FIRST_BLOCK, used_blocks
-
     path = rolled_back_twice
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        data = {b for t in backup.REQUIRED_TABLES
-                for (b,) in con.execute("SELECT DISTINCT block_id FROM pragma_storage_info(?) WHERE block_id >= 0", [t]).fetchall()}
-    finally:
-        con.close()
-    size, offsets = used_blocks(path)
-    index_like = [o for o in offsets if (o - FIRST_BLOCK) // size not in data and (o - FIRST_BLOCK) // size > 0]
-    assert index_like
-    with open(path, "r+b") as f:
-        f.seek(index_like[-1] + size // 2)
-        f.write(b"\xff" * 8)
+    assert judgement.damage_an_index_block(path)
     assert backup.diagnose(path) is not None
 
 
@@ -210,47 +150,15 @@ def test_a_backup_keeps_other_writers_away_from_the_file_the_dashboard_holds(sma
 
 # ------------------------------------------------------------------------------------------------ the invariant
 
-OPS = st.lists(st.tuples(st.sampled_from(["import", "rollback", "checkpoint", "backup"]), st.integers(0, 2**16)),
-               min_size=2, max_size=4)
-
-
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@example(steps=[("import", 1), ("rollback", 0), ("import", 2), ("rollback", 0)])  # the report's sequence
+@pinned(judgement.PINNED)  # the report's sequence
 @given(steps=OPS)
-def test_a_database_that_opens_and_reads_whole_is_never_replaced(small_db, monkeypatch, steps):
+def test_a_database_that_opens_and_reads_whole_is_never_replaced(small_db, steps):
     """After each step the file is closed and checked as the `check` command and the dashboard's start do: it is
     never set aside nor replaced, holds what the steps made (the inspections of the batches not rolled back), and
-    every backup taken is sound."""
-    with tempfile.TemporaryDirectory(prefix="par-judge-") as tmp:
-        monkeypatch.setenv("PAR_BACKUP_DIR", str(Path(tmp) / "backups"))
-        path = Path(tmp) / "par.duckdb"
-        shutil.copyfile(small_db, path)
-        live: dict[int, str] = {}  # batch -> its inspection
-        for n, (op, pick) in enumerate(steps):
-            db = Database(path)
-            try:
-                if op == "import":
-                    iid = f"PROP-{n}-{pick}"
-                    report = service.load(db, xlsx(rows(iid, 1 + pick % 3)), f"{iid}.xlsx", user="test")
-                    assert report.status == "loaded", report.summary("en")
-                    live[report.batch_id] = iid
-                elif op == "rollback" and live:
-                    batch = sorted(live)[pick % len(live)]
-                    assert service.rollback(db, batch, user="test").status == "rolled_back"
-                    del live[batch]
-                elif op == "checkpoint":
-                    with db.cursor() as cur:
-                        cur.execute("CHECKPOINT")
-                elif op == "backup":
-                    assert backup.diagnose(backup.backup(db, "property")) is None
-            finally:
-                db.close()
-            made = sha(path)
-            assert recovery.recover(path) is None, (n, op)
-            assert set_aside(path) == [] and sha(path) == made, (n, op)
-            assert inspections(path) == set(live.values()), (n, op)
-        for b in backup.backups(path):
-            assert backup.diagnose(b.path) is None, b.path.name
+    every backup taken is sound (tests/hardening/judgement.py; the figures command runs more sequences)."""
+    wrong = judgement.sequence_violations(small_db, steps)
+    assert not wrong, wrong
 
 
 # ------------------------------------------------------------------------------------------------ growth

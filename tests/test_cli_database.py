@@ -12,9 +12,8 @@ import pytest
 
 from par_dashboard.store import backup
 from tests.browser import ROOT
-from tests.test_import_service import good_rows, xlsx
-
-BUILD = "python -m par_dashboard build"
+from tests.hardening import cli
+from tests.hardening.cli import BUILD, CASES, inputs
 
 
 def run(cwd, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -23,61 +22,11 @@ def run(cwd, *args: str, env: dict | None = None) -> subprocess.CompletedProcess
                           env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", **(env or {})})
 
 
-def inputs(tmp_path):
-    """A file each command reads (an import workbook, a report text, a sound backup is not needed: none exists)."""
-    workbook = tmp_path / "kiem_tra.xlsx"
-    workbook.write_bytes(xlsx(good_rows()))
-    report = tmp_path / "bao-cao.txt"
-    report.write_text("Đoàn kiểm tra công tác cải cách hành chính tại tỉnh Lạng Sơn.", encoding="utf-8")
-    return workbook, report
-
-
-# Each command with --db at a path where no database is: a mistyped file name in an existing folder ("typo", messages
-# in English) or a folder that does not exist ("no-folder", in Vietnamese), and how it must end: "build" (one sentence
-# naming the build command for that very path, exit 1), "ok" (nothing to do, exit 0) or "refused" (exit 1: `restore`
-# has no backup to put there, or no folder to put it in).
-CASES = {
-    "import": (lambda d, w, r: ("import", w), "typo", "build"),
-    "rollback": (lambda d, w, r: ("rollback", "1"), "no-folder", "build"),
-    "batches": (lambda d, w, r: ("batches",), "typo", "build"),
-    "export": (lambda d, w, r: ("export", d / "xuat.xlsx"), "no-folder", "build"),
-    "deck": (lambda d, w, r: ("deck", d / "deck", "--formats", "html"), "typo", "build"),
-    "extract": (lambda d, w, r: ("extract", r), "no-folder", "build"),
-    "backup": (lambda d, w, r: ("backup",), "typo", "build"),
-    "backups": (lambda d, w, r: ("backups",), "no-folder", "ok"),
-    "restore": (lambda d, w, r: ("restore", "--latest"), "typo", "refused"),
-    "restore-file": (lambda d, w, r: ("restore", w), "no-folder", "refused"),
-    "facts": (lambda d, w, r: ("facts",), "no-folder", "build"),
-    "check-typo": (lambda d, w, r: ("check",), "typo", "build"),
-    "check": (lambda d, w, r: ("check",), "no-folder", "build"),
-    "users": (lambda d, w, r: ("users", "add", "lan", "--role", "viewer", "--province", "S63-P-20", "--password-stdin"),
-              "typo", "ok"),
-}
-
-
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_missing_database_is_said_with_what_to_run_and_no_stub_is_left(tmp_path, case):
-    workbook, report = inputs(tmp_path)
-    args, where, end = CASES[case]
-    lang = "en" if where == "typo" else "vi"
-    db = tmp_path / "par.duckbd" if where == "typo" else tmp_path / "khong-co" / "par.duckdb"
-    done = subprocess.run([sys.executable, "-m", "par_dashboard", *map(str, args(tmp_path, workbook, report)), "--db",
-                           str(db), "--lang", lang], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-                          input="một mật khẩu dài\n", env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8",
-                                                            "PAR_USERS_FILE": str(tmp_path / "conf" / "users.json")})
-    said = done.stdout + done.stderr
-    assert "Traceback" not in said, said
-    assert not db.exists(), f"{case} left a file at {db}"
-    assert not db.parent.exists() or not list(db.parent.glob(db.name + "*")), list(db.parent.iterdir())
-    if end == "ok":
-        assert done.returncode == 0, said
-        return
-    assert done.returncode == 1, said
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, lines  # one sentence, nothing else
-    if end == "build":
-        assert f"{BUILD} --db {db}." in lines[0], lines[0]  # what to run, for that very path
-        assert lines[0].startswith("No database at" if lang == "en" else "Không có cơ sở dữ liệu tại"), lines[0]
+    """tests/hardening/cli.py (the figures command runs every case the same way)."""
+    wrong = cli.case_violations(tmp_path, case)
+    assert not wrong, wrong
 
 
 def test_build_makes_a_missing_folder_and_refuses_a_folder_as_the_database(tmp_path):

@@ -10,12 +10,11 @@ Plotly's modebar has "Download plot as a PNG": a download too, so only for roles
 Checked from the visitor's side, on a database holding an imported inspection whose findings are formula payloads:
 every page × every subject (enumerated, not sampled) through AppTest, every element proto inspected, every table
 download run and read back; the served configurations; and a real Chromium session hovering a table and a chart.
+The page × subject check's body is in tests/hardening/downloads.py: the figures command runs the same.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -24,42 +23,14 @@ import sys
 import tomllib
 from pathlib import Path
 
-import openpyxl
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from streamlit import config
-from streamlit.proto.NewSession_pb2 import Config
-from streamlit.runtime.app_session import _populate_config_msg
-from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import AppTest
 
-from par_dashboard.security import auth
-from par_dashboard.security.untrusted import formula_like
-from par_dashboard.shell import login
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path, sign_in, streamlit_server
-from tests.hardening import environment
-from tests.hardening.payloads import FORMULA_PAYLOADS, PROVINCE, build_hostile_database
+from tests.hardening import downloads
+from tests.hardening.downloads import SUBJECTS
+from tests.hardening.payloads import build_hostile_database
 from tests.users import PASSWORD
-from tests.users import sign_in as app_sign_in
-
-PAGES = sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))  # a new page is enumerated too
-SUBJECTS = ("anonymous", *auth.ROLES)  # the anonymous visitor (a viewer), then one account per role
-SPREADSHEET = {"text/csv": "csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx"}
-# Files that are no spreadsheet (a slide deck, a PDF, a web page, chart images, an inspection's summary as Markdown):
-# nothing in them is ever evaluated as a formula. Any other kind of download is a finding.
-OTHER_KINDS = {"application/vnd.openxmlformats-officedocument.presentationml.presentation", "application/pdf",
-               "text/html", "image/png", "text/markdown"}
-# The whole database as the import template (data page, roles with `import` and `export`): ~1 min of CPU each, so
-# not rebuilt here; the same function on the same hostile rows is checked cell by cell in
-# tests/test_hardening_input.py (payloads: "data export (all data in the template)").
-CHECKED_ELSEWHERE = {"data_export_real_dl", "data_export_dl"}
-SHOWN = "+cmd|' /C calc'!A0"  # a finding of the hostile inspection: in the inspections page's findings table
-
-
-def _user(subject: str) -> auth.User:
-    if subject == "anonymous":
-        return auth.ANONYMOUS
-    return auth.User(subject, subject)
 
 
 @pytest.fixture(scope="module")
@@ -72,123 +43,25 @@ def hostile_db(built_db, tmp_path_factory):
 
 
 @pytest.fixture
-def files(monkeypatch):
-    """What each download button would hand the browser: Streamlit's own media manager runs unchanged and is only
-    watched (file id or URL -> the callable or the bytes, its type and name)."""
-    seen: dict[str, tuple] = {}
-    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
-
-    def watch_add(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
-        url = add(self, data, mimetype, coordinates, file_name=file_name, is_for_static_download=is_for_static_download)
-        seen[url] = (lambda: data, mimetype, file_name)
-        return url
-
-    def watch_deferred(self, data_callable, mimetype, coordinates, file_name=None, *, element_id=""):
-        file_id = add_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, element_id=element_id)
-        seen[file_id] = (data_callable, mimetype, file_name)
-        return file_id
-
-    monkeypatch.setattr(MediaFileManager, "add", watch_add)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", watch_deferred)
-    return seen
+def files():
+    """What each download button would hand the browser (Streamlit's own media manager, watched)."""
+    with downloads.watched_files() as seen:
+        yield seen
 
 
 @pytest.fixture
 def operator_turned_export_on():
-    """Streamlit's raw table export as an operator might leave it (a flag, an environment variable, a config file
-    not read): on, before every run. The app must not depend on its config file for this."""
-    before = config.get_option("client.disableDataExport")
-    config.set_option("client.disableDataExport", False)
-    yield
-    config.set_option("client.disableDataExport", before)
-
-
-def _raw_export_hidden() -> bool:
-    """What the browser is told with the session's next run (NewSession.config): the table toolbar's "Download as
-    CSV" and cell copy hidden. There is no per-element switch in Streamlit 1.67: it holds for every table drawn."""
-    msg = Config()
-    _populate_config_msg(msg)
-    return msg.disable_data_export
-
-
-def _csv_problems(data: bytes) -> tuple[list[str], set[str]]:
-    cells = [c for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) for c in row]
-    return [f"live cell {c!r}" for c in cells if formula_like(c)], {c.removeprefix("'") for c in cells}
-
-
-def _xlsx_problems(data: bytes) -> tuple[list[str], set[str]]:
-    problems, texts = [], set()
-    for ws in openpyxl.load_workbook(io.BytesIO(data)).worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    problems.append(f"{ws.title}!{cell.coordinate} is a formula: {cell.value!r}")
-                elif isinstance(cell.value, str):
-                    texts.add(cell.value.removeprefix("'"))
-                    if formula_like(cell.value) and not cell.quotePrefix:
-                        problems.append(f"{ws.title}!{cell.coordinate} {cell.value!r} is text Excel would evaluate")
-    return problems, texts
-
-
-def _page_findings(at, page: str, user: auth.User, files: dict, texts: set[str]) -> list[str]:
-    """What `user` may not have on this page's run: a download without `export`, a raw table export, a chart image
-    without `export`, a spreadsheet with a live cell, a download of an unknown kind."""
-    exports = auth.can(user, "export")
-    found = []
-    if at.dataframe and not _raw_export_hidden():
-        found.append(f"{len(at.dataframe)} tables with Streamlit's raw CSV download and copy")
-    for chart in at.get("plotly_chart"):
-        options = json.loads(chart.proto.config or "{}")
-        image = options.get("displayModeBar") is not False and "toImage" not in options.get("modeBarButtonsToRemove", [])
-        if image and not exports:
-            found.append(f"chart {chart.proto.id[-12:]}: the modebar's 'Download plot as a PNG' ({options})")
-    buttons = at.get("download_button")
-    if buttons and not exports:
-        found.append(f"{len(buttons)} download buttons: {[b.proto.label for b in buttons]}")
-    for b in (b.proto for b in buttons if b.key not in CHECKED_ELSEWHERE):
-        key = b.deferred_file_id or b.url
-        if key not in files:
-            found.append(f"download {b.label!r}: no file registered")
-            continue
-        make, mimetype, name = files[key]
-        kind = SPREADSHEET.get(mimetype)
-        if kind is None:
-            if mimetype not in OTHER_KINDS:
-                found.append(f"download {b.label!r}: a {mimetype} file ({name})")
-            continue
-        data = make()
-        data = data.encode("utf-8") if isinstance(data, str) else data
-        problems, seen = (_csv_problems if kind == "csv" else _xlsx_problems)(data)
-        found += [f"download {b.label!r} ({name}): {p}" for p in problems[:3]]
-        texts |= seen
-    return [f"{page}: {f}" for f in found]
+    """Streamlit's raw table export as an operator might leave it: on, before every run."""
+    with downloads.raw_export_turned_on():
+        yield
 
 
 @pytest.mark.parametrize("subject", SUBJECTS)
 def test_no_subject_gets_a_download_its_role_may_not_have_on_any_page(subject, hostile_db, files, operator_turned_export_on):
-    user = _user(subject)
-    anonymous = "1" if user.anonymous else None
-    with environment(PAR_DB=str(hostile_db), PAR_ANONYMOUS=anonymous):
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
-        if not user.anonymous:
-            app_sign_in(at, subject)
-        at.query_params.update({"year": "2024", "province": PROVINCE})
-        at.run()  # signed in (or a guest), on the first page
-        findings, texts, titles, opened = [], set(), set(), 0
-        for page in PAGES:
-            if not login.page_allowed(user, page):
-                continue
-            config.set_option("client.disableDataExport", False)
-            at.switch_page(page).run()
-            assert not at.exception, (page, at.exception)
-            opened += 1
-            findings += _page_findings(at, page, user, files, texts)
-            titles.add(at.title[0].value if at.title else "")
-    assert opened == sum(login.page_allowed(user, p) for p in PAGES) >= 6
-    assert len(titles - {""}) == opened, titles  # each run drew the page asked for (a rerun can land on the first)
-    assert not findings, "\n".join(findings)
-    if auth.can(user, "export"):  # the check read the hostile rows: the findings table's download holds them
-        assert SHOWN in texts and FORMULA_PAYLOADS[1] in texts
+    """tests/hardening/downloads.py: every page the subject may open, every element inspected, every spreadsheet
+    read back (the figures command runs the same for every subject)."""
+    wrong = downloads.subject_violations(subject, downloads.subject_findings(hostile_db, subject, files))
+    assert not wrong, "\n".join(wrong)
 
 
 # ------------------------------------------------------------------------------------------------ served configs

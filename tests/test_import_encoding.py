@@ -8,7 +8,7 @@ import unicodedata
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from par_dashboard.importing.encoding import (
@@ -189,6 +189,7 @@ def test_vni_round_trip(text):
 
 @PROPERTY
 @given(vietnamese_texts().filter(detectable).filter(tcvn3_representable))
+@example("oõng oọng")  # found by hypothesis: TCVN3 "oâng oäng" is also VNI "ông ộng"; it had been guessed VNI
 def test_tcvn3_round_trip(text):
     typed = to_tcvn3(text)
     if reads_as_vietnamese(from_vni(typed)):

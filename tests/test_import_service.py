@@ -2,21 +2,19 @@
 loads, updates by natural key, partial loads with a quarantine, exact rollbacks, the error workbook, the template,
 the PAPI panel, and the round trip export -> import into an empty database."""
 
-import csv
 import datetime as dt
 import hashlib
 import io
 import re
 import shutil
 import time
-import unicodedata
 import zipfile
 
 import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from par_dashboard.extract.save import save_draft
@@ -25,7 +23,8 @@ from par_dashboard.importing.template import Catalogue
 from par_dashboard.paths import PUBLISHED_DIR
 from par_dashboard.store.db import Database
 from par_dashboard.store.schema import CONTENT_TABLES
-from tests.hardening import fuzz
+from tests.hardening import fuzz, idempotence, unseen
+from tests.hardening.invariants import pinned
 
 PAPI_PANEL = PUBLISHED_DIR / "papi_2011_2016_mdtrinh_vietnamdata.csv"  # shipped: a clone has no ../shared/
 
@@ -256,15 +255,7 @@ def refused(db: Database, data: bytes, name: str = "du_lieu.xlsx") -> service.Im
     return report
 
 
-def visible_ids(db: Database, table: str, column: str) -> dict[str, list[str]]:
-    """The stored ids grouped by what a reader sees of them (NFC, without format, control and separator characters,
-    told here by their Unicode category alone, independently of the importer's own list)."""
-    out: dict[str, list[str]] = {}
-    for (key,) in one(db, f"SELECT {column} FROM {table}"):  # noqa: S608 - fixed names
-        seen = "".join(c for c in unicodedata.normalize("NFC", key) if unicodedata.category(c)[0] != "C"
-                       and unicodedata.category(c) not in ("Zl", "Zp") and not 0xFE00 <= ord(c) <= 0xFE0F)
-        out.setdefault(seen, []).append(key)
-    return out
+visible_ids = unseen.visible_ids
 
 
 def test_an_id_with_a_zero_width_space_never_loads_beside_the_plain_id(work):
@@ -318,12 +309,19 @@ def test_invisible_characters_in_names_and_texts_are_removed_with_a_notice(work)
     assert "Trang 'Phát hiện', cột 'Nội dung': đã bỏ ký tự vô hình hoặc ký tự điều khiển U+FEFF" in notices
 
 
+def limit_case(work, name: str) -> service.ImportReport:
+    """One of the named limit cases of tests/hardening/unseen.py (the figures command loads them all): refused,
+    nothing written, each expected row's error there."""
+    report, wrong = unseen.refusal(work, **unseen.limit_cases()[name])
+    assert not wrong, wrong
+    return report
+
+
 def test_a_text_longer_than_its_column_takes_is_refused_with_the_limit_and_its_length(work):
-    rows = good_rows()
-    rows["inspections"][0]["team_label"] = "Đ" * 201
-    rows["findings"][0]["text"] = "x" * 4001
-    rows["findings"][1]["text"] = "y" * 4000  # the limit itself loads
-    report = refused(work, xlsx(rows))
+    rows = unseen.long_text_rows(good_rows())
+    assert (len(rows["inspections"][0]["team_label"]), len(rows["findings"][0]["text"]), len(rows["findings"][1]["text"])) == (
+        201, 4001, 4000)  # the limit itself loads
+    report = limit_case(work, "texts one character over their limits")
     vi, en = messages(report, "too_long")
     assert "Dòng 2, cột 'Tên đoàn': nội dung dài 201 ký tự, quá giới hạn 200 ký tự của cột." in vi
     assert "Row 2, column 'Tên đoàn': the text is 201 characters long, over the column's limit of 200 characters." in en
@@ -333,31 +331,22 @@ def test_a_text_longer_than_its_column_takes_is_refused_with_the_limit_and_its_l
 
 
 def test_a_one_megabyte_team_name_is_refused_in_a_workbook_and_in_a_csv(work):
-    huge = "Đoàn kiểm tra " * 75_000  # 1 050 000 characters
-    rows = good_rows()
-    rows["inspections"][0]["team_label"] = huge
-    vi, en = messages(refused(work, xlsx(rows)), "too_long")
+    assert len(unseen.HUGE) == 1_050_000
+    vi, en = messages(limit_case(work, "a 1 MB team name in a workbook"), "too_long")
     assert "cột 'Tên đoàn': nội dung dài" in vi and "quá giới hạn 200 ký tự" in vi and "limit of 200 characters" in en
-    csv_text = "Mã đoàn kiểm tra,Tỉnh,Năm,Tên đoàn,Từ ngày\nTEST-BIG-1,Lạng Sơn,2024," + huge + ",01/07/2024\n"
-    vi, en = messages(refused(work, csv_text.encode(), "doan_kiem_tra.csv"), "cell_too_long")  # was a crash (csv.Error)
-    assert "ô dài hơn 131.072 ký tự" in vi and "a cell longer than 131,072 characters" in en
+    vi, en = messages(limit_case(work, "a 1 MB team name in a CSV"), "cell_too_long")  # was a crash (csv.Error)
+    assert "Dòng 2, cột 'Tên đoàn': ô dài 1.049.999 ký tự, quá giới hạn 131.072 ký tự; dòng này không được đọc." in vi
+    assert "Row 2, column 'Tên đoàn': the cell holds 1,049,999 characters, over the limit of 131,072" in en
 
 
 def test_numbers_out_of_any_sane_range_are_refused_each_with_its_message(work):
     """1e308 dossiers, an infinite or fractional count, a PAPI score above its 80 points, a rank of 1e308 (was a
     crash: DuckDB cannot hold it in an INTEGER): every row refused, each with what is wrong."""
-    def value(v, code="OPS_DOSSIERS_RECEIVED"):
-        return {"unit_id": "S63-D-183", "indicator": code, "year": 2024, "period": "Q2", "value": v}
-
-    bad = [1e308, "1e308", "1e999", "-1e999", "inf", "NaN", float("inf"), 2.5, -1, 1e9 + 1]
-    rows = {"indicator_values": [value(v) for v in bad] + [value(1e9, "OPS_PENDING_DOSSIERS")],  # 1e9 itself is fine
-            "targets": [{"indicator": "OPS_DOSSIERS_RECEIVED", "province": "Lạng Sơn", "year": 2024, "value": 1e308}],
-            "scores": [{"unit_id": "S63-P-20", "year": 2023, "family": "PAPI", "score": 81},
-                       {"unit_id": "S63-P-20", "year": 2022, "family": "PAPI", "published_rank": 1e308},
-                       {"unit_id": "S63-P-20", "year": 2021, "family": "PAPI", "published_rank": 5, "rank_of": 200_000}]}
-    report = refused(work, xlsx(rows))
+    bad = unseen.OUT_OF_RANGE
+    assert bad == [1e308, "1e308", "1e999", "-1e999", "inf", "NaN", float("inf"), 2.5, -1, 1e9 + 1]
+    report = limit_case(work, "numbers outside any sane range")
     by_row = {(e.sheet, e.row): e for e in report.errors}
-    assert sorted(r for s, r in by_row if s == "Giá trị chỉ tiêu") == list(range(2, 2 + len(bad)))
+    assert sorted(r for s, r in by_row if s == "Giá trị chỉ tiêu") == list(range(2, 2 + len(bad)))  # 1e9 itself is fine
     msg = {(s, r): e.message_en.split(": ", 1)[1] for (s, r), e in by_row.items()}
     sheet = "Giá trị chỉ tiêu"
     assert msg[sheet, 2] == "value 1e+308 is outside 0–1,000,000,000 for indicator OPS_DOSSIERS_RECEIVED."
@@ -406,46 +395,17 @@ def test_a_draft_from_a_text_is_cleaned_and_checked_as_a_file_is(work):
     assert saved == [("Đoàn 1", "Lê An")]
 
 
-# Every character of the Basic Multilingual Plane a reader cannot see (format, control, separators other than the
-# space, variation selectors), a tag and a supplementary variation selector: what may hide inside a key.
-UNSEEN = [c for c in map(chr, range(0x10000)) if unicodedata.category(c) in ("Cf", "Cc", "Zl", "Zp")
-          or 0xFE00 <= ord(c) <= 0xFE0F or c == "\u034f"] + ["\U000e0041", "\U000e0100"]
 
 
-def csv_file(rows: list[dict], sheet: str) -> bytes:
-    """A CSV of one record type with the template's Vietnamese headers, as a person's program might write it."""
-    spec = template.SHEET_BY_KEY[sheet]
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    keys = [c.key for c in spec.columns if any(c.key in r for r in rows)]
-    writer.writerow([spec.column(k).vi for k in keys])
-    for r in rows:
-        writer.writerow([r.get(k) for k in keys])
-    return buf.getvalue().encode("utf-8")
-
-
-@given(base=st.one_of(st.just("LS-2024-CAOLOC"), st.from_regex(r"TEST-20[0-9]{2}-[A-ZĐƯƠÂ0-9]{1,10}", fullmatch=True)),
-       hidden=st.lists(st.tuples(st.integers(0, 40), st.sampled_from(UNSEEN)), min_size=1, max_size=3),
-       decomposed=st.booleans())
-@example(base="LS-2024-CAOLOC", hidden=[(14, "\u200b")], decomposed=False)
-@example(base="TEST-2024-ĐƯ", hidden=[(0, "\u202e"), (12, "\t")], decomposed=True)
+@given(base=unseen.BASES, hidden=unseen.HIDDEN, decomposed=st.booleans())
+@pinned(unseen.PINNED)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 def test_a_key_with_unseen_characters_is_refused_or_stored_as_the_key_without_them(work, base, hidden, decomposed):
     """Whatever unseen characters sit wherever in an inspection id: either the load is refused and the database is
-    as it was, or the id stored is the id a reader sees (NFC, without them). Never a second id that looks the same."""
-    key = unicodedata.normalize("NFD", base) if decomposed else base
-    for at, ch in sorted(hidden, reverse=True):
-        key = key[:at] + ch + key[at:]
-    data = csv_file([{"inspection_id": key, "province": "Lạng Sơn", "year": 2024, "team_label": "Đoàn kiểm tra thử",
-                      "started_on": "01/07/2024"}], "inspections")
-    before = fuzz.content_hash(work)
-    report = service.load(work, data, "doan_kiem_tra.csv", user="test")
-    if report.status == "rejected":
-        assert fuzz.content_hash(work) == before
-    else:
-        assert report.status in ("loaded", "unchanged"), [e.message_en for e in report.errors]
-        assert one(work, "SELECT count(*) FROM inspection WHERE inspection_id = $k", {"k": base}) == [(1,)]
-    assert all(len(keys) == 1 for keys in visible_ids(work, "inspection", "inspection_id").values())
+    as it was, or the id stored is the id a reader sees (NFC, without them). Never a second id that looks the same
+    (tests/hardening/unseen.py; the figures command tries more keys)."""
+    wrong = unseen.key_violations(work, base, hidden, decomposed)
+    assert not wrong, wrong
 
 
 def test_wrong_encoding_is_rejected(work):
@@ -592,14 +552,12 @@ def test_csv_record_type_from_headers_or_file_name_in_utf16_and_semicolons(work)
 # ------------------------------------------------------------------------------------------------ idempotency, updates
 
 def test_the_same_file_twice_changes_nothing(work):
-    data = xlsx(good_rows())
-    assert service.load(work, data, "a.xlsx", user="test").status == "loaded"
-    after_first, version = content_hash(work), data_version(work)
-    again = service.load(work, data, "a.xlsx", user="test")
-    assert again.status == "unchanged" and again.batch_id is None
+    """tests/hardening/idempotence.py (the figures command loads more files twice with the same check)."""
+    first, again, wrong = idempotence.same_file_twice(work, xlsx(good_rows()), "a.xlsx")
+    assert not wrong, wrong
+    assert first.status == "loaded"
     assert again.unchanged == 5 and again.added == again.updated == 0
     assert any("đã được nhập ở lô 1" in n.message_vi for n in again.notices)
-    assert content_hash(work) == after_first and data_version(work) == version
     assert len(service.batches(work)) == 1
 
 

@@ -3,55 +3,45 @@
 Growth, never a wall time: each crafted input is read at several sizes and the CPU time per unit at the largest
 is compared with the smallest (a linear reader stays near 1, fixed costs make it lower; the quadratic readers
 these tests were written against gave 4-8x at these sizes). CPU time (`time.process_time`), the least of three
-runs, so that a busy machine does not count.
+runs, so that a busy machine does not count. The crafted inputs, the measure and the fragments' strategy are in
+tests/hardening/growth.py: the figures command (`python -m tests.hardening`) reads them at larger sizes.
 """
 
-import io
 import os
 import shutil
 import threading
 import time
-import zipfile
 
-import openpyxl
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard.extract import extract_text
 from par_dashboard.i18n import t
 from par_dashboard.importing import reader, service
 from par_dashboard.importing.names import UnitResolver
 from par_dashboard.store.db import Database
 from tests import slow_work
 from tests.browser import ROOT
+from tests.hardening import growth
+from tests.hardening.growth import GROWTH_BOUND, PIECES, workbook
+from tests.hardening.invariants import pinned
 from tests.test_import_service import content_hash
 from tests.users import sign_in
 
-GROWTH_BOUND = 3.0  # CPU time per unit, largest size over smallest
 LIMIT_ENV = "PAR_PARSE_SECONDS"  # par_dashboard.security.worker.LIMIT_ENV: a time limit a test can make tiny
 
 
-def cpu(fn, repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return best
-
-
-def assert_linear(make, sizes: list[int], run, repeats: int = 3) -> list[tuple[int, float]]:
-    """`run(make(n))` for each size n, smallest first; fails as soon as the time per unit grows past the bound."""
-    figures = []
-    for n in sizes:
-        value = make(n)
-        figures.append((n, cpu(lambda value=value: run(value), repeats)))
-        (n0, t0), (n1, t1) = figures[0], figures[-1]
-        growth = (t1 / n1) / max(t0 / n0, 1e-6 / n0)
-        assert growth < GROWTH_BOUND, f"time per unit grew {growth:.1f}x from n={n0} to n={n1}: {figures}"
+def assert_linear(name: str, resolver=None) -> list[tuple[int, float]]:
+    """The crafted input `name` (growth.CASES) read at the tests' sizes: the time per unit grows less than the bound."""
+    worst, figures = growth.case_growth(name, resolver)
+    assert worst < GROWTH_BOUND, f"time per unit grew {worst:.1f}x from n={figures[0][0]} to n={figures[-1][0]}: {figures}"
     return figures
+
+
+def test_every_crafted_input_has_its_test():
+    """The figures command measures every case of growth.CASES; each is read here too."""
+    assert set(growth.CASES) == {"xlsx_comments", "xlsx_unclosed_cells", "xlsx_merged_ranges", "xlsx_far_cells",
+                                 "csv_long_field", "docx_merges", "text_date_ranges"}
 
 
 @pytest.fixture(scope="module")
@@ -61,33 +51,11 @@ def resolver(db):
 
 # ------------------------------------------------------------------------------------------------ the workbook
 
-def _workbook(extra: bytes = b"", *, rows: list[list] | None = None, rows_xml: bytes = b"") -> bytes:
-    """A template sheet of indicator values with a formula cell Excel never computed (the reader looks at formulas
-    then), `rows_xml` put after its rows and `extra` XML after its cells."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Giá trị chỉ số"
-    ws.append(["Mã đơn vị", "Mã chỉ số *", "Năm *", "Giá trị *"])
-    for row in rows or [["S63-P-20", "OPS_ONTIME_PCT", 2024, "=1+1"]]:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename.startswith("xl/worksheets/sheet"):
-                body = body.replace(b"</sheetData>", rows_xml + b"</sheetData>", 1).replace(b"</worksheet>", extra + b"</worksheet>", 1)
-            dst.writestr(info.filename, body)
-    return out.getvalue()
-
-
 def test_a_workbook_of_comments_shaped_like_unclosed_cells_is_read_in_linear_time():
     """The report's file: ~20 KB holding tens of thousands of `<!--<c r="A1">-->` took 82 s (a pattern searched
     from each one to the end of the sheet for its closing tag)."""
-    figures = assert_linear(lambda n: _workbook(b'<!--<c r="A1">-->' * n), [1000, 2000, 4000, 8000],
-                            lambda data: reader.read(data, "gia_tri.xlsx"))
-    raw = reader.read(_workbook(b'<!--<c r="A1">-->' * 8000), "gia_tri.xlsx")
+    figures = assert_linear("xlsx_comments")
+    raw = reader.read(growth.comments(8000), "gia_tri.xlsx")
     assert [e.code for e in raw.errors] == ["formula_without_value"] and raw.sheets[0].rows[0].row == 2, figures
 
 
@@ -95,25 +63,12 @@ def test_a_workbook_of_comments_shaped_like_unclosed_cells_is_read_in_linear_tim
 def test_other_crafted_workbooks_are_read_in_linear_time(shape):
     """Cells opened and never closed, many merged ranges over the same cells, cells at column XFD: the time follows
     the XML's size, not the size of the grid it names."""
-    make = {
-        "unclosed_cells": lambda n: _workbook(b"<!--" + b'<c r="A1" ' * n + b"-->"),
-        "merged_ranges": lambda n: _workbook(b'<mergeCells count="%d">' % n + b'<mergeCell ref="A3:D9"/>' * n + b"</mergeCells>",
-                                             rows_xml=b'<row r="9"><c r="D9"><v>1</v></c></row>'),
-        "far_cells": _far_cells,
-    }[shape]
-    assert_linear(make, [500, 1000, 2000, 4000], lambda data: reader.read(data, "gia_tri.xlsx"))
-
-
-def _far_cells(n: int) -> bytes:
-    """n rows each with a cell at XFD (the last column), and one at the last row (openpyxl made up every row and
-    column between: a list of 16 384 values a row, a million empty rows)."""
-    cells = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="XFD%d"><v>1</v></c></row>' % (r, r, r) for r in range(3, 3 + n))
-    return _workbook(b"", rows_xml=cells + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    assert_linear(f"xlsx_{shape}")
 
 
 def test_merged_ranges_that_would_fill_far_more_than_the_sheet_are_refused_with_a_message():
-    data = _workbook(b'<mergeCells count="50">' + b'<mergeCell ref="A2:D60000"/>' * 50 + b"</mergeCells>",
-                     rows=[["S63-P-20", "OPS_ONTIME_PCT", 2024, 99]], rows_xml=b'<row r="60000"><c r="D60000"><v>1</v></c></row>')
+    data = workbook(b'<mergeCells count="50">' + b'<mergeCell ref="A2:D60000"/>' * 50 + b"</mergeCells>",
+                    rows=[["S63-P-20", "OPS_ONTIME_PCT", 2024, 99]], rows_xml=b'<row r="60000"><c r="D60000"><v>1</v></c></row>')
     raw = reader.read(data, "gia_tri.xlsx")
     assert [e.code for e in raw.errors] == ["too_many_merged_cells"] and raw.errors[0].row is None
     assert "ô gộp" in raw.errors[0].message_vi and "merged cells" in raw.errors[0].message_en
@@ -134,10 +89,18 @@ def test_a_csv_field_over_131072_characters_is_refused_on_its_row_not_a_crash():
     assert [r.row for r in raw.sheets[0].rows] == [2, 4]  # the others are read
 
 
+def test_a_csv_field_of_quotes_and_line_breaks_is_read_in_linear_time():
+    """Doubled quotes and line breaks inside one quoted field (8 000 to 64 000 characters); past the 131 072 limit
+    the field is refused on its row, and the row after it read."""
+    assert_linear("csv_long_field")
+    raw = reader.read(growth.long_csv_field(5000), "gia_tri_chi_so.csv")
+    assert [(e.code, e.row) for e in raw.errors] == [("cell_too_long", 2)] and [r.row for r in raw.sheets[0].rows] == [3]
+
+
 def test_a_workbook_cell_over_the_limit_is_refused_on_its_row_too():
     """Excel (and openpyxl) stop at 32 767 characters a cell; a crafted sheet does not."""
     long = b'<row r="3"><c r="A3" t="inlineStr"><is><t>' + b"z" * 300_000 + b'</t></is></c><c r="C3"><v>2024</v></c></row>'
-    raw = reader.read(_workbook(rows=[["S63-P-20", "OPS_ONTIME_PCT", 2024, 99]], rows_xml=long), "gia_tri.xlsx")
+    raw = reader.read(workbook(rows=[["S63-P-20", "OPS_ONTIME_PCT", 2024, 99]], rows_xml=long), "gia_tri.xlsx")
     assert [(e.code, e.row) for e in raw.errors] == [("cell_too_long", 3)] and [r.row for r in raw.sheets[0].rows] == [2]
 
 
@@ -168,27 +131,7 @@ def test_a_csv_field_over_the_limit_through_the_service_and_the_command_line(bui
 def test_a_repeated_date_range_is_extracted_in_linear_time(resolver):
     """The report's text: "từ ngày 25 - 30/5 " 8 000 times took 30–40 s (the rules read the whole sentence before
     each date and each number, and checked each date against every one before it)."""
-    head = "Báo cáo kiểm tra cải cách hành chính năm 2024 của tỉnh Lạng Sơn.\n"
-    assert_linear(lambda n: head + "từ ngày 25 - 30/5 " * n, [1000, 2000, 4000, 8000],
-                  lambda text: extract_text(text, resolver=resolver))
-
-
-def _merged_docx(n: int) -> bytes:
-    """A Word report whose table has a first column merged down its n rows (Word's "Merge Cells")."""
-    import docx
-    from docx.table import _Cell
-
-    document = docx.Document()
-    document.add_paragraph("Báo cáo kết quả kiểm tra cải cách hành chính năm 2024 tại huyện Cao Lộc, tỉnh Lạng Sơn.")
-    table = document.add_table(rows=n, cols=2)
-    for i, tr in enumerate(table._tbl.tr_lst):  # cell by cell: python-docx's table.cell() is itself slow on merges
-        first, second = tr.tc_lst
-        first.vMerge = "continue" if i else "restart"
-        _Cell(second, table).text = f"Xã số {i} đã hoàn thành"
-    _Cell(table._tbl.tr_lst[0].tc_lst[0], table).text = "Các xã được kiểm tra"
-    buf = io.BytesIO()
-    document.save(buf)
-    return buf.getvalue()
+    assert_linear("text_date_ranges", resolver)
 
 
 def test_a_word_table_merged_down_many_rows_is_read_in_linear_time():
@@ -196,42 +139,18 @@ def test_a_word_table_merged_down_many_rows_is_read_in_linear_time():
     took 16 s (and a merge over 1 000 rows overflowed the stack)."""
     from par_dashboard.extract import read_file
 
-    assert_linear(_merged_docx, [100, 200, 400], lambda data: read_file("bao-cao.docx", data))
-    lines = read_file("bao-cao.docx", _merged_docx(1500)).split("\n")
+    assert_linear("docx_merges")
+    lines = read_file("bao-cao.docx", growth.merged_docx(1500)).split("\n")
     assert lines[1] == "Các xã được kiểm tra | Xã số 0 đã hoàn thành"
     assert lines[-1] == "Các xã được kiểm tra | Xã số 1499 đã hoàn thành"
 
 
-# Pieces that set off the rules: names with honorifics, dates, numbers and rates, lists, plans, team words, clause
-# cues, dots, addresses; and what a first superlinear hunt over the example reports' clauses found.
-FRAGMENTS = [
-    "từ ngày 25 - 30/5 ", "ông Nguyễn Văn An, ", "đồng chí Hoàng Thị Hiền, ", "Kết quả, ", "ngày 3 tháng 5 ",
-    "đạt 89,95%, ", "100% cán bộ, ", "tiếp nhận 12 hồ sơ, ", "; ", ": ", "xã An Bình, Hoà Cư và ", "các xã ",
-    "kế hoạch số 80/KH-UBND ngày 29/5/2024 của UBND tỉnh ", "do lãnh đạo Sở Nội vụ ", "Đoàn kiểm tra số 1 ",
-    "làm trưởng đoàn ", "tồn tại hạn chế như: ", "đề nghị UBND huyện tiếp tục ", "đã hoàn thành tốt nhiệm vụ ",
-    "chưa đạt chỉ tiêu ", "...", "…", ". ", "\n", "https://a.vn/x.png?b", "Trong năm 2020, ", "(BTV) Tháng 10, ",
-    "Bộ Tư pháp ", "Quảng Ninh 92,18% ", "trong đó ", "AAAA", "     ",
-]
-
-
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=5))
-@example(["ông Nguyễn Văn An, "])  # each took the square of its count before (found by the hunt, see the docstring)
-@example(["Kết quả, ", "đã hoàn thành tốt nhiệm vụ "])
-@example(["đã hoàn thành tốt nhiệm vụ ", "..."])  # dots: exponential in their number
-@example(["; "])
-@example(["các xã ", "ông Nguyễn Văn An, ", "Kết quả, ", "Bộ Tư pháp "])  # what hypothesis found before the fix
-@example(["ngày 3 tháng 5 "])
+@given(pieces=PIECES)
+@pinned(growth.PINNED)  # each took the square (the dots: an exponential) of its count before the fix
 def test_no_mix_of_rule_fragments_takes_more_than_linear_time(resolver, pieces):
-    unit = "".join(pieces)
-    head = "Báo cáo kiểm tra cải cách hành chính năm 2024 của tỉnh Lạng Sơn về thủ tục hành chính.\n"
-    n = max(1, 1500 // len(unit))
-
-    def run(count: int) -> float:
-        return cpu(lambda: extract_text(head + unit * count, resolver=resolver), repeats=2)
-
-    small, large = run(n), run(8 * n)
-    assert (large / 8) / max(small, 1e-3) < GROWTH_BOUND + 1, (unit, small, large)
+    wrong = growth.mix_violations(resolver, pieces)
+    assert not wrong, wrong
 
 
 # ------------------------------------------------------------------------------------------------ the worker

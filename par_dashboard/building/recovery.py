@@ -7,6 +7,7 @@ what a backup is, which are sound, how one is put in place) and builds (par_dash
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from par_dashboard.store import backup
@@ -52,3 +53,23 @@ def _replace(path: Path, progress: Progress | None, *, damaged: bool) -> tuple[M
                    "(dữ liệu đã nhập trước đây không còn và cần nhập lại).",
                    "No usable backup: the database was rebuilt from the files in data/ (data imported before is "
                    "gone and needs to be imported again)."), False
+
+
+# `serve --workers` checks the file once, before its workers start (par_dashboard/cli/serving.py); each worker says
+# what was done from this file in the snapshot folder (a worker must not look itself: another may be writing).
+RECOVERY = "recovery.json"
+
+
+def save_recovery_notice(folder: Path, recovery: Recovery | None) -> None:
+    """What the start-up check did (`recover`'s answer, None when the file was sound), for the workers to say."""
+    if recovery is not None:
+        fields = {"vi": recovery.vi, "en": recovery.en, "damaged": recovery.damaged, "restored": recovery.restored}
+        (Path(folder) / RECOVERY).write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
+
+
+def recovery_notice(folder: Path) -> Recovery | None:
+    try:
+        fields = json.loads((Path(folder) / RECOVERY).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return Recovery(**fields)

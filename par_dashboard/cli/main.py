@@ -1,6 +1,7 @@
 """Command line: `python -m par_dashboard build [--db PATH]` rebuilds the database from data/;
-`python -m par_dashboard serve [--anonymous] [--read-only] [streamlit options]` starts the dashboard
-(par_dashboard/shell/server.py; --anonymous:
+`python -m par_dashboard serve [--workers N] [--anonymous] [--read-only] [streamlit options]` starts the dashboard
+(par_dashboard/shell/server.py; --workers N: N processes behind HAProxy on --server.address/--server.port,
+par_dashboard/cli/serving.py; --anonymous:
 read-only viewing without a login; --read-only: a replica that opens the database file read-only, no writes); `users add|passwd|role|remove|list` manages who may sign in (par_dashboard/cli/users.py);
 `backup`, `backups`, `restore PATH|--latest`, `check` keep and restore copies of the database and replace a damaged
 one (par_dashboard/cli/backup.py);
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="(re)build the DuckDB database from the files in data/")
     b.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
     b.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the messages (default vi)")
+    # The synthetic national scale is the benchmark's (bench/scale.py; the product does not import bench/): the old
+    # option is still understood, to say where it went instead of argparse's bare "unrecognized arguments".
+    b.add_argument("--scale", type=float, default=None, help=argparse.SUPPRESS)
     sub.add_parser("serve", help="start the dashboard (options after `serve` go to `streamlit run`)", add_help=False)
     _add_import_commands(sub)
     users_cli.add_parser(sub)
@@ -64,9 +68,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, rest: list[str]) -> int:
     if args.command == "serve":
-        from par_dashboard.shell.server import serve  # Streamlit is imported only to serve
+        from par_dashboard.cli.serving import ServeError, pop_option, serve_workers
 
-        return serve(rest)
+        workers, rest = pop_option(rest, "--workers")
+        if workers is None:
+            from par_dashboard.shell.server import serve  # Streamlit is imported only to serve
+
+            return serve(rest)
+        try:
+            return serve_workers(int(workers), rest)
+        except (ServeError, ValueError) as exc:
+            print(f"serve --workers: {exc}", file=sys.stderr)
+            return 2
     if args.command == "users":
         return users_cli.run(args)
     if args.command in backup_cli.COMMANDS:
@@ -85,6 +98,12 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, rest: list[s
     if args.command == "build":
         from par_dashboard.building.build import build
 
+        if args.scale is not None:
+            print(f"Dữ liệu quy mô lớn do bộ đo hiệu năng sinh: python -m bench.scale --db {args.db} --scale {args.scale:g}"
+                  if args.lang == "vi" else
+                  f"The national-scale data is the benchmark's: python -m bench.scale --db {args.db} --scale {args.scale:g}",
+                  file=sys.stderr)
+            return 2
         if args.db.is_dir():
             raise backup_cli.not_a_folder(args.db)
         args.db.parent.mkdir(parents=True, exist_ok=True)  # the one command that makes a database where --db says
@@ -252,14 +271,19 @@ def run_import_command(args) -> int:
         return 0
     # Missing: a fresh clone's import or export builds the default database first (saying so); a rollback or a
     # list of batches has nothing to show in a new database, so they say what to run, as any command does for a
-    # path given with --db. Damaged: the commands that write set it aside and replace it, saying so.
-    build, repair = {"import": (True, True), "rollback": (False, True), "batches": (False, False),
-                     "export": (True, False)}[args.command]
-    backup_cli.need_database(args.db, vi, build=build, repair=repair)
+    # path given with --db. Damaged: the commands that write set it aside and replace it, saying so (not while
+    # `serve --workers` runs over it: serve checked it at its start, and its workers read snapshots of it).
+    from par_dashboard.store import snapshots
     from par_dashboard.store.db import Database, DatabaseBusy
 
+    build, repair = {"import": (True, True), "rollback": (False, True), "batches": (False, False),
+                     "export": (True, False)}[args.command]
+    backup_cli.need_database(args.db, vi, build=build, repair=repair and not snapshots.live_folder(args.db))
     try:
-        db = Database(args.db, read_only=args.command in ("batches", "export"))
+        if folder := snapshots.live_folder(args.db):  # `serve --workers` runs over it: write as its workers do
+            db = Database(args.db, snapshots=snapshots.Snapshots(args.db, folder))
+        else:
+            db = Database(args.db, read_only=args.command in ("batches", "export"))
     except DatabaseBusy:
         print(f"Cơ sở dữ liệu {args.db} đang được dùng (bảng điều khiển đang chạy?). Hãy dừng bảng điều khiển rồi chạy lại, "
               "hoặc nhập dữ liệu trên trang Dữ liệu." if vi else

@@ -313,7 +313,7 @@ def fix_legacy(text: str, encoding: str | None = None) -> tuple[str, str | None]
     names = [encoding] if encoding in ("TCVN3", "VNI") else ["TCVN3", "VNI"]
     results = sorted(((score, name) for name in names if (score := _plausibility(text, name))),
                      key=lambda r: r[0][:2], reverse=True)
-    if not results or (len(results) == 2 and results[0][0][:2] == results[1][0][:2]):
+    if not results or (len(results) == 2 and results[0][0][0] == results[1][0][0]):
         return text, None  # nothing fits, or both read equally well: no guess
     (_, _, converted), name = results[0]
     return unicodedata.normalize("NFC", converted), name

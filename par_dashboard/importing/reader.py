@@ -505,8 +505,9 @@ def _too_long_cells(out: RawFile) -> None:
                 header = sheet.headers.get(key, key)
                 out.errors.append(RowError(
                     sheet.name, raw.row, header, "cell_too_long",
-                    f"Dòng {raw.row}, cột '{header}': ô dài {n:,} ký tự".replace(",", ".")
-                    + f", quá giới hạn {MAX_CELL_CHARS:,} ký tự".replace(",", ".") + "; dòng này không được đọc.",
+                    # Vietnamese groups thousands with dots: only the numbers are written so, not the sentence
+                    f"Dòng {raw.row}, cột '{header}': ô dài {f'{n:,}'.replace(',', '.')} ký tự, quá giới hạn "
+                    f"{f'{MAX_CELL_CHARS:,}'.replace(',', '.')} ký tự; dòng này không được đọc.",
                     f"Row {raw.row}, column '{header}': the cell holds {n:,} characters, over the limit of "
                     f"{MAX_CELL_CHARS:,}; this row was not read."))
         sheet.rows = kept

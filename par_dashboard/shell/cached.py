@@ -16,7 +16,7 @@ import streamlit as st
 from par_dashboard.building import recovery
 from par_dashboard.i18n import t
 from par_dashboard.paths import DEFAULT_DB
-from par_dashboard.store import backup
+from par_dashboard.store import backup, snapshots
 from par_dashboard.store.cache import RESULTS
 from par_dashboard.store.db import Database
 
@@ -41,7 +41,11 @@ def ensure_database(lang: str) -> None:
                 bar[:] = bar or [st.progress(0.0)]
                 bar[0].progress(min(1.0, f), text=f"{t('building', lang)} {msg}")
 
-            _CHECKED[path] = recovery.recover(Path(path), progress=progress)
+            folder = snapshots.folder_from_env()
+            # One of several workers: `serve --workers` checked the file before starting them and says what it did
+            # (a worker must not look: another may be writing to it).
+            _CHECKED[path] = (recovery.recovery_notice(folder) if folder else
+                              recovery.recover(Path(path), progress=progress))
             for b in bar:
                 b.empty()
     notice = _CHECKED[path]  # (a first start's build says nothing more than its progress bar did)
@@ -56,6 +60,9 @@ def ensure_database(lang: str) -> None:
 def database(path: str) -> Database:
     from par_dashboard.security.auth import read_only_instance
 
+    folder = snapshots.folder_from_env()
+    if folder is not None:  # one of `serve --workers N`: the published snapshot, writes under the shared lock
+        return Database(Path(path), snapshots=snapshots.Snapshots(Path(path), folder))
     return Database(Path(path), read_only=read_only_instance())
 
 
