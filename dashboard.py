@@ -3,8 +3,8 @@ language and data-kind notice."""
 
 import streamlit as st
 
-from par_dashboard import login, ui
 from par_dashboard.i18n import fmt_num, t
+from par_dashboard.shell import cached, login, ui
 
 st.set_page_config(page_title="CCHC — PAR dashboard", page_icon="🏛️", layout="wide")
 
@@ -29,11 +29,11 @@ def navigation(user) -> list:
 run_clock = ui.run_clock()
 lang = ui.lang()
 user = login.gate(lambda: navigation(None))  # no login (anonymous viewing off): the login page only, then stop
-ui.ensure_database(lang)
+cached.ensure_database(lang)
 bad_url_values = ui.init_state()
 lang = ui.lang()
 
-years = ui.query("years_with_scores")
+years = cached.query("years_with_scores")
 all_years = sorted(years.year.unique().tolist())
 
 with st.sidebar:
@@ -54,7 +54,7 @@ with st.sidebar:
         st.session_state.year = max(y for y in allowed if y <= ui.DEFAULTS["year"] or y == min(allowed))
     ui.filter_widget(st.selectbox, "year", t("year", lang), allowed[::-1])
     ui.locality_filters(lang)
-    kinds = ui.query("data_kinds")
+    kinds = cached.query("data_kinds")
     st.caption(t("data_kinds", lang) + " · ".join(f"{t(k.kind, lang)}: {fmt_num(k.n_rows, lang, 0)}" for k in kinds.itertuples()))
 
 if bad_url_values:

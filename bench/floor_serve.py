@@ -1,5 +1,5 @@
 """The floor app (bench/floor_app.py) as N processes behind HAProxy, exactly as `python -m par_dashboard serve
---workers N` puts the dashboard (par_dashboard/serving.supervise): the 20-session load compares like with like.
+--workers N` puts the dashboard (par_dashboard/cli/serving.py: supervise): the 20-session load compares like with like.
 
     python -m bench.floor_serve --workers N [--server.port P] [--server.address A] [streamlit options]
 """
@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from par_dashboard.serving import DEFAULT_ADDRESS, DEFAULT_PORT, pop_option, supervise
+from par_dashboard.cli.serving import DEFAULT_ADDRESS, DEFAULT_PORT, pop_option, supervise
 
 ROOT = Path(__file__).resolve().parent.parent
 

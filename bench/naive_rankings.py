@@ -15,13 +15,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # par_dashboard
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from par_dashboard import charts, rankings, ui  # noqa: E402
 from par_dashboard.i18n import fmt_num, t  # noqa: E402
+from par_dashboard.shell import cached, ui
+from par_dashboard.views import charts, rankings  # noqa: E402
 
 FAMILY, AREA, LANG = "PAR_INDEX", "TOTAL", "vi"
 
 if "naive_tables" not in st.session_state:
-    with ui.db().cursor() as cur:
+    with cached.db().cursor() as cur:
         st.session_state.naive_tables = {name: cur.execute(f"SELECT * FROM {name}").df()  # noqa: S608 - fixed names
                                          for name in ("score", "admin_unit", "source", "index_family")}
 tables = st.session_state.naive_tables

@@ -7,7 +7,7 @@ server sends protobuf deltas while the script runs, so serialisation is inside t
 browser's drawing are not: the Chromium measurements cover those).
 
 Each interaction is timed twice over the same values:
-- uncached: every cache cleared before every rerun (ui.clear_caches), so every query runs on DuckDB and every cached builder
+- uncached: every cache cleared before every rerun (cached.clear_caches), so every query runs on DuckDB and every cached builder
   reruns — what the first person to ask for that view sees after a start or an import (an import bumps the
   data version every cached query is keyed by);
 - cached: after an untimed pass over the same values — what everyone asking for a view already asked for sees.
@@ -26,7 +26,9 @@ import streamlit.testing.v1.local_script_runner as _runner
 from streamlit.testing.v1 import AppTest
 
 from bench.stats import percentile, summary
-from par_dashboard import auth, login, ui
+from par_dashboard.security import auth
+from par_dashboard.shell import cached as shell_cached
+from par_dashboard.shell import login
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE_PAGES = ("rankings", "map", "locality", "indicators", "inspections", "present")
@@ -38,7 +40,7 @@ BENCH_USER = "bench_officer"
 def bench_users(path: Path) -> Path:
     import secrets
 
-    from par_dashboard import auth
+    from par_dashboard.security import auth
 
     auth.add_user(BENCH_USER, "data_officer", secrets.token_urlsafe(16), path=path)
     return path
@@ -189,12 +191,12 @@ class Runner:
             at.query_params[k] = v
         if page == "rankings":
             if cold:
-                ui.clear_caches()
+                shell_cached.clear_caches()
             return at, self.run(at, f"{page} first run")
         self.run(at, "session start")
         at.switch_page(f"pages/{page}.py")
         if cold:
-            ui.clear_caches()
+            shell_cached.clear_caches()
         return at, self.run(at, f"{page} first run")
 
     def _away_from_first(self, at: AppTest, it: Interaction) -> None:
@@ -210,7 +212,7 @@ class Runner:
         uncached, n_cpu = [], len(self.cpu)
         for v in it.values:
             it.apply(at, v)
-            ui.clear_caches()
+            shell_cached.clear_caches()
             uncached.append(self.run(at, f"{it.page} {it.name} {v}"))
         uncached_cpu = self.cpu[n_cpu:]
         for v in it.values:  # fill the cache with every view the timed pass asks for

@@ -10,19 +10,20 @@ import hashlib
 
 import streamlit as st
 
-from par_dashboard import auth, login, ui, worker
 from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_input, review
 from par_dashboard.extract.match import match_draft
 from par_dashboard.extract.save import DraftIncomplete, save_draft
 from par_dashboard.i18n import t
 from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.names import UnitResolver
-from par_dashboard.untrusted import markdown_text
+from par_dashboard.security import auth, worker
+from par_dashboard.security.untrusted import markdown_text
+from par_dashboard.shell import cached, login, ui
 
 user = login.require("draft")  # also when this page is run on its own: nothing is read without it
 can_import = auth.can(user, "import")
 lang = ui.lang()
-db = ui.db()
+db = cached.db()
 st.title(t("data_title", lang))
 st.caption(t("data_intro", lang))
 if auth.read_only_instance():
@@ -98,12 +99,12 @@ if upload is not None:
 @st.cache_resource(show_spinner=False)
 def _resolver(path: str) -> UnitResolver:
     """Unit names -> ids; imports never change the units, so one per database file."""
-    return UnitResolver.from_db(ui.database(path))
+    return UnitResolver.from_db(cached.database(path))
 
 
 def _read(*, text: str | None = None, name: str | None = None, data: bytes | None = None) -> None:
     """Extract once per input and data version; the draft stays in session state while it is reviewed. The file is
-    read and the text extracted in a worker process under a time limit (par_dashboard.worker): the other users'
+    read and the text extracted in a worker process under a time limit (par_dashboard.security.worker): the other users'
     pages go on meanwhile, and a text that takes too long is stopped with a message."""
     source = data if text is None else text.encode("utf-8")
     key = (hashlib.sha256(source).hexdigest(), db.data_version())
@@ -137,7 +138,7 @@ def _editor_columns(kind: str) -> dict:
                 "ended_on": col.DateColumn(t("data_text_col_ended_on", lang), format="DD/MM/YYYY"),
                 "units": col.TextColumn(t("data_text_col_units", lang), width="large")}
     if kind == "indicators":
-        catalogue = ui.query("indicator_catalogue")
+        catalogue = cached.query("indicator_catalogue")
         names = dict(zip(catalogue.indicator_code, catalogue[f"name_{lang}"], strict=True))
         return {"keep": col.CheckboxColumn(t("data_text_col_keep", lang), default=True),
                 "indicator_code": col.SelectboxColumn(t("data_text_col_indicator", lang), options=list(names), width="medium",
@@ -147,7 +148,7 @@ def _editor_columns(kind: str) -> dict:
                 "period": col.SelectboxColumn(t("data_text_col_period", lang), options=review.PERIODS, default="Y",
                                               help=t("data_text_period_help", lang)),
                 "approx": col.CheckboxColumn(t("data_text_col_approx", lang), default=False)}
-    areas = ui.query("par_areas")
+    areas = cached.query("par_areas")
     area_names = dict(zip(areas.area_code, areas[f"short_{lang}"], strict=True))
     return {"keep": col.CheckboxColumn(t("data_text_col_keep", lang), default=True),
             "kind": col.SelectboxColumn(t("data_text_col_kind", lang), options=review.KINDS, default="limitation",
@@ -182,7 +183,7 @@ def _review(draft: dict, h: str) -> dict:
         year = row[0].number_input(t("data_text_year", lang), min_value=2000, max_value=2100, step=1, key=f"data_text_year_{h}",
                                    value=(draft["year"] or {}).get("value"))
         structure = "S34" if year and year >= ui.FIRST_YEAR_S34 else "S63"
-        provinces = ui.query("provinces_by_structure", structure=structure)
+        provinces = cached.query("provinces_by_structure", structure=structure)
         if (scope := login.province_scope(structure)) is not None:  # a province-scoped user: theirs only
             provinces = provinces[provinces.unit_id.isin(scope)]
         names = dict(zip(provinces.unit_id, provinces.short_name, strict=True))

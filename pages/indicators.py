@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from par_dashboard import charts, login, ui
-from par_dashboard import indicators as ind
 from par_dashboard.i18n import fmt_num, t
-from par_dashboard.untrusted import markdown_text, markdown_url
+from par_dashboard.security.untrusted import markdown_text, markdown_url
+from par_dashboard.shell import cached, login, ui
+from par_dashboard.views import charts
+from par_dashboard.views import indicators as ind
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
@@ -14,9 +15,9 @@ structure = ui.view_structure()
 province = st.session_state.get("province", "")
 chosen_unit = st.session_state.get("unit", "")
 
-catalogue = ui.query("indicator_catalogue")
-families = ui.query("index_families")
-areas = ui.query("par_areas")
+catalogue = cached.query("indicator_catalogue")
+families = cached.query("index_families")
+areas = cached.query("par_areas")
 family_names = dict(zip(families.family_code, families.name_vi if lang == "vi" else families.name_en, strict=True))
 area_names = dict(zip(areas.area_code, areas.short_vi if lang == "vi" else areas.short_en, strict=True))
 indicator_names = dict(zip(catalogue.indicator_code, catalogue.name_vi if lang == "vi" else catalogue.name_en, strict=True))
@@ -39,7 +40,7 @@ st.session_state["_ind_seen_indicator"] = indicator
 info = ind.indicator_row(catalogue, indicator)
 unit, direction = info.unit, info.direction
 
-years_by_level = ui.query("indicator_years_by_level", indicator=indicator)
+years_by_level = cached.query("indicator_years_by_level", indicator=indicator)
 level_choices = ind.level_options(year)
 if st.session_state.get("ind_level") not in level_choices or st.session_state.get("_ind_level_for") != (province, year, structure):
     st.session_state["ind_level"] = ind.default_level(year, province, years_by_level, structure)
@@ -60,16 +61,16 @@ top_n = int(c_n.number_input(t("ind_top_n", lang), min_value=3, max_value=30, va
 
 # ---- what is shown: scope, queries
 in_province = level != "province" and bool(province)
-place = ui.unit_labels([province])[province] if in_province else t("ind_scope_country", lang)
+place = cached.unit_labels([province])[province] if in_province else t("ind_scope_country", lang)
 level_name = t(f"ind_levelname_{level}", lang)
 years_text = f"{year_from}–{year_to}" if year_from != year_to else str(year_from)
 scope = {"indicator": indicator, "level": level, "structure": structure, "province_id": province if in_province else ""}
 first, last = min(year_from, year), max(year_to, year)
-year_rows = ui.query("indicator_value_by_unit_year", **scope, year_from=year, year_to=year)
+year_rows = cached.query("indicator_value_by_unit_year", **scope, year_from=year, year_to=year)
 year_data = year_rows[year_rows.value.notna()]
-range_rows = ui.query("indicator_value_by_unit_year", **scope, year_from=year_from, year_to=year_to)
-summary = ui.query("indicator_summary_by_year", **scope, year_from=first, year_to=last).set_index("year")
-attainment = ui.query("indicator_target_attainment_by_year", **scope, year_from=first, year_to=last)
+range_rows = cached.query("indicator_value_by_unit_year", **scope, year_from=year_from, year_to=year_to)
+summary = cached.query("indicator_summary_by_year", **scope, year_from=first, year_to=last).set_index("year")
+attainment = cached.query("indicator_target_attainment_by_year", **scope, year_from=first, year_to=last)
 highlight = province if level == "province" else (chosen_unit or None)
 filters = {t("indicator", lang): indicator, t("year", lang): year, t("ind_level", lang): level,
            t("province", lang): place if in_province else "", t("structure", lang): st.session_state.structure}
@@ -93,7 +94,7 @@ if part_year := ind.part_year_units(year_rows, lang):
 if level == "province" and structure == "S34" and year_from < ind.FIRST_YEAR_S34:
     st.caption(t("ind_rollup_note", lang))
 if in_province and structure == "S34" and year < ind.FIRST_YEAR_S34:
-    old = ui.unit_labels(ui.province_in("S63"))
+    old = cached.unit_labels(ui.province_in("S63"))
     st.caption(t("ind_old_units_note", lang, year=year, provinces=", ".join(old.values()), current=place))
 
 # ---- metrics for the year
@@ -102,7 +103,7 @@ if year_data.empty:
 else:
     stats = summary.loc[year]
     rolled = ind.is_rolled_up(year_rows)
-    n_total = len(ui.query("provinces_by_structure", structure="S34")) if rolled else int(stats.n_units)
+    n_total = len(cached.query("provinces_by_structure", structure="S34")) if rolled else int(stats.n_units)
     year_att = attainment[attainment.year == year]
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("ind_metric_units", lang), f"{fmt_num(len(year_data), lang, 0)}/{fmt_num(n_total, lang, 0)}", border=True)

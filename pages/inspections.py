@@ -3,11 +3,11 @@ limitations, limitations remedied before the next inspection, and one inspection
 
 import streamlit as st
 
-from par_dashboard import inspections as insp
-from par_dashboard import login, ui
+from par_dashboard.domain.units import structure_for_year
 from par_dashboard.i18n import fmt_num, fmt_pct, t
-from par_dashboard.units import structure_for_year
-from par_dashboard.untrusted import markdown_text, safe_file_name
+from par_dashboard.security.untrusted import markdown_text, safe_file_name
+from par_dashboard.shell import cached, login, ui
+from par_dashboard.views import inspections as insp
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
@@ -18,13 +18,13 @@ area = st.session_state.get("area", "TOTAL")
 # The selection: the year's inspections of the chosen province (an old province's, or the old provinces a current
 # one was formed from, before 2025), narrowed to those that visited the chosen unit or a unit under / before it.
 provinces = ui.province_in(structure_for_year(year)) or ([province] if province else [])
-units = ui.query("inspection_place_units", unit_id=unit).unit_id.tolist() if unit else []
+units = cached.query("inspection_place_units", unit_id=unit).unit_id.tolist() if unit else []
 selection = {"year": year, "provinces": provinces, "units": units}
 whole_country = not provinces
-areas = ui.query("par_areas")
+areas = cached.query("par_areas")
 area_names = {a.area_code: insp.area_label(a.area_code, a.short_vi, a.short_en, lang) for a in areas.itertuples()}
-province_row = ui.query("unit_by_id", unit_id=province) if province else None
-place = insp.place_label(ui.query("unit_by_id", unit_id=unit) if unit else None, province_row, lang)
+province_row = cached.query("unit_by_id", unit_id=province) if province else None
+place = insp.place_label(cached.query("unit_by_id", unit_id=unit) if unit else None, province_row, lang)
 file_filters = {t("year", lang): year, t("province", lang): place, t("area", lang): area}
 wide_text = {t("insp_col_text", lang): st.column_config.TextColumn(width="large")}
 
@@ -32,8 +32,8 @@ wide_text = {t("insp_col_text", lang): st.column_config.TextColumn(width="large"
 st.title(t("insp_title", lang, year=year, place=place))
 if province and provinces != [province]:
     st.caption(t("insp_old_provinces", lang, year=year, province=insp.place_label(None, province_row, lang),
-                 provinces=", ".join(ui.unit_labels(provinces).values())))
-visits = ui.query("inspection_by_selection", **selection)
+                 provinces=", ".join(cached.unit_labels(provinces).values())))
+visits = cached.query("inspection_by_selection", **selection)
 if visits.empty:
     st.info(t("insp_no_inspections", lang, place=place, year=year))
     st.stop()
@@ -41,7 +41,7 @@ demo_visits = insp.any_demo(visits)
 if demo_visits:
     ui.demo_badge(lang)
 
-totals = ui.query("inspection_totals_for_selection", **selection, area=area).iloc[0]
+totals = cached.query("inspection_totals_for_selection", **selection, area=area).iloc[0]
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric(t("insp_m_plans", lang), fmt_num(totals.n_plans, lang, 0), help=t("insp_m_plans_help", lang), border=True)
 m2.metric(t("insp_m_inspections", lang), fmt_num(totals.n_inspections, lang, 0), border=True)
@@ -53,11 +53,11 @@ m5.metric(t("insp_m_resolved", lang), fmt_pct(totals.resolved_pct, lang, 1), bor
 if area != "TOTAL":
     st.caption(t("insp_area_note", lang, area=area_names[area]))
 st.caption(t("insp_texts_quoted", lang))
-sources = ui.view(insp.source_refs, "inspection_by_selection", **selection)
+sources = cached.view(insp.source_refs, "inspection_by_selection", **selection)
 
 # ---- 2. plans and teams on a timeline, then the table of visits
 st.header(t("insp_timeline_header", lang))
-rows = ui.view(insp.timeline_rows_view, "inspection_by_selection", insp.TIMELINE_MAX if whole_country else None, **selection)
+rows = cached.view(insp.timeline_rows_view, "inspection_by_selection", insp.TIMELINE_MAX if whole_country else None, **selection)
 if len(rows) < len(visits):
     st.caption(t("insp_timeline_limited", lang, total=fmt_num(len(visits), lang, 0), year=year, n=len(rows)))
 plans = visits.dropna(subset=["plan_number", "plan_issued_on"]).drop_duplicates("plan_id")
@@ -65,7 +65,7 @@ st.plotly_chart(insp.timeline_figure(rows, lang, plans=None if whole_country els
                 width="stretch", config=ui.chart_config(), key="insp_timeline")
 if rows.started_on.isna().any():
     st.caption(t("insp_announced_only_note", lang))
-visits_table = ui.view(insp.visits_table, "inspection_by_selection", lang, **selection)
+visits_table = cached.view(insp.visits_table, "inspection_by_selection", lang, **selection)
 st.dataframe(visits_table, hide_index=True, width="stretch", height=min(520, 36 * (len(visits_table) + 1)))
 st.caption(t("insp_visits_caption", lang, n=fmt_num(len(visits_table), lang, 0)))
 ui.downloads(visits_table, name="kiểm tra đoàn", title=t("insp_visits_table_title", lang), filters=file_filters,
@@ -85,7 +85,7 @@ st.caption(t("insp_filters_note", lang))
 finding_filters = {**selection, "area": area, "kind": kind, "status": status}
 file_filters = {**file_filters, t("insp_kind", lang): kind, t("insp_status", lang): status}
 no_findings = t("insp_no_findings", lang, filters=insp.filters_text(lang, area_name=area_names.get(area), kind=kind, status=status))
-counts = ui.query("finding_by_area_kind", **finding_filters)
+counts = cached.query("finding_by_area_kind", **finding_filters)
 if counts.empty:
     st.info(no_findings)
 else:
@@ -104,7 +104,7 @@ words = insp.search_words(search)
 
 
 def findings_page(number: int):
-    return ui.query("finding_page_by_selection", **finding_filters, words=words, limit=insp.TABLE_PAGE_SIZE,
+    return cached.query("finding_page_by_selection", **finding_filters, words=words, limit=insp.TABLE_PAGE_SIZE,
                     offset=(number - 1) * insp.TABLE_PAGE_SIZE)
 
 
@@ -127,7 +127,7 @@ else:
     first = (page - 1) * insp.TABLE_PAGE_SIZE + 1
     st.caption(t("insp_rows_caption", lang, first=fmt_num(first, lang, 0), last=fmt_num(first + len(shown) - 1, lang, 0),
                  total=fmt_num(n_findings, lang, 0), size=insp.TABLE_PAGE_SIZE))
-    ui.downloads(lambda: insp.findings_table(ui.query("finding_page_by_selection", **finding_filters, words=words,
+    ui.downloads(lambda: insp.findings_table(cached.query("finding_page_by_selection", **finding_filters, words=words,
                                                       limit=None, offset=0), lang, with_province=whole_country),
                  name="kiểm tra phát hiện", title=t("insp_findings_table_title", lang), filters={**file_filters, "q": search},
                  demo=bool(shown.any_demo.iloc[0]), key="insp_findings", sources=sources)
@@ -135,7 +135,7 @@ else:
 # ---- 5. recurring limitations
 st.header(t("insp_recurring_header", lang))
 st.caption(t("insp_recurring_explain", lang))
-recurring = ui.query("finding_recurring_limitation", **selection, area=area)
+recurring = cached.query("finding_recurring_limitation", **selection, area=area)
 if recurring.empty:
     st.info(t("insp_no_recurring", lang, year=year))
 else:
@@ -144,7 +144,7 @@ else:
     r2.metric(t("insp_recurring_units", lang), fmt_num(recurring.unit_id.nunique(), lang, 0), border=True)
     r3.metric(t("insp_recurring_share", lang),
               fmt_pct(insp.share(len(recurring), totals.n_limitations), lang, 1), border=True)
-    recurring_table = ui.view(insp.recurring_table, "finding_recurring_limitation", lang, whole_country, **selection, area=area)
+    recurring_table = cached.view(insp.recurring_table, "finding_recurring_limitation", lang, whole_country, **selection, area=area)
     st.dataframe(recurring_table, hide_index=True, width="stretch", height=min(480, 36 * (len(recurring_table) + 1)),
                  column_config=wide_text)
     ui.downloads(recurring_table, name="kiểm tra hạn chế tái diễn", title=t("insp_recurring_table_title", lang),
@@ -153,7 +153,7 @@ else:
 # ---- 6. limitations remedied before the next inspection
 st.header(t("insp_remedied_header", lang))
 st.caption(t("insp_remedied_explain", lang))
-remedied = ui.query("finding_remedied_by_year_area", provinces=provinces, units=units, area=area)
+remedied = cached.query("finding_remedied_by_year_area", provinces=provinces, units=units, area=area)
 parts = insp.split_remedied(remedied, year)
 if not parts.any_followed:
     st.info(t("insp_remedied_none", lang))
@@ -181,15 +181,15 @@ else:
 
 # ---- 7. one inspection on a page, in the shape of a "công bố dự thảo kết quả kiểm tra"
 st.header(t("insp_summary_header", lang))
-choices = ui.view(insp.inspection_choices, "inspection_by_selection", lang, **selection)
+choices = cached.view(insp.inspection_choices, "inspection_by_selection", lang, **selection)
 if st.session_state.get("insp_summary") not in choices:
     st.session_state["insp_summary"] = insp.default_inspection(visits)
 chosen = st.selectbox(t("insp_summary_choose", lang), list(choices), key="insp_summary", format_func=choices.get)
 visit = visits[visits.inspection_id == chosen].iloc[0].to_dict()
-summary_findings = ui.query("finding_by_inspection", inspection_id=chosen)
-summary = ui.memo(("inspection summary", chosen, lang), lambda: insp.summary_markdown(
-    visit, ui.query("inspection_units_visited", inspection_id=chosen), summary_findings,
-    ui.query("inspection_indicator_values", inspection_id=chosen), lang))
+summary_findings = cached.query("finding_by_inspection", inspection_id=chosen)
+summary = cached.memo(("inspection summary", chosen, lang), lambda: insp.summary_markdown(
+    visit, cached.query("inspection_units_visited", inspection_id=chosen), summary_findings,
+    cached.query("inspection_indicator_values", inspection_id=chosen), lang))
 with st.container(border=True, key="insp_summary_box"):
     st.markdown(summary)
 if login.allowed("export"):

@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard import charts, login, profile, ui
+from par_dashboard.domain.units import search_variant
 from par_dashboard.i18n import fmt_num, fmt_signed, t
-from par_dashboard.units import search_variant
-from par_dashboard.untrusted import markdown_text
+from par_dashboard.security.untrusted import markdown_text
+from par_dashboard.shell import cached, login, ui
+from par_dashboard.views import charts, locality
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
@@ -16,7 +17,7 @@ st.title(t("loc_title", lang))
 # ---- find a unit by name, in either structure
 text = st.text_input(t("loc_search", lang), key="loc_search", placeholder=t("loc_search_placeholder", lang), max_chars=100)
 if text.strip():
-    found = ui.query("unit_search", q=search_variant(text), limit=30)
+    found = cached.query("unit_search", q=search_variant(text), limit=30)
     if found.empty:
         st.info(t("loc_search_none", lang, q=markdown_text(text)))
     else:
@@ -36,7 +37,7 @@ if not province:
     st.info(t("loc_choose", lang))
     st.stop()
 
-departments = ui.query("subunits_of_province", province_id=province, level="department", parent_id="")
+departments = cached.query("subunits_of_province", province_id=province, level="department", parent_id="")
 dept_names = dict(zip(departments.unit_id, departments.short_name, strict=True))
 if st.session_state.get("_profile_department") not in dept_names:
     st.session_state["_profile_department"] = ""
@@ -44,50 +45,50 @@ st.selectbox(t("loc_department", lang), [""] + departments.unit_id.tolist(), key
              format_func=lambda u: dept_names.get(u) or t("none_selected", lang))
 
 subject_id = st.session_state["_profile_department"] or st.session_state.unit or province
-unit = ui.query("unit_by_id", unit_id=subject_id).iloc[0]
-lineage = ui.query("unit_lineage", unit_id=subject_id)
-successors = ui.query("district_successor_communes", unit_id=subject_id) if unit.level == "district" else None
+unit = cached.query("unit_by_id", unit_id=subject_id).iloc[0]
+lineage = cached.query("unit_lineage", unit_id=subject_id)
+successors = cached.query("district_successor_communes", unit_id=subject_id) if unit.level == "district" else None
 
 st.header(unit["name"] + ("" if unit.level == "province" else f", {unit.province_name}"))
 st.caption(f"{t('loc_level_' + unit.level, lang)} · {t('loc_structure_' + unit.structure, lang)}")
-for sentence in profile.lineage_sentences(unit, lineage, lang, district_successors=successors):
+for sentence in locality.lineage_sentences(unit, lineage, lang, district_successors=successors):
     st.markdown(sentence)
 
 # ---- headline cards for the year
-card = ui.query("unit_indicator_card", unit_id=subject_id, year=year)
+card = cached.query("unit_indicator_card", unit_id=subject_id, year=year)
 st.subheader(t("loc_headline", lang, year=year))
 if card.empty:
     st.info(t("loc_no_scores", lang, unit=unit.short_name, year=year))
 else:
     if card.source_kind.eq("synthetic_demo").any():
         ui.demo_badge(lang)
-    headline_rows = ui.view(profile.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year)
+    headline_rows = cached.view(locality.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year)
     for col, row in zip(st.columns(4), headline_rows, strict=False):
         name = row["name_vi" if lang == "vi" else "name_en"]
         col.metric(name, fmt_num(row["value"], lang),
                    None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
                    delta_description=t("vs_prev", lang, year=year - 1), border=True,
-                   help=" · ".join(x for x in (profile.rank_text(row, lang), t(row["source_kind"], lang)) if x))
-        if rank := profile.rank_text(row, lang):
+                   help=" · ".join(x for x in (locality.rank_text(row, lang), t(row["source_kind"], lang)) if x))
+        if rank := locality.rank_text(row, lang):
             col.caption(f"{rank} · {t(row['source_kind'], lang)}")
 
     st.subheader(t("loc_targets", lang, year=year))
-    ops = ui.view(profile.ops_table, "unit_indicator_card", lang, unit_id=subject_id, year=year)
+    ops = cached.view(locality.ops_table, "unit_indicator_card", lang, unit_id=subject_id, year=year)
     if ops.empty:
         st.info(t("loc_no_ops", lang, unit=unit.short_name, year=year))
     else:
-        st.dataframe(profile.style_status(ops, lang), hide_index=True, width="stretch")
+        st.dataframe(locality.style_status(ops, lang), hide_index=True, width="stretch")
         ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
                      filters={t("unit", lang): unit.short_name, t("year", lang): year},
                      demo=card.source_kind.eq("synthetic_demo").any(), key="loc_ops")
 
 # ---- trend over all years, continuous across the 2025 reorganisation
 st.subheader(t("loc_trend", lang))
-catalogue = ui.query("indicator_catalogue").set_index("indicator_code")
-trend_code = st.selectbox(t("loc_trend_indicator", lang), profile.TREND_INDICATORS, key="loc_trend_indicator",
+catalogue = cached.query("indicator_catalogue").set_index("indicator_code")
+trend_code = st.selectbox(t("loc_trend_indicator", lang), locality.TREND_INDICATORS, key="loc_trend_indicator",
                           format_func=lambda c: catalogue.loc[c, "name_vi" if lang == "vi" else "name_en"])
 trend_name = catalogue.loc[trend_code, "name_vi" if lang == "vi" else "name_en"]
-trend = ui.query("indicator_trend_by_unit_lineage", unit_id=subject_id, indicator=trend_code)
+trend = cached.query("indicator_trend_by_unit_lineage", unit_id=subject_id, indicator=trend_code)
 if trend[trend.role != "average"].empty:
     st.info(t("loc_no_trend", lang, indicator=trend_name, unit=unit.short_name))
 else:
@@ -103,7 +104,7 @@ else:
 
 # ---- eight areas against the national or provincial mean
 st.subheader(t("loc_areas", lang, year=year))
-areas = ui.query("unit_area_scores_year", unit_id=subject_id, year=year)
+areas = cached.query("unit_area_scores_year", unit_id=subject_id, year=year)
 if areas.value.isna().all():
     st.info(t("loc_no_areas", lang, unit=unit.short_name, year=year))
 else:
@@ -111,27 +112,27 @@ else:
     st.plotly_chart(charts.area_comparison(areas, lang, unit_name=unit.short_name, mean_label=mean_label),
                     width="stretch", config=ui.chart_config(), key="loc_area_chart")
     st.caption(t("source_kinds", lang, kinds=", ".join(t(k, lang) for k in sorted(areas.source_kind.dropna().unique()))))
-    area_table = profile.area_table(areas, lang, unit_name=unit.short_name, mean_label=mean_label)
+    area_table = locality.area_table(areas, lang, unit_name=unit.short_name, mean_label=mean_label)
     ui.downloads(area_table, name=f"{t('loc_areas', lang, year=year)} {unit.short_name}", title=t("loc_areas", lang, year=year),
                  filters={t("unit", lang): unit.short_name, t("year", lang): year},
                  demo=bool(areas.any_demo.fillna(False).any()), key="loc_areas")
 
 # ---- inspections and findings
 st.subheader(t("loc_inspections", lang))
-visits = ui.query("unit_inspection_visits", unit_id=subject_id)
+visits = cached.query("unit_inspection_visits", unit_id=subject_id)
 if visits.empty:
     st.info(t("loc_no_inspections", lang, unit=unit.short_name))
 else:
-    visits_table = ui.view(profile.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
+    visits_table = cached.view(locality.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
     st.dataframe(visits_table, hide_index=True, width="stretch")
     ui.downloads(visits_table, name=f"{t('loc_inspections', lang)} {unit.short_name}", title=t("loc_inspections", lang),
                  filters={t("unit", lang): unit.short_name}, demo=visits.source_kind.eq("synthetic_demo").any(), key="loc_visits")
 
     st.subheader(t("loc_findings", lang))
-    findings = ui.query("unit_findings", unit_id=subject_id)
-    if sentence := profile.remedied_sentence(findings, lang):
+    findings = cached.query("unit_findings", unit_id=subject_id)
+    if sentence := locality.remedied_sentence(findings, lang):
         st.markdown(sentence)
-    findings_table = ui.view(profile.findings_table, "unit_findings", lang, unit_id=subject_id)
+    findings_table = cached.view(locality.findings_table, "unit_findings", lang, unit_id=subject_id)
     st.dataframe(findings_table, hide_index=True, width="stretch", height=min(600, 36 * (len(findings_table) + 1)))
     ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),
                  filters={t("unit", lang): unit.short_name}, demo=findings.source_kind.eq("synthetic_demo").any(),

@@ -6,11 +6,11 @@ import threading
 
 import streamlit as st
 
-from par_dashboard import login, ui
-from par_dashboard.deck import exports, static
-from par_dashboard.deck.build import build_deck
+from par_dashboard.domain.units import structure_for_year
 from par_dashboard.i18n import t
-from par_dashboard.units import structure_for_year
+from par_dashboard.shell import cached, login, ui
+from par_dashboard.views.present import exports, static
+from par_dashboard.views.present.build import build_deck
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
@@ -20,7 +20,7 @@ st.caption(t("present_intro", lang))
 
 # ---- scope: the chosen province as it was in the year (an old province before 2025, a current one after)
 candidates = ui.province_in(structure_for_year(year))
-names = ui.unit_labels(candidates)
+names = cached.unit_labels(candidates)
 scope_options = ["country"] + candidates
 if st.session_state.get("present_scope") not in scope_options:
     st.session_state["present_scope"] = candidates[0] if candidates else "country"
@@ -41,9 +41,9 @@ contrast = c5.toggle(t("present_contrast", lang), key="present_contrast")
 
 # The deck and its HTML, kept per filters and data version with the query results (bounded by bytes together).
 key = (lang, year, province_id, event, body, on)
-deck = ui.memo(("present deck", *key), lambda: build_deck(ui.query, lang=lang, year=year, province_id=province_id,
+deck = cached.memo(("present deck", *key), lambda: build_deck(cached.query, lang=lang, year=year, province_id=province_id,
                                                           event=event, body=body, on=on))
-deck_html = ui.memo(("present html", *key, contrast), lambda: exports.to_html(deck, contrast=contrast))
+deck_html = cached.memo(("present html", *key, contrast), lambda: exports.to_html(deck, contrast=contrast))
 if deck.demo:
     st.warning(f"**{t('demo_label', lang)}** — {t('present_demo_notice', lang)}", icon="⚠️")
 

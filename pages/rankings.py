@@ -3,17 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard import charts, login, rankings, ui
 from par_dashboard.i18n import fmt_num, fmt_signed, t
-from par_dashboard.untrusted import markdown_text, markdown_url
+from par_dashboard.security.untrusted import markdown_text, markdown_url
+from par_dashboard.shell import cached, login, ui
+from par_dashboard.views import charts, rankings
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
 year = st.session_state.year
 structure = st.session_state.structure
 
-families = ui.query("index_families")
-areas = ui.query("par_areas")
+families = cached.query("index_families")
+areas = cached.query("par_areas")
 
 left, right = st.columns([2, 1])
 family_names = {c: rankings.family_label(c, families, lang) for c in rankings.FAMILIES}
@@ -26,7 +27,7 @@ area = right.selectbox(t("area", lang), area_codes, key="rank_area",
 family_name = family_names[family]
 st.title(t("rankings_title", lang, family=family_name, year=year))
 
-provinces = ui.query("par_score_by_province_year", year=year, family=family, area=area)
+provinces = cached.query("par_score_by_province_year", year=year, family=family, area=area)
 if provinces.empty or provinces.score.isna().all():
     st.info(t("no_data", lang, what=family_name, year=year))
     st.stop()
@@ -41,11 +42,11 @@ grouped = structure == "S34" and year < ui.FIRST_YEAR_S34
 if grouped:
     st.caption(t("grouped_note", lang, year=year))
 
-average = ui.query("par_average_by_year", year=year, family=family, area=area).iloc[0]
+average = cached.query("par_average_by_year", year=year, family=family, area=area).iloc[0]
 has_published_mean = pd.notna(average.published_mean)
 avg_value = average.published_mean if has_published_mean else average.computed_mean
 show_average = has_published_mean or n_scored == n_units  # a mean of a few published provinces is no national average
-head = ui.view(rankings.headline, "par_score_by_province_year", year=year, family=family, area=area)
+head = cached.view(rankings.headline, "par_score_by_province_year", year=year, family=family, area=area)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("leader", lang), head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off", border=True)
 m2.metric(t("national_avg_published" if has_published_mean else "national_avg", lang),
@@ -59,7 +60,7 @@ if head.fall_name:
 
 chart_col, table_col = st.columns([3, 2])
 with chart_col:
-    figure = ui.view_figure(charts.ranking_bar, "par_score_by_province_year", lang, year=year, family=family, area=area,
+    figure = cached.view_figure(charts.ranking_bar, "par_score_by_province_year", lang, year=year, family=family, area=area,
                             options={"group_col": "current_province" if grouped else None,
                                      "average": float(avg_value) if show_average and pd.notna(avg_value) else None})
     event = st.plotly_chart(figure, width="stretch", config=ui.chart_config(), key="rank_chart",
@@ -68,13 +69,13 @@ with chart_col:
     if clicked := charts.selected_unit(event):
         ui.open_locality(clicked)
 with table_col:
-    table = ui.view(rankings.province_table, "par_score_by_province_year", lang, grouped, year=year, family=family, area=area)
+    table = cached.view(rankings.province_table, "par_score_by_province_year", lang, grouped, year=year, family=family, area=area)
     st.dataframe(table, hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)))
     ui.downloads(table, name=t("page_rankings", lang), title=t("rankings_title", lang, family=family_name, year=year),
                  filters={t("family", lang): family, t("area", lang): area, t("year", lang): year, t("structure", lang): structure},
                  demo=is_demo, key="rank_table", sources=sorted({s for s in provinces.source_title if isinstance(s, str)}))
 
-sources = ui.query("published_sources_for_year", year=year, family=family, area=area)
+sources = cached.query("published_sources_for_year", year=year, family=family, area=area)
 if not sources.empty:
     with st.expander(t("sources_used", lang)):
         for s in sources.itertuples():
@@ -86,17 +87,17 @@ province_id = st.session_state.province
 if not province_id:
     st.info(t("choose_province_hint", lang))
     st.stop()
-st.subheader(ui.unit_labels([province_id])[province_id])
+st.subheader(cached.unit_labels([province_id])[province_id])
 sub_level = "commune" if year >= ui.FIRST_YEAR_S34 else "district"
 for tab, level in zip(st.tabs([t("communes" if sub_level == "commune" else "districts", lang), t("departments", lang)]),
                       [sub_level, "department"], strict=True):
     with tab:
-        units = ui.query("par_score_by_subunit_year", year=year, family=family, area=area, level=level, province_id=province_id)
+        units = cached.query("par_score_by_subunit_year", year=year, family=family, area=area, level=level, province_id=province_id)
         if units.empty:
             st.info(t("no_data", lang, what=family_name, year=year))
             continue
         several = units.ranking_province.nunique() > 1
-        figure = ui.view_figure(charts.ranking_bar, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
+        figure = cached.view_figure(charts.ranking_bar, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
                                 level=level, province_id=province_id,
                                 options={"group_col": "ranking_province" if several else None})
         event = st.plotly_chart(figure,
@@ -104,11 +105,11 @@ for tab, level in zip(st.tabs([t("communes" if sub_level == "commune" else "dist
                                 on_select="rerun", selection_mode="points")
         if clicked := charts.selected_unit(event):
             ui.open_locality(clicked)
-        sub_table = ui.view(rankings.subunit_table, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
+        sub_table = cached.view(rankings.subunit_table, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
                             level=level, province_id=province_id)
         st.dataframe(sub_table, hide_index=True, width="stretch")
         ui.downloads(sub_table, name=f"{t('page_rankings', lang)} {t(level + 's', lang)}",
                      title=t("rankings_title", lang, family=family_name, year=year),
                      filters={t("family", lang): family, t("area", lang): area, t("year", lang): year,
-                              t("province", lang): ui.unit_labels([province_id])[province_id]},
+                              t("province", lang): cached.unit_labels([province_id])[province_id]},
                      demo=units.source_kind.eq("synthetic_demo").any(), key=f"sub_table_{level}")

@@ -4,10 +4,10 @@
 -- One page: $limit rows from $offset ($limit NULL: all, for the download, the deck and the checks), each row with
 -- the selection's total (n_total) and whether any of it is demo (any_demo) — the inspections page never loads the
 -- whole country's findings of a year into pandas (58,000 at scale 1, 580,000 at scale 10).
--- $words: search words, each already folded by par_dashboard.units.fold (lower-case ASCII, no diacritics, no
+-- $words: search words, each already folded by par_dashboard.domain.units.fold (lower-case ASCII, no diacritics, no
 -- spacing); a finding matches when every word occurs in the folded text of one of its searched columns
--- (inspections.SEARCH_COLUMNS), as inspections.search_findings does in Python (tests/test_inspections.py checks both
--- give the same rows in the same order).
+-- (SEARCH_COLUMNS in tests/findings_search.py, whose search_findings does the same in Python: tests/test_inspections.py
+-- checks both give the same rows in the same order).
 WITH sel AS (
     SELECT f.finding_id, f.inspection_id, i.year, i.team_label, pr.short_name AS province_name,
            coalesce(iu.visited_on, i.started_on, i.announced_on) AS on_date,

@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--reruns", type=int, default=14)
     args = parser.parse_args()
 
-    from par_dashboard.build import build
+    from par_dashboard.building.build import build
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "par.duckdb"
@@ -35,7 +35,7 @@ def main() -> None:
         build(db)
         build_s = time.perf_counter() - t0
         os.environ["PAR_DB"] = str(db)
-        os.environ["PAR_ANONYMOUS"] = "1"  # the read pages as a viewer without a login (par_dashboard/login.py)
+        os.environ["PAR_ANONYMOUS"] = "1"  # the read pages as a viewer without a login (par_dashboard/shell/login.py)
 
         from streamlit.testing.v1 import AppTest
 

@@ -14,7 +14,7 @@ if [ -z "${SCALE:-}" ]; then
   [ -f "$DB" ] || .venv/bin/python -m par_dashboard build --db "$DB"
 else
   DB=artifacts/bench/scale${SCALE}.duckdb LABEL=scale${SCALE}
-  [ -f "$DB" ] || .venv/bin/python -m par_dashboard build --db "$DB" --scale "$SCALE"
+  [ -f "$DB" ] || .venv/bin/python -m bench.scale --db "$DB" --scale "$SCALE"
 fi
 BUILD=()
 [ "${SCALE:-}" = 1 ] && BUILD=(--build-scale 1)  # a second build into a temp dir, timed

@@ -42,10 +42,10 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=None, help="database (default: a copy of data/par.duckdb)")
     args = parser.parse_args()
 
-    from par_dashboard.db import Database
-    from par_dashboard.deck import exports, static
-    from par_dashboard.deck.build import build_deck
     from par_dashboard.paths import DEFAULT_DB
+    from par_dashboard.store.db import Database
+    from par_dashboard.views.present import exports, static
+    from par_dashboard.views.present.build import build_deck
 
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db

@@ -28,10 +28,10 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=None)
     args = parser.parse_args()
 
-    from par_dashboard.db import Database
     from par_dashboard.extract import MAX_CHARS, extract_text
     from par_dashboard.importing.names import UnitResolver
     from par_dashboard.paths import DEFAULT_DB
+    from par_dashboard.store.db import Database
     from tests.browser import shared_dir
 
     examples = sorted((shared_dir() / "domain" / "examples").glob("*.txt"))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import json
 import os
 import re
@@ -107,15 +106,11 @@ def fixtures(db: Path):
 
 
 def build_time(scale: float, workdir: Path) -> dict:
-    """par_dashboard.build.build(path, scale=S) when build takes a scale, else the default build; in a child
-    process, so its peak RSS is its own (getrusage of the waited child)."""
-    from par_dashboard.build import build
-
-    takes_scale = "scale" in inspect.signature(build).parameters
+    """bench.scale.build_scaled(path, S), the ordinary build with the scale rows on top, in a child process, so its
+    peak RSS is its own (getrusage of the waited child)."""
     target = workdir / "built.duckdb"
-    code = ("import sys, json; from pathlib import Path; from par_dashboard.build import build; "
-            f"r = build(Path(sys.argv[1]){', scale=float(sys.argv[2])' if takes_scale else ''}); "
-            "print(json.dumps({'seconds': r.get('seconds')}))")
+    code = ("import sys, json; from pathlib import Path; from bench.scale import build_scaled; "
+            "r = build_scaled(Path(sys.argv[1]), float(sys.argv[2])); print(json.dumps({'seconds': r.get('seconds')}))")
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, str(target), str(scale)], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -124,7 +119,7 @@ def build_time(scale: float, workdir: Path) -> dict:
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     size = target.stat().st_size / 2**20
     target.unlink()
-    how = f"build(path, scale={scale:g})" if takes_scale else "build(path): build() takes no scale yet, default data"
+    how = f"build_scaled(path, {scale:g})"
     log(f"  build: {wall:.1f} s, peak RSS {peak_kb / 1024:.0f} MB, {size:.0f} MB ({how})")
     return {"seconds": round(wall, 2), "reported_seconds": json.loads(done.stdout.strip().splitlines()[-1])["seconds"],
             "peak_rss_mb": round(peak_kb / 1024, 1), "db_mb": round(size, 1), "how": how}
@@ -172,9 +167,9 @@ def import_during(server, primary: Path, at_s: float):
     the Dữ liệu page does it, by a Database in this process over the running workers' snapshots: the lock across
     processes, the primary written, a new snapshot published. Returns what it measured."""
     def run(t_origin: float) -> dict:
-        from par_dashboard.db import Database
         from par_dashboard.importing import service
-        from par_dashboard.snapshots import Snapshots
+        from par_dashboard.store.db import Database
+        from par_dashboard.store.snapshots import Snapshots
 
         data = import_file()
         time.sleep(max(0.0, t_origin + at_s - time.perf_counter()))

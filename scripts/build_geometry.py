@@ -15,7 +15,7 @@ derived (see shared/domain/MAP_RECIPE.md):
    current communes are Voronoi cells of their own points inside their own province.
 
 Output (deterministic for a given source): provinces_s63.geojson, provinces_s34.geojson, districts_s63.geojson,
-communes_s34.geojson and archipelagos.json. Every feature has `id` = the unit id of par_dashboard.units and the
+communes_s34.geojson and archipelagos.json. Every feature has `id` = the unit id of par_dashboard.domain.units and the
 properties unit_id, name and (districts, communes) province_id. Exterior rings run clockwise, as plotly's geo
 projection wants; coordinates are rounded to 1e-4°.
 """

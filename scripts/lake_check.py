@@ -3,7 +3,7 @@ replicas sharing one database file.
 
     .venv/bin/python scripts/lake_check.py [--db PATH] [--replicas 3]
 
-1. exports the database to Parquet partitioned by year and province (par_dashboard.lake.export);
+1. exports the database to Parquet partitioned by year and province (par_dashboard.store.lake.export);
 2. runs every query in queries/ on the file and on the Parquet files, compares the results, times both;
 3. starts N processes that open the same database file read-only (as app replicas do) and run every query at
    the same time, and reports their times.
@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 def _replica(path: str) -> float:
     import duckdb
 
-    from par_dashboard import lake
-    from par_dashboard.db import QUERIES_DIR, query_text
+    from par_dashboard.store import lake
+    from par_dashboard.store.db import QUERIES_DIR, query_text
 
     con = duckdb.connect(path, read_only=True)
     start = time.perf_counter()
@@ -46,8 +46,8 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=3)
     args = parser.parse_args()
 
-    from par_dashboard import lake
     from par_dashboard.paths import DEFAULT_DB
+    from par_dashboard.store import lake
 
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "par.duckdb"

@@ -18,7 +18,7 @@ db_state=0
 case "$db_state" in 0|3|4) ;; *) exit "$db_state" ;; esac
 
 users_state() {  # "some", "none", or "unreadable" (then the login page says what is wrong: no anonymous fallback)
-  .venv/bin/python -c 'from par_dashboard import auth
+  .venv/bin/python -c 'from par_dashboard.security import auth
 try:
     print("some" if auth.read_users() else "none")
 except auth.UsersFileError:

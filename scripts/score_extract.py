@@ -361,9 +361,9 @@ def main() -> int:
             raise
         print("The extractor par_dashboard.extract does not exist yet (no extract_text to score).", file=sys.stderr)
         return 2
-    from par_dashboard.db import Database, DatabaseBusy
     from par_dashboard.importing.names import UnitResolver
     from par_dashboard.paths import DEFAULT_DB
+    from par_dashboard.store.db import Database, DatabaseBusy
 
     path = args.db or Path(os.environ.get("PAR_DB", DEFAULT_DB))
     try:

@@ -4,8 +4,8 @@ import shutil
 import pytest
 from streamlit import config
 
-from par_dashboard.build import build
-from par_dashboard.db import Database
+from par_dashboard.building.build import build
+from par_dashboard.store.db import Database
 from tests.users import make_users_file
 
 # The server hides exception details from its users (.streamlit/config.toml); AppTest runs here, and a failing

@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import ui
+from par_dashboard.shell import ui
 from tests.browser import ROOT
 from tests.users import sign_in
 

@@ -15,10 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import auth, login
-from par_dashboard.db import Database
 from par_dashboard.extract.save import save_draft
 from par_dashboard.importing import service, template
+from par_dashboard.security import auth
+from par_dashboard.shell import login
+from par_dashboard.store.db import Database
 from tests.browser import ROOT
 from tests.hardening import logins
 from tests.hardening.roles import run_role_checks
@@ -96,7 +97,7 @@ def trail_of(path) -> list[dict]:
 
 LOGIN_5_WRONG_THEN_RIGHT = """
 import sys
-from par_dashboard import auth
+from par_dashboard.security import auth
 path = auth.Path(sys.argv[1])
 for _ in range(int(sys.argv[2])):
     try:

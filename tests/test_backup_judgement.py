@@ -1,6 +1,6 @@
 """A sound database is never judged damaged: imports, rollbacks, checkpoints and backups on a real DuckDB file,
-then the `check` command, the dashboard's start and the choice of a backup to restore (par_dashboard/backup.py,
-par_dashboard/dbcheck.py); and the file does not grow with each import and rollback.
+then the `check` command, the dashboard's start and the choice of a backup to restore (par_dashboard/store/backup.py,
+par_dashboard/store/dbcheck.py); and the file does not grow with each import and rollback.
 
 DuckDB cuts free blocks off the end of a file without lowering the block count its header records: after a
 rollback (which rewrites the tables) the file is shorter than that count says, and whole.
@@ -18,10 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import backup
-from par_dashboard.db import Database
+from par_dashboard.building import recovery
 from par_dashboard.importing import service
 from par_dashboard.paths import ROOT
+from par_dashboard.store import backup
+from par_dashboard.store.db import Database
 from tests.hardening import judgement
 from tests.hardening.invariants import pinned
 from tests.hardening.judgement import OPS, inspections, rows, set_aside, sha
@@ -107,7 +108,7 @@ def test_a_backup_taken_from_it_is_sound_and_is_the_one_restored(rolled_back_twi
     older = [b.path for b in backup.backups(path)[1:]]  # before each import and each rollback
     assert older, "the imports and rollbacks took backups"
     path.write_bytes(b"")  # really damaged now: the newest sound backup comes back, the one just taken
-    notice = backup.recover(path)
+    notice = recovery.recover(path)
     assert notice is not None and notice.restored and taken.name in notice.en
     assert not inspections(path) & {"TWICE-1", "TWICE-2"}
 

@@ -1,7 +1,7 @@
 import pandas as pd
 
-from par_dashboard.charts import DEMO_PATTERN, ranking_bar
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed
+from par_dashboard.views.charts import DEMO_PATTERN, ranking_bar
 
 
 def _frame(demo=True):

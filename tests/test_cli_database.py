@@ -10,7 +10,7 @@ import sys
 import duckdb
 import pytest
 
-from par_dashboard import backup
+from par_dashboard.store import backup
 from tests.browser import ROOT
 from tests.hardening import cli
 from tests.hardening.cli import BUILD, CASES, inputs

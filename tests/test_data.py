@@ -5,9 +5,10 @@ import hashlib
 
 import pytest
 
-from par_dashboard.build import CONTENT_TABLES, build
+from par_dashboard.building.build import build
+from par_dashboard.building.published import province_id_s63
 from par_dashboard.paths import PUBLISHED_DIR
-from par_dashboard.published import province_id_s63
+from par_dashboard.store.schema import CONTENT_TABLES
 
 
 def _ranking(db, year, family="PAR_INDEX"):
@@ -233,7 +234,7 @@ def test_demo_people_are_a_role_and_a_number_and_real_names_stay(db):
 def test_every_demo_row_is_marked_and_no_published_key_is_demo(db):
     """Rows the generator made point at the synthetic source (visits through their inspection); a key the
     published files give never carries a demo score."""
-    from par_dashboard.published import load_published
+    from par_dashboard.building.published import load_published
 
     unmarked = db._con.execute("""
         SELECT count(*) FROM inspection_unit iu JOIN inspection i USING (inspection_id) JOIN source s USING (source_id)

@@ -11,9 +11,9 @@ from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard.deck import exports
-from par_dashboard.deck.build import WINDOW, DeckScopeError, build_deck
-from par_dashboard.deck.html import render_html
+from par_dashboard.views.present import exports
+from par_dashboard.views.present.build import WINDOW, DeckScopeError, build_deck
+from par_dashboard.views.present.html import render_html
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path
 from tests.users import sign_in
 

@@ -10,10 +10,10 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from par_dashboard import profile
-from par_dashboard.deck.build import build_deck
-from par_dashboard.deck.pptx import deck_to_pptx
 from par_dashboard.i18n import t
+from par_dashboard.views import locality
+from par_dashboard.views.present.build import build_deck
+from par_dashboard.views.present.pptx import deck_to_pptx
 
 LANG_SON = "S63-P-20"
 YEAR = 2024
@@ -119,7 +119,7 @@ def test_areas_chart_is_the_province_against_the_national_mean(province, db):
 
 def test_targets_chart_and_table_are_the_key_indicators_of_the_card(province, db):
     card = db.query("unit_indicator_card", unit_id=LANG_SON, year=YEAR).set_index("indicator_code")
-    codes = [c for c in profile.KEY_OPS if c in card.index]
+    codes = [c for c in locality.KEY_OPS if c in card.index]
     assert codes
     slide = _slide(province, "targets")[1]
     plot = _chart(slide).plots[0]

@@ -73,7 +73,7 @@ from streamlit.web import bootstrap
 def report(*args, **kwargs):  # instead of starting the server: the options it would start with
     print("SERVED " + json.dumps({k: config.get_option(k) for k in ("server.enableAgentApi", "client.disableDataExport")}))
 bootstrap.run = report
-from par_dashboard.__main__ import main
+from par_dashboard.cli.main import main
 main(sys.argv[1:])
 """
 

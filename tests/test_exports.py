@@ -6,8 +6,8 @@ import re
 import pandas as pd
 from openpyxl import load_workbook
 
-from par_dashboard import exports
 from par_dashboard.i18n import LABELS
+from par_dashboard.views import exports
 from tests.browser import ROOT
 
 

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from par_dashboard.db import Database
 from par_dashboard.extract import MAX_CHARS, extract_file, extract_text, read_file
 from par_dashboard.extract.save import DraftIncomplete, save_draft, text_id
 from par_dashboard.extract.text import fold
 from par_dashboard.extract.values import dates, numbers, period
 from par_dashboard.importing.names import UnitResolver
+from par_dashboard.store.db import Database
 from scripts.score_extract import micro, score_all
 from tests.browser import ROOT, shared_dir
 
@@ -203,7 +203,7 @@ def test_word_and_pdf_files_are_read(resolver):
     draft = extract_file("bao-cao.docx", buf.getvalue(), resolver=resolver)
     assert draft["teams"][0]["units"][0]["unit_id"] == "S63-C-06193"
 
-    from par_dashboard.deck import static
+    from par_dashboard.views.present import static
 
     pdf = static.html_to_pdf("<html><meta charset='utf-8'><body style='font-family:Noto Sans'>"
                              + "".join(f"<p>{line}</p>" for line in THREE_DISTRICTS.split("\n")) + "</body></html>")

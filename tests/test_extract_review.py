@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard.db import Database
 from par_dashboard.extract import extract_text, review
 from par_dashboard.importing import service
 from par_dashboard.importing.names import UnitResolver
+from par_dashboard.store.db import Database
 from tests.browser import ROOT, shared_dir
 from tests.users import sign_in
 

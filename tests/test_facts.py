@@ -7,9 +7,9 @@ import sys
 import duckdb
 import pytest
 
-from par_dashboard.db import Database
-from par_dashboard.facts import DIFFERS, DISAGREE, EQUAL, check_all
-from par_dashboard.published import load_published
+from par_dashboard.building.published import load_published
+from par_dashboard.store.db import Database
+from par_dashboard.views.facts import DIFFERS, DISAGREE, EQUAL, check_all
 from tests.browser import ROOT
 
 
@@ -77,7 +77,7 @@ def test_a_changed_figure_is_a_difference_and_a_failure(copy, published):
 def test_the_command_refuses_a_database_held_by_another_process(copy):
     holder = duckdb.connect(str(copy))  # read-write: as the running dashboard holds it
     try:
-        code = subprocess.run([sys.executable, "-c", "import sys; from par_dashboard.__main__ import main; "
+        code = subprocess.run([sys.executable, "-c", "import sys; from par_dashboard.cli.main import main; "
                                f"sys.exit(main(['facts', '--db', {str(copy)!r}]))"], cwd=ROOT, capture_output=True,
                               text=True, timeout=300).returncode
     finally:

@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from par_dashboard import charts
+from par_dashboard.views import charts
 
 
 def _scores(score: float) -> pd.DataFrame:
@@ -35,7 +35,7 @@ def test_numpy_scalars_are_part_of_the_key():
     """A flag computed with pandas (`df.col.any()`) is a numpy bool: it must key the figure, not skip the cache."""
     import numpy as np
 
-    from par_dashboard import figcache
+    from par_dashboard.views import figcache
 
     before = dict(figcache.COUNTS)
     first = charts.ranking_bar(_scores(70.5), "vi", average=np.float64(80.25))
@@ -66,7 +66,7 @@ def test_list_columns_are_part_of_the_key():
     """DuckDB's LIST columns come as numpy arrays, which pandas cannot hash: such a frame still keys its figure."""
     import numpy as np
 
-    from par_dashboard import figcache
+    from par_dashboard.views import figcache
 
     def with_members(members: list[str]) -> pd.DataFrame:
         return _scores(66.0).assign(members=[np.array(members), np.array(["x"])])

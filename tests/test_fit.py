@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from par_dashboard.fit import InfeasibleRanking, RankingConstraints, fit_ranking
+from par_dashboard.building.fit import InfeasibleRanking, RankingConstraints, fit_ranking
 
 
 def _ranks(scores: dict[str, float]) -> dict[str, int]:
@@ -59,7 +59,7 @@ def test_an_unreachable_mean_is_an_error():
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from par_dashboard.fit import ChangeConstraints, GroupMean, cents  # noqa: E402
+from par_dashboard.building.fit import ChangeConstraints, GroupMean, cents  # noqa: E402
 
 
 def _drawn_year(seed: int, n: int, groups: int):

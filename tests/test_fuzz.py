@@ -81,8 +81,8 @@ def test_a_partial_load_without_one_valid_row_is_rejected(built_db, tmp_path, mo
     inside DuckDB ("connection has an unfinished result")."""
     import shutil
 
-    from par_dashboard.db import Database
     from par_dashboard.importing import service
+    from par_dashboard.store.db import Database
 
     monkeypatch.setenv("PAR_BACKUP_DIR", str(tmp_path / "backups"))
     path = tmp_path / "par.duckdb"

@@ -1,4 +1,4 @@
-"""The offline map: data/geo/ (made by scripts/build_geometry.py) and par_dashboard.geo. No network."""
+"""The offline map: data/geo/ (made by scripts/build_geometry.py) and par_dashboard.views.geo. No network."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import shapely
 from shapely.geometry import Point, shape
 from vietnamadminunits.database.main import get_data
 
-from par_dashboard import geo
-from par_dashboard.units import load_admin_units
+from par_dashboard.domain.units import load_admin_units
+from par_dashboard.views import geo
 
 LAYER_UNITS = {  # layer -> (structure, level, count)
     "S63-province": ("S63", "province", 63),
@@ -210,7 +210,7 @@ def test_choropleth_of_merged_old_provinces_keeps_to_the_mainland():
 
 
 def test_runtime_module_needs_neither_shapely_nor_streamlit():
-    code = ("import sys, par_dashboard.geo as g; g.load_layer('S34-province'); "
+    code = ("import sys, par_dashboard.views.geo as g; g.load_layer('S34-province'); "
             "print(sorted(m for m in ('shapely', 'streamlit') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,5 +1,5 @@
 """Backups, restore, damaged and missing databases, processes killed during a rebuild or a restore, a full disk
-(par_dashboard/backup.py, tests/hardening/faults.py; imports killed: tests/test_import_crash.py)."""
+(par_dashboard/store/backup.py, tests/hardening/faults.py; imports killed: tests/test_import_crash.py)."""
 
 import os
 import random
@@ -11,9 +11,10 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import backup
-from par_dashboard.db import Database
+from par_dashboard.building import recovery
 from par_dashboard.importing import service
+from par_dashboard.store import backup
+from par_dashboard.store.db import Database
 from tests.browser import ROOT
 from tests.hardening import faults
 from tests.test_import_service import good_rows, xlsx
@@ -159,7 +160,7 @@ def test_kills_during_a_rebuild_and_a_restore_a_full_disk_and_every_damage(work,
     rebuilt.parent.mkdir()
     rebuilt.write_bytes(b"")
     monkeypatch.setenv("PAR_BACKUP_DIR", str(tmp_path / "no-backups"))
-    notice = backup.recover(rebuilt)
+    notice = recovery.recover(rebuilt)
     assert "Không có bản sao lưu nào dùng được" in notice.vi and backup.diagnose(rebuilt) is None
     figures = faults.run_faults(kills=3, db_path=work, kinds=("restore", "rebuild"), rebuilt=rebuilt, finish=("restore",),
                                 n_findings=2000,  # (the import only makes the state they start from)
@@ -173,7 +174,7 @@ def test_kills_during_a_rebuild_and_a_restore_a_full_disk_and_every_damage(work,
 AFTER_FULL_DISK = """
 import resource, signal, sys
 from pathlib import Path
-from par_dashboard.db import Database
+from par_dashboard.store.db import Database
 from par_dashboard.importing import service
 db = Database(Path(sys.argv[1]))
 with db.cursor() as cur:  # a commit this large then goes into the database file itself, as a large batch does

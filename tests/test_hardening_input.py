@@ -5,7 +5,7 @@ security settings (tests/hardening/settings.py)."""
 import pytest
 from playwright.sync_api import sync_playwright
 
-from par_dashboard.untrusted import formula_like, markdown_text, markdown_url, safe_file_name
+from par_dashboard.security.untrusted import formula_like, markdown_text, markdown_url, safe_file_name
 from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server
 from tests.hardening.payloads import CLASSES, run_browser_payloads, run_payloads
 from tests.hardening.settings import run_settings_checks

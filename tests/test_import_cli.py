@@ -8,7 +8,7 @@ import sys
 import openpyxl
 import pytest
 
-from par_dashboard.db import Database
+from par_dashboard.store.db import Database
 from tests.browser import ROOT
 from tests.test_import_service import content_hash, empty_copy, good_rows, xlsx
 

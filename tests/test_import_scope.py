@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from par_dashboard.db import Database
 from par_dashboard.importing import service
+from par_dashboard.store.db import Database
 from tests.hardening import scope
 from tests.hardening.invariants import pinned
 from tests.hardening.scope import ATTACKS, DN_FINDING, DN_INSPECTION, DN_PLAN, LS_INSPECTION, OFFICER, ROLLBACKS, WORKBOOKS

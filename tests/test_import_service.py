@@ -17,12 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from par_dashboard.build import CONTENT_TABLES
-from par_dashboard.db import Database
 from par_dashboard.extract.save import save_draft
 from par_dashboard.importing import encoding, service, template
 from par_dashboard.importing.template import Catalogue
 from par_dashboard.paths import PUBLISHED_DIR
+from par_dashboard.store.db import Database
+from par_dashboard.store.schema import CONTENT_TABLES
 from tests.hardening import fuzz, idempotence, unseen
 from tests.hardening.invariants import pinned
 

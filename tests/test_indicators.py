@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import charts
-from par_dashboard import indicators as ind
-from par_dashboard.charts import DEMO_PATTERN
+from par_dashboard.views import charts
+from par_dashboard.views import indicators as ind
+from par_dashboard.views.charts import DEMO_PATTERN
 from tests.browser import ROOT
 from tests.users import sign_in
 

@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import inspections as insp
-from par_dashboard.db import Database
 from par_dashboard.i18n import fmt_num
 from par_dashboard.paths import QUERIES_DIR
+from par_dashboard.store.db import Database
+from par_dashboard.views import inspections as insp
+from tests import findings_search
 from tests.browser import ROOT
 from tests.users import sign_in
 
@@ -152,7 +153,7 @@ def test_whole_country_2022_limits_the_timeline_and_paginates_the_findings(built
     expected = db.query("finding_page_by_selection", words=[], limit=None, offset=0, year=2022, provinces=[], units=[], area="TOTAL", kind="", status="")
     assert _table(at, "Tỉnh, thành phố")["Nội dung"].tolist() == expected.text.iloc[100:200].tolist()
     at.text_input(key="insp_search").input("Đắk Nông").run()  # fewer rows than two pages: back to the last page
-    n_found = len(insp.search_findings(expected, "Đắk Nông"))
+    n_found = len(findings_search.search_findings(expected, "Đắk Nông"))
     assert 0 < n_found <= 100 and at.number_input(key="insp_page").value == 1
     assert any(c.value.startswith(f"Dòng 1–{n_found} trong {n_found} phát hiện") for c in at.caption)
 
@@ -485,12 +486,12 @@ def test_search_folds_both_sides():
                              "unit_name": ["Xã Thanh Lòa", "Xã Hòa Cư", "Xã Thanh Loa\u0300"],  # the last one in NFD
                              "province_name": "Lạng Sơn", "team_label": "Đoàn", "topic": [None, "signature_low", None],
                              "short_vi": "x", "short_en": "x"})
-    assert insp.search_findings(findings, "HO SO QUA HAN")["text"].tolist() == ["Còn có hồ sơ giải quyết quá hạn."]
-    assert len(insp.search_findings(findings, "thanh lòa")) == 2, "NFC and NFD spellings both match"
-    assert len(insp.search_findings(findings, "Thanh Loà")) == 2
-    assert insp.search_findings(findings, "chu ky so")["unit_name"].tolist() == ["Xã Hòa Cư"]
-    assert len(insp.search_findings(findings, "  ")) == 3
-    assert insp.search_findings(findings, "đắk").empty
+    assert findings_search.search_findings(findings, "HO SO QUA HAN")["text"].tolist() == ["Còn có hồ sơ giải quyết quá hạn."]
+    assert len(findings_search.search_findings(findings, "thanh lòa")) == 2, "NFC and NFD spellings both match"
+    assert len(findings_search.search_findings(findings, "Thanh Loà")) == 2
+    assert findings_search.search_findings(findings, "chu ky so")["unit_name"].tolist() == ["Xã Hòa Cư"]
+    assert len(findings_search.search_findings(findings, "  ")) == 3
+    assert findings_search.search_findings(findings, "đắk").empty
 
 
 def test_pages():
@@ -503,7 +504,7 @@ def test_the_page_query_searches_and_orders_as_the_whole_selection(db, text):
     """finding_page_by_selection.sql (the page's table: one page from DuckDB, searched there) gives the rows, the
     order and the total of the whole selection searched in Python (search_findings), for every page."""
     selection = {"year": 2022, "provinces": [], "units": [], "area": "TOTAL", "kind": "", "status": ""}
-    expected = insp.search_findings(db.query("finding_page_by_selection", **selection, words=[], limit=None, offset=0), text)
+    expected = findings_search.search_findings(db.query("finding_page_by_selection", **selection, words=[], limit=None, offset=0), text)
     words = insp.search_words(text)
     every = db.query("finding_page_by_selection", **selection, words=words, limit=None, offset=0)
     assert every.finding_id.tolist() == expected.finding_id.tolist()

@@ -3,7 +3,7 @@ queries/ exactly as the database file does."""
 
 import shutil
 
-from par_dashboard import lake
+from par_dashboard.store import lake
 
 
 def test_every_query_gives_the_same_result_on_the_parquet_files(built_db, tmp_path):

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard.db import Database
 from par_dashboard.i18n import t
 from par_dashboard.importing import reader, service
 from par_dashboard.importing.names import UnitResolver
+from par_dashboard.store.db import Database
 from tests import slow_work
 from tests.browser import ROOT
 from tests.hardening import growth
@@ -28,7 +28,7 @@ from tests.hardening.invariants import pinned
 from tests.test_import_service import content_hash
 from tests.users import sign_in
 
-LIMIT_ENV = "PAR_PARSE_SECONDS"  # par_dashboard.worker.LIMIT_ENV: a time limit a test can make tiny
+LIMIT_ENV = "PAR_PARSE_SECONDS"  # par_dashboard.security.worker.LIMIT_ENV: a time limit a test can make tiny
 
 
 def assert_linear(name: str, resolver=None) -> list[tuple[int, float]]:
@@ -156,7 +156,7 @@ def test_no_mix_of_rule_fragments_takes_more_than_linear_time(resolver, pieces):
 # ------------------------------------------------------------------------------------------------ the worker
 
 def test_work_past_the_limit_is_stopped_and_its_worker_killed(tmp_path):
-    from par_dashboard import worker
+    from par_dashboard.security import worker
 
     pid_file = tmp_path / "pid"
     worker.call(os.getpid, limit=60)  # a worker ready

@@ -3,8 +3,8 @@
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import profile
-from par_dashboard.units import search_variant
+from par_dashboard.domain.units import search_variant
+from par_dashboard.views import locality
 from tests.browser import ROOT
 from tests.users import sign_in
 
@@ -92,7 +92,7 @@ def test_trend_series_cross_2025(db):
 
 def test_visit_dates_never_invent_a_day():
     row = pd.Series({"started_on": None, "ended_on": None, "field_days": 4, "announced_on": pd.Timestamp("2023-09-28")})
-    assert profile.visit_dates(row, "vi") == "4 ngày kiểm tra thực tế; công bố 28/09/2023"
+    assert locality.visit_dates(row, "vi") == "4 ngày kiểm tra thực tế; công bố 28/09/2023"
     row = pd.Series({"started_on": pd.Timestamp("2019-08-27"), "ended_on": pd.Timestamp("2019-08-31"), "field_days": 5,
                      "announced_on": None})
-    assert profile.visit_dates(row, "vi") == "27/08/2019 – 31/08/2019"
+    assert locality.visit_dates(row, "vi") == "27/08/2019 – 31/08/2019"

@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import maps
+from par_dashboard.views import map as map_view
 from tests.browser import ROOT
 from tests.users import sign_in
 
@@ -63,6 +63,6 @@ def test_no_data_answers_with_a_sentence(built_db):
 
 
 def test_layers_follow_structure_and_year():
-    assert maps.layers("S63", 2024) == ("S63-province", "S63-district", "district")
-    assert maps.layers("S34", 2023) == ("S34-province", "S63-district", "district")
-    assert maps.layers("S34", 2025) == ("S34-province", "S34-commune", "commune")
+    assert map_view.layers("S63", 2024) == ("S63-province", "S63-district", "district")
+    assert map_view.layers("S34", 2023) == ("S34-province", "S63-district", "district")
+    assert map_view.layers("S34", 2025) == ("S34-province", "S34-commune", "commune")

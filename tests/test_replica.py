@@ -8,13 +8,13 @@ import sys
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import auth
 from par_dashboard.i18n import t
+from par_dashboard.security import auth
 from tests.browser import ROOT
 from tests.users import sign_in
 
-READ = ("import os; from par_dashboard import ui; "
-        "print(len(ui.db().query('years_with_scores')), ui.db().query('data_kinds').n_rows.sum())")
+READ = ("import os; from par_dashboard.shell import cached; "
+        "print(len(cached.db().query('years_with_scores')), cached.db().query('data_kinds').n_rows.sum())")
 
 
 def test_replicas_share_one_file_read_only(built_db, tmp_path):

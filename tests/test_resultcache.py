@@ -1,4 +1,4 @@
-"""The process-wide cache of query results and derived tables (par_dashboard/resultcache.py) and how the pages use
+"""The process-wide cache of query results and derived tables (par_dashboard/store/cache.py) and how the pages use
 it: a caller cannot change what is kept, memory is bounded by bytes, one computation per key, the data version is
 read once per run and a write is seen at once; a page's second run with the same filters queries and builds
 nothing."""
@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from par_dashboard import figcache, ui
-from par_dashboard.resultcache import ResultCache, size_of
+from par_dashboard.shell import cached
+from par_dashboard.store.cache import ResultCache, size_of
+from par_dashboard.views import figcache
 from tests.users import sign_in
 
 APP = Path(__file__).resolve().parent.parent / "dashboard.py"
@@ -73,8 +74,8 @@ def test_a_second_run_queries_and_builds_nothing(built_db, monkeypatch):
     """Every page's figures and tables come from the caches on a rerun with the same filters: no query runs on
     DuckDB, no figure is built (a key that cannot be made, like a numpy bool once, would rebuild on every run)."""
     ran = []
-    original = ui.Database.query
-    monkeypatch.setattr(ui.Database, "query", lambda self, name, **kw: ran.append(name) or original(self, name, **kw))
+    original = cached.Database.query
+    monkeypatch.setattr(cached.Database, "query", lambda self, name, **kw: ran.append(name) or original(self, name, **kw))
     for page in ("rankings", "map", "locality", "indicators", "inspections", "present"):
         at = sign_in(AppTest.from_file(str(APP), default_timeout=120), "analyst")
         at.query_params.update({"province": "S63-P-20"})
@@ -93,7 +94,7 @@ def test_a_second_run_queries_and_builds_nothing(built_db, monkeypatch):
 def test_a_write_is_seen_by_the_next_run(work, monkeypatch):
     """The data version is read once per run and keys every cached result: after a transaction (an import in
     another session) the next run asks for the new version."""
-    from par_dashboard.resultcache import RESULTS
+    from par_dashboard.store.cache import RESULTS
 
     monkeypatch.setenv("PAR_DB", str(work.path))
 
@@ -103,7 +104,7 @@ def test_a_write_is_seen_by_the_next_run(work, monkeypatch):
     at = sign_in(AppTest.from_file(str(APP), default_timeout=120), "viewer")
     at.run()
     assert not at.exception
-    d = ui.database(str(work.path))
+    d = cached.database(str(work.path))
     version = d.data_version()
     assert versions_asked() == {version}
     with d.transaction("test: a write") as cur:
@@ -111,4 +112,4 @@ def test_a_write_is_seen_by_the_next_run(work, monkeypatch):
     at.run()
     assert not at.exception
     assert versions_asked() == {version, version + 1}
-    ui.database.clear()
+    cached.database.clear()

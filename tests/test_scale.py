@@ -1,8 +1,8 @@
-"""The scale generator (par_dashboard/scale.py) at a small scale: deterministic, synthetic, on top of the
+"""The scale generator (bench/scale.py) at a small scale: deterministic, synthetic, on top of the
 ordinary database without touching a row of it, growing in proportion to the scale, and plausible.
 
-One full `build(scale=0.02)`; the other runs add the scale rows to copies of the session's ordinary database
-with `scale.extend`, which is what `build` does after writing the ordinary rows (the ordinary build's own
+One full `build_scaled(path, 0.02)` (`python -m bench.scale`); the other runs add the scale rows to copies of the session's ordinary database
+with `scale.extend`, which is what `build_scaled` does after writing the ordinary rows (the ordinary build's own
 determinism is tested in test_data.py)."""
 
 import shutil
@@ -11,8 +11,11 @@ import duckdb
 import numpy as np
 import pytest
 
-from par_dashboard import demo, scale
-from par_dashboard.build import CONTENT_TABLES, DEMO_AS_OF, SCALE_SOURCE_TITLE, build
+from bench import scale
+from bench.scale import SCALE_SOURCE_TITLE, build_scaled
+from par_dashboard.building import demo
+from par_dashboard.building.build import DEMO_AS_OF
+from par_dashboard.store.schema import CONTENT_TABLES
 
 SMALL = 0.02
 GROWING = ["indicator_value", "score", "inspection", "inspection_unit", "finding"]
@@ -21,17 +24,17 @@ GROWING = ["indicator_value", "score", "inspection", "inspection_unit", "finding
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory):
     path = tmp_path_factory.mktemp("scale") / "scaled.duckdb"
-    build(path, scale=SMALL)
+    build_scaled(path, SMALL)
     return path
 
 
 def _extend_copy(built_db, path, factor: float):
-    """The ordinary database plus the scale rows, the way `build` adds them."""
+    """The ordinary database plus the scale rows, the way `build_scaled` adds them."""
     shutil.copyfile(built_db, path)
     con = duckdb.connect(str(path))
     try:
         source_id = con.execute("SELECT max(source_id) + 1 FROM source").fetchone()[0]
-        con.execute("INSERT INTO source (source_id, kind, title, file) VALUES (?, 'synthetic_demo', ?, 'par_dashboard/scale.py')",
+        con.execute("INSERT INTO source (source_id, kind, title, file) VALUES (?, 'synthetic_demo', ?, 'bench/scale.py')",
                     [source_id, SCALE_SOURCE_TITLE.format(scale=factor, seed=demo.SEED)])
         scale.extend(con, factor, source_id, DEMO_AS_OF)
     finally:
@@ -62,7 +65,7 @@ def _fingerprints(path, leave_out: int | None = None) -> dict[str, tuple[int, in
 
 def _scale_source(path) -> int:
     with duckdb.connect(str(path)) as con:
-        return con.execute("SELECT source_id FROM source WHERE file = 'par_dashboard/scale.py'").fetchone()[0]
+        return con.execute("SELECT source_id FROM source WHERE file = 'bench/scale.py'").fetchone()[0]
 
 
 def test_the_same_scale_gives_the_same_rows(scaled, built_db, tmp_path):
@@ -167,4 +170,4 @@ def test_months_split_the_year_without_exceeding_what_they_are_drawn_from():
 
 def test_a_scale_must_be_positive(tmp_path):
     with pytest.raises(ValueError):
-        build(tmp_path / "x.duckdb", scale=0)
+        build_scaled(tmp_path / "x.duckdb", 0)

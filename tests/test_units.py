@@ -1,9 +1,9 @@
 import csv
 import unicodedata
 
+from par_dashboard.building.published import province_id_s63
+from par_dashboard.domain.units import fold
 from par_dashboard.paths import PUBLISHED_DIR
-from par_dashboard.published import province_id_s63
-from par_dashboard.units import fold
 
 
 def test_unit_counts_per_structure(db):

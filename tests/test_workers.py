@@ -1,5 +1,5 @@
-"""Several dashboard processes (`serve --workers N`, par_dashboard/serving.py) over snapshots of one database
-(par_dashboard/snapshots.py): a write by one process reaches the others; through HAProxy a real Chromium session
+"""Several dashboard processes (`serve --workers N`, par_dashboard/cli/serving.py) over snapshots of one database
+(par_dashboard/store/snapshots.py): a write by one process reaches the others; through HAProxy a real Chromium session
 keeps to its worker (websocket, uploads, /media), an import on one worker shows on the other, and SIGTERM leaves
 no process and no port behind."""
 
@@ -21,10 +21,10 @@ import duckdb
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from par_dashboard.db import Database
+from par_dashboard.cli.serving import haproxy_path
 from par_dashboard.importing import service
-from par_dashboard.serving import haproxy_path
-from par_dashboard.snapshots import Snapshots
+from par_dashboard.store.db import Database
+from par_dashboard.store.snapshots import Snapshots
 from tests.browser import CHROMIUM_FLAGS, ROOT, chromium_path, free_port, sign_in
 from tests.test_browser_import import _filled_template, _ontime_metric
 from tests.users import PASSWORD
@@ -33,8 +33,8 @@ from tests.users import PASSWORD
 READER = """
 import sys, time
 from pathlib import Path
-from par_dashboard.db import Database
-from par_dashboard.snapshots import Snapshots
+from par_dashboard.store.db import Database
+from par_dashboard.store.snapshots import Snapshots
 db = Database(Path(sys.argv[1]), snapshots=Snapshots(Path(sys.argv[1]), Path(sys.argv[2])))
 seen = None
 while True:
@@ -91,8 +91,8 @@ def test_an_import_in_one_process_reaches_a_reader_in_another(built_db, tmp_path
 def test_writes_from_two_processes_take_turns(built_db, tmp_path):
     """Two processes writing at once: both commit (one waits for the other's lock), each publishes, nothing lost."""
     primary, shared = _shared(built_db, tmp_path)
-    code = ("import sys; from pathlib import Path; from par_dashboard.db import Database; "
-            "from par_dashboard.snapshots import Snapshots; p = Path(sys.argv[1]); "
+    code = ("import sys; from pathlib import Path; from par_dashboard.store.db import Database; "
+            "from par_dashboard.store.snapshots import Snapshots; p = Path(sys.argv[1]); "
             "db = Database(p, snapshots=Snapshots(p, Path(sys.argv[2])))\n"
             "for i in range(5):\n"
             "    with db.transaction('test ' + sys.argv[3]) as cur: cur.execute('SELECT 1')\n"
@@ -110,7 +110,7 @@ def test_writes_from_two_processes_take_turns(built_db, tmp_path):
 def test_a_command_line_import_while_workers_serve_is_published_to_them(built_db, tmp_path):
     """`python -m par_dashboard import` while `serve --workers` runs (its marker beside the database): written under
     the workers' lock and published as a snapshot, not into a file they would never reopen."""
-    from par_dashboard import snapshots
+    from par_dashboard.store import snapshots
 
     primary, shared = _shared(built_db, tmp_path)
     snapshots.marker(primary).write_text(json.dumps({"snapshots": str(shared.folder), "pid": os.getpid()}))
@@ -253,7 +253,7 @@ def test_two_workers_behind_haproxy_in_chromium(built_db, tmp_path):
 
 
 def test_haproxy_config_is_valid_and_sticky(tmp_path):
-    from par_dashboard.serving import haproxy_config
+    from par_dashboard.cli.serving import haproxy_config
 
     cfg = haproxy_config("127.0.0.1", 8501, [40001, 40002])
     assert "cookie par_worker insert" in cfg and cfg.count("server w") == 2 and "timeout tunnel" in cfg

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from par_dashboard import auth, login
+from par_dashboard.security import auth
+from par_dashboard.shell import login
 
 PASSWORD = "mật-khẩu-thử-nghiệm"
 SCOPED = "officer_ls"  # a data officer of Lạng Sơn (S63-P-20; S34-P-20 today)

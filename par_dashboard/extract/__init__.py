@@ -341,5 +341,5 @@ def extract_file(name: str, data: bytes, *, resolver: UnitResolver | None = None
 def extract_input(*, text: str | None = None, name: str | None = None, data: bytes | None = None,
                   resolver: UnitResolver) -> dict:
     """The draft of a pasted `text`, or of the file `name` with the bytes `data`: what the data page and the command
-    line hand to `par_dashboard.worker.call`, reading and extraction together under one time limit."""
+    line hand to `par_dashboard.security.worker.call`, reading and extraction together under one time limit."""
     return extract_text(read_file(name or "", data or b"") if text is None else text, resolver=resolver)

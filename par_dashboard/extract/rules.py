@@ -13,10 +13,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from par_dashboard.domain.units import fold as squash
 from par_dashboard.extract.text import Document, Sentence, fold
 from par_dashboard.extract.values import dates, numbers, period, year_votes
 from par_dashboard.importing.names import UnitResolver
-from par_dashboard.units import fold as squash
 
 # ---------------------------------------------------------------------------------------------------- units
 # Type words as written (NFC, any case) -> the level a name after them is looked up at.

@@ -10,10 +10,10 @@ draft twice changes nothing the second time (the import reports "unchanged").
 
 from __future__ import annotations
 
-from par_dashboard import auth
 from par_dashboard.extract.match import NEW, UPDATE, DraftMatch, as_date, match_draft, period_of, text_id
 from par_dashboard.importing import service
 from par_dashboard.importing.template import KINDS, Catalogue, label, write_workbook
+from par_dashboard.security import auth
 
 __all__ = ["DraftIncomplete", "draft_rows", "save_draft", "text_id"]
 

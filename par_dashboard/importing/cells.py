@@ -1,6 +1,6 @@
 """Text cells cleaned and checked before the row models read them: Unicode NFC, unseen characters, lengths.
 
-An unseen character (par_dashboard/untrusted.py: zero-width and other format characters, bidirectional controls,
+An unseen character (par_dashboard/security/untrusted.py: zero-width and other format characters, bidirectional controls,
 control characters) is treated by what the column holds (template.Column.text):
 
 - a KEY (an id, a code others refer to or group by, a plan number, a link) holding one is refused, with a message
@@ -24,7 +24,7 @@ from __future__ import annotations
 import unicodedata
 
 from par_dashboard.importing.template import KEY, LONG, NAME, Column, group
-from par_dashboard.untrusted import bidi_control, char_label, maybe_unseen, unseen
+from par_dashboard.security.untrusted import bidi_control, char_label, maybe_unseen, unseen
 
 # White-space control characters: a line break in a one-line name reads as a space.
 BREAKS = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029")

@@ -23,8 +23,9 @@ import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
+from par_dashboard.domain.units import fold, structure_for_year
 from par_dashboard.importing import cells, names
-from par_dashboard.importing.reader import RawFile, RawRow, RawSheet, RowError
+from par_dashboard.importing.raw import RawFile, RawRow, RawSheet, RowError
 from par_dashboard.importing.template import (
     KINDS,
     LEVELS,
@@ -38,8 +39,7 @@ from par_dashboard.importing.template import (
     group,
     value_range,
 )
-from par_dashboard.units import fold, structure_for_year
-from par_dashboard.untrusted import char_label, shown
+from par_dashboard.security.untrusted import char_label, shown
 
 YEAR_MIN, YEAR_MAX = 2000, 2035
 DATE_MIN, DATE_MAX = dt.date(1990, 1, 1), dt.date(2035, 12, 31)

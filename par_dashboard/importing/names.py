@@ -206,7 +206,7 @@ class UnitResolver:
 
     @classmethod
     def from_db(cls, con) -> UnitResolver:
-        """From a DuckDB connection or cursor, or a `par_dashboard.db.Database`."""
+        """From a DuckDB connection or cursor, or a `par_dashboard.store.db.Database`."""
         if hasattr(con, "_con"):  # a Database: a cursor of its shared connection
             cur = con._con.cursor()
             try:

@@ -8,8 +8,8 @@ upload on the data page load it like any other file (batch, change log, rollback
 
 from __future__ import annotations
 
-from par_dashboard.importing.reader import RawRow, RawSheet
-from par_dashboard.units import fold
+from par_dashboard.domain.units import fold
+from par_dashboard.importing.raw import RawRow, RawSheet
 
 TOTAL_COLUMN = "PAPI_unweighted_total"
 _NEEDED = ("year", "province_code_gso", "province_vi", TOTAL_COLUMN)

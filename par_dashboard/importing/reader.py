@@ -15,13 +15,14 @@ import math
 import unicodedata
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 
-from par_dashboard.importing import encoding
+from par_dashboard.domain.units import fold
+from par_dashboard.importing import encoding, papi_panel
 from par_dashboard.importing.encoding import Notice
+from par_dashboard.importing.raw import RawFile, RawRow, RawSheet, RowError, file_error
 from par_dashboard.importing.template import ERRORS_TITLES, LISTS_TITLES, README_TITLES, SHEET_BY_KEY, SHEETS, Sheet
-from par_dashboard.units import fold
 
 MAX_BYTES = 10 * 1024 * 1024  # an upload on the data page
 MAX_BULK_BYTES = 200 * 1024 * 1024  # the command line (bulk loads, full exports)
@@ -29,56 +30,8 @@ _UNZIP_FACTOR = 30  # a workbook may expand this much when unzipped (protects ag
 _HEADER_SEARCH_ROWS = 10
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem: where (sheet as named in the file, Excel row from 1, column header as in the file), what."""
-
-    sheet: str | None
-    row: int | None
-    column: str | None
-    code: str
-    message_vi: str
-    message_en: str
-    value: object = None
-
-    def message(self, lang: str) -> str:
-        return self.message_vi if lang == "vi" else self.message_en
-
-
 Cells = dict[int, object]  # 1-based column -> value, only the cells a row has
 Grid = dict[int, Cells]  # row number (as Excel numbers it) -> its cells, only the rows a sheet has
-
-
-@dataclass
-class RawRow:
-    row: int  # as Excel numbers it (CSV: the record's number, header = 1)
-    values: dict[str, object]
-
-
-@dataclass
-class RawSheet:
-    key: str  # template sheet key
-    name: str  # as named in the file
-    header_row: int
-    headers: dict[str, str]  # column key -> header as written in the file
-    columns: dict[str, int]  # column key -> 1-based column index
-    rows: list[RawRow] = field(default_factory=list)
-
-    @property
-    def spec(self) -> Sheet:
-        return SHEET_BY_KEY[self.key]
-
-
-@dataclass
-class RawFile:
-    kind: str  # "xlsx" | "csv"
-    sheets: list[RawSheet] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-
-def file_error(code: str, vi: str, en: str) -> RowError:
-    return RowError(None, None, None, code, vi, en)
 
 
 def _mb(n: int, *, up: bool = False) -> str:
@@ -110,10 +63,10 @@ def read(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES) -> RawFile:
 
 
 def read_limited(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES, isolate: bool = True) -> RawFile:
-    """`read` under the time limit of par_dashboard.worker: in a worker process, so that the server's other sessions
+    """`read` under the time limit of par_dashboard.security.worker: in a worker process, so that the server's other sessions
     go on while a file is read, or (`isolate=False`: the command line) in this process under an alarm. A file that
     takes too long comes back as an error without a row, like any file that cannot be read."""
-    from par_dashboard import worker
+    from par_dashboard.security import worker
 
     if len(data) > max_bytes:
         return read(data, file_name, max_bytes=max_bytes)  # refused at once: no need to send it anywhere
@@ -489,8 +442,6 @@ def _read_csv(data: bytes, file_name: str) -> RawFile:
     if not any(any(c is not None for c in r) for r in records):
         out.errors.append(file_error("empty_file", "Tệp rỗng: không có dữ liệu nào.", "The file is empty: it holds no data."))
         return out
-
-    from par_dashboard.importing import papi_panel
 
     if papi_panel.is_panel(records[0]):
         sheet = papi_panel.to_scores_sheet(records, file_name)

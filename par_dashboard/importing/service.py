@@ -26,14 +26,16 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from par_dashboard import auth
-from par_dashboard.db import query_text
 from par_dashboard.importing import models, reader
 from par_dashboard.importing.encoding import Notice
-from par_dashboard.importing.reader import MAX_BULK_BYTES, MAX_BYTES, RowError
+from par_dashboard.importing.raw import RowError
+from par_dashboard.importing.reader import MAX_BULK_BYTES, MAX_BYTES
 from par_dashboard.importing.template import ERRORS_TITLES, SHEET_BY_KEY, SHEETS, Catalogue, write_workbook
-from par_dashboard.paths import SCHEMA_FILE
-from par_dashboard.untrusted import formula_like, safe_file_name
+from par_dashboard.security import auth
+from par_dashboard.security.untrusted import formula_like, safe_file_name
+from par_dashboard.store import backup
+from par_dashboard.store.db import query_text
+from par_dashboard.store.schema import ensure_tables
 
 __all__ = ["ImportReport", "RollbackReport", "SheetCounts", "validate", "load", "rollback", "batches", "audit_log", "error_workbook",
            "quarantine_workbook", "MAX_BYTES", "MAX_BULK_BYTES", "PROGRESS"]
@@ -166,16 +168,6 @@ class _Stop(Exception):  # noqa: N818 - control flow: leave the transaction with
 
 
 # ------------------------------------------------------------------------------------------------ tables
-
-def _import_ddl() -> str:
-    text = SCHEMA_FILE.read_text(encoding="utf-8")
-    return text[text.index("CREATE TABLE IF NOT EXISTS import_batch"):]
-
-
-def ensure_tables(cur) -> None:
-    """The import bookkeeping tables, also in a database built before they were added to the schema."""
-    cur.execute(_import_ddl())
-
 
 def _has_tables(cur) -> bool:
     return cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'import_batch' AND NOT temporary").fetchone()[0] > 0
@@ -310,9 +302,7 @@ def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
 
 
 def _backup_first(db, reason: str) -> RowError | None:
-    """A backup of the database as it is, before a write (par_dashboard.backup); the error when it cannot be taken."""
-    from par_dashboard import backup
-
+    """A backup of the database as it is, before a write (par_dashboard.store.backup); the error when it cannot be taken."""
     try:
         backup.backup(db, reason)
     except backup.BackupFailed as exc:
@@ -971,7 +961,7 @@ def batches(db) -> pd.DataFrame:
 def error_workbook_limited(data: bytes, report: ImportReport, lang: str = "vi") -> bytes:
     """`error_workbook` in a worker process under the time limit (it reads the whole file again, and writes it back);
     when the limit is reached, the errors sheet alone."""
-    from par_dashboard import worker
+    from par_dashboard.security import worker
 
     try:
         return worker.call(error_workbook, data, report, lang, limit=worker.limit_for(len(data)))

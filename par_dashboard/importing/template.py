@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from par_dashboard.paths import REPORTS_DIR, SEED_DIR
-from par_dashboard.untrusted import formula_like
+from par_dashboard.security.untrusted import formula_like
 
 # What a text cell is, for the characters it may hold (par_dashboard/importing/cells.py): a KEY (an id, a code others
 # refer to or group by, a link) is refused when it holds an unseen character, a NAME (one line) or a LONG text

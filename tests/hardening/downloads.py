@@ -21,9 +21,10 @@ from pathlib import Path
 
 import openpyxl
 
-from par_dashboard import auth, login
 from par_dashboard.paths import ROOT
-from par_dashboard.untrusted import formula_like
+from par_dashboard.security import auth
+from par_dashboard.security.untrusted import formula_like
+from par_dashboard.shell import login
 from tests.hardening import environment
 from tests.hardening.invariants import Survey, named
 from tests.hardening.payloads import FORMULA_PAYLOADS, PROVINCE, build_hostile_database

@@ -15,7 +15,7 @@ on a full disk) is low: at the backup before the import (which must be refused, 
 log written at commit, and at the database file (a large batch is committed into it, and DuckDB then refuses the
 connection until it is opened again). Each must exit with a message, no traceback, and leave the database as it
 was. A damaged file (empty, random bytes, text, truncated, a flipped header or data block, a log
-from another database) must be set aside untouched and replaced by the backup (see par_dashboard.backup).
+from another database) must be set aside untouched and replaced by the backup (see par_dashboard.store.backup).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _state_of_reference(path: Path) -> dict[str, str]:
 def state(db_path: Path) -> dict[str, str]:
     """Table by table, a hash of the content (count and order-free sum of row hashes); the import bookkeeping
     by its row counts (its rows carry times)."""
-    from par_dashboard.build import CONTENT_TABLES
+    from par_dashboard.store.schema import CONTENT_TABLES
 
     con = duckdb.connect(str(db_path))  # opens (replaying its log) as the dashboard would
     try:
@@ -131,7 +131,7 @@ def state(db_path: Path) -> dict[str, str]:
 
 def rows_lost(now: Path, before: Path, after: Path) -> int:
     """Rows in every content table both before and after the command (the data it must not touch) missing now."""
-    from par_dashboard.build import CONTENT_TABLES
+    from par_dashboard.store.schema import CONTENT_TABLES
 
     con = duckdb.connect(str(now))
     try:
@@ -268,8 +268,8 @@ def _scenarios(kinds, original: Path, work: Path, big: Path, rebuilt: Path | Non
     """Each kind run once to the end first (the import always: the others start from its result): the state after
     it and how long it takes. Not a rebuild (a whole build takes seconds): its kills follow its progress lines,
     and its state after is `rebuilt` (a database just built from data/) or the build run after its kills."""
-    from par_dashboard import backup as backups_mod
-    from par_dashboard.db import Database
+    from par_dashboard.store import backup as backups_mod
+    from par_dashboard.store.db import Database
 
     out = []
     imp = _Scenario("import", original, big)
@@ -318,8 +318,8 @@ def _full_disk(original: Path, files: dict[str, Path], work: Path, result: _Resu
     """Imports whose writes fail as on a full disk: each must be refused with its message, no traceback, and
     leave the database as it was (and openable). From the log on, the backup is taken first (as it would
     have been by an earlier import), so that the import's own write is what fails."""
-    from par_dashboard import backup as backups_mod
-    from par_dashboard.db import Database
+    from par_dashboard.store import backup as backups_mod
+    from par_dashboard.store.db import Database
 
     expected = state(original)
     for case, file, limit in (c for c in FULL_DISK if c[0] in cases):
@@ -387,7 +387,7 @@ def damage(path: Path, kind: str, rng: random.Random, *, other: Path | None = No
 
 
 def _in_a_used_block(path: Path, rng: random.Random) -> int:
-    from par_dashboard.dbcheck import used_blocks
+    from par_dashboard.store.dbcheck import used_blocks
 
     size, offsets = used_blocks(path)
     return rng.choice(offsets) + rng.randrange(0, size - 8)
@@ -399,8 +399,9 @@ def _sha(path: Path) -> str:
 
 def _damaged_files(original: Path, work: Path, rng: random.Random, result: _Result, damages=DAMAGES) -> None:
     """Each damage with a backup at hand: set aside untouched, the backup restored, the data as backed up."""
-    from par_dashboard import backup as backups_mod
-    from par_dashboard.db import Database
+    from par_dashboard.building import recovery
+    from par_dashboard.store import backup as backups_mod
+    from par_dashboard.store.db import Database
 
     expected = state(original)
     previous = os.environ.get("PAR_BACKUP_DIR")
@@ -420,7 +421,7 @@ def _damaged_files(original: Path, work: Path, rng: random.Random, result: _Resu
             damaged = (_sha(path), _sha(Path(f"{path}.wal")))
             result.count("damaged_file")
             try:
-                notice = backups_mod.recover(path)
+                notice = recovery.recover(path)
             except Exception as exc:  # noqa: BLE001 - a figure: any failure to recover is counted, not raised
                 result.fail(f"damaged ({kind}): recovery failed: {type(exc).__name__}: {exc}")
                 continue

@@ -499,7 +499,7 @@ class _Service(_Target):
         self.before = content_hash(self.db)
 
     def _open(self) -> None:
-        from par_dashboard.db import Database
+        from par_dashboard.store.db import Database
 
         shutil.copyfile(self.original, self.copy)
         Path(f"{self.copy}.wal").unlink(missing_ok=True)
@@ -531,7 +531,7 @@ class _Service(_Target):
 
 def content_hash(db) -> str:
     """One hash of every content table (order-free: a sum of row hashes per table), read in ~0.1 s at 50 MB."""
-    from par_dashboard.build import CONTENT_TABLES
+    from par_dashboard.store.schema import CONTENT_TABLES
 
     with db.cursor() as cur:
         parts = [cur.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {t} t").fetchone()  # noqa: S608 - fixed names
@@ -708,7 +708,7 @@ class _LazyDb:
         self.path, self.db = path, None
 
     def __call__(self):
-        from par_dashboard.db import Database
+        from par_dashboard.store.db import Database
 
         if self.db is None:
             self.db = Database(self.path, read_only=True)

@@ -228,8 +228,8 @@ def run_growth(db_path, examples: int = 60, seed: int = 0, larger: bool = True) 
     """Each crafted input at the figures command's sizes (`larger`; else the tests'), then the pinned and `examples`
     generated mixes of fragments: the growth of each (worst over the sizes) and the violations (at or past the
     bound)."""
-    from par_dashboard.db import Database
     from par_dashboard.importing.names import UnitResolver
+    from par_dashboard.store.db import Database
 
     db = Database(db_path, read_only=True)
     try:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from par_dashboard.build import CONTENT_TABLES
-from par_dashboard.db import Database
 from par_dashboard.extract.save import save_draft
 from par_dashboard.importing import service
 from par_dashboard.paths import REPORTS_DIR
+from par_dashboard.store.db import Database
+from par_dashboard.store.schema import CONTENT_TABLES
 from tests.hardening import environment
 from tests.hardening.invariants import Survey, named, note, survey
 

@@ -18,10 +18,11 @@ from pathlib import Path
 import duckdb
 from hypothesis import strategies as st
 
-from par_dashboard import backup
-from par_dashboard.db import Database
+from par_dashboard.building import recovery
 from par_dashboard.importing import service
 from par_dashboard.paths import SCHEMA_FILE
+from par_dashboard.store import backup
+from par_dashboard.store.db import Database
 from tests.hardening import environment
 from tests.hardening.invariants import Survey, note, survey
 
@@ -89,7 +90,7 @@ def damage_an_index_block(path: Path) -> bool:
     """Overwrite 8 bytes in the middle of the last used block that holds no table's data (an index's); False when
     the file has none. The bytes only say where DuckDB must look: a file DuckDB reads whole is sound, one it cannot
     is not."""
-    from par_dashboard.dbcheck import FIRST_BLOCK, used_blocks
+    from par_dashboard.store.dbcheck import FIRST_BLOCK, used_blocks
 
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -145,7 +146,7 @@ def sequence_violations(small_db: Path, steps: list[tuple[str, int]], *, damage:
             finally:
                 db.close()
             made = sha(path)
-            if (notice := backup.recover(path)) is not None:
+            if (notice := recovery.recover(path)) is not None:
                 return [f"step {n} ({op}): a sound file was recovered: {notice.en}"]
             if set_aside(path) or sha(path) != made:
                 return [f"step {n} ({op}): the file was set aside or replaced ({[p.name for p in set_aside(path)]})"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hypothesis import strategies as hst
 
-from par_dashboard import auth
+from par_dashboard.security import auth
 from tests.hardening.invariants import Survey, named, note, survey
 from tests.users import PASSWORD
 

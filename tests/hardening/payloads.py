@@ -3,7 +3,7 @@ Chromium, `run_browser_payloads(db_path, server=..., browser=...)`. Both work on
 mocks anything.
 
 sql_injection   classic payloads as every URL parameter (ui._validate, ui.init_state under AppTest, the whole app),
-                as the findings search (inspections.search_findings and the page itself), as the bound value of
+                as the findings search (tests/findings_search.py and the page itself), as the bound value of
                 every text parameter of queries/*.sql, in the cells and sheet names of an import, and in report text
 html_script     <script>, event handlers, javascript: links and Markdown/LaTeX tricks in finding texts, team and
                 leader names, units' names, sources and file names: stored as written, escaped by the helpers that
@@ -39,13 +39,13 @@ from pathlib import Path
 
 import openpyxl
 
-from par_dashboard import exports
-from par_dashboard.build import CONTENT_TABLES
-from par_dashboard.db import Database
 from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.template import Catalogue
 from par_dashboard.paths import QUERIES_DIR, ROOT
-from par_dashboard.untrusted import MAX_NAME_CHARS, formula_like, markdown_text, safe_file_name
+from par_dashboard.security.untrusted import MAX_NAME_CHARS, formula_like, markdown_text, safe_file_name
+from par_dashboard.store.db import Database
+from par_dashboard.store.schema import CONTENT_TABLES
+from par_dashboard.views import exports
 from tests.hardening import environment
 from tests.hardening.settings import EXPECTED
 
@@ -258,7 +258,7 @@ def _same_as_nothing(db: Database, name: str, params: list[str], payload: str, c
 
 def _url_values(tally: _Tally) -> None:
     """ui._validate, the function every URL parameter goes through: each payload is refused (ValueError)."""
-    from par_dashboard import ui
+    from par_dashboard.shell import ui
 
     for key in ui.FILTER_KEYS:
         for payload in SQL_PAYLOADS:
@@ -273,7 +273,7 @@ def _url_values(tally: _Tally) -> None:
 
 _PROBE = """
 import streamlit as st
-from par_dashboard import ui
+from par_dashboard.shell import ui
 st.session_state["_hardening_notices"] = ui.init_state()
 """
 
@@ -283,7 +283,8 @@ def _app_runs(db: Database, tally: _Tally, user: str) -> None:
     defaults), then the whole app (entry file and first page) with a few payloads: nothing raised, nothing changed."""
     from streamlit.testing.v1 import AppTest
 
-    from par_dashboard import auth, login, ui
+    from par_dashboard.security import auth
+    from par_dashboard.shell import login, ui
 
     before = fingerprint(db)
     for payload in APP_PAYLOADS:
@@ -331,8 +332,9 @@ def _app_runs(db: Database, tally: _Tally, user: str) -> None:
 def _search(db: Database, tally: _Tally) -> None:
     """The findings search box (its folded words bound as a list to queries/finding_page_by_selection.sql): a payload
     finds nothing, or (when it has no letter or digit) filters nothing; the literal payload stored by the hostile
-    load finds its own finding; and the rows are those inspections.search_findings finds in Python."""
-    from par_dashboard import inspections as insp
+    load finds its own finding; and the rows are those tests/findings_search.py finds in Python."""
+    from par_dashboard.views import inspections as insp
+    from tests import findings_search
 
     selection = {"year": YEAR, "provinces": [PROVINCE], "units": [], "area": "TOTAL", "kind": "", "status": ""}
     rows = db.query("finding_page_by_selection", **selection, words=[], limit=None, offset=0)
@@ -340,7 +342,7 @@ def _search(db: Database, tally: _Tally) -> None:
     for payload in (p[:20_000] for p in SQL_PAYLOADS):
         def search(payload=payload):
             found = db.query("finding_page_by_selection", **selection, words=insp.search_words(payload), limit=None, offset=0)
-            if set(found.finding_id) != set(insp.search_findings(rows, payload).finding_id):
+            if set(found.finding_id) != set(findings_search.search_findings(rows, payload).finding_id):
                 return "the search in SQL and the search in Python found different rows"
             words = [w for w in payload.split() if re.sub(r"\W|_", "", w)]
             if not words:
@@ -355,7 +357,7 @@ def _search(db: Database, tally: _Tally) -> None:
 
 def _unit_search(db: Database, tally: _Tally) -> None:
     """The locality page's search box: units.search_variant, then queries/unit_search.sql with the folded text."""
-    from par_dashboard.units import search_variant
+    from par_dashboard.domain.units import search_variant
 
     for payload in SQL_PAYLOADS:
         def searched(payload=payload):
@@ -368,7 +370,8 @@ def _inspections_page(tally: _Tally, user: str) -> None:
     """The inspections page itself under AppTest, the search box typed with payloads: no exception, a sentence."""
     from streamlit.testing.v1 import AppTest
 
-    from par_dashboard import auth, login
+    from par_dashboard.security import auth
+    from par_dashboard.shell import login
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.session_state[login.SESSION_KEY] = auth.LoggedIn(user)
@@ -498,8 +501,8 @@ def _docx(text: str) -> bytes:
 def _markup(db: Database, hostile: Hostile, tally: _Tally) -> None:
     """The helpers that turn stored text into Markdown or HTML: the inspection summary (st.markdown), the locality's
     lineage sentences (st.markdown), the presenter deck (HTML): no payload in them unescaped."""
-    from par_dashboard import inspections as insp
-    from par_dashboard import profile
+    from par_dashboard.views import inspections as insp
+    from par_dashboard.views import locality
 
     visits = db.query("inspection_by_selection", year=YEAR, provinces=[PROVINCE], units=[])
     visit = visits[visits.inspection_id == HOSTILE_ID].iloc[0].to_dict()
@@ -513,7 +516,7 @@ def _markup(db: Database, hostile: Hostile, tally: _Tally) -> None:
     province = db.query("unit_by_id", unit_id=PROVINCE).iloc[0]
     lineage = db.query("unit_lineage", unit_id="S34-P-20")  # today's Lạng Sơn, formed from the old one
     target = db.query("unit_by_id", unit_id="S34-P-20").iloc[0]
-    sentences = " ".join(profile.lineage_sentences(target, lineage, "vi"))
+    sentences = " ".join(locality.lineage_sentences(target, lineage, "vi"))
     tally.check("html_script", f"locality lineage sentence (Markdown) ← {province['short_name']}",
                 _escaped_in, sentences, province["short_name"])
 
@@ -529,8 +532,8 @@ def _escaped_in(markdown: str, text: str) -> str | None:
 def _deck(db_path: Path, hostile: Hostile, tally: _Tally) -> None:
     """The presenter deck of the hostile province: in its HTML (shown in an iframe, and downloadable) every name is
     escaped; in its PowerPoint file, a chart's categories named like formulas stay text in the chart's workbook."""
-    from par_dashboard.deck.build import build_deck
-    from par_dashboard.deck.exports import to_html, to_pptx
+    from par_dashboard.views.present.build import build_deck
+    from par_dashboard.views.present.exports import to_html, to_pptx
 
     db = Database(db_path)
     try:
@@ -590,7 +593,7 @@ def _workbook_problems(data: bytes, expected: list[str], what: str, *, quote_pre
 
 
 def _formulas(db: Database, hostile: Hostile, tally: _Tally) -> None:
-    from par_dashboard import inspections as insp
+    from par_dashboard.views import inspections as insp
 
     # table downloads (ui.downloads: exports.to_csv_bytes / to_xlsx_bytes), a page's own table with the hostile rows
     findings = db.query("finding_page_by_selection", words=[], limit=None, offset=0, year=YEAR, provinces=[PROVINCE], units=[], area="TOTAL", kind="", status="")
@@ -783,7 +786,7 @@ def _oversized(db: Database, tally: _Tally) -> None:
 # ------------------------------------------------------------------------------------------------ entry points
 
 def _users_file(workdir: Path, name: str, password: str) -> Path:
-    from par_dashboard import auth
+    from par_dashboard.security import auth
 
     path = workdir / "users.json"
     auth.add_user(name, "admin", password, path=path)
@@ -792,7 +795,7 @@ def _users_file(workdir: Path, name: str, password: str) -> Path:
 
 def run_payloads(db_path: Path) -> dict:
     """Every class but the browser part, on a hostile copy of `db_path`: {class: {tried, inert}, "failures": [...]}."""
-    from par_dashboard import ui
+    from par_dashboard.shell import cached
 
     tally = _Tally()
     workdir = Path(tempfile.mkdtemp(prefix="par-payloads-"))
@@ -818,8 +821,8 @@ def run_payloads(db_path: Path) -> dict:
                 _names(db, tally, workdir)
                 _oversized(db, tally)
         finally:
-            ui.database.clear()  # the app's connection to the copy (AppTest runs in this process)
-            ui.RESULTS.clear()
+            cached.database.clear()  # the app's connection to the copy (AppTest runs in this process)
+            cached.RESULTS.clear()
             db.close()
         _deck(copy, hostile, tally)
         if written := [str(f) for f in _PWNED_FILES if f.exists()]:

@@ -16,9 +16,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from par_dashboard import auth, login
 from par_dashboard.i18n import t
 from par_dashboard.paths import ROOT
+from par_dashboard.security import auth
+from par_dashboard.shell import login
 from tests.hardening import environment
 
 PASSWORD = "role-check-password"

@@ -19,11 +19,11 @@ from pathlib import Path
 import openpyxl
 from hypothesis import strategies as st
 
-from par_dashboard import auth
-from par_dashboard.build import CONTENT_TABLES
-from par_dashboard.db import Database
 from par_dashboard.importing import service
 from par_dashboard.importing.template import SHEETS
+from par_dashboard.security import auth
+from par_dashboard.store.db import Database
+from par_dashboard.store.schema import CONTENT_TABLES
 from tests.hardening import environment
 from tests.hardening.invariants import Survey, named, note, survey
 from tests.users import SCOPED, USERS

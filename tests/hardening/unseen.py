@@ -19,8 +19,8 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from par_dashboard.db import Database
 from par_dashboard.importing import service, template
+from par_dashboard.store.db import Database
 from tests.hardening import environment, fuzz
 from tests.hardening.invariants import Survey, named, note, survey
 

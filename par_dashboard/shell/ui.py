@@ -1,0 +1,251 @@
+"""Streamlit glue shared by the entry file and the pages: the shared filters in session state and the URL, the
+widgets bound to them, downloads, chart options, cross-filtering. Their data comes through cached.py."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import pandas as pd
+import streamlit as st
+
+from par_dashboard.i18n import t
+from par_dashboard.security.untrusted import markdown_text
+from par_dashboard.shell import cached, login
+from par_dashboard.views import exports
+
+FIRST_YEAR_S34 = 2025
+
+
+_RUN_LOG = logging.getLogger("par_dashboard.runs")
+
+
+def run_clock() -> tuple[float, float] | None:
+    """With PAR_LOG_RUNS=1, the start of a script run, for log_run at its end."""
+    return (time.perf_counter(), time.thread_time()) if os.environ.get("PAR_LOG_RUNS") else None
+
+
+def log_run(clock: tuple[float, float] | None, page: str) -> None:
+    """Each script run's server time in the log (`par_dashboard.runs`): what the browser measures from a click
+    includes the network and the drawing; this is the server's share alone."""
+    if clock is not None:
+        _RUN_LOG.warning("run %s: %.1f ms (thread CPU %.1f ms)", page, (time.perf_counter() - clock[0]) * 1000,
+                         (time.thread_time() - clock[1]) * 1000)
+
+
+# ---- shared filters: canonical values in session state, mirrored in the URL
+# Widgets bind to their own "_w_<name>" keys and copy into the canonical key on change, because Streamlit
+# forgets the state of a widget that a page does not draw: the canonical keys survive moving between pages.
+DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024, "province": "", "unit": "", "indicator": "PAR_INDEX",
+            "area": "TOTAL"}
+FILTER_KEYS = tuple(DEFAULTS)
+AREAS = ("TOTAL", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
+
+
+def _validate(key: str, text: str):
+    """The typed value of a URL parameter, or raise ValueError."""
+    if key == "lang" and text in ("vi", "en"):
+        return text
+    if key == "structure" and text in ("S63", "S34"):
+        return text
+    if key == "year":
+        year = int(text)
+        if 2000 <= year <= 2100:
+            return year
+    if key == "area" and text in AREAS:
+        return text
+    if key == "indicator" and text in set(cached.query("indicator_catalogue").indicator_code):
+        return text
+    if key in ("province", "unit"):
+        if text == "":
+            return text
+        found = cached.query("unit_by_id", unit_id=text)
+        if not found.empty and (found.level.iloc[0] == "province") == (key == "province"):
+            return text
+    raise ValueError(text)
+
+
+def init_state() -> list[str]:
+    """Adopt the URL's filters on the first run of a session and whenever the URL changed under us
+    (back/forward, an edited link); return the parameters that were ignored as invalid, as Markdown to show (a link
+    can carry any text: it is escaped and cut short, never formatted).
+
+    Moving between pages clears the query string: a URL without any of our keys keeps the session's filters.
+    """
+    if pending := st.session_state.pop("_pending_filters", None):
+        st.session_state.update(pending)
+        return []
+    qp = {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
+    written = st.session_state.get("_url_written")
+    if written is not None and (not qp or qp == written):
+        return []
+    notices: list[str] = []
+    values = dict(DEFAULTS)
+    for key, text in qp.items():
+        try:
+            values[key] = _validate(key, text)
+        except ValueError:
+            notices.append(f"{key}={markdown_text(text if len(text) <= 60 else text[:60] + '…')}")
+    if values["unit"] and not values["province"]:
+        values["province"] = cached.query("unit_by_id", unit_id=values["unit"]).province_id.iloc[0]
+    st.session_state.update(values)
+    st.session_state["_url_written"] = qp
+    return notices
+
+
+def sync_url() -> None:
+    """Write the filters to the URL: only the ones that differ from their defaults, in a fixed order."""
+    wanted = {k: str(st.session_state[k]) for k in FILTER_KEYS if st.session_state.get(k, DEFAULTS[k]) != DEFAULTS[k]}
+    if {k: st.query_params.get(k) for k in FILTER_KEYS if k in st.query_params} != wanted:
+        for key in FILTER_KEYS:
+            if key in st.query_params and key not in wanted:
+                del st.query_params[key]
+        for key, value in wanted.items():
+            st.query_params[key] = value
+    st.session_state["_url_written"] = wanted
+
+
+def set_filter(**values) -> None:
+    """Change shared filters from code (a click on a chart); choosing a province clears the unit below it."""
+    if "province" in values and values["province"] != st.session_state.get("province") and "unit" not in values:
+        values["unit"] = ""
+    st.session_state.update(values)
+
+
+def _copy_widget(name: str) -> None:
+    set_filter(**{name: st.session_state[f"_w_{name}"]})
+
+
+def filter_widget(widget, name: str, label: str, options: list, **kwargs):
+    """A selectbox/radio/segmented control bound to a shared filter; a stale value falls back to the first option."""
+    if st.session_state.get(name) not in options and options:
+        set_filter(**{name: options[0]})
+    st.session_state[f"_w_{name}"] = st.session_state.get(name)
+    return widget(label, options, key=f"_w_{name}", on_change=_copy_widget, args=(name,), **kwargs)
+
+
+def province_in(structure: str) -> list[str]:
+    """The chosen province as unit ids of `structure`: itself, its current province (S63 -> S34),
+    or the old provinces it was formed from (S34 -> S63). Empty when no province is chosen."""
+    province = st.session_state.get("province", "")
+    if not province:
+        return []
+    if province.startswith(structure):
+        return [province]
+    lineage = cached.query("province_lineage", province_id=province)
+    return lineage[lineage.structure == structure].unit_id.tolist()
+
+
+def downloads(df, *, name: str, title: str, filters: dict[str, object], demo: bool, key: str,
+              sources: list[str] | None = None) -> None:
+    """CSV and Excel buttons for a table; the files are made only when clicked, named after the filters. `df` may be
+    a function returning the table, so a large table is formatted only when someone downloads it. Only for roles
+    that may export (login.allowed): nothing is drawn for the others."""
+    if not login.allowed("export"):
+        return
+    lang_ = lang()
+    table = df if callable(df) else lambda: df
+    stem = exports.file_stem(name, filters)
+    row = st.container(horizontal=True)
+    row.download_button(t("download_csv", lang_), data=lambda: exports.to_csv_bytes(table()), file_name=f"{stem}.csv",
+                       mime="text/csv", key=f"csv_{key}", on_click="ignore", icon=":material/download:")
+    row.download_button(t("download_xlsx", lang_),
+                       data=lambda: exports.to_xlsx_bytes(table(), title=title, filters=filters, lang=lang_, demo=demo, sources=sources),
+                       file_name=f"{stem}.xlsx", key=f"xlsx_{key}", on_click="ignore", icon=":material/table:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def chart_config(**options) -> dict:
+    """Plotly's options for a chart of a page: no logo, and the modebar's "Download plot as a PNG" only for roles
+    that may export (a chart's image is a download too); zoom, pan and reset stay for everyone."""
+    config = {"displaylogo": False, **options}
+    if not login.allowed("export"):
+        config["modeBarButtonsToRemove"] = ["toImage"]
+    return config
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "vi")
+
+
+def demo_badge(lang_: str) -> None:
+    st.warning(f"**{t('demo_label', lang_)}** — {t('demo_notice', lang_)}", icon="⚠️")
+
+
+def locality_filters(lang_: str) -> None:
+    """Sidebar: province, then district and commune (63-province structure) or commune (34-province one).
+    A chosen locality follows a structure switch to its counterpart (old province -> current province)."""
+    structure = st.session_state.structure
+    province = st.session_state.get("province", "")
+    if province and not province.startswith(structure):
+        counterpart = province_in(structure)
+        unit = st.session_state.get("unit", "")
+        new_unit = ""
+        if unit.startswith("S63-C-") and structure == "S34":
+            new_unit = cached.query("unit_lineage", unit_id=unit).query("relation == 'became'").unit_id.head(1).tolist()
+            new_unit = new_unit[0] if new_unit else ""
+        set_filter(province=counterpart[0] if counterpart else "", unit=new_unit)
+    provinces = cached.query("provinces_by_structure", structure=structure)
+    scope = login.province_scope(structure)  # a province-scoped user: their province, fixed
+    if scope is not None:
+        provinces = provinces[provinces.unit_id.isin(scope)]
+    names = dict(zip(provinces.unit_id, provinces.short_name, strict=True))
+    filter_widget(st.selectbox, "province", t("province", lang_), [""] * (scope is None) + provinces.unit_id.tolist(),
+                  format_func=lambda u: names.get(u) or t("whole_country", lang_), disabled=scope is not None and len(scope) == 1)
+    province = st.session_state.province
+    if not province:
+        return
+    unit = st.session_state.get("unit", "")
+    chosen = cached.query("unit_by_id", unit_id=unit) if unit else None
+    if chosen is not None and (chosen.empty or chosen.province_id.iloc[0] != province):
+        set_filter(unit="")
+        unit, chosen = "", None
+    if structure == "S63":
+        districts = cached.query("subunits_of_province", province_id=province, level="district", parent_id="")
+        district = "" if chosen is None else (unit if chosen.level.iloc[0] == "district" else chosen.parent_id.iloc[0] or "")
+        _unit_select("district", t("district", lang_), districts, district, "", lang_)
+        if district:
+            communes = cached.query("subunits_of_province", province_id=province, level="commune", parent_id=district)
+            commune = unit if chosen is not None and chosen.level.iloc[0] == "commune" else ""
+            _unit_select("commune", t("commune", lang_), communes, commune, district, lang_)
+    else:
+        communes = cached.query("subunits_of_province", province_id=province, level="commune", parent_id="")
+        commune = unit if chosen is not None and chosen.level.iloc[0] == "commune" else ""
+        _unit_select("commune", t("commune", lang_), communes, commune, "", lang_)
+
+
+def _unit_select(level: str, label: str, units: pd.DataFrame, value: str, parent: str, lang_: str) -> None:
+    """A selectbox for one level of the locality; choosing none falls back to the level above."""
+    key = f"_w_unit_{level}"
+    names = dict(zip(units.unit_id, units.short_name, strict=True))
+    st.session_state[key] = value if value in names else ""
+    st.selectbox(label, [""] + units.unit_id.tolist(), key=key,
+                 format_func=lambda u: names.get(u) or t("none_selected", lang_),
+                 on_change=lambda: set_filter(unit=st.session_state[key] or parent))
+
+
+def view_structure() -> str:
+    """The structure the pages show: the chosen one (2025 on is only in the 34-province structure)."""
+    return "S34" if st.session_state.structure == "S34" or st.session_state.year >= FIRST_YEAR_S34 else "S63"
+
+
+def open_locality(unit_id: str, *, switch: bool = True) -> None:
+    """Cross-filtering: a click on a bar or a region (or a search result) selects that locality and opens its
+    profile. The structure follows the unit, so the change waits for the next run (see init_state)."""
+    found = cached.query("unit_by_id", unit_id=unit_id)
+    if found.empty:
+        return
+    row = found.iloc[0]
+    pending = {"structure": row.structure, "province": unit_id if row.level == "province" else row.province_id,
+               "unit": unit_id if row.level in ("district", "commune") else "",
+               "_profile_department": unit_id if row.level == "department" else ""}
+    if row.structure == "S34" and st.session_state.get("year", 0) < FIRST_YEAR_S34 and row.level == "commune":
+        pending["year"] = FIRST_YEAR_S34  # current communes have figures from 2025 only
+    if row.structure == "S63" and st.session_state.get("year", 0) >= FIRST_YEAR_S34:
+        pending["year"] = FIRST_YEAR_S34 - 1
+    # Applied by init_state on the next run, before the sidebar widgets exist (a drawn widget's state is read-only).
+    st.session_state["_pending_filters"] = pending
+    if switch:
+        st.switch_page("pages/locality.py")
+    st.rerun()

@@ -1,0 +1,204 @@
+"""Chart builders: DataFrame in, plotly Figure out, no Streamlit. The same figure goes to the page and exports."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from par_dashboard.i18n import fmt_num, fmt_signed, plotly_separators, t
+from par_dashboard.views.figcache import memo_figure
+
+FONT = "Noto Sans, Arial, sans-serif"  # Noto carries every Vietnamese glyph
+GROUP_COLORS = {"A": "#1a7f4b", "B": "#2f6fb5", "C": "#d98c1f", None: "#9aa3ad"}
+DEMO_PATTERN = "/"
+
+
+def apply_theme(fig: go.Figure, lang: str) -> go.Figure:
+    fig.update_layout(
+        font={"family": FONT, "size": 13, "color": "#1f2933"},
+        separators=plotly_separators(lang),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin={"l": 10, "r": 20, "t": 70, "b": 40},
+        hoverlabel={"font": {"family": FONT}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+    )
+    return fig
+
+
+def selected_unit(event) -> str | None:
+    """The unit id of the first clicked point of a `st.plotly_chart(on_select=...)` event, if any.
+
+    Builders put the unit id first in `customdata`; map clicks also carry it as `location`.
+    """
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    for point in points:
+        custom = point.get("customdata")
+        if isinstance(custom, (list, tuple)) and custom and isinstance(custom[0], str):
+            return custom[0]
+        if isinstance(custom, str):
+            return custom
+        if isinstance(point.get("location"), str):
+            return point["location"]
+    return None
+
+
+@memo_figure
+def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_name", group_col: str | None = None,
+                average: float | None = None, title: str = "") -> go.Figure:
+    """A sorted horizontal bar chart of `score`, best at the top, coloured by score group.
+
+    Expects columns score, score_group, source_kind, display_rank (or rank), score_change, rank_change.
+    Demo values are hatched and the chart says so; `group_col` shows rows grouped under that column
+    (the current province of an old one), groups ordered by their best score.
+    """
+    data = df[df["score"].notna()].copy()
+    rank_col = "display_rank" if "display_rank" in data else "rank"
+    if group_col:
+        best = data.groupby(group_col)["score"].transform("max")
+        data = data.assign(_best=best).sort_values(["_best", group_col, "score"], ascending=[False, True, False])
+        y = [data[group_col].tolist(), data[label_col].tolist()]
+    else:
+        data = data.sort_values("score", ascending=False)
+        y = data[label_col].tolist()
+    demo = data["source_kind"].eq("synthetic_demo")
+    colors = [GROUP_COLORS.get(g if isinstance(g, str) else None, GROUP_COLORS[None]) for g in data["score_group"]]
+    custom = list(zip(
+        data["unit_id"].tolist() if "unit_id" in data else [None] * len(data),
+        [fmt_num(v, lang) for v in data["score"]],
+        ["—" if pd.isna(r) else str(int(r)) for r in data[rank_col]],
+        [fmt_signed(v, lang) for v in data.get("score_change", pd.Series([None] * len(data)))],
+        [fmt_signed(v, lang, 0) for v in data.get("rank_change", pd.Series([None] * len(data)))],
+        [t(k, lang) if isinstance(k, str) else "—" for k in data["source_kind"]],
+        strict=True,
+    ))
+    fig = go.Figure(go.Bar(
+        x=data["score"], y=y, orientation="h",
+        marker={"color": colors, "line": {"color": colors, "width": 1},
+                "pattern": {"shape": [DEMO_PATTERN if d else "" for d in demo], "fgcolor": "white", "size": 6, "solidity": 0.35}},
+        text=[c[1] for c in custom], textposition="outside", cliponaxis=False,
+        customdata=custom,
+        hovertemplate=(f"<b>%{{y}}</b><br>{t('score', lang)}: %{{customdata[1]}}<br>{t('rank', lang)}: %{{customdata[2]}}"
+                       f"<br>{t('score_change', lang)}: %{{customdata[3]}} · {t('rank_change', lang)}: %{{customdata[4]}}"
+                       f"<br>{t('source', lang)}: %{{customdata[5]}}<extra></extra>"),
+        showlegend=False,
+    ))
+    present = {g for g in data["score_group"] if isinstance(g, str)}
+    for g in ("A", "B", "C"):
+        if g in present:
+            fig.add_trace(go.Bar(x=[None], y=[None] if not group_col else [[None], [None]], orientation="h",
+                                 marker_color=GROUP_COLORS[g], name=t(f"group_{g}", lang)))
+    if demo.any():
+        fig.add_trace(go.Bar(x=[None], y=[None] if not group_col else [[None], [None]], orientation="h",
+                             marker={"color": "#9aa3ad", "pattern": {"shape": DEMO_PATTERN, "fgcolor": "white"}},
+                             name=t("demo_label", lang)))
+        demo_mark(fig, lang)
+    lo = min(data["score"].min(), average if average is not None else math.inf)
+    x_min = 70 if lo >= 72 else max(0, math.floor(lo / 5) * 5 - 5)
+    hi = data["score"].max()
+    x_max = 100.5 if hi > 80 else math.ceil(hi * 1.06)  # PAPI (~30–50) and PCI (~55–75) are not on a 0–100 % scale
+    if average is not None:
+        fig.add_vline(x=average, line={"color": "#b42318", "dash": "dash", "width": 1.5})
+        fig.add_annotation(x=average, y=0, yref="paper", yanchor="top", text=t("avg_line", lang, value=fmt_num(average, lang)),
+                           showarrow=False, font={"color": "#b42318", "size": 12}, xanchor="left")
+    apply_theme(fig, lang)
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 16}},
+        height=max(320, 22 * len(data) + 120), barmode="overlay", bargap=0.25,
+        xaxis={"range": [x_min, x_max], "title": t("score", lang), "gridcolor": "#e4e7eb", "ticksuffix": ""},
+        yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 12}},
+    )
+    return fig
+
+
+def demo_mark(fig: go.Figure, lang: str, yshift: int = 26) -> None:
+    """The visible "synthetic demo data" mark in a chart's top right corner (every builder uses this one)."""
+    fig.add_annotation(text=f"<b>{t('demo_label', lang)}</b>", xref="paper", yref="paper", x=1, y=1.0,
+                       xanchor="right", yanchor="bottom", yshift=yshift, showarrow=False,
+                       font={"color": "#b42318", "size": 13}, bgcolor="#fff4ed", bordercolor="#b42318", borderwidth=1)
+
+
+ROLE_STYLE = {
+    "self": {"color": "#1f3b73", "width": 3, "dash": "solid"},
+    "became": {"color": "#2f6fb5", "width": 2.5, "dash": "solid"},
+    "absorbed": {"color": "#7b8794", "width": 1.5, "dash": "dash"},
+    "absorbed_district": {"color": "#9aa3ad", "width": 1.2, "dash": "dot"},
+    "average": {"color": "#b42318", "width": 1.5, "dash": "dot"},
+}
+
+
+@memo_figure
+def trend_lines(df: pd.DataFrame, lang: str = "vi", *, title: str = "", value_title: str = "",
+                decimals: int = 2, average_label: str = "") -> go.Figure:
+    """An indicator over the years for a unit and the units it is continuous with across 1/7/2025.
+
+    Expects columns role (self/became/absorbed/absorbed_district/average), short_name, year, value, source_kind.
+    Demo points are drawn hollow, real ones filled; a vertical line marks the 2025 reorganisation.
+    """
+    fig = go.Figure()
+    units = df[df["role"] != "average"]
+    if not units.empty:  # the average only over the years the units have figures: no line across empty years
+        df = df[(df["role"] != "average") | df["year"].between(units["year"].min(), units["year"].max())]
+    order = ["absorbed_district", "absorbed", "average", "became", "self"]
+    for role in order:
+        part = df[df["role"] == role]
+        for name, series in part.groupby(part["short_name"].fillna(""), sort=True):
+            series = series.sort_values("year")
+            style = ROLE_STYLE[role]
+            demo = series["source_kind"].eq("synthetic_demo")
+            label = average_label if role == "average" else (
+                name if role == "self" else t(f"role_{role}", lang, name=name))
+            fig.add_trace(go.Scatter(
+                x=series["year"], y=series["value"], mode="lines+markers", name=label,
+                line={"color": style["color"], "width": style["width"], "dash": style["dash"]},
+                marker={"size": 8 if role == "self" else 6, "color": ["white" if d else style["color"] for d in demo],
+                        "line": {"color": style["color"], "width": 1.5}},
+                customdata=[[fmt_num(v, lang, decimals), t(k, lang)] for v, k in zip(series["value"], series["source_kind"], strict=True)],
+                hovertemplate=f"<b>{label}</b> %{{x}}<br>%{{customdata[0]}}<br>{t('source', lang)}: %{{customdata[1]}}<extra></extra>",
+            ))
+    if df.empty:
+        return apply_theme(fig, lang)
+    years = sorted(df["year"].unique())
+    if years and min(years) < 2025 <= max(years):
+        fig.add_vline(x=2024.5, line={"color": "#52606d", "dash": "dash", "width": 1})
+        fig.add_annotation(x=2024.5, y=1, yref="paper", text=t("reorg_line", lang), showarrow=False,
+                           xanchor="right", yanchor="top", font={"size": 11, "color": "#52606d"})
+    if df["source_kind"].eq("synthetic_demo").any():
+        demo_mark(fig, lang)
+    apply_theme(fig, lang)
+    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=380,
+                      xaxis={"dtick": 1, "gridcolor": "#e4e7eb", "title": t("year", lang),
+                             "range": [min(years) - 0.5, max(years) + 0.5]},
+                      yaxis={"gridcolor": "#e4e7eb", "title": value_title}, hovermode="closest")
+    return fig
+
+
+@memo_figure
+def area_comparison(df: pd.DataFrame, lang: str = "vi", *, unit_name: str, mean_label: str, title: str = "") -> go.Figure:
+    """The eight PAR area scores of a unit beside its peers' mean. Expects area_code, number, short_vi/short_en,
+    value, peer_mean, source_kind."""
+    names = [f"{n}. {s}" for n, s in zip(df["number"], df["short_vi" if lang == "vi" else "short_en"], strict=True)]
+    demo = df["source_kind"].eq("synthetic_demo")
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=names, x=df["value"], orientation="h", name=unit_name, marker={
+            "color": "#1f3b73", "line": {"color": "#1f3b73", "width": 1},
+            "pattern": {"shape": [DEMO_PATTERN if d else "" for d in demo], "fgcolor": "white", "bgcolor": "#1f3b73",
+                        "size": 6, "solidity": 0.35, "fillmode": "overlay"}},
+        text=[fmt_num(v, lang) for v in df["value"]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{text}<extra>" + unit_name + "</extra>"))
+    fig.add_trace(go.Scatter(
+        y=names, x=df["peer_mean"], mode="markers", name=mean_label,
+        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#b42318"}},
+        customdata=[fmt_num(v, lang) for v in df["peer_mean"]],
+        hovertemplate="%{y}: %{customdata}<extra>" + mean_label + "</extra>"))
+    if demo.any():
+        demo_mark(fig, lang)
+    apply_theme(fig, lang)
+    lo = min(df["value"].min(), df["peer_mean"].min())
+    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=360, bargap=0.3,
+                      xaxis={"range": [max(0, math.floor(lo / 10) * 10 - 10), 101], "gridcolor": "#e4e7eb", "title": t("score", lang)},
+                      yaxis={"autorange": "reversed", "automargin": True})
+    return fig

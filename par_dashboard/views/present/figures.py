@@ -1,0 +1,136 @@
+"""Plotly figures of a deck's charts, sized and lettered for a conference hall (no text under 24 px at 1920×1080).
+
+The same figure is shown on the presenter page, inlined in the offline HTML deck, printed into the PDF and
+exported as a 1920×1080 PNG; the PowerPoint file draws native charts from the same `Chart` data instead.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import plotly.graph_objects as go
+
+from par_dashboard.i18n import fmt_num, plotly_separators, t
+from par_dashboard.views import geo
+from par_dashboard.views.present.model import Chart
+
+FONT = "Noto Sans, Arial, sans-serif"
+MIN_FONT = 24     # px at 1920×1080: readable from the back of a hall
+LABEL_WRAP = 34   # category labels wrap at this many characters
+
+PALETTE = {
+    "normal": {"bg": "white", "text": "#1f2933", "grid": "#d3d8de", "main": "#1f3b73", "accent": "#d98c1f",
+               "reference": "#9aa3ad", "demo": "#b42318", "demo_bg": "#fff4ed",
+               "status_resolved": "#1a7f4b", "status_in_progress": "#d98c1f", "status_open": "#b42318"},
+    "contrast": {"bg": "black", "text": "white", "grid": "#5a5a5a", "main": "#ffd400", "accent": "#00e5ff",
+                 "reference": "#bdbdbd", "demo": "#ff6b6b", "demo_bg": "black",
+                 "status_resolved": "#4cff7a", "status_in_progress": "#ffd400", "status_open": "#ff6b6b"},
+}
+
+
+def palette(contrast: bool) -> dict[str, str]:
+    return PALETTE["contrast" if contrast else "normal"]
+
+
+def wrap(label: str, width: int = LABEL_WRAP) -> str:
+    return "<br>".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+def chart_figure(chart: Chart, lang: str, *, width: int, height: int, contrast: bool = False,
+                 show_title: bool = False) -> go.Figure:
+    """The chart as a fixed-size figure (`width` × `height` px); `show_title` writes its title inside the figure
+    (a PNG standing alone), otherwise the slide carries the title.
+
+    Maps are SVG `geo` maps, not the WebGL map of the map page: they draw in a file opened from disk, print
+    to PDF as vectors and export through kaleido in a third of a second instead of three (the empty world
+    outline they need comes from the page or from static.py, never from plotly's CDN)."""
+    colours = palette(contrast)
+    if chart.kind == "map":
+        fig = _map(chart, lang, colours=colours)
+    else:
+        fig = _bars(chart, lang, colours=colours)
+    if chart.demo:
+        fig.add_annotation(text=f"<b>{t('demo_label', lang)}</b>", xref="paper", yref="paper", x=1, y=1,
+                           xanchor="right", yanchor="bottom", showarrow=False,
+                           font={"color": colours["demo"], "size": MIN_FONT}, bgcolor=colours["demo_bg"],
+                           bordercolor=colours["demo"], borderwidth=2, borderpad=4, name="demo_mark")
+    top = (110 if show_title else 40) + (50 if chart.demo else 0)
+    fig.update_layout(
+        width=width, height=height, autosize=False,
+        font={"family": FONT, "size": MIN_FONT, "color": colours["text"]},
+        separators=plotly_separators(lang), paper_bgcolor=colours["bg"], plot_bgcolor=colours["bg"],
+        title={"text": chart.title if show_title else "", "x": 0.01, "font": {"size": 36}},
+        margin={"l": 20, "r": 40, "t": top, "b": 30 if chart.kind == "map" else 90},
+        hoverlabel={"font": {"family": FONT, "size": MIN_FONT}},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0,
+                "font": {"size": MIN_FONT}},
+    )
+    for annotation in fig.layout.annotations:  # every text, the archipelagos' names included
+        size = annotation.font.size if annotation.font and annotation.font.size else 0
+        annotation.font.size = max(size, MIN_FONT)
+    return fig
+
+
+def _bars(chart: Chart, lang: str, *, colours: dict[str, str]) -> go.Figure:
+    labels = [wrap(c) for c in chart.categories]
+    fig = go.Figure()
+    several = len(chart.series) > 1
+    for series in chart.series:
+        if series.role.startswith("status_"):
+            colour = colours[series.role]
+            bar_colours: str | list[str] = colour
+        elif series.role == "reference":
+            bar_colours = colours["reference"]
+        else:
+            bar_colours = [colours["accent"] if c == chart.highlight else colours["main"] for c in chart.categories]
+        fig.add_trace(go.Bar(
+            y=labels, x=series.values, orientation="h", name=series.name,
+            marker={"color": bar_colours},  # no hatching on a slide: the chart's corner and the footer say "demo"
+            text=[fmt_num(v, lang, chart.decimals) if v is not None else "" for v in series.values],
+            textposition="inside" if chart.kind == "stacked" else "outside", cliponaxis=False,
+            textfont={"size": MIN_FONT}, insidetextanchor="middle",
+            customdata=chart.unit_ids if chart.unit_ids else None,
+            hovertemplate="%{y}: %{text}<extra>" + series.name + "</extra>",
+            showlegend=several,
+        ))
+    axis = {"title": {"text": chart.value_title, "font": {"size": MIN_FONT}}, "gridcolor": colours["grid"],
+            "tickfont": {"size": MIN_FONT}, "zeroline": False}
+    if chart.value_range:
+        lo, hi = chart.value_range
+        axis["range"] = [lo, hi + (hi - lo) * 0.08]  # room for the value written after the longest bar
+    fig.update_layout(barmode="stack" if chart.kind == "stacked" else "group", bargap=0.25, bargroupgap=0.05,
+                      xaxis=axis, yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": MIN_FONT}, "ticksuffix": "  "},
+                      uniformtext={"minsize": MIN_FONT, "mode": "hide"})  # a label that does not fit is hidden, never shrunk
+    return fig
+
+
+def _map(chart: Chart, lang: str, *, colours: dict[str, str]) -> go.Figure:
+    """An SVG map (plotly `geo` with the layer's own GeoJSON, no base map): no WebGL, so it draws in a file opened
+    from disk, prints to PDF as vectors and needs nothing from the network. Units without a value are grey."""
+    layer = geo.load_layer(chart.map_layer)
+    if chart.map_provinces:
+        layer = {"type": "FeatureCollection",
+                 "features": [f for f in layer["features"] if f["properties"].get("province_id") in chart.map_provinces]}
+    names = {f["id"]: f["properties"].get("name", f["id"]) for f in layer["features"]}
+    frame = chart.map_frame
+    frame = frame[frame["unit_id"].isin(names)]
+    missing = [u for u in names if u not in set(frame["unit_id"])]
+    line = {"color": colours["bg"], "width": 1.2 if len(names) <= 100 else 0.5}
+    fig = go.Figure()
+    if missing:
+        fig.add_trace(go.Choropleth(
+            geojson=layer, featureidkey="id", locations=missing, z=[0] * len(missing), showscale=False,
+            colorscale=[[0, geo.NO_DATA_COLOR], [1, geo.NO_DATA_COLOR]], marker={"line": line},
+            text=[names[u] for u in missing], hovertemplate="<b>%{text}</b><br>" + t("map_no_data_region", lang) + "<extra></extra>",
+            name=t("map_no_data_region", lang), showlegend=True))
+    fig.add_trace(go.Choropleth(
+        geojson=layer, featureidkey="id", locations=frame["unit_id"].tolist(), z=frame["value"].astype(float).tolist(),
+        colorscale=geo.GREENS, reversescale=chart.reverse_scale, marker={"line": line},
+        text=frame["short_name"].tolist(), customdata=frame["unit_id"].tolist(),
+        hovertemplate="<b>%{text}</b><br>%{z:.2f}<extra></extra>",
+        colorbar={"title": {"text": wrap(chart.value_title, 16), "font": {"size": MIN_FONT}},
+                  "tickfont": {"size": MIN_FONT}, "thickness": 28, "len": 0.8, "outlinewidth": 0},
+        showlegend=False))
+    fig.update_geos(visible=False, fitbounds="locations", projection={"type": "mercator"}, bgcolor=colours["bg"])
+    return fig
+
