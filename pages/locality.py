@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard import charts, login, profile, ui
+from par_dashboard import charts, login, multiindex_view, profile, ui
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 from par_dashboard.units import search_variant
 from par_dashboard.untrusted import markdown_text
@@ -100,6 +100,9 @@ else:
     ui.downloads(trend_table, name=f"{trend_name} {unit.short_name}", title=trend_name,
                  filters={t("unit", lang): unit.short_name, t("indicator", lang): trend_code},
                  demo=trend.source_kind.eq("synthetic_demo").any(), key="loc_trend")
+
+# ---- every index of the unit as percentiles over the years, and where they disagree (par_dashboard/multiindex.py)
+multiindex_view.section(unit, lang)
 
 # ---- eight areas against the national or provincial mean
 st.subheader(t("loc_areas", lang, year=year))
