@@ -194,7 +194,7 @@ def interval_text(p, lang: str) -> str:
 def figure(pts: pd.DataFrame, lang: str, *, title: str = "", year: int | None = None) -> go.Figure:
     """Percentile (y, 100 = best) by year (x), a line per index with markers. Demo-based points hollow, PAPI's
     group midpoints as diamonds, intervals drawn only where the data has them; a line breaks over missing years."""
-    from par_dashboard.charts import apply_theme, demo_mark
+    from par_dashboard.charts import FONT, apply_theme, demo_mark
 
     fig = go.Figure()
     all_years = list(range(int(pts["year"].min()), int(pts["year"].max()) + 1)) if not pts.empty else []
@@ -221,8 +221,8 @@ def figure(pts: pd.DataFrame, lang: str, *, title: str = "", year: int | None = 
                     "symbol": ["diamond" if b == "group" else "circle" for b in part["basis"]],
                     "line": {"color": color, "width": 2}},
             error_y=errors, customdata=custom,
-            hovertemplate=(f"<b>{label}</b> %{{x}}<br>{t('rank', lang)}: %{{customdata[0]}} ({t('mi_rank_basis', lang)}: %{{customdata[5]}})"
-                           f"<br>{t('mi_percentile', lang)}: %{{customdata[1]}}"
+            hovertemplate=(f"<b>{label}</b> %{{x}}<br>{t('rank', lang)}: %{{customdata[0]}}"
+                           f"<br>{t('mi_percentile', lang)}: %{{customdata[1]}}<br>{t('mi_rank_basis', lang)}: %{{customdata[5]}}"
                            f"<br>{t('mi_value', lang)}: %{{customdata[2]}} — %{{customdata[3]}}: %{{customdata[4]}}"
                            f"<br>{t('mi_ci', lang)}: %{{customdata[6]}}<extra></extra>"),
         ))
@@ -235,6 +235,7 @@ def figure(pts: pd.DataFrame, lang: str, *, title: str = "", year: int | None = 
         demo_mark(fig, lang)
     fig.update_layout(
         title={"text": title, "x": 0, "font": {"size": 16}}, height=420, hovermode="closest",
+        hoverlabel={"align": "left", "font": {"family": FONT}},
         legend={"orientation": "h", "yanchor": "top", "y": -0.16, "xanchor": "left", "x": 0},
         margin={"l": 10, "r": 20, "t": 70, "b": 60},
         xaxis={"dtick": 1, "gridcolor": "#e4e7eb", "title": t("year", lang),
