@@ -6,7 +6,7 @@ import streamlit as st
 from par_dashboard.domain.units import search_variant
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 from par_dashboard.security.untrusted import markdown_text
-from par_dashboard.shell import cached, login, ui
+from par_dashboard.shell import cached, login, multiindex_view, ui
 from par_dashboard.views import charts, locality
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
@@ -101,6 +101,9 @@ else:
     ui.downloads(trend_table, name=f"{trend_name} {unit.short_name}", title=trend_name,
                  filters={t("unit", lang): unit.short_name, t("indicator", lang): trend_code},
                  demo=trend.source_kind.eq("synthetic_demo").any(), key="loc_trend")
+
+# ---- every index of the unit as percentiles over the years, and where they disagree (par_dashboard/multiindex.py)
+multiindex_view.section(unit, lang)
 
 # ---- eight areas against the national or provincial mean
 st.subheader(t("loc_areas", lang, year=year))

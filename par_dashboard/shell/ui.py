@@ -38,7 +38,7 @@ def log_run(clock: tuple[float, float] | None, page: str) -> None:
 # Widgets bind to their own "_w_<name>" keys and copy into the canonical key on change, because Streamlit
 # forgets the state of a widget that a page does not draw: the canonical keys survive moving between pages.
 DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024, "province": "", "unit": "", "indicator": "PAR_INDEX",
-            "area": "TOTAL"}
+            "area": "TOTAL", "real": 0}  # real=1: "real data only" (so far read by the locality page's multi-index section)
 FILTER_KEYS = tuple(DEFAULTS)
 AREAS = ("TOTAL", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
 
@@ -55,6 +55,8 @@ def _validate(key: str, text: str):
             return year
     if key == "area" and text in AREAS:
         return text
+    if key == "real" and text in ("0", "1"):
+        return int(text)
     if key == "indicator" and text in set(cached.query("indicator_catalogue").indicator_code):
         return text
     if key in ("province", "unit"):
