@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -186,7 +187,7 @@ def clear_caches() -> None:
 # Widgets bind to their own "_w_<name>" keys and copy into the canonical key on change, because Streamlit
 # forgets the state of a widget that a page does not draw: the canonical keys survive moving between pages.
 DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024, "province": "", "unit": "", "indicator": "PAR_INDEX",
-            "area": "TOTAL"}
+            "area": "TOTAL", "as_of": ""}  # as_of: the follow-up page's day, ISO (yyyy-mm-dd); "" = today
 FILTER_KEYS = tuple(DEFAULTS)
 AREAS = ("TOTAL", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
 
@@ -203,6 +204,10 @@ def _validate(key: str, text: str):
             return year
     if key == "area" and text in AREAS:
         return text
+    if key == "as_of":
+        day = dt.date.fromisoformat(text)  # ValueError when it is not a yyyy-mm-dd date
+        if 2000 <= day.year <= 2100:
+            return day.isoformat()
     if key == "indicator" and text in set(query("indicator_catalogue").indicator_code):
         return text
     if key in ("province", "unit"):
@@ -317,6 +322,12 @@ def chart_config(**options) -> dict:
     if not login.allowed("export"):
         config["modeBarButtonsToRemove"] = ["toImage"]
     return config
+
+
+def as_of() -> dt.date:
+    """The follow-up page's "as of" day: the URL's (a shared filter), else today."""
+    text = st.session_state.get("as_of", "")
+    return dt.date.fromisoformat(text) if text else dt.date.today()
 
 
 def lang() -> str:
