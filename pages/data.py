@@ -10,7 +10,7 @@ import hashlib
 
 import streamlit as st
 
-from par_dashboard import auth, login, ui, worker
+from par_dashboard import auth, followup_ui, login, ui, worker
 from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_input, review
 from par_dashboard.extract.match import match_draft
 from par_dashboard.extract.save import DraftIncomplete, save_draft
@@ -92,6 +92,9 @@ if upload is not None:
             st.rerun()
     if message := st.session_state.pop("data_last_result", None):
         st.success(message)
+
+if can_import:  # ---- the remediation follow-up of one finding (par_dashboard/followup_ui.py)
+    followup_ui.form(user, lang)
 
 
 # ---- from report text: read, review beside the highlighted text, accept

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard import charts, login, profile, ui
+from par_dashboard import charts, followup_ui, login, profile, ui
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 from par_dashboard.units import search_variant
 from par_dashboard.untrusted import markdown_text
@@ -136,3 +136,6 @@ else:
     ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),
                  filters={t("unit", lang): unit.short_name}, demo=findings.source_kind.eq("synthetic_demo").any(),
                  key="loc_findings")
+
+# ---- open remediation items (par_dashboard/followup_ui.py)
+followup_ui.profile_section(subject_id, unit.level, lang)
