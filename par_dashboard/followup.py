@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from par_dashboard.charts import apply_theme, demo_mark
 from par_dashboard.figcache import memo_figure
-from par_dashboard.i18n import fmt_num, fmt_pct, t
+from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, t
 from par_dashboard.inspections import _dates, _marker, area_label, kind_label, missing
 from par_dashboard.units import fold
 
@@ -392,3 +392,52 @@ def save(db, finding_id: str, values: dict, *, user, lang: str = "vi"):
         return None
     data = write_workbook({"findings": [template_row(row, values, lang)]}, lang=lang, catalogue=Catalogue.from_seed())
     return service.load(db, data, f"theo-doi-khac-phuc_{fold(row['finding_id'])[:60]}.xlsx", user=user)
+
+
+# ---------------------------------------------------------------- the deck's slide
+
+DECK_ROWS = 3  # most overdue items quoted on the slide
+
+
+def deck_slide(query, province_id: str, short: str, lang: str, on: dt.date):
+    """The deck's follow-up slide as of the deck's date: open items by PAR area (overdue / not yet due), the headline
+    figures and the most overdue items. `query` as in deck/build.py; the province with its counterparts in the other
+    structure, so that the years before and after 1/7/2025 count together."""
+    from par_dashboard.deck.model import Chart, Series, Slide, Stat
+
+    provinces = query("province_lineage", province_id=province_id).unit_id.tolist() if province_id else []
+    items = query("followup_items", as_of=on, provinces=provinces, units=[], area="TOTAL")
+    title = t("fu_deck_title", lang, date=fmt_date(on, lang))
+    if items.empty:
+        return Slide(key="followup", title=title, empty=t("fu_none", lang, place=short, date=fmt_date(on, lang)))
+    s = summary(items)
+    stats = [Stat(t("fu_m_open", lang), fmt_num(s.n_open, lang, 0)),
+             Stat(t("fu_m_overdue", lang), fmt_num(s.n_overdue, lang, 0)),
+             Stat(t("fu_m_on_time", lang), fmt_pct(s.on_time_pct, lang, 1),
+                  f"{fmt_num(s.n_on_time, lang, 0)}/{fmt_num(s.n_due, lang, 0)}"),
+             Stat(t("fu_m_recheck", lang), fmt_num(s.n_recheck, lang, 0))]
+    demo = bool(items["is_demo"].any())
+    open_items = items[items["is_open"].astype(bool)]
+    chart, bullets = None, []
+    if not open_items.empty:
+        by_area = (open_items.assign(late=open_items["overdue"].fillna(False).astype(bool),
+                                     area_number=open_items["area_number"].fillna(99))
+                   .groupby(["area_number", "area_code", "short_vi", "short_en"], dropna=False)
+                   .agg(late=("late", "sum"), n=("late", "size")).reset_index().sort_values("area_number"))
+        names = [area_label(c, v, e, lang) for c, v, e in zip(by_area["area_code"], by_area["short_vi"], by_area["short_en"],
+                                                                 strict=True)]
+        chart = Chart(kind="stacked", title=t("fu_deck_chart", lang), categories=names, decimals=0, demo=demo,
+                      value_title=t("fu_open_axis", lang),
+                      series=[Series(t("fu_m_overdue", lang), [float(v) for v in by_area["late"]], role="status_open"),
+                              Series(t("fu_deck_not_due", lang), [float(n - v) for n, v in zip(by_area["n"], by_area["late"],
+                                                                                                 strict=True)],
+                                     role="status_in_progress")])
+        late = open_items[open_items["overdue"].fillna(False).astype(bool)].head(DECK_ROWS)
+        bullets = [t("fu_deck_item", lang, unit=r.unit_name if isinstance(r.unit_name, str) else "—",
+                     text=r.text if len(r.text) <= 90 else r.text[:90].rsplit(" ", 1)[0] + " …",
+                     deadline=_dates(pd.Series([r.deadline]), lang)[0], days=fmt_num(r.days_overdue, lang, 0))
+                   for r in late.itertuples()]
+    return Slide(key="followup", title=title, stats=stats, chart=chart, bullets=bullets, demo=demo,
+                 sources=[t("synthetic_demo", lang)] if demo else [t("fu_real", lang)],
+                 notes=t("fu_deck_notes", lang, open=fmt_num(s.n_open, lang, 0), overdue=fmt_num(s.n_overdue, lang, 0),
+                         share=fmt_pct(s.on_time_pct, lang, 1), date=fmt_date(on, lang)))
