@@ -158,7 +158,9 @@ def _editor_columns(kind: str) -> dict:
             "area_code": col.SelectboxColumn(t("data_text_col_area", lang), options=review.AREAS, width="small",
                                              format_func=lambda a: f"{a} – {area_names.get(a, '')}"),
             "team": col.NumberColumn(t("data_text_col_team", lang), min_value=1, step=1, format="%d", width="small"),
-            "text": col.TextColumn(t("data_text_col_text", lang), width="large", required=True)}
+            "text": col.TextColumn(t("data_text_col_text", lang), width="large", required=True),
+            "deadline": col.DateColumn(t("fu_col_deadline", lang), format="DD/MM/YYYY"),
+            "responsible": col.TextColumn(t("fu_col_responsible", lang))}
 
 
 def _plan_fields(plan: dict, h: str) -> dict:

@@ -276,3 +276,33 @@ def test_a_bad_as_of_in_the_url_is_ignored_with_a_notice(overdue_db):
     at.run()
     assert not at.exception, at.exception
     assert at.date_input(key="_w_as_of").value == dt.date.today()  # the default: today
+
+
+# ------------------------------------------------------------------------------------------------ the extracted draft
+
+def test_a_reviewed_draft_carries_a_deadline_and_a_responsible_unit_into_the_follow_up(work):
+    from par_dashboard.extract import extract_text, review
+    from par_dashboard.extract.save import save_draft
+    from par_dashboard.importing.names import UnitResolver
+    from tests.test_extract import THREE_DISTRICTS
+
+    draft = extract_text(THREE_DISTRICTS, resolver=UnitResolver.from_db(work))
+    # a visit the database does not know (another day), so that its findings are written
+    draft = {**draft, "teams": [{**t, "started_on": "2024-07-02", "ended_on": "2024-07-02"} for t in draft["teams"]]}
+    tables = review.draft_tables(draft)
+    findings = tables["findings"]
+    assert findings["deadline"].isna().all() and findings["responsible"].isna().all()  # fields, empty until filled in
+    # the analyst adds a limitation the rules did not pick up, with its deadline and the unit responsible
+    target = len(findings)
+    findings.loc[target] = {"keep": True, "kind": "limitation", "area_code": "A3", "team": 1, "unit_id": None,
+                            "text": "Một số hồ sơ trễ hạn chưa có văn bản xin lỗi.", "deadline": dt.date(2024, 12, 31),
+                            "responsible": "Văn phòng UBND huyện"}
+    reviewed, _ = review.draft_from_tables(draft, province=draft["province"]["unit_id"], year=draft["year"]["value"],
+                                           plan=draft["plan"], teams=tables["teams"], indicators=tables["indicators"],
+                                           findings=findings)
+    assert reviewed["findings"][target]["deadline"] == "2024-12-31"
+    report = save_draft(work, reviewed, user="test")
+    assert report.status == "loaded", [(e.code, e.message_en) for e in report.errors]
+    text = reviewed["findings"][target]["text"]
+    assert one(work, """SELECT ff.deadline, ff.responsible, ff.status FROM finding_followup ff JOIN finding f USING (finding_id)
+                        WHERE f.text = $t""", {"t": text}) == [(dt.date(2024, 12, 31), "Văn phòng UBND huyện", "open")]
