@@ -94,7 +94,8 @@ else:
                  shown=fmt_num(len(shown), lang, 0)))
     ui.downloads(open_items, name="theo dõi khắc phục chưa khắc phục", title=t("fu_open_table_title", lang),
                  filters=file_filters, demo=demo, key="fu_open")
-st.markdown(f"**{t('fu_download_all', lang)}**")
+if login.allowed("export"):  # (the buttons are drawn only for roles that may export: no heading without them)
+    st.markdown(f"**{t('fu_download_all', lang)}**")
 ui.downloads(lambda: fu.items_table(items, lang, with_province=whole_country), name="theo dõi khắc phục",
              title=t("fu_items_table_title", lang), filters=file_filters, demo=demo, key="fu_items")
 

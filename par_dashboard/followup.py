@@ -315,8 +315,8 @@ def age_area_figure(counts: pd.DataFrame, lang: str) -> go.Figure:
     if counts["is_demo"].astype(bool).any():
         demo_mark(fig, lang)
     apply_theme(fig, lang)
-    fig.update_layout(barmode="stack", height=max(280, 46 * len(areas) + 140), margin={"t": 60},
-                      legend={"orientation": "h", "y": -0.15, "title": {"text": t("fu_age_legend", lang)}},
+    fig.update_layout(barmode="stack", height=max(280, 46 * len(areas) + 160), margin={"t": 90},
+                      legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "title": {"text": t("fu_age_legend", lang)}},
                       xaxis={"title": t("fu_open_axis", lang), "gridcolor": "#e4e7eb"},
                       yaxis={"type": "category", "autorange": "reversed", "automargin": True})
     return fig
