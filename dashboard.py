@@ -14,6 +14,7 @@ PAGES = [  # path, title label, icon, URL path; the first is the default
     ("pages/locality.py", "page_locality", ":material/location_city:", "dia-phuong"),
     ("pages/indicators.py", "page_indicators", ":material/monitoring:", "chi-tieu"),
     ("pages/inspections.py", "page_inspections", ":material/fact_check:", "kiem-tra"),
+    ("pages/followup.py", "page_followup", ":material/task_alt:", "theo-doi-khac-phuc"),
     ("pages/present.py", "page_present", ":material/co_present:", "trinh-chieu"),
     ("pages/data.py", "page_data", ":material/upload_file:", "du-lieu"),
 ]

@@ -18,7 +18,7 @@ from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.names import UnitResolver
 from par_dashboard.security import auth, worker
 from par_dashboard.security.untrusted import markdown_text
-from par_dashboard.shell import cached, login, ui
+from par_dashboard.shell import cached, followup_ui, login, ui
 
 user = login.require("draft")  # also when this page is run on its own: nothing is read without it
 can_import = auth.can(user, "import")
@@ -94,6 +94,9 @@ if upload is not None:
     if message := st.session_state.pop("data_last_result", None):
         st.success(message)
 
+if can_import:  # ---- the remediation follow-up of one finding (par_dashboard/shell/followup_ui.py)
+    followup_ui.form(user, lang)
+
 
 # ---- from report text: read, review beside the highlighted text, accept
 @st.cache_resource(show_spinner=False)
@@ -156,7 +159,9 @@ def _editor_columns(kind: str) -> dict:
             "area_code": col.SelectboxColumn(t("data_text_col_area", lang), options=review.AREAS, width="small",
                                              format_func=lambda a: f"{a} – {area_names.get(a, '')}"),
             "team": col.NumberColumn(t("data_text_col_team", lang), min_value=1, step=1, format="%d", width="small"),
-            "text": col.TextColumn(t("data_text_col_text", lang), width="large", required=True)}
+            "text": col.TextColumn(t("data_text_col_text", lang), width="large", required=True),
+            "deadline": col.DateColumn(t("fu_col_deadline", lang), format="DD/MM/YYYY"),
+            "responsible": col.TextColumn(t("fu_col_responsible", lang))}
 
 
 def _plan_fields(plan: dict, h: str) -> dict:

@@ -6,7 +6,7 @@ import streamlit as st
 from par_dashboard.domain.units import search_variant
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 from par_dashboard.security.untrusted import markdown_text
-from par_dashboard.shell import cached, login, multiindex_view, ui
+from par_dashboard.shell import cached, followup_ui, login, multiindex_view, ui
 from par_dashboard.views import charts, locality
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
@@ -140,3 +140,6 @@ else:
     ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),
                  filters={t("unit", lang): unit.short_name}, demo=findings.source_kind.eq("synthetic_demo").any(),
                  key="loc_findings")
+
+# ---- open remediation items (par_dashboard/shell/followup_ui.py)
+followup_ui.profile_section(subject_id, unit.level, lang)

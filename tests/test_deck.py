@@ -18,9 +18,10 @@ from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path
 from tests.users import sign_in
 
 LANG_SON, ON = "S63-P-20", dt.date(2024, 12, 20)
-PROVINCE_KEYS = ["title", "ranking", "map", "areas", "targets", "inspections", "limitations", "remediation", "recommendations"]
+PROVINCE_KEYS = ["title", "ranking", "map", "areas", "targets", "inspections", "limitations", "remediation", "followup",
+                 "recommendations"]
 COUNTRY_KEYS = ["title", "ranking_top", "ranking_bottom", "map", "areas", "targets", "inspections", "limitations",
-                "remediation", "recommendations"]
+                "remediation", "followup", "recommendations"]
 
 
 @pytest.fixture(scope="module")

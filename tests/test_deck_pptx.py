@@ -68,7 +68,7 @@ def _label(row) -> str:
 @pytest.mark.parametrize("scope", ["province", "country"])
 def test_one_slide_per_model_slide_titled_as_the_model_on_a_16_9_page(scope, request):
     deck, prs = request.getfixturevalue(scope)
-    assert len(prs.slides) == len(deck.slides) == (9 if scope == "province" else 10)
+    assert len(prs.slides) == len(deck.slides) == (10 if scope == "province" else 11)
     assert [s.shapes.title.text_frame.text for s in prs.slides] == [s.title for s in deck.slides]
     assert prs.slide_width / prs.slide_height == pytest.approx(16 / 9, abs=1e-3)
     assert prs.core_properties.title == deck.title

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from par_dashboard.building import demo as demo_mod
+from par_dashboard.building import followup_demo
 from par_dashboard.building.published import Published, load_published
 from par_dashboard.domain.units import STRUCTURES, fold, load_admin_units
 from par_dashboard.paths import DEFAULT_DB, REPORTS_DIR, SCHEMA_FILE, SEED_DIR
@@ -109,6 +110,9 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, extra: E
         findings = pd.concat([reports["finding"], frames["findings"]], ignore_index=True)
         for generation in _follow_up_generations(findings):  # a finding after the one it follows up
             _insert(con, "finding", generation)
+        # remediation follow-up of the demo findings only (par_dashboard/building/followup_demo.py); real reports state none
+        _insert(con, "finding_followup", followup_demo.followups(frames["findings"], frames["inspection_units"], admin.units,
+                                                                 DEMO_AS_OF, demo_src))
         _insert(con, "indicator_value", _real_first(reports["indicator_value"], frames["indicator_values"],
                                                     ["unit_id", "indicator_code", "year", "period"]))
         _insert(con, "target", _real_first(reports["target"], frames["targets"], ["indicator_code", "province_id", "year"]))

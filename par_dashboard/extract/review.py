@@ -125,8 +125,9 @@ def legend_html(lang: str = "vi") -> str:
 TEAM_COLUMNS = ["label", "leader_name", "leader_title", "started_on", "ended_on", "units"]
 INDICATOR_COLUMNS = ["keep", "indicator_code", "value", "unit_id", "period", "approx", "target", "gap", "unit_name"]
 INDICATOR_EDITED = INDICATOR_COLUMNS[:6]  # the others ride along hidden, so that a round trip keeps them
-FINDING_COLUMNS = ["keep", "kind", "area_code", "team", "text", "unit_id"]
-FINDING_EDITED = FINDING_COLUMNS[:5]
+FINDING_COLUMNS = ["keep", "kind", "area_code", "team", "text", "unit_id", "deadline", "responsible"]
+# the remediation deadline and responsible unit of a limitation or recommendation: rarely in a report, may stay empty
+FINDING_EDITED = [*FINDING_COLUMNS[:5], "deadline", "responsible"]
 KINDS = ("result", "limitation", "recommendation")
 AREAS = tuple(f"A{i}" for i in range(1, 9))
 PERIODS = ("Y", "YTD", "H1", "Q1", "Q2", "Q3", "Q4", *(f"M{m:02d}" for m in range(1, 13)))
@@ -182,11 +183,12 @@ def draft_tables(draft: dict) -> dict[str, pd.DataFrame]:
                                for v in draft.get("indicators") or []], columns=INDICATOR_COLUMNS)
     one_team = 1 if draft.get("teams") else None
     findings = pd.DataFrame([{"keep": bool(f.get("keep", True)), "kind": f.get("kind"), "area_code": f.get("area_code"),
-                              "team": f.get("team") or one_team, "text": f.get("text"), "unit_id": f.get("unit_id")}
+                              "team": f.get("team") or one_team, "text": f.get("text"), "unit_id": f.get("unit_id"),
+                              "deadline": _date(f.get("deadline")), "responsible": f.get("responsible")}
                              for f in draft.get("findings") or []], columns=FINDING_COLUMNS)
     for frame, columns in ((teams, ["label", "leader_name", "leader_title", "units"]),
                            (indicators, ["indicator_code", "unit_id", "period", "unit_name"]),
-                           (findings, ["kind", "area_code", "text", "unit_id"])):
+                           (findings, ["kind", "area_code", "text", "unit_id", "deadline", "responsible"])):
         frame[columns] = frame[columns].astype(object)
     indicators[["value", "target", "gap"]] = indicators[["value", "target", "gap"]].astype(float)
     findings["team"] = findings["team"].astype("Int64")
@@ -279,6 +281,7 @@ def draft_from_tables(draft: dict, *, province: str | None, year: int | None, pl
             continue
         out["findings"].append({"kind": row.get("kind") or "result", "area_code": row.get("area_code"), "text": row["text"],
                                 "unit_id": row.get("unit_id"), "team": None if row.get("team") is None else int(row["team"]),
+                                "deadline": _iso(row.get("deadline")), "responsible": row.get("responsible"),
                                 "keep": row.get("keep") is not False})
     return out, problems
 

@@ -106,7 +106,8 @@ def draft_rows(draft: dict, match: DraftMatch, *, lang: str, catalogue: Catalogu
         if _writes(m):
             rows["findings"].append({"inspection_id": m.id, "unit_id": f.get("unit_id"),
                                      "area": catalogue.area_label(f.get("area_code"), lang), "kind": label(KINDS, f.get("kind"), lang),
-                                     "text": f.get("text"), **source})
+                                     "text": f.get("text"), "deadline": as_date(f.get("deadline")),
+                                     "responsible": f.get("responsible"), **source})
     for v, m in zip(draft.get("indicators") or [], match.indicators, strict=True):
         if _writes(m):
             rows["indicator_values"].append({"unit_id": v["unit_id"], "indicator": v.get("indicator_code"), "year": year,

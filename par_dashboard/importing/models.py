@@ -27,6 +27,8 @@ from par_dashboard.domain.units import fold, structure_for_year
 from par_dashboard.importing import cells, names
 from par_dashboard.importing.raw import RawFile, RawRow, RawSheet, RowError
 from par_dashboard.importing.template import (
+    FOLLOWUP_KEYS,
+    FOLLOWUP_STATUSES,
     KINDS,
     LEVELS,
     PERIODS,
@@ -264,6 +266,10 @@ def _required_in_catalogue(parse):
 
 _kind = _choice(_KIND_KEYS, "loại phát hiện", "finding kind", "Kết quả / Tồn tại, hạn chế / Kiến nghị")
 _status = _choice(_STATUS_KEYS, "tình trạng khắc phục", "remedy status", "Chưa khắc phục / Đang khắc phục / Đã khắc phục")
+_followup_status = _choice({**_lookup(FOLLOWUP_STATUSES), **{k: v for k, v in _STATUS_KEYS.items()},
+                            "khongthuchien": "not_feasible", "khongthuchienduoc": "not_feasible", "khongkhathi": "not_feasible"},
+                           "kết quả theo dõi khắc phục", "follow-up status",
+                           "Chưa khắc phục / Đang khắc phục / Đã khắc phục / Không thực hiện được")
 _level = _choice(_LEVEL_KEYS, "cấp đơn vị", "unit level", "Tỉnh / Huyện / Xã / Sở")
 _structure = _choice({fold(s): s for s in STRUCTURE_CODES} | {"63": "S63", "34": "S34"}, "cấu trúc", "structure", "S63 / S34")
 _period = _choice(_PERIOD_KEYS, "kỳ", "period", "Y, Q1–Q4, M01–M12, to-date")
@@ -358,6 +364,7 @@ Date = Annotated[dt.date | None, BeforeValidator(_date)]
 Year = Annotated[int, BeforeValidator(_year)]
 Kind = Annotated[str, BeforeValidator(_required(_kind))]
 Status = Annotated[str | None, BeforeValidator(_status)]
+FollowupStatus = Annotated[str | None, BeforeValidator(_followup_status)]
 Level = Annotated[str | None, BeforeValidator(_level)]
 Structure = Annotated[str | None, BeforeValidator(_structure)]
 Period = Annotated[str, BeforeValidator(lambda v: _period(v) or "Y")]
@@ -472,6 +479,22 @@ class FindingRow(_Unit, _Sourced):
     status_on: Date = None
     resolved_on: Date = None
     follows_up_id: Text = None
+    deadline: Date = None
+    responsible: Text = None
+    followup_status: FollowupStatus = None
+    evidence_text: Text = None
+    evidence_number: Text = None
+    evidence_date: Date = None
+    checked_on: Date = None
+
+    def followup(self) -> dict | None:
+        """The row's remediation follow-up (table finding_followup), None when none of its columns is set. Its status,
+        when not given: the remedy status of the row, else open."""
+        if all(getattr(self, k) is None for k in FOLLOWUP_KEYS):
+            return None
+        return {"deadline": self.deadline, "responsible": self.responsible,
+                "status": self.followup_status or self.status or "open", "evidence_text": self.evidence_text,
+                "evidence_number": self.evidence_number, "evidence_date": self.evidence_date, "checked_on": self.checked_on}
 
     @model_validator(mode="after")
     def _status_rules(self):
@@ -479,6 +502,10 @@ class FindingRow(_Unit, _Sourced):
         if self.status and self.kind != "limitation":
             problems.add("status_not_allowed", "chỉ phát hiện loại Tồn tại, hạn chế mới có tình trạng khắc phục",
                          "only a limitation has a remedy status", "status")
+        if self.kind == "result" and self.followup() is not None:
+            column = next(k for k in FOLLOWUP_KEYS if getattr(self, k) is not None)
+            problems.add("followup_not_allowed", "chỉ Tồn tại, hạn chế và Kiến nghị mới có theo dõi khắc phục (hạn, minh chứng…)",
+                         "only a limitation or a recommendation has a remediation follow-up (deadline, evidence…)", column)
         if self.status == "resolved" and self.resolved_on is None:
             problems.add("required", "đã khắc phục thì phải ghi Ngày khắc phục xong", "a resolved limitation needs its resolved date",
                          "resolved_on")
@@ -1020,10 +1047,13 @@ class _Check:
             if errors:
                 self.reject(sheet, raw, errors, m.finding_id)
                 continue
+            followup = m.followup()
             pending.append((raw, {"finding_id": fid, "inspection_id": m.inspection_id, "unit_id": unit, "area_code": m.area,
                                   "kind": m.kind, "topic": m.topic, "text": m.text, "status": m.status,
                                   "status_on": m.status_on, "resolved_on": m.resolved_on, "follows_up_id": m.follows_up_id,
-                                  "_src": self._src(m)}))
+                                  "_src": self._src(m),
+                                  # the service writes it to finding_followup, with the row's source (importing/service.py)
+                                  "_followup": None if followup is None else {"finding_id": fid, **followup}}))
         # follow-ups: to a finding in the file (accepted) or in the database; drop until nothing changes
         while True:
             ok_ids = {rec["finding_id"] for _, rec in pending}

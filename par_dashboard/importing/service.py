@@ -30,7 +30,7 @@ from par_dashboard.importing import models, reader
 from par_dashboard.importing.encoding import Notice
 from par_dashboard.importing.raw import RowError
 from par_dashboard.importing.reader import MAX_BULK_BYTES, MAX_BYTES
-from par_dashboard.importing.template import ERRORS_TITLES, SHEET_BY_KEY, SHEETS, Catalogue, write_workbook
+from par_dashboard.importing.template import ERRORS_TITLES, SHEET_BY_KEY, Catalogue, write_workbook
 from par_dashboard.security import auth
 from par_dashboard.security.untrusted import formula_like, safe_file_name
 from par_dashboard.store import backup
@@ -65,18 +65,22 @@ _TABLES = (
     _Table("findings", "finding", ("finding_id",),
            ("inspection_id", "unit_id", "area_code", "kind", "topic", "text", "status", "status_on", "resolved_on",
             "follows_up_id")),
+    # A findings row's remediation follow-up (template: its optional follow-up columns), with the row's source.
+    _Table("findings", "finding_followup", ("finding_id",),
+           ("deadline", "responsible", "status", "evidence_text", "evidence_number", "evidence_date", "checked_on")),
     _Table("indicator_values", "indicator_value", ("unit_id", "indicator_code", "year", "period"), ("value", "inspection_id")),
     _Table("targets", "target", ("indicator_code", "province_id", "year"), ("target_value",)),
     _Table("scores", "score", ("unit_id", "year", "family_code", "area_code"),
            ("score", "published_rank", "rank_of", "tier", "note"), rank_source=True),
 )
-_BY_SHEET = {t.sheet: t for t in _TABLES}
+_FOLLOWUP = "finding_followup"  # written from the findings sheet's rows, beside `finding` (see _records)
+_BY_SHEET = {t.sheet: t for t in _TABLES if t.name != _FOLLOWUP}
 _BY_NAME = {t.name: t for t in _TABLES}
 # Who refers to whom: a row a batch added cannot go while rows outside the batch refer to it.
 _REFERENCES = {"inspection_plan": [("inspection", "plan_id")],
                "inspection": [("inspection_unit", "inspection_id"), ("finding", "inspection_id"),
                               ("indicator_value", "inspection_id")],
-               "finding": [("finding", "follows_up_id")]}
+               "finding": [("finding", "follows_up_id"), (_FOLLOWUP, "finding_id")]}
 
 
 @dataclass
@@ -258,6 +262,8 @@ def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
                 if not partial:
                     raise _Stop(report)
             for table in staged:
+                if table.name == _FOLLOWUP:
+                    continue  # counted with its findings row, below
                 c = report.counts[table.sheet]
                 for action, n in cur.execute(f"SELECT _action, count(*) FROM _in_{table.name} GROUP BY ALL").fetchall():  # noqa: S608 - name from _TABLES
                     if action == "insert":
@@ -266,6 +272,12 @@ def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
                         c.updated = n
                     elif action == "same":
                         c.unchanged = n
+            if any(table.name == _FOLLOWUP for table in staged):
+                # A findings row whose finding is as recorded but whose follow-up is new or changed: an update of the row.
+                n = cur.execute(f"""SELECT count(*) FROM _in_{_FOLLOWUP} ff JOIN _in_finding f USING (_row)
+                                    WHERE f._action = 'same' AND ff._action IN ('insert', 'update')""").fetchone()[0]  # noqa: S608
+                report.counts["findings"].unchanged -= n
+                report.counts["findings"].updated += n
             if report.added == 0 and report.updated == 0 and report.rejected == 0:
                 report.status = "unchanged"
                 raise _Stop(report)
@@ -338,6 +350,7 @@ _PARENTS = {
     "inspection": (("plan", "plan_id"),),
     "inspection_unit": (("inspection", "inspection_id"), ("unit", "unit_id")),
     "finding": (("inspection", "inspection_id"), ("unit", "unit_id"), ("finding", "follows_up_id")),
+    _FOLLOWUP: (("followed_finding", "finding_id"),),
     "indicator_value": (("unit", "unit_id"), ("inspection", "inspection_id")),
     "target": (),
     "score": (("unit", "unit_id"),),
@@ -356,11 +369,17 @@ def _parents_sql(staged: set[str]) -> dict[str, str]:
     inspections = both("inspection", "inspection_id AS id, province_id")
     findings = f"""SELECT * FROM ({both('finding', 'finding_id, inspection_id, unit_id')})
                    WHERE finding_id IN (SELECT follows_up_id FROM r)"""  # noqa: S608 - names from _TABLES
-    followed = f"""SELECT f.finding_id AS id, p.province_id FROM ({findings}) f JOIN ({inspections}) p ON p.id = f.inspection_id
+
+    def of_findings(findings: str) -> str:
+        return f"""SELECT f.finding_id AS id, p.province_id FROM ({findings}) f JOIN ({inspections}) p ON p.id = f.inspection_id
                    UNION ALL
                    SELECT f.finding_id, u.province_id FROM ({findings}) f JOIN ({units}) u ON u.id = f.unit_id"""  # noqa: S608
+
+    # a follow-up row belongs to its finding's provinces (only the findings some row of `r` is the follow-up of)
+    own = f"""SELECT * FROM ({both('finding', 'finding_id, inspection_id, unit_id')})
+              WHERE finding_id IN (SELECT finding_id FROM r)"""  # noqa: S608 - names from _TABLES
     return {"unit": units, "plan": both("inspection_plan", "plan_id AS id, province_id"), "inspection": inspections,
-            "finding": followed}
+            "finding": of_findings(findings), "followed_finding": of_findings(own)}
 
 
 def _touch(cur, table: _Table, relation, parents: dict[str, str], params: dict | None = None) -> None:
@@ -453,6 +472,8 @@ def _reason(kind: str, ref: str | None, key: str, province: str, replaced: bool)
         "unit": (f"đơn vị '{ref}' thuộc {province}", f"the unit '{ref}' belongs to {province}"),
         "finding": (f"phát hiện '{ref}' mà dòng này theo dõi thuộc {province}",
                     f"the finding '{ref}' it follows up belongs to {province}"),
+        "followed_finding": (f"theo dõi khắc phục của phát hiện '{ref}' thuộc {province}",
+                             f"the remediation follow-up of finding '{ref}' belongs to {province}"),
     }[kind]
 
 
@@ -553,11 +574,10 @@ def _stage(cur, checked: models.Validated, sources: _Sources) -> list[_Table]:
     """Each table's incoming rows in a temporary table `_in_<table>`, each classified against the database:
     insert (new key), update (the row differs), same, or conflict (a synthetic row over real data)."""
     staged = []
-    for sheet in SHEETS:
-        rows = checked.valid.get(sheet.key) or []
+    for table in _TABLES:
+        rows = _records(table, checked.valid.get(table.sheet) or [])
         if not rows:
             continue
-        table = _BY_SHEET[sheet.key]
         records = []
         for row, rec in rows:
             out = {k: v for k, v in rec.items() if not k.startswith("_")}
@@ -595,6 +615,14 @@ def _stage(cur, checked: models.Validated, sources: _Sources) -> list[_Table]:
         cur.execute("DROP TABLE _new")
         staged.append(table)
     return staged
+
+
+def _records(table: _Table, rows: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """The rows of a sheet that `table` is written from: for finding_followup, the follow-up of each findings row that
+    has one, with the row's source."""
+    if table.name != _FOLLOWUP:
+        return rows
+    return [(row, {**rec["_followup"], "_src": rec["_src"]}) for row, rec in rows if rec.get("_followup")]
 
 
 def _conflicts(cur, staged: list[_Table], checked: models.Validated) -> list[models.Rejected]:

@@ -142,6 +142,35 @@ _SOURCE_COLUMNS = (
 )
 
 
+# Remediation follow-up of a limitation or recommendation (table finding_followup): optional columns at the end of the
+# findings sheet, so that a file made before they existed still reads (every one may be absent or empty). A row with
+# any of them set gets a follow-up record; its status, when not given, is the remedy status of the row, else open.
+_FOLLOWUP_COLUMNS = (
+    Column("deadline", "Hạn khắc phục", "Remediation deadline", "date", width=12,
+           help_vi=DATE_HELP_VI + " Chỉ với Tồn tại/hạn chế và Kiến nghị.",
+           help_en=DATE_HELP_EN + " Limitations and recommendations only."),
+    Column("responsible", "Đơn vị chịu trách nhiệm khắc phục", "Responsible unit", "text", width=24, max_len=300,
+           help_vi="Ví dụ Văn phòng UBND huyện, Bộ phận một cửa (không bắt buộc).",
+           help_en="E.g. the district People's Committee office, the one-stop shop (optional)."),
+    Column("followup_status", "Kết quả theo dõi khắc phục", "Follow-up status", "code", choices="followup_statuses", width=18,
+           help_vi="Chưa khắc phục, Đang khắc phục, Đã khắc phục hoặc Không thực hiện được. Bỏ trống: theo Tình trạng "
+                   "khắc phục, nếu không thì Chưa khắc phục.",
+           help_en="Open, In progress, Resolved or Not feasible. Blank: the Remedy status, else Open."),
+    Column("evidence_text", "Minh chứng khắc phục", "Evidence of closure", "text", width=30, text=LONG, max_len=2000,
+           help_vi="Văn bản, kết quả cho thấy đã khắc phục (không bắt buộc).",
+           help_en="What shows the fix: a report, a decision, a system in use (optional)."),
+    Column("evidence_number", "Số văn bản minh chứng", "Evidence document no.", "text", width=16, max_len=100,
+           help_vi="Ví dụ 125/BC-UBND.", help_en="E.g. 125/BC-UBND."),
+    Column("evidence_date", "Ngày văn bản minh chứng", "Evidence date", "date", width=12,
+           help_vi=DATE_HELP_VI + " Ngày được tính là đã khắc phục (hoặc xác định không thực hiện được).",
+           help_en=DATE_HELP_EN + " The day the item counts as closed (resolved or found not feasible)."),
+    Column("checked_on", "Ngày kiểm tra lại", "Checked on", "date", width=12,
+           help_vi=DATE_HELP_VI + " Lần gần nhất tình trạng khắc phục được kiểm tra.",
+           help_en=DATE_HELP_EN + " When the follow-up was last checked."),
+)
+FOLLOWUP_KEYS = tuple(c.key for c in _FOLLOWUP_COLUMNS)
+
+
 def _year(required=True) -> Column:
     return Column("year", "Năm", "Year", "year", required=required, width=8,
                   help_vi="Năm, 4 chữ số (2000–2035).", help_en="Year, 4 digits (2000–2035).")
@@ -231,6 +260,7 @@ SHEETS: tuple[Sheet, ...] = (
         Column("follows_up_id", "Theo dõi phát hiện (mã)", "Follows up finding (id)", "text", width=22, text=KEY, max_len=80,
                help_vi="Mã phát hiện của lần kiểm tra trước mà phát hiện này theo dõi (không bắt buộc).",
                help_en="The id of an earlier inspection's finding this one follows up (optional)."),
+        *_FOLLOWUP_COLUMNS,
     ) + _SOURCE_COLUMNS,
         "Kết quả, tồn tại/hạn chế và kiến nghị của đoàn kiểm tra: mỗi dòng một phát hiện.",
         "Results, limitations and recommendations: one row per finding.", has_units=True, keys=("finding_id",)),
@@ -298,6 +328,7 @@ KINDS = {"result": ("Kết quả", "Result"), "limitation": ("Tồn tại, hạn
          "recommendation": ("Kiến nghị", "Recommendation")}
 STATUSES = {"open": ("Chưa khắc phục", "Open"), "in_progress": ("Đang khắc phục", "In progress"),
             "resolved": ("Đã khắc phục", "Resolved")}
+FOLLOWUP_STATUSES = {**STATUSES, "not_feasible": ("Không thực hiện được", "Not feasible")}
 PERIODS = ("Y", "Q1", "Q2", "Q3", "Q4", *(f"M{m:02d}" for m in range(1, 13)), "to-date")
 YES = ("có", "yes")
 STRUCTURE_CODES = ("S63", "S34")
@@ -346,6 +377,7 @@ class Catalogue:
             "families": list(self.families.family_code),
             "kinds": [v[i] for v in KINDS.values()],
             "statuses": [v[i] for v in STATUSES.values()],
+            "followup_statuses": [v[i] for v in FOLLOWUP_STATUSES.values()],
             "levels": [v[i] for v in LEVELS.values()],
             "structures": list(STRUCTURE_CODES),
             "periods": list(PERIODS),
@@ -475,7 +507,8 @@ def _limit_validation(col: Column, lang: str) -> DataValidation:
     return dv
 
 
-_LIST_ORDER = ("areas", "score_areas", "indicators", "families", "kinds", "statuses", "levels", "structures", "periods", "yes")
+_LIST_ORDER = ("areas", "score_areas", "indicators", "families", "kinds", "statuses", "levels", "structures", "periods", "yes",
+               "followup_statuses")  # (new lists last: the earlier ones keep their columns)
 
 
 def _lists_sheet_ranges(lists: dict[str, list[str]], lang: str) -> dict[str, str]:
@@ -499,6 +532,7 @@ def _lists_sheet(ws, lists: dict[str, list[str]], lang: str, catalogue: Catalogu
     heads = {"areas": ("Lĩnh vực", "PAR areas"), "score_areas": ("Lĩnh vực (điểm số)", "Areas (scores)"),
              "indicators": ("Chỉ tiêu", "Indicators"), "families": ("Bộ chỉ số", "Index families"),
              "kinds": ("Loại phát hiện", "Finding kinds"), "statuses": ("Tình trạng", "Statuses"),
+             "followup_statuses": ("Kết quả theo dõi khắc phục", "Follow-up statuses"),
              "levels": ("Cấp", "Levels"), "structures": ("Cấu trúc", "Structures"), "periods": ("Kỳ", "Periods"),
              "yes": ("Dữ liệu mô phỏng", "Synthetic demo")}
     header = []
@@ -672,8 +706,11 @@ _EXPORT_SQL = {
         ORDER BY iu.inspection_id, iu.unit_id""",
     "findings": """
         SELECT f.finding_id, f.inspection_id, f.unit_id, f.area_code AS area, f.kind, f.topic, f.text, f.status,
-               f.status_on, f.resolved_on, f.follows_up_id, s.kind AS source_kind, s.title AS source, s.url AS source_url
-        FROM finding f JOIN source s USING (source_id) {real} ORDER BY f.finding_id""",
+               f.status_on, f.resolved_on, f.follows_up_id, ff.deadline, ff.responsible, ff.status AS followup_status,
+               ff.evidence_text, ff.evidence_number, ff.evidence_date, ff.checked_on,
+               s.kind AS source_kind, s.title AS source, s.url AS source_url
+        FROM finding f JOIN source s ON s.source_id = f.source_id LEFT JOIN finding_followup ff USING (finding_id) {real}
+        ORDER BY f.finding_id""",
     "indicator_values": """
         SELECT v.unit_id, v.indicator_code AS indicator, v.year, v.period, v.value, v.inspection_id,
                s.kind AS source_kind, s.title AS source, s.url AS source_url
@@ -721,6 +758,7 @@ def export_rows(con, lang: str = "vi", *, include_demo: bool = True) -> dict[str
                     if key == "findings":
                         r["kind"] = label(KINDS, r["kind"], lang)
                         r["status"] = label(STATUSES, r["status"], lang)
+                        r["followup_status"] = label(FOLLOWUP_STATUSES, r["followup_status"], lang)
                     if "source_kind" in r:
                         r["demo"] = YES[0 if lang == "vi" else 1] if r.pop("source_kind") == "synthetic_demo" else None
                     if key == "scores" and r.pop("rank_same_source"):

@@ -3,6 +3,7 @@ widgets bound to them, downloads, chart options, cross-filtering. Their data com
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import time
@@ -38,7 +39,9 @@ def log_run(clock: tuple[float, float] | None, page: str) -> None:
 # Widgets bind to their own "_w_<name>" keys and copy into the canonical key on change, because Streamlit
 # forgets the state of a widget that a page does not draw: the canonical keys survive moving between pages.
 DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024, "province": "", "unit": "", "indicator": "PAR_INDEX",
-            "area": "TOTAL", "real": 0}  # real=1: "real data only" (so far read by the locality page's multi-index section)
+            "area": "TOTAL", "real": 0,
+            "as_of": ""}  # real=1: "real data only" (so far read by the locality page's multi-index section);
+            # as_of: the follow-up page's day, ISO (yyyy-mm-dd); "" = today
 FILTER_KEYS = tuple(DEFAULTS)
 AREAS = ("TOTAL", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
 
@@ -57,6 +60,10 @@ def _validate(key: str, text: str):
         return text
     if key == "real" and text in ("0", "1"):
         return int(text)
+    if key == "as_of":
+        day = dt.date.fromisoformat(text)  # ValueError when it is not a yyyy-mm-dd date
+        if 2000 <= day.year <= 2100:
+            return day.isoformat()
     if key == "indicator" and text in set(cached.query("indicator_catalogue").indicator_code):
         return text
     if key in ("province", "unit"):
@@ -165,6 +172,12 @@ def chart_config(**options) -> dict:
     if not login.allowed("export"):
         config["modeBarButtonsToRemove"] = ["toImage"]
     return config
+
+
+def as_of() -> dt.date:
+    """The follow-up page's "as of" day: the URL's (a shared filter), else today."""
+    text = st.session_state.get("as_of", "")
+    return dt.date.fromisoformat(text) if text else dt.date.today()
 
 
 def lang() -> str:

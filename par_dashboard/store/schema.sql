@@ -250,6 +250,8 @@ JOIN source src USING (source_id)
 QUALIFY row_number() OVER (PARTITION BY f.unit_id, f.indicator_code, f.year
                            ORDER BY src.kind = 'synthetic_demo', f.period <> 'Y') = 1;
 
+-- (finding_followup below: created with the import tables)
+
 -- Imports (par_dashboard/importing/service.py): bookkeeping, not content. Every load is a batch; the facts it
 -- writes point to sources of kind 'import_batch' (or 'synthetic_demo' for rows the file marks as such) created
 -- with it; the change log holds each written row's key and, for an update, the row as it was, so that rolling the
@@ -300,4 +302,23 @@ CREATE TABLE IF NOT EXISTS audit_log (
     role      TEXT NOT NULL,
     action    TEXT NOT NULL CHECK (action IN ('import', 'accept_draft', 'rollback', 'restore', 'recover')),
     detail    TEXT NOT NULL                    -- JSON: batch, file, counts, provinces touched
+);
+
+-- Remediation follow-up of a limitation or recommendation (kiến nghị): its deadline (hạn khắc phục), the unit
+-- responsible, its status, the evidence of closure and when it was last checked. A table of its own, keyed by the
+-- finding, rather than more columns on `finding`: a finding is what the inspection report said and keeps its
+-- report as its source, while its follow-up changes for months after, comes from other documents (a province's
+-- remediation report, an import, an edit on the Dữ liệu page) and has a source of its own; `finding.status` (three
+-- values, limitations only) stays what the report recorded. (IF NOT EXISTS and placed with the import tables: the
+-- import service creates it in a database built before it existed, par_dashboard/followup.py reads around it.)
+CREATE TABLE IF NOT EXISTS finding_followup (
+    finding_id      TEXT PRIMARY KEY REFERENCES finding (finding_id),
+    deadline        DATE,                      -- hạn khắc phục
+    responsible     TEXT,                      -- the unit responsible for the fix, as written
+    status          TEXT NOT NULL CHECK (status IN ('open', 'in_progress', 'resolved', 'not_feasible')),
+    evidence_text   TEXT,                      -- what shows the fix (a report, a decision, a system in use)
+    evidence_number TEXT,                      -- its document number ("125/BC-UBND")
+    evidence_date   DATE,                      -- its date: the day the item counts as closed
+    checked_on      DATE,                      -- when the follow-up was last checked (a re-inspection, a report)
+    source_id       INTEGER NOT NULL REFERENCES source (source_id)
 );

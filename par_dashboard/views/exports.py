@@ -68,6 +68,8 @@ def to_xlsx_bytes(df: pd.DataFrame, *, title: str, filters: dict[str, object], l
     for i, row in enumerate(df.itertuples(index=False), start=2):
         for j, v in enumerate(row, start=1):
             set_text(ws.cell(row=i, column=j), _cell(v))
+            if isinstance(v, dt.date):  # a date cell (the follow-up tables), shown as people write it
+                ws.cell(row=i, column=j).number_format = "DD/MM/YYYY"
     for i, col in enumerate(df.columns, start=1):
         width = max([len(str(col))] + [len(str(v)) for v in df.iloc[:200, i - 1]]) if len(df) else len(str(col))
         ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))

@@ -13,7 +13,7 @@ import pandas as pd
 
 from par_dashboard.domain.units import structure_for_year
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, t
-from par_dashboard.views import locality
+from par_dashboard.views import followup, locality
 from par_dashboard.views.exports import file_stem
 from par_dashboard.views.present.model import Chart, Deck, Series, Slide, Stat
 
@@ -101,6 +101,7 @@ def build_deck(query: Query, *, lang: str, year: int, province_id: str = "", eve
     slides.append(_inspections_slide(query, visits, selection, lang, year, short, bool(province_id)))
     slides.append(_limitations_slide(query, selection, lang, year, short))
     slides.append(_remediation_slide(query, selection, lang, year, short))
+    slides.append(followup.deck_slide(query, province_id, short, lang, on))  # remediation follow-up as of the deck's date
     slides.append(_recommendations_slide(query, selection, slides, lang, year, short))
     for slide in slides[1:]:
         if not slide.notes:
