@@ -15,8 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # par_dashboard
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
+from par_dashboard.domain.units import structure_for_year  # noqa: E402
 from par_dashboard.i18n import fmt_num, t  # noqa: E402
-from par_dashboard.shell import cached, ui
+from par_dashboard.shell import cached
 from par_dashboard.views import charts, rankings  # noqa: E402
 
 FAMILY, AREA, LANG = "PAR_INDEX", "TOTAL", "vi"
@@ -30,7 +31,7 @@ scores, units, sources = tables["score"], tables["admin_unit"], tables["source"]
 
 years = sorted(scores.loc[scores.family_code == FAMILY, "year"].unique().tolist(), reverse=True)
 year = st.selectbox(t("year", LANG), years, index=years.index(2024) if 2024 in years else 0, key="year")
-structure = "S34" if year >= ui.FIRST_YEAR_S34 else "S63"
+structure = structure_for_year(year)
 
 provinces = units[(units.level == "province")]
 ours = scores[(scores.family_code == FAMILY) & (scores.area_code == AREA) & scores.year.isin([year, year - 1])

@@ -10,6 +10,7 @@ import hashlib
 
 import streamlit as st
 
+from par_dashboard.domain.units import structure_for_year
 from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_input, review
 from par_dashboard.extract.match import match_draft
 from par_dashboard.extract.save import DraftIncomplete, save_draft
@@ -187,7 +188,7 @@ def _review(draft: dict, h: str) -> dict:
         row = st.columns([1, 2])
         year = row[0].number_input(t("data_text_year", lang), min_value=2000, max_value=2100, step=1, key=f"data_text_year_{h}",
                                    value=(draft["year"] or {}).get("value"))
-        structure = "S34" if year and year >= ui.FIRST_YEAR_S34 else "S63"
+        structure = structure_for_year(year) if year else "S63"
         provinces = cached.query("provinces_by_structure", structure=structure)
         if (scope := login.province_scope(structure)) is not None:  # a province-scoped user: theirs only
             provinces = provinces[provinces.unit_id.isin(scope)]

@@ -22,7 +22,8 @@ facts AS (
     WHERE f.indicator_code = $indicator AND f.year BETWEEN $year_from AND $year_to
 )
 SELECT f.year,
-       (SELECT count(*) FROM members m WHERE m.structure = CASE WHEN f.year >= 2025 THEN 'S34' ELSE 'S63' END) AS n_units,
+       (SELECT count(*) FROM members m WHERE m.structure = (SELECT structure FROM admin_structure  -- the structure in force at the end of the year (the 1/7/2025 switch: admin_structure)
+                    ORDER BY CASE WHEN valid_from <= make_date(CAST(f.year AS INTEGER), 12, 31) THEN valid_from END DESC NULLS LAST, valid_from LIMIT 1)) AS n_units,
        count(f.value)                                                             AS n_with_value,
        CASE WHEN (SELECT averageable FROM ind) THEN avg(f.value) END              AS mean,
        CASE WHEN NOT (SELECT averageable FROM ind) AND (SELECT unit FROM ind) IN ('count', 'days')

@@ -24,7 +24,8 @@ units AS (
     SELECT u.unit_id, u.code, u.name, u.short_name, u.structure,
            count(*) OVER () AS n_units
     FROM admin_unit u
-    WHERE u.level = 'province' AND u.structure = CASE WHEN $year >= 2025 THEN 'S34' ELSE 'S63' END
+    WHERE u.level = 'province' AND u.structure = (SELECT structure FROM admin_structure  -- the structure in force at the end of the year (the 1/7/2025 switch: admin_structure)
+                    ORDER BY CASE WHEN valid_from <= make_date(CAST($year AS INTEGER), 12, 31) THEN valid_from END DESC NULLS LAST, valid_from LIMIT 1)
 )
 SELECT u.unit_id, u.code, u.name, u.short_name, u.structure,
        cur.score,

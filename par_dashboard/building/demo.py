@@ -38,7 +38,8 @@ from par_dashboard.building.fit import (
     fit_ranking,
 )
 from par_dashboard.building.published import Published, PublishedFact
-from par_dashboard.domain.units import regions
+from par_dashboard.domain import catalogue
+from par_dashboard.domain.units import regions, structure_for_year
 
 # Public: what the benchmark's national-scale generator (bench/scale.py) reads to keep to the demo's rules (the seed,
 # the areas, the national trends, the areas' offsets, the inspection teams' titles and leader names, the texts of
@@ -47,7 +48,7 @@ from par_dashboard.domain.units import regions
 SEED = 2024
 S63_YEARS = list(range(2018, 2025))
 S34_YEARS = [2025]
-AREAS = [f"A{i}" for i in range(1, 9)]
+AREAS = list(catalogue.AREAS)
 
 # National PAR INDEX means the demo aims at where none was published (published years are exact).
 PAR_TREND = {2018: 80.9, 2019: 82.1, 2020: 83.4, 2021: 84.3, 2022: 84.8, 2023: 87.0, 2024: 88.4, 2025: 88.9}
@@ -167,7 +168,7 @@ class _Generator:
     def province_scores(self) -> None:
         for family, trend, spread in (("PAR_INDEX", PAR_TREND, 2.6), ("SIPAS", SIPAS_TREND, 2.8)):
             for year in S63_YEARS + S34_YEARS:
-                structure = "S34" if year >= 2025 else "S63"
+                structure = structure_for_year(year)
                 units = self.provinces[structure]
                 mean = self.agg.get((family, year, "national_avg_provinces" if family == "PAR_INDEX" else "national_avg"))
                 rng = _rng(family, year)
@@ -203,7 +204,7 @@ class _Generator:
                     self._area_scores(units, year, fitted)
 
         for year in (2023, 2024, 2025):  # the 766 index started on 1/8/2022
-            structure = "S34" if year >= 2025 else "S63"
+            structure = structure_for_year(year)
             rng = _rng("SI766", year)
             for uid in self.provinces[structure]:
                 v = 72 + 3 * year - 3 * 2023 + 4 * self.quality[uid] + rng.gauss(0, 2)
@@ -332,7 +333,7 @@ class _Generator:
         """Each province's own PAR index of its districts (to 2024) or communes (2025) and departments, ranked
         within the province (and within the part of a level it ranks apart: Hải Phòng's wards, 2025)."""
         for year in S63_YEARS + S34_YEARS:
-            structure = "S34" if year >= 2025 else "S63"
+            structure = structure_for_year(year)
             for pid in self.provinces[structure]:
                 kids = self.children.get(pid, [])
                 sub_level = "commune" if structure == "S34" else "district"
@@ -388,7 +389,7 @@ class _Generator:
             "OPS_TASKS_DONE_PCT": (88.0, 1.2, 3.5, 100.0, 0.0),
         }
         for year in S63_YEARS + S34_YEARS:
-            structure = "S34" if year >= 2025 else "S63"
+            structure = structure_for_year(year)
             t = year - 2018
             for pid in self.provinces[structure]:
                 for code, (_start, _gain, _spread, tgt0, tgain) in spec.items():
@@ -430,7 +431,7 @@ class _Generator:
     def inspections(self) -> None:
         open_limits: dict[str, list[dict]] = {}  # unit -> its limitations not yet resolved
         for year in list(range(2019, 2025)) + S34_YEARS:
-            structure = "S34" if year >= 2025 else "S63"
+            structure = structure_for_year(year)
             for pid in self.provinces[structure]:
                 rng = _rng("inspections", pid, year)
                 code = pid.split("-")[-1]

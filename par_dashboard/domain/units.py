@@ -48,9 +48,14 @@ STRUCTURES = [
 ]
 
 
+# The one home of the 1/7/2025 switch: the first year reported in the 34-province structure (the structure in force
+# at the end of the year; SQL says the same from the admin_structure table, see queries/par_score_by_province_year.sql).
+FIRST_YEAR_S34 = int(S34_VALID_FROM[:4])
+
+
 def structure_for_year(year: int) -> str:
-    """The structure in force for most of a year's reporting: S34 from 2025 on."""
-    return "S34" if year >= 2025 else "S63"
+    """The structure in force at the end of a year, which its reporting follows: S34 from 2025 on."""
+    return "S34" if year >= FIRST_YEAR_S34 else "S63"
 
 
 def fold(text: str | None) -> str:

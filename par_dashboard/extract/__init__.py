@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 
+from par_dashboard.domain.units import structure_for_year
 from par_dashboard.extract import rules
 from par_dashboard.extract.text import fold, normalise, read
 from par_dashboard.i18n import fmt_num
@@ -73,7 +74,7 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
 
     doc = read(text)
     year = rules.document_year(doc)
-    structure = "S34" if year and year >= 2025 else "S63"
+    structure = structure_for_year(year) if year else "S63"
     places = rules.Places(resolver, structure)
     draft["source_url"] = doc.urls[0] if doc.urls else None
     province, url_district = _province(doc, places, resolver, structure)

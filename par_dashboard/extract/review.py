@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from par_dashboard.domain import catalogue
 from par_dashboard.i18n import fmt_num, t
 
 # ---------------------------------------------------------------------------------------------------- highlight
@@ -129,7 +130,7 @@ FINDING_COLUMNS = ["keep", "kind", "area_code", "team", "text", "unit_id", "dead
 # the remediation deadline and responsible unit of a limitation or recommendation: rarely in a report, may stay empty
 FINDING_EDITED = [*FINDING_COLUMNS[:5], "deadline", "responsible"]
 KINDS = ("result", "limitation", "recommendation")
-AREAS = tuple(f"A{i}" for i in range(1, 9))
+AREAS = catalogue.AREAS
 PERIODS = ("Y", "YTD", "H1", "Q1", "Q2", "Q3", "Q4", *(f"M{m:02d}" for m in range(1, 13)))
 
 _UNIT_ID = re.compile(r"S(?:63|34)-[PDCS]-[0-9A-Z-]+", re.IGNORECASE)

@@ -11,13 +11,12 @@ import time
 import pandas as pd
 import streamlit as st
 
+from par_dashboard.domain import catalogue
+from par_dashboard.domain.units import FIRST_YEAR_S34
 from par_dashboard.i18n import t
 from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.shell import cached, login
 from par_dashboard.views import exports
-
-FIRST_YEAR_S34 = 2025
-
 
 _RUN_LOG = logging.getLogger("par_dashboard.runs")
 
@@ -43,7 +42,7 @@ DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024, "province": "", "uni
             "as_of": ""}  # real=1: "real data only" (so far read by the locality page's multi-index section);
             # as_of: the follow-up page's day, ISO (yyyy-mm-dd); "" = today
 FILTER_KEYS = tuple(DEFAULTS)
-AREAS = ("TOTAL", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
+AREAS = ("TOTAL", *catalogue.AREAS)
 
 
 def _validate(key: str, text: str):

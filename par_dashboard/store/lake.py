@@ -31,7 +31,8 @@ SAMPLE = {"year": 2024, "year_from": 2018, "year_to": 2025, "province_id": "S63-
           "provinces": ["S63-P-20"], "units": [], "province_ids": ["S63-P-20"], "unit_ids": ["S63-D-183"],
           "kind": "", "status": "", "q": "cao loc", "limit": 30, "parent_id": "", "inspection_id": "LS-2024-CAOLOC",
           "number": "80/KH-BCĐCCHC", "on_date": dt.date(2024, 6, 17), "period": "Y", "offset": 0, "words": ["hoso"],
-          "inspection_ids": ["LS-2024-CAOLOC"], "first_day": dt.date(2024, 6, 1), "last_day": dt.date(2024, 6, 30)}
+          "inspection_ids": ["LS-2024-CAOLOC"], "first_day": dt.date(2024, 6, 1), "last_day": dt.date(2024, 6, 30),
+          "finding_id": "LS-2024-CAOLOC-R1", "as_of": dt.date(2024, 12, 31)}
 
 
 def _tables(con) -> list[str]:

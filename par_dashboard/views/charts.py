@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from par_dashboard.domain.units import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, plotly_separators, t
 from par_dashboard.views.figcache import memo_figure
 
@@ -161,9 +162,9 @@ def trend_lines(df: pd.DataFrame, lang: str = "vi", *, title: str = "", value_ti
     if df.empty:
         return apply_theme(fig, lang)
     years = sorted(df["year"].unique())
-    if years and min(years) < 2025 <= max(years):
-        fig.add_vline(x=2024.5, line={"color": "#52606d", "dash": "dash", "width": 1})
-        fig.add_annotation(x=2024.5, y=1, yref="paper", text=t("reorg_line", lang), showarrow=False,
+    if years and min(years) < FIRST_YEAR_S34 <= max(years):
+        fig.add_vline(x=FIRST_YEAR_S34 - 0.5, line={"color": "#52606d", "dash": "dash", "width": 1})
+        fig.add_annotation(x=FIRST_YEAR_S34 - 0.5, y=1, yref="paper", text=t("reorg_line", lang), showarrow=False,
                            xanchor="right", yanchor="top", font={"size": 11, "color": "#52606d"})
     if df["source_kind"].eq("synthetic_demo").any():
         demo_mark(fig, lang)

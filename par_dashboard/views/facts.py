@@ -25,12 +25,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from par_dashboard.building.published import NOTE_RANK, Published, PublishedFact, PublishedScore, load_published
+from par_dashboard.domain import catalogue
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 from par_dashboard.views import rankings
 
 EQUAL, DIFFERS, DISAGREE, NOT_CHECKABLE = "equal", "differs", "disagree", "not_checkable"
 STATUSES = (EQUAL, DIFFERS, DISAGREE, NOT_CHECKABLE)
-_AREAS = [f"A{i}" for i in range(1, 9)]
+_AREAS = list(catalogue.AREAS)
 
 
 @dataclass

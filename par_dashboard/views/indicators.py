@@ -14,12 +14,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from par_dashboard.domain import catalogue
+from par_dashboard.domain.units import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 from par_dashboard.views.charts import DEMO_PATTERN, FONT, apply_theme, demo_mark
 from par_dashboard.views.figcache import memo_figure, memo_table
 
-FAMILIES = ["PAR_INDEX", "SIPAS", "SI766", "OPS", "PAPI", "PCI"]
-FIRST_YEAR_S34 = 2025
+FAMILIES = list(catalogue.FAMILIES)
 HEATMAP_MAX_ROWS = 40          # beyond this many units the heatmap shows the top and bottom N
 DEFAULT_SPAN = 6               # default year range: the chosen year and the six before it
 REAL_COLOR = "#1f3b73"

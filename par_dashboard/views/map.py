@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from par_dashboard.domain.units import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 
 
@@ -13,7 +14,7 @@ def layers(structure: str, year: int) -> tuple[str, str, str]:
 
     Before 2025 the 34-province view draws today's provinces nationally (values rolled up) and the old
     districts inside a province; from 2025 there are only provinces and communes."""
-    if year >= 2025:
+    if year >= FIRST_YEAR_S34:
         return "S34-province", "S34-commune", "commune"
     return ("S34-province" if structure == "S34" else "S63-province"), "S63-district", "district"
 

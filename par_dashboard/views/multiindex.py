@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from par_dashboard.domain import catalogue
 from par_dashboard.i18n import fmt_num, t
 from par_dashboard.security.untrusted import markdown_text
 
-FAMILIES = ("PAR_INDEX", "SIPAS", "SI766", "PAPI", "PCI")
+FAMILIES = catalogue.RANKED_FAMILIES
 COLORS = {"PAR_INDEX": "#1f3b73", "SIPAS": "#2a9d8f", "SI766": "#d98c1f", "PAPI": "#b42318", "PCI": "#7b4fa0"}
 DEMO = "synthetic_demo"
 PAPI_GROUPS = 4  # PAPI's four groups: the provinces' quartiles (best, high-average, low-average, poor performers)

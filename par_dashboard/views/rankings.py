@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from par_dashboard.domain import catalogue
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 
-FAMILIES = ["PAR_INDEX", "SIPAS", "SI766", "PAPI", "PCI"]
+FAMILIES = list(catalogue.RANKED_FAMILIES)
 
 
 @dataclass(frozen=True)

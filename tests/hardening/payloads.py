@@ -220,8 +220,9 @@ _SAMPLE = {"unit_id": DISTRICT, "province_id": PROVINCE, "provinces": [PROVINCE]
            "status": "", "indicator": "OPS_ONTIME_PCT", "level": "district", "structure": "S63", "family": "PAR_INDEX",
            "parent_id": "", "inspection_id": "LS-2024-CAOLOC", "number": "80/KH-BCĐCCHC", "period": "Y", "q": "caoloc",
            "limit": 20, "offset": 0, "on_date": dt.date(2024, 6, 17), "words": ["hoso"], "inspection_ids": ["LS-2024-CAOLOC"],
-           "first_day": dt.date(2024, 6, 1), "last_day": dt.date(2024, 6, 30)}
-_NOT_TEXT = {"year", "year_from", "year_to", "limit", "offset", "on_date", "first_day", "last_day"}
+           "first_day": dt.date(2024, 6, 1), "last_day": dt.date(2024, 6, 30),
+           "finding_id": "LS-2024-CAOLOC-R1", "as_of": dt.date(2024, 12, 31)}
+_NOT_TEXT = {"year", "year_from", "year_to", "limit", "offset", "on_date", "first_day", "last_day", "as_of"}
 
 
 def query_params(name: str) -> list[str]:
