@@ -68,7 +68,10 @@ def test_every_field_carries_the_span_of_its_sentence(resolver):
         for value in draft["indicators"]:
             sentence = span(value)
             found = {n.value for n in numbers(fold(sentence))}
-            assert value["value"] in found or "khong" in fold(sentence), (path.name, value, sentence)
+            assert value["value"] in found or value["value"] is None or "khong" in fold(sentence), (path.name, value, sentence)
+            for name, (start, end) in value["evidence_of"].items():  # a rank, a change …: words of the sentence
+                assert value["evidence"][0] <= start < end <= value["evidence"][1], (path.name, name, value)
+            assert value["value"] is not None or value["evidence_of"], (path.name, value)
 
 
 def test_a_three_team_report_gives_three_teams_with_leaders_units_and_the_plan(resolver):

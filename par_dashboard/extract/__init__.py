@@ -95,14 +95,15 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
 
     main_unit = places.main_district
     folded_text = fold(text)
-    for v in rules.indicator_values(doc, rules.province_names(resolver, structure)):
+    for v in rules.indicator_values(doc, rules.province_names(resolver, structure), year):
         unit_id = places.resolve(v.unit) if v.unit else None
         if unit_id is None and v.unit is None:
             unit_id = _default_unit(v, main_unit, province, folded_text)
         draft["indicators"].append({
             "indicator_code": v.code, "value": v.value, "unit_name": v.unit.name if v.unit else None, "unit_id": unit_id,
             "period": v.period or "Y", "target": v.target, "gap": v.gap, "approx": v.approx,
-            "evidence": list(v.sentence.span)})
+            "qualifier": v.qualifier, "change": v.change, "rank": v.rank, "rank_of": v.rank_of, "rank_change": v.rank_change,
+            "evidence": list(v.sentence.span), "evidence_of": dict(v.spans)})
     draft["findings"] = [{"kind": f.kind, "area_code": f.area, "text": f.text, "unit_id": None,
                           "evidence": list(f.sentence.span)} for f in rules.findings(doc)]
     if not (draft["teams"] or draft["indicators"] or draft["findings"]):

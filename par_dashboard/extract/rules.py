@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from par_dashboard.extract import scores
 from par_dashboard.extract.text import Document, Sentence, fold
 from par_dashboard.extract.values import dates, numbers, period, year_votes
 from par_dashboard.importing.names import UnitResolver
@@ -312,7 +313,7 @@ def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], yea
 # ---------------------------------------------------------------------------------------------------- indicators
 @dataclass(frozen=True)
 class Rule:
-    code: str
+    code: str | None  # None: an index the catalogue lacks (its figures are not recorded)
     pattern: re.Pattern
     percent: bool
 
@@ -325,10 +326,13 @@ _PCT_RULES = [Rule(c, re.compile(p), True) for c, p in [
     ("OPS_EDOC_PCT", r"van ban.{0,60}(moi truong mang|dien tu)|van ban di, den"),
     ("OPS_TASKS_DONE_PCT", r"nhiem vu.{0,40}hoan thanh|hoan thanh.{0,40}nhiem vu"),
     ("OPS_ONLINE_RECEIVED_PCT", r"tiep nhan.{0,30}truc tuyen|(ho so|nop).{0,15}truc tuyen|dich vu cong truc tuyen muc do"),
-    ("OPS_ONTIME_PCT", r"dung han|truoc han|dung va truoc han"),
+    ("OPS_ONTIME_PCT", r"dung han|truoc han|dung va truoc han|(dung|truoc|dung va truoc) thoi (gian|han) quy dinh"),
     ("PAR_INDEX", r"chi so cai cach hanh chinh|par index|chi so cchc"),
-    ("SIPAS", r"sipas|muc do hai long"),
+    ("SIPAS", r"sipas|hai long"),
     ("OPS_APOLOGY_PCT", r"xin loi"),
+    ("PAPI", r"\bpapi\b|hieu qua quan tri va hanh chinh cong"),
+    ("PCI", r"\bpci\b|nang luc canh tranh"),
+    (None, r"chuyen doi so|\bdti\b|\bict index\b|chi so (san sang|ung dung cntt)"),  # indexes the catalogue lacks
 ]]
 _COUNT_RULES = [  # (code, pattern ending just before the number, pattern starting just after it) on the folded clause
     ("OPS_DOSSIERS_RECEIVED", r"(tiep nhan|(tong so|moi tiep nhan|yeu cau giai quyet).{0,40}la)\s+$", r"^\s*(bo|ho so)\b"),
@@ -354,7 +358,7 @@ _GAP = re.compile(r"\s*(,\s*)?(vuot|cao hon|thap hon|giam)\s+(?P<n>\d+(?:,\d+)?)
 @dataclass
 class Value:
     code: str
-    value: float
+    value: float | None
     approx: bool
     sentence: Sentence
     unit: Mention | None
@@ -362,6 +366,12 @@ class Value:
     gap: float | None = None
     target: float | None = None
     at: int = 0  # where the number is in the whole text
+    qualifier: str | None = None    # "trên" of "trên 97 %", as written
+    change: float | None = None     # in points against the previous period
+    rank: int | None = None
+    rank_of: int | None = None
+    rank_change: int | None = None  # places gained (negative: lost)
+    spans: dict = field(default_factory=dict)  # field -> [start, end) in the whole text: the words it was read from
 
 
 def _clauses(s: Sentence) -> list[tuple[int, str]]:
@@ -379,7 +389,8 @@ def province_names(resolver: UnitResolver, structure: str) -> re.Pattern:
     ministries ("Bộ Tư pháp … 89,95%"), whose figures are not a province's."""
     units = resolver.units
     names = sorted(units[(units.structure == structure) & (units.level == "province")].short_name, key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?P<ministry>Bộ\s+(?:[A-ZĐ]\w*\s*){1,5})|(?<![\w])(?:TP\.?\s*)?(?P<province>"
+    return re.compile(r"(?<![\w])(?P<ministry>Bộ\s+(?:[A-ZĐ]\w*\s*){1,5}|Ngân hàng Nhà nước|Văn phòng Chính phủ|Thanh tra Chính phủ|"
+                      r"Ủy ban Dân tộc|Uỷ ban Dân tộc)|(?<![\w])(?:TP\.?\s*)?(?P<province>"
                       + "|".join(re.escape(n) for n in names) + r")(?![\w])")
 
 
@@ -396,7 +407,7 @@ def _bare_mentions(s: Sentence, pattern: re.Pattern | None) -> list[Mention]:
     return out
 
 
-def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> list[Value]:
+def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: int | None = None) -> list[Value]:
     out: list[Value] = []
     doc_period = next((p for s in doc.sentences if s.line_kind == "title" and (p := period(s.folded))), None)
     topic = next((r for s in doc.sentences[:4] for r in _PCT_RULES if r.code in ("PAR_INDEX", "SIPAS") and r.pattern.search(s.folded)),
@@ -404,18 +415,21 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
     line_period: tuple[int, str | None] = (-1, None)
     body = doc.body()
     line_ends = [m.start() for m in re.finditer("\n", doc.text)]
+    last_of: dict[tuple[str, str], Value] = {}  # (code, unit name) -> its latest value: a later sentence's rank change
     for s in [s for s in body if s.line_kind != "title"] + [s for s in body if s.line_kind == "title"]:  # a headline repeats
         line = bisect.bisect_left(line_ends, s.start)  # the line it is on (counting from the start for each: quadratic)
         own = period(s.folded)
         if own:
             line_period = (line, own)
         sentence_period = own or (line_period[1] if line_period[0] == line else None) or doc_period
-        if not re.search(r"\d", s.folded):
+        if not re.search(r"\d|mot bac|\bbac\b|dan dau|dung dau", s.folded):
             continue
         typed = [m for m in mentions(s) if m.kind != "department"]
         covered = _Covered(typed)
         unit_before = _UnitBefore(sorted(typed + [m for m in _bare_mentions(s, bare_names) if not covered(m.start)],
                                          key=lambda m: m.start))
+        first = len(out)
+        events: list[tuple[int, Value | None]] = []  # the sentence's figures in order: a value, or None for one that is no value
         for offset, clause in _clauses(s):
             previous_end = 0
             for n in numbers(clause):
@@ -425,36 +439,49 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
                 before = clause[previous_end: n.qstart]
                 context = s.folded[max(0, offset + n.start - 160): offset + n.start]  # the sentence before it
                 previous_end = n.end
-                if n.percent:
+                at = s.start + offset + n.start
+                points = n.percent or bool(_POINTS_BEFORE.search(head))
+                if points:
                     if _TARGET_BEFORE.search(head) and out and out[-1].sentence is s:
                         out[-1].target = n.value  # "đạt 45,6%, chưa đạt chỉ tiêu 60% tỉnh giao"
                         continue
-                    if _CHANGE_BEFORE.search(head.rstrip()[-12:]) and not re.search(r"(dat|la)\s*$", head.rstrip()):
+                    if _is_change(head, n):
+                        continue  # "tăng 2,61% so với năm 2022": read as a change below
+                    if scores.not_a_value(s.folded, offset + n.qstart, offset + n.end, year):
+                        events.append((at, None))
                         continue
                     rule = _best_rule(before)
                     tail = before.rstrip()
-                    if rule is None and (not tail or tail[-1] in ",;:(" or tail.endswith((" co", " voi"))):
+                    if rule is None and (not tail or tail[-1] in ",;:(" or tail.endswith((" co", " voi"))
+                                         or _NOUN_AFTER.match(clause, n.end)):
                         # "100% văn bản đi, đến được xử lý trên …"
                         rule = _best_rule(clause[n.end: n.end + 80].split(";")[0], first=True)
                     rule = rule or _best_rule(context)
-                    near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|\()\s*$", before)
-                    if rule is None and topic is not None and near_unit:
+                    near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|la|\()\s*$", before)
+                    if rule is None and topic is not None and (near_unit or n.points):
                         rule = topic  # "Hà Nội (91,43%, xếp thứ 3)" in a report about one index
-                    if rule is None or rule.code == "OPS_APOLOGY_PCT" and "xin loi" not in before:
+                    if rule is None or rule.code is None or rule.code == "OPS_APOLOGY_PCT" and "xin loi" not in before:
                         continue
-                    unit = unit_before(s.start + offset + n.start)
-                    if unit is not None and unit.kind == "ministry":
-                        continue  # a ministry's figure: not a unit of the dashboard
-                    value = Value(rule.code, n.value, n.approx, s, unit, sentence_period, at=s.start + offset + n.start)
+                    unit = unit_before(at)
+                    if unit is not None and unit.kind == "ministry" or _of_a_group(clause, n.qstart, offset, unit, s):
+                        events.append((at, None))
+                        continue  # a ministry's figure, a group's (national average): not a unit of the dashboard
+                    value = Value(rule.code, n.value, n.approx, s, unit, sentence_period, at=at)
+                    value.spans["value"] = [at, s.start + offset + n.end]
+                    if n.qualifier:
+                        value.qualifier = s.text[offset + n.qstart: offset + n.qstart + len(n.qualifier)]
+                        value.spans["qualifier"] = [s.start + offset + n.qstart, at]
                     if gap := _GAP.match(clause, n.end):
                         sign = -1 if gap.group(2) in ("thap hon", "giam") else 1
                         value.gap = sign * float(gap.group("n").replace(",", "."))
                     out.append(value)
+                    events.append((at, value))
                 else:
                     for code, pre, post in _COUNT_RULES:
                         if pre.search(head) and post.match(clause, n.end):
                             out.append(Value(code, n.value, n.approx, s, unit_before(s.start + offset + n.start),
                                              sentence_period, at=s.start + offset + n.start))
+                            events.append((at, out[-1]))
                             break
             if m := re.search(r"khong (co )?(con )?ho so (giai quyet )?(qua han|tre han)", clause):  # "không có hồ sơ quá hạn"
                 out.append(Value("OPS_OVERDUE_DOSSIERS", 0.0, False, s, unit_before(s.start + offset + m.start()),
@@ -464,7 +491,105 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
                 at = s.start + offset + m.start()
                 out.append(Value("OPS_TTHC_DAYS_BEFORE", float(m.group(1).replace(".", "")), False, s, unit, sentence_period, at=at))
                 out.append(Value("OPS_TTHC_DAYS_AFTER", float(m.group(3).replace(".", "")), False, s, unit, sentence_period, at=at))
+        out.extend(_marked(s, events, unit_before, topic, sentence_period, last_of, year))
+        for v in out[first:]:
+            last_of[(v.code, v.unit.name if v.unit else "")] = v
     return _dedupe_values(out)
+
+
+# "100% hồ sơ … đúng hạn": the figure comes first, what it measures after it.
+_NOUN_AFTER = re.compile(r"\s*(ho so|van ban|thu tuc|tthc|nhiem vu|dich vu|can bo|cong chuc)\b")
+_INDEX_CODES = {"PAR_INDEX", "SIPAS", "PAPI", "PCI", *(f"PAR_A{i}" for i in range(1, 9))}
+# A figure in points after words naming it a score: "Điểm số trung bình … của các sở, ban, ngành là 90,60".
+_POINTS_BEFORE = re.compile(r"\bdiem(?: so)?\b[^;:%]{0,80}\b(?:la|dat)\s*$")
+_CHANGE_VERB = re.compile(r"\b(tang|giam|tut|cao hon|thap hon|nhieu hon|it hon|chenh lech)\b(?![^,;(]*\b(dat|la)\b)[^,;(]{0,40}$")
+
+
+def _is_change(head: str, n) -> bool:
+    """A percentage that is a change, not a value: after "tăng", "giảm", "cao hơn" … with no "đạt"/"là" between
+    ("tăng 2,61% so với năm 2022", "giảm nhiều nhất là 2.94%" is still a change: "là" names the amount)."""
+    tail = head.rstrip()
+    if _CHANGE_BEFORE.search(tail[-12:]) and not re.search(r"(dat|la)\s*$", tail):
+        return True
+    if n.qualifier == "hon" and re.search(r"(cao|thap|nhieu|it|tang|giam)\s*$", tail):
+        return True  # "cao hơn 2.65%": "hơn" read as the qualifier of the number
+    return bool(re.search(r"\b(tang|giam)\b[^,;(%]{0,30}\b(nhat|nhieu|it)\b[^,;(%]{0,10}\bla\s*$", tail)) or bool(
+        _CHANGE_VERB.search(tail[-60:]) and not re.search(r"\b(dat|la|voi)\s*$", tail))
+
+
+_LEVEL_GROUP = re.compile(r"\b(cac so|khoi so|cac quan|cac huyen|cap huyen|cap xa|cac xa|ca (3|ba|hai|2) cap|khoi huyen)\b")
+
+
+def _of_a_group(clause: str, qstart: int, offset: int, unit: Mention | None, s: Sentence) -> bool:
+    """A figure said of a national group ("của các tỉnh, thành phố trực thuộc Trung ương … đạt 86,37%"): no unit named
+    after the group, within the clause (200 characters before the figure)."""
+    a = max(0, qstart - 200)
+    last = None
+    for m in scores.NATIONAL_GROUP.finditer(clause, a, qstart):
+        last = m
+    if last is None or _LEVEL_GROUP.search(clause, last.end(), qstart):
+        return False
+    return unit is None or unit.start < s.start + offset + last.start()
+
+
+def _marked(s: Sentence, events: list, unit_before, topic, sentence_period, last_of: dict, year: int | None) -> list[Value]:
+    """Ranks, rank changes and changes of the sentence, set on the value they are said of (the figure before them in
+    the sentence; a rank said first, the figure after it), or on a value of their own when the sentence gives none
+    ("tụt 5 bậc so với năm 2014" of a district's index whose value the text does not give)."""
+    created: list[Value] = []
+    positions = [at for at, _ in events]
+    for mk in scores.marks(s.folded):
+        pos = s.start + mk.start
+        if scores.of_another_year(s.folded, mk.start, mk.end, year):
+            continue  # "Đứng vị trí thứ 2 về Chỉ số CCHC năm 2021, …" in a report about 2022
+        i = bisect.bisect_left(positions, pos)
+        owner = events[i - 1][1] if i else None
+        if i and owner is None:
+            continue  # said of a figure that is no unit's value (a national average's change)
+        if mk.kind == "rank" and i < len(events) and events[i][1] is not None and (
+                owner is None or owner.rank is not None) and events[i][0] - pos < 80:
+            owner = events[i][1]
+        if owner is not None and (owner.code not in _INDEX_CODES and mk.kind != "change" or getattr(owner, mk.kind) is not None):
+            owner = None
+        if owner is None:
+            code = _code_before(s.folded, mk.start, topic)
+            unit = unit_before(pos)
+            if code is None or unit is not None and unit.kind == "ministry":
+                continue
+            earlier = last_of.get((code, unit.name if unit else ""))
+            if mk.kind != "change" and earlier is not None and getattr(earlier, mk.kind) is None and unit is not None:
+                owner = earlier  # "… Đồng Nai đạt 82,92% điểm, đứng thứ 51/63. … Đồng Nai … vẫn tăng được 4 bậc."
+            else:
+                owner = Value(code, None, False, s, unit, sentence_period, at=pos)
+                created.append(owner)
+                events.insert(i, (pos, owner))
+                positions.insert(i, pos)
+        setattr(owner, mk.kind, int(mk.value) if mk.kind != "change" else mk.value)
+        if mk.kind == "rank" and mk.of:
+            owner.rank_of = mk.of
+        owner.spans[mk.kind] = [pos, s.start + mk.end]
+    return created
+
+
+def _code_before(folded: str, end: int, topic) -> str | None:
+    """The index a change or rank without a figure is about, from the words just before it (since the last ';', ':'
+    or sentence start, 120 characters at most): an index named there, else a PAR area named there in a report
+    about the PAR index ("xây dựng chính quyền điện tử, chính quyền số (tăng 13,09%)"), else the report's index."""
+    start = max(0, end - 120)
+    cut = max(folded.rfind(";", start, end), folded.rfind(":", start, end))
+    segment = folded[cut + 1 if cut >= 0 else start: end]
+    rule = _best_rule(segment)
+    if rule is not None and rule.code in _INDEX_CODES - {"PAR_INDEX"}:
+        return rule.code
+    if (rule is None or rule.code == "PAR_INDEX") and topic is not None and topic.code == "PAR_INDEX" or (
+            rule is not None and rule.code == "PAR_INDEX"):
+        named = [a for a, pattern in AREA_NAMES.items() if pattern.search(segment)]
+        if len(named) == 1 and (rule is None or "chi so" not in segment):
+            return f"PAR_{named[0]}"
+        return "PAR_INDEX"
+    if rule is None and topic is not None:
+        return topic.code
+    return None
 
 
 _UNIT_WORDS = r"[A-ZĐ]\w+|tinh|huyen|thanh pho|thi xa|xa|phuong"
@@ -521,7 +646,7 @@ class _UnitBefore:
 def _dedupe_values(values: list[Value]) -> list[Value]:
     seen, out = set(), []
     for v in values:
-        key = (v.code, v.value, v.unit.name if v.unit else None)
+        key = (v.code, v.value, v.unit.name if v.unit else None, v.change, v.rank_change)
         if key not in seen:
             seen.add(key)
             out.append(v)
@@ -542,6 +667,19 @@ AREA_WORDS = {
     "A1": r"chi dao|dieu hanh|ke hoach|tuyen truyen|kiem tra|nguoi dung dau|tien do|nhiem vu",
 }
 _ORDER = ["A7", "A3", "A5", "A4", "A6", "A2", "A8", "A1"]
+# The names of the eight areas as reports list them (the content of an inspection, the areas of an index), old names
+# included: "hiện đại hóa hành chính" is A7, "xây dựng và nâng cao chất lượng đội ngũ CBCCVC" A5, "xây dựng và tổ chức
+# thực hiện văn bản QPPL" A2. Narrower than AREA_WORDS, which place a finding's sentence.
+AREA_NAMES = {a: re.compile(p) for a, p in {
+    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao",
+    "A2": r"the che|van ban quy pham phap luat|van ban qppl",
+    "A3": r"thu tuc hanh chinh|\btthc\b|mot cua",
+    "A4": r"to chuc bo may|bo may hanh chinh",
+    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b",
+    "A6": r"tai chinh cong",
+    "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin",
+    "A8": r"hai long|sipas|tac dong cua cai cach",
+}.items()}
 
 
 def area_of(folded: str) -> str:

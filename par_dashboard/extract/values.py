@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 _MULTIPLIER = {"ngan": 1_000, "nghin": 1_000, "trieu": 1_000_000, "ty": 1_000_000_000}
 # On folded text (see text.fold): the number, an optional multiplier word, an optional percent sign.
+# A dot before one or two digits is a decimal point ("86.37%", "+6.39%": national news often write them so); before
+# three, it groups thousands ("65.040"). A score out of 100 may say so ("87,602/100 điểm").
 NUMBER = re.compile(
     r"(?<![\w/.,])(?P<q>(?:tren|gan|hon|khoang|xap xi|chua den|it nhat|toi da)\s+)?"
-    r"(?P<n>\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
-    r"(?P<m>\s+(?:ngan|nghin|trieu|ty)\b)?(?P<pct>\s*%)?(?![\w/])")
+    r"(?P<n>\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![.\d])|\d+\.\d{1,2}(?![.\d])|\d+(?:,\d+)?)(?P<of>/100(?!\d))?"
+    r"(?P<m>\s+(?:ngan|nghin|trieu|ty)\b)?(?P<pct>\s*%)?(?P<pts>\s*(?:%\s*)?diem\b)?(?![\w/])")
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,15 @@ class Number:
     start: int  # in the text the number was found in
     end: int
     qstart: int  # where its qualifier ("trên", "gần") starts, else `start`
+    points: bool = False  # a score: "87,54 điểm", "96,17/100 điểm", "90,10% điểm"
+    qualifier: str | None = None  # "tren", "gan", … as folded
 
 
 def parse_number(text: str) -> float:
-    """'2.194.387' -> 2194387, '99,8' -> 99.8, '6.192' -> 6192 (a dot groups thousands in Vietnamese)."""
+    """'2.194.387' -> 2194387, '99,8' -> 99.8, '6.192' -> 6192 (a dot groups thousands in Vietnamese), '86.37' ->
+    86.37 (a dot before one or two digits is a decimal point)."""
+    if re.fullmatch(r"\d+\.\d{1,2}", text):
+        return float(text)
     return float(text.replace(".", "").replace(",", "."))
 
 
@@ -41,7 +48,10 @@ def numbers(folded: str) -> list[Number]:
         value = parse_number(m.group("n"))
         if m.group("m"):
             value *= _MULTIPLIER[m.group("m").strip()]
-        out.append(Number(round(value, 6), bool(m.group("pct")), bool(m.group("q")), m.start("n"), m.end(), m.start()))
+        q = m.group("q")
+        points = bool(m.group("pts") or m.group("of"))
+        out.append(Number(round(value, 6), bool(m.group("pct")) or points, bool(q), m.start("n"), m.end(), m.start(),
+                          points, " ".join(q.split()) if q else None))
     return out
 
 
