@@ -116,28 +116,38 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
 
 
 def _province(doc, places, resolver, structure) -> tuple[str | None, str | None]:
-    """The province most named in the text (directly, or as the province of a named district/commune), else the
-    one its web address names."""
+    """The province most named in the text (directly, or as the province of a named district or commune), else the
+    one its web address names. A text naming many provinces, none of them most of the time, is national: no province,
+    unless its address is a province's (its paper or portal writing about national results) and names the most-named
+    one, or its headline and lead name one province only ("Đà Nẵng tụt 2 bậc …": that province's side of them)."""
     votes: dict[str, int] = {}
-    for s in doc.sentences:
+    named: dict[int, set[str]] = {}  # sentence index -> provinces it names
+    bare = rules.province_names(resolver, structure)
+    for i, s in enumerate(doc.sentences):
         for m in rules.mentions(s):
-            unit_id = places.resolve(m) if m.kind in ("province", "city", "district") else None
+            unit_id = places.resolve(m) if m.kind in ("province", "city", "district", "commune") else None
             if unit_id:
                 p = resolver.units.loc[unit_id, "province_id"] or unit_id
                 votes[p] = votes.get(p, 0) + (2 if m.kind == "province" else 1)
-    bare = rules.province_names(resolver, structure)
-    for s in doc.sentences:
+                named.setdefault(i, set()).add(p)
         for m in bare.finditer(s.text):
             if m.group("province"):
                 r = resolver.resolve(m.group("province"), level="province", structure=structure)
                 if r.ok:
                     votes[r.unit_id] = votes.get(r.unit_id, 0) + 1
+                    named.setdefault(i, set()).add(r.unit_id)
     url_province, url_district = (None, None)
     for url in doc.urls:
         url_province, url_district = rules.province_from_url(url, resolver, structure)
         if url_province:
             break
     if len(votes) >= 3 and max(votes.values()) < 0.5 * sum(votes.values()):
+        if url_province in votes and votes[url_province] == max(votes.values()):
+            return url_province, url_district
+        title = next((i for i, s in enumerate(doc.sentences) if s.line_kind == "title"), None)
+        lead = next((i for i, s in enumerate(doc.sentences) if s.line_kind == "body"), None)
+        if title is not None and lead is not None and len(named.get(title, ())) == 1 and named[title] == named.get(lead):
+            return next(iter(named[title])), url_district
         return None, url_district  # many provinces, none dominant: a national report
     if votes:
         best = max(votes.values())

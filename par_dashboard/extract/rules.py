@@ -24,7 +24,11 @@ from par_dashboard.units import fold as squash
 _TYPES = [("thành phố", "city"), ("thị xã", "district"), ("thị trấn", "commune"), ("huyện", "district"),
           ("quận", "district"), ("phường", "commune"), ("xã", "commune"), ("đặc khu", "commune"), ("tỉnh", "province"),
           ("tp.", "city"), ("tp ", "city"), ("sở", "department")]
-_TYPE_RE = re.compile(r"(?<![\w])(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.])", re.IGNORECASE)
+# Abbreviated type words, in capitals and with their dot: "H.Cẩm Mỹ", "UBND TX. Giá Rai", "TT.Phùng", "P.Tân Phong".
+_ABBREVIATIONS = {"h.": "district", "tx.": "district", "q.": "district", "tt.": "commune", "p.": "commune"}
+_CAPITAL = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ"
+_TYPE_RE = re.compile(r"(?<![\w])(?:(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.])|"
+                      r"(?-i:(H|TX|Q|TT|P)\.)(?=\s?[" + _CAPITAL + r"]))", re.IGNORECASE)
 _NAME_WORD = re.compile(r"\s*([^\W\d_][\w'’-]*|\d{1,2}\b)", re.UNICODE)
 _SPACES = re.compile(r"\s*")
 _LIST_SEP = re.compile(r"\s*(,|và|;)\s*(?:(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+)?", re.IGNORECASE)
@@ -61,8 +65,8 @@ def mentions(sentence: Sentence) -> list[Mention]:
     """Unit names with a type word in the sentence; "các xã A, B và C" gives three communes."""
     text, out = sentence.text, []
     for m in _TYPE_RE.finditer(text):
-        type_word = m.group(1).lower()
-        kind = next(k for t, k in _TYPES if t.strip() == type_word)
+        type_word = (m.group(1) or m.group(2) + ".").lower()
+        kind = _ABBREVIATIONS.get(type_word) or next(k for t, k in _TYPES if t.strip() == type_word)
         pos = m.end()
         plural = text[max(0, m.start() - 4): m.start()].lower().endswith("các ")
         while True:
@@ -91,7 +95,7 @@ class Places:
     cache: dict = field(default_factory=dict)
 
     def resolve(self, mention: Mention) -> str | None:
-        key = (mention.name.lower(), mention.kind)
+        key = (mention.name.lower(), mention.kind, self.province)  # read again once the province is known
         if key in self.cache:
             return self.cache[key]
         found = None
@@ -110,18 +114,28 @@ class Places:
 # ---------------------------------------------------------------------------------------------------- province
 def province_from_url(url: str, resolver: UnitResolver, structure: str) -> tuple[str | None, str | None]:
     """(province, district) named in a web address: in its host written together ('baolangson.vn',
-    'bactramy.quangnam.gov.vn', 'huyendamha.vn'), in its path as a slug ('…/huyen-dak-glong/…'). Only names of 5+
-    letters, and only one match per level, count."""
+    'bactramy.quangnam.gov.vn', 'huyendamha.vn', 'nammau.babe.gov.vn'), in its path as a slug ('…/huyen-dak-glong/…').
+    A part of the host that is a name ('dongnai' of 'phulam.dongnai.gov.vn', 'babe': 4+ letters) outweighs names found
+    inside a part ('lamdong' inside 'phulamdongnai'); those and the slug's count from 5 letters. Only one match per
+    level counts."""
     address = re.sub(r"^https?://", "", url)
     host, _, path = address.partition("/")
-    host = squash(host)
+    labels = [squash(x) for x in host.split(".")]
     slug = " " + " ".join(squash(w) for w in re.split(r"[-/._?=&]+", path) if w) + " "
     found: dict[str, set[str]] = {}
     for level in ("province", "district"):
+        exact: set[str] = set()
+        inside: set[str] = set()
         for name, ids in _spaced_names(resolver, structure, level).items():
             together = name.replace(" ", "")
-            if len(ids) == 1 and len(together) >= 5 and (together in host or f" {name} " in slug):
-                found.setdefault(level, set()).update(ids)
+            if len(ids) != 1:
+                continue
+            if len(together) >= 4 and together in labels:
+                exact |= ids
+            elif len(together) >= 5 and (any(together in x for x in labels) or f" {name} " in slug):
+                inside |= ids
+        if exact or inside:
+            found[level] = exact or inside
     province = next(iter(found["province"])) if len(found.get("province", ())) == 1 else None
     district = next(iter(found["district"])) if len(found.get("district", ())) == 1 else None
     if district and province and (resolver.units.loc[district, "province_id"] != province
@@ -143,10 +157,18 @@ def _spaced_names(resolver: UnitResolver, structure: str, level: str) -> dict[st
 
 
 def document_year(doc: Document) -> int | None:
+    """The year the text speaks of most (a headline counts double); its web address counts as a headline when it
+    names one ("…-nam-2020-…", a date "d20080427…"), and alone when the text names none."""
     votes: Counter = Counter()
     for s in doc.sentences:
         for y, w in year_votes(s.folded).items():
             votes[y] += w * (2 if s.line_kind == "title" else 1)
+    for url in doc.urls[:1]:
+        path = url.split("/", 3)[-1].lower()
+        if m := re.search(r"nam-((?:19|20)\d{2})(?!\d)", path):
+            votes[int(m.group(1))] += 4
+        elif not votes and (m := re.search(r"(?<![\d])d?((?:19|20)\d{2})(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])\d{0,9}(?!\d)", path)):
+            votes[int(m.group(1))] += 1
     if not votes:
         return None
     best = max(votes.values())

@@ -123,6 +123,8 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
 
 
 _YEAR_WORDS = re.compile(r"(?:nam|quy [ivx1-4]+/|thang \d{1,2}/|\d{1,2}/\d{1,2}/)\s*(?P<y>(?:19|20)\d{2})\b")
+# What a figure is compared with is not what the report is about: "tăng 0,292 điểm so với năm 2022".
+_COMPARED = re.compile(r"\bso voi\b[^,;.()]{0,30}?\b(?:nam\s+)?(?:19|20)\d{2}\b")
 _DOC_REF = re.compile(r"(nghi dinh|quyet dinh|thong tu|chi thi|nghi quyet|cong van|luat)\s+(so\s+)?\S*\s*(ngay\s+[\d/]+)?")
 
 
@@ -133,6 +135,7 @@ def year_votes(folded: str) -> dict[int, float]:
     if re.search(r"\b(se|du kien|phan dau)\b", folded):  # plans for a coming year are not what the report is about
         return {}
     masked = _DOC_REF.sub(lambda m: " " * len(m.group(0)), folded)
+    masked = _COMPARED.sub(lambda m: " " * len(m.group(0)), masked)
     votes: dict[int, float] = {}
     for m in _YEAR_WORDS.finditer(masked):
         y = int(m.group("y"))
