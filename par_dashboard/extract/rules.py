@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from par_dashboard.extract import scores
+from par_dashboard.extract import gazetteer, scores
 from par_dashboard.extract.text import Document, Sentence, fold
 from par_dashboard.extract.values import dates, numbers, period, year_votes
 from par_dashboard.importing.names import UnitResolver
@@ -44,6 +44,7 @@ class Mention:
     start: int         # offsets in the whole text
     end: int
     unit_id: str | None = None
+    parent: str | None = None  # the district written after a commune: "xã Sơn Đông (huyện Ba Vì)"
 
 
 def _name_after(text: str, pos: int) -> tuple[str, int]:
@@ -70,10 +71,17 @@ def mentions(sentence: Sentence) -> list[Mention]:
         pos = m.end()
         plural = text[max(0, m.start() - 4): m.start()].lower().endswith("các ")
         while True:
-            name, end = _name_after(text, pos)
-            if not name or (kind == "department" and len(name.split()) > 4):
-                break
-            written = f"{type_word} {name}" if kind != "city" else f"thành phố {name}"
+            if kind == "department":
+                hit = gazetteer.department_at(text, sentence.folded, pos)
+                if hit is None:
+                    break
+                name, end, _ = hit
+                written = f"Sở {name}"
+            else:
+                name, end = _name_after(text, pos)
+                if not name:
+                    break
+                written = f"{type_word} {name}" if kind != "city" else f"thành phố {name}"
             out.append(Mention(written, kind, sentence.start + _SPACES.match(text, pos).end(), sentence.start + end))
             if not plural:
                 break
@@ -81,6 +89,20 @@ def mentions(sentence: Sentence) -> list[Mention]:
             if not sep or not _NAME_WORD.match(text, sep.end()):
                 break
             pos = sep.end()
+    return _parents(out, sentence)
+
+
+def _parents(found: list[Mention], sentence: Sentence) -> list[Mention]:
+    """A district in brackets right after a commune names the commune's district ("UBND phường Trung Sơn Trầm (thị xã
+    Sơn Tây)"): it narrows the commune's name, and is not a unit of its own."""
+    out: list[Mention] = []
+    for m in found:
+        between = sentence.text[out[-1].end - sentence.start: m.start - sentence.start] if out else ""
+        if (out and m.kind in ("district", "city") and out[-1].kind == "commune" and len(between) < 16
+                and between.strip().startswith("(") and not re.search(r"[),;]", between)):
+            out[-1].parent = m.name
+            continue
+        out.append(m)
     return out
 
 
@@ -95,15 +117,18 @@ class Places:
     cache: dict = field(default_factory=dict)
 
     def resolve(self, mention: Mention) -> str | None:
-        key = (mention.name.lower(), mention.kind, self.province)  # read again once the province is known
+        key = (mention.name.lower(), mention.kind, self.province, mention.parent)  # read again once the province is known
         if key in self.cache:
             return self.cache[key]
         found = None
         for level in _LEVELS[mention.kind]:
             if self.structure == "S34" and level == "district":
                 continue
+            district = mention.parent if level == "commune" and self.structure == "S63" else None
             r = self.resolver.resolve(mention.name, level=level, structure=self.structure,
-                                      province=self.province if level != "province" else None)
+                                      province=self.province if level != "province" else None, district=district)
+            if not r.ok and district:
+                r = self.resolver.resolve(mention.name, level=level, structure=self.structure, province=self.province)
             if r.ok:
                 found = r.unit_id
                 break
@@ -202,7 +227,32 @@ _LEADER = re.compile(
     r"(?:(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)(?:\s+kiểm\s+tra)?(?P<where>\s+tại\s+[^;.]+)?)?", re.IGNORECASE)
 _LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|giám đốc|phó giám đốc|chủ tịch|phó chủ tịch)[^;.]{1,200}?)\s+làm\s+trưởng\s+đoàn",
                                 re.IGNORECASE)
-_TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra)(?: (?:so )?(\d+))?")
+_TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra|^doan(?= (?:da |se )?(?:tien hanh |tien hanh )?kiem tra))"
+                        r"(?: (?:so )?(\d+))?")
+# Several leaders in one clause: "do các ông Trịnh Thanh Phong, Giám đốc Sở Nội vụ và Ngô Công Hầu, Phó Giám đốc Sở Nội
+# vụ làm Trưởng đoàn" — one team each. The list is bounded (no list of leaders is 400 characters long).
+_LEADERS = re.compile(r"\bdo\s+(?:các|hai|02|ba|03)\s+(?:đồng chí|đ/c|ông|bà)(?:,?\s+bà)?\s+(?P<list>[^.;]{5,400}?)\s+"
+                      r"(?:lần lượt\s+)?(?:làm|là)\s+(?:các\s+)?(?:trưởng\s+đoàn|tổ\s+trưởng)", re.IGNORECASE)
+_LIST_PARTS = re.compile(r"(,\s*|;\s*|\s+và\s+)")
+_HONORIFIC_WORDS = re.compile(r"^(?:ông|bà|đồng chí|đ/c)\s+", re.IGNORECASE)
+
+
+def _people(listed: str) -> list[tuple[str, str | None]]:
+    """(name, title) of each person of "A, title of A và B, title of B": a part whose words are all capitalised (2 to
+    5 of them) is a name, the parts up to the next name its title."""
+    parts = _LIST_PARTS.split(listed)
+    out: list[list[str]] = []
+    for i in range(0, len(parts), 2):
+        part = _HONORIFIC_WORDS.sub("", parts[i].strip())
+        words = part.split()
+        if 2 <= len(words) <= 5 and all(w[:1].isupper() for w in words):
+            out.append([part, ""])
+        elif out:
+            out[-1][1] += (parts[i - 1] if out[-1][1] else "") + parts[i]
+    return [(name, _clean_title(title)) for name, title in out]
+# An inspection plan is an inspection: "ban hành Kế hoạch số 32/KH-UBND về Kiểm tra cải cách hành chính …".
+_PLAN_OF_INSPECTION = re.compile(r"\bke hoach(?: so [\w/\-]+)?(?: ngay [\d/]+)?(?: ve| ve viec)? kiem tra (?:cong tac )?"
+                                 r"(?:cai cach hanh chinh|cchc)")
 _VISIT_HINT = re.compile(r"kiem tra|lam viec|kiem tra thuc te")
 
 
@@ -218,6 +268,7 @@ class Team:
     units: list[Mention] = field(default_factory=list)
     started_on: str | None = None
     ended_on: str | None = None
+    planned: bool = False  # read from a plan to inspect, not from a team's own sentence
 
 
 def _clean_title(title: str | None) -> str | None:
@@ -231,10 +282,14 @@ def _clean_title(title: str | None) -> str | None:
 def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
     found: list[Team] = []
     body = doc.body()
-    any_leader = any(_LEADER.search(s.text) or _LEADER_TITLE_ONLY.search(s.text) for s in body)
+    any_leader = any(_LEADER.search(s.text) or _LEADER_TITLE_ONLY.search(s.text) or _LEADERS.search(s.text) for s in body)
     for s in body:
         leaders = list(_LEADER.finditer(s.text))
         team_words = [m for m in _TEAM_WORD.finditer(s.folded)]
+        if (many := _LEADERS.search(s.text)) and (people := _people(many.group("list"))):
+            for name, title in people:
+                found.append(Team(f"Đoàn kiểm tra {len(found) + 1}", name, title, s))
+            continue
         if not leaders and (m := _LEADER_TITLE_ONLY.search(s.text)) and team_words:
             found.append(Team(_label(team_words[0], s), None, _clean_title(m.group("title")), s))
             continue
@@ -249,8 +304,15 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
                 sub = Sentence(s.start + m.start("where"), s.start + m.end("where"), where, fold(where), "body")
                 team.units = [x for x in mentions(sub) if x.kind in ("district", "commune", "city", "department")]
             found.append(team)
-        if not leaders and not any_leader and team_words and _VISIT_HINT.search(s.folded) and not found:
-            found.append(Team(_label(team_words[0], s), None, None, s))
+        if not leaders and not any_leader and team_words and _VISIT_HINT.search(s.folded) and (
+                not found or found[-1].sentence.line_kind == "title" and s.line_kind == "body" and len(found) == 1):
+            found[:] = [Team(_label(team_words[0], s), None, None, s)]  # a body sentence says more than the headline
+    if not found:
+        for s in body:
+            if m := _PLAN_OF_INSPECTION.search(s.folded):  # a plan to inspect, naming no team
+                found.append(Team(s.text[m.start(): m.end()][:1].upper() + s.text[m.start() + 1: m.end()], None, None, s,
+                                  planned=True))
+                break
     # units and dates for each team: its own sentence, else the document's visit sentences (one team only). Read
     # once per sentence: a sentence naming many leaders gives many teams, and reading it again for each one took
     # the square of its length.
@@ -268,7 +330,11 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
                 for x in own:
                     x.unit_id = places.resolve(x)
                 own_units[id(s)] = _dedupe(own)[:MAX_TEAM_UNITS]
-            team.units = list(own_units[id(s)]) or (visit_units if len(found) == 1 else [])
+            # a team formed by a plan names no unit in its sentence; of several teams, the first takes the units the
+            # text does not share out (the conventions: the units are listed under the first)
+            team.units = list(own_units[id(s)]) if not team.planned else []
+            if not team.units and (len(found) == 1 or team is found[0] and not any(t.units for t in found[1:])):
+                team.units = visit_units
             if not team.units and places.main_district and re.search(r"\b(ubnd|uy ban nhan dan) huyen\b", s.folded):
                 name = places.resolver.units.loc[places.main_district, "name"]
                 team.units = [Mention(name, "district", s.start, s.end, places.main_district)]
@@ -284,6 +350,8 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
 
 def _label(m: re.Match, s: Sentence) -> str:
     raw = s.text[m.start(): m.end()]
+    if fold(raw) == "doan":  # "Đoàn đã tiến hành kiểm tra …"
+        return "Đoàn kiểm tra"
     return raw[:1].upper() + raw[1:]
 
 
@@ -297,15 +365,29 @@ def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
                           before)) or mention.kind == "province"
 
 
+# A list of the units inspected: "Các đơn vị được kiểm tra bao gồm: …", "kiểm tra đột xuất 5 đơn vị: …".
+_UNIT_LIST = re.compile(r"(?:(?:don vi|co quan|dia phuong)[^:;.]{0,30}(?:duoc|se duoc) kiem tra[^:;.]{0,20}|"
+                        r"kiem tra[^:;.]{0,40}\b\d+\s+(?:don vi|co quan|dia phuong|xa|huyen|so)[^:;.]{0,30}):")
+# Units named as NOT inspected: "(trừ 3 xã: Nhơn Lý, Nhơn Hải và Nhơn Châu)".
+_EXCEPT = re.compile(r"\b(tru|ngoai tru|khong bao gom)\b[^()]{0,40}$")
+
+
 def _visited_units(body: list[Sentence], places: Places) -> list[Mention]:
     out: list[Mention] = []
     for s in body:
         if not re.search(r"kiem tra|lam viec|mot cua", s.folded):
             continue
+        listed = _UNIT_LIST.search(s.folded)
         for x in mentions(s):
             if x.kind in ("district", "commune", "city", "department") and not _is_inspector(x, s.text, s.start):
-                before = s.folded[max(0, x.start - s.start - 60): x.start - s.start]
-                if re.search(r"(tai|voi|o|cac|va|ubnd|mot cua\"?)\s*(ubnd\s*)?$", before.strip() + " ") or "tai" in before:
+                at = x.start - s.start
+                before = s.folded[max(0, at - 60): at]
+                if _EXCEPT.search(before):
+                    continue
+                if re.search(r"\b(thong qua|gui ve|bao cao ve|cua)\b[^,;]{0,25}$", before):
+                    continue  # "gửi về UBND tỉnh (thông qua Sở Nội vụ)": where reports go, not a unit inspected
+                if (listed and at >= listed.end() or re.search(r"(tai|voi|o|cac|va|ubnd|mot cua\"?)\s*(ubnd\s*)?$", before.strip() + " ")
+                        or re.search(r"\btai\b[^();]*$", before)):
                     out.append(x)
     return out
 
@@ -320,13 +402,17 @@ def _dedupe(units: list[Mention]) -> list[Mention]:
     return out
 
 
+_NOT_VISIT_DAY = re.compile(r"ke hoach so \S+ ngay [\d/]+|(?:truoc|cham nhat(?: la)?|han(?: chot| cuoi)?(?: la)?|ke tu)\s+ngay\s+[\d/]+")
+
+
 def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], year: int | None) -> tuple[str, str] | None:
     """The first date of the team's sentence, else of the last two visit sentences before it (`visits`: the body's
     sentences that speak of inspecting or working, in order; `ends`: where each ends)."""
     before = bisect.bisect_right(ends, sentence.start)
     candidates = [sentence] + visits[max(0, before - 2): before][::-1]
     for s in candidates:
-        folded = re.sub(r"ke hoach so \S+ ngay [\d/]+", lambda m: " " * len(m.group(0)), s.folded)
+        # a plan's date and a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …") are not the visit's
+        folded = _NOT_VISIT_DAY.sub(lambda m: " " * len(m.group(0)), s.folded)
         for d in dates(folded, year):
             return d.start_date.isoformat(), d.end_date.isoformat()
     return None
