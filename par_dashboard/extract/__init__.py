@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 
-from par_dashboard.extract import rules
+from par_dashboard.extract import rules, scope
 from par_dashboard.extract.text import fold, normalise, read
 from par_dashboard.i18n import fmt_num
 from par_dashboard.importing.names import UnitResolver
@@ -106,6 +106,7 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
             "evidence": list(v.sentence.span), "evidence_of": dict(v.spans)})
     draft["findings"] = [{"kind": f.kind, "area_code": f.area, "text": f.text, "unit_id": None,
                           "evidence": list(f.sentence.span)} for f in rules.findings(doc)]
+    _scope(draft, doc, teams)
     if not (draft["teams"] or draft["indicators"] or draft["findings"]):
         messages.append(_message("warning", "Không tìm thấy đoàn kiểm tra, chỉ tiêu hay phát hiện nào trong văn bản.",
                                  "No inspection team, indicator value or finding was found in the text."))
@@ -113,6 +114,28 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
         messages.append(_message("warning", "Chưa xác định được tỉnh: hãy chọn tỉnh trước khi lưu.",
                                  "The province could not be determined: choose it before saving."))
     return draft
+
+
+def _scope(draft: dict, doc, teams) -> None:
+    """Each team's units given only as numbers and the PAR areas it checked, each with the span it was read from:
+    the areas listed as the inspection's content, and those in which a result or limitation is reported (a
+    recommendation alone does not make an area checked). A count goes to the team whose sentence states it, else
+    to the first team; the areas to every team (a text lists one content for all its teams)."""
+    if not draft["teams"]:
+        return
+    areas = {a: list(span) for a, span in scope.content_areas(doc, rules.AREA_NAMES).items()}
+    for f in draft["findings"]:
+        if f["kind"] in ("result", "limitation") and f["area_code"]:
+            areas.setdefault(f["area_code"], f["evidence"])
+    for out in draft["teams"]:
+        out["unit_counts"] = []
+        out["areas"] = sorted(areas)
+        out["evidence_of"] = {"areas": {a: areas[a] for a in sorted(areas)}}
+    sentences = {id(t.sentence): i for i, t in enumerate(teams)}
+    for c in scope.unit_counts(doc):
+        i = sentences.get(id(c.sentence), 0)
+        draft["teams"][i]["unit_counts"].append({"count": c.count, "kind": c.kind, "qualifier": c.qualifier,
+                                                  "text": c.text, "evidence": [c.start, c.end]})
 
 
 def _province(doc, places, resolver, structure) -> tuple[str | None, str | None]:
