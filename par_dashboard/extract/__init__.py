@@ -104,8 +104,10 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
             "period": v.period or "Y", "target": v.target, "gap": v.gap, "approx": v.approx,
             "qualifier": v.qualifier, "change": v.change, "rank": v.rank, "rank_of": v.rank_of, "rank_change": v.rank_change,
             "evidence": list(v.sentence.span), "evidence_of": dict(v.spans)})
+    announcement = not teams and _index_results(doc, draft["indicators"])
     draft["findings"] = [{"kind": f.kind, "area_code": f.area, "text": f.text, "unit_id": None,
-                          "evidence": list(f.sentence.span)} for f in rules.findings(doc)]
+                          "evidence": list(f.sentence.span)}
+                         for f in rules.findings(doc, {id(t.sentence) for t in teams}, announcement)]
     _scope(draft, doc, teams)
     if not (draft["teams"] or draft["indicators"] or draft["findings"]):
         messages.append(_message("warning", "Không tìm thấy đoàn kiểm tra, chỉ tiêu hay phát hiện nào trong văn bản.",
@@ -114,6 +116,18 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
         messages.append(_message("warning", "Chưa xác định được tỉnh: hãy chọn tỉnh trước khi lưu.",
                                  "The province could not be determined: choose it before saving."))
     return draft
+
+
+_INDEX_WORDS = re.compile(r"chi so (cai cach hanh chinh|cchc|hai long)|par[ -]?index|sipas|xep hang (chi so|cai cach|cchc)")
+
+
+def _index_results(doc, indicators: list[dict]) -> bool:
+    """Whether a text without a team announces index results: its figures are index scores or ranks, or its
+    headline speaks of an index."""
+    codes = {v["indicator_code"] for v in indicators}
+    if codes and all(c in rules.INDEX_CODES for c in codes):
+        return True
+    return any(s.line_kind == "title" and _INDEX_WORDS.search(s.folded) for s in doc.sentences[:3])
 
 
 def _scope(draft: dict, doc, teams) -> None:

@@ -607,7 +607,7 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
 
 # "100% hồ sơ … đúng hạn": the figure comes first, what it measures after it.
 _NOUN_AFTER = re.compile(r"\s*(ho so|van ban|thu tuc|tthc|nhiem vu|dich vu|can bo|cong chuc)\b")
-_INDEX_CODES = {"PAR_INDEX", "SIPAS", "PAPI", "PCI", *(f"PAR_A{i}" for i in range(1, 9))}
+INDEX_CODES = {"PAR_INDEX", "SIPAS", "PAPI", "PCI", *(f"PAR_A{i}" for i in range(1, 9))}
 # A figure in points after words naming it a score: "Điểm số trung bình … của các sở, ban, ngành là 90,60".
 _POINTS_BEFORE = re.compile(r"\bdiem(?: so)?\b[^;:%]{0,80}\b(?:la|dat)\s*$")
 _CHANGE_VERB = re.compile(r"\b(tang|giam|tut|cao hon|thap hon|nhieu hon|it hon|chenh lech)\b(?![^,;(]*\b(dat|la)\b)[^,;(]{0,40}$")
@@ -657,7 +657,7 @@ def _marked(s: Sentence, events: list, unit_before, topic, sentence_period, last
         if mk.kind == "rank" and i < len(events) and events[i][1] is not None and (
                 owner is None or owner.rank is not None) and events[i][0] - pos < 80:
             owner = events[i][1]
-        if owner is not None and (owner.code not in _INDEX_CODES and mk.kind != "change" or getattr(owner, mk.kind) is not None):
+        if owner is not None and (owner.code not in INDEX_CODES and mk.kind != "change" or getattr(owner, mk.kind) is not None):
             owner = None
         if owner is None:
             code = _code_before(s.folded, mk.start, topic)
@@ -687,7 +687,7 @@ def _code_before(folded: str, end: int, topic) -> str | None:
     cut = max(folded.rfind(";", start, end), folded.rfind(":", start, end))
     segment = folded[cut + 1 if cut >= 0 else start: end]
     rule = _best_rule(segment)
-    if rule is not None and rule.code in _INDEX_CODES - {"PAR_INDEX"}:
+    if rule is not None and rule.code in INDEX_CODES - {"PAR_INDEX"}:
         return rule.code
     if (rule is None or rule.code == "PAR_INDEX") and topic is not None and topic.code == "PAR_INDEX" or (
             rule is not None and rule.code == "PAR_INDEX"):
@@ -799,7 +799,11 @@ def area_of(folded: str) -> str:
 
 _LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap)[^:]{0,80}(nhu|la|sau)\s*:")
 _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|chua (dat|duoc|dam bao|thuong xuyen|"
-                        r"kip thoi|sat|dong bo|day du|phong phu|cao)|khong (duy tri|co ly do|dat)|cham tre|tre han)")
+                        r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
+                        r"cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu))")
+# "không có hồ sơ trễ hạn", "không có ý kiến phản ánh": the absence of a fault is a result
+_NO_FAULT = re.compile(r"\bkhong (co |con |de |phat sinh |xay ra )?[^,;]{0,25}(tre han|qua han|sai sot|vi pham|phan anh|kien nghi|"
+                       r"khieu nai|to cao|ton dong)")
 _RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien)\b[^.;]{0,120}?)"
                         r"\b(de nghi|yeu cau|kien nghi|de xuat)\b(?!\s+lam ro)(?! giai quyet)")
 _RECOMMEND_FOLLOW = re.compile(r"^(trong do|dong thoi|ngoai ra)\b.*\b(chu trong|tang cuong|thuc hien|tiep tuc|dau tu)")
@@ -807,7 +811,8 @@ _RESULT_CUE = re.compile(r"qua kiem tra|ket qua|ghi nhan|danh gia cao|bieu duong
                          r"hoan thanh|tiep nhan|chu dong|quan tam)|duoc quan tam|thuc hien (tot|nghiem tuc)|duoc nang cao|"
                          r"duoc cai thien|100%")
 _RESULT_ITEM = re.compile(r"\b(da|duoc|dat|hoan thanh|thuc hien|trien khai|ban hanh|xay dung|tich cuc|chu dong|day manh|"
-                          r"nghiem tuc|kip thoi|day du|100%|nang cao|cong khai)\b")
+                          r"nghiem tuc|kip thoi|day du|nang cao|cong khai|co du|deu co|niem yet|chap hanh)\b|\b100\s*%|"
+                          + _NO_FAULT.pattern)
 _ITEM_CUE = re.compile(r"\b(con|chua|cham|thap|thieu|khong|han che)\b")
 
 
@@ -822,14 +827,23 @@ class Finding:
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "91,87"
 _CONTINUES = re.compile(r"\s*(trong do|giai quyet|tiep nhan|thuc hien|xu ly|trien khai|cap nhat|ban hanh|va|hoac|nhung|de)\b")
 _RESULT_SPLIT = re.compile(r"\b(duoc|da|dat)\b|\d+\s*%")
+_AND = re.compile(r"\s+va\s+")
+_OWN_MARK = re.compile(r"\d+\s*%|\b(day du|kip thoi|dung han|dung quy dinh|truoc han|nghiem tuc|dam bao)\b")
+_FRESH = re.compile(r",\s*(?=(?:tuy nhien|don vi|ubnd|uy ban|cac don vi|bo phan|can bo|cong chuc|100\s*%)\b)|"
+                    r"\s+va\s+(?=(?:giai quyet|niem yet|cong khai|tiep nhan|tra ket qua|thuc hien|trien khai|ban hanh|xay dung)\b)")
 _STRONG_REC_VERB = r"(khan truong|tang cuong|kip thoi|day manh|chu trong|han che toi da|tiep tuc|dau tu|thuc hien tot)"
 _REC_VERB = re.compile(r"\b(tiep tuc|tang cuong|quan tam|khan truong|kip thoi|thuc hien|day manh|chu trong|nang cao|han che|"
                        r"phat huy|tap trung|dau tu|xay dung|ra soat|chan chinh|khac phuc|bo sung|hoan thien|to chuc|trien khai|"
                        r"can|som|uu tien|nghien cuu)\b")
-_FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|xem xet|thuc hien|trien khai|to chuc|kiem tra)")
+_FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|xem xet|thuc hien|trien khai|to chuc)")
 _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien ke hoach|"
-                   r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d)|to chuc \d+ doan|ban hanh quyet dinh|"
-                   r"kiem tra thuc te tai|(da|duoc) kiem tra|lam viec (voi|tai)|nham phuc vu")
+                   r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d|day la|(dong thoi,? )?qua do)|to chuc \d+ doan|"
+                   r"ban hanh (quyet dinh|ke hoach)|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
+                   r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien)\b")
+# Requests that prepare an inspection ("xây dựng báo cáo … gửi về", "cung cấp các thông tin, tài liệu theo yêu cầu của Đoàn",
+# "tạo điều kiện thuận lợi để Đoàn kiểm tra thực hiện nhiệm vụ"): procedure, not recommendations.
+_PROCEDURE = re.compile(r"xay dung bao cao|de cuong|cung cap (cac |day du )?(thong tin|tai lieu|ho so)|"
+                        r"tao dieu kien (thuan loi )?(de|cho) (doan|to)|chuan bi (day du )?(ho so|tai lieu|bao cao)")
 _PURPOSE = re.compile(r",?\s*\b(qua do|nham)\b")
 
 
@@ -873,12 +887,21 @@ def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
     result."""
     piece = text[start:end]
     folded = fold(piece)
+    ends: dict[int, int] = {}  # where the piece after a cut starts, when the cut is more than one comma
     if kind == "recommendation":
         cuts = [m.start() for m in re.finditer(r",\s*(?=" + _STRONG_REC_VERB + r"\b)", folded)]
     elif kind == "limitation":
         commas = [m.start() for m in _COMMA.finditer(folded)]
         parts = [folded[a + 1 if a else 0: b] for a, b in zip([0, *commas], [*commas, len(folded)], strict=True)]
         cuts = commas if len(parts) > 1 and all(_ITEM_CUE.search(p) for p in parts) else []
+        if not cuts:  # "Chưa có kiến nghị rà soát … và tỷ lệ hồ sơ trực tuyến vẫn còn thấp": two shortcomings
+            words, cues = _Hits(_WORD, folded), _Hits(_ITEM_CUE, folded)
+            since = 0
+            for m in _AND.finditer(folded):
+                if (words.touching(since, m.start()) >= 4 and cues.within(since, m.start())
+                        and words.touching(m.end(), len(folded)) >= 4 and cues.within(m.end(), len(folded))):
+                    cuts.append((m.start(), m.end()))
+                    since = m.end()
     else:  # results: cut where each side is a statement of 5+ words with its own "được / đã / đạt / N %"
         # The words and marks of the piece are found once and counted by span: read again at each comma (what is left
         # of the piece before and after it), a long piece of many commas took the square of its length.
@@ -894,10 +917,36 @@ def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
                 if words.touching(right, following) >= 5 or not marks.within(right, following):
                     cuts.append(comma)
                     since = right
+        # A new statement also starts where a new subject does (", đơn vị …", ", UBND xã …", ", tuy nhiên …"), and at
+        # "và" before a verb of its own ("… niêm yết … tại Bộ phận Một cửa và giải quyết … 100% hồ sơ …"), when
+        # what comes before holds a few words since the last cut.
+        taken = set(cuts)
+        since = 0
+        for m in _FRESH.finditer(folded):
+            cut = m.start()
+            if cut in taken or cut < since:
+                since = max(since, cut + 1 if cut in taken else since)
+                continue
+            before = bisect.bisect_right(cuts, cut)
+            last = max(since, cuts[before - 1] + 1 if before else 0)
+            comma = _COMMA.search(folded, m.end())
+            stop = comma.start() if comma else len(folded)
+            if m.group(0).startswith(","):
+                if folded[max(0, cut - 8): cut].endswith("co quan"):
+                    continue  # "cơ quan, đơn vị": one enumeration
+                ok = words.touching(last, cut) >= 4 and words.touching(m.end(), stop) >= 5
+            else:  # "và" before a verb: two statements when what follows says how it went ("100%", "đầy đủ")
+                ok = (words.touching(last, cut) >= 6 and words.touching(m.end(), stop) >= 5
+                      and bool(_OWN_MARK.search(folded, m.end(), stop)))
+            if ok:
+                cuts.insert(before, cut)
+                ends[cut] = m.end() if not m.group(0).startswith(",") else cut + 1
+                since = m.end()
     out, prev = [], 0
     for cut in [*cuts, len(piece)]:
+        cut, after = (cut if isinstance(cut, tuple) else (cut, ends.get(cut, cut + 1)))
         out.append((start + prev, piece[prev:cut]))
-        prev = cut + 1
+        prev = after
     return out
 
 
@@ -967,7 +1016,7 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
         return "recommendation", at + (verb.start() if verb else 0), False
     if previous_kind == "recommendation" and re.search(r"\bcung (xem xet|tang cuong|thuc hien|tiep tuc)", cf):
         return "recommendation", at + re.search(r"\bcung ", cf).end(), False
-    if _LIMIT_CUE.search(cf) and not re.search(r"\d+([.,]\d+)?\s*%", cf):
+    if _shortfall(cf) and not re.search(r"\d+([.,]\d+)?\s*%", cf):
         return "limitation", at, False
     if _RESULT_CUE.search(cf) or _RESULT_ITEM.search(cf):
         lead = re.match(r"\s*(qua (ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao,\s*|"
@@ -976,15 +1025,29 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
     return None, at, False
 
 
-def findings(doc: Document) -> list[Finding]:
+# A sentence about what an inspection will check, how or of whom, not about what it found.
+_CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
+                           r"linh vuc trong tam|doi tuong (?:duoc )?kiem tra|hinh thuc kiem tra|"
+                           r"^(?:(?:dong thoi|ngoai ra|ben canh do),? )?(?:doan |to )?(?:cung )?kiem tra (?:viec|chuyen de|them)\b|"
+                           r"(?:ban hanh|trien khai|thuc hien|theo) (?:cac )?ke hoach(?: so [\w/\-]+)?(?: ve| ve viec)? kiem tra")
+
+
+def findings(doc: Document, team_sentences: set[int] | None = None, announcement: bool = False) -> list[Finding]:
+    """Results, limitations and recommendations, one per statement. `team_sentences`: the ids of the sentences that
+    formed the teams (who inspected whom: not findings). An announcement of index results (`announcement`) states
+    results as values: its result sentences are not findings, its weaknesses and directives are."""
     out: list[Finding] = []
     body = [s for s in doc.body() if s.line_kind == "body"]
     previous_kind = None
+    team_sentences = team_sentences or set()
     for s in body:
         f = s.folded
-        if _TEAM_WORD.search(f) and (_LEADER.search(s.text) or "truong doan" in f) and not _LIMIT_HEAD.search(f):
+        if (id(s) in team_sentences or _TEAM_WORD.search(f) and (_LEADER.search(s.text) or "truong doan" in f)) and not _LIMIT_HEAD.search(f):
             previous_kind = None
             continue  # who inspected whom: the team, not a finding
+        if _CONTENT_ONLY.search(f) and not (_LIMIT_HEAD.search(f) or re.search(r"qua kiem tra|ket qua kiem tra", f)):
+            previous_kind = None
+            continue
         list_kind, last_kind = None, None
         for a, b in _clause_bounds(f):
             kind, start, opens = _clause_kind(f[a:b], a, f, list_kind, previous_kind)
@@ -996,17 +1059,47 @@ def findings(doc: Document) -> list[Finding]:
             if purpose:  # "…, qua đó nhằm nâng cao …": the aim, not a further recommendation
                 b = purpose.start()
             for offset, item in _items(s.text, start, b, kind):
+                item_kind = kind
+                if lead := _LEAD.match(fold(item)):  # "tuy nhiên …", "bên cạnh đó, …": the statement after them
+                    turn = re.match(r"\s*(tuy nhien|nhung|song)\b", lead.group(0))
+                    offset, item = offset + lead.end(), item[lead.end():]
+                    if turn and kind == "result":
+                        item_kind = "limitation"
                 item_folded = fold(item)
-                if kind == "result" and ((_LIMIT_CUE.search(item_folded) and "khong co ho so" not in item_folded)
-                                         or not _RESULT_ITEM.search(item_folded) or _META.search(item_folded)
-                                         or item_folded.startswith("phat bieu")):
+                if kind == "result" and _shortfall(item_folded):
+                    if re.search(r"\d", item_folded):
+                        continue  # "Số hồ sơ giải quyết trễ hạn là 245": a count, said among the results
+                    item_kind = "limitation"  # a shortcoming among the results: "…, tuy nhiên … chưa …"
+                if item_kind == "result" and (not _RESULT_ITEM.search(item_folded) or _META.search(item_folded)
+                                              or item_folded.startswith("phat bieu") or announcement or _aim_only(item_folded)):
+                    continue
+                if item_kind == "limitation" and kind == "result" and (announcement or _META.search(item_folded)):
+                    continue
+                if item_kind == "recommendation" and _PROCEDURE.search(item_folded):
+                    continue
+                if len(item) < 12:
                     continue
                 span = Sentence(s.start + offset, s.start + offset + len(item), item, item_folded, "body")
-                out.append(Finding(kind, item[:1].upper() + item[1:], span, area_of(item_folded)))
+                out.append(Finding(item_kind, item[:1].upper() + item[1:], span, area_of(item_folded)))
             if purpose:
                 break
         previous_kind = last_kind
     return out
+
+
+def _shortfall(folded: str) -> bool:
+    """Whether the words say something is lacking; "không có hồ sơ trễ hạn" says nothing is."""
+    return bool(_LIMIT_CUE.search(_NO_FAULT.sub(" ", folded)))
+
+
+_LEAD = re.compile(r"\s*(?:(?:tuy nhien|nhung|song|ben canh do|dong thoi|ngoai ra|nhin chung|vao luc [\dh: ]+)\b,?\s*)+")
+_AIM = re.compile(r"\bnham\b")
+
+
+def _aim_only(folded: str) -> bool:
+    """A statement of what is aimed at ("… kịp thời phát hiện, chấn chỉnh … nhằm nâng cao …"), nothing done before it."""
+    m = _AIM.search(folded)
+    return bool(m) and not re.search(r"\b(da|duoc|dat)\b", folded[: m.start()])
 
 
 def _complement(folded: str, verb_end: int) -> int:
