@@ -98,8 +98,9 @@ def _parents(found: list[Mention], sentence: Sentence) -> list[Mention]:
     out: list[Mention] = []
     for m in found:
         between = sentence.text[out[-1].end - sentence.start: m.start - sentence.start] if out else ""
-        if (out and m.kind in ("district", "city") and out[-1].kind == "commune" and len(between) < 16
-                and between.strip().startswith("(") and not re.search(r"[),;]", between)):
+        bracketed = between.strip().startswith("(") and not re.search(r"[),;]", between)
+        addressed = re.fullmatch(r",\s*\S+(\s+\S+)?\s*", between) and not re.search(r"(?i)ubnd|ủy ban|uỷ ban", between)
+        if out and m.kind in ("district", "city") and out[-1].kind == "commune" and len(between) < 16 and (bracketed or addressed):
             out[-1].parent = m.name
             continue
         out.append(m)
@@ -203,18 +204,28 @@ def document_year(doc: Document) -> int | None:
 # ---------------------------------------------------------------------------------------------------- plan
 # The issuer's name is bounded (no issuer is 200 characters long): unbounded, each "kế hoạch số …" of a long clause
 # without punctuation was read to the clause's end, and a clause of many of them took the square of its length.
-_PLAN = re.compile(r"ke hoach so (?P<num>\d+/[\w\-]+)(?: ngay (?P<date>\d{1,2}/\d{1,2}/\d{4}))?(?: cua (?P<issuer>[^,;.]{1,200}?))?"
-                   r"(?= ve | ve viec|,|;|\.|$)")
+_PLAN = re.compile(r"\bke hoach(?: so)?\s*:?\s*(?P<num>\d+/(?:\d{4}/)?[\w\-]*[a-z][\w\-]*)(?: ngay (?P<date>\d{1,2}/\d{1,2}/\d{4}))?")
+_ISSUER = re.compile(r" cua (?P<issuer>[^,;.]{1,200}?)(?= ve | ve viec| trien khai| kiem tra| nham| theo|,|;|\.|$)")
 
 
 def plan(doc: Document) -> dict | None:
+    """The plan the inspection follows: a Kế hoạch number ("Kế hoạch số 80/KH-BCĐCCHC ngày 29/5/2024 của …", "Kế hoạch
+    1173/KH-UBND"), the first one said with an inspection if several are named."""
+    found = None
     for s in doc.body():
-        if m := _PLAN.search(s.folded):
-            date = dates(m.group("date") or "", None)
-            issuer = s.text[m.start("issuer"): m.end("issuer")] if m.group("issuer") else None
-            return {"number": s.text[m.start("num"): m.end("num")], "issued_on": date[0].start_date.isoformat() if date else None,
-                    "issuer": issuer, "evidence": list(s.span)}
-    return None
+        for m in _PLAN.finditer(s.folded):
+            if found is None or "kiem tra" in s.folded and "kiem tra" not in found[0].folded:
+                found = (s, m)
+            break
+        if found and "kiem tra" in found[0].folded:
+            break
+    if found is None:
+        return None
+    s, m = found
+    date = dates(m.group("date") or "", None)
+    issuer = _ISSUER.match(s.folded, m.end())
+    return {"number": s.text[m.start("num"): m.end("num")], "issued_on": date[0].start_date.isoformat() if date else None,
+            "issuer": s.text[issuer.start("issuer"): issuer.end("issuer")] if issuer else None, "evidence": list(s.span)}
 
 
 # ---------------------------------------------------------------------------------------------------- teams
@@ -225,6 +236,21 @@ _PERSON = r"(?P<name>(?:(?=[A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨ�
 _LEADER = re.compile(
     _HONORIFIC + r"\s+" + _PERSON + r"\s*(?:[,–—-]\s*(?P<title>.{1,200}?))?\s*,?\s+(?=(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)|đã\s|có buổi|dẫn đầu)"
     r"(?:(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)(?:\s+kiểm\s+tra)?(?P<where>\s+tại\s+[^;.]+)?)?", re.IGNORECASE)
+_CAPS = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴẰẮẲẴẶẦẤẨẪẬỀẾỂỄỆỒỐỔỖỘỜỚỞỠỢỪỨỬỮỰ"
+_NAME_CASED = r"(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){1,4})"
+_HONORIFIC_I = r"(?i:đồng chí|đ/c|ông|bà)"
+# The leader named after the word: "Trưởng đoàn là ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ", "trưởng đoàn: bà …".
+_LEADER_AFTER = re.compile(r"(?i:trưởng\s+đoàn)(?:\s+(?i:kiểm\s+tra))?(?:\s+(?i:là))?\s*:?\s*" + _HONORIFIC_I + r"\s+" + _NAME_CASED
+                           + r"(?:\s*[,–—-]\s*(?P<title>[^.;()]{1,150}?))?(?=\s*[.;(]|\s+(?:và|cùng|đã|có|làm)\b|$)")
+# The leader in apposition: "ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ, Trưởng đoàn kiểm tra".
+_LEADER_APPOSITION = re.compile(_HONORIFIC_I + r"\s+" + _NAME_CASED + r"\s*[,–—-]\s*(?P<title>[^.;]{1,150}?)\s*[,–—-]\s*(?i:trưởng\s+đoàn)")
+# Title first, then the name, without an honorific: "do Phó Chủ tịch UBND huyện Nguyễn Văn An làm trưởng đoàn".
+_TITLED_NAME = re.compile(r"^(?P<title>.*?\S)\s+(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){2,5})$")
+# Vietnamese family names: where a person's name starts in a run of capitalised words ("… huyện Cao Lộc Nguyễn Văn An").
+_SURNAMES = {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong",
+             "ly", "dinh", "dao", "trinh", "mai", "luong", "lam", "ha", "cao", "ta", "to", "vuong", "chu", "truong", "doan",
+             "luu", "thai", "kieu", "quach", "trieu", "lo", "luc", "hua", "nong", "tong", "khuat", "lai", "giang", "dieu",
+             "tieu", "bach", "nghiem"}
 _LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|giám đốc|phó giám đốc|chủ tịch|phó chủ tịch)[^;.]{1,200}?)\s+làm\s+trưởng\s+đoàn",
                                 re.IGNORECASE)
 _TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra|^doan(?= (?:da |se )?(?:tien hanh |tien hanh )?kiem tra))"
@@ -271,9 +297,20 @@ class Team:
     planned: bool = False  # read from a plan to inspect, not from a team's own sentence
 
 
+def _name_at_end(title: str, run: str) -> tuple[str, str | None]:
+    """A person's name at the end of a title's capitalised words: from the last family name that leaves two to four
+    words ("Cao Lộc Nguyễn Văn An" -> "Nguyễn Văn An"); none when no family name starts one."""
+    words = run.split()
+    for i in range(len(words) - 3, -1, -1):
+        if fold(words[i]) in _SURNAMES and 2 <= len(words) - i - 1 <= 4:
+            return " ".join([title, *words[:i]]), " ".join(words[i:])
+    return f"{title} {run}", None
+
+
 def _clean_title(title: str | None) -> str | None:
     if not title:
         return None
+    title = re.sub(r"\s*[,–-]\s*(trưởng\s+đoàn|tổ\s+trưởng)\b.*$", "", title.strip(" ,–-"), flags=re.IGNORECASE)
     title = re.sub(r"\s+(làm|là)\s+(trưởng\s+đoàn|tổ\s+trưởng).*$", "", title.strip(" ,–-"), flags=re.IGNORECASE)
     title = re.sub(r"\s+(đã|có)\s.*$", "", title)
     return title.strip(" ,–-") or None
@@ -282,7 +319,8 @@ def _clean_title(title: str | None) -> str | None:
 def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
     found: list[Team] = []
     body = doc.body()
-    any_leader = any(_LEADER.search(s.text) or _LEADER_TITLE_ONLY.search(s.text) or _LEADERS.search(s.text) for s in body)
+    any_leader = any(_LEADER.search(s.text) or _LEADER_TITLE_ONLY.search(s.text) or _LEADERS.search(s.text)
+                     or _LEADER_AFTER.search(s.text) or _LEADER_APPOSITION.search(s.text) for s in body)
     for s in body:
         leaders = list(_LEADER.finditer(s.text))
         team_words = [m for m in _TEAM_WORD.finditer(s.folded)]
@@ -290,8 +328,15 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
             for name, title in people:
                 found.append(Team(f"Đoàn kiểm tra {len(found) + 1}", name, title, s))
             continue
+        if not leaders and (m := _LEADER_AFTER.search(s.text) or _LEADER_APPOSITION.search(s.text)):
+            found.append(Team(_label(team_words[0], s) if team_words else f"Đoàn kiểm tra {len(found) + 1}",
+                              m.group("name"), _clean_title(m.group("title")), s))
+            continue
         if not leaders and (m := _LEADER_TITLE_ONLY.search(s.text)) and team_words:
-            found.append(Team(_label(team_words[0], s), None, _clean_title(m.group("title")), s))
+            title, name = _clean_title(m.group("title")), None
+            if title and (split := _TITLED_NAME.match(title)):
+                title, name = _name_at_end(split.group("title"), split.group("name"))  # "… huyện Cao Lộc Nguyễn Văn An"
+            found.append(Team(_label(team_words[0], s), name, title, s))
             continue
         for m in leaders:
             if not (team_words or "truong doan" in s.folded or "to truong" in s.folded):
@@ -402,7 +447,14 @@ def _dedupe(units: list[Mention]) -> list[Mention]:
     return out
 
 
-_NOT_VISIT_DAY = re.compile(r"ke hoach so \S+ ngay [\d/]+|(?:truoc|cham nhat(?: la)?|han(?: chot| cuoi)?(?: la)?|ke tu)\s+ngay\s+[\d/]+")
+# Days that are not the visit's: a document's date ("Kế hoạch số … ngày 29/5/2024", "Quyết định số 1551/QĐ-UBND ngày
+# 01/7/2020"), a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …").
+_NOT_VISIT_DAY = re.compile(r"(?:ke hoach|quyet dinh|cong van|thong bao|chi thi|nghi quyet|to trinh|bao cao|van ban)(?: so)?:? "
+                            r"\S+ ngay [\d/]+(?: thang \d+ nam \d+)?|"
+                            r"(?:truoc|cham nhat(?: la)?|han(?: chot| cuoi)?(?: la)?|ke tu)\s+ngay\s+[\d/]+")
+# A sentence that forms a team: the day it opens with is the day of the decision, not of the visit.
+_FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bky\b")
+_VISIT_DAY_CUE = re.compile(r"\b(tu ngay|kiem tra (?:tu|trong|vao|tai)|lam viec (?:tu|trong|vao)|trong (?:2|hai|3|ba) ngay)\b")
 
 
 def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], year: int | None) -> tuple[str, str] | None:
@@ -413,7 +465,10 @@ def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], yea
     for s in candidates:
         # a plan's date and a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …") are not the visit's
         folded = _NOT_VISIT_DAY.sub(lambda m: " " * len(m.group(0)), s.folded)
+        formed = _FORMED.search(folded) and not _VISIT_DAY_CUE.search(folded)
         for d in dates(folded, year):
+            if formed and not (d.start_date < d.end_date):
+                continue  # "Ngày 11/3/2019, UBND tỉnh ban hành quyết định thành lập đoàn …": the decision's day
             return d.start_date.isoformat(), d.end_date.isoformat()
     return None
 

@@ -56,9 +56,11 @@ def numbers(folded: str) -> list[Number]:
 
 
 _DAY_MONTH = r"(?P<{p}d>\d{{1,2}})[/\-.](?P<{p}m>\d{{1,2}})(?:[/\-.](?P<{p}y>\d{{4}}))?"
+# "từ ngày 25 - 30/5", "ngày 03/10 - 06/10/2022", "từ ngày 12/9 đến 16/9/2022", and days joined by "và" or a comma
+# after "ngày" ("trong 2 ngày 5 và 6/3/2020", "ngày 25, 26/10").
 _RANGE = re.compile(
-    r"(?:tu\s+)?(?:ngay\s+)?(?P<d1>\d{1,2})(?:[/\-.](?P<m1>\d{1,2}))?(?:[/\-.](?P<y1>\d{4}))?"
-    r"\s*(?:-|–|den(?: ngay)?)\s*(?:ngay\s+)?" + _DAY_MONTH.format(p="e"))
+    r"(?:tu\s+)?(?:(?P<day_word>ngay)\s+)?(?P<d1>\d{1,2})(?:[/\-.](?P<m1>\d{1,2}))?(?:[/\-.](?P<y1>\d{4}))?"
+    r"\s*(?:-|–|den(?: ngay)?|(?P<joined>va|,))\s*(?:ngay\s+)?" + _DAY_MONTH.format(p="e"))
 _SINGLE = re.compile(r"(?<![\d/])" + _DAY_MONTH.format(p="s") + r"(?![\d/])")
 _WORDY = re.compile(r"ngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})(?:\s+nam\s+(?P<y>\d{4}))?")
 
@@ -92,6 +94,8 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
         covered[a:b] = b"\x01" * (b - a)
 
     for m in _RANGE.finditer(folded):
+        if m.group("joined") and not m.group("day_word"):
+            continue  # "5, 6/3" without "ngày": not a date
         year = int(m.group("ey")) if m.group("ey") else default_year
         if year is None or not (1 <= int(m.group("em")) <= 12):
             continue
