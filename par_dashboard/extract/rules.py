@@ -27,13 +27,15 @@ _TYPES = [("thành phố", "city"), ("thị xã", "district"), ("thị trấn", 
 # Abbreviated type words, in capitals and with their dot: "H.Cẩm Mỹ", "UBND TX. Giá Rai", "TT.Phùng", "P.Tân Phong".
 _ABBREVIATIONS = {"h.": "district", "tx.": "district", "q.": "district", "tt.": "commune", "p.": "commune"}
 _CAPITAL = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ"
-_TYPE_RE = re.compile(r"(?<![\w])(?:(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.])|"
+_TYPE_RE = re.compile(r"(?<![\w])(?:(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.:])|"
                       r"(?-i:(H|TX|Q|TT|P)\.)(?=\s?[" + _CAPITAL + r"]))", re.IGNORECASE)
 _NAME_WORD = re.compile(r"\s*([^\W\d_][\w'’-]*|\d{1,2}\b)", re.UNICODE)
 _SPACES = re.compile(r"\s*")
 _LIST_SEP = re.compile(r"\s*(,|và|;)\s*(?:(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+)?", re.IGNORECASE)
 _LEVELS = {"commune": ("commune",), "district": ("district",), "province": ("province",), "city": ("district", "province"),
            "department": ("department",)}
+_PLURAL_BEFORE = re.compile(r"(?i:(?<!\w)(?:các|những)|(?<![\d/.,])\d{1,3})\s+$")
+_LIST_OPENS = re.compile(r"\s*(?:(?:gồm|bao gồm|là)\s*:?|:)\s*", re.IGNORECASE)
 _TYPE_WORD_OF = {"commune": "xã", "district": "huyện"}
 
 
@@ -45,6 +47,7 @@ class Mention:
     end: int
     unit_id: str | None = None
     parent: str | None = None  # the district written after a commune: "xã Sơn Đông (huyện Ba Vì)"
+    near: str | None = None    # the district named before a commune in its sentence: "UBND thị xã Quảng Trị và phường 1"
 
 
 def _name_after(text: str, pos: int) -> tuple[str, int]:
@@ -69,7 +72,10 @@ def mentions(sentence: Sentence) -> list[Mention]:
         type_word = (m.group(1) or m.group(2) + ".").lower()
         kind = _ABBREVIATIONS.get(type_word) or next(k for t, k in _TYPES if t.strip() == type_word)
         pos = m.end()
-        plural = text[max(0, m.start() - 4): m.start()].lower().endswith("các ")
+        # a list: "các xã A, B và C", "5 xã: A, B, C", "những phường A, B"
+        plural = bool(_PLURAL_BEFORE.search(text, max(0, m.start() - 12), m.start()))
+        if plural and (colon := _LIST_OPENS.match(text, pos)):  # "5 xã: A, B", "6 xã gồm: A, B", "6 xã gồm A, B"
+            pos = colon.end()
         while True:
             if kind == "department":
                 hit = gazetteer.department_at(text, sentence.folded, pos)
@@ -96,6 +102,7 @@ def _parents(found: list[Mention], sentence: Sentence) -> list[Mention]:
     """A district in brackets right after a commune names the commune's district ("UBND phường Trung Sơn Trầm (thị xã
     Sơn Tây)"): it narrows the commune's name, and is not a unit of its own."""
     out: list[Mention] = []
+    last_district: Mention | None = None
     for m in found:
         between = sentence.text[out[-1].end - sentence.start: m.start - sentence.start] if out else ""
         bracketed = between.strip().startswith("(") and not re.search(r"[),;]", between)
@@ -103,6 +110,10 @@ def _parents(found: list[Mention], sentence: Sentence) -> list[Mention]:
         if out and m.kind in ("district", "city") and out[-1].kind == "commune" and len(between) < 16 and (bracketed or addressed):
             out[-1].parent = m.name
             continue
+        if m.kind == "commune" and last_district:
+            m.near = last_district.name
+        if m.kind in ("district", "city"):
+            last_district = m  # kept as the list goes: looking back for it at each commune took the square of the list
         out.append(m)
     return out
 
@@ -118,7 +129,8 @@ class Places:
     cache: dict = field(default_factory=dict)
 
     def resolve(self, mention: Mention) -> str | None:
-        key = (mention.name.lower(), mention.kind, self.province, mention.parent)  # read again once the province is known
+        # read again once the province (and the district the text is about) is known
+        key = (mention.name.lower(), mention.kind, self.province, self.main_district, mention.parent, mention.near)
         if key in self.cache:
             return self.cache[key]
         found = None
@@ -130,6 +142,14 @@ class Places:
                                       province=self.province if level != "province" else None, district=district)
             if not r.ok and district:
                 r = self.resolver.resolve(mention.name, level=level, structure=self.structure, province=self.province)
+            # a commune name the province holds several times ("phường 1"): the one in the district named before it
+            # in the sentence, else in the district the text is about
+            hints = (mention.near, self.main_district) if level == "commune" and self.structure == "S63" else ()
+            for hint in hints if not r.ok and len(r.candidates) > 1 else ():
+                if hint and (narrowed := self.resolver.resolve(mention.name, level=level, structure=self.structure,
+                                                               province=self.province, district=hint)).ok:
+                    r = narrowed
+                    break
             if r.ok:
                 found = r.unit_id
                 break
@@ -251,7 +271,9 @@ _SURNAMES = {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo
              "ly", "dinh", "dao", "trinh", "mai", "luong", "lam", "ha", "cao", "ta", "to", "vuong", "chu", "truong", "doan",
              "luu", "thai", "kieu", "quach", "trieu", "lo", "luc", "hua", "nong", "tong", "khuat", "lai", "giang", "dieu",
              "tieu", "bach", "nghiem"}
-_LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|giám đốc|phó giám đốc|chủ tịch|phó chủ tịch)[^;.]{1,200}?)\s+làm\s+trưởng\s+đoàn",
+# "do Phó Giám đốc Sở Nội vụ Nguyễn Văn A làm trưởng đoàn", "… dẫn đầu", "do Trưởng phòng Nội vụ huyện chủ trì"
+_LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|(?:phó\s+)?(?:giám đốc|chủ tịch|trưởng phòng|trưởng ban|chánh văn phòng|"
+                                r"chánh thanh tra|bí thư))[^;.]{1,200}?)\s+(?:làm\s+trưởng\s+đoàn|dẫn\s+đầu|chủ\s+trì)\b",
                                 re.IGNORECASE)
 _TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra|^doan(?= (?:da |se )?(?:tien hanh |tien hanh )?kiem tra))"
                         r"(?: (?:so )?(\d+))?")
@@ -371,7 +393,7 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
         if not team.units:
             if id(s) not in own_units:
                 own = [x for x in mentions(s) if x.kind in ("district", "commune", "city", "department")
-                       and not _is_inspector(x, doc.text)]
+                       and not _is_inspector(x, doc.text) and not _excepted(x, s)]
                 for x in own:
                     x.unit_id = places.resolve(x)
                 own_units[id(s)] = _dedupe(own)[:MAX_TEAM_UNITS]
@@ -406,8 +428,9 @@ def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
     sentence's: 40 characters before the mention within its sentence are enough)."""
     at = mention.start - offset
     before = fold(whole[max(0, at - 40): at])
-    return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?\S*\s*$",
-                          before)) or mention.kind == "province"
+    # the type word before the name is one word or two ("của UBND thành phố Tam Kỳ")
+    return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?"
+                          r"(?:thanh pho|thi xa|thi tran|dac khu|\S*)\s*$", before)) or mention.kind == "province"
 
 
 # A list of the units inspected: "Các đơn vị được kiểm tra bao gồm: …", "kiểm tra đột xuất 5 đơn vị: …".
@@ -415,6 +438,12 @@ _UNIT_LIST = re.compile(r"(?:(?:don vi|co quan|dia phuong)[^:;.]{0,30}(?:duoc|se
                         r"kiem tra[^:;.]{0,40}\b\d+\s+(?:don vi|co quan|dia phuong|xa|huyen|so)[^:;.]{0,30}):")
 # Units named as NOT inspected: "(trừ 3 xã: Nhơn Lý, Nhơn Hải và Nhơn Châu)".
 _EXCEPT = re.compile(r"\b(tru|ngoai tru|khong bao gom)\b[^()]{0,40}$")
+
+
+def _excepted(mention: Mention, s: Sentence) -> bool:
+    """A unit the text names as not inspected ("tại 18 xã, phường (trừ 3 xã: Nhơn Lý, …)")."""
+    at = mention.start - s.start
+    return bool(_EXCEPT.search(s.folded[max(0, at - 60): at]))
 
 
 def _visited_units(body: list[Sentence], places: Places) -> list[Mention]:
@@ -427,7 +456,7 @@ def _visited_units(body: list[Sentence], places: Places) -> list[Mention]:
             if x.kind in ("district", "commune", "city", "department") and not _is_inspector(x, s.text, s.start):
                 at = x.start - s.start
                 before = s.folded[max(0, at - 60): at]
-                if _EXCEPT.search(before):
+                if _excepted(x, s):
                     continue
                 if re.search(r"\b(thong qua|gui ve|bao cao ve|cua)\b[^,;]{0,25}$", before):
                     continue  # "gửi về UBND tỉnh (thông qua Sở Nội vụ)": where reports go, not a unit inspected
@@ -453,15 +482,17 @@ _NOT_VISIT_DAY = re.compile(r"(?:ke hoach|quyet dinh|cong van|thong bao|chi thi|
                             r"\S+ ngay [\d/]+(?: thang \d+ nam \d+)?|"
                             r"(?:truoc|cham nhat(?: la)?|han(?: chot| cuoi)?(?: la)?|ke tu)\s+ngay\s+[\d/]+")
 # A sentence that forms a team: the day it opens with is the day of the decision, not of the visit.
-_FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bky\b")
-_VISIT_DAY_CUE = re.compile(r"\b(tu ngay|kiem tra (?:tu|trong|vao|tai)|lam viec (?:tu|trong|vao)|trong (?:2|hai|3|ba) ngay)\b")
+_FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bda ky\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
+_VISIT_DAY_CUE = re.compile(r"\b(tu ngay|kiem tra (?:dot xuat |thuc te )?(?:tu|trong|vao|tai)|lam viec (?:tu|trong|vao)|trong (?:2|hai|3|ba) ngay)\b")
 
 
 def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], year: int | None) -> tuple[str, str] | None:
-    """The first date of the team's sentence, else of the last two visit sentences before it (`visits`: the body's
-    sentences that speak of inspecting or working, in order; `ends`: where each ends)."""
+    """The first date of the team's sentence, else of the last two visit sentences before it, else of the next one
+    after it (`visits`: the body's sentences that speak of inspecting or working, in order; `ends`: where each ends)."""
     before = bisect.bisect_right(ends, sentence.start)
-    candidates = [sentence] + visits[max(0, before - 2): before][::-1]
+    # then the next visit sentence: "Trưởng đoàn: ông … . Từ ngày 3-5/8/2020, đoàn đã kiểm tra tại …"
+    after = bisect.bisect_right(ends, sentence.end)
+    candidates = [sentence] + visits[max(0, before - 2): before][::-1] + visits[after: after + 1]
     for s in candidates:
         # a plan's date and a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …") are not the visit's
         folded = _NOT_VISIT_DAY.sub(lambda m: " " * len(m.group(0)), s.folded)
@@ -845,14 +876,23 @@ AREA_NAMES = {a: re.compile(p) for a, p in {
 }.items()}
 
 
+_DIGITAL_RATE = re.compile(r"\bty le\b[^,;]{0,60}\b(truc tuyen|so hoa|ky so|thanh toan)")
+
+
 def area_of(folded: str) -> str:
     """The PAR area whose words occur most (ties: the more specific area first; no word: direction, A1)."""
+    if _DIGITAL_RATE.search(folded):
+        return "A7"  # "tỷ lệ hồ sơ TTHC … trực tuyến": what is measured is the online service, however often "hồ sơ" is said
     scores = {a: len(re.findall(AREA_WORDS[a], folded)) for a in _ORDER}
     best = max(scores.values())
     return next(a for a in _ORDER if scores[a] == best) if best else "A1"
 
 
-_LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap)[^:]{0,80}(nhu|la|sau)\s*:")
+# "một số tồn tại, hạn chế như: …", "còn một số hạn chế: …", "những khuyết điểm cụ thể là: …"
+# or without the colon, "còn một số hạn chế như chỉ số SIPAS còn thấp, …"
+_LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,80}:|"
+                         r"(mot so|nhung|cac) (han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,40}?"
+                         r"\bnhu\b(?!\s+(sau|tren|vay|the|da)\b)\s*:?")
 _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|chua (dat|duoc|dam bao|thuong xuyen|"
                         r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
                         r"cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu))")

@@ -97,7 +97,10 @@ def unit_counts(doc: Document) -> list[Count]:
 # Where a sentence lists what an inspection checks: "Nội dung kiểm tra …", "tập trung vào …", "kiểm tra công tác …",
 # "kiểm tra chuyên đề về …", "06 lĩnh vực trọng tâm, gồm: …".
 _CONTENT = re.compile(r"noi dung kiem tra|kiem tra (?:(?:toan dien|thuc te|them)\s+)?(?:chuyen de\s+)?(?:ve\s+)?(?:viec|cong tac|ve)\b|"
-                      r"tap trung (?:vao|danh gia|kiem tra)|linh vuc (?:trong tam|kiem tra)|kiem tra (?:cac|nhung) noi dung")
+                      r"tap trung (?:vao|danh gia|kiem tra)|linh vuc (?:trong tam|kiem tra)|kiem tra (?:cac|nhung) noi dung|"
+                      # "kiểm tra hồ sơ, tài liệu về …", "kiểm tra, đánh giá tình hình thực hiện …", "với các nội dung: …"
+                      r"kiem tra(?:,? danh gia)?,? (?:ho so,? tai lieu|tinh hinh|ket qua)\b|"
+                      r"(?:gom|voi|theo) (?:cac|nhung) noi dung|noi dung (?:lam viec|chinh)\b")
 _ALL = re.compile(r"toan bo (?:cac )?(?:noi dung|linh vuc|cong tac) (?:cua )?(?:cchc|cai cach hanh chinh)|"
                   r"(?:tat ca|ca) (?:8|tam) linh vuc")
 _PURPOSE = re.compile(r"\b(nham|de|qua do)\b")

@@ -1,0 +1,111 @@
+"""The extractor on ways reports commonly word an inspection that none of the example or dev texts uses this way
+(issue 19: rules must hold on reports never seen). Each text is a short report written for the test, in the
+administrative language of provincial portals; each case pins one phrasing.
+"""
+
+import pytest
+
+from par_dashboard.extract import extract_text
+from par_dashboard.importing.names import UnitResolver
+
+
+@pytest.fixture(scope="module")
+def resolver(db):
+    return UnitResolver.from_db(db)
+
+
+def _team(draft: dict) -> dict:
+    assert len(draft["teams"]) == 1, draft["teams"]
+    return draft["teams"][0]
+
+
+def _units(draft: dict) -> list[str]:
+    return [u["name"] for u in _team(draft)["units"]]
+
+
+def _limitations(draft: dict) -> list[str]:
+    return [f["text"] for f in draft["findings"] if f["kind"] == "limitation"]
+
+
+def test_units_listed_after_their_count_and_kind(resolver):
+    text = ("Kiểm tra CCHC tại các xã của huyện Cam Lộ\n\nTừ ngày 05 - 09/9/2022, Đoàn kiểm tra CCHC huyện Cam Lộ do ông "
+            "Hoàng Văn Nam, Chánh Văn phòng HĐND và UBND huyện, làm Trưởng đoàn đã kiểm tra tại 5 xã: Cam Thành, Cam "
+            "Chính, Cam Nghĩa, Cam Hiếu, Cam Tuyền.")
+    draft = extract_text(text, resolver=resolver)
+    assert _units(draft) == ["huyện Cam Lộ", "xã Cam Thành", "xã Cam Chính", "xã Cam Nghĩa", "xã Cam Hiếu", "xã Cam Tuyền"]
+    assert all(u["unit_id"] for u in _team(draft)["units"])
+
+
+def test_units_listed_with_gom_and_the_visit_day_in_the_next_sentence(resolver):
+    text = ("Kiểm tra CCHC tại huyện Hoài Đức, Hà Nội\n\nTrưởng đoàn kiểm tra: ông Phạm Văn Lợi, Phó Chủ tịch UBND huyện "
+            "Hoài Đức. Từ ngày 3-5/8/2020, đoàn đã kiểm tra tại 6 xã gồm: An Khánh, An Thượng, Đông La, La Phù, Vân "
+            "Canh, Kim Chung.")
+    draft = extract_text(text, resolver=resolver)
+    team = _team(draft)
+    assert team["leader_name"] == "Phạm Văn Lợi"
+    assert (team["started_on"], team["ended_on"]) == ("2020-08-03", "2020-08-05")
+    assert {"xã An Khánh", "xã An Thượng", "xã Đông La", "xã La Phù", "xã Vân Canh"} <= set(_units(draft))
+
+
+def test_units_named_as_not_inspected_are_left_out_of_a_listed_count(resolver):
+    text = ("Quy Nhơn kiểm tra CCHC\n\nTừ ngày 1.8 đến ngày 17.9.2013, Tổ kiểm tra công tác cải cách hành chính thành phố "
+            "Quy Nhơn kiểm tra tại 18 xã, phường (trừ 3 xã: Nhơn Lý, Nhơn Hải và Nhơn Châu).")
+    draft = extract_text(text, resolver=resolver)
+    assert not any(u.startswith("xã Nhơn") for u in _units(draft)) and _units(draft)  # the city itself is kept
+
+
+def test_a_ward_named_by_number_is_the_one_of_the_district_named_before_it(resolver):
+    text = ("Kiểm tra CCHC tại thị xã Quảng Trị\n\nNgày 15 tháng 8 năm 2022, Đoàn kiểm tra công tác cải cách hành chính "
+            "tỉnh Quảng Trị do bà Trần Thị Hoa, Giám đốc Sở Nội vụ, làm trưởng đoàn đã có buổi làm việc với UBND thị xã "
+            "Quảng Trị và UBND phường 1.")
+    draft = extract_text(text, resolver=resolver)
+    ward = _team(draft)["units"][1]
+    assert (ward["name"], ward["unit_id"]) == ("phường 1", "S63-C-19357")  # not one of the province's other "Phường 1"
+
+
+def test_a_leader_given_by_title_and_name_who_leads_the_team(resolver):
+    text = ("Kiểm tra CCHC tại huyện Tiên Phước\n\nNgày 20 và 21/10/2022, Đoàn kiểm tra công tác cải cách hành chính của "
+            "UBND tỉnh Quảng Nam do Phó Giám đốc Sở Nội vụ Nguyễn Văn Hùng dẫn đầu đã kiểm tra công tác CCHC tại UBND "
+            "huyện Tiên Phước và UBND thị trấn Tiên Kỳ.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert (team["leader_name"], team["leader_title"]) == ("Nguyễn Văn Hùng", "Phó Giám đốc Sở Nội vụ")
+    assert (team["started_on"], team["ended_on"]) == ("2022-10-20", "2022-10-21")
+
+
+@pytest.mark.parametrize("head", ["vẫn còn một số tồn tại:", "còn một số hạn chế như", "còn những khuyết điểm sau:"])
+def test_a_list_of_shortcomings_opened_by_its_heading(resolver, head):
+    text = ("Huyện Cam Lộ kiểm tra CCHC tại các xã\n\nNgày 05/9/2022, Đoàn kiểm tra CCHC huyện Cam Lộ đã kiểm tra tại xã "
+            f"Cam Thành. Nhìn chung, xã đã triển khai tốt các nhiệm vụ CCHC. Tuy nhiên, qua kiểm tra {head} xã chưa ban "
+            "hành kế hoạch tuyên truyền CCHC, việc niêm yết công khai TTHC chưa đầy đủ.")
+    assert _limitations(extract_text(text, resolver=resolver)) == [
+        "Xã chưa ban hành kế hoạch tuyên truyền CCHC", "Việc niêm yết công khai TTHC chưa đầy đủ"]
+
+
+def test_the_areas_listed_as_the_documents_checked(resolver):
+    text = ("Kiểm tra CCHC tại thị xã Quảng Trị\n\nNgày 15/8/2022, Đoàn kiểm tra CCHC tỉnh Quảng Trị đã làm việc với UBND "
+            "thị xã Quảng Trị. Tại buổi kiểm tra, đoàn đã kiểm tra hồ sơ, tài liệu về công tác chỉ đạo điều hành, cải "
+            "cách thể chế, cải cách thủ tục hành chính, cải cách tổ chức bộ máy, cải cách chế độ công vụ, cải cách tài "
+            "chính công và xây dựng chính quyền điện tử.")
+    assert _team(extract_text(text, resolver=resolver))["areas"] == ["A1", "A2", "A3", "A4", "A5", "A6", "A7"]
+
+
+def test_a_city_written_tp_with_its_dot_does_not_end_the_sentence(resolver):
+    text = ("Kiểm tra CCHC tại TP. Tam Kỳ\n\nNgày 12/10/2022, Đoàn kiểm tra CCHC tỉnh Quảng Nam do ông Nguyễn Văn An, Giám "
+            "đốc Sở Nội vụ làm trưởng đoàn đã kiểm tra tại UBND TP. Tam Kỳ và UBND phường An Mỹ.")
+    assert _units(extract_text(text, resolver=resolver)) == ["thành phố Tam Kỳ", "phường An Mỹ"]
+
+
+def test_the_inspecting_city_and_words_like_ky_luat_or_tam_ky_are_not_taken_for_a_signing(resolver):
+    # "kỷ luật" and "Tam Kỳ" fold to "ky" as "ký" (signing a decision) does: the day is the visit's all the same
+    text = ("Kiểm tra công vụ tại xã Tam Thanh\n\nSáng 5/4/2023, Tổ kiểm tra công vụ của UBND thành phố Tam Kỳ do ông Lê "
+            "Văn Bình, Trưởng phòng Nội vụ làm tổ trưởng đã kiểm tra đột xuất việc chấp hành kỷ luật, kỷ cương hành "
+            "chính tại UBND xã Tam Thanh.")
+    draft = extract_text(text, resolver=resolver)
+    assert (_team(draft)["started_on"], _units(draft)) == ("2023-04-05", ["xã Tam Thanh"])
+
+
+def test_a_rate_of_online_dossiers_is_about_modernisation_however_often_dossiers_are_named(resolver):
+    text = ("Kiểm tra CCHC tại xã Hiệp An\n\nNgày 05/7/2023, Đoàn kiểm tra của UBND huyện Đức Trọng đã kiểm tra tại xã Hiệp "
+            "An. Đoàn chỉ ra một số hạn chế: tỷ lệ hồ sơ TTHC và TTHC có phát sinh hồ sơ trực tuyến vẫn còn thấp.")
+    draft = extract_text(text, resolver=resolver)
+    assert [(f["kind"], f["area_code"]) for f in draft["findings"]] == [("limitation", "A7")]
