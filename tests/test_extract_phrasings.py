@@ -109,3 +109,26 @@ def test_a_rate_of_online_dossiers_is_about_modernisation_however_often_dossiers
             "An. Đoàn chỉ ra một số hạn chế: tỷ lệ hồ sơ TTHC và TTHC có phát sinh hồ sơ trực tuyến vẫn còn thấp.")
     draft = extract_text(text, resolver=resolver)
     assert [(f["kind"], f["area_code"]) for f in draft["findings"]] == [("limitation", "A7")]
+
+
+def test_what_a_unit_must_do_is_a_recommendation_and_a_lead_is_not_part_of_a_finding(resolver):
+    text = ("Kiểm tra CCHC tại huyện Đại Lộc\n\nNgày 12/10/2022, Đoàn kiểm tra CCHC tỉnh Quảng Nam do ông Nguyễn Văn An, "
+            "Giám đốc Sở Nội vụ làm trưởng đoàn đã kiểm tra tại UBND huyện Đại Lộc. Kết quả kiểm tra cho thấy, tại thời "
+            "điểm kiểm tra có 2 công chức vắng mặt không có lý do; 1 công chức không đeo thẻ công chức. Thời gian tới, "
+            "huyện cần tập trung thực hiện một số nhiệm vụ: tăng cường công tác tuyên truyền CCHC; nâng cao chất lượng "
+            "đội ngũ công chức làm việc tại Bộ phận một cửa. Tổ kiểm tra đã lập biên bản và đề nghị Chủ tịch UBND xã "
+            "chấn chỉnh, xử lý nghiêm các trường hợp vi phạm.")
+    found = [(f["kind"], f["text"]) for f in extract_text(text, resolver=resolver)["findings"]]
+    assert found == [
+        ("limitation", "Tại thời điểm kiểm tra có 2 công chức vắng mặt không có lý do"),
+        ("limitation", "1 công chức không đeo thẻ công chức"),
+        ("recommendation", "Tăng cường công tác tuyên truyền CCHC"),
+        ("recommendation", "Nâng cao chất lượng đội ngũ công chức làm việc tại Bộ phận một cửa"),
+        ("recommendation", "Chấn chỉnh, xử lý nghiêm các trường hợp vi phạm")]
+
+
+def test_shortcomings_to_be_fixed_are_not_a_task(resolver):
+    text = ("Kiểm tra CCHC tại huyện Đại Lộc\n\nNgày 12/10/2022, Đoàn kiểm tra CCHC tỉnh Quảng Nam đã kiểm tra tại UBND "
+            "huyện Đại Lộc. Việc số hóa hồ sơ còn chậm, là hạn chế cần khắc phục trong thời gian tới.")
+    kinds = [f["kind"] for f in extract_text(text, resolver=resolver)["findings"]]
+    assert kinds and "recommendation" not in kinds

@@ -895,12 +895,20 @@ _LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap|khuyet die
                          r"\bnhu\b(?!\s+(sau|tren|vay|the|da)\b)\s*:?")
 _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|chua (dat|duoc|dam bao|thuong xuyen|"
                         r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
-                        r"cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu))")
+                        r"cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu)|"
+                        # a duty not done: "không đeo thẻ công chức", "không niêm yết …"
+                        r"khong (deo|thuc hien|chap hanh|niem yet|cong khai|cap nhat|ban hanh|bo tri|trien khai))")
 # "không có hồ sơ trễ hạn", "không có ý kiến phản ánh": the absence of a fault is a result
 _NO_FAULT = re.compile(r"\bkhong (co |con |de |phat sinh |xay ra )?[^,;]{0,25}(tre han|qua han|sai sot|vi pham|phan anh|kien nghi|"
                        r"khieu nai|to cao|ton dong)")
-_RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien)\b[^.;]{0,120}?)"
+_RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|to kiem tra|to cong tac|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien)\b[^.;]{0,120}?)"
                         r"\b(de nghi|yeu cau|kien nghi|de xuat)\b(?!\s+lam ro)(?! giai quyet)")
+# What a unit must do: "thời gian tới, huyện cần tăng cường …", "xã phải chấn chỉnh …"; "những hạn chế cần khắc phục"
+# names shortcomings, not a task.
+_NEED = re.compile(r"\b(?:can|phai|can phai)\s+(?=(?:tap trung|tiep tuc|tang cuong|day manh|chu trong|nang cao|quan tam|"
+                   r"khac phuc|chan chinh|thuc hien|ra soat|bo sung|hoan thien|som|kip thoi|nghiem tuc|trien khai|xay dung|phat huy)\b)")
+_NEEDED_FIX = re.compile(r"(han che|ton tai|thieu sot|khuyet diem|van de|noi dung|viec)\s*(?:,\s*\S+\s*)?$")
+_NEED_HEAD = re.compile(r"[^:;.]{0,80}?\b(?:nhiem vu|giai phap|noi dung|viec|van de)\b[^:;.]{0,30}:\s*")
 _RECOMMEND_FOLLOW = re.compile(r"^(trong do|dong thoi|ngoai ra)\b.*\b(chu trong|tang cuong|thuc hien|tiep tuc|dau tu)")
 _RESULT_CUE = re.compile(r"qua kiem tra|ket qua|ghi nhan|danh gia cao|bieu duong|da (xay dung|ban hanh|trien khai|thuc hien|"
                          r"hoan thanh|tiep nhan|chu dong|quan tam)|duoc quan tam|thuc hien (tot|nghiem tuc)|duoc nang cao|"
@@ -1106,20 +1114,25 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
     if previous_kind == "recommendation" and (m := _RECOMMEND_FOLLOW.search(cf)):
         verb = _REC_VERB.search(cf, m.start())
         return "recommendation", at + (verb.start() if verb else 0), True
+    if (m := _NEED.search(cf)) and not _NEEDED_FIX.search(cf, max(0, m.start() - 30), m.start()):
+        if head := _NEED_HEAD.match(cf, m.start()):  # "huyện cần tập trung một số nhiệm vụ: a; b; c"
+            return "recommendation", at + head.end(), True
+        return "recommendation", at + m.end(), False  # "thời gian tới, huyện cần tăng cường …"
     if m := _FUTURE.search(cf):
         verb = _REC_VERB.search(cf, m.start())
         return "recommendation", at + (verb.start() if verb else 0), False
     if previous_kind == "recommendation" and re.search(r"\bcung (xem xet|tang cuong|thuc hien|tiep tuc)", cf):
         return "recommendation", at + re.search(r"\bcung ", cf).end(), False
     if _shortfall(cf) and not re.search(r"\d+([.,]\d+)?\s*%", cf):
-        return "limitation", at, False
+        lead = _FOUND_LEAD.match(cf)  # "Kết quả kiểm tra cho thấy, tại thời điểm kiểm tra có 2 công chức vắng mặt"
+        return "limitation", at + (lead.end() if lead else 0), False
     if _RESULT_CUE.search(cf) or _RESULT_ITEM.search(cf):
-        lead = re.match(r"\s*(qua (ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao,\s*|"
-                        r"(trong|tu) [^,]{0,40},\s*)", cf)
+        lead = re.match(_FOUND_LEAD.pattern + r"|\s*(trong|tu) [^,]{0,40},\s*", cf)
         return "result", at + (lead.end() if lead else 0), False
     return None, at, False
 
 
+_FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao,\s*)")
 # A sentence about what an inspection will check, how or of whom, not about what it found.
 _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
                            r"linh vuc trong tam|doi tuong (?:duoc )?kiem tra|hinh thuc kiem tra|"
