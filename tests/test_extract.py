@@ -145,6 +145,10 @@ def test_vietnamese_numbers(written, value, percent, approx):
     ("Ngày 03/10 - 06/10/2022", dt.date(2022, 10, 3), dt.date(2022, 10, 6)),
     ("từ 13/8 đến 16/8/2024", dt.date(2024, 8, 13), dt.date(2024, 8, 16)),
     ("ngày 29 tháng 5 năm 2023", dt.date(2023, 5, 29), dt.date(2023, 5, 29)),
+    ("từ ngày 03 đến ngày 06 tháng 10 năm 2022", dt.date(2022, 10, 3), dt.date(2022, 10, 6)),
+    ("từ ngày 15 đến 17 tháng 3 năm 2023", dt.date(2023, 3, 15), dt.date(2023, 3, 17)),
+    ("từ ngày 01/8/2013 đến hết ngày 17/9/2013", dt.date(2013, 8, 1), dt.date(2013, 9, 17)),
+    ("trong các ngày 5, 6 và 7/12/2022", dt.date(2022, 12, 5), dt.date(2022, 12, 7)),
 ])
 def test_vietnamese_dates(written, start, end):
     (d,) = dates(fold(written), 2024)

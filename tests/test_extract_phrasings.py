@@ -132,3 +132,20 @@ def test_shortcomings_to_be_fixed_are_not_a_task(resolver):
             "huyện Đại Lộc. Việc số hóa hồ sơ còn chậm, là hạn chế cần khắc phục trong thời gian tới.")
     kinds = [f["kind"] for f in extract_text(text, resolver=resolver)["findings"]]
     assert kinds and "recommendation" not in kinds
+
+
+def test_units_listed_after_two_kinds_and_a_colon(resolver):
+    text = ("Huyện Cam Lộ kiểm tra CCHC\n\nTừ ngày 05 - 09/9/2022, Đoàn kiểm tra CCHC huyện Cam Lộ đã kiểm tra tại UBND các "
+            "xã, thị trấn: Cam Thành, Cam Chính, Cam Lộ.")
+    ids = [u["unit_id"] for u in _team(extract_text(text, resolver=resolver))["units"]]
+    assert ids == ["S63-D-468", "S63-C-19612", "S63-C-19618", "S63-C-19597"]  # the last one is thị trấn Cam Lộ
+
+
+def test_a_figure_aimed_at_and_a_headlines_rounding_are_no_values(resolver):
+    text = ("Ninh Thuận: Năm 2022, 100% hồ sơ được giải quyết đúng hạn\n\nNăm 2022, tỉnh Ninh Thuận đã tiếp nhận 145.678 "
+            "hồ sơ TTHC, trong đó giải quyết đúng hạn đạt 99,8%; tỷ lệ hồ sơ trực tuyến đạt 45%. Mục tiêu năm 2023, tỉnh "
+            "phấn đấu đạt tỷ lệ 60% hồ sơ trực tuyến.")
+    draft = extract_text(text, resolver=resolver)
+    assert sorted((v["indicator_code"], v["value"]) for v in draft["indicators"]) == [
+        ("OPS_DOSSIERS_RECEIVED", 145678.0), ("OPS_ONLINE_RECEIVED_PCT", 45.0), ("OPS_ONTIME_PCT", 99.8)]
+    assert not any("phấn đấu" in f["text"] for f in draft["findings"])

@@ -27,7 +27,7 @@ _TYPES = [("thành phố", "city"), ("thị xã", "district"), ("thị trấn", 
 # Abbreviated type words, in capitals and with their dot: "H.Cẩm Mỹ", "UBND TX. Giá Rai", "TT.Phùng", "P.Tân Phong".
 _ABBREVIATIONS = {"h.": "district", "tx.": "district", "q.": "district", "tt.": "commune", "p.": "commune"}
 _CAPITAL = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ"
-_TYPE_RE = re.compile(r"(?<![\w])(?:(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.:])|"
+_TYPE_RE = re.compile(r"(?<![\w])(?:(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.:,])|"
                       r"(?-i:(H|TX|Q|TT|P)\.)(?=\s?[" + _CAPITAL + r"]))", re.IGNORECASE)
 _NAME_WORD = re.compile(r"\s*([^\W\d_][\w'’-]*|\d{1,2}\b)", re.UNICODE)
 _SPACES = re.compile(r"\s*")
@@ -35,7 +35,8 @@ _LIST_SEP = re.compile(r"\s*(,|và|;)\s*(?:(?:UBND|Ủy ban nhân dân|Uỷ ban 
 _LEVELS = {"commune": ("commune",), "district": ("district",), "province": ("province",), "city": ("district", "province"),
            "department": ("department",)}
 _PLURAL_BEFORE = re.compile(r"(?i:(?<!\w)(?:các|những)|(?<![\d/.,])\d{1,3})\s+$")
-_LIST_OPENS = re.compile(r"\s*(?:(?:gồm|bao gồm|là)\s*:?|:)\s*", re.IGNORECASE)
+_LIST_OPENS = re.compile(r"\s*(?:,\s*(?:phường|thị trấn|xã|thị xã|thành phố|huyện|quận)\s*){0,3}(?:(?:gồm|bao gồm|là)\s*:?|:)\s*",
+                         re.IGNORECASE)  # "5 xã: A, B", "các xã, thị trấn: A, B", "6 xã gồm A, B"
 _TYPE_WORD_OF = {"commune": "xã", "district": "huyện"}
 
 
@@ -639,6 +640,9 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
                     if _TARGET_BEFORE.search(head) and out and out[-1].sentence is s:
                         out[-1].target = n.value  # "đạt 45,6%, chưa đạt chỉ tiêu 60% tỉnh giao"
                         continue
+                    if _AIMED.search(head):
+                        events.append((at, None))
+                        continue  # "Mục tiêu năm 2023, tỉnh phấn đấu đạt 60% …": a figure aimed at, not reached
                     if _is_change(head, n):
                         continue  # "tăng 2,61% so với năm 2022": read as a change below
                     if scores.not_a_value(s.folded, offset + n.qstart, offset + n.end, year):
@@ -691,6 +695,7 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
     return _dedupe_values(out)
 
 
+_AIMED = re.compile(r"\b(phan dau|muc tieu|du kien|ke hoach de ra)\b[^;.]{0,80}$")
 # "100% hồ sơ … đúng hạn": the figure comes first, what it measures after it.
 _NOUN_AFTER = re.compile(r"\s*(ho so|van ban|thu tuc|tthc|nhiem vu|dich vu|can bo|cong chuc)\b")
 INDEX_CODES = {"PAR_INDEX", "SIPAS", "PAPI", "PCI", *(f"PAR_A{i}" for i in range(1, 9))}
@@ -838,8 +843,14 @@ class _UnitBefore:
 
 
 def _dedupe_values(values: list[Value]) -> list[Value]:
+    """Each value once; a headline's figure that the body states otherwise for the same measure is its rounding
+    ("100% hồ sơ đúng hạn" over a body's 99,8%), not a second value."""
     seen, out = set(), []
+    in_body = {(v.code, v.unit.name if v.unit else None) for v in values if v.sentence.line_kind != "title" and v.value is not None}
+    in_body |= {(code, None) for code, _ in in_body}
     for v in values:
+        if v.sentence.line_kind == "title" and v.value is not None and (v.code, v.unit.name if v.unit else None) in in_body:
+            continue
         key = (v.code, v.value, v.unit.name if v.unit else None, v.change, v.rank_change)
         if key not in seen:
             seen.add(key)
@@ -942,7 +953,7 @@ _FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|x
 _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien ke hoach|"
                    r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d|day la|(dong thoi,? )?qua do)|to chuc \d+ doan|"
                    r"ban hanh (quyet dinh|ke hoach)|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
-                   r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien)\b")
+                   r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien|phan dau)\b|^muc tieu\b")
 # Requests that prepare an inspection ("xây dựng báo cáo … gửi về", "cung cấp các thông tin, tài liệu theo yêu cầu của Đoàn",
 # "tạo điều kiện thuận lợi để Đoàn kiểm tra thực hiện nhiệm vụ"): procedure, not recommendations.
 _PROCEDURE = re.compile(r"xay dung bao cao|de cuong|cung cap (cac |day du )?(thong tin|tai lieu|ho so)|"

@@ -60,9 +60,10 @@ _DAY_MONTH = r"(?P<{p}d>\d{{1,2}})[/\-.](?P<{p}m>\d{{1,2}})(?:[/\-.](?P<{p}y>\d{
 # after "ngày" ("trong 2 ngày 5 và 6/3/2020", "ngày 25, 26/10").
 _RANGE = re.compile(
     r"(?:tu\s+)?(?:(?P<day_word>ngay)\s+)?(?P<d1>\d{1,2})(?:[/\-.](?P<m1>\d{1,2}))?(?:[/\-.](?P<y1>\d{4}))?"
-    r"\s*(?:-|–|den(?: ngay)?|(?P<joined>va|,))\s*(?:ngay\s+)?" + _DAY_MONTH.format(p="e"))
+    r"\s*(?:-|–|den(?: het)?(?: ngay)?|(?:\s*,\s*\d{1,2}){0,5}\s*(?P<joined>va|,))\s*(?:ngay\s+)?" + _DAY_MONTH.format(p="e"))
 _SINGLE = re.compile(r"(?<![\d/])" + _DAY_MONTH.format(p="s") + r"(?![\d/])")
-_WORDY = re.compile(r"ngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})(?:\s+nam\s+(?P<y>\d{4}))?")
+_WORDY = re.compile(r"ngay\s+(?:(?P<d1>\d{1,2})\s+(?:-|–|den(?: het)?(?: ngay)?)\s*)?(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})"
+                    r"(?:\s+nam\s+(?P<y>\d{4}))?")  # "ngày 15 tháng 3", "từ ngày 03 đến ngày 06 tháng 10 năm 2022"
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
     for m in _WORDY.finditer(folded):
         year = int(m.group("y")) if m.group("y") else default_year
         if year and (d := _date(year, int(m.group("m")), int(m.group("d")))) and free(m.start(), m.end()):
-            out.append(DateSpan(d, d, m.start(), m.end(), bool(m.group("y"))))
+            first = _date(year, int(m.group("m")), int(m.group("d1"))) if m.group("d1") else d
+            out.append(DateSpan(first if first and first <= d else d, d, m.start(), m.end(), bool(m.group("y"))))
             take(m.start(), m.end())
     for m in _SINGLE.finditer(folded):
         if not free(m.start(), m.end()):
