@@ -149,3 +149,51 @@ def test_a_figure_aimed_at_and_a_headlines_rounding_are_no_values(resolver):
     assert sorted((v["indicator_code"], v["value"]) for v in draft["indicators"]) == [
         ("OPS_DOSSIERS_RECEIVED", 145678.0), ("OPS_ONLINE_RECEIVED_PCT", 45.0), ("OPS_ONTIME_PCT", 99.8)]
     assert not any("phấn đấu" in f["text"] for f in draft["findings"])
+
+
+def test_a_plan_to_fix_an_index_gives_area_scores_causes_and_tasks(resolver):
+    text = ("Bình Thuận ban hành kế hoạch khắc phục hạn chế, nâng cao Chỉ số CCHC\n\nNăm 2022, Chỉ số CCHC của tỉnh Bình "
+            "Thuận đạt 84,5%, xếp thứ 40/63, giảm 5 bậc so với năm 2021. Qua phân tích cho thấy, một số lĩnh vực có điểm "
+            "số thấp như: cải cách thủ tục hành chính đạt 10,5/14 điểm; xây dựng chính quyền điện tử, chính quyền số đạt "
+            "7,8/11 điểm. Nguyên nhân là do người đứng đầu một số cơ quan chưa quan tâm đúng mức đến công tác CCHC; tỷ lệ "
+            "hồ sơ trực tuyến còn thấp.\n\nĐể khắc phục những hạn chế trên, UBND tỉnh yêu cầu các sở, ban, ngành tập "
+            "trung thực hiện các nhiệm vụ, giải pháp sau: Nâng cao trách nhiệm của người đứng đầu trong công tác CCHC; "
+            "Tăng cường ứng dụng công nghệ thông tin.")
+    draft = extract_text(text, resolver=resolver)
+    values = {(v["indicator_code"], v["value"], v["rank"]) for v in draft["indicators"]}
+    assert {("PAR_INDEX", 84.5, 40), ("PAR_A3", 10.5, None), ("PAR_A7", 7.8, None)} <= values
+    assert not any(v["rank"] == 1 for v in draft["indicators"])  # "người đứng đầu" is a head of agency, not a first place
+    assert [(f["kind"], f["text"]) for f in draft["findings"]] == [
+        ("limitation", "Người đứng đầu một số cơ quan chưa quan tâm đúng mức đến công tác CCHC"),
+        ("limitation", "Tỷ lệ hồ sơ trực tuyến còn thấp"),
+        ("recommendation", "Nâng cao trách nhiệm của người đứng đầu trong công tác CCHC"),
+        ("recommendation", "Tăng cường ứng dụng công nghệ thông tin")]
+
+
+def test_a_ministrys_count_is_no_value_and_no_crash(resolver):
+    # raised KeyError 'ministry' before: the count was kept with the ministry as its unit, which no level resolves
+    text = "Báo cáo kiểm tra cải cách hành chính năm 2024 của tỉnh Lạng Sơn.\n" + "tiếp nhận 12 hồ sơ, Bộ Tư pháp " * 3
+    draft = extract_text(text, resolver=resolver)
+    assert all(v["unit_name"] is None or not v["unit_name"].startswith("Bộ") for v in draft["indicators"])
+
+
+def test_a_list_of_units_goes_on_past_its_first_sentence_word_and_counts_it_names_are_not_counts(resolver):
+    text = ("Thành lập Đoàn kiểm tra CCHC năm 2023\n\nNgày 10/3/2023, Chủ tịch UBND tỉnh Bình Định ký Quyết định số "
+            "789/QĐ-UBND thành lập Đoàn kiểm tra công tác CCHC năm 2023. Đoàn do ông Nguyễn Văn C, Giám đốc Sở Nội vụ "
+            "làm Trưởng đoàn. Theo kế hoạch, từ ngày 15/5 đến ngày 30/6/2023, Đoàn sẽ kiểm tra tại 04 sở, ngành và 03 "
+            "UBND huyện, thị xã, gồm: Sở Y tế, Sở Công Thương, UBND huyện Tuy Phước, UBND thị xã An Nhơn, UBND huyện Phù Cát.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert [u["name"] for u in team["units"]] == ["Sở Y tế", "Sở Công Thương", "huyện Tuy Phước", "thị xã An Nhơn",
+                                                  "huyện Phù Cát"]
+    assert team["unit_counts"] == []
+    assert (team["started_on"], team["ended_on"]) == ("2023-05-15", "2023-06-30")
+
+
+def test_an_inspection_told_without_a_team_word_gives_a_team_of_the_units_after_tai(resolver):
+    text = ("Kiểm tra công tác CCHC tại các xã\n\nNgày 12/5/2022, Phòng Nội vụ huyện Triệu Phong đã phối hợp với Văn phòng "
+            "HĐND và UBND huyện tiến hành kiểm tra công tác CCHC tại các xã Triệu Thuận, Triệu Đại và thị trấn Ái Tử. Kết "
+            "quả kiểm tra cho thấy, các xã đều niêm yết công khai đầy đủ TTHC.")
+    draft = extract_text(text, resolver=resolver)
+    assert _units(draft) == ["xã Triệu Thuận", "xã Triệu Đại", "thị trấn Ái Tử"]  # not the inspecting district
+    assert _team(draft)["started_on"] == "2022-05-12"
+    assert [f["text"] for f in draft["findings"]] == ["Các xã đều niêm yết công khai đầy đủ TTHC"]

@@ -222,6 +222,7 @@ FRAGMENTS = [
 @example(["; "])
 @example(["các xã ", "ông Nguyễn Văn An, ", "Kết quả, ", "Bộ Tư pháp "])  # what hypothesis found before the fix
 @example(["ngày 3 tháng 5 "])
+@example(["tiếp nhận 12 hồ sơ, ", "Bộ Tư pháp "])  # a ministry's count: KeyError 'ministry' (found by hypothesis)
 def test_no_mix_of_rule_fragments_takes_more_than_linear_time(resolver, pieces):
     unit = "".join(pieces)
     head = "Báo cáo kiểm tra cải cách hành chính năm 2024 của tỉnh Lạng Sơn về thủ tục hành chính.\n"

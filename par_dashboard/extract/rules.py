@@ -135,7 +135,7 @@ class Places:
         if key in self.cache:
             return self.cache[key]
         found = None
-        for level in _LEVELS[mention.kind]:
+        for level in _LEVELS.get(mention.kind, ()):  # a ministry is no unit of the catalogue
             if self.structure == "S34" and level == "district":
                 continue
             district = mention.parent if level == "commune" and self.structure == "S63" else None
@@ -302,6 +302,7 @@ def _people(listed: str) -> list[tuple[str, str | None]]:
 # An inspection plan is an inspection: "ban hành Kế hoạch số 32/KH-UBND về Kiểm tra cải cách hành chính …".
 _PLAN_OF_INSPECTION = re.compile(r"\bke hoach(?: so [\w/\-]+)?(?: ngay [\d/]+)?(?: ve| ve viec)? kiem tra (?:cong tac )?"
                                  r"(?:cai cach hanh chinh|cchc)")
+_INSPECTED_AT = re.compile(r"\bkiem tra\b[^.;:]{0,80}?\btai\b")
 _VISIT_HINT = re.compile(r"kiem tra|lam viec|kiem tra thuc te")
 
 
@@ -381,6 +382,19 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
                 found.append(Team(s.text[m.start(): m.end()][:1].upper() + s.text[m.start() + 1: m.end()], None, None, s,
                                   planned=True))
                 break
+    if not found:
+        # an inspection told without a team word: "Phòng Nội vụ huyện … tiến hành kiểm tra công tác CCHC tại các xã A, B":
+        # the units right after "tại" are the ones inspected (those before it are who inspects); "Qua kiểm tra … tại …,
+        # UBND huyện đã chấn chỉnh …" reports what came of an inspection, not one
+        for s in body:
+            if s.line_kind == "body" and (m := _INSPECTED_AT.search(s.folded)):
+                units = [x for x in mentions(s) if x.start - s.start >= m.end() and not _excepted(x, s)
+                         and x.kind in ("district", "commune", "city", "department")]
+                if units and units[0].start - s.start - m.end() <= 20 and not re.match(r"\s*qua kiem tra", s.folded):
+                    team = Team("Đoàn kiểm tra", None, None, s)
+                    team.units = units
+                    found.append(team)
+                    break
     # units and dates for each team: its own sentence, else the document's visit sentences (one team only). Read
     # once per sentence: a sentence naming many leaders gives many teams, and reading it again for each one took
     # the square of its length.
@@ -447,12 +461,16 @@ def _excepted(mention: Mention, s: Sentence) -> bool:
     return bool(_EXCEPT.search(s.folded[max(0, at - 60): at]))
 
 
+_LIST_GAP = re.compile(r"\s*(?:,|;|va)\s*(?:(?:ubnd|uy ban nhan dan)\s+)?(?:thanh pho|thi xa|thi tran|huyen|quan|xa|phuong|so|tp\.?)?\s*")
+
+
 def _visited_units(body: list[Sentence], places: Places) -> list[Mention]:
     out: list[Mention] = []
     for s in body:
         if not re.search(r"kiem tra|lam viec|mot cua", s.folded):
             continue
         listed = _UNIT_LIST.search(s.folded)
+        previous_end = None  # where the last unit taken from this sentence ends
         for x in mentions(s):
             if x.kind in ("district", "commune", "city", "department") and not _is_inspector(x, s.text, s.start):
                 at = x.start - s.start
@@ -461,9 +479,13 @@ def _visited_units(body: list[Sentence], places: Places) -> list[Mention]:
                     continue
                 if re.search(r"\b(thong qua|gui ve|bao cao ve|cua)\b[^,;]{0,25}$", before):
                     continue  # "gửi về UBND tỉnh (thông qua Sở Nội vụ)": where reports go, not a unit inspected
-                if (listed and at >= listed.end() or re.search(r"(tai|voi|o|cac|va|ubnd|mot cua\"?)\s*(ubnd\s*)?$", before.strip() + " ")
+                # the next of a list of units taken ("tại Sở Y tế, …, UBND huyện Tuy Phước, UBND thị xã An Nhơn")
+                follows = previous_end is not None and _LIST_GAP.fullmatch(s.folded, previous_end - s.start, at)
+                if (follows or listed and at >= listed.end()
+                        or re.search(r"(tai|voi|o|cac|va|ubnd|mot cua\"?)\s*(ubnd\s*)?$", before.strip() + " ")
                         or re.search(r"\btai\b[^();]*$", before)):
                     out.append(x)
+                    previous_end = x.end
     return out
 
 
@@ -664,7 +686,11 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
                     if unit is not None and unit.kind == "ministry" or _of_a_group(clause, n.qstart, offset, unit, s):
                         events.append((at, None))
                         continue  # a ministry's figure, a group's (national average): not a unit of the dashboard
-                    value = Value(rule.code, n.value, n.approx, s, unit, sentence_period, at=at)
+                    code = rule.code
+                    if rule is topic and code == "PAR_INDEX" and n.points:
+                        # "cải cách thủ tục hành chính đạt 10,5/14 điểm" in a report about the index: that area's score
+                        code = _code_before(s.folded, offset + n.qstart, topic) or code
+                    value = Value(code, n.value, n.approx, s, unit, sentence_period, at=at)
                     value.spans["value"] = [at, s.start + offset + n.end]
                     if n.qualifier:
                         value.qualifier = s.text[offset + n.qstart: offset + n.qstart + len(n.qualifier)]
@@ -677,8 +703,10 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
                 else:
                     for code, pre, post in _COUNT_RULES:
                         if pre.search(head) and post.match(clause, n.end):
-                            out.append(Value(code, n.value, n.approx, s, unit_before(s.start + offset + n.start),
-                                             sentence_period, at=s.start + offset + n.start))
+                            unit = unit_before(s.start + offset + n.start)
+                            if unit is not None and unit.kind == "ministry":
+                                break  # a ministry's count ("Bộ Tư pháp tiếp nhận 12 hồ sơ"): no unit of the dashboard
+                            out.append(Value(code, n.value, n.approx, s, unit, sentence_period, at=s.start + offset + n.start))
                             events.append((at, out[-1]))
                             break
             if m := re.search(r"khong (co )?(con )?ho so (giai quyet )?(qua han|tre han)", clause):  # "không có hồ sơ quá hạn"
@@ -905,7 +933,8 @@ _LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap|khuyet die
                          r"(mot so|nhung|cac) (han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,40}?"
                          r"\bnhu\b(?!\s+(sau|tren|vay|the|da)\b)\s*:?")
 _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|chua (dat|duoc|dam bao|thuong xuyen|"
-                        r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
+                        r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung|quan tam|chu trong|hieu qua|nghiem tuc|"
+                        r"thuc hien|ban hanh|cap nhat|niem yet|cong khai|trien khai|ro|cu the|phu hop|tot|thanh thao)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
                         r"cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu)|"
                         # a duty not done: "không đeo thẻ công chức", "không niêm yết …"
                         r"khong (deo|thuc hien|chap hanh|niem yet|cong khai|cap nhat|ban hanh|bo tri|trien khai))")
@@ -1119,7 +1148,10 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
     if m := _LIMIT_HEAD.search(cf):
         return "limitation", at + m.end(), True
     if m := _RECOMMEND.search(cf):
-        return "recommendation", _complement(folded, at + m.end()), True
+        start = _complement(folded, at + m.end())
+        if head := _NEED_HEAD.match(folded, start, at + len(cf)):  # "tập trung thực hiện các nhiệm vụ, giải pháp sau: …"
+            start = head.end()
+        return "recommendation", start, True
     if list_kind:
         return list_kind, at, True
     if previous_kind == "recommendation" and (m := _RECOMMEND_FOLLOW.search(cf)):
@@ -1143,7 +1175,8 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
     return None, at, False
 
 
-_FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao,\s*)")
+_FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao,\s*|"
+                         r"nguyen nhan(?: chu yeu)?(?: la)?(?: do)?\s*:?,?\s*)")  # "Nguyên nhân là do …": the cause is the finding
 # A sentence about what an inspection will check, how or of whom, not about what it found.
 _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
                            r"linh vuc trong tam|doi tuong (?:duoc )?kiem tra|hinh thuc kiem tra|"

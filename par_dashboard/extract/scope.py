@@ -36,6 +36,8 @@ _INSPECTS = re.compile(r"\bkiem tra\b|\blam viec\b")
 # Whom the inspection is of, said once for the whole text: "Đối tượng kiểm tra là các phòng, ban thuộc xã".
 _OBJECT = re.compile(r"doi tuong (?:duoc )?kiem tra (?:la|gom|bao gom)\s*:?\s*(?P<what>[^.;]{3,80})")
 _EXCEPT = re.compile(r"\b(tru|ngoai tru|khong bao gom)\b[^()]{0,40}$")
+# The counted units named after them, past a further count: "04 sở, ngành và 03 UBND huyện, thị xã, gồm: Sở Y tế, …"
+_NAMED_AFTER = re.compile(r"[^;.:]{0,60}?\b(?:gom|bao gom|cu the)\s*:")
 _NOT_UNITS = re.compile(r"^(so\s+(lieu|luong|ho so|hoa|\d)|ban\s+(hanh|do)|don vi tinh)")
 
 
@@ -81,8 +83,8 @@ def unit_counts(doc: Document) -> list[Count]:
                 continue
             stop = _PHRASE_END.search(f, m.end(), min(len(f), m.end() + 90))
             end = stop.start() if stop else min(len(f), m.end() + 90)
-            if f.startswith(":", end):
-                continue  # "kiểm tra đột xuất 5 đơn vị: Chi cục …, UBND phường …": named
+            if f.startswith(":", end) or _NAMED_AFTER.match(f, m.end()):
+                continue  # "kiểm tra đột xuất 5 đơn vị: Chi cục …", "04 sở, ngành và 03 UBND huyện, gồm: …": named
             words = f[m.end(): end].strip(" ,")
             kind = kind_of(words)
             if kind == "unit" and object_kind and object_kind != "unit" and not _LEVEL_WORDS["department"].search(words):

@@ -23,7 +23,8 @@ RANK = re.compile(
     r"(?:\s*/\s*(?P<of>\d{1,3})\b)?")
 # The first place said in words: "đứng đầu", "dẫn đầu", "quán quân", "điểm cao nhất". Not "nhóm 5 địa phương dẫn
 # đầu" (a group) nor "tăng cao nhất" (the largest rise).
-FIRST = re.compile(r"\b(?:dung dau|dan dau|xep dau|dung thu nhat|ngoi vi quan quan|diem cao nhat|diem so cao nhat)\b")
+# "người đứng đầu" (an agency's head) is no first place
+FIRST = re.compile(r"(?<!nguoi )\b(?:dung dau|dan dau|xep dau|dung thu nhat|ngoi vi quan quan|diem cao nhat|diem so cao nhat)\b")
 _NOT_FIRST = re.compile(r"(nhom|top|trong so|cac)\s[^,;.]{0,25}$")
 
 # Places gained or lost: "tăng 4 bậc", "tụt 2 bậc", "giảm 7 bậc", "tăng được 4 bậc", "tăng một bậc", "tăng 3 hạng";

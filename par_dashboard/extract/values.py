@@ -15,10 +15,11 @@ from dataclasses import dataclass
 _MULTIPLIER = {"ngan": 1_000, "nghin": 1_000, "trieu": 1_000_000, "ty": 1_000_000_000}
 # On folded text (see text.fold): the number, an optional multiplier word, an optional percent sign.
 # A dot before one or two digits is a decimal point ("86.37%", "+6.39%": national news often write them so); before
-# three, it groups thousands ("65.040"). A score out of 100 may say so ("87,602/100 điểm").
+# three, it groups thousands ("65.040"). A score out of 100 may say so ("87,602/100 điểm"), an area's score out of its
+# maximum too ("10,5/14 điểm"; "15/15 xã" is a count).
 NUMBER = re.compile(
     r"(?<![\w/.,])(?P<q>(?:tren|gan|hon|khoang|xap xi|chua den|it nhat|toi da)\s+)?"
-    r"(?P<n>\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![.\d])|\d+\.\d{1,2}(?![.\d])|\d+(?:,\d+)?)(?P<of>/100(?!\d))?"
+    r"(?P<n>\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![.\d])|\d+\.\d{1,2}(?![.\d])|\d+(?:,\d+)?)(?P<of>/100(?!\d)|/\d{1,3}(?=\s*diem\b))?"
     r"(?P<m>\s+(?:ngan|nghin|trieu|ty)\b)?(?P<pct>\s*%)?(?P<pts>\s*(?:%\s*)?diem\b)?(?![\w/])")
 
 
