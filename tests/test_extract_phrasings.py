@@ -197,3 +197,19 @@ def test_an_inspection_told_without_a_team_word_gives_a_team_of_the_units_after_
     assert _units(draft) == ["xã Triệu Thuận", "xã Triệu Đại", "thị trấn Ái Tử"]  # not the inspecting district
     assert _team(draft)["started_on"] == "2022-05-12"
     assert [f["text"] for f in draft["findings"]] == ["Các xã đều niêm yết công khai đầy đủ TTHC"]
+
+
+def test_leads_and_the_teams_own_acts_are_not_findings(resolver):
+    text = ("Kiểm tra CCHC tại huyện Hàm Thuận Nam\n\nNgày 20/9/2022, Đoàn kiểm tra CCHC tỉnh Bình Thuận đã kiểm tra tại UBND "
+            "huyện Hàm Thuận Nam. Theo báo cáo của UBND huyện, trong 9 tháng đầu năm 2022, huyện đã ban hành 15 văn bản chỉ "
+            "đạo, điều hành về CCHC. Dịp này, đoàn cũng đã trao đổi, hướng dẫn huyện một số nội dung liên quan đến công "
+            "tác chấm điểm chỉ số CCHC.")
+    found = [f["text"] for f in extract_text(text, resolver=resolver)["findings"]]
+    assert found == ["Huyện đã ban hành 15 văn bản chỉ đạo, điều hành về CCHC"]
+
+
+def test_a_leader_named_in_brackets_after_the_team(resolver):
+    text = ("Kiểm tra CCHC tại huyện Hàm Thuận Nam\n\nNgày 20/9/2022, Tổ kiểm tra công vụ tỉnh Bình Thuận (Tổ trưởng: đồng "
+            "chí Lê Thị Mai, Phó Chánh Văn phòng UBND tỉnh) đã kiểm tra tại UBND huyện Hàm Thuận Nam.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert (team["leader_name"], team["leader_title"]) == ("Lê Thị Mai", "Phó Chánh Văn phòng UBND tỉnh")

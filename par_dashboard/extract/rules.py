@@ -337,6 +337,8 @@ def _clean_title(title: str | None) -> str | None:
     title = re.sub(r"\s*[,–-]\s*(trưởng\s+đoàn|tổ\s+trưởng)\b.*$", "", title.strip(" ,–-"), flags=re.IGNORECASE)
     title = re.sub(r"\s+(làm|là)\s+(trưởng\s+đoàn|tổ\s+trưởng).*$", "", title.strip(" ,–-"), flags=re.IGNORECASE)
     title = re.sub(r"\s+(đã|có)\s.*$", "", title)
+    if "(" not in title:
+        title = title.rstrip(")")  # "(Tổ trưởng: đồng chí …, Phó Chánh Văn phòng UBND tỉnh)"
     return title.strip(" ,–-") or None
 
 
@@ -982,7 +984,9 @@ _FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|x
 _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien ke hoach|"
                    r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d|day la|(dong thoi,? )?qua do)|to chuc \d+ doan|"
                    r"ban hanh (quyet dinh|ke hoach)|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
-                   r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien|phan dau)\b|^muc tieu\b")
+                   r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien|phan dau)\b|^muc tieu\b|"
+                   # what the team did besides inspecting: "Dịp này, đoàn cũng đã trao đổi, hướng dẫn …"
+                   r"^(nhan )?dip nay\b|\b(doan|to)( kiem tra)? (cung )?(da )?(trao doi|huong dan|giai dap)\b")
 # Requests that prepare an inspection ("xây dựng báo cáo … gửi về", "cung cấp các thông tin, tài liệu theo yêu cầu của Đoàn",
 # "tạo điều kiện thuận lợi để Đoàn kiểm tra thực hiện nhiệm vụ"): procedure, not recommendations.
 _PROCEDURE = re.compile(r"xay dung bao cao|de cuong|cung cap (cac |day du )?(thong tin|tai lieu|ho so)|"
@@ -1075,8 +1079,8 @@ def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
             comma = _COMMA.search(folded, m.end())
             stop = comma.start() if comma else len(folded)
             if m.group(0).startswith(","):
-                if folded[max(0, cut - 8): cut].endswith("co quan"):
-                    continue  # "cơ quan, đơn vị": one enumeration
+                if folded[max(0, cut - 8): cut].endswith(("co quan", " uy", "hdnd")):
+                    continue  # "cơ quan, đơn vị", "Tỉnh ủy, UBND tỉnh": one enumeration
                 ok = words.touching(last, cut) >= 4 and words.touching(m.end(), stop) >= 5
             else:  # "và" before a verb: two statements when what follows says how it went ("100%", "đầy đủ")
                 ok = (words.touching(last, cut) >= 6 and words.touching(m.end(), stop) >= 5
@@ -1170,12 +1174,13 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
         lead = _FOUND_LEAD.match(cf)  # "Kết quả kiểm tra cho thấy, tại thời điểm kiểm tra có 2 công chức vắng mặt"
         return "limitation", at + (lead.end() if lead else 0), False
     if _RESULT_CUE.search(cf) or _RESULT_ITEM.search(cf):
-        lead = re.match(_FOUND_LEAD.pattern + r"|\s*(trong|tu) [^,]{0,40},\s*", cf)
+        # "Theo báo cáo của UBND huyện, trong 9 tháng đầu năm 2022, huyện đã …": the statement after its leads
+        lead = re.match(r"(?:" + _FOUND_LEAD.pattern + r"|\s*(?:trong|tu) [^,]{0,40},\s*)+", cf)
         return "result", at + (lead.end() if lead else 0), False
     return None, at, False
 
 
-_FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao,\s*|"
+_FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao(?: cua [^,]{1,40})?,\s*|"
                          r"nguyen nhan(?: chu yeu)?(?: la)?(?: do)?\s*:?,?\s*)")  # "Nguyên nhân là do …": the cause is the finding
 # A sentence about what an inspection will check, how or of whom, not about what it found.
 _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
