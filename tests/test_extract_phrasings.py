@@ -213,3 +213,10 @@ def test_a_leader_named_in_brackets_after_the_team(resolver):
             "chí Lê Thị Mai, Phó Chánh Văn phòng UBND tỉnh) đã kiểm tra tại UBND huyện Hàm Thuận Nam.")
     team = _team(extract_text(text, resolver=resolver))
     assert (team["leader_name"], team["leader_title"]) == ("Lê Thị Mai", "Phó Chánh Văn phòng UBND tỉnh")
+
+
+def test_the_year_an_index_is_of_outweighs_the_year_of_the_plans_after_it(resolver):
+    text = ("Phú Yên công bố PAR INDEX 2021\n\nSáng 25/5/2022, Bộ Nội vụ công bố PAR INDEX 2021. Theo đó, tỉnh Phú Yên đạt "
+            "84,12%, xếp thứ 45/63. Năm 2022, tỉnh tiếp tục đẩy mạnh CCHC. Trong năm 2022, các sở, ngành cần tập trung "
+            "khắc phục hạn chế. Năm 2022 là năm bản lề.")
+    assert extract_text(text, resolver=resolver)["year"]["value"] == 2021

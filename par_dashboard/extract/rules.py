@@ -203,6 +203,10 @@ def _spaced_names(resolver: UnitResolver, structure: str, level: str) -> dict[st
     return out
 
 
+_SUBJECT_YEAR = re.compile(r"(?:par[ -]?index|sipas|chi so (?:cai cach hanh chinh|cchc|hai long)|"
+                           r"kiem tra (?:cong tac )?(?:cai cach hanh chinh|cchc))[^.;,]{0,12}?\b(?:nam )?(?P<y>(?:19|20)\d{2})\b")
+
+
 def document_year(doc: Document) -> int | None:
     """The year the text speaks of most (a headline counts double); its web address counts as a headline when it
     names one ("…-nam-2020-…", a date "d20080427…"), and alone when the text names none."""
@@ -210,6 +214,8 @@ def document_year(doc: Document) -> int | None:
     for s in doc.sentences:
         for y, w in year_votes(s.folded).items():
             votes[y] += w * (2 if s.line_kind == "title" else 1)
+        for m in _SUBJECT_YEAR.finditer(s.folded):  # "PAR INDEX 2021", "kiểm tra công tác CCHC năm 2019": what it is about
+            votes[int(m.group("y"))] += 3 * (2 if s.line_kind == "title" else 1)
     for url in doc.urls[:1]:
         path = url.split("/", 3)[-1].lower()
         if m := re.search(r"nam-((?:19|20)\d{2})(?!\d)", path):
