@@ -220,3 +220,11 @@ def test_the_year_an_index_is_of_outweighs_the_year_of_the_plans_after_it(resolv
             "84,12%, xếp thứ 45/63. Năm 2022, tỉnh tiếp tục đẩy mạnh CCHC. Trong năm 2022, các sở, ngành cần tập trung "
             "khắc phục hạn chế. Năm 2022 là năm bản lề.")
     assert extract_text(text, resolver=resolver)["year"]["value"] == 2021
+
+
+def test_a_headlines_count_of_units_the_body_names_is_no_count(resolver):
+    text = ("Kiểm tra cải cách hành chính tại 3 đơn vị thuộc tỉnh Vĩnh Long\n\nTrong 2 ngày 22 và 23/4/2021, Đoàn kiểm tra "
+            "của tỉnh do ông Lê Văn Tâm - Phó Chủ tịch UBND tỉnh làm trưởng đoàn đã kiểm tra tại Sở Tư pháp, Sở Y tế và "
+            "UBND huyện Long Hồ.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert (len(team["units"]), team["unit_counts"]) == (3, [])

@@ -148,6 +148,8 @@ def _scope(draft: dict, doc, teams) -> None:
     sentences = {id(t.sentence): i for i, t in enumerate(teams)}
     for c in scope.unit_counts(doc):
         i = sentences.get(id(c.sentence), 0)
+        if c.sentence.line_kind == "title" and len(draft["teams"][i]["units"]) >= c.count:
+            continue  # a headline's "tại 3 đơn vị" of units the body names: the units, not a count (the conventions)
         draft["teams"][i]["unit_counts"].append({"count": c.count, "kind": c.kind, "qualifier": c.qualifier,
                                                   "text": c.text, "evidence": [c.start, c.end]})
 
