@@ -301,8 +301,8 @@ def _pct(x: float | None) -> str:
     return "   –  " if x is None else f"{100 * x:5.1f}%"
 
 
-def report(result: dict, *, title: str = "", extras: bool = False) -> str:
-    """The pooled table and one line per file; `extras` adds the unseen set's convention fields."""
+def report(result: dict, *, title: str = "", extras: bool = False, per_file: bool = True) -> str:
+    """The pooled table and (with `per_file`) one line per file; `extras` adds the unseen set's convention fields."""
     pooled = result["micro"]
     fields = ALL_SET_FIELDS if extras else SET_FIELDS
     lines = [f"{title}Micro-average over {len(result['files'])} files",
@@ -322,6 +322,8 @@ def report(result: dict, *, title: str = "", extras: bool = False) -> str:
     if extras:
         lines.append(f"{'mean F1':<18}{'':>16}{_pct(mean_f1(pooled, SET_FIELDS)):>8}   over the 5 fields of the "
                      f"example gold; {_pct(mean_f1(pooled, ALL_SET_FIELDS)).strip()} over all 9 set fields")
+    if not per_file:
+        return "\n".join(lines)
     lines += ["", "Per file (accuracy fields: 1 right, 0 wrong, - not scored; set fields: F1)",
               f"{'file':<46}{'prov':>5}{'year':>5}{'plan':>5}" + "".join(f"{f[:10]:>11}" for f in fields)]
     for stem, s in result["files"].items():
@@ -331,7 +333,8 @@ def report(result: dict, *, title: str = "", extras: bool = False) -> str:
 
 
 def report_unseen(result: dict) -> str:
-    """Both parts of the unseen set, then their F1 side by side."""
+    """Both parts of the unseen set, then their F1 side by side. The test part is shown pooled only: a line per test
+    file would tell which test text a rule fails on, and the test texts are not to be read while writing rules."""
     side = [f"{'F1 by field':<18}{'dev':>8}{'test':>8}"]
     for field in ACCURACY_FIELDS:
         side.append(f"{field:<18}" + "".join(f"{_pct(result[p]['micro'][field]['accuracy']):>8}" for p in PARTS)
@@ -340,7 +343,7 @@ def report_unseen(result: dict) -> str:
         side.append(f"{field:<18}" + "".join(f"{_pct(result[p]['micro'][field]['f1']):>8}" for p in PARTS))
     for label, fields in (("mean F1 (5)", SET_FIELDS), ("mean F1 (9)", ALL_SET_FIELDS)):
         side.append(f"{label:<18}" + "".join(f"{_pct(mean_f1(result[p]['micro'], fields)):>8}" for p in PARTS))
-    parts = [report(result[p], title=f"Unseen set, {p} part: ", extras=True) for p in PARTS]
+    parts = [report(result[p], title=f"Unseen set, {p} part: ", extras=True, per_file=p == "dev") for p in PARTS]
     return "\n\n".join(parts + ["\n".join(side)])
 
 
@@ -383,6 +386,7 @@ def main() -> int:
                 result[part]["mean_f1"] = {"5": mean_f1(result[part]["micro"]),
                                            "9": mean_f1(result[part]["micro"], ALL_SET_FIELDS)}
             text = report_unseen(result)
+            result["test"].pop("files")  # pooled only, as in the table (see report_unseen)
         else:
             result = score_all(extract, examples_dir=args.examples)
             text = report(result)

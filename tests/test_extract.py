@@ -68,7 +68,10 @@ def test_every_field_carries_the_span_of_its_sentence(resolver):
         for value in draft["indicators"]:
             sentence = span(value)
             found = {n.value for n in numbers(fold(sentence))}
-            assert value["value"] in found or "khong" in fold(sentence), (path.name, value, sentence)
+            assert value["value"] in found or value["value"] is None or "khong" in fold(sentence), (path.name, value, sentence)
+            for name, (start, end) in value["evidence_of"].items():  # a rank, a change …: words of the sentence
+                assert value["evidence"][0] <= start < end <= value["evidence"][1], (path.name, name, value)
+            assert value["value"] is not None or value["evidence_of"], (path.name, value)
 
 
 def test_a_three_team_report_gives_three_teams_with_leaders_units_and_the_plan(resolver):
@@ -142,6 +145,10 @@ def test_vietnamese_numbers(written, value, percent, approx):
     ("Ngày 03/10 - 06/10/2022", dt.date(2022, 10, 3), dt.date(2022, 10, 6)),
     ("từ 13/8 đến 16/8/2024", dt.date(2024, 8, 13), dt.date(2024, 8, 16)),
     ("ngày 29 tháng 5 năm 2023", dt.date(2023, 5, 29), dt.date(2023, 5, 29)),
+    ("từ ngày 03 đến ngày 06 tháng 10 năm 2022", dt.date(2022, 10, 3), dt.date(2022, 10, 6)),
+    ("từ ngày 15 đến 17 tháng 3 năm 2023", dt.date(2023, 3, 15), dt.date(2023, 3, 17)),
+    ("từ ngày 01/8/2013 đến hết ngày 17/9/2013", dt.date(2013, 8, 1), dt.date(2013, 9, 17)),
+    ("trong các ngày 5, 6 và 7/12/2022", dt.date(2022, 12, 5), dt.date(2022, 12, 7)),
 ])
 def test_vietnamese_dates(written, start, end):
     (d,) = dates(fold(written), 2024)

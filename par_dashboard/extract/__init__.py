@@ -14,7 +14,7 @@ import re
 import zipfile
 
 from par_dashboard.domain.units import structure_for_year
-from par_dashboard.extract import rules
+from par_dashboard.extract import rules, scope
 from par_dashboard.extract.text import fold, normalise, read
 from par_dashboard.i18n import fmt_num
 from par_dashboard.importing.names import UnitResolver
@@ -96,16 +96,20 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
 
     main_unit = places.main_district
     folded_text = fold(text)
-    for v in rules.indicator_values(doc, rules.province_names(resolver, structure)):
+    for v in rules.indicator_values(doc, rules.province_names(resolver, structure), year):
         unit_id = places.resolve(v.unit) if v.unit else None
         if unit_id is None and v.unit is None:
             unit_id = _default_unit(v, main_unit, province, folded_text)
         draft["indicators"].append({
             "indicator_code": v.code, "value": v.value, "unit_name": v.unit.name if v.unit else None, "unit_id": unit_id,
             "period": v.period or "Y", "target": v.target, "gap": v.gap, "approx": v.approx,
-            "evidence": list(v.sentence.span)})
+            "qualifier": v.qualifier, "change": v.change, "rank": v.rank, "rank_of": v.rank_of, "rank_change": v.rank_change,
+            "evidence": list(v.sentence.span), "evidence_of": dict(v.spans)})
+    announcement = not teams and _index_results(doc, draft["indicators"])
     draft["findings"] = [{"kind": f.kind, "area_code": f.area, "text": f.text, "unit_id": None,
-                          "evidence": list(f.sentence.span)} for f in rules.findings(doc)]
+                          "evidence": list(f.sentence.span)}
+                         for f in rules.findings(doc, {id(t.sentence) for t in teams}, announcement)]
+    _scope(draft, doc, teams)
     if not (draft["teams"] or draft["indicators"] or draft["findings"]):
         messages.append(_message("warning", "Không tìm thấy đoàn kiểm tra, chỉ tiêu hay phát hiện nào trong văn bản.",
                                  "No inspection team, indicator value or finding was found in the text."))
@@ -115,29 +119,75 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
     return draft
 
 
+_INDEX_WORDS = re.compile(r"chi so (cai cach hanh chinh|cchc|hai long)|par[ -]?index|sipas|xep hang (chi so|cai cach|cchc)")
+
+
+def _index_results(doc, indicators: list[dict]) -> bool:
+    """Whether a text without a team announces index results: its figures are index scores or ranks, or its
+    headline speaks of an index."""
+    codes = {v["indicator_code"] for v in indicators}
+    if codes and all(c in rules.INDEX_CODES for c in codes):
+        return True
+    return any(s.line_kind == "title" and _INDEX_WORDS.search(s.folded) for s in doc.sentences[:3])
+
+
+def _scope(draft: dict, doc, teams) -> None:
+    """Each team's units given only as numbers and the PAR areas it checked, each with the span it was read from:
+    the areas listed as the inspection's content, and those in which a result or limitation is reported (a
+    recommendation alone does not make an area checked). A count goes to the team whose sentence states it, else
+    to the first team; the areas to every team (a text lists one content for all its teams)."""
+    if not draft["teams"]:
+        return
+    areas = {a: list(span) for a, span in scope.content_areas(doc, rules.AREA_NAMES).items()}
+    for f in draft["findings"]:
+        if f["kind"] in ("result", "limitation") and f["area_code"]:
+            areas.setdefault(f["area_code"], f["evidence"])
+    for out in draft["teams"]:
+        out["unit_counts"] = []
+        out["areas"] = sorted(areas)
+        out["evidence_of"] = {"areas": {a: areas[a] for a in sorted(areas)}}
+    sentences = {id(t.sentence): i for i, t in enumerate(teams)}
+    for c in scope.unit_counts(doc):
+        i = sentences.get(id(c.sentence), 0)
+        if c.sentence.line_kind == "title" and len(draft["teams"][i]["units"]) >= c.count:
+            continue  # a headline's "tại 3 đơn vị" of units the body names: the units, not a count (the conventions)
+        draft["teams"][i]["unit_counts"].append({"count": c.count, "kind": c.kind, "qualifier": c.qualifier,
+                                                  "text": c.text, "evidence": [c.start, c.end]})
+
+
 def _province(doc, places, resolver, structure) -> tuple[str | None, str | None]:
-    """The province most named in the text (directly, or as the province of a named district/commune), else the
-    one its web address names."""
+    """The province most named in the text (directly, or as the province of a named district or commune), else the
+    one its web address names. A text naming many provinces, none of them most of the time, is national: no province,
+    unless its address is a province's (its paper or portal writing about national results) and names the most-named
+    one, or its headline and lead name one province only ("Đà Nẵng tụt 2 bậc …": that province's side of them)."""
     votes: dict[str, int] = {}
-    for s in doc.sentences:
+    named: dict[int, set[str]] = {}  # sentence index -> provinces it names
+    bare = rules.province_names(resolver, structure)
+    for i, s in enumerate(doc.sentences):
         for m in rules.mentions(s):
-            unit_id = places.resolve(m) if m.kind in ("province", "city", "district") else None
+            unit_id = places.resolve(m) if m.kind in ("province", "city", "district", "commune") else None
             if unit_id:
                 p = resolver.units.loc[unit_id, "province_id"] or unit_id
                 votes[p] = votes.get(p, 0) + (2 if m.kind == "province" else 1)
-    bare = rules.province_names(resolver, structure)
-    for s in doc.sentences:
+                named.setdefault(i, set()).add(p)
         for m in bare.finditer(s.text):
             if m.group("province"):
                 r = resolver.resolve(m.group("province"), level="province", structure=structure)
                 if r.ok:
                     votes[r.unit_id] = votes.get(r.unit_id, 0) + 1
+                    named.setdefault(i, set()).add(r.unit_id)
     url_province, url_district = (None, None)
     for url in doc.urls:
         url_province, url_district = rules.province_from_url(url, resolver, structure)
         if url_province:
             break
     if len(votes) >= 3 and max(votes.values()) < 0.5 * sum(votes.values()):
+        if url_province in votes and votes[url_province] == max(votes.values()):
+            return url_province, url_district
+        title = next((i for i, s in enumerate(doc.sentences) if s.line_kind == "title"), None)
+        lead = next((i for i, s in enumerate(doc.sentences) if s.line_kind == "body"), None)
+        if title is not None and lead is not None and len(named.get(title, ())) == 1 and named[title] == named.get(lead):
+            return next(iter(named[title])), url_district
         return None, url_district  # many provinces, none dominant: a national report
     if votes:
         best = max(votes.values())

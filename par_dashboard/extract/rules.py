@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from par_dashboard.domain.units import fold as squash
+from par_dashboard.extract import gazetteer, scores
 from par_dashboard.extract.text import Document, Sentence, fold
 from par_dashboard.extract.values import dates, numbers, period, year_votes
 from par_dashboard.importing.names import UnitResolver
@@ -23,12 +24,19 @@ from par_dashboard.importing.names import UnitResolver
 _TYPES = [("thành phố", "city"), ("thị xã", "district"), ("thị trấn", "commune"), ("huyện", "district"),
           ("quận", "district"), ("phường", "commune"), ("xã", "commune"), ("đặc khu", "commune"), ("tỉnh", "province"),
           ("tp.", "city"), ("tp ", "city"), ("sở", "department")]
-_TYPE_RE = re.compile(r"(?<![\w])(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.])", re.IGNORECASE)
+# Abbreviated type words, in capitals and with their dot: "H.Cẩm Mỹ", "UBND TX. Giá Rai", "TT.Phùng", "P.Tân Phong".
+_ABBREVIATIONS = {"h.": "district", "tx.": "district", "q.": "district", "tt.": "commune", "p.": "commune"}
+_CAPITAL = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ"
+_TYPE_RE = re.compile(r"(?<![\w])(?:(" + "|".join(re.escape(t.strip()) for t, _ in _TYPES) + r")(?=[\s.:,])|"
+                      r"(?-i:(H|TX|Q|TT|P)\.)(?=\s?[" + _CAPITAL + r"]))", re.IGNORECASE)
 _NAME_WORD = re.compile(r"\s*([^\W\d_][\w'’-]*|\d{1,2}\b)", re.UNICODE)
 _SPACES = re.compile(r"\s*")
 _LIST_SEP = re.compile(r"\s*(,|và|;)\s*(?:(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+)?", re.IGNORECASE)
 _LEVELS = {"commune": ("commune",), "district": ("district",), "province": ("province",), "city": ("district", "province"),
            "department": ("department",)}
+_PLURAL_BEFORE = re.compile(r"(?i:(?<!\w)(?:các|những)|(?<![\d/.,])\d{1,3})\s+$")
+_LIST_OPENS = re.compile(r"\s*(?:,\s*(?:phường|thị trấn|xã|thị xã|thành phố|huyện|quận)\s*){0,3}(?:(?:gồm|bao gồm|là)\s*:?|:)\s*",
+                         re.IGNORECASE)  # "5 xã: A, B", "các xã, thị trấn: A, B", "6 xã gồm A, B"
 _TYPE_WORD_OF = {"commune": "xã", "district": "huyện"}
 
 
@@ -39,6 +47,8 @@ class Mention:
     start: int         # offsets in the whole text
     end: int
     unit_id: str | None = None
+    parent: str | None = None  # the district written after a commune: "xã Sơn Đông (huyện Ba Vì)"
+    near: str | None = None    # the district named before a commune in its sentence: "UBND thị xã Quảng Trị và phường 1"
 
 
 def _name_after(text: str, pos: int) -> tuple[str, int]:
@@ -60,15 +70,25 @@ def mentions(sentence: Sentence) -> list[Mention]:
     """Unit names with a type word in the sentence; "các xã A, B và C" gives three communes."""
     text, out = sentence.text, []
     for m in _TYPE_RE.finditer(text):
-        type_word = m.group(1).lower()
-        kind = next(k for t, k in _TYPES if t.strip() == type_word)
+        type_word = (m.group(1) or m.group(2) + ".").lower()
+        kind = _ABBREVIATIONS.get(type_word) or next(k for t, k in _TYPES if t.strip() == type_word)
         pos = m.end()
-        plural = text[max(0, m.start() - 4): m.start()].lower().endswith("các ")
+        # a list: "các xã A, B và C", "5 xã: A, B, C", "những phường A, B"
+        plural = bool(_PLURAL_BEFORE.search(text, max(0, m.start() - 12), m.start()))
+        if plural and (colon := _LIST_OPENS.match(text, pos)):  # "5 xã: A, B", "6 xã gồm: A, B", "6 xã gồm A, B"
+            pos = colon.end()
         while True:
-            name, end = _name_after(text, pos)
-            if not name or (kind == "department" and len(name.split()) > 4):
-                break
-            written = f"{type_word} {name}" if kind != "city" else f"thành phố {name}"
+            if kind == "department":
+                hit = gazetteer.department_at(text, sentence.folded, pos)
+                if hit is None:
+                    break
+                name, end, _ = hit
+                written = f"Sở {name}"
+            else:
+                name, end = _name_after(text, pos)
+                if not name:
+                    break
+                written = f"{type_word} {name}" if kind != "city" else f"thành phố {name}"
             out.append(Mention(written, kind, sentence.start + _SPACES.match(text, pos).end(), sentence.start + end))
             if not plural:
                 break
@@ -76,6 +96,26 @@ def mentions(sentence: Sentence) -> list[Mention]:
             if not sep or not _NAME_WORD.match(text, sep.end()):
                 break
             pos = sep.end()
+    return _parents(out, sentence)
+
+
+def _parents(found: list[Mention], sentence: Sentence) -> list[Mention]:
+    """A district in brackets right after a commune names the commune's district ("UBND phường Trung Sơn Trầm (thị xã
+    Sơn Tây)"): it narrows the commune's name, and is not a unit of its own."""
+    out: list[Mention] = []
+    last_district: Mention | None = None
+    for m in found:
+        between = sentence.text[out[-1].end - sentence.start: m.start - sentence.start] if out else ""
+        bracketed = between.strip().startswith("(") and not re.search(r"[),;]", between)
+        addressed = re.fullmatch(r",\s*\S+(\s+\S+)?\s*", between) and not re.search(r"(?i)ubnd|ủy ban|uỷ ban", between)
+        if out and m.kind in ("district", "city") and out[-1].kind == "commune" and len(between) < 16 and (bracketed or addressed):
+            out[-1].parent = m.name
+            continue
+        if m.kind == "commune" and last_district:
+            m.near = last_district.name
+        if m.kind in ("district", "city"):
+            last_district = m  # kept as the list goes: looking back for it at each commune took the square of the list
+        out.append(m)
     return out
 
 
@@ -90,15 +130,27 @@ class Places:
     cache: dict = field(default_factory=dict)
 
     def resolve(self, mention: Mention) -> str | None:
-        key = (mention.name.lower(), mention.kind)
+        # read again once the province (and the district the text is about) is known
+        key = (mention.name.lower(), mention.kind, self.province, self.main_district, mention.parent, mention.near)
         if key in self.cache:
             return self.cache[key]
         found = None
-        for level in _LEVELS[mention.kind]:
+        for level in _LEVELS.get(mention.kind, ()):  # a ministry is no unit of the catalogue
             if self.structure == "S34" and level == "district":
                 continue
+            district = mention.parent if level == "commune" and self.structure == "S63" else None
             r = self.resolver.resolve(mention.name, level=level, structure=self.structure,
-                                      province=self.province if level != "province" else None)
+                                      province=self.province if level != "province" else None, district=district)
+            if not r.ok and district:
+                r = self.resolver.resolve(mention.name, level=level, structure=self.structure, province=self.province)
+            # a commune name the province holds several times ("phường 1"): the one in the district named before it
+            # in the sentence, else in the district the text is about
+            hints = (mention.near, self.main_district) if level == "commune" and self.structure == "S63" else ()
+            for hint in hints if not r.ok and len(r.candidates) > 1 else ():
+                if hint and (narrowed := self.resolver.resolve(mention.name, level=level, structure=self.structure,
+                                                               province=self.province, district=hint)).ok:
+                    r = narrowed
+                    break
             if r.ok:
                 found = r.unit_id
                 break
@@ -109,18 +161,28 @@ class Places:
 # ---------------------------------------------------------------------------------------------------- province
 def province_from_url(url: str, resolver: UnitResolver, structure: str) -> tuple[str | None, str | None]:
     """(province, district) named in a web address: in its host written together ('baolangson.vn',
-    'bactramy.quangnam.gov.vn', 'huyendamha.vn'), in its path as a slug ('…/huyen-dak-glong/…'). Only names of 5+
-    letters, and only one match per level, count."""
+    'bactramy.quangnam.gov.vn', 'huyendamha.vn', 'nammau.babe.gov.vn'), in its path as a slug ('…/huyen-dak-glong/…').
+    A part of the host that is a name ('dongnai' of 'phulam.dongnai.gov.vn', 'babe': 4+ letters) outweighs names found
+    inside a part ('lamdong' inside 'phulamdongnai'); those and the slug's count from 5 letters. Only one match per
+    level counts."""
     address = re.sub(r"^https?://", "", url)
     host, _, path = address.partition("/")
-    host = squash(host)
+    labels = [squash(x) for x in host.split(".")]
     slug = " " + " ".join(squash(w) for w in re.split(r"[-/._?=&]+", path) if w) + " "
     found: dict[str, set[str]] = {}
     for level in ("province", "district"):
+        exact: set[str] = set()
+        inside: set[str] = set()
         for name, ids in _spaced_names(resolver, structure, level).items():
             together = name.replace(" ", "")
-            if len(ids) == 1 and len(together) >= 5 and (together in host or f" {name} " in slug):
-                found.setdefault(level, set()).update(ids)
+            if len(ids) != 1:
+                continue
+            if len(together) >= 4 and together in labels:
+                exact |= ids
+            elif len(together) >= 5 and (any(together in x for x in labels) or f" {name} " in slug):
+                inside |= ids
+        if exact or inside:
+            found[level] = exact or inside
     province = next(iter(found["province"])) if len(found.get("province", ())) == 1 else None
     district = next(iter(found["district"])) if len(found.get("district", ())) == 1 else None
     if district and province and (resolver.units.loc[district, "province_id"] != province
@@ -141,11 +203,25 @@ def _spaced_names(resolver: UnitResolver, structure: str, level: str) -> dict[st
     return out
 
 
+_SUBJECT_YEAR = re.compile(r"(?:par[ -]?index|sipas|chi so (?:cai cach hanh chinh|cchc|hai long)|"
+                           r"kiem tra (?:cong tac )?(?:cai cach hanh chinh|cchc))[^.;,]{0,12}?\b(?:nam )?(?P<y>(?:19|20)\d{2})\b")
+
+
 def document_year(doc: Document) -> int | None:
+    """The year the text speaks of most (a headline counts double); its web address counts as a headline when it
+    names one ("…-nam-2020-…", a date "d20080427…"), and alone when the text names none."""
     votes: Counter = Counter()
     for s in doc.sentences:
         for y, w in year_votes(s.folded).items():
             votes[y] += w * (2 if s.line_kind == "title" else 1)
+        for m in _SUBJECT_YEAR.finditer(s.folded):  # "PAR INDEX 2021", "kiểm tra công tác CCHC năm 2019": what it is about
+            votes[int(m.group("y"))] += 3 * (2 if s.line_kind == "title" else 1)
+    for url in doc.urls[:1]:
+        path = url.split("/", 3)[-1].lower()
+        if m := re.search(r"nam-((?:19|20)\d{2})(?!\d)", path):
+            votes[int(m.group(1))] += 4
+        elif not votes and (m := re.search(r"(?<![\d])d?((?:19|20)\d{2})(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])\d{0,9}(?!\d)", path)):
+            votes[int(m.group(1))] += 1
     if not votes:
         return None
     best = max(votes.values())
@@ -155,18 +231,28 @@ def document_year(doc: Document) -> int | None:
 # ---------------------------------------------------------------------------------------------------- plan
 # The issuer's name is bounded (no issuer is 200 characters long): unbounded, each "kế hoạch số …" of a long clause
 # without punctuation was read to the clause's end, and a clause of many of them took the square of its length.
-_PLAN = re.compile(r"ke hoach so (?P<num>\d+/[\w\-]+)(?: ngay (?P<date>\d{1,2}/\d{1,2}/\d{4}))?(?: cua (?P<issuer>[^,;.]{1,200}?))?"
-                   r"(?= ve | ve viec|,|;|\.|$)")
+_PLAN = re.compile(r"\bke hoach(?: so)?\s*:?\s*(?P<num>\d+/(?:\d{4}/)?[\w\-]*[a-z][\w\-]*)(?: ngay (?P<date>\d{1,2}/\d{1,2}/\d{4}))?")
+_ISSUER = re.compile(r" cua (?P<issuer>[^,;.]{1,200}?)(?= ve | ve viec| trien khai| kiem tra| nham| theo|,|;|\.|$)")
 
 
 def plan(doc: Document) -> dict | None:
+    """The plan the inspection follows: a Kế hoạch number ("Kế hoạch số 80/KH-BCĐCCHC ngày 29/5/2024 của …", "Kế hoạch
+    1173/KH-UBND"), the first one said with an inspection if several are named."""
+    found = None
     for s in doc.body():
-        if m := _PLAN.search(s.folded):
-            date = dates(m.group("date") or "", None)
-            issuer = s.text[m.start("issuer"): m.end("issuer")] if m.group("issuer") else None
-            return {"number": s.text[m.start("num"): m.end("num")], "issued_on": date[0].start_date.isoformat() if date else None,
-                    "issuer": issuer, "evidence": list(s.span)}
-    return None
+        for m in _PLAN.finditer(s.folded):
+            if found is None or "kiem tra" in s.folded and "kiem tra" not in found[0].folded:
+                found = (s, m)
+            break
+        if found and "kiem tra" in found[0].folded:
+            break
+    if found is None:
+        return None
+    s, m = found
+    date = dates(m.group("date") or "", None)
+    issuer = _ISSUER.match(s.folded, m.end())
+    return {"number": s.text[m.start("num"): m.end("num")], "issued_on": date[0].start_date.isoformat() if date else None,
+            "issuer": s.text[issuer.start("issuer"): issuer.end("issuer")] if issuer else None, "evidence": list(s.span)}
 
 
 # ---------------------------------------------------------------------------------------------------- teams
@@ -177,9 +263,52 @@ _PERSON = r"(?P<name>(?:(?=[A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨ�
 _LEADER = re.compile(
     _HONORIFIC + r"\s+" + _PERSON + r"\s*(?:[,–—-]\s*(?P<title>.{1,200}?))?\s*,?\s+(?=(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)|đã\s|có buổi|dẫn đầu)"
     r"(?:(?:làm|là)\s+(?:trưởng\s+đoàn|tổ\s+trưởng)(?:\s+kiểm\s+tra)?(?P<where>\s+tại\s+[^;.]+)?)?", re.IGNORECASE)
-_LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|giám đốc|phó giám đốc|chủ tịch|phó chủ tịch)[^;.]{1,200}?)\s+làm\s+trưởng\s+đoàn",
+_CAPS = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴẰẮẲẴẶẦẤẨẪẬỀẾỂỄỆỒỐỔỖỘỜỚỞỠỢỪỨỬỮỰ"
+_NAME_CASED = r"(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){1,4})"
+_HONORIFIC_I = r"(?i:đồng chí|đ/c|ông|bà)"
+# The leader named after the word: "Trưởng đoàn là ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ", "trưởng đoàn: bà …".
+_LEADER_AFTER = re.compile(r"(?i:trưởng\s+đoàn)(?:\s+(?i:kiểm\s+tra))?(?:\s+(?i:là))?\s*:?\s*" + _HONORIFIC_I + r"\s+" + _NAME_CASED
+                           + r"(?:\s*[,–—-]\s*(?P<title>[^.;()]{1,150}?))?(?=\s*[.;(]|\s+(?:và|cùng|đã|có|làm)\b|$)")
+# The leader in apposition: "ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ, Trưởng đoàn kiểm tra".
+_LEADER_APPOSITION = re.compile(_HONORIFIC_I + r"\s+" + _NAME_CASED + r"\s*[,–—-]\s*(?P<title>[^.;]{1,150}?)\s*[,–—-]\s*(?i:trưởng\s+đoàn)")
+# Title first, then the name, without an honorific: "do Phó Chủ tịch UBND huyện Nguyễn Văn An làm trưởng đoàn".
+_TITLED_NAME = re.compile(r"^(?P<title>.*?\S)\s+(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){2,5})$")
+# Vietnamese family names: where a person's name starts in a run of capitalised words ("… huyện Cao Lộc Nguyễn Văn An").
+_SURNAMES = {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong",
+             "ly", "dinh", "dao", "trinh", "mai", "luong", "lam", "ha", "cao", "ta", "to", "vuong", "chu", "truong", "doan",
+             "luu", "thai", "kieu", "quach", "trieu", "lo", "luc", "hua", "nong", "tong", "khuat", "lai", "giang", "dieu",
+             "tieu", "bach", "nghiem"}
+# "do Phó Giám đốc Sở Nội vụ Nguyễn Văn A làm trưởng đoàn", "… dẫn đầu", "do Trưởng phòng Nội vụ huyện chủ trì"
+_LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|(?:phó\s+)?(?:giám đốc|chủ tịch|trưởng phòng|trưởng ban|chánh văn phòng|"
+                                r"chánh thanh tra|bí thư))[^;.]{1,200}?)\s+(?:làm\s+trưởng\s+đoàn|dẫn\s+đầu|chủ\s+trì)\b",
                                 re.IGNORECASE)
-_TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra)(?: (?:so )?(\d+))?")
+_TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra|^doan(?= (?:da |se )?(?:tien hanh |tien hanh )?kiem tra))"
+                        r"(?: (?:so )?(\d+))?")
+# Several leaders in one clause: "do các ông Trịnh Thanh Phong, Giám đốc Sở Nội vụ và Ngô Công Hầu, Phó Giám đốc Sở Nội
+# vụ làm Trưởng đoàn" — one team each. The list is bounded (no list of leaders is 400 characters long).
+_LEADERS = re.compile(r"\bdo\s+(?:các|hai|02|ba|03)\s+(?:đồng chí|đ/c|ông|bà)(?:,?\s+bà)?\s+(?P<list>[^.;]{5,400}?)\s+"
+                      r"(?:lần lượt\s+)?(?:làm|là)\s+(?:các\s+)?(?:trưởng\s+đoàn|tổ\s+trưởng)", re.IGNORECASE)
+_LIST_PARTS = re.compile(r"(,\s*|;\s*|\s+và\s+)")
+_HONORIFIC_WORDS = re.compile(r"^(?:ông|bà|đồng chí|đ/c)\s+", re.IGNORECASE)
+
+
+def _people(listed: str) -> list[tuple[str, str | None]]:
+    """(name, title) of each person of "A, title of A và B, title of B": a part whose words are all capitalised (2 to
+    5 of them) is a name, the parts up to the next name its title."""
+    parts = _LIST_PARTS.split(listed)
+    out: list[list[str]] = []
+    for i in range(0, len(parts), 2):
+        part = _HONORIFIC_WORDS.sub("", parts[i].strip())
+        words = part.split()
+        if 2 <= len(words) <= 5 and all(w[:1].isupper() for w in words):
+            out.append([part, ""])
+        elif out:
+            out[-1][1] += (parts[i - 1] if out[-1][1] else "") + parts[i]
+    return [(name, _clean_title(title)) for name, title in out]
+# An inspection plan is an inspection: "ban hành Kế hoạch số 32/KH-UBND về Kiểm tra cải cách hành chính …".
+_PLAN_OF_INSPECTION = re.compile(r"\bke hoach(?: so [\w/\-]+)?(?: ngay [\d/]+)?(?: ve| ve viec)? kiem tra (?:cong tac )?"
+                                 r"(?:cai cach hanh chinh|cchc)")
+_INSPECTED_AT = re.compile(r"\bkiem tra\b[^.;:]{0,80}?\btai\b")
 _VISIT_HINT = re.compile(r"kiem tra|lam viec|kiem tra thuc te")
 
 
@@ -195,25 +324,51 @@ class Team:
     units: list[Mention] = field(default_factory=list)
     started_on: str | None = None
     ended_on: str | None = None
+    planned: bool = False  # read from a plan to inspect, not from a team's own sentence
+
+
+def _name_at_end(title: str, run: str) -> tuple[str, str | None]:
+    """A person's name at the end of a title's capitalised words: from the last family name that leaves two to four
+    words ("Cao Lộc Nguyễn Văn An" -> "Nguyễn Văn An"); none when no family name starts one."""
+    words = run.split()
+    for i in range(len(words) - 3, -1, -1):
+        if fold(words[i]) in _SURNAMES and 2 <= len(words) - i - 1 <= 4:
+            return " ".join([title, *words[:i]]), " ".join(words[i:])
+    return f"{title} {run}", None
 
 
 def _clean_title(title: str | None) -> str | None:
     if not title:
         return None
+    title = re.sub(r"\s*[,–-]\s*(trưởng\s+đoàn|tổ\s+trưởng)\b.*$", "", title.strip(" ,–-"), flags=re.IGNORECASE)
     title = re.sub(r"\s+(làm|là)\s+(trưởng\s+đoàn|tổ\s+trưởng).*$", "", title.strip(" ,–-"), flags=re.IGNORECASE)
     title = re.sub(r"\s+(đã|có)\s.*$", "", title)
+    if "(" not in title:
+        title = title.rstrip(")")  # "(Tổ trưởng: đồng chí …, Phó Chánh Văn phòng UBND tỉnh)"
     return title.strip(" ,–-") or None
 
 
 def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
     found: list[Team] = []
     body = doc.body()
-    any_leader = any(_LEADER.search(s.text) or _LEADER_TITLE_ONLY.search(s.text) for s in body)
+    any_leader = any(_LEADER.search(s.text) or _LEADER_TITLE_ONLY.search(s.text) or _LEADERS.search(s.text)
+                     or _LEADER_AFTER.search(s.text) or _LEADER_APPOSITION.search(s.text) for s in body)
     for s in body:
         leaders = list(_LEADER.finditer(s.text))
         team_words = [m for m in _TEAM_WORD.finditer(s.folded)]
+        if (many := _LEADERS.search(s.text)) and (people := _people(many.group("list"))):
+            for name, title in people:
+                found.append(Team(f"Đoàn kiểm tra {len(found) + 1}", name, title, s))
+            continue
+        if not leaders and (m := _LEADER_AFTER.search(s.text) or _LEADER_APPOSITION.search(s.text)):
+            found.append(Team(_label(team_words[0], s) if team_words else f"Đoàn kiểm tra {len(found) + 1}",
+                              m.group("name"), _clean_title(m.group("title")), s))
+            continue
         if not leaders and (m := _LEADER_TITLE_ONLY.search(s.text)) and team_words:
-            found.append(Team(_label(team_words[0], s), None, _clean_title(m.group("title")), s))
+            title, name = _clean_title(m.group("title")), None
+            if title and (split := _TITLED_NAME.match(title)):
+                title, name = _name_at_end(split.group("title"), split.group("name"))  # "… huyện Cao Lộc Nguyễn Văn An"
+            found.append(Team(_label(team_words[0], s), name, title, s))
             continue
         for m in leaders:
             if not (team_words or "truong doan" in s.folded or "to truong" in s.folded):
@@ -226,8 +381,28 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
                 sub = Sentence(s.start + m.start("where"), s.start + m.end("where"), where, fold(where), "body")
                 team.units = [x for x in mentions(sub) if x.kind in ("district", "commune", "city", "department")]
             found.append(team)
-        if not leaders and not any_leader and team_words and _VISIT_HINT.search(s.folded) and not found:
-            found.append(Team(_label(team_words[0], s), None, None, s))
+        if not leaders and not any_leader and team_words and _VISIT_HINT.search(s.folded) and (
+                not found or found[-1].sentence.line_kind == "title" and s.line_kind == "body" and len(found) == 1):
+            found[:] = [Team(_label(team_words[0], s), None, None, s)]  # a body sentence says more than the headline
+    if not found:
+        for s in body:
+            if m := _PLAN_OF_INSPECTION.search(s.folded):  # a plan to inspect, naming no team
+                found.append(Team(s.text[m.start(): m.end()][:1].upper() + s.text[m.start() + 1: m.end()], None, None, s,
+                                  planned=True))
+                break
+    if not found:
+        # an inspection told without a team word: "Phòng Nội vụ huyện … tiến hành kiểm tra công tác CCHC tại các xã A, B":
+        # the units right after "tại" are the ones inspected (those before it are who inspects); "Qua kiểm tra … tại …,
+        # UBND huyện đã chấn chỉnh …" reports what came of an inspection, not one
+        for s in body:
+            if s.line_kind == "body" and (m := _INSPECTED_AT.search(s.folded)):
+                units = [x for x in mentions(s) if x.start - s.start >= m.end() and not _excepted(x, s)
+                         and x.kind in ("district", "commune", "city", "department")]
+                if units and units[0].start - s.start - m.end() <= 20 and not re.match(r"\s*qua kiem tra", s.folded):
+                    team = Team("Đoàn kiểm tra", None, None, s)
+                    team.units = units
+                    found.append(team)
+                    break
     # units and dates for each team: its own sentence, else the document's visit sentences (one team only). Read
     # once per sentence: a sentence naming many leaders gives many teams, and reading it again for each one took
     # the square of its length.
@@ -241,11 +416,15 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
         if not team.units:
             if id(s) not in own_units:
                 own = [x for x in mentions(s) if x.kind in ("district", "commune", "city", "department")
-                       and not _is_inspector(x, doc.text)]
+                       and not _is_inspector(x, doc.text) and not _excepted(x, s)]
                 for x in own:
                     x.unit_id = places.resolve(x)
                 own_units[id(s)] = _dedupe(own)[:MAX_TEAM_UNITS]
-            team.units = list(own_units[id(s)]) or (visit_units if len(found) == 1 else [])
+            # a team formed by a plan names no unit in its sentence; of several teams, the first takes the units the
+            # text does not share out (the conventions: the units are listed under the first)
+            team.units = list(own_units[id(s)]) if not team.planned else []
+            if not team.units and (len(found) == 1 or team is found[0] and not any(t.units for t in found[1:])):
+                team.units = visit_units
             if not team.units and places.main_district and re.search(r"\b(ubnd|uy ban nhan dan) huyen\b", s.folded):
                 name = places.resolver.units.loc[places.main_district, "name"]
                 team.units = [Mention(name, "district", s.start, s.end, places.main_district)]
@@ -261,6 +440,8 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
 
 def _label(m: re.Match, s: Sentence) -> str:
     raw = s.text[m.start(): m.end()]
+    if fold(raw) == "doan":  # "Đoàn đã tiến hành kiểm tra …"
+        return "Đoàn kiểm tra"
     return raw[:1].upper() + raw[1:]
 
 
@@ -270,8 +451,25 @@ def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
     sentence's: 40 characters before the mention within its sentence are enough)."""
     at = mention.start - offset
     before = fold(whole[max(0, at - 40): at])
-    return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?\S*\s*$",
-                          before)) or mention.kind == "province"
+    # the type word before the name is one word or two ("của UBND thành phố Tam Kỳ")
+    return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?"
+                          r"(?:thanh pho|thi xa|thi tran|dac khu|\S*)\s*$", before)) or mention.kind == "province"
+
+
+# A list of the units inspected: "Các đơn vị được kiểm tra bao gồm: …", "kiểm tra đột xuất 5 đơn vị: …".
+_UNIT_LIST = re.compile(r"(?:(?:don vi|co quan|dia phuong)[^:;.]{0,30}(?:duoc|se duoc) kiem tra[^:;.]{0,20}|"
+                        r"kiem tra[^:;.]{0,40}\b\d+\s+(?:don vi|co quan|dia phuong|xa|huyen|so)[^:;.]{0,30}):")
+# Units named as NOT inspected: "(trừ 3 xã: Nhơn Lý, Nhơn Hải và Nhơn Châu)".
+_EXCEPT = re.compile(r"\b(tru|ngoai tru|khong bao gom)\b[^()]{0,40}$")
+
+
+def _excepted(mention: Mention, s: Sentence) -> bool:
+    """A unit the text names as not inspected ("tại 18 xã, phường (trừ 3 xã: Nhơn Lý, …)")."""
+    at = mention.start - s.start
+    return bool(_EXCEPT.search(s.folded[max(0, at - 60): at]))
+
+
+_LIST_GAP = re.compile(r"\s*(?:,|;|va)\s*(?:(?:ubnd|uy ban nhan dan)\s+)?(?:thanh pho|thi xa|thi tran|huyen|quan|xa|phuong|so|tp\.?)?\s*")
 
 
 def _visited_units(body: list[Sentence], places: Places) -> list[Mention]:
@@ -279,11 +477,23 @@ def _visited_units(body: list[Sentence], places: Places) -> list[Mention]:
     for s in body:
         if not re.search(r"kiem tra|lam viec|mot cua", s.folded):
             continue
+        listed = _UNIT_LIST.search(s.folded)
+        previous_end = None  # where the last unit taken from this sentence ends
         for x in mentions(s):
             if x.kind in ("district", "commune", "city", "department") and not _is_inspector(x, s.text, s.start):
-                before = s.folded[max(0, x.start - s.start - 60): x.start - s.start]
-                if re.search(r"(tai|voi|o|cac|va|ubnd|mot cua\"?)\s*(ubnd\s*)?$", before.strip() + " ") or "tai" in before:
+                at = x.start - s.start
+                before = s.folded[max(0, at - 60): at]
+                if _excepted(x, s):
+                    continue
+                if re.search(r"\b(thong qua|gui ve|bao cao ve|cua)\b[^,;]{0,25}$", before):
+                    continue  # "gửi về UBND tỉnh (thông qua Sở Nội vụ)": where reports go, not a unit inspected
+                # the next of a list of units taken ("tại Sở Y tế, …, UBND huyện Tuy Phước, UBND thị xã An Nhơn")
+                follows = previous_end is not None and _LIST_GAP.fullmatch(s.folded, previous_end - s.start, at)
+                if (follows or listed and at >= listed.end()
+                        or re.search(r"(tai|voi|o|cac|va|ubnd|mot cua\"?)\s*(ubnd\s*)?$", before.strip() + " ")
+                        or re.search(r"\btai\b[^();]*$", before)):
                     out.append(x)
+                    previous_end = x.end
     return out
 
 
@@ -297,14 +507,30 @@ def _dedupe(units: list[Mention]) -> list[Mention]:
     return out
 
 
+# Days that are not the visit's: a document's date ("Kế hoạch số … ngày 29/5/2024", "Quyết định số 1551/QĐ-UBND ngày
+# 01/7/2020"), a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …").
+_NOT_VISIT_DAY = re.compile(r"(?:ke hoach|quyet dinh|cong van|thong bao|chi thi|nghi quyet|to trinh|bao cao|van ban)(?: so)?:? "
+                            r"\S+ ngay [\d/]+(?: thang \d+ nam \d+)?|"
+                            r"(?:truoc|cham nhat(?: la)?|han(?: chot| cuoi)?(?: la)?|ke tu)\s+ngay\s+[\d/]+")
+# A sentence that forms a team: the day it opens with is the day of the decision, not of the visit.
+_FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bda ky\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
+_VISIT_DAY_CUE = re.compile(r"\b(tu ngay|kiem tra (?:dot xuat |thuc te )?(?:tu|trong|vao|tai)|lam viec (?:tu|trong|vao)|trong (?:2|hai|3|ba) ngay)\b")
+
+
 def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], year: int | None) -> tuple[str, str] | None:
-    """The first date of the team's sentence, else of the last two visit sentences before it (`visits`: the body's
-    sentences that speak of inspecting or working, in order; `ends`: where each ends)."""
+    """The first date of the team's sentence, else of the last two visit sentences before it, else of the next one
+    after it (`visits`: the body's sentences that speak of inspecting or working, in order; `ends`: where each ends)."""
     before = bisect.bisect_right(ends, sentence.start)
-    candidates = [sentence] + visits[max(0, before - 2): before][::-1]
+    # then the next visit sentence: "Trưởng đoàn: ông … . Từ ngày 3-5/8/2020, đoàn đã kiểm tra tại …"
+    after = bisect.bisect_right(ends, sentence.end)
+    candidates = [sentence] + visits[max(0, before - 2): before][::-1] + visits[after: after + 1]
     for s in candidates:
-        folded = re.sub(r"ke hoach so \S+ ngay [\d/]+", lambda m: " " * len(m.group(0)), s.folded)
+        # a plan's date and a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …") are not the visit's
+        folded = _NOT_VISIT_DAY.sub(lambda m: " " * len(m.group(0)), s.folded)
+        formed = _FORMED.search(folded) and not _VISIT_DAY_CUE.search(folded)
         for d in dates(folded, year):
+            if formed and not (d.start_date < d.end_date):
+                continue  # "Ngày 11/3/2019, UBND tỉnh ban hành quyết định thành lập đoàn …": the decision's day
             return d.start_date.isoformat(), d.end_date.isoformat()
     return None
 
@@ -312,7 +538,7 @@ def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], yea
 # ---------------------------------------------------------------------------------------------------- indicators
 @dataclass(frozen=True)
 class Rule:
-    code: str
+    code: str | None  # None: an index the catalogue lacks (its figures are not recorded)
     pattern: re.Pattern
     percent: bool
 
@@ -325,10 +551,13 @@ _PCT_RULES = [Rule(c, re.compile(p), True) for c, p in [
     ("OPS_EDOC_PCT", r"van ban.{0,60}(moi truong mang|dien tu)|van ban di, den"),
     ("OPS_TASKS_DONE_PCT", r"nhiem vu.{0,40}hoan thanh|hoan thanh.{0,40}nhiem vu"),
     ("OPS_ONLINE_RECEIVED_PCT", r"tiep nhan.{0,30}truc tuyen|(ho so|nop).{0,15}truc tuyen|dich vu cong truc tuyen muc do"),
-    ("OPS_ONTIME_PCT", r"dung han|truoc han|dung va truoc han"),
+    ("OPS_ONTIME_PCT", r"dung han|truoc han|dung va truoc han|(dung|truoc|dung va truoc) thoi (gian|han) quy dinh"),
     ("PAR_INDEX", r"chi so cai cach hanh chinh|par index|chi so cchc"),
-    ("SIPAS", r"sipas|muc do hai long"),
+    ("SIPAS", r"sipas|hai long"),
     ("OPS_APOLOGY_PCT", r"xin loi"),
+    ("PAPI", r"\bpapi\b|hieu qua quan tri va hanh chinh cong"),
+    ("PCI", r"\bpci\b|nang luc canh tranh"),
+    (None, r"chuyen doi so|\bdti\b|\bict index\b|chi so (san sang|ung dung cntt)"),  # indexes the catalogue lacks
 ]]
 _COUNT_RULES = [  # (code, pattern ending just before the number, pattern starting just after it) on the folded clause
     ("OPS_DOSSIERS_RECEIVED", r"(tiep nhan|(tong so|moi tiep nhan|yeu cau giai quyet).{0,40}la)\s+$", r"^\s*(bo|ho so)\b"),
@@ -354,7 +583,7 @@ _GAP = re.compile(r"\s*(,\s*)?(vuot|cao hon|thap hon|giam)\s+(?P<n>\d+(?:,\d+)?)
 @dataclass
 class Value:
     code: str
-    value: float
+    value: float | None
     approx: bool
     sentence: Sentence
     unit: Mention | None
@@ -362,6 +591,12 @@ class Value:
     gap: float | None = None
     target: float | None = None
     at: int = 0  # where the number is in the whole text
+    qualifier: str | None = None    # "trên" of "trên 97 %", as written
+    change: float | None = None     # in points against the previous period
+    rank: int | None = None
+    rank_of: int | None = None
+    rank_change: int | None = None  # places gained (negative: lost)
+    spans: dict = field(default_factory=dict)  # field -> [start, end) in the whole text: the words it was read from
 
 
 def _clauses(s: Sentence) -> list[tuple[int, str]]:
@@ -379,7 +614,8 @@ def province_names(resolver: UnitResolver, structure: str) -> re.Pattern:
     ministries ("Bộ Tư pháp … 89,95%"), whose figures are not a province's."""
     units = resolver.units
     names = sorted(units[(units.structure == structure) & (units.level == "province")].short_name, key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?P<ministry>Bộ\s+(?:[A-ZĐ]\w*\s*){1,5})|(?<![\w])(?:TP\.?\s*)?(?P<province>"
+    return re.compile(r"(?<![\w])(?P<ministry>Bộ\s+(?:[A-ZĐ]\w*\s*){1,5}|Ngân hàng Nhà nước|Văn phòng Chính phủ|Thanh tra Chính phủ|"
+                      r"Ủy ban Dân tộc|Uỷ ban Dân tộc)|(?<![\w])(?:TP\.?\s*)?(?P<province>"
                       + "|".join(re.escape(n) for n in names) + r")(?![\w])")
 
 
@@ -396,7 +632,7 @@ def _bare_mentions(s: Sentence, pattern: re.Pattern | None) -> list[Mention]:
     return out
 
 
-def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> list[Value]:
+def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: int | None = None) -> list[Value]:
     out: list[Value] = []
     doc_period = next((p for s in doc.sentences if s.line_kind == "title" and (p := period(s.folded))), None)
     topic = next((r for s in doc.sentences[:4] for r in _PCT_RULES if r.code in ("PAR_INDEX", "SIPAS") and r.pattern.search(s.folded)),
@@ -404,18 +640,21 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
     line_period: tuple[int, str | None] = (-1, None)
     body = doc.body()
     line_ends = [m.start() for m in re.finditer("\n", doc.text)]
+    last_of: dict[tuple[str, str], Value] = {}  # (code, unit name) -> its latest value: a later sentence's rank change
     for s in [s for s in body if s.line_kind != "title"] + [s for s in body if s.line_kind == "title"]:  # a headline repeats
         line = bisect.bisect_left(line_ends, s.start)  # the line it is on (counting from the start for each: quadratic)
         own = period(s.folded)
         if own:
             line_period = (line, own)
         sentence_period = own or (line_period[1] if line_period[0] == line else None) or doc_period
-        if not re.search(r"\d", s.folded):
+        if not re.search(r"\d|mot bac|\bbac\b|dan dau|dung dau", s.folded):
             continue
         typed = [m for m in mentions(s) if m.kind != "department"]
         covered = _Covered(typed)
         unit_before = _UnitBefore(sorted(typed + [m for m in _bare_mentions(s, bare_names) if not covered(m.start)],
                                          key=lambda m: m.start))
+        first = len(out)
+        events: list[tuple[int, Value | None]] = []  # the sentence's figures in order: a value, or None for one that is no value
         for offset, clause in _clauses(s):
             previous_end = 0
             for n in numbers(clause):
@@ -425,36 +664,58 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
                 before = clause[previous_end: n.qstart]
                 context = s.folded[max(0, offset + n.start - 160): offset + n.start]  # the sentence before it
                 previous_end = n.end
-                if n.percent:
+                at = s.start + offset + n.start
+                points = n.percent or bool(_POINTS_BEFORE.search(head))
+                if points:
                     if _TARGET_BEFORE.search(head) and out and out[-1].sentence is s:
                         out[-1].target = n.value  # "đạt 45,6%, chưa đạt chỉ tiêu 60% tỉnh giao"
                         continue
-                    if _CHANGE_BEFORE.search(head.rstrip()[-12:]) and not re.search(r"(dat|la)\s*$", head.rstrip()):
+                    if _AIMED.search(head):
+                        events.append((at, None))
+                        continue  # "Mục tiêu năm 2023, tỉnh phấn đấu đạt 60% …": a figure aimed at, not reached
+                    if _is_change(head, n):
+                        continue  # "tăng 2,61% so với năm 2022": read as a change below
+                    if scores.not_a_value(s.folded, offset + n.qstart, offset + n.end, year):
+                        events.append((at, None))
                         continue
                     rule = _best_rule(before)
                     tail = before.rstrip()
-                    if rule is None and (not tail or tail[-1] in ",;:(" or tail.endswith((" co", " voi"))):
+                    if rule is None and (not tail or tail[-1] in ",;:(" or tail.endswith((" co", " voi"))
+                                         or _NOUN_AFTER.match(clause, n.end)):
                         # "100% văn bản đi, đến được xử lý trên …"
                         rule = _best_rule(clause[n.end: n.end + 80].split(";")[0], first=True)
                     rule = rule or _best_rule(context)
-                    near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|\()\s*$", before)
-                    if rule is None and topic is not None and near_unit:
+                    near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|la|\()\s*$", before)
+                    if rule is None and topic is not None and (near_unit or n.points):
                         rule = topic  # "Hà Nội (91,43%, xếp thứ 3)" in a report about one index
-                    if rule is None or rule.code == "OPS_APOLOGY_PCT" and "xin loi" not in before:
+                    if rule is None or rule.code is None or rule.code == "OPS_APOLOGY_PCT" and "xin loi" not in before:
                         continue
-                    unit = unit_before(s.start + offset + n.start)
-                    if unit is not None and unit.kind == "ministry":
-                        continue  # a ministry's figure: not a unit of the dashboard
-                    value = Value(rule.code, n.value, n.approx, s, unit, sentence_period, at=s.start + offset + n.start)
+                    unit = unit_before(at)
+                    if unit is not None and unit.kind == "ministry" or _of_a_group(clause, n.qstart, offset, unit, s):
+                        events.append((at, None))
+                        continue  # a ministry's figure, a group's (national average): not a unit of the dashboard
+                    code = rule.code
+                    if rule is topic and code == "PAR_INDEX" and n.points:
+                        # "cải cách thủ tục hành chính đạt 10,5/14 điểm" in a report about the index: that area's score
+                        code = _code_before(s.folded, offset + n.qstart, topic) or code
+                    value = Value(code, n.value, n.approx, s, unit, sentence_period, at=at)
+                    value.spans["value"] = [at, s.start + offset + n.end]
+                    if n.qualifier:
+                        value.qualifier = s.text[offset + n.qstart: offset + n.qstart + len(n.qualifier)]
+                        value.spans["qualifier"] = [s.start + offset + n.qstart, at]
                     if gap := _GAP.match(clause, n.end):
                         sign = -1 if gap.group(2) in ("thap hon", "giam") else 1
                         value.gap = sign * float(gap.group("n").replace(",", "."))
                     out.append(value)
+                    events.append((at, value))
                 else:
                     for code, pre, post in _COUNT_RULES:
                         if pre.search(head) and post.match(clause, n.end):
-                            out.append(Value(code, n.value, n.approx, s, unit_before(s.start + offset + n.start),
-                                             sentence_period, at=s.start + offset + n.start))
+                            unit = unit_before(s.start + offset + n.start)
+                            if unit is not None and unit.kind == "ministry":
+                                break  # a ministry's count ("Bộ Tư pháp tiếp nhận 12 hồ sơ"): no unit of the dashboard
+                            out.append(Value(code, n.value, n.approx, s, unit, sentence_period, at=s.start + offset + n.start))
+                            events.append((at, out[-1]))
                             break
             if m := re.search(r"khong (co )?(con )?ho so (giai quyet )?(qua han|tre han)", clause):  # "không có hồ sơ quá hạn"
                 out.append(Value("OPS_OVERDUE_DOSSIERS", 0.0, False, s, unit_before(s.start + offset + m.start()),
@@ -464,7 +725,106 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None) -> lis
                 at = s.start + offset + m.start()
                 out.append(Value("OPS_TTHC_DAYS_BEFORE", float(m.group(1).replace(".", "")), False, s, unit, sentence_period, at=at))
                 out.append(Value("OPS_TTHC_DAYS_AFTER", float(m.group(3).replace(".", "")), False, s, unit, sentence_period, at=at))
+        out.extend(_marked(s, events, unit_before, topic, sentence_period, last_of, year))
+        for v in out[first:]:
+            last_of[(v.code, v.unit.name if v.unit else "")] = v
     return _dedupe_values(out)
+
+
+_AIMED = re.compile(r"\b(phan dau|muc tieu|du kien|ke hoach de ra)\b[^;.]{0,80}$")
+# "100% hồ sơ … đúng hạn": the figure comes first, what it measures after it.
+_NOUN_AFTER = re.compile(r"\s*(ho so|van ban|thu tuc|tthc|nhiem vu|dich vu|can bo|cong chuc)\b")
+INDEX_CODES = {"PAR_INDEX", "SIPAS", "PAPI", "PCI", *(f"PAR_A{i}" for i in range(1, 9))}
+# A figure in points after words naming it a score: "Điểm số trung bình … của các sở, ban, ngành là 90,60".
+_POINTS_BEFORE = re.compile(r"\bdiem(?: so)?\b[^;:%]{0,80}\b(?:la|dat)\s*$")
+_CHANGE_VERB = re.compile(r"\b(tang|giam|tut|cao hon|thap hon|nhieu hon|it hon|chenh lech)\b(?![^,;(]*\b(dat|la)\b)[^,;(]{0,40}$")
+
+
+def _is_change(head: str, n) -> bool:
+    """A percentage that is a change, not a value: after "tăng", "giảm", "cao hơn" … with no "đạt"/"là" between
+    ("tăng 2,61% so với năm 2022", "giảm nhiều nhất là 2.94%" is still a change: "là" names the amount)."""
+    tail = head.rstrip()
+    if _CHANGE_BEFORE.search(tail[-12:]) and not re.search(r"(dat|la)\s*$", tail):
+        return True
+    if n.qualifier == "hon" and re.search(r"(cao|thap|nhieu|it|tang|giam)\s*$", tail):
+        return True  # "cao hơn 2.65%": "hơn" read as the qualifier of the number
+    return bool(re.search(r"\b(tang|giam)\b[^,;(%]{0,30}\b(nhat|nhieu|it)\b[^,;(%]{0,10}\bla\s*$", tail)) or bool(
+        _CHANGE_VERB.search(tail[-60:]) and not re.search(r"\b(dat|la|voi)\s*$", tail))
+
+
+_LEVEL_GROUP = re.compile(r"\b(cac so|khoi so|cac quan|cac huyen|cap huyen|cap xa|cac xa|ca (3|ba|hai|2) cap|khoi huyen)\b")
+
+
+def _of_a_group(clause: str, qstart: int, offset: int, unit: Mention | None, s: Sentence) -> bool:
+    """A figure said of a national group ("của các tỉnh, thành phố trực thuộc Trung ương … đạt 86,37%"): no unit named
+    after the group, within the clause (200 characters before the figure)."""
+    a = max(0, qstart - 200)
+    last = None
+    for m in scores.NATIONAL_GROUP.finditer(clause, a, qstart):
+        last = m
+    if last is None or _LEVEL_GROUP.search(clause, last.end(), qstart):
+        return False
+    return unit is None or unit.start < s.start + offset + last.start()
+
+
+def _marked(s: Sentence, events: list, unit_before, topic, sentence_period, last_of: dict, year: int | None) -> list[Value]:
+    """Ranks, rank changes and changes of the sentence, set on the value they are said of (the figure before them in
+    the sentence; a rank said first, the figure after it), or on a value of their own when the sentence gives none
+    ("tụt 5 bậc so với năm 2014" of a district's index whose value the text does not give)."""
+    created: list[Value] = []
+    positions = [at for at, _ in events]
+    for mk in scores.marks(s.folded):
+        pos = s.start + mk.start
+        if scores.of_another_year(s.folded, mk.start, mk.end, year):
+            continue  # "Đứng vị trí thứ 2 về Chỉ số CCHC năm 2021, …" in a report about 2022
+        i = bisect.bisect_left(positions, pos)
+        owner = events[i - 1][1] if i else None
+        if i and owner is None:
+            continue  # said of a figure that is no unit's value (a national average's change)
+        if mk.kind == "rank" and i < len(events) and events[i][1] is not None and (
+                owner is None or owner.rank is not None) and events[i][0] - pos < 80:
+            owner = events[i][1]
+        if owner is not None and (owner.code not in INDEX_CODES and mk.kind != "change" or getattr(owner, mk.kind) is not None):
+            owner = None
+        if owner is None:
+            code = _code_before(s.folded, mk.start, topic)
+            unit = unit_before(pos)
+            if code is None or unit is not None and unit.kind == "ministry":
+                continue
+            earlier = last_of.get((code, unit.name if unit else ""))
+            if mk.kind != "change" and earlier is not None and getattr(earlier, mk.kind) is None and unit is not None:
+                owner = earlier  # "… Đồng Nai đạt 82,92% điểm, đứng thứ 51/63. … Đồng Nai … vẫn tăng được 4 bậc."
+            else:
+                owner = Value(code, None, False, s, unit, sentence_period, at=pos)
+                created.append(owner)
+                events.insert(i, (pos, owner))
+                positions.insert(i, pos)
+        setattr(owner, mk.kind, int(mk.value) if mk.kind != "change" else mk.value)
+        if mk.kind == "rank" and mk.of:
+            owner.rank_of = mk.of
+        owner.spans[mk.kind] = [pos, s.start + mk.end]
+    return created
+
+
+def _code_before(folded: str, end: int, topic) -> str | None:
+    """The index a change or rank without a figure is about, from the words just before it (since the last ';', ':'
+    or sentence start, 120 characters at most): an index named there, else a PAR area named there in a report
+    about the PAR index ("xây dựng chính quyền điện tử, chính quyền số (tăng 13,09%)"), else the report's index."""
+    start = max(0, end - 120)
+    cut = max(folded.rfind(";", start, end), folded.rfind(":", start, end))
+    segment = folded[cut + 1 if cut >= 0 else start: end]
+    rule = _best_rule(segment)
+    if rule is not None and rule.code in INDEX_CODES - {"PAR_INDEX"}:
+        return rule.code
+    if (rule is None or rule.code == "PAR_INDEX") and topic is not None and topic.code == "PAR_INDEX" or (
+            rule is not None and rule.code == "PAR_INDEX"):
+        named = [a for a, pattern in AREA_NAMES.items() if pattern.search(segment)]
+        if len(named) == 1 and (rule is None or "chi so" not in segment):
+            return f"PAR_{named[0]}"
+        return "PAR_INDEX"
+    if rule is None and topic is not None:
+        return topic.code
+    return None
 
 
 _UNIT_WORDS = r"[A-ZĐ]\w+|tinh|huyen|thanh pho|thi xa|xa|phuong"
@@ -519,9 +879,15 @@ class _UnitBefore:
 
 
 def _dedupe_values(values: list[Value]) -> list[Value]:
+    """Each value once; a headline's figure that the body states otherwise for the same measure is its rounding
+    ("100% hồ sơ đúng hạn" over a body's 99,8%), not a second value."""
     seen, out = set(), []
+    in_body = {(v.code, v.unit.name if v.unit else None) for v in values if v.sentence.line_kind != "title" and v.value is not None}
+    in_body |= {(code, None) for code, _ in in_body}
     for v in values:
-        key = (v.code, v.value, v.unit.name if v.unit else None)
+        if v.sentence.line_kind == "title" and v.value is not None and (v.code, v.unit.name if v.unit else None) in in_body:
+            continue
+        key = (v.code, v.value, v.unit.name if v.unit else None, v.change, v.rank_change)
         if key not in seen:
             seen.add(key)
             out.append(v)
@@ -542,26 +908,62 @@ AREA_WORDS = {
     "A1": r"chi dao|dieu hanh|ke hoach|tuyen truyen|kiem tra|nguoi dung dau|tien do|nhiem vu",
 }
 _ORDER = ["A7", "A3", "A5", "A4", "A6", "A2", "A8", "A1"]
+# The names of the eight areas as reports list them (the content of an inspection, the areas of an index), old names
+# included: "hiện đại hóa hành chính" is A7, "xây dựng và nâng cao chất lượng đội ngũ CBCCVC" A5, "xây dựng và tổ chức
+# thực hiện văn bản QPPL" A2. Narrower than AREA_WORDS, which place a finding's sentence.
+AREA_NAMES = {a: re.compile(p) for a, p in {
+    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao",
+    "A2": r"the che|van ban quy pham phap luat|van ban qppl",
+    "A3": r"thu tuc hanh chinh|\btthc\b|mot cua",
+    "A4": r"to chuc bo may|bo may hanh chinh",
+    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b",
+    "A6": r"tai chinh cong",
+    "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin",
+    "A8": r"hai long|sipas|tac dong cua cai cach",
+}.items()}
+
+
+_DIGITAL_RATE = re.compile(r"\bty le\b[^,;]{0,60}\b(truc tuyen|so hoa|ky so|thanh toan)")
 
 
 def area_of(folded: str) -> str:
     """The PAR area whose words occur most (ties: the more specific area first; no word: direction, A1)."""
+    if _DIGITAL_RATE.search(folded):
+        return "A7"  # "tỷ lệ hồ sơ TTHC … trực tuyến": what is measured is the online service, however often "hồ sơ" is said
     scores = {a: len(re.findall(AREA_WORDS[a], folded)) for a in _ORDER}
     best = max(scores.values())
     return next(a for a in _ORDER if scores[a] == best) if best else "A1"
 
 
-_LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap)[^:]{0,80}(nhu|la|sau)\s*:")
+# "một số tồn tại, hạn chế như: …", "còn một số hạn chế: …", "những khuyết điểm cụ thể là: …"
+# or without the colon, "còn một số hạn chế như chỉ số SIPAS còn thấp, …"
+_LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,80}:|"
+                         r"(mot so|nhung|cac) (han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,40}?"
+                         r"\bnhu\b(?!\s+(sau|tren|vay|the|da)\b)\s*:?")
 _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|chua (dat|duoc|dam bao|thuong xuyen|"
-                        r"kip thoi|sat|dong bo|day du|phong phu|cao)|khong (duy tri|co ly do|dat)|cham tre|tre han)")
-_RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien)\b[^.;]{0,120}?)"
+                        r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung|quan tam|chu trong|hieu qua|nghiem tuc|"
+                        r"thuc hien|ban hanh|cap nhat|niem yet|cong khai|trien khai|ro|cu the|phu hop|tot|thanh thao)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
+                        r"cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu)|"
+                        # a duty not done: "không đeo thẻ công chức", "không niêm yết …"
+                        r"khong (deo|thuc hien|chap hanh|niem yet|cong khai|cap nhat|ban hanh|bo tri|trien khai))")
+# "không có hồ sơ trễ hạn", "không có ý kiến phản ánh": the absence of a fault is a result
+_NO_FAULT = re.compile(r"\bkhong (co |con |de |phat sinh |xay ra )?[^,;]{0,25}(tre han|qua han|sai sot|vi pham|phan anh|kien nghi|"
+                       r"khieu nai|to cao|ton dong)")
+_RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|to kiem tra|to cong tac|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien)\b[^.;]{0,120}?)"
                         r"\b(de nghi|yeu cau|kien nghi|de xuat)\b(?!\s+lam ro)(?! giai quyet)")
+# What a unit must do: "thời gian tới, huyện cần tăng cường …", "xã phải chấn chỉnh …"; "những hạn chế cần khắc phục"
+# names shortcomings, not a task.
+_NEED = re.compile(r"\b(?:can|phai|can phai)\s+(?=(?:tap trung|tiep tuc|tang cuong|day manh|chu trong|nang cao|quan tam|"
+                   r"khac phuc|chan chinh|thuc hien|ra soat|bo sung|hoan thien|som|kip thoi|nghiem tuc|trien khai|xay dung|phat huy)\b)")
+_NEEDED_FIX = re.compile(r"(han che|ton tai|thieu sot|khuyet diem|van de|noi dung|viec)\s*(?:,\s*\S+\s*)?$")
+_NEED_HEAD = re.compile(r"[^:;.]{0,80}?\b(?:nhiem vu|giai phap|noi dung|viec|van de)\b[^:;.]{0,30}:\s*")
 _RECOMMEND_FOLLOW = re.compile(r"^(trong do|dong thoi|ngoai ra)\b.*\b(chu trong|tang cuong|thuc hien|tiep tuc|dau tu)")
 _RESULT_CUE = re.compile(r"qua kiem tra|ket qua|ghi nhan|danh gia cao|bieu duong|da (xay dung|ban hanh|trien khai|thuc hien|"
                          r"hoan thanh|tiep nhan|chu dong|quan tam)|duoc quan tam|thuc hien (tot|nghiem tuc)|duoc nang cao|"
                          r"duoc cai thien|100%")
 _RESULT_ITEM = re.compile(r"\b(da|duoc|dat|hoan thanh|thuc hien|trien khai|ban hanh|xay dung|tich cuc|chu dong|day manh|"
-                          r"nghiem tuc|kip thoi|day du|100%|nang cao|cong khai)\b")
+                          r"nghiem tuc|kip thoi|day du|nang cao|cong khai|co du|deu co|niem yet|chap hanh)\b|\b100\s*%|"
+                          + _NO_FAULT.pattern)
 _ITEM_CUE = re.compile(r"\b(con|chua|cham|thap|thieu|khong|han che)\b")
 
 
@@ -576,14 +978,25 @@ class Finding:
 _COMMA = re.compile(r"(?<!\d),|,(?!\d)")  # not the decimal comma of "91,87"
 _CONTINUES = re.compile(r"\s*(trong do|giai quyet|tiep nhan|thuc hien|xu ly|trien khai|cap nhat|ban hanh|va|hoac|nhung|de)\b")
 _RESULT_SPLIT = re.compile(r"\b(duoc|da|dat)\b|\d+\s*%")
+_AND = re.compile(r"\s+va\s+")
+_OWN_MARK = re.compile(r"\d+\s*%|\b(day du|kip thoi|dung han|dung quy dinh|truoc han|nghiem tuc|dam bao)\b")
+_FRESH = re.compile(r",\s*(?=(?:tuy nhien|don vi|ubnd|uy ban|cac don vi|bo phan|can bo|cong chuc|100\s*%)\b)|"
+                    r"\s+va\s+(?=(?:giai quyet|niem yet|cong khai|tiep nhan|tra ket qua|thuc hien|trien khai|ban hanh|xay dung)\b)")
 _STRONG_REC_VERB = r"(khan truong|tang cuong|kip thoi|day manh|chu trong|han che toi da|tiep tuc|dau tu|thuc hien tot)"
 _REC_VERB = re.compile(r"\b(tiep tuc|tang cuong|quan tam|khan truong|kip thoi|thuc hien|day manh|chu trong|nang cao|han che|"
                        r"phat huy|tap trung|dau tu|xay dung|ra soat|chan chinh|khac phuc|bo sung|hoan thien|to chuc|trien khai|"
                        r"can|som|uu tien|nghien cuu)\b")
-_FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|xem xet|thuc hien|trien khai|to chuc|kiem tra)")
+_FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|xem xet|thuc hien|trien khai|to chuc)")
 _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien ke hoach|"
-                   r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d)|to chuc \d+ doan|ban hanh quyet dinh|"
-                   r"kiem tra thuc te tai|(da|duoc) kiem tra|lam viec (voi|tai)|nham phuc vu")
+                   r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d|day la|(dong thoi,? )?qua do)|to chuc \d+ doan|"
+                   r"ban hanh (quyet dinh|ke hoach)|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
+                   r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien|phan dau)\b|^muc tieu\b|"
+                   # what the team did besides inspecting: "Dịp này, đoàn cũng đã trao đổi, hướng dẫn …"
+                   r"^(nhan )?dip nay\b|\b(doan|to)( kiem tra)? (cung )?(da )?(trao doi|huong dan|giai dap)\b")
+# Requests that prepare an inspection ("xây dựng báo cáo … gửi về", "cung cấp các thông tin, tài liệu theo yêu cầu của Đoàn",
+# "tạo điều kiện thuận lợi để Đoàn kiểm tra thực hiện nhiệm vụ"): procedure, not recommendations.
+_PROCEDURE = re.compile(r"xay dung bao cao|de cuong|cung cap (cac |day du )?(thong tin|tai lieu|ho so)|"
+                        r"tao dieu kien (thuan loi )?(de|cho) (doan|to)|chuan bi (day du )?(ho so|tai lieu|bao cao)")
 _PURPOSE = re.compile(r",?\s*\b(qua do|nham)\b")
 
 
@@ -627,12 +1040,21 @@ def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
     result."""
     piece = text[start:end]
     folded = fold(piece)
+    ends: dict[int, int] = {}  # where the piece after a cut starts, when the cut is more than one comma
     if kind == "recommendation":
         cuts = [m.start() for m in re.finditer(r",\s*(?=" + _STRONG_REC_VERB + r"\b)", folded)]
     elif kind == "limitation":
         commas = [m.start() for m in _COMMA.finditer(folded)]
         parts = [folded[a + 1 if a else 0: b] for a, b in zip([0, *commas], [*commas, len(folded)], strict=True)]
         cuts = commas if len(parts) > 1 and all(_ITEM_CUE.search(p) for p in parts) else []
+        if not cuts:  # "Chưa có kiến nghị rà soát … và tỷ lệ hồ sơ trực tuyến vẫn còn thấp": two shortcomings
+            words, cues = _Hits(_WORD, folded), _Hits(_ITEM_CUE, folded)
+            since = 0
+            for m in _AND.finditer(folded):
+                if (words.touching(since, m.start()) >= 4 and cues.within(since, m.start())
+                        and words.touching(m.end(), len(folded)) >= 4 and cues.within(m.end(), len(folded))):
+                    cuts.append((m.start(), m.end()))
+                    since = m.end()
     else:  # results: cut where each side is a statement of 5+ words with its own "được / đã / đạt / N %"
         # The words and marks of the piece are found once and counted by span: read again at each comma (what is left
         # of the piece before and after it), a long piece of many commas took the square of its length.
@@ -648,10 +1070,36 @@ def _split(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
                 if words.touching(right, following) >= 5 or not marks.within(right, following):
                     cuts.append(comma)
                     since = right
+        # A new statement also starts where a new subject does (", đơn vị …", ", UBND xã …", ", tuy nhiên …"), and at
+        # "và" before a verb of its own ("… niêm yết … tại Bộ phận Một cửa và giải quyết … 100% hồ sơ …"), when
+        # what comes before holds a few words since the last cut.
+        taken = set(cuts)
+        since = 0
+        for m in _FRESH.finditer(folded):
+            cut = m.start()
+            if cut in taken or cut < since:
+                since = max(since, cut + 1 if cut in taken else since)
+                continue
+            before = bisect.bisect_right(cuts, cut)
+            last = max(since, cuts[before - 1] + 1 if before else 0)
+            comma = _COMMA.search(folded, m.end())
+            stop = comma.start() if comma else len(folded)
+            if m.group(0).startswith(","):
+                if folded[max(0, cut - 8): cut].endswith(("co quan", " uy", "hdnd")):
+                    continue  # "cơ quan, đơn vị", "Tỉnh ủy, UBND tỉnh": one enumeration
+                ok = words.touching(last, cut) >= 4 and words.touching(m.end(), stop) >= 5
+            else:  # "và" before a verb: two statements when what follows says how it went ("100%", "đầy đủ")
+                ok = (words.touching(last, cut) >= 6 and words.touching(m.end(), stop) >= 5
+                      and bool(_OWN_MARK.search(folded, m.end(), stop)))
+            if ok:
+                cuts.insert(before, cut)
+                ends[cut] = m.end() if not m.group(0).startswith(",") else cut + 1
+                since = m.end()
     out, prev = [], 0
     for cut in [*cuts, len(piece)]:
+        cut, after = (cut if isinstance(cut, tuple) else (cut, ends.get(cut, cut + 1)))
         out.append((start + prev, piece[prev:cut]))
-        prev = cut + 1
+        prev = after
     return out
 
 
@@ -710,35 +1158,59 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
     if m := _LIMIT_HEAD.search(cf):
         return "limitation", at + m.end(), True
     if m := _RECOMMEND.search(cf):
-        return "recommendation", _complement(folded, at + m.end()), True
+        start = _complement(folded, at + m.end())
+        if head := _NEED_HEAD.match(folded, start, at + len(cf)):  # "tập trung thực hiện các nhiệm vụ, giải pháp sau: …"
+            start = head.end()
+        return "recommendation", start, True
     if list_kind:
         return list_kind, at, True
     if previous_kind == "recommendation" and (m := _RECOMMEND_FOLLOW.search(cf)):
         verb = _REC_VERB.search(cf, m.start())
         return "recommendation", at + (verb.start() if verb else 0), True
+    if (m := _NEED.search(cf)) and not _NEEDED_FIX.search(cf, max(0, m.start() - 30), m.start()):
+        if head := _NEED_HEAD.match(cf, m.start()):  # "huyện cần tập trung một số nhiệm vụ: a; b; c"
+            return "recommendation", at + head.end(), True
+        return "recommendation", at + m.end(), False  # "thời gian tới, huyện cần tăng cường …"
     if m := _FUTURE.search(cf):
         verb = _REC_VERB.search(cf, m.start())
         return "recommendation", at + (verb.start() if verb else 0), False
     if previous_kind == "recommendation" and re.search(r"\bcung (xem xet|tang cuong|thuc hien|tiep tuc)", cf):
         return "recommendation", at + re.search(r"\bcung ", cf).end(), False
-    if _LIMIT_CUE.search(cf) and not re.search(r"\d+([.,]\d+)?\s*%", cf):
-        return "limitation", at, False
+    if _shortfall(cf) and not re.search(r"\d+([.,]\d+)?\s*%", cf):
+        lead = _FOUND_LEAD.match(cf)  # "Kết quả kiểm tra cho thấy, tại thời điểm kiểm tra có 2 công chức vắng mặt"
+        return "limitation", at + (lead.end() if lead else 0), False
     if _RESULT_CUE.search(cf) or _RESULT_ITEM.search(cf):
-        lead = re.match(r"\s*(qua (ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao,\s*|"
-                        r"(trong|tu) [^,]{0,40},\s*)", cf)
+        # "Theo báo cáo của UBND huyện, trong 9 tháng đầu năm 2022, huyện đã …": the statement after its leads
+        lead = re.match(r"(?:" + _FOUND_LEAD.pattern + r"|\s*(?:trong|tu) [^,]{0,40},\s*)+", cf)
         return "result", at + (lead.end() if lead else 0), False
     return None, at, False
 
 
-def findings(doc: Document) -> list[Finding]:
+_FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao(?: cua [^,]{1,40})?,\s*|"
+                         r"nguyen nhan(?: chu yeu)?(?: la)?(?: do)?\s*:?,?\s*)")  # "Nguyên nhân là do …": the cause is the finding
+# A sentence about what an inspection will check, how or of whom, not about what it found.
+_CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
+                           r"linh vuc trong tam|doi tuong (?:duoc )?kiem tra|hinh thuc kiem tra|"
+                           r"^(?:(?:dong thoi|ngoai ra|ben canh do),? )?(?:doan |to )?(?:cung )?kiem tra (?:viec|chuyen de|them)\b|"
+                           r"(?:ban hanh|trien khai|thuc hien|theo) (?:cac )?ke hoach(?: so [\w/\-]+)?(?: ve| ve viec)? kiem tra")
+
+
+def findings(doc: Document, team_sentences: set[int] | None = None, announcement: bool = False) -> list[Finding]:
+    """Results, limitations and recommendations, one per statement. `team_sentences`: the ids of the sentences that
+    formed the teams (who inspected whom: not findings). An announcement of index results (`announcement`) states
+    results as values: its result sentences are not findings, its weaknesses and directives are."""
     out: list[Finding] = []
     body = [s for s in doc.body() if s.line_kind == "body"]
     previous_kind = None
+    team_sentences = team_sentences or set()
     for s in body:
         f = s.folded
-        if _TEAM_WORD.search(f) and (_LEADER.search(s.text) or "truong doan" in f) and not _LIMIT_HEAD.search(f):
+        if (id(s) in team_sentences or _TEAM_WORD.search(f) and (_LEADER.search(s.text) or "truong doan" in f)) and not _LIMIT_HEAD.search(f):
             previous_kind = None
             continue  # who inspected whom: the team, not a finding
+        if _CONTENT_ONLY.search(f) and not (_LIMIT_HEAD.search(f) or re.search(r"qua kiem tra|ket qua kiem tra", f)):
+            previous_kind = None
+            continue
         list_kind, last_kind = None, None
         for a, b in _clause_bounds(f):
             kind, start, opens = _clause_kind(f[a:b], a, f, list_kind, previous_kind)
@@ -750,17 +1222,47 @@ def findings(doc: Document) -> list[Finding]:
             if purpose:  # "…, qua đó nhằm nâng cao …": the aim, not a further recommendation
                 b = purpose.start()
             for offset, item in _items(s.text, start, b, kind):
+                item_kind = kind
+                if lead := _LEAD.match(fold(item)):  # "tuy nhiên …", "bên cạnh đó, …": the statement after them
+                    turn = re.match(r"\s*(tuy nhien|nhung|song)\b", lead.group(0))
+                    offset, item = offset + lead.end(), item[lead.end():]
+                    if turn and kind == "result":
+                        item_kind = "limitation"
                 item_folded = fold(item)
-                if kind == "result" and ((_LIMIT_CUE.search(item_folded) and "khong co ho so" not in item_folded)
-                                         or not _RESULT_ITEM.search(item_folded) or _META.search(item_folded)
-                                         or item_folded.startswith("phat bieu")):
+                if kind == "result" and _shortfall(item_folded):
+                    if re.search(r"\d", item_folded):
+                        continue  # "Số hồ sơ giải quyết trễ hạn là 245": a count, said among the results
+                    item_kind = "limitation"  # a shortcoming among the results: "…, tuy nhiên … chưa …"
+                if item_kind == "result" and (not _RESULT_ITEM.search(item_folded) or _META.search(item_folded)
+                                              or item_folded.startswith("phat bieu") or announcement or _aim_only(item_folded)):
+                    continue
+                if item_kind == "limitation" and kind == "result" and (announcement or _META.search(item_folded)):
+                    continue
+                if item_kind == "recommendation" and _PROCEDURE.search(item_folded):
+                    continue
+                if len(item) < 12:
                     continue
                 span = Sentence(s.start + offset, s.start + offset + len(item), item, item_folded, "body")
-                out.append(Finding(kind, item[:1].upper() + item[1:], span, area_of(item_folded)))
+                out.append(Finding(item_kind, item[:1].upper() + item[1:], span, area_of(item_folded)))
             if purpose:
                 break
         previous_kind = last_kind
     return out
+
+
+def _shortfall(folded: str) -> bool:
+    """Whether the words say something is lacking; "không có hồ sơ trễ hạn" says nothing is."""
+    return bool(_LIMIT_CUE.search(_NO_FAULT.sub(" ", folded)))
+
+
+_LEAD = re.compile(r"\s*(?:(?:tuy nhien|nhung|song|ben canh do|dong thoi|ngoai ra|nhin chung|vao luc [\dh: ]+)\b,?\s*)+")
+_AIM = re.compile(r"\bnham\b")
+
+
+def _aim_only(folded: str) -> bool:
+    """A statement of what is aimed at ("… kịp thời phát hiện, chấn chỉnh … nhằm nâng cao …"), nothing done before it."""
+    m = _AIM.search(folded)
+    return bool(m) and not re.search(r"\b(da|duoc|dat)\b", folded[: m.start()])
 
 
 def _complement(folded: str, verb_end: int) -> int:

@@ -21,6 +21,7 @@ _CLUTTER = re.compile(
 _URL_LINE = re.compile(r"^\s*(nguồn\s*:\s*)?(https?://\S+|www\.\S+)\s*$", re.IGNORECASE)
 _IMAGE = re.compile(r"\.(jpe?g|png|gif|webp)(\?|$)", re.IGNORECASE)  # in an address (no spaces): ".png" at its end or before "?"
 _END_PUNCT = ".!?…;:\"”)"
+_ABBREVIATION = re.compile(r"(?:^|(?<=[\s(]))(?:TP|Tp|TX|TT|ThS|TS|PGS|GS)\.$")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”]?\s+(?=[\"“(]?\w)")
 
 
@@ -88,6 +89,8 @@ def _sentences(line: str) -> list[str]:
         # the next word, after at most one quote or parenthesis (_SENTENCE_END's lookahead): a few characters, never
         # the rest of the line (a long line of short sentences would be read again from each of them)
         following = line[m.end(): m.end() + 2].lstrip("\"“(")
+        if _ABBREVIATION.search(line, max(0, m.start() - 5), m.start()):
+            continue  # "UBND TP. Tam Kỳ", "TX. Giá Rai", "ThS. Nguyễn …": a type word or a degree, not a sentence's end
         if following[:1].isupper() or following[:1].isdigit():
             pieces.append(line[start: m.start()])
             start = m.end()

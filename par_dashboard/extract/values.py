@@ -14,10 +14,13 @@ from dataclasses import dataclass
 
 _MULTIPLIER = {"ngan": 1_000, "nghin": 1_000, "trieu": 1_000_000, "ty": 1_000_000_000}
 # On folded text (see text.fold): the number, an optional multiplier word, an optional percent sign.
+# A dot before one or two digits is a decimal point ("86.37%", "+6.39%": national news often write them so); before
+# three, it groups thousands ("65.040"). A score out of 100 may say so ("87,602/100 điểm"), an area's score out of its
+# maximum too ("10,5/14 điểm"; "15/15 xã" is a count).
 NUMBER = re.compile(
     r"(?<![\w/.,])(?P<q>(?:tren|gan|hon|khoang|xap xi|chua den|it nhat|toi da)\s+)?"
-    r"(?P<n>\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
-    r"(?P<m>\s+(?:ngan|nghin|trieu|ty)\b)?(?P<pct>\s*%)?(?![\w/])")
+    r"(?P<n>\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![.\d])|\d+\.\d{1,2}(?![.\d])|\d+(?:,\d+)?)(?P<of>/100(?!\d)|/\d{1,3}(?=\s*diem\b))?"
+    r"(?P<m>\s+(?:ngan|nghin|trieu|ty)\b)?(?P<pct>\s*%)?(?P<pts>\s*(?:%\s*)?diem\b)?(?![\w/])")
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,15 @@ class Number:
     start: int  # in the text the number was found in
     end: int
     qstart: int  # where its qualifier ("trên", "gần") starts, else `start`
+    points: bool = False  # a score: "87,54 điểm", "96,17/100 điểm", "90,10% điểm"
+    qualifier: str | None = None  # "tren", "gan", … as folded
 
 
 def parse_number(text: str) -> float:
-    """'2.194.387' -> 2194387, '99,8' -> 99.8, '6.192' -> 6192 (a dot groups thousands in Vietnamese)."""
+    """'2.194.387' -> 2194387, '99,8' -> 99.8, '6.192' -> 6192 (a dot groups thousands in Vietnamese), '86.37' ->
+    86.37 (a dot before one or two digits is a decimal point)."""
+    if re.fullmatch(r"\d+\.\d{1,2}", text):
+        return float(text)
     return float(text.replace(".", "").replace(",", "."))
 
 
@@ -41,16 +49,22 @@ def numbers(folded: str) -> list[Number]:
         value = parse_number(m.group("n"))
         if m.group("m"):
             value *= _MULTIPLIER[m.group("m").strip()]
-        out.append(Number(round(value, 6), bool(m.group("pct")), bool(m.group("q")), m.start("n"), m.end(), m.start()))
+        q = m.group("q")
+        points = bool(m.group("pts") or m.group("of"))
+        out.append(Number(round(value, 6), bool(m.group("pct")) or points, bool(q), m.start("n"), m.end(), m.start(),
+                          points, " ".join(q.split()) if q else None))
     return out
 
 
 _DAY_MONTH = r"(?P<{p}d>\d{{1,2}})[/\-.](?P<{p}m>\d{{1,2}})(?:[/\-.](?P<{p}y>\d{{4}}))?"
+# "từ ngày 25 - 30/5", "ngày 03/10 - 06/10/2022", "từ ngày 12/9 đến 16/9/2022", and days joined by "và" or a comma
+# after "ngày" ("trong 2 ngày 5 và 6/3/2020", "ngày 25, 26/10").
 _RANGE = re.compile(
-    r"(?:tu\s+)?(?:ngay\s+)?(?P<d1>\d{1,2})(?:[/\-.](?P<m1>\d{1,2}))?(?:[/\-.](?P<y1>\d{4}))?"
-    r"\s*(?:-|–|den(?: ngay)?)\s*(?:ngay\s+)?" + _DAY_MONTH.format(p="e"))
+    r"(?:tu\s+)?(?:(?P<day_word>ngay)\s+)?(?P<d1>\d{1,2})(?:[/\-.](?P<m1>\d{1,2}))?(?:[/\-.](?P<y1>\d{4}))?"
+    r"\s*(?:-|–|den(?: het)?(?: ngay)?|(?:\s*,\s*\d{1,2}){0,5}\s*(?P<joined>va|,))\s*(?:ngay\s+)?" + _DAY_MONTH.format(p="e"))
 _SINGLE = re.compile(r"(?<![\d/])" + _DAY_MONTH.format(p="s") + r"(?![\d/])")
-_WORDY = re.compile(r"ngay\s+(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})(?:\s+nam\s+(?P<y>\d{4}))?")
+_WORDY = re.compile(r"ngay\s+(?:(?P<d1>\d{1,2})\s+(?:-|–|den(?: het)?(?: ngay)?)\s*)?(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})"
+                    r"(?:\s+nam\s+(?P<y>\d{4}))?")  # "ngày 15 tháng 3", "từ ngày 03 đến ngày 06 tháng 10 năm 2022"
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,8 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
         covered[a:b] = b"\x01" * (b - a)
 
     for m in _RANGE.finditer(folded):
+        if m.group("joined") and not m.group("day_word"):
+            continue  # "5, 6/3" without "ngày": not a date
         year = int(m.group("ey")) if m.group("ey") else default_year
         if year is None or not (1 <= int(m.group("em")) <= 12):
             continue
@@ -95,7 +111,8 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
     for m in _WORDY.finditer(folded):
         year = int(m.group("y")) if m.group("y") else default_year
         if year and (d := _date(year, int(m.group("m")), int(m.group("d")))) and free(m.start(), m.end()):
-            out.append(DateSpan(d, d, m.start(), m.end(), bool(m.group("y"))))
+            first = _date(year, int(m.group("m")), int(m.group("d1"))) if m.group("d1") else d
+            out.append(DateSpan(first if first and first <= d else d, d, m.start(), m.end(), bool(m.group("y"))))
             take(m.start(), m.end())
     for m in _SINGLE.finditer(folded):
         if not free(m.start(), m.end()):
@@ -113,6 +130,8 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
 
 
 _YEAR_WORDS = re.compile(r"(?:nam|quy [ivx1-4]+/|thang \d{1,2}/|\d{1,2}/\d{1,2}/)\s*(?P<y>(?:19|20)\d{2})\b")
+# What a figure is compared with is not what the report is about: "tăng 0,292 điểm so với năm 2022".
+_COMPARED = re.compile(r"\bso voi\b[^,;.()]{0,30}?\b(?:nam\s+)?(?:19|20)\d{2}\b")
 _DOC_REF = re.compile(r"(nghi dinh|quyet dinh|thong tu|chi thi|nghi quyet|cong van|luat)\s+(so\s+)?\S*\s*(ngay\s+[\d/]+)?")
 
 
@@ -123,6 +142,7 @@ def year_votes(folded: str) -> dict[int, float]:
     if re.search(r"\b(se|du kien|phan dau)\b", folded):  # plans for a coming year are not what the report is about
         return {}
     masked = _DOC_REF.sub(lambda m: " " * len(m.group(0)), folded)
+    masked = _COMPARED.sub(lambda m: " " * len(m.group(0)), masked)
     votes: dict[int, float] = {}
     for m in _YEAR_WORDS.finditer(masked):
         y = int(m.group("y"))
