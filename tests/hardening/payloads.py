@@ -599,7 +599,7 @@ def _formulas(db: Database, hostile: Hostile, tally: _Tally) -> None:
     filters = {"Tìm": FORMULA_PAYLOADS[0], "Nguồn": FORMULA_PAYLOADS[2]}
     xlsx = exports.to_xlsx_bytes(table, title=FORMULA_PAYLOADS[1], filters=filters, lang="vi", demo=False,
                                  sources=[FORMULA_PAYLOADS[3]])
-    rows = list(csv.reader(io.StringIO(exports.to_csv_bytes(table).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(exports.to_csv_bytes(table, "vi").decode("utf-8-sig")), delimiter=";"))
     column = rows[0].index("Nội dung")
     csv_texts = {r[column] for r in rows[1:]}
     negatives = [c for c in _cells(xlsx) if isinstance(c.value, (int, float)) and c.value < 0]
@@ -611,7 +611,7 @@ def _formulas(db: Database, hostile: Hostile, tally: _Tally) -> None:
     tally.check("formula", "XLSX download: negative numbers stay numbers",
                 lambda: None if len(negatives) == len(table) else f"{len(negatives)} negative numbers for {len(table)} rows")
     tally.check("formula", "CSV download: negative numbers stay numbers",
-                lambda: None if all(r[-1] == "-1.5" for r in rows[1:]) else "a negative number was changed")
+                lambda: None if all(r[-1] == "-1,5" for r in rows[1:]) else "a negative number was changed")
     # the data export (template.export_workbook), real rows only: the hostile batch is real
     with db.cursor() as cur:
         export = template.export_workbook(cur, "vi", include_demo=False)
