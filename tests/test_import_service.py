@@ -863,3 +863,31 @@ def test_round_trip_export_all_then_import_into_an_empty_database_gives_the_same
         assert set(kinds) <= {"synthetic_demo", "import_batch", "official_publication"}  # published aggregates' own
     finally:
         db.close()
+
+
+
+def _typed_in_tcvn3(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The file as someone with a TCVN3 (ABC) font typed it: every text cell, ids and dates included."""
+    return {sheet: [{k: encoding.to_tcvn3(v) if isinstance(v, str) else v for k, v in r.items()} for r in recs]
+            for sheet, recs in rows.items()}
+
+
+def test_a_file_typed_in_tcvn3_converts_short_unit_names_too(work):
+    """Issue 18 item 6: "Cao Lộc" typed in TCVN3 is "Cao Léc", which alone also reads as Unicode (é is a Latin-1
+    letter): judged cell by cell it stayed, and the row was rejected for an unknown unit. Its row and its column are
+    TCVN3, so it is converted with them."""
+    rows = _typed_in_tcvn3(good_rows())
+    assert rows["indicator_values"][0]["unit_name"] == "Cao Léc"
+    report = service.load(work, xlsx(rows), "tcvn3_ca_tep.xlsx", user="test")
+    assert report.status == "loaded", [e.message_vi for e in report.errors]
+    assert one(work, """SELECT u.short_name FROM indicator_value v JOIN admin_unit u USING (unit_id)
+                        WHERE v.indicator_code = 'OPS_ONTIME_PCT' AND v.year = 2024 AND v.period = 'Q2'
+                          AND u.short_name LIKE 'Cao L%'""") == [("Cao Lộc",)]
+
+
+def test_a_short_legacy_cell_follows_its_row_or_its_column():
+    # judged by the column: every unit name is short, some hold TCVN3-only codes
+    assert encoding.detect_legacy(["Cao Léc", "L¹ng S¬n", "V¨n L·ng"]) == "TCVN3"
+    assert encoding.fix_legacy("Cao Léc", "TCVN3") == ("Cao Lộc", "TCVN3")
+    assert encoding.fix_legacy("Cao Léc") == ("Cao Léc", None)  # alone it is not guessed
+    assert encoding.fix_legacy("Cao Lộc", "TCVN3") == ("Cao Lộc", None)  # Unicode-only letters: never converted
