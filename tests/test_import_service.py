@@ -14,7 +14,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from par_dashboard.build import CONTENT_TABLES
@@ -865,7 +865,6 @@ def test_round_trip_export_all_then_import_into_an_empty_database_gives_the_same
         db.close()
 
 
-
 def _typed_in_tcvn3(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """The file as someone with a TCVN3 (ABC) font typed it: every text cell, ids and dates included."""
     return {sheet: [{k: encoding.to_tcvn3(v) if isinstance(v, str) else v for k, v in r.items()} for r in recs]
@@ -891,3 +890,30 @@ def test_a_short_legacy_cell_follows_its_row_or_its_column():
     assert encoding.fix_legacy("Cao Léc", "TCVN3") == ("Cao Lộc", "TCVN3")
     assert encoding.fix_legacy("Cao Léc") == ("Cao Léc", None)  # alone it is not guessed
     assert encoding.fix_legacy("Cao Lộc", "TCVN3") == ("Cao Lộc", None)  # Unicode-only letters: never converted
+
+
+# Independent defects of one indicator-value row and the column each must be reported in (issue 18 item 5: a row
+# with a value out of range had its unit and its inspection left unchecked; one error per row reached the user).
+ROW_DEFECTS = {"value": ("abc", "Giá trị"), "period": ("Q9", "Kỳ"), "unit_name": ("Cao Lộcc", "Tên đơn vị"),
+               "inspection_id": ("KHONG-CO-9", "Mã đoàn kiểm tra")}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(defects=st.sets(st.sampled_from(sorted(ROW_DEFECTS)), min_size=1))
+@example(defects={"inspection_id", "period"})  # found by hypothesis before the fix: the bad period hid the inspection
+def test_every_problem_of_a_row_is_reported_not_only_the_first(db, defects):
+    row = {**good_rows()["indicator_values"][0], "inspection_id": None}  # valid on its own
+    row.update({k: ROW_DEFECTS[k][0] for k in defects})
+    report = service.validate(db, xlsx({"indicator_values": [row]}), "mot_dong.xlsx")
+    assert report.rejected == 1
+    columns = sorted({e.column for e in report.errors if e.row == 2})
+    assert columns == sorted(ROW_DEFECTS[k][1] for k in defects), [e.message_vi for e in report.errors]
+
+
+def test_a_value_out_of_range_does_not_hide_the_rows_unit_and_inspection(db):
+    """The range of a value is checked against its indicator once every cell reads; that check failing used to stop
+    the row there."""
+    row = {**good_rows()["indicator_values"][0], "value": "150", "unit_name": "Cao Lộcc", "inspection_id": "KHONG-CO-9"}
+    report = service.validate(db, xlsx({"indicator_values": [row]}), "mot_dong.xlsx")
+    assert sorted(e.column for e in report.errors) == ["Giá trị", "Mã đoàn kiểm tra", "Tên đơn vị"], \
+        [e.message_vi for e in report.errors]

@@ -23,7 +23,10 @@ from par_dashboard.importing.encoding import Notice
 from par_dashboard.importing.template import ERRORS_TITLES, LISTS_TITLES, README_TITLES, SHEET_BY_KEY, SHEETS, Sheet
 from par_dashboard.units import fold
 
-MAX_BYTES = 10 * 1024 * 1024  # an upload on the data page
+# An upload on the data page: the one number the page's label, the upload widget and Streamlit's server.maxUploadSize
+# (.streamlit/config.toml) all give.
+MAX_MB = 10
+MAX_BYTES = MAX_MB * 1024 * 1024
 MAX_BULK_BYTES = 200 * 1024 * 1024  # the command line (bulk loads, full exports)
 _UNZIP_FACTOR = 30  # a workbook may expand this much when unzipped (protects against zip bombs)
 _HEADER_SEARCH_ROWS = 10
