@@ -20,10 +20,13 @@ PAGES = [  # path, title label, icon, URL path; the first is the default
 
 
 def navigation(user) -> list:
-    """The pages `user` may open; None (the login page, nobody signed in yet): all of them, for a hidden navigation
-    that only keeps the link's page to open after the login."""
-    return [st.Page(path, title=t(label, lang), icon=icon, url_path=url, default=path == PAGES[0][0])
-            for path, label, icon, url in PAGES if user is None or login.page_allowed(user, path)]
+    """Every page, those `user` may not open hidden from the menu; None (the login page, nobody signed in yet): all
+    of them, for a hidden navigation that only keeps the link's page to open after the login. A hidden page is still
+    registered so that a link to it (/du-lieu for a viewer) opens it and it says in words, in the page's language,
+    why it shows nothing (login.require), instead of Streamlit's English "Page not found" over the first page."""
+    return [st.Page(path, title=t(label, lang), icon=icon, url_path=url, default=path == PAGES[0][0],
+                    visibility="visible" if user is None or login.page_allowed(user, path) else "hidden")
+            for path, label, icon, url in PAGES]
 
 
 run_clock = ui.run_clock()
