@@ -38,6 +38,12 @@ lang = ui.lang()
 
 years = ui.query("years_with_scores")
 all_years = sorted(years.year.unique().tolist())
+# On the rankings page (its index box has a state only while that page is on screen), the years of its index and
+# area only: PAPI and PCI end before 2024, and a year without a score of the index is no choice to offer.
+index_years = []
+if (family := st.session_state.get("rank_family")) is not None:
+    area = st.session_state.get("rank_area", "TOTAL") if family == "PAR_INDEX" else "TOTAL"
+    index_years = ui.query("years_with_scores_for_family", family=family, area=area).year.tolist()
 
 with st.sidebar:
     login.sidebar(user, lang)
@@ -49,6 +55,10 @@ with st.sidebar:
     ui.filter_widget(st.radio, "structure", t("structure", lang), ["S63", "S34"],
                      format_func=lambda s: t(f"structure_{s}", lang))
     allowed = [y for y in all_years if st.session_state.structure == "S34" or y < ui.FIRST_YEAR_S34]
+    if index_years and (of_index := [y for y in allowed if y in index_years]):
+        if st.session_state.year in allowed and st.session_state.year not in of_index:
+            st.session_state.year = max(of_index)  # another index's year: this index's latest, no notice
+        allowed = of_index
     if st.session_state.year not in allowed:
         if st.session_state.year in all_years and st.session_state.structure == "S63":
             st.info(t("s63_ended", lang, year=st.session_state.year))

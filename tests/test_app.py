@@ -72,11 +72,31 @@ def test_63_province_view_does_not_offer_2025(built_db):
     assert any("30/6/2025" in i.value for i in at.info)
 
 
-def test_an_empty_selection_answers_with_a_sentence(built_db):
+def _years_with_scores(db, family: str, area: str = "TOTAL") -> list[int]:
+    return sorted(db.query("years_with_scores_for_family", family=family, area=area).year.tolist())
+
+
+@pytest.mark.parametrize("family", ["PAPI", "PCI", "SIPAS", "SI766", "PAR_INDEX"])
+def test_the_year_list_offers_only_the_years_the_chosen_index_has(built_db, db, family):
+    """Issue 18 item 8: PAPI and PCI opened on 2024 with "Không có số liệu" and offered every year of any index."""
     at = _run(built_db, year="2024")
-    at.selectbox(key="rank_family").set_value("PCI").run()
-    assert not at.exception
-    assert any("Không có số liệu" in i.value for i in at.info)
+    at.selectbox(key="rank_family").set_value(family).run()
+    assert not at.exception, at.exception
+    years = [y for y in _years_with_scores(db, family) if y < 2025]  # the 63-province view ends in 2024
+    box = at.selectbox(key="_w_year")
+    assert sorted(int(o) for o in box.options) == years, (box.options, years)
+    assert box.value == (2024 if 2024 in years else max(years))  # the latest year it has, when 2024 has none
+    assert not any("Không có số liệu" in i.value for i in at.info)
+    assert not at.toast, [x.value for x in at.toast]  # a change of index is not a bad link
+
+
+def test_the_rankings_heading_names_the_chosen_area(built_db):
+    at = _run(built_db, year="2023")
+    at.selectbox(key="rank_area").set_value("A3").run()
+    assert not at.exception, at.exception
+    area = at.selectbox(key="rank_area").value
+    heading = at.title[0].value
+    assert "PAR INDEX" in heading and "2023" in heading and "Thủ tục hành chính" in heading, (heading, area)
 
 
 def test_partial_published_year_uses_published_ranks_only(built_db):
