@@ -58,7 +58,8 @@ if can_import:
     # One limit, one number: the label, the widget's own "Limit … MB per file" and its refusal, and the server's
     # server.maxUploadSize (.streamlit/config.toml, checked by tests/test_data_page_import.py) all say reader.MAX_MB.
     upload = st.file_uploader(t("data_upload_label", lang, mb=reader.MAX_MB), type=["xlsx", "csv"],
-                              key="data_upload", max_upload_size=reader.MAX_MB)
+                              key="data_upload", max_upload_size=reader.MAX_MB,
+                              help=t("data_upload_help", lang, mb=reader.MAX_MB))
 if upload is not None:
     data = upload.getvalue()
     sha = hashlib.sha256(data).hexdigest()
@@ -272,7 +273,7 @@ with paste_tab:
         _read(text=pasted)
 if file_tab.open:
     text_file = file_tab.file_uploader(t("data_text_file_label", lang), type=["txt", "docx", "pdf"], key="data_text_file",
-                                       max_upload_size=reader.MAX_MB)
+                                       max_upload_size=reader.MAX_MB, help=t("data_upload_help", lang, mb=reader.MAX_MB))
     if file_tab.button(t("data_text_read", lang), key="data_text_read_file", icon=":material/document_scanner:",
                        disabled=text_file is None):
         _read(name=text_file.name, data=text_file.getvalue())

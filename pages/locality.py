@@ -5,7 +5,7 @@ import streamlit as st
 
 from par_dashboard import charts, login, profile, ui
 from par_dashboard.i18n import fmt_num, fmt_signed, t
-from par_dashboard.units import search_variant
+from par_dashboard.units import display_name, search_variant
 from par_dashboard.untrusted import markdown_text
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
@@ -48,7 +48,8 @@ unit = ui.query("unit_by_id", unit_id=subject_id).iloc[0]
 lineage = ui.query("unit_lineage", unit_id=subject_id)
 successors = ui.query("district_successor_communes", unit_id=subject_id) if unit.level == "district" else None
 
-st.header(unit["name"] + ("" if unit.level == "province" else f", {unit.province_name}"))
+st.header(display_name(unit["name"], unit.short_name, unit.unit_type, lang)
+          + ("" if unit.level == "province" else f", {unit.province_name}"))
 st.caption(f"{t('loc_level_' + unit.level, lang)} · {t('loc_structure_' + unit.structure, lang)}")
 for sentence in profile.lineage_sentences(unit, lineage, lang, district_successors=successors):
     st.markdown(sentence)

@@ -148,3 +148,32 @@ def test_sidebar_tells_which_kinds_of_data_are_shown(built_db):
     at = _run(built_db, year="2023")
     notice = " ".join(c.value for c in at.sidebar.caption)
     assert "Mô phỏng:" in notice and "Công bố:" in notice and "Báo cáo kiểm tra:" in notice
+
+
+def test_the_english_pages_name_unit_types_in_english(built_db):
+    """Issue 18 item 9: "…inspections, 2024 — Tỉnh Lạng Sơn" in the English UI. The proper name stays Vietnamese,
+    the type word is English; the Vietnamese page keeps the official name."""
+    at = _run(built_db, lang="en", year="2024", province="S63-P-20")
+    at.switch_page("pages/inspections.py").run()
+    assert not at.exception, at.exception
+    title = at.title[0].value
+    assert title.endswith("Lạng Sơn Province") and "Tỉnh" not in title, title
+    at.switch_page("pages/locality.py").run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == "Lạng Sơn Province", at.header[0].value
+    vi = _run(built_db, year="2024", province="S63-P-20")
+    vi.switch_page("pages/inspections.py").run()
+    assert vi.title[0].value.endswith("Tỉnh Lạng Sơn"), vi.title[0].value
+
+
+def test_the_vietnamese_upload_boxes_explain_streamlits_english_buttons(built_db):
+    """Streamlit draws "Drag and drop file here" and "Browse files" in English whatever the page's language; the
+    Vietnamese page's upload boxes say in Vietnamese what to do (their help), the English ones say it in English."""
+    for lang, word in (("vi", "Kéo thả"), ("en", "Drag")):
+        at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90), "data_officer")
+        at.query_params["lang"] = lang
+        at.run()
+        at.switch_page("pages/data.py").run()
+        assert not at.exception, at.exception
+        uploader = at.file_uploader(key="data_upload")
+        assert word in (uploader.proto.help or ""), uploader.proto.help
