@@ -371,7 +371,7 @@ def test_every_error_of_a_row_is_reported_not_only_the_first(work):
     # with every cell right, the checks across cells report all they find too
     rows["findings"][1]["text"], rows["findings"][1]["area"] = "Đã khắc phục.", "A3"
     report = refused(work, xlsx(rows))
-    assert sorted(e.code for e in report.errors if e.sheet == "Phát hiện" and e.row == 3) == ["required", "status_not_allowed"]
+    assert sorted(e.code for e in report.errors if e.sheet == "Phát hiện" and e.row == 3) == ["broken_reference", "required", "status_not_allowed"]  # its inspection (row 2) has errors too
 
 
 def test_a_draft_from_a_text_is_cleaned_and_checked_as_a_file_is(work):
