@@ -5,6 +5,7 @@ import streamlit as st
 
 from par_dashboard.i18n import fmt_num, t
 from par_dashboard.shell import cached, login, ui
+from par_dashboard.views import rankings
 
 st.set_page_config(page_title="CCHC — PAR dashboard", page_icon="🏛️", layout="wide")
 
@@ -21,10 +22,13 @@ PAGES = [  # path, title label, icon, URL path; the first is the default
 
 
 def navigation(user) -> list:
-    """The pages `user` may open; None (the login page, nobody signed in yet): all of them, for a hidden navigation
-    that only keeps the link's page to open after the login."""
-    return [st.Page(path, title=t(label, lang), icon=icon, url_path=url, default=path == PAGES[0][0])
-            for path, label, icon, url in PAGES if user is None or login.page_allowed(user, path)]
+    """Every page, those `user` may not open hidden from the menu; None (the login page, nobody signed in yet): all
+    of them, for a hidden navigation that only keeps the link's page to open after the login. A hidden page is still
+    registered so that a link to it (/du-lieu for a viewer) opens it and it says in words, in the page's language,
+    why it shows nothing (login.require), instead of Streamlit's English "Page not found" over the first page."""
+    return [st.Page(path, title=t(label, lang), icon=icon, url_path=url, default=path == PAGES[0][0],
+                    visibility="visible" if user is None or login.page_allowed(user, path) else "hidden")
+            for path, label, icon, url in PAGES]
 
 
 run_clock = ui.run_clock()
@@ -36,6 +40,13 @@ lang = ui.lang()
 
 years = cached.query("years_with_scores")
 all_years = sorted(years.year.unique().tolist())
+# On the rankings page (its index box has a state only while that page is on screen), the years of its index and
+# area only: PAPI and PCI end before 2024, and a year without a score of the index is no choice to offer.
+index_years, index_coverage = [], None
+if (family := st.session_state.get("rank_family")) is not None:
+    area = st.session_state.get("rank_area", "TOTAL") if family == "PAR_INDEX" else "TOTAL"
+    index_coverage = cached.query("years_with_scores_for_family", family=family, area=area)
+    index_years = index_coverage.year.tolist()
 
 with st.sidebar:
     login.sidebar(user, lang)
@@ -47,6 +58,11 @@ with st.sidebar:
     ui.filter_widget(st.radio, "structure", t("structure", lang), ["S63", "S34"],
                      format_func=lambda s: t(f"structure_{s}", lang))
     allowed = [y for y in all_years if st.session_state.structure == "S34" or y < ui.FIRST_YEAR_S34]
+    if index_years and (of_index := [y for y in allowed if y in index_years]):
+        if st.session_state.year in allowed and st.session_state.year not in of_index:
+            # another index's year: this index's latest well-covered one, no notice
+            st.session_state.year = rankings.opening_year(index_coverage, of_index)
+        allowed = of_index
     if st.session_state.year not in allowed:
         if st.session_state.year in all_years and st.session_state.structure == "S63":
             st.info(t("s63_ended", lang, year=st.session_state.year))

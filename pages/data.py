@@ -7,6 +7,7 @@ province-scoped user's province."""
 
 import datetime as dt
 import hashlib
+import json
 
 import streamlit as st
 
@@ -14,7 +15,7 @@ from par_dashboard.domain.units import structure_for_year
 from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_input, review
 from par_dashboard.extract.match import match_draft
 from par_dashboard.extract.save import DraftIncomplete, save_draft
-from par_dashboard.i18n import t
+from par_dashboard.i18n import LABELS, t
 from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.names import UnitResolver
 from par_dashboard.security import auth, worker
@@ -56,24 +57,38 @@ if can_import:
 
     # ---- 2. upload and check
     st.subheader(t("data_upload", lang))
-    upload = st.file_uploader(t("data_upload_label", lang, mb=reader.MAX_BYTES // (1024 * 1024)), type=["xlsx", "csv"],
-                              key="data_upload")
+    # One limit, one number: the label, the widget's own "Limit … MB per file" and its refusal, and the server's
+    # server.maxUploadSize (.streamlit/config.toml, checked by tests/test_data_page_import.py) all say reader.MAX_MB.
+    upload = st.file_uploader(t("data_upload_label", lang, mb=reader.MAX_MB), type=["xlsx", "csv"],
+                              key="data_upload", max_upload_size=reader.MAX_MB,
+                              help=t("data_upload_help", lang, mb=reader.MAX_MB))
 if upload is not None:
     data = upload.getvalue()
-    # Checking takes a second or two: once per file content, data version and user (scope), not on every rerun.
-    check_key = (hashlib.sha256(data).hexdigest(), db.data_version(), lang, user)
-    if st.session_state.get("_data_check_key") != check_key:
-        with st.spinner(t("data_checking", lang)):
-            st.session_state["_data_check"] = service.validate(db, data, upload.name, user=user)
-        st.session_state["_data_check_key"] = check_key
-    report = st.session_state["_data_check"]
-    st.markdown(f"**{t('data_checked', lang, file=markdown_text(report.file_name))}** — {report.summary(lang)}")
+    sha = hashlib.sha256(data).hexdigest()
+    # After a load the file's state is that load's result, until the data change again: checking the same file
+    # once more would report its set-aside rows as "not loaded, the database is unchanged" under "partly loaded".
+    loaded = st.session_state.get("_data_loaded")
+    if loaded is not None and loaded["key"] == (sha, db.data_version(), user):
+        report = loaded["report"]
+    else:
+        # Checking takes a second or two: once per file content, data version and user (scope), not on every rerun.
+        check_key = (sha, db.data_version(), lang, user)
+        if st.session_state.get("_data_check_key") != check_key:
+            with st.spinner(t("data_checking", lang)):
+                st.session_state["_data_check"] = service.validate(db, data, upload.name, user=user)
+            st.session_state["_data_check_key"] = check_key
+        report = st.session_state["_data_check"]
+    if report.dry_run:
+        st.markdown(f"**{t('data_checked', lang, file=markdown_text(report.file_name))}** — {report.summary(lang)}")
+    else:
+        {"loaded": st.success, "partial": st.warning}.get(report.status, st.info)(
+            f"**{t('data_loaded_file', lang, file=markdown_text(report.file_name))}** — {report.summary(lang)}")
     for notice in report.notices:  # they quote the file's sheet names and headers: shown as written
         st.info(markdown_text(notice.message_vi if lang == "vi" else notice.message_en))
     if report.counts:
         st.dataframe(report.counts_frame(lang), hide_index=True)
     if report.errors:
-        st.error(t("data_has_errors", lang, n=len(report.errors)))
+        st.error(t("data_has_errors" if report.dry_run else "data_set_aside", lang, n=len(report.errors)))
         for problem in (e for e in report.errors if e.row is None):  # the file as a whole (too large, not a spreadsheet)
             st.error(markdown_text(problem.message(lang)))
         st.markdown(f"**{t('data_errors', lang)}**")
@@ -83,17 +98,20 @@ if upload is not None:
                            icon=":material/error:", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     # ---- 3. load
-    if report.status in ("valid", "rejected") and report.counts:
+    if report.dry_run and report.status in ("valid", "rejected") and report.counts:
         st.subheader(t("data_load", lang))
         partial = bool(report.errors) and st.checkbox(t("data_partial", lang), key="data_partial")
         can_load = not report.errors or partial
         label = t("data_load_partial" if partial else "data_load_all", lang)
         if st.button(label, type="primary", disabled=not can_load, key="data_load_button"):
             result = service.load(db, data, upload.name, user=user, partial=partial)
-            st.session_state["data_last_result"] = result.summary(lang)
+            if result.status == "rejected":  # nothing written (a backup or the disk refused): said once, the check stays
+                st.session_state["data_last_result"] = result.summary(lang)
+            else:
+                st.session_state["_data_loaded"] = {"key": (sha, db.data_version(), user), "report": result}
             st.rerun()
     if message := st.session_state.pop("data_last_result", None):
-        st.success(message)
+        st.error(message)
 
 if can_import:  # ---- the remediation follow-up of one finding (par_dashboard/shell/followup_ui.py)
     followup_ui.form(user, lang)
@@ -261,7 +279,8 @@ with paste_tab:
     if st.button(t("data_text_read", lang), key="data_text_read_paste", icon=":material/document_scanner:"):
         _read(text=pasted)
 if file_tab.open:
-    text_file = file_tab.file_uploader(t("data_text_file_label", lang), type=["txt", "docx", "pdf"], key="data_text_file")
+    text_file = file_tab.file_uploader(t("data_text_file_label", lang), type=["txt", "docx", "pdf"], key="data_text_file",
+                                       max_upload_size=reader.MAX_MB, help=t("data_upload_help", lang, mb=reader.MAX_MB))
     if file_tab.button(t("data_text_read", lang), key="data_text_read_file", icon=":material/document_scanner:",
                        disabled=text_file is None):
         _read(name=text_file.name, data=text_file.getvalue())
@@ -285,6 +304,58 @@ def _columns(frame) -> dict:
             for c in frame.columns if c != "source_id"}
 
 
+def _word(prefix: str, code):
+    """A code (a role, an action, a status) in the page's language; an unknown one as it is."""
+    return t(prefix + code, lang) if isinstance(code, str) and prefix + code in LABELS else code
+
+
+def _detail_in_words(text) -> str:
+    """An audit row's detail (JSON as written by auth.audit) as a phrase: batch, file, outcome, counts, provinces."""
+    try:
+        detail = json.loads(text)
+    except (TypeError, ValueError):
+        return text
+    if not isinstance(detail, dict):
+        return str(detail)
+    parts = []
+    if "batch_id" in detail:
+        parts.append(t("data_detail_batch", lang, batch=detail["batch_id"]))
+    if "file" in detail:
+        parts.append(t("data_detail_file", lang, file=detail["file"]))
+    if "status" in detail:
+        parts.append(_word("data_status_", detail["status"]))
+    counts = [t(f"data_detail_{k}", lang, n=detail[k]) for k in ("added", "updated", "rejected", "deleted", "restored")
+              if k in detail]
+    if counts:
+        parts.append(", ".join(counts))
+    if provinces := [p for p in detail.get("provinces") or [] if p]:
+        try:
+            names = cached.unit_labels(provinces)
+        except (IndexError, KeyError):  # a province no longer in the list of units: its id
+            names = {}
+        parts.append(t("data_detail_provinces", lang, names=", ".join(names.get(p, p) for p in provinces)))
+    if "backup" in detail:
+        parts.append(t("data_detail_backup", lang, name=detail["backup"]))
+    known = {"batch_id", "file", "status", "added", "updated", "rejected", "deleted", "restored", "provinces", "backup", "sha256"}
+    parts += [f"{k}: {v}" for k, v in detail.items() if k not in known]
+    return "; ".join(str(p) for p in parts)
+
+
+def _in_words(frame):
+    """A batches or audit table as people read it: roles, actions and statuses named in the page's language, the
+    audit detail as a phrase instead of its JSON (shown so, and downloaded so)."""
+    out = frame.copy()
+    if "role" in out:
+        out["role"] = [t("data_role_cli", lang) if r == auth.CLI_ROLE else _word("auth_role_", r) for r in out.role]
+    if "action" in out:
+        out["action"] = [_word("data_action_", a) for a in out.action]
+    if "status" in out:
+        out["status"] = [_word("data_status_", s) for s in out.status]
+    if "detail" in out:
+        out["detail"] = [_detail_in_words(d) for d in out.detail]
+    return out
+
+
 def _as_shown(frame):
     """A table as the page shows it (column names in the reader's language, no internal ids), for its download."""
     return frame[[c for c in frame.columns if c != "source_id"]].rename(columns=lambda c: t(f"data_col_{c}", lang))
@@ -293,6 +364,10 @@ def _as_shown(frame):
 if auth.can(user, "rollback"):
     st.subheader(t("data_batches", lang))
     batches = service.batches(db)
+    batch_ids = batches.batch_id.tolist()
+    open_batches = batches[batches.rolled_back_at.isna()].batch_id.tolist()
+    partial_batches = batches[batches.status == "partial"].batch_id.tolist()
+    batches = _in_words(batches)
     if batches.empty:
         st.info(t("data_no_batches", lang))
     else:
@@ -302,9 +377,10 @@ if auth.can(user, "rollback"):
         # (a file name or a user's text as uploaded can start like a formula)
         ui.downloads(lambda: _as_shown(batches), name="lô nhập", title=t("data_batches", lang), filters={}, demo=False,
                      key="data_batches")
-        open_batches = batches[batches.rolled_back_at.isna()].batch_id.tolist()
         if open_batches:
-            chosen = st.selectbox(t("data_rollback_choose", lang), open_batches, key="data_rollback_batch")
+            # newest first, and a new widget when a batch is added or rolled back: the box offers the latest batch,
+            # not the one chosen (or defaulted to) before it existed
+            chosen = st.selectbox(t("data_rollback_choose", lang), open_batches, key=f"data_rollback_batch_{open_batches[0]}")
             confirmed = st.checkbox(t("data_rollback_confirm", lang), key="data_rollback_confirm")
             if st.button(t("data_rollback", lang), disabled=not confirmed, key="data_rollback_button"):
                 outcome = service.rollback(db, int(chosen), user=user)
@@ -312,7 +388,6 @@ if auth.can(user, "rollback"):
                 st.rerun()
         if outcome := st.session_state.pop("data_last_rollback", None):
             (st.success if outcome[0] else st.warning)(outcome[1])
-        partial_batches = batches[batches.status == "partial"].batch_id.tolist()
         if partial_batches:
             for batch_id in partial_batches[:5]:
                 st.download_button(t("data_quarantine_download", lang, batch=batch_id),
@@ -321,7 +396,7 @@ if auth.can(user, "rollback"):
                                    on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 if auth.can(user, "audit"):
     st.subheader(t("auth_audit_title", lang))
-    audit = service.audit_log(db)
+    audit = _in_words(service.audit_log(db))
     if audit.empty:
         st.info(t("auth_audit_empty", lang))
     else:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard.domain.units import search_variant
+from par_dashboard.domain.units import display_name, search_variant
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.shell import cached, followup_ui, login, multiindex_view, ui
@@ -49,7 +49,8 @@ unit = cached.query("unit_by_id", unit_id=subject_id).iloc[0]
 lineage = cached.query("unit_lineage", unit_id=subject_id)
 successors = cached.query("district_successor_communes", unit_id=subject_id) if unit.level == "district" else None
 
-st.header(unit["name"] + ("" if unit.level == "province" else f", {unit.province_name}"))
+st.header(display_name(unit["name"], unit.short_name, unit.unit_type, lang)
+          + ("" if unit.level == "province" else f", {unit.province_name}"))
 st.caption(f"{t('loc_level_' + unit.level, lang)} · {t('loc_structure_' + unit.structure, lang)}")
 for sentence in locality.lineage_sentences(unit, lineage, lang, district_successors=successors):
     st.markdown(sentence)

@@ -25,7 +25,17 @@ area = right.selectbox(t("area", lang), area_codes, key="rank_area",
                        format_func=lambda a: t("total", lang) if a == "TOTAL" else f"{a[1]}. {area_names[a]}")
 
 family_name = family_names[family]
-st.title(t("rankings_title", lang, family=family_name, year=year))
+# The page's first run chose its index after the sidebar offered every year: a year this index has no score for
+# moves to its latest one (the sidebar then offers its years only, dashboard.py).
+index_coverage = cached.query("years_with_scores_for_family", family=family, area=area)
+allowed_years = [y for y in index_coverage.year.tolist() if structure == "S34" or y < ui.FIRST_YEAR_S34]
+if allowed_years and year not in allowed_years:
+    ui.set_filter(year=rankings.opening_year(index_coverage, allowed_years))
+    st.rerun()
+if area == "TOTAL":
+    st.title(t("rankings_title", lang, family=family_name, year=year))
+else:
+    st.title(t("rankings_title_area", lang, family=family_name, year=year, area=f"{area[1]}. {area_names[area]}"))
 
 provinces = cached.query("par_score_by_province_year", year=year, family=family, area=area)
 if provinces.empty or provinces.score.isna().all():

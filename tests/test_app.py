@@ -72,11 +72,39 @@ def test_63_province_view_does_not_offer_2025(built_db):
     assert any("30/6/2025" in i.value for i in at.info)
 
 
-def test_an_empty_selection_answers_with_a_sentence(built_db):
+def _years_with_scores(db, family: str, area: str = "TOTAL") -> list[int]:
+    return sorted(db.query("years_with_scores_for_family", family=family, area=area).year.tolist())
+
+
+def _opening_year(db, family: str, years: list[int]) -> int:
+    """The latest of `years` in which at least half as many provinces are scored as in the best-covered one."""
+    counts = db.query("years_with_scores_for_family", family=family, area="TOTAL").set_index("year").n_units
+    best = max(counts[y] for y in years)
+    return max(y for y in years if 2 * counts[y] >= best)
+
+
+@pytest.mark.parametrize("family", ["PAPI", "PCI", "SIPAS", "SI766", "PAR_INDEX"])
+def test_the_year_list_offers_only_the_years_the_chosen_index_has(built_db, db, family):
+    """Issue 18 item 8: PAPI and PCI opened on 2024 with "Không có số liệu" and offered every year of any index."""
     at = _run(built_db, year="2024")
-    at.selectbox(key="rank_family").set_value("PCI").run()
-    assert not at.exception
-    assert any("Không có số liệu" in i.value for i in at.info)
+    at.selectbox(key="rank_family").set_value(family).run()
+    assert not at.exception, at.exception
+    years = [y for y in _years_with_scores(db, family) if y < 2025]  # the 63-province view ends in 2024
+    box = at.selectbox(key="_w_year")
+    assert sorted(int(o) for o in box.options) == years, (box.options, years)
+    # 2024 when it has a score; else the latest year most provinces are scored in (PAPI 2023 has 2 of 63)
+    assert box.value == (2024 if 2024 in years else _opening_year(db, family, years))
+    assert not any("Không có số liệu" in i.value for i in at.info)
+    assert not at.toast, [x.value for x in at.toast]  # a change of index is not a bad link
+
+
+def test_the_rankings_heading_names_the_chosen_area(built_db):
+    at = _run(built_db, year="2023")
+    at.selectbox(key="rank_area").set_value("A3").run()
+    assert not at.exception, at.exception
+    area = at.selectbox(key="rank_area").value
+    heading = at.title[0].value
+    assert "PAR INDEX" in heading and "2023" in heading and "Thủ tục hành chính" in heading, (heading, area)
 
 
 def test_partial_published_year_uses_published_ranks_only(built_db):
@@ -128,3 +156,32 @@ def test_sidebar_tells_which_kinds_of_data_are_shown(built_db):
     at = _run(built_db, year="2023")
     notice = " ".join(c.value for c in at.sidebar.caption)
     assert "Mô phỏng:" in notice and "Công bố:" in notice and "Báo cáo kiểm tra:" in notice
+
+
+def test_the_english_pages_name_unit_types_in_english(built_db):
+    """Issue 18 item 9: "…inspections, 2024 — Tỉnh Lạng Sơn" in the English UI. The proper name stays Vietnamese,
+    the type word is English; the Vietnamese page keeps the official name."""
+    at = _run(built_db, lang="en", year="2024", province="S63-P-20")
+    at.switch_page("pages/inspections.py").run()
+    assert not at.exception, at.exception
+    title = at.title[0].value
+    assert title.endswith("Lạng Sơn Province") and "Tỉnh" not in title, title
+    at.switch_page("pages/locality.py").run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == "Lạng Sơn Province", at.header[0].value
+    vi = _run(built_db, year="2024", province="S63-P-20")
+    vi.switch_page("pages/inspections.py").run()
+    assert vi.title[0].value.endswith("Tỉnh Lạng Sơn"), vi.title[0].value
+
+
+def test_the_vietnamese_upload_boxes_explain_streamlits_english_buttons(built_db):
+    """Streamlit draws "Drag and drop file here" and "Browse files" in English whatever the page's language; the
+    Vietnamese page's upload boxes say in Vietnamese what to do (their help), the English ones say it in English."""
+    for lang, word in (("vi", "Kéo thả"), ("en", "Drag")):
+        at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90), "data_officer")
+        at.query_params["lang"] = lang
+        at.run()
+        at.switch_page("pages/data.py").run()
+        assert not at.exception, at.exception
+        uploader = at.file_uploader(key="data_upload")
+        assert word in (uploader.proto.help or ""), uploader.proto.help

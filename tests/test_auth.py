@@ -459,8 +459,9 @@ def test_anonymous_viewing_only_when_turned_on(built_db, monkeypatch):
     at = app().run()
     assert not at.exception and at.title[0].value.startswith("Xếp hạng")
     assert any("Khách: chỉ xem" in c.value for c in at.sidebar.caption)
-    with pytest.raises(ValueError):
-        at.switch_page("pages/data.py")  # not in the navigation
+    at.switch_page("pages/data.py").run()  # hidden from the menu; a link to it asks the guest to sign in
+    assert not at.exception and [e.value for e in at.error] == [login.t("auth_refused_nobody", "vi")]
+    assert not at.get("file_uploader") and not at.dataframe
 
 
 def test_oidc_email_maps_to_a_user_of_the_file_or_to_no_access(built_db):
@@ -499,3 +500,20 @@ def test_a_broken_users_file_is_said_on_the_login_page(built_db, tmp_path, monke
     path.write_text("{không phải JSON", encoding="utf-8")
     at.run()
     assert any("Không đọc được tệp người dùng" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_link_to_a_page_the_role_may_not_open_says_so_in_the_pages_language(built_db, lang):
+    """Issue 18 item 4: /du-lieu opened by a viewer showed Streamlit's English "Page not found" dialog and the
+    rankings page. Every page is registered (those the role may not use hidden from the menu), so the link opens the
+    page, which says in words why it shows nothing."""
+    from streamlit.util import calc_hash
+
+    at = sign_in(app(lang=lang), "viewer").run()
+    assert not at.exception, at.exception
+    at._page_hash = calc_hash("du-lieu")  # what the browser asks for at /du-lieu (a page's hash is its URL path's)
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [login.t("auth_refused", lang)], [e.value for e in at.error]
+    assert not at.title and not at.dataframe and not at.get("plotly_chart"), "another page was shown instead"
+    assert not at.get("file_uploader")

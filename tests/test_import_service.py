@@ -14,7 +14,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from par_dashboard.extract.save import save_draft
@@ -371,7 +371,7 @@ def test_every_error_of_a_row_is_reported_not_only_the_first(work):
     # with every cell right, the checks across cells report all they find too
     rows["findings"][1]["text"], rows["findings"][1]["area"] = "Đã khắc phục.", "A3"
     report = refused(work, xlsx(rows))
-    assert sorted(e.code for e in report.errors if e.sheet == "Phát hiện" and e.row == 3) == ["required", "status_not_allowed"]
+    assert sorted(e.code for e in report.errors if e.sheet == "Phát hiện" and e.row == 3) == ["broken_reference", "required", "status_not_allowed"]  # its inspection (row 2) has errors too
 
 
 def test_a_draft_from_a_text_is_cleaned_and_checked_as_a_file_is(work):
@@ -863,3 +863,57 @@ def test_round_trip_export_all_then_import_into_an_empty_database_gives_the_same
         assert set(kinds) <= {"synthetic_demo", "import_batch", "official_publication"}  # published aggregates' own
     finally:
         db.close()
+
+
+def _typed_in_tcvn3(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The file as someone with a TCVN3 (ABC) font typed it: every text cell, ids and dates included."""
+    return {sheet: [{k: encoding.to_tcvn3(v) if isinstance(v, str) else v for k, v in r.items()} for r in recs]
+            for sheet, recs in rows.items()}
+
+
+def test_a_file_typed_in_tcvn3_converts_short_unit_names_too(work):
+    """Issue 18 item 6: "Cao Lộc" typed in TCVN3 is "Cao Léc", which alone also reads as Unicode (é is a Latin-1
+    letter): judged cell by cell it stayed, and the row was rejected for an unknown unit. Its row and its column are
+    TCVN3, so it is converted with them."""
+    rows = _typed_in_tcvn3(good_rows())
+    assert rows["indicator_values"][0]["unit_name"] == "Cao Léc"
+    report = service.load(work, xlsx(rows), "tcvn3_ca_tep.xlsx", user="test")
+    assert report.status == "loaded", [e.message_vi for e in report.errors]
+    assert one(work, """SELECT u.short_name FROM indicator_value v JOIN admin_unit u USING (unit_id)
+                        WHERE v.indicator_code = 'OPS_ONTIME_PCT' AND v.year = 2024 AND v.period = 'Q2'
+                          AND u.short_name LIKE 'Cao L%'""") == [("Cao Lộc",)]
+
+
+def test_a_short_legacy_cell_follows_its_row_or_its_column():
+    # judged by the column: every unit name is short, some hold TCVN3-only codes
+    assert encoding.detect_legacy(["Cao Léc", "L¹ng S¬n", "V¨n L·ng"]) == "TCVN3"
+    assert encoding.fix_legacy("Cao Léc", "TCVN3") == ("Cao Lộc", "TCVN3")
+    assert encoding.fix_legacy("Cao Léc") == ("Cao Léc", None)  # alone it is not guessed
+    assert encoding.fix_legacy("Cao Lộc", "TCVN3") == ("Cao Lộc", None)  # Unicode-only letters: never converted
+
+
+# Independent defects of one indicator-value row and the column each must be reported in (issue 18 item 5: a row
+# with a value out of range had its unit and its inspection left unchecked; one error per row reached the user).
+ROW_DEFECTS = {"value": ("abc", "Giá trị"), "period": ("Q9", "Kỳ"), "unit_name": ("Cao Lộcc", "Tên đơn vị"),
+               "inspection_id": ("KHONG-CO-9", "Mã đoàn kiểm tra")}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(defects=st.sets(st.sampled_from(sorted(ROW_DEFECTS)), min_size=1))
+@example(defects={"inspection_id", "period"})  # found by hypothesis before the fix: the bad period hid the inspection
+def test_every_problem_of_a_row_is_reported_not_only_the_first(db, defects):
+    row = {**good_rows()["indicator_values"][0], "inspection_id": None}  # valid on its own
+    row.update({k: ROW_DEFECTS[k][0] for k in defects})
+    report = service.validate(db, xlsx({"indicator_values": [row]}), "mot_dong.xlsx")
+    assert report.rejected == 1
+    columns = sorted({e.column for e in report.errors if e.row == 2})
+    assert columns == sorted(ROW_DEFECTS[k][1] for k in defects), [e.message_vi for e in report.errors]
+
+
+def test_a_value_out_of_range_does_not_hide_the_rows_unit_and_inspection(db):
+    """The range of a value is checked against its indicator once every cell reads; that check failing used to stop
+    the row there."""
+    row = {**good_rows()["indicator_values"][0], "value": "150", "unit_name": "Cao Lộcc", "inspection_id": "KHONG-CO-9"}
+    report = service.validate(db, xlsx({"indicator_values": [row]}), "mot_dong.xlsx")
+    assert sorted(e.column for e in report.errors) == ["Giá trị", "Mã đoàn kiểm tra", "Tên đơn vị"], \
+        [e.message_vi for e in report.errors]

@@ -225,7 +225,7 @@ def test_area_filter_is_the_shared_one(lang_son_2024):
 
 def test_english_labels(built_db):
     at = _page(year="2024", province=LANG_SON, lang="en")
-    assert at.title[0].value == "Public administration reform inspections, 2024 — Tỉnh Lạng Sơn"
+    assert at.title[0].value == "Public administration reform inspections, 2024 — Lạng Sơn Province"  # issue 18 item 9
     metrics = _metrics(at)
     assert metrics["Inspection plans"][0] == "2" and metrics["Team visits"][0] == "6"
     assert "All years" in metrics

@@ -53,6 +53,19 @@ STRUCTURES = [
 FIRST_YEAR_S34 = int(S34_VALID_FROM[:4])
 
 
+# The type word of a unit's official name in English; the proper name stays Vietnamese ("Tỉnh Lạng Sơn" is "Lạng
+# Sơn Province" on the English pages, "Huyện Cao Lộc" "Cao Lộc District"). A department keeps its official name.
+UNIT_TYPE_EN = {"Tỉnh": "Province", "Thành phố": "City", "Huyện": "District", "Quận": "Urban District",
+                "Thị xã": "Town", "Phường": "Ward", "Xã": "Commune", "Thị trấn": "Township", "Đặc khu": "Special Zone"}
+
+
+def display_name(name: str, short_name: str | None, unit_type: str | None, lang: str) -> str:
+    """A unit's name as a page in `lang` shows it: the official name in Vietnamese, "<proper name> <Type>" in English."""
+    if lang == "vi" or not isinstance(short_name, str) or unit_type not in UNIT_TYPE_EN:
+        return name
+    return f"{short_name} {UNIT_TYPE_EN[unit_type]}"
+
+
 def structure_for_year(year: int) -> str:
     """The structure in force at the end of a year, which its reporting follows: S34 from 2025 on."""
     return "S34" if year >= FIRST_YEAR_S34 else "S63"

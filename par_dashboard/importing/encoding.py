@@ -284,9 +284,11 @@ def _specific_count(text: str, encoding: str) -> int:
     return sum(c in _VNI_SPECIFIC for c in text) + len(_VNI_SPECIFIC_PAIRS.findall(text))
 
 
-def _plausibility(text: str, encoding: str) -> tuple[float, int, str] | None:
-    """(share of valid syllables, legacy-specific characters, converted text) if converting looks right, else None."""
-    if not _specific_count(text, encoding):
+def _plausibility(text: str, encoding: str, judged: bool = False) -> tuple[float, int, str] | None:
+    """(share of valid syllables, legacy-specific characters, converted text) if converting looks right, else None.
+    `judged`: the text's row or column was found to be in `encoding`, so a cell with no legacy-specific character of
+    its own ("Cao Léc", whose é is also a Latin-1 letter) may be converted too, if it then reads as Vietnamese."""
+    if not judged and not _specific_count(text, encoding):
         return None
     converted, changed = _convert(text, encoding)
     if not changed or not any(any(c.isascii() and c.isalpha() for c in old) for old, _ in changed):
@@ -306,12 +308,15 @@ def fix_legacy(text: str, encoding: str | None = None) -> tuple[str, str | None]
     Converts only when the text holds legacy-specific characters, none that only Unicode Vietnamese has,
     and the converted words are Vietnamese syllables; correct Unicode, English/French text and numbers stay as
     they are. A short text that reads equally well both ways ("öa": VNI "ưa", TCVN3 "ửa") stays too, unless
-    `encoding` says which one the file uses (see `detect_legacy`).
+    `encoding` says which one the file uses (see `detect_legacy`). With `encoding` given (its row or column was
+    judged to be in it), a text without legacy-specific characters of its own ("Cao Léc" for "Cao Lộc") is
+    converted too when its converted words read as Vietnamese syllables.
     """
     if not isinstance(text, str) or text.isascii() or _UNICODE_ONLY.search(text):
         return text, None
-    names = [encoding] if encoding in ("TCVN3", "VNI") else ["TCVN3", "VNI"]
-    results = sorted(((score, name) for name in names if (score := _plausibility(text, name))),
+    judged = encoding in ("TCVN3", "VNI")
+    names = [encoding] if judged else ["TCVN3", "VNI"]
+    results = sorted(((score, name) for name in names if (score := _plausibility(text, name, judged))),
                      key=lambda r: r[0][:2], reverse=True)
     if not results or (len(results) == 2 and results[0][0][0] == results[1][0][0]):
         return text, None  # nothing fits, or both read equally well: no guess

@@ -12,15 +12,17 @@ Vietnamese and English.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Annotated
 
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from par_dashboard.domain.units import fold, structure_for_year
@@ -923,6 +925,30 @@ class _Check:
             return None, errors
         return (None, errors) if errors else (m, [])
 
+    def _row(self, sheet: RawSheet, raw: RawRow):
+        """(model, fields, errors): the row model or None as `_model` gives them, and the fields the checks against
+        the units, the database and the other rows read. A row whose model failed (a bad date, a value out of
+        range) still has its unit, province and references checked with the fields that read on their own, so that
+        every problem of the row is reported at once, not the first kind only. None for the fields when a cell
+        was refused (its keys are not what the user meant)."""
+        m, errors = self._model(sheet, raw)
+        if m is not None:
+            return m, m, errors
+        if any(e.code in _CELL_CODES for e in errors):
+            return None, None, errors
+        values, _ = self._cells(sheet, raw)
+        model = MODELS[sheet.key]
+        fields = {}
+        for name, spec in model.model_fields.items():
+            if name not in values:
+                fields[name] = spec.default
+                continue
+            try:
+                fields[name] = _field_adapter(model, name).validate_python(values[name], context=self.vctx)
+            except (ValidationError, PydanticCustomError, ValueError, TypeError):
+                fields[name] = None
+        return None, SimpleNamespace(**fields), errors
+
     def _accept(self, sheet: RawSheet, raw: RawRow, record: dict) -> None:
         self.out.valid[sheet.key].append((raw.row, record))
 
@@ -936,8 +962,8 @@ class _Check:
         db = self.ctx.plans
         db_by_number = {(r.province_id, int(r.year), fold(r.number)): r.plan_id for r in db.itertuples() if r.number}
         for raw in sheet.rows:
-            m, errors = self._model(sheet, raw)
-            province = self.province(sheet, raw, m.province, m.year, errors) if m else None
+            m, p, errors = self._row(sheet, raw)
+            province = self.province(sheet, raw, p.province, p.year, errors) if p and p.province and p.year else None
             if m is None or province is None:
                 self.reject(sheet, raw, errors, m.plan_id if m else _text(raw.values.get("plan_id")))
                 continue
@@ -984,12 +1010,12 @@ class _Check:
     def _inspections(self, sheet: RawSheet) -> None:
         seen: dict = {}
         for raw in sheet.rows:
-            m, errors = self._model(sheet, raw)
+            m, p, errors = self._row(sheet, raw)
             ident = m.inspection_id if m else _text(raw.values.get("inspection_id"))
-            province = self.province(sheet, raw, m.province, m.year, errors) if m else None
+            province = self.province(sheet, raw, p.province, p.year, errors) if p and p.province and p.year else None
             plan_id = None
-            if m and province and m.plan_id:
-                plan_id = self._plan_ref(sheet, raw, m.plan_id, province, m.year, errors)
+            if p and province and p.plan_id:
+                plan_id = self._plan_ref(sheet, raw, p.plan_id, province, p.year, errors)
             if m and self.duplicate(sheet, raw, seen, m.inspection_id, "inspection_id", errors, m.inspection_id):
                 ident = None  # the first row with this id stays the one others refer to
             if m is None or errors:
@@ -1005,16 +1031,16 @@ class _Check:
     def _inspection_units(self, sheet: RawSheet) -> None:
         seen: dict = {}
         for raw in sheet.rows:
-            m, errors = self._model(sheet, raw)
-            if m is None:
+            m, p, errors = self._row(sheet, raw)
+            if p is None:
                 self.reject(sheet, raw, errors)
                 continue
-            year = self.ref_inspection(sheet, raw, m.inspection_id, errors)
-            unit = self.unit(sheet, raw, m, year=year, required=True, errors=errors)
-            if unit and not errors:
+            year = self.ref_inspection(sheet, raw, p.inspection_id, errors)
+            unit = self.unit(sheet, raw, p, year=year, required=True, errors=errors)
+            if m and unit and not errors:
                 self.duplicate(sheet, raw, seen, (m.inspection_id, unit), "unit_name" if m.unit_name else "unit_id", errors,
                                f"{m.inspection_id}, {unit}")
-            if errors:
+            if m is None or errors:
                 self.reject(sheet, raw, errors)
                 continue
             self._accept(sheet, raw, {"inspection_id": m.inspection_id, "unit_id": unit, "visited_on": m.visited_on,
@@ -1027,8 +1053,11 @@ class _Check:
         inspection_ids = []
         checked = []
         for raw in sheet.rows:
-            m, errors = self._model(sheet, raw)
+            m, p, errors = self._row(sheet, raw)
             if m is None:
+                if p is not None:  # its inspection and unit checked too: every problem of the row at once
+                    self.unit(sheet, raw, p, year=self.ref_inspection(sheet, raw, p.inspection_id, errors), required=False,
+                              errors=errors)
                 self.reject(sheet, raw, errors, _text(raw.values.get("finding_id")))
                 continue
             year = self.ref_inspection(sheet, raw, m.inspection_id, errors)
@@ -1091,17 +1120,17 @@ class _Check:
     def _indicator_values(self, sheet: RawSheet) -> None:
         seen: dict = {}
         for raw in sheet.rows:
-            m, errors = self._model(sheet, raw)
-            if m is None:
+            m, p, errors = self._row(sheet, raw)
+            if p is None:
                 self.reject(sheet, raw, errors)
                 continue
-            unit = self.unit(sheet, raw, m, year=m.year, required=True, errors=errors)
-            if m.inspection_id:
-                self.ref_inspection(sheet, raw, m.inspection_id, errors)
-            if unit and not errors:
+            unit = self.unit(sheet, raw, p, year=p.year, required=True, errors=errors)
+            if p.inspection_id:
+                self.ref_inspection(sheet, raw, p.inspection_id, errors)
+            if m and unit and not errors:
                 self.duplicate(sheet, raw, seen, (unit, m.indicator, m.year, m.period), "indicator", errors,
                                f"{unit}, {m.indicator}, {m.year}, {m.period}")
-            if errors:
+            if m is None or errors:
                 self.reject(sheet, raw, errors)
                 continue
             self._accept(sheet, raw, {"unit_id": unit, "indicator_code": m.indicator, "year": m.year, "period": m.period,
@@ -1110,8 +1139,8 @@ class _Check:
     def _targets(self, sheet: RawSheet) -> None:
         seen: dict = {}
         for raw in sheet.rows:
-            m, errors = self._model(sheet, raw)
-            province = self.province(sheet, raw, m.province, m.year, errors) if m else None
+            m, p, errors = self._row(sheet, raw)
+            province = self.province(sheet, raw, p.province, p.year, errors) if p and p.province and p.year else None
             if m and province and not errors:
                 self.duplicate(sheet, raw, seen, (m.indicator, province, m.year), "indicator", errors,
                                f"{m.indicator}, {province}, {m.year}")
@@ -1124,15 +1153,15 @@ class _Check:
     def _scores(self, sheet: RawSheet) -> None:
         seen: dict = {}
         for raw in sheet.rows:
-            m, errors = self._model(sheet, raw)
-            if m is None:
+            m, p, errors = self._row(sheet, raw)
+            if p is None:
                 self.reject(sheet, raw, errors)
                 continue
-            unit = self.unit(sheet, raw, m, year=m.year, required=True, errors=errors)
-            if unit and not errors:
+            unit = self.unit(sheet, raw, p, year=p.year, required=True, errors=errors)
+            if m and unit and not errors:
                 self.duplicate(sheet, raw, seen, (unit, m.year, m.family, m.area), "family", errors,
                                f"{unit}, {m.year}, {m.family}, {m.area}")
-            if errors:
+            if m is None or errors:
                 self.reject(sheet, raw, errors)
                 continue
             has_rank = m.published_rank is not None or m.tier is not None
@@ -1142,6 +1171,17 @@ class _Check:
             self._accept(sheet, raw, {"unit_id": unit, "year": m.year, "family_code": m.family, "area_code": m.area,
                                       "score": m.score, "published_rank": m.published_rank, "rank_of": m.rank_of,
                                       "tier": m.tier, "note": m.note, "_src": self._src(m), "_rank_src": rank_src})
+
+
+# Error codes of cells.check: a refused cell (unseen characters in a key, a text too long) stops the row's checks.
+_CELL_CODES = frozenset({"too_long", "unseen_character", "bidi_control"})
+
+
+@functools.cache
+def _field_adapter(model: type[_Row], name: str) -> TypeAdapter:
+    """One field of a row model on its own, its validators included (for `_Check._row`)."""
+    spec = model.model_fields[name]
+    return TypeAdapter(Annotated[(spec.annotation, *spec.metadata)])
 
 
 def _follow_up_cycle(pending: list[tuple[RawRow, dict]], db_ids: set[str]) -> set[str]:

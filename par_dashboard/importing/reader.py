@@ -24,7 +24,10 @@ from par_dashboard.importing.encoding import Notice
 from par_dashboard.importing.raw import RawFile, RawRow, RawSheet, RowError, file_error
 from par_dashboard.importing.template import ERRORS_TITLES, LISTS_TITLES, README_TITLES, SHEET_BY_KEY, SHEETS, Sheet
 
-MAX_BYTES = 10 * 1024 * 1024  # an upload on the data page
+# An upload on the data page: the one number the page's label, the upload widget and Streamlit's server.maxUploadSize
+# (.streamlit/config.toml) all give.
+MAX_MB = 10
+MAX_BYTES = MAX_MB * 1024 * 1024
 MAX_BULK_BYTES = 200 * 1024 * 1024  # the command line (bulk loads, full exports)
 _UNZIP_FACTOR = 30  # a workbook may expand this much when unzipped (protects against zip bombs)
 _HEADER_SEARCH_ROWS = 10
@@ -516,13 +519,25 @@ def _too_long_cells(out: RawFile) -> None:
 # ------------------------------------------------------------------------------------------------ legacy fonts
 
 def _repair_legacy_text(out: RawFile) -> None:
-    """Text typed with TCVN3 (ABC) or VNI fonts, read as Unicode, becomes proper Vietnamese; one notice per column."""
+    """Text typed with TCVN3 (ABC) or VNI fonts, read as Unicode, becomes proper Vietnamese; one notice per column.
+
+    The encoding is judged on a whole column, else on a whole row, not cell by cell: a short cell can hold no
+    character that only the legacy font writes ("Cao Léc" is TCVN3 "Cao Lộc", its é also a Latin-1 letter) and
+    stayed as typed while the rest of the file was converted (its unit then unknown, its row rejected)."""
     for sheet in out.sheets:
         converted: Counter[tuple[str, str]] = Counter()
+        texts: dict[object, list[str]] = {}
         for raw in sheet.rows:
             for key, value in raw.values.items():
+                if isinstance(value, str) and not value.isascii():
+                    texts.setdefault(key, []).append(value)
+        by_column = {key: encoding.detect_legacy(values) for key, values in texts.items()}
+        for raw in sheet.rows:
+            row_texts = [v for v in raw.values.values() if isinstance(v, str) and not v.isascii()]
+            by_row = encoding.detect_legacy(row_texts) if row_texts else None
+            for key, value in raw.values.items():
                 if isinstance(value, str):
-                    fixed, legacy = encoding.fix_legacy(value)
+                    fixed, legacy = encoding.fix_legacy(value, by_column.get(key) or by_row)
                     if legacy:
                         raw.values[key] = unicodedata.normalize("NFC", fixed)
                         converted[(key, legacy)] += 1

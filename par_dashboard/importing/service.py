@@ -102,6 +102,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     sheet_names: dict[str, str] = field(default_factory=dict)  # sheet key -> as named in the file
+    dry_run: bool = False  # a check (validate): nothing was written, nor tried
 
     @property
     def added(self) -> int:
@@ -126,13 +127,16 @@ class ImportReport:
         if lang == "vi":
             head = {"loaded": f"Đã nhập (lô {self.batch_id})", "partial": f"Đã nhập một phần (lô {self.batch_id})",
                     "unchanged": "Không có gì thay đổi: mọi dòng đã có trong cơ sở dữ liệu",
-                    "rejected": "Không nhập: tệp có lỗi, cơ sở dữ liệu không thay đổi",
+                    # a check loads nothing whatever it finds: it says what a load would meet, not that one failed
+                    "rejected": ("Tệp có lỗi, chưa nhập" if self.dry_run
+                                 else "Không nhập: tệp có lỗi, cơ sở dữ liệu không thay đổi"),
                     "valid": "Tệp hợp lệ, có thể nhập"}[self.status]
             return (f"{head}. Thêm {n['added']}, cập nhật {n['updated']}, giữ nguyên {n['unchanged']}, "
                     f"bị loại {n['rejected']} dòng; {len(self.errors)} lỗi.")
         head = {"loaded": f"Loaded (batch {self.batch_id})", "partial": f"Partly loaded (batch {self.batch_id})",
                 "unchanged": "Nothing changed: every row is already in the database",
-                "rejected": "Not loaded: the file has errors, the database is unchanged",
+                "rejected": ("The file has errors; nothing loaded yet" if self.dry_run
+                             else "Not loaded: the file has errors, the database is unchanged"),
                 "valid": "The file is valid and can be loaded"}[self.status]
         return (f"{head}. Added {n['added']}, updated {n['updated']}, unchanged {n['unchanged']}, "
                 f"rejected {n['rejected']} rows; {len(self.errors)} error(s).")
@@ -214,7 +218,7 @@ def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
     sha = hashlib.sha256(data).hexdigest()
     say("reading")
     raw = reader.read_limited(data, file_name, max_bytes=max_bytes, isolate=isolate)
-    report = ImportReport(None, file_name, sha, "rejected", errors=list(raw.errors), notices=list(raw.notices))
+    report = ImportReport(None, file_name, sha, "rejected", errors=list(raw.errors), notices=list(raw.notices), dry_run=dry_run)
     if not dry_run:
         try:
             auth.require(who, audited)

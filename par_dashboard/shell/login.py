@@ -124,7 +124,8 @@ def require(permission: str) -> auth.User:
     user = _user_or_stop(lang)
     if auth.can(user, permission):
         return user
-    st.error(t("auth_refused" if user else "auth_refused_nobody", lang), icon=":material/lock:")
+    # a guest (anonymous viewing) is asked to sign in (the sidebar has the form); a signed-in role is told it may not
+    st.error(t("auth_refused" if user and not user.anonymous else "auth_refused_nobody", lang), icon=":material/lock:")
     st.stop()
 
 

@@ -156,7 +156,8 @@ def downloads(df, *, name: str, title: str, filters: dict[str, object], demo: bo
     table = df if callable(df) else lambda: df
     stem = exports.file_stem(name, filters)
     row = st.container(horizontal=True)
-    row.download_button(t("download_csv", lang_), data=lambda: exports.to_csv_bytes(table()), file_name=f"{stem}.csv",
+    row.download_button(t("download_csv", lang_), data=lambda: exports.to_csv_bytes(table(), lang_),
+                       file_name=exports.csv_file_name(stem, lang_),
                        mime="text/csv", key=f"csv_{key}", on_click="ignore", icon=":material/download:")
     row.download_button(t("download_xlsx", lang_),
                        data=lambda: exports.to_xlsx_bytes(table(), title=title, filters=filters, lang=lang_, demo=demo, sources=sources),

@@ -310,7 +310,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
 -- report as its source, while its follow-up changes for months after, comes from other documents (a province's
 -- remediation report, an import, an edit on the Dữ liệu page) and has a source of its own; `finding.status` (three
 -- values, limitations only) stays what the report recorded. (IF NOT EXISTS and placed with the import tables: the
--- import service creates it in a database built before it existed, par_dashboard/followup.py reads around it.)
+-- import service creates it in a database built before it existed, par_dashboard/views/followup.py reads around it.)
 CREATE TABLE IF NOT EXISTS finding_followup (
     finding_id      TEXT PRIMARY KEY REFERENCES finding (finding_id),
     deadline        DATE,                      -- hạn khắc phục

@@ -13,7 +13,7 @@ from functools import lru_cache
 import pandas as pd
 import plotly.graph_objects as go
 
-from par_dashboard.domain.units import fold
+from par_dashboard.domain.units import display_name, fold
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, t
 from par_dashboard.security.untrusted import markdown_code, markdown_text, markdown_url
 from par_dashboard.views.charts import DEMO_PATTERN, apply_theme, demo_mark
@@ -603,9 +603,11 @@ def place_label(unit: pd.DataFrame | None, province: pd.DataFrame | None, lang: 
     """'Huyện Cao Lộc (Lạng Sơn)', 'Tỉnh Lạng Sơn' or 'cả nước', from unit_by_id.sql rows (None when not chosen)."""
     if unit is not None and not unit.empty:
         row = unit.iloc[0]
-        return f"{row['name']} ({row['province_name']})" if isinstance(row["province_name"], str) else str(row["name"])
+        name = display_name(row["name"], row["short_name"], row["unit_type"], lang)
+        return f"{name} ({row['province_name']})" if isinstance(row["province_name"], str) else str(name)
     if province is not None and not province.empty:
-        return str(province["name"].iloc[0])
+        row = province.iloc[0]
+        return str(display_name(row["name"], row["short_name"], row["unit_type"], lang))
     return t("insp_whole_country", lang)
 
 

@@ -79,3 +79,14 @@ def _source_label(kind, rank_kind, lang: str) -> str:
 def family_label(code: str, families: pd.DataFrame, lang: str) -> str:
     names = dict(zip(families["family_code"], families["name_vi" if lang == "vi" else "name_en"], strict=True))
     return names.get(code, code)
+
+
+def opening_year(years: pd.DataFrame, allowed: list[int]) -> int | None:
+    """The year the rankings open on for an index: the latest allowed year in which at least half as many provinces
+    are scored as in its best-covered year (PAPI 2023 has 2 published provinces: the page opens on 2016, whose
+    ranking is whole; 2023 stays offered). `years`: years_with_scores_for_family.sql."""
+    rows = years[years.year.isin(allowed)]
+    if rows.empty:
+        return None
+    covered = rows[rows.n_units * 2 >= rows.n_units.max()]
+    return int(covered.year.max())

@@ -102,7 +102,10 @@ def raw_export_hidden() -> bool:
 
 
 def csv_problems(data: bytes) -> tuple[list[str], set[str]]:
-    cells = [c for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) for c in row]
+    text = data.decode("utf-8-sig")
+    # the Vietnamese download separates fields with ";" (exports.CSV_DIALECT), the English one with ","
+    sep = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;").delimiter if text.strip() else ","
+    cells = [c for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep) for c in row]
     return [f"live cell {c!r}" for c in cells if formula_like(c)], {c.removeprefix("'") for c in cells}
 
 

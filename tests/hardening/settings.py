@@ -21,7 +21,7 @@ EXPECTED = {
     "server.enableCORS": True,              # true = cross-origin requests refused
     "server.corsAllowedOrigins": [],
     "server.enableAgentApi": False,
-    "server.maxUploadSize": 12,
+    "server.maxUploadSize": 10,             # the data page's limit, par_dashboard/importing/reader.py MAX_MB
     "browser.gatherUsageStats": False,
     "client.showErrorDetails": "none",      # no exception text or traceback in the browser
     "client.disableDataExport": True,       # no raw CSV of a table from Streamlit's toolbar, whatever the role
