@@ -89,7 +89,10 @@ sources = cached.query("published_sources_for_year", year=year, family=family, a
 if not sources.empty:
     with st.expander(t("sources_used", lang)):
         for s in sources.itertuples():
-            st.markdown(f"- {markdown_text(s.title)}: {markdown_url(s.url)}" + (f" — {markdown_text(s.note)}" if s.note else ""))
+            # a source without a URL or a note has NULL there (NaN in the frame): nothing is written for it, never "nan"
+            url = f": {markdown_url(s.url)}" if isinstance(s.url, str) and s.url else ""
+            note = f" — {markdown_text(s.note)}" if isinstance(s.note, str) and s.note else ""
+            st.markdown(f"- {markdown_text(s.title)}{url}{note}")
 
 st.header(t("within_province", lang))
 st.caption(t("within_note", lang))

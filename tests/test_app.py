@@ -1,5 +1,7 @@
 """Every page through Streamlit's AppTest, asserting what it shows."""
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -185,3 +187,13 @@ def test_the_vietnamese_upload_boxes_explain_streamlits_english_buttons(built_db
         assert not at.exception, at.exception
         uploader = at.file_uploader(key="data_upload")
         assert word in (uploader.proto.help or ""), uploader.proto.help
+
+
+@pytest.mark.parametrize("year", ["2012", "2021"])
+def test_the_sources_list_never_says_nan(built_db, year):
+    """Issue 18: a published source without a note was listed as "… — nan"."""
+    at = _run(built_db, year=year)
+    assert not at.exception, at.exception
+    listed = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert listed, "no sources listed"
+    assert not any(re.search(r"\bnan\b|\bNone\b", v) for v in listed), listed
