@@ -4,6 +4,7 @@ read from data/seed/ and the admin_structure rows by Python and SQL alike; nothi
 from __future__ import annotations
 
 import re
+import shutil
 
 import duckdb
 
@@ -18,8 +19,15 @@ _SQL_STRUCTURE = re.search(r"\(SELECT structure FROM admin_structure.*?LIMIT 1\)
                            (ROOT / "queries" / "par_score_by_province_year.sql").read_text(encoding="utf-8"), re.S).group(0)
 
 
-def test_python_and_sql_agree_on_the_structure_of_every_year(built_db):
-    con = duckdb.connect(str(built_db), read_only=True)
+def _copy(built_db, tmp_path):
+    """A copy: the session's database is open in this process with another configuration."""
+    path = tmp_path / "par.duckdb"
+    shutil.copyfile(built_db, path)
+    return duckdb.connect(str(path), read_only=True)
+
+
+def test_python_and_sql_agree_on_the_structure_of_every_year(built_db, tmp_path):
+    con = _copy(built_db, tmp_path)
     try:
         for year in range(1990, 2041):
             sql = con.execute(_SQL_STRUCTURE.replace("$year", str(year)).replace(" --", "\n--")).fetchone()[0]
@@ -35,8 +43,8 @@ def test_both_queries_that_pick_a_structure_by_year_use_the_same_expression():
         assert "FROM admin_structure" in text, name
 
 
-def test_the_pages_offer_the_catalogues_families_and_areas(built_db):
-    con = duckdb.connect(str(built_db), read_only=True)
+def test_the_pages_offer_the_catalogues_families_and_areas(built_db, tmp_path):
+    con = _copy(built_db, tmp_path)
     try:
         in_db = {r[0] for r in con.execute("SELECT family_code FROM index_family").fetchall()}
         areas = [r[0] for r in con.execute("SELECT area_code FROM par_area ORDER BY number").fetchall()]

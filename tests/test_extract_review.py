@@ -156,7 +156,9 @@ def test_draft_tables_round_trip():
     assert back["teams"] == teams
     assert back["indicators"] == [{**r, "keep": r.get("keep", True)} for r in _without_evidence(draft["indicators"])]
     # a finding without a team number belongs to the first team (what saving does with it too)
-    assert back["findings"] == [{**f, "keep": f.get("keep", True), "team": f.get("team") or 1}
+    # the follow-up columns (deadline, responsible unit) come back empty where the draft had none
+    assert back["findings"] == [{**f, "deadline": f.get("deadline"), "responsible": f.get("responsible"),
+                                 "keep": f.get("keep", True), "team": f.get("team") or 1}
                                 for f in _without_evidence(draft["findings"])]
 
 
@@ -179,7 +181,7 @@ def test_edited_tables_as_the_editor_returns_them(db):
     assert [u["unit_id"] for u in back["teams"][1]["units"]] == ["S63-C-06223", "S63-C-06193"]
     assert len(problems) == 1 and "Xã Không Có Thật" in problems[0]["vi"] and problems[0]["level"] == "warning"
     assert back["findings"][-1] == {"kind": "result", "area_code": "A1", "text": "Mới thêm", "unit_id": None, "team": None,
-                                    "keep": True}
+                                    "deadline": None, "responsible": None, "keep": True}
     changed, _ = _reviewed(draft, tables, province=None, year=2025, plan={"number": "", "issued_on": None, "issuer": " "})
     assert changed["province"] is None and changed["year"] == {"value": 2025, "evidence": None} and changed["plan"] is None
 

@@ -53,7 +53,8 @@ def test_script_payloads_are_shown_as_text_in_chromium(built_db):
         finally:
             browser.close()
     assert figures["failures"] == []
-    assert figures["html_script"]["tried"] >= 25 and figures["oversized"]["inert"] == 2
+    # one oversized check in the browser: the page, the widget and the server share one limit (issue 18 item 5)
+    assert figures["html_script"]["tried"] >= 25 and figures["oversized"]["inert"] == 1
 
 
 def test_the_running_server_listens_locally_and_refuses_foreign_pages_agents_and_forged_uploads(built_db):

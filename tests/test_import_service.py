@@ -799,7 +799,7 @@ def empty_copy(built_db, path) -> None:
     shutil.copy(built_db, path)
     con = duckdb.connect(str(path))
     try:
-        tables = ["score", "target", "indicator_value", "inspection_unit", "finding", "inspection", "inspection_plan",
+        tables = ["finding_followup", "score", "target", "indicator_value", "inspection_unit", "finding", "inspection", "inspection_plan",
                   "published_aggregate", "published_fact", "rank_group", "source"]
         ddl = {t: con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = $t", {"t": t}).fetchone()[0] for t in tables}
         con.execute("""CREATE TEMP TABLE keep_source AS SELECT * FROM source WHERE source_id IN (SELECT source_id FROM published_aggregate)

@@ -20,7 +20,7 @@ from tests import findings_search
 from tests.browser import ROOT
 from tests.users import sign_in
 
-SCHEMA = ROOT / "par_dashboard" / "schema.sql"
+SCHEMA = ROOT / "par_dashboard" / "store" / "schema.sql"
 LANG_SON, DAK_NONG = "S63-P-20", "S63-P-67"
 
 

@@ -17,6 +17,21 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+S63_VALID_FROM = "2008-08-01"  # Hà Tây merged into Hà Nội: 63 provinces from then
+S63_VALID_TO = "2025-06-30"
+S34_VALID_FROM = "2025-07-01"  # Resolution 202/2025/QH15
+
+# The one home of the 1/7/2025 switch: the first year reported in the 34-province structure (the structure in force
+# at the end of the year; SQL says the same from the admin_structure rows, see queries/par_score_by_province_year.sql).
+# Here, not in units.py: the chart and map modules need it without loading the gazetteer (vietnamadminunits, shapely).
+FIRST_YEAR_S34 = int(S34_VALID_FROM[:4])
+
+
+def structure_for_year(year: int) -> str:
+    """The structure in force at the end of a year, which its reporting follows: S34 from 2025 on."""
+    return "S34" if year >= FIRST_YEAR_S34 else "S63"
+
+
 _FAMILY_ROWS = _rows("index_families.csv")
 
 FAMILIES: tuple[str, ...] = tuple(r["family_code"] for r in _FAMILY_ROWS)

@@ -22,11 +22,14 @@ import pandas as pd
 from vietnamadminunits.converter import converter_2025
 from vietnamadminunits.database.main import get_data
 
+from par_dashboard.domain.catalogue import (  # noqa: F401 - the switch's home is the catalogue; here for callers
+    FIRST_YEAR_S34,
+    S34_VALID_FROM,
+    S63_VALID_FROM,
+    S63_VALID_TO,
+    structure_for_year,
+)
 from par_dashboard.paths import SEED_DIR
-
-S63_VALID_FROM = "2008-08-01"  # Hà Tây merged into Hà Nội: 63 provinces from then
-S63_VALID_TO = "2025-06-30"
-S34_VALID_FROM = "2025-07-01"  # Resolution 202/2025/QH15
 
 STRUCTURES = [
     {
@@ -48,9 +51,6 @@ STRUCTURES = [
 ]
 
 
-# The one home of the 1/7/2025 switch: the first year reported in the 34-province structure (the structure in force
-# at the end of the year; SQL says the same from the admin_structure table, see queries/par_score_by_province_year.sql).
-FIRST_YEAR_S34 = int(S34_VALID_FROM[:4])
 
 
 # The type word of a unit's official name in English; the proper name stays Vietnamese ("Tỉnh Lạng Sơn" is "Lạng
@@ -64,11 +64,6 @@ def display_name(name: str, short_name: str | None, unit_type: str | None, lang:
     if lang == "vi" or not isinstance(short_name, str) or unit_type not in UNIT_TYPE_EN:
         return name
     return f"{short_name} {UNIT_TYPE_EN[unit_type]}"
-
-
-def structure_for_year(year: int) -> str:
-    """The structure in force at the end of a year, which its reporting follows: S34 from 2025 on."""
-    return "S34" if year >= FIRST_YEAR_S34 else "S63"
 
 
 def fold(text: str | None) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from par_dashboard.domain import catalogue
-from par_dashboard.domain.units import FIRST_YEAR_S34
+from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import t
 from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.shell import cached, login

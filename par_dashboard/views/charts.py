@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from par_dashboard.domain.units import FIRST_YEAR_S34
+from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, plotly_separators, t
 from par_dashboard.views.figcache import memo_figure
 

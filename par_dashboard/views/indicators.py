@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from par_dashboard.domain import catalogue
-from par_dashboard.domain.units import FIRST_YEAR_S34
+from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 from par_dashboard.views.charts import DEMO_PATTERN, FONT, apply_theme, demo_mark
 from par_dashboard.views.figcache import memo_figure, memo_table

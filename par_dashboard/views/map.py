@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from par_dashboard.domain.units import FIRST_YEAR_S34
+from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, t
 
 
