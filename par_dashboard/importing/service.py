@@ -278,6 +278,7 @@ def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
                         c.unchanged = n
             if any(table.name == _FOLLOWUP for table in staged):
                 # A findings row whose finding is as recorded but whose follow-up is new or changed: an update of the row.
+                # (_FOLLOWUP is this module's constant table name, never a value from a file.)
                 n = cur.execute(f"""SELECT count(*) FROM _in_{_FOLLOWUP} ff JOIN _in_finding f USING (_row)
                                     WHERE f._action = 'same' AND ff._action IN ('insert', 'update')""").fetchone()[0]  # noqa: S608
                 report.counts["findings"].unchanged -= n
@@ -609,6 +610,7 @@ def _stage(cur, checked: models.Validated, sources: _Sources) -> list[_Table]:
             same += " AND (t.rank_source_id IS NULL) = (i.rank_source_id IS NULL)"
         conflict = "i._demo AND s.kind <> 'synthetic_demo'" if table.sourced else "false"
         join_source = "LEFT JOIN source s ON s.source_id = t.source_id" if table.sourced else ""
+        # names and fragments from _TABLES and this function's literals only; the file's values are in _new's rows
         cur.execute(f"""
             CREATE OR REPLACE TEMP TABLE _in_{t} AS
             SELECT i.*, CASE WHEN t.{table.key[0]} IS NULL THEN 'insert'
@@ -681,7 +683,7 @@ class _Tables:
             if self_ref is None:
                 cur.execute(f"INSERT INTO {t} SELECT * FROM _copy_{t}")  # noqa: S608
             else:  # a row after the row it refers to
-                key, ref = self_ref
+                key, ref = self_ref  # table and column names from _TABLES, never from a file
                 while cur.execute(f"""INSERT INTO {t} SELECT * FROM _copy_{t} c
                                       WHERE c.{key} NOT IN (SELECT {key} FROM {t})
                                         AND (c.{ref} IS NULL OR c.{ref} IN (SELECT {key} FROM {t}))""").fetchone()[0]:  # noqa: S608
