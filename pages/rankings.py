@@ -51,6 +51,10 @@ if n_scored < n_units:
 grouped = structure == "S34" and year < ui.FIRST_YEAR_S34
 if grouped:
     st.caption(t("grouped_note", lang, year=year))
+rolled = bool(provinces.prev_rolled.any())  # the first year of a structure: compared with the year before rolled up
+if rolled:
+    st.caption(t("rolled_note", lang, year=year, prev=year - 1))
+vs_prev = t("vs_prev_rolled" if rolled else "vs_prev", lang, year=year - 1)
 
 average = cached.query("par_average_by_year", year=year, family=family, area=area).iloc[0]
 has_published_mean = pd.notna(average.published_mean)
@@ -63,10 +67,10 @@ m2.metric(t("national_avg_published" if has_published_mean else "national_avg", 
           fmt_num(avg_value, lang) if show_average else "—", border=True)
 if head.rise_name:
     m3.metric(t("biggest_rise", lang), head.rise_name, fmt_signed(head.rise, lang, ascii_minus=True),
-              delta_description=t("vs_prev", lang, year=year - 1), border=True)
+              delta_description=vs_prev, border=True)
 if head.fall_name:
     m4.metric(t("biggest_fall", lang), head.fall_name, fmt_signed(head.fall, lang, ascii_minus=True),
-              delta_description=t("vs_prev", lang, year=year - 1), border=True)
+              delta_description=vs_prev, border=True)
 
 chart_col, table_col = st.columns([3, 2])
 with chart_col:

@@ -5,6 +5,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from par_dashboard.i18n import fmt_signed
 from par_dashboard.shell import ui
 from tests.browser import ROOT
 from tests.users import sign_in
@@ -66,6 +67,40 @@ def test_34_province_view_groups_old_provinces_under_new_ones(built_db):
 def test_2025_uses_the_34_province_structure(built_db):
     at = _run(built_db, year="2025", structure="S34")
     assert len(at.dataframe[0].value) == 34
+
+
+def _scores_and_members(con):
+    scores = con.execute(
+        "SELECT u.short_name, s.year, u.structure, s.score FROM score s JOIN admin_unit u USING (unit_id) "
+        "WHERE u.level = 'province' AND s.family_code = 'PAR_INDEX' AND s.area_code = 'TOTAL' AND s.year IN (2024, 2025)").df()
+    members = con.execute(
+        "SELECT n.short_name, list(o.short_name) FROM unit_crosswalk cw JOIN admin_unit o ON o.unit_id = cw.old_unit_id "
+        "JOIN admin_unit n ON n.unit_id = cw.new_unit_id WHERE o.level = 'province' GROUP BY n.short_name").fetchall()
+    return scores, members
+
+
+def test_2025_is_compared_with_2024_rolled_up_to_the_34_provinces(built_db, db):
+    """`/?structure=S34&year=2025` showed "—" for every change and no rise/fall cards: the first 34-province year is
+    compared with 2024 rolled up (the plain mean of the merged provinces' scores), and the page says so."""
+    with db.cursor() as con:
+        scores, members = _scores_and_members(con)
+    y24 = scores[scores.year == 2024].set_index("short_name").score
+    y25 = scores[scores.year == 2025].set_index("short_name").score
+    change = {new: y25[new] - sum(y24[m] for m in olds) / len(olds) for new, olds in members}
+    at = _run(built_db, year="2025", structure="S34")
+    metrics = {m.label: (m.value, m.delta) for m in at.metric}
+    rise = max(change, key=change.get)
+    fall = min(change, key=change.get)
+    assert metrics["Tăng nhiều nhất"][0] == rise and metrics["Tăng nhiều nhất"][1] == fmt_signed(change[rise], "vi", ascii_minus=True)
+    assert metrics["Giảm nhiều nhất"][0] == fall
+    assert any("quy đổi về 34 tỉnh" in c.value and "không phải số liệu công bố" in c.value for c in at.caption)
+    table = at.dataframe[0].value.set_index("Tỉnh, thành phố")
+    assert (table["± điểm"] != "—").all()
+    assert table.loc["Hồ Chí Minh", "Năm trước gộp từ"] == "Bà Rịa - Vũng Tàu, Bình Dương, Hồ Chí Minh"
+    assert table.loc["Hà Nội", "Năm trước gộp từ"] == "Hà Nội"
+    # the years within one structure keep comparing a province with itself
+    at = _run(built_db, year="2024", structure="S34")
+    assert not any("quy đổi về 34 tỉnh" in c.value for c in at.caption)
 
 
 def test_63_province_view_does_not_offer_2025(built_db):

@@ -95,6 +95,18 @@ def test_a_province_of_the_other_structure_is_refused(db):
     assert deck.slides[2].chart.map_layer == "S34-commune"
 
 
+def test_the_2025_decks_compare_with_2024_rolled_up_and_say_so(db):
+    """The first 34-province year has no same-province 2024 score: the decks compare with 2024 rolled up to the 34
+    provinces and say that the comparison is the app's reading aid, not a published figure."""
+    province = build_deck(db.query, lang="vi", year=2025, province_id="S34-P-20", on=ON)
+    ranking = next(s for s in province.slides if s.key == "ranking")
+    assert any(b.startswith("So với năm 2024 quy đổi về 34 tỉnh:") for b in ranking.bullets), ranking.bullets
+    country = build_deck(db.query, lang="en", year=2025, on=ON)
+    bottom = next(s for s in country.slides if s.key == "ranking_bottom")
+    assert any(b.startswith("Biggest rise:") for b in bottom.bullets)
+    assert any("rolled up to 34 provinces" in b and "not a published figure" in b for b in bottom.bullets)
+
+
 # ---- the offline HTML file
 def _markup_without_scripts(html: str) -> str:
     return re.sub(r"<script>.*?</script>", "", html, flags=re.S)

@@ -58,8 +58,12 @@ def ranking_table(df: pd.DataFrame, lang: str, *, name_col: str = "short_name", 
 
 def province_table(df: pd.DataFrame, lang: str, grouped: bool) -> pd.DataFrame:
     """The provinces' table of the rankings page (for cached.view, which keeps it per data version)."""
-    return ranking_table(df, lang, name_label="unit" if grouped else "province",
-                         grouped_by="current_province" if grouped else None)
+    out = ranking_table(df, lang, name_label="unit" if grouped else "province",
+                        grouped_by="current_province" if grouped else None)
+    if "prev_rolled" in df and df["prev_rolled"].any():  # the first year of 34 provinces: whom the comparison pools
+        out.insert(4, t("prev_members", lang), [", ".join(m) if rolled else "" for m, rolled
+                                                 in zip(df["prev_members"], df["prev_rolled"], strict=True)])
+    return out
 
 
 def subunit_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:

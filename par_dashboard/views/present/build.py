@@ -156,7 +156,8 @@ def _ranking_province(ranking, average, province_id, short, lang, year) -> Slide
     bullets = [t("deck_rank_line", lang, place=short, rank=_rank(row), n=n, score=fmt_num(row["score"], lang))]
     if pd.notna(row["score_change"]):
         moved = row["rank_change"]
-        bullets.append(t("deck_change_line", lang, change=fmt_signed(row["score_change"], lang), prev=year - 1,
+        prev = t("deck_prev_rolled", lang, year=year - 1) if bool(row.get("prev_rolled", False)) else year - 1
+        bullets.append(t("deck_change_line", lang, change=fmt_signed(row["score_change"], lang), prev=prev,
                          ranks=("—" if pd.isna(moved) else fmt_signed(moved, lang, 0))))
     mean = average.published_mean if pd.notna(average.published_mean) else average.computed_mean
     if pd.notna(mean):
@@ -188,6 +189,8 @@ def _ranking_country(ranking, average, lang, year) -> list[Slide]:
         bullets_bottom.append(t("deck_rise_line", lang, place=rise["short_name"], change=fmt_signed(rise["score_change"], lang)))
         if fall["score_change"] < 0:
             bullets_bottom.append(t("deck_fall_line", lang, place=fall["short_name"], change=fmt_signed(fall["score_change"], lang)))
+        if "prev_rolled" in changes and changes["prev_rolled"].any():  # the first 34-province year: compared with the year before rolled up
+            bullets_bottom.append(t("deck_rolled_note", lang, prev=year - 1))
     return [
         Slide(key="ranking_top", title=title_top, bullets=bullets_top, chart=_ranking_chart(top, lang, title_top),
               sources=_sources(top, lang), demo=_is_demo(top)),
