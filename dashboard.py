@@ -35,16 +35,21 @@ run_clock = ui.run_clock()
 lang = ui.lang()
 user = login.gate(lambda: navigation(None))  # no login (anonymous viewing off): the login page only, then stop
 cached.ensure_database(lang)
-bad_url_values = ui.init_state()
+bad_url_values = ui.init_state(st.context.url)
 lang = ui.lang()
 
 years = cached.query("years_with_scores")
 all_years = sorted(years.year.unique().tolist())
-# On the rankings page (its index box has a state only while that page is on screen), the years of its index and
-# area only: PAPI and PCI end before 2024, and a year without a score of the index is no choice to offer.
+# On the rankings page, the years of its index and area only: PAPI and PCI end before 2024, and a year without a
+# score of the index is no choice to offer.
 index_years, index_coverage = [], None
-if (family := st.session_state.get("rank_family")) is not None:
-    area = st.session_state.get("rank_area", "TOTAL") if family == "PAR_INDEX" else "TOTAL"
+if st.context.url is not None:  # the rankings page: the default ("/") or "/xep-hang"
+    on_rankings = st.context.url.rstrip("/").rsplit("/", 1)[-1] not in {url for _, _, _, url in PAGES[1:]}
+else:  # no browser (AppTest): its index box has a state only while that page is on screen
+    on_rankings = st.session_state.get("_w_family") is not None
+if on_rankings:
+    family = st.session_state.family
+    area = st.session_state.area if family == "PAR_INDEX" else "TOTAL"
     index_coverage = cached.query("years_with_scores_for_family", family=family, area=area)
     index_years = index_coverage.year.tolist()
 
@@ -77,6 +82,8 @@ with st.sidebar:
 if bad_url_values:
     st.toast(t("invalid_url", lang, values=", ".join(bad_url_values)), icon="ℹ️")
 ui.sync_url()
+# After the URL is written: the page's own entry in the browser's history then carries the filters (navigation
+# writes it; a query string written after it would add a second entry, with a second Back to undo one move).
 page = st.navigation(navigation(user))
 login.raw_exports_off(page)  # before any table: Streamlit's raw CSV download off for every role
 try:

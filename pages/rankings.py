@@ -18,11 +18,14 @@ areas = cached.query("par_areas")
 
 left, right = st.columns([2, 1])
 family_names = {c: rankings.family_label(c, families, lang) for c in rankings.FAMILIES}
-family = left.selectbox(t("family", lang), rankings.FAMILIES, key="rank_family", format_func=family_names.get)
-area_codes = ["TOTAL"] + (areas.area_code.tolist() if family == "PAR_INDEX" else [])
+# the index and the area are shared filters (in the URL: a link to a SIPAS ranking opens SIPAS)
+family = ui.filter_widget(left.selectbox, "family", t("family", lang), rankings.FAMILIES, format_func=family_names.get)
 area_names = dict(zip(areas.area_code, areas.short_vi if lang == "vi" else areas.short_en, strict=False))
-area = right.selectbox(t("area", lang), area_codes, key="rank_area",
-                       format_func=lambda a: t("total", lang) if a == "TOTAL" else f"{a[1]}. {area_names[a]}")
+area_label = lambda a: t("total", lang) if a == "TOTAL" else f"{a[1]}. {area_names[a]}"  # noqa: E731
+if family == "PAR_INDEX":  # the areas are the PAR INDEX's own
+    area = ui.filter_widget(right.selectbox, "area", t("area", lang), ["TOTAL", *areas.area_code.tolist()], format_func=area_label)
+else:  # the other indexes have a total only; the shared area (chosen on another page) is kept, not changed
+    area = right.selectbox(t("area", lang), ["TOTAL"], key="rank_area_total", disabled=True, format_func=area_label)
 
 family_name = family_names[family]
 # The page's first run chose its index after the sidebar offered every year: a year this index has no score for

@@ -124,7 +124,7 @@ def _opening_year(db, family: str, years: list[int]) -> int:
 def test_the_year_list_offers_only_the_years_the_chosen_index_has(built_db, db, family):
     """Issue 18 item 8: PAPI and PCI opened on 2024 with "Không có số liệu" and offered every year of any index."""
     at = _run(built_db, year="2024")
-    at.selectbox(key="rank_family").set_value(family).run()
+    at.selectbox(key="_w_family").set_value(family).run()
     assert not at.exception, at.exception
     years = [y for y in _years_with_scores(db, family) if y < 2025]  # the 63-province view ends in 2024
     box = at.selectbox(key="_w_year")
@@ -137,16 +137,16 @@ def test_the_year_list_offers_only_the_years_the_chosen_index_has(built_db, db, 
 
 def test_the_rankings_heading_names_the_chosen_area(built_db):
     at = _run(built_db, year="2023")
-    at.selectbox(key="rank_area").set_value("A3").run()
+    at.selectbox(key="_w_area").set_value("A3").run()
     assert not at.exception, at.exception
-    area = at.selectbox(key="rank_area").value
+    area = at.selectbox(key="_w_area").value
     heading = at.title[0].value
     assert "PAR INDEX" in heading and "2023" in heading and "Thủ tục hành chính" in heading, (heading, area)
 
 
 def test_partial_published_year_uses_published_ranks_only(built_db):
     at = _run(built_db, year="2024")
-    at.selectbox(key="rank_family").set_value("PCI").run()
+    at.selectbox(key="_w_family").set_value("PCI").run()
     at.selectbox(key="_w_year").set_value(2019).run()
     assert not at.exception
     assert any("22/63" in i.value for i in at.info)  # the stored pcivietnam excerpt lists 22 provinces

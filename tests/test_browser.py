@@ -122,6 +122,54 @@ def test_back_and_forward_restore_the_filters(app):
     expect(page.get_by_role("heading", name="Lạng Sơn")).to_be_visible()
 
 
+def _view(page) -> tuple[str, str, str]:
+    """What a person sees of the view: the page, the query string, the heading."""
+    path, _, query = page.url.split("/", 3)[-1].partition("?")
+    return path, query, page.locator("[data-testid='stMain'] h1").first.inner_text()
+
+
+def test_every_filter_is_one_history_entry_and_back_and_forward_restore_each_view(app):
+    """Issue 18 item 2: a SIPAS link opened PAR INDEX (the index was not in the URL); a change of two filters wrote
+    two history entries and a page move three, so the first Back cleared the province, the default view could not
+    be reached again and a third Back left the app. Now: one entry per change, each Back the view before it."""
+    page = _page(app, "", height=1200)
+    _settled(page)
+    start = page.evaluate("history.length")
+    views = [_view(page)]
+    steps = [
+        lambda: (page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").nth(0).click(),
+                 page.get_by_role("option", name="2022").click()),
+        lambda: (page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").nth(1).click(),
+                 page.keyboard.type("Lạng Sơn"), page.keyboard.press("Enter")),
+        lambda: (page.locator("[data-testid='stMain'] [data-testid='stSelectbox']").first.click(),
+                 page.get_by_role("option", name=re.compile("SIPAS")).click()),
+        lambda: page.locator("[data-testid='stSidebarNav']").get_by_text("Chỉ tiêu", exact=True).click(),
+    ]
+    for step in steps:
+        step()
+        page.wait_for_function(f"location.href !== {page.url!r}", timeout=30_000)
+        _settled(page)
+        views.append(_view(page))
+    assert page.evaluate("history.length") == start + len(steps)
+    assert views[1][1] == "year=2022" and views[2][1] == "year=2022&province=S63-P-20"
+    assert "family=SIPAS" in views[3][1] and "SIPAS" in views[3][2], views[3]
+    assert views[4][0] == "chi-tieu" and views[4][1] == views[3][1]
+    for before in reversed(views[:-1]):  # Back: each view in turn, the default one (no query) last, still the app
+        page.go_back()
+        page.wait_for_timeout(500)
+        _settled(page)
+        assert _view(page) == before
+    for after in views[1:]:
+        page.go_forward()
+        page.wait_for_timeout(500)
+        _settled(page)
+        assert _view(page) == after
+    # a shared link to a SIPAS ranking opens SIPAS
+    shared = _page(app, "?family=SIPAS&year=2023", height=1200)
+    _settled(shared)
+    assert "SIPAS" in _view(shared)[2] and "2023" in _view(shared)[2]
+
+
 def test_the_present_page_plays_the_deck_with_the_keyboard(app):
     page = _page(app, "trinh-chieu?year=2024&province=S63-P-20", height=1300)
     _settled(page)

@@ -37,8 +37,8 @@ def log_run(clock: tuple[float, float] | None, page: str) -> None:
 # ---- shared filters: canonical values in session state, mirrored in the URL
 # Widgets bind to their own "_w_<name>" keys and copy into the canonical key on change, because Streamlit
 # forgets the state of a widget that a page does not draw: the canonical keys survive moving between pages.
-DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024, "province": "", "unit": "", "indicator": "PAR_INDEX",
-            "area": "TOTAL", "real": 0,
+DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024, "province": "", "unit": "", "family": "PAR_INDEX",
+            "indicator": "PAR_INDEX", "area": "TOTAL", "real": 0,
             "as_of": ""}  # real=1: "real data only" (so far read by the locality page's multi-index section);
             # as_of: the follow-up page's day, ISO (yyyy-mm-dd); "" = today
 FILTER_KEYS = tuple(DEFAULTS)
@@ -57,6 +57,8 @@ def _validate(key: str, text: str):
             return year
     if key == "area" and text in AREAS:
         return text
+    if key == "family" and text in catalogue.RANKED_FAMILIES:  # the rankings page's index
+        return text
     if key == "real" and text in ("0", "1"):
         return int(text)
     if key == "as_of":
@@ -74,19 +76,23 @@ def _validate(key: str, text: str):
     raise ValueError(text)
 
 
-def init_state() -> list[str]:
+def init_state(page: str | None) -> list[str]:
     """Adopt the URL's filters on the first run of a session and whenever the URL changed under us
     (back/forward, an edited link); return the parameters that were ignored as invalid, as Markdown to show (a link
-    can carry any text: it is escaped and cut short, never formatted).
+    can carry any text: it is escaped and cut short, never formatted). `page`: the URL of the page this run draws
+    (st.context.url, without its query string).
 
-    Moving between pages clears the query string: a URL without any of our keys keeps the session's filters.
+    Moving to another page clears the query string (Streamlit does): a URL without any of our keys on another page
+    than the last run's keeps the session's filters (a move between pages never changes them, so a Back across it
+    lands on the same filters too). On the same page it is the default view, reached with Back: the defaults.
     """
+    last_page, st.session_state["_url_page"] = st.session_state.get("_url_page"), page
     if pending := st.session_state.pop("_pending_filters", None):
         st.session_state.update(pending)
         return []
     qp = {k: st.query_params[k] for k in FILTER_KEYS if k in st.query_params}
     written = st.session_state.get("_url_written")
-    if written is not None and (not qp or qp == written):
+    if written is not None and (qp == written or (not qp and page != last_page)):
         return []
     notices: list[str] = []
     values = dict(DEFAULTS)
@@ -103,14 +109,14 @@ def init_state() -> list[str]:
 
 
 def sync_url() -> None:
-    """Write the filters to the URL: only the ones that differ from their defaults, in a fixed order."""
+    """Write the filters to the URL: only the ones that differ from their defaults, in a fixed order, in ONE update
+    (`from_dict`): the browser adds a history entry for each update of the query string, so a change of filters is
+    one Back, and a move between pages (whose query string Streamlit clears, then this writes back unchanged) adds
+    none of its own beyond the page's."""
     wanted = {k: str(st.session_state[k]) for k in FILTER_KEYS if st.session_state.get(k, DEFAULTS[k]) != DEFAULTS[k]}
     if {k: st.query_params.get(k) for k in FILTER_KEYS if k in st.query_params} != wanted:
-        for key in FILTER_KEYS:
-            if key in st.query_params and key not in wanted:
-                del st.query_params[key]
-        for key, value in wanted.items():
-            st.query_params[key] = value
+        others = {k: st.query_params.get_all(k) for k in st.query_params if k not in FILTER_KEYS}
+        st.query_params.from_dict({**others, **wanted})
     st.session_state["_url_written"] = wanted
 
 

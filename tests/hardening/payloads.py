@@ -275,7 +275,7 @@ def _url_values(tally: _Tally) -> None:
 _PROBE = """
 import streamlit as st
 from par_dashboard.shell import ui
-st.session_state["_hardening_notices"] = ui.init_state()
+st.session_state["_hardening_notices"] = ui.init_state("")
 """
 
 
