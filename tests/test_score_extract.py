@@ -208,8 +208,10 @@ def test_every_unseen_text_has_a_gold_record_and_every_record_a_text():
 
 def test_the_split_file_keeps_its_shape_and_puts_every_stem_in_exactly_one_part():
     split = json.loads(SPLIT_FILE.read_text(encoding="utf-8"))
-    assert set(split) == {"seed", "method", "rule", "dev", "test"}
-    assert isinstance(split["seed"], int) and "never read while writing rules" in split["rule"]
+    assert set(split) == {"rule", "rounds", "dev", "test", "new_test"}
+    assert "never read while writing rules" in split["rule"]
+    for round_ in split["rounds"]:
+        assert isinstance(round_["seed"], int) and round_["method"]
     parts = load_split()
     assert tuple(parts) == PARTS
     for part in PARTS:
@@ -217,15 +219,30 @@ def test_the_split_file_keeps_its_shape_and_puts_every_stem_in_exactly_one_part(
     assert not set(parts["dev"]) & set(parts["test"])
     assert sorted(parts["dev"] + parts["test"]) == UNSEEN_STEMS
     assert len(parts["test"]) >= 15 and len(parts["dev"]) >= 15
+    assert set(split["new_test"]) <= set(parts["test"]) and len(split["new_test"]) >= 10
 
 
 def test_the_split_is_the_seeded_one_written_before_labelling():
-    """A text moved between the parts (or added) without redrawing the split fails here."""
+    """Each round's texts were split by its seed before labelling; the parts scored now are the rounds' parts, with
+    the test texts that were seen while collecting moved to dev. A text moved or added otherwise fails here."""
     split = json.loads(SPLIT_FILE.read_text(encoding="utf-8"))
-    order = UNSEEN_STEMS[:]
-    random.Random(split["seed"]).shuffle(order)
-    n_test = (len(order) + 1) // 2
-    assert split["test"] == sorted(order[:n_test]) and split["dev"] == sorted(order[n_test:])
+    seen, retired = [], {}
+    for round_ in split["rounds"]:
+        order = sorted(round_["stems"])
+        assert order == round_["stems"] and not set(order) & set(seen)
+        random.Random(round_["seed"]).shuffle(order)
+        n_test = round_["n_test"]
+        assert round(len(order) / 3) <= n_test <= (len(order) + 1) // 2  # between a third and a half
+        assert round_["test"] == sorted(order[:n_test]) and round_["dev"] == sorted(order[n_test:])
+        seen += round_["stems"]
+        retired.update(round_.get("retired_from_test", {}))
+    assert sorted(seen) == UNSEEN_STEMS
+    all_test = {s for r in split["rounds"] for s in r["test"]}
+    assert set(retired) <= all_test - set(split["rounds"][-1]["test"])  # only earlier rounds' test texts retire
+    assert all(reason.startswith("retired from test: seen via search excerpts") for reason in retired.values())
+    assert split["test"] == sorted(all_test - set(retired))
+    assert split["dev"] == sorted({s for r in split["rounds"] for s in r["dev"]} | set(retired))
+    assert split["new_test"] == split["rounds"][-1]["test"]
 
 
 def test_split_md_names_each_stem_with_its_part():
