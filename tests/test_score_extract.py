@@ -29,6 +29,7 @@ from scripts.score_extract import (
     match_findings,
     mean_f1,
     micro,
+    report_unseen,
     score,
     score_all,
     score_unseen,
@@ -313,3 +314,27 @@ def test_a_prediction_that_drops_items_invents_nothing(stem, keep):
     for field in ALL_SET_FIELDS:
         assert result[field]["pred"] == 0 or result[field]["precision"] == 1.0, field
         assert result[field]["recall"] <= 1.0
+
+
+def test_the_last_rounds_test_texts_are_also_scored_alone_and_shown_pooled_only():
+    """The round-2 test texts are the only ones no earlier rule could have been fitted to: the scorer reports them
+    on their own, next to dev and test, and (like the test part) without a line per file. A prediction that is
+    right on them and empty elsewhere scores 100 % there and less on the whole test part."""
+    new_test = set(json.loads(SPLIT_FILE.read_text(encoding="utf-8"))["new_test"])
+    texts = {(UNSEEN_TEXTS / f"{stem}.txt").read_text(encoding="utf-8"): (stem, record)
+             for stem, record in UNSEEN_GOLD.items()}
+
+    def extract(text):
+        stem, record = texts[text]
+        return record if stem in new_test else {}
+
+    result = score_unseen(extract, new_test=True)
+    assert set(result) == {*PARTS, "new_test"} and set(result["new_test"]["files"]) == new_test
+    assert set(result["new_test"]["files"]) <= set(result["test"]["files"])
+    assert all(result["new_test"]["micro"][f]["f1"] == 1.0 for f in ALL_SET_FIELDS)
+    assert result["test"]["micro"]["findings"]["f1"] < 1.0
+    table = report_unseen(result)
+    header = next(line for line in table.splitlines() if line.startswith("F1 by field"))
+    assert "new-test part" in table and header.split()[3:] == ["dev", "test", "new-test"]
+    for stem in set(result["test"]["files"]):
+        assert stem not in table  # test texts pooled only
