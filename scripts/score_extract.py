@@ -7,7 +7,8 @@ Two sets of texts with gold records, in the shape of the draft inspection record
   The extractor's rules were written from these, so their score is not evidence of how it does on new text.
 - `unseen`: real reports collected afterwards, tests/gold/extract_unseen/texts/<stem>.txt with gold
   tests/gold/extract_unseen/<stem>.json, split into a dev part and a test part by split.json (fixed before any
-  tuning: test texts are only scored, never read while writing rules). Each part is scored on its own.
+  tuning: test texts are only scored, never read while writing rules). Each part is scored on its own, and the
+  last collection round's test texts (split.json's `new_test`) also alone, pooled.
 
 A record is compared field by field, because one number would hide what the extractor gets wrong: `province`,
 `year` and the plan `number` are right or wrong; the visited units, team leaders, dates, indicator values and
@@ -38,6 +39,8 @@ UNSEEN_DIR = ROOT / "tests" / "gold" / "extract_unseen"
 UNSEEN_TEXTS = UNSEEN_DIR / "texts"
 SPLIT_FILE = UNSEEN_DIR / "split.json"
 PARTS = ("dev", "test")
+# The last round's test texts, also scored on their own (pooled only): the part no earlier rule could have seen.
+NEW_TEST = "new_test"
 
 SET_FIELDS = ("units", "leaders", "dates", "indicator_values", "findings")
 # Conventions recorded by the unseen set's gold (and not by the example gold, which therefore states none).
@@ -261,10 +264,14 @@ def load_gold(gold_dir: Path = GOLD_DIR) -> dict[str, dict]:
             if p.name != SPLIT_FILE.name}
 
 
-def load_split(split_file: Path = SPLIT_FILE) -> dict[str, list[str]]:
-    """{"dev": [stems], "test": [stems]} of the unseen set."""
+def load_split(split_file: Path = SPLIT_FILE, *, new_test: bool = False) -> dict[str, list[str]]:
+    """{"dev": [stems], "test": [stems]} of the unseen set (with `new_test`, also {"new_test": [stems]}: the last
+    collection round's test texts, a subset of "test")."""
     split = json.loads(split_file.read_text(encoding="utf-8"))
-    return {part: list(split[part]) for part in PARTS}
+    parts = {part: list(split[part]) for part in PARTS}
+    if new_test and split.get(NEW_TEST):
+        parts[NEW_TEST] = list(split[NEW_TEST])
+    return parts
 
 
 def score_all(extract_fn: Callable[[str], dict], *, gold_dir: Path = GOLD_DIR,
@@ -280,11 +287,17 @@ def score_all(extract_fn: Callable[[str], dict], *, gold_dir: Path = GOLD_DIR,
 
 
 def score_unseen(extract_fn: Callable[[str], dict], *, gold_dir: Path = UNSEEN_DIR, texts_dir: Path = UNSEEN_TEXTS,
-                 split_file: Path = SPLIT_FILE) -> dict:
-    """The unseen set, each part of its split scored on its own: {"dev": score_all…, "test": score_all…}."""
-    split = load_split(split_file)
-    return {part: score_all(extract_fn, gold_dir=gold_dir, examples_dir=texts_dir, stems=split[part])
-            for part in PARTS}
+                 split_file: Path = SPLIT_FILE, new_test: bool = False) -> dict:
+    """The unseen set, each part of its split scored on its own: {"dev": score_all…, "test": score_all…}; with
+    `new_test`, also "new_test" (the last round's test texts alone, pooled from the test part's per-file scores, so
+    no text is extracted twice)."""
+    split = load_split(split_file, new_test=new_test)
+    result = {part: score_all(extract_fn, gold_dir=gold_dir, examples_dir=texts_dir, stems=split[part])
+              for part in PARTS}
+    if NEW_TEST in split:
+        files = {stem: result["test"]["files"][stem] for stem in split[NEW_TEST]}
+        result[NEW_TEST] = {"files": files, "micro": micro(files.values())}
+    return result
 
 
 def mean_f1(pooled: dict, fields: Iterable[str] = SET_FIELDS) -> float:
@@ -333,17 +346,20 @@ def report(result: dict, *, title: str = "", extras: bool = False, per_file: boo
 
 
 def report_unseen(result: dict) -> str:
-    """Both parts of the unseen set, then their F1 side by side. The test part is shown pooled only: a line per test
-    file would tell which test text a rule fails on, and the test texts are not to be read while writing rules."""
-    side = [f"{'F1 by field':<18}{'dev':>8}{'test':>8}"]
+    """Both parts of the unseen set (and the last round's test texts alone, when scored), then their F1 side by
+    side. The test parts are shown pooled only: a line per test file would tell which test text a rule fails on,
+    and the test texts are not to be read while writing rules."""
+    shown = [p for p in (*PARTS, NEW_TEST) if p in result]
+    side = [f"{'F1 by field':<18}" + "".join(f"{p.replace('_', '-'):>10}" for p in shown)]
     for field in ACCURACY_FIELDS:
-        side.append(f"{field:<18}" + "".join(f"{_pct(result[p]['micro'][field]['accuracy']):>8}" for p in PARTS)
+        side.append(f"{field:<18}" + "".join(f"{_pct(result[p]['micro'][field]['accuracy']):>10}" for p in shown)
                     + "   (accuracy)")
     for field in ALL_SET_FIELDS:
-        side.append(f"{field:<18}" + "".join(f"{_pct(result[p]['micro'][field]['f1']):>8}" for p in PARTS))
+        side.append(f"{field:<18}" + "".join(f"{_pct(result[p]['micro'][field]['f1']):>10}" for p in shown))
     for label, fields in (("mean F1 (5)", SET_FIELDS), ("mean F1 (9)", ALL_SET_FIELDS)):
-        side.append(f"{label:<18}" + "".join(f"{_pct(mean_f1(result[p]['micro'], fields)):>8}" for p in PARTS))
-    parts = [report(result[p], title=f"Unseen set, {p} part: ", extras=True, per_file=p == "dev") for p in PARTS]
+        side.append(f"{label:<18}" + "".join(f"{_pct(mean_f1(result[p]['micro'], fields)):>10}" for p in shown))
+    parts = [report(result[p], title=f"Unseen set, {p.replace('_', '-')} part: ", extras=True, per_file=p == "dev")
+             for p in shown]
     return "\n\n".join(parts + ["\n".join(side)])
 
 
@@ -381,12 +397,13 @@ def main() -> int:
             return extract_text(text, resolver=resolver, db=db)
 
         if args.which == "unseen":
-            result = score_unseen(extract)
-            for part in PARTS:
+            result = score_unseen(extract, new_test=True)
+            for part in result:
                 result[part]["mean_f1"] = {"5": mean_f1(result[part]["micro"]),
                                            "9": mean_f1(result[part]["micro"], ALL_SET_FIELDS)}
             text = report_unseen(result)
-            result["test"].pop("files")  # pooled only, as in the table (see report_unseen)
+            for part in ("test", NEW_TEST):  # pooled only, as in the table (see report_unseen)
+                result.get(part, {}).pop("files", None)
         else:
             result = score_all(extract, examples_dir=args.examples)
             text = report(result)

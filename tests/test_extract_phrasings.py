@@ -228,3 +228,51 @@ def test_a_headlines_count_of_units_the_body_names_is_no_count(resolver):
             "UBND huyện Long Hồ.")
     team = _team(extract_text(text, resolver=resolver))
     assert (len(team["units"]), team["unit_counts"]) == (3, [])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Round 2 (issue 19): findings as civil-service checks word them. Each text is written for the test.
+
+
+def _kinds(draft: dict) -> dict[str, str]:
+    return {f["text"]: f["kind"] for f in draft["findings"]}
+
+
+def test_absences_with_a_reason_and_no_one_late_are_results_not_limitations(resolver):
+    """'vắng mặt' is a fault only when it lacks a reason: 'đều có lý do', 'không phát hiện … vắng mặt không có lý do'
+    and 'không có hiện tượng đi muộn' say nothing is wrong, and a list of staff kinds ('công chức, viên chức') is one
+    statement, not two."""
+    text = ("Kiểm tra đột xuất giờ làm việc tại thị xã Kỳ Anh\n\nSáng 12/3/2021, tổ kiểm tra của Sở Nội vụ tỉnh Hà Tĩnh "
+            "kiểm tra đột xuất tại UBND phường Sông Trí. Qua kiểm tra, có 3 công chức vắng mặt nhưng các trường hợp "
+            "vắng mặt đều có lý do. Tổ kiểm tra ghi nhận không có hiện tượng đi muộn, về sớm; không phát hiện công chức, "
+            "viên chức vắng mặt không có lý do.")
+    draft = extract_text(text, resolver=resolver)
+    kinds = _kinds(draft)
+    assert "limitation" not in kinds.values(), kinds
+    assert any("không phát hiện công chức, viên chức vắng mặt không có lý do" in t.lower() for t in kinds), kinds
+
+
+def test_what_the_team_went_through_is_not_a_result(resolver):
+    """'Tại đây, đoàn đã tiến hành kiểm tra …', 'Ngoài ra, đoàn còn thực hiện kiểm tra …' tell what was checked, not
+    what was found; the finding after 'Qua kiểm tra' is kept."""
+    text = ("Kiểm tra CCHC tại xã Hòa Tiến\n\nNgày 20/10/2022, Đoàn kiểm tra CCHC huyện Hòa Vang kiểm tra tại xã Hòa Tiến. "
+            "Tại đây, đoàn đã tiến hành kiểm tra việc triển khai các văn bản chỉ đạo của huyện và kết quả thực hiện các "
+            "nhiệm vụ cải cách hành chính năm 2022. Ngoài ra, đoàn còn thực hiện kiểm tra, đánh giá việc chấp hành kỷ "
+            "luật, kỷ cương hành chính theo Chỉ thị 26. Qua kiểm tra, xã đã niêm yết đầy đủ thủ tục hành chính tại bộ "
+            "phận một cửa.")
+    draft = extract_text(text, resolver=resolver)
+    texts = [f["text"] for f in draft["findings"]]
+    assert not any("tiến hành kiểm tra" in t or "thực hiện kiểm tra" in t for t in texts), texts
+    assert any("niêm yết đầy đủ thủ tục hành chính" in t for t in texts), texts
+
+
+def test_a_request_after_do_vay_is_a_recommendation_cut_from_the_shortcoming_before_it(resolver):
+    """'…, do vậy Sở Nội vụ yêu cầu …' ends the shortcoming and starts what the inspectors ask for."""
+    text = ("Kiểm tra giờ làm việc tại huyện Hàm Thuận Bắc\n\nNgày 5/4/2019, Sở Nội vụ tỉnh Bình Thuận kiểm tra giờ làm "
+            "việc tại UBND huyện Hàm Thuận Bắc. Qua kiểm tra, vẫn còn một số công chức đi làm muộn, do vậy Sở Nội vụ yêu "
+            "cầu Chủ tịch UBND huyện chấn chỉnh việc chấp hành thời giờ làm việc.")
+    draft = extract_text(text, resolver=resolver)
+    kinds = _kinds(draft)
+    limitation = [t for t, k in kinds.items() if k == "limitation"]
+    assert limitation and all("yêu cầu" not in t and "chấn chỉnh" not in t for t in limitation), kinds
+    assert any(k == "recommendation" and "chấp hành thời giờ làm việc" in t for t, k in kinds.items()), kinds

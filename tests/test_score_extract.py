@@ -29,6 +29,7 @@ from scripts.score_extract import (
     match_findings,
     mean_f1,
     micro,
+    report_unseen,
     score,
     score_all,
     score_unseen,
@@ -208,8 +209,10 @@ def test_every_unseen_text_has_a_gold_record_and_every_record_a_text():
 
 def test_the_split_file_keeps_its_shape_and_puts_every_stem_in_exactly_one_part():
     split = json.loads(SPLIT_FILE.read_text(encoding="utf-8"))
-    assert set(split) == {"seed", "method", "rule", "dev", "test"}
-    assert isinstance(split["seed"], int) and "never read while writing rules" in split["rule"]
+    assert set(split) == {"rule", "rounds", "dev", "test", "new_test"}
+    assert "never read while writing rules" in split["rule"]
+    for round_ in split["rounds"]:
+        assert isinstance(round_["seed"], int) and round_["method"]
     parts = load_split()
     assert tuple(parts) == PARTS
     for part in PARTS:
@@ -217,15 +220,30 @@ def test_the_split_file_keeps_its_shape_and_puts_every_stem_in_exactly_one_part(
     assert not set(parts["dev"]) & set(parts["test"])
     assert sorted(parts["dev"] + parts["test"]) == UNSEEN_STEMS
     assert len(parts["test"]) >= 15 and len(parts["dev"]) >= 15
+    assert set(split["new_test"]) <= set(parts["test"]) and len(split["new_test"]) >= 10
 
 
 def test_the_split_is_the_seeded_one_written_before_labelling():
-    """A text moved between the parts (or added) without redrawing the split fails here."""
+    """Each round's texts were split by its seed before labelling; the parts scored now are the rounds' parts, with
+    the test texts that were seen while collecting moved to dev. A text moved or added otherwise fails here."""
     split = json.loads(SPLIT_FILE.read_text(encoding="utf-8"))
-    order = UNSEEN_STEMS[:]
-    random.Random(split["seed"]).shuffle(order)
-    n_test = (len(order) + 1) // 2
-    assert split["test"] == sorted(order[:n_test]) and split["dev"] == sorted(order[n_test:])
+    seen, retired = [], {}
+    for round_ in split["rounds"]:
+        order = sorted(round_["stems"])
+        assert order == round_["stems"] and not set(order) & set(seen)
+        random.Random(round_["seed"]).shuffle(order)
+        n_test = round_["n_test"]
+        assert round(len(order) / 3) <= n_test <= (len(order) + 1) // 2  # between a third and a half
+        assert round_["test"] == sorted(order[:n_test]) and round_["dev"] == sorted(order[n_test:])
+        seen += round_["stems"]
+        retired.update(round_.get("retired_from_test", {}))
+    assert sorted(seen) == UNSEEN_STEMS
+    all_test = {s for r in split["rounds"] for s in r["test"]}
+    assert set(retired) <= all_test - set(split["rounds"][-1]["test"])  # only earlier rounds' test texts retire
+    assert all(reason.startswith("retired from test: seen via search excerpts") for reason in retired.values())
+    assert split["test"] == sorted(all_test - set(retired))
+    assert split["dev"] == sorted({s for r in split["rounds"] for s in r["dev"]} | set(retired))
+    assert split["new_test"] == split["rounds"][-1]["test"]
 
 
 def test_split_md_names_each_stem_with_its_part():
@@ -296,3 +314,27 @@ def test_a_prediction_that_drops_items_invents_nothing(stem, keep):
     for field in ALL_SET_FIELDS:
         assert result[field]["pred"] == 0 or result[field]["precision"] == 1.0, field
         assert result[field]["recall"] <= 1.0
+
+
+def test_the_last_rounds_test_texts_are_also_scored_alone_and_shown_pooled_only():
+    """The round-2 test texts are the only ones no earlier rule could have been fitted to: the scorer reports them
+    on their own, next to dev and test, and (like the test part) without a line per file. A prediction that is
+    right on them and empty elsewhere scores 100 % there and less on the whole test part."""
+    new_test = set(json.loads(SPLIT_FILE.read_text(encoding="utf-8"))["new_test"])
+    texts = {(UNSEEN_TEXTS / f"{stem}.txt").read_text(encoding="utf-8"): (stem, record)
+             for stem, record in UNSEEN_GOLD.items()}
+
+    def extract(text):
+        stem, record = texts[text]
+        return record if stem in new_test else {}
+
+    result = score_unseen(extract, new_test=True)
+    assert set(result) == {*PARTS, "new_test"} and set(result["new_test"]["files"]) == new_test
+    assert set(result["new_test"]["files"]) <= set(result["test"]["files"])
+    assert all(result["new_test"]["micro"][f]["f1"] == 1.0 for f in ALL_SET_FIELDS)
+    assert result["test"]["micro"]["findings"]["f1"] < 1.0
+    table = report_unseen(result)
+    header = next(line for line in table.splitlines() if line.startswith("F1 by field"))
+    assert "new-test part" in table and header.split()[3:] == ["dev", "test", "new-test"]
+    for stem in set(result["test"]["files"]):
+        assert stem not in table  # test texts pooled only

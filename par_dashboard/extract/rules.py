@@ -944,12 +944,19 @@ _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|to
                         r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung|quan tam|chu trong|hieu qua|nghiem tuc|"
                         r"thuc hien|ban hanh|cap nhat|niem yet|cong khai|trien khai|ro|cu the|phu hop|tot|thanh thao)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
                         r"cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu)|"
+                        r"di (lam )?muon|ve som|"
                         # a duty not done: "không đeo thẻ công chức", "không niêm yết …"
                         r"khong (deo|thuc hien|chap hanh|niem yet|cong khai|cap nhat|ban hanh|bo tri|trien khai))")
-# "không có hồ sơ trễ hạn", "không có ý kiến phản ánh": the absence of a fault is a result
-_NO_FAULT = re.compile(r"\bkhong (co |con |de |phat sinh |xay ra )?[^,;]{0,25}(tre han|qua han|sai sot|vi pham|phan anh|kien nghi|"
+# "không có hồ sơ trễ hạn", "không có ý kiến phản ánh": the absence of a fault is a result. So are absences with a
+# reason ("các trường hợp vắng mặt đều có lý do"), "không có hiện tượng đi muộn" and "không phát hiện công chức, viên
+# chức vắng mặt không có lý do" (the staff list may hold commas; the fault's own "không có lý do" is part of it).
+_NO_FAULT = re.compile(r"\bkhong (phat hien|co truong hop|co hien tuong)[^;.]{0,40}?"
+                       r"(vang mat|di (lam )?muon|ve som|bo vi tri)(?:,? (?:va |hoac )?(?:vang mat|di (?:lam )?muon|ve som|bo vi tri)){0,3}"
+                       r"( khong (co )?ly do)?|"
+                       r"\bvang mat (deu |cung )?co ly do|"
+                       r"\bkhong (co |con |de |phat sinh |xay ra )?[^,;]{0,25}(tre han|qua han|sai sot|vi pham|phan anh|kien nghi|"
                        r"khieu nai|to cao|ton dong)")
-_RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|to kiem tra|to cong tac|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien)\b[^.;]{0,120}?)"
+_RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo|do vay|vi vay|do do)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|to kiem tra|to cong tac|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien|so noi vu|phong noi vu)\b[^.;]{0,120}?)"
                         r"\b(de nghi|yeu cau|kien nghi|de xuat)\b(?!\s+lam ro)(?! giai quyet)")
 # What a unit must do: "thời gian tới, huyện cần tăng cường …", "xã phải chấn chỉnh …"; "những hạn chế cần khắc phục"
 # names shortcomings, not a task.
@@ -1127,11 +1134,16 @@ def _items(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
     return [(at, item) for at, item in merged if len(item) >= 12]
 
 
+# Clauses end at ';', and at ", do vậy / vì vậy / do đó" before a request ("…, do vậy Sở Nội vụ yêu cầu …"): what
+# is asked follows from the shortcoming before it but is a recommendation of its own.
+_CLAUSE_CUT = re.compile(r";|,\s*(?=(?:do vay|vi vay|do do)\b[^,.;]{0,60}?\b(?:yeu cau|de nghi|kien nghi)\b)")
+
+
 def _clause_bounds(folded: str) -> list[tuple[int, int]]:
     """Clauses between ';', a clause of a few words with nothing said about it joined to the next one
     ("như: Thuế; Đất đai; Tư pháp; … đã được quan tâm" is one statement)."""
     bounds, prev = [], 0
-    for m in re.finditer(r";", folded):
+    for m in _CLAUSE_CUT.finditer(folded):
         bounds.append((prev, m.start()))
         prev = m.end()
     bounds.append((prev, len(folded)))
@@ -1192,7 +1204,11 @@ _FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?
 _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
                            r"linh vuc trong tam|doi tuong (?:duoc )?kiem tra|hinh thuc kiem tra|"
                            r"^(?:(?:dong thoi|ngoai ra|ben canh do),? )?(?:doan |to )?(?:cung )?kiem tra (?:viec|chuyen de|them)\b|"
-                           r"(?:ban hanh|trien khai|thuc hien|theo) (?:cac )?ke hoach(?: so [\w/\-]+)?(?: ve| ve viec)? kiem tra")
+                           r"(?:ban hanh|trien khai|thuc hien|theo) (?:cac )?ke hoach(?: so [\w/\-]+)?(?: ve| ve viec)? kiem tra"
+                           # what the team went through: "Tại đây, đoàn đã tiến hành kiểm tra …", "Ngoài ra, đoàn còn thực
+                           # hiện kiểm tra, đánh giá việc …" (what it found follows "Qua kiểm tra", which is kept)
+                           r"|^(?:(?:tai day|ngoai ra|dong thoi|ben canh do|sau do),? )?(?:doan|to)(?: kiem tra| cong tac)?"
+                           r"(?: (?:da|con|cung|da truc tiep))* (?:tien hanh|thuc hien) kiem tra\b(?![^.;]{0,200}\b(?:ghi nhan|cho thay|danh gia cao)\b)")
 
 
 def findings(doc: Document, team_sentences: set[int] | None = None, announcement: bool = False) -> list[Finding]:
@@ -1250,9 +1266,16 @@ def findings(doc: Document, team_sentences: set[int] | None = None, announcement
     return out
 
 
+_EXCUSED = re.compile(r"\bvang mat (deu |cung )?co ly do")
+
+
 def _shortfall(folded: str) -> bool:
-    """Whether the words say something is lacking; "không có hồ sơ trễ hạn" says nothing is."""
-    return bool(_LIMIT_CUE.search(_NO_FAULT.sub(" ", folded)))
+    """Whether the words say something is lacking; "không có hồ sơ trễ hạn" says nothing is, nor do absences that the
+    same statement says had a reason ("có 3 công chức vắng mặt nhưng các trường hợp vắng mặt đều có lý do")."""
+    cleaned = _NO_FAULT.sub(" ", folded)
+    if _EXCUSED.search(folded):
+        cleaned = re.sub(r"\bvang mat\b(?! khong)", " ", cleaned)
+    return bool(_LIMIT_CUE.search(cleaned))
 
 
 _LEAD = re.compile(r"\s*(?:(?:tuy nhien|nhung|song|ben canh do|dong thoi|ngoai ra|nhin chung|vao luc [\dh: ]+)\b,?\s*)+")

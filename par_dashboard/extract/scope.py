@@ -102,7 +102,9 @@ _CONTENT = re.compile(r"noi dung kiem tra|kiem tra (?:(?:toan dien|thuc te|them)
                       r"tap trung (?:vao|danh gia|kiem tra)|linh vuc (?:trong tam|kiem tra)|kiem tra (?:cac|nhung) noi dung|"
                       # "kiểm tra hồ sơ, tài liệu về …", "kiểm tra, đánh giá tình hình thực hiện …", "với các nội dung: …"
                       r"kiem tra(?:,? danh gia)?,? (?:ho so,? tai lieu|tinh hinh|ket qua)\b|"
-                      r"(?:gom|voi|theo) (?:cac|nhung) noi dung|noi dung (?:lam viec|chinh)\b")
+                      r"(?:gom|voi|theo) (?:cac|nhung) noi dung|noi dung (?:lam viec|chinh)\b|"
+                      # what the team went through: "đoàn đã tiến hành kiểm tra …", "đoàn còn thực hiện kiểm tra, đánh giá …"
+                      r"\b(?:doan|to)\b[^.;,]{0,30}?(?:tien hanh|thuc hien) kiem tra\b")
 _ALL = re.compile(r"toan bo (?:cac )?(?:noi dung|linh vuc|cong tac) (?:cua )?(?:cchc|cai cach hanh chinh)|"
                   r"(?:tat ca|ca) (?:8|tam) linh vuc")
 _PURPOSE = re.compile(r"\b(nham|de|qua do)\b")
