@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -241,6 +242,9 @@ def users_cli(tmp_path, *args: str, password: str | None = None) -> subprocess.C
 
 
 def test_users_command_adds_lists_changes_and_removes_with_a_trail(tmp_path, built_db):
+    # its own copy: the session's database may be held by a dashboard another test of this worker started (the
+    # command then says, rightly, that the dashboard is using it)
+    built_db = Path(shutil.copy(built_db, tmp_path / "par.duckdb"))
     add = users_cli(tmp_path, "add", "lan", "--role", "data_officer", "--province", "S63-P-20", "--db", str(built_db),
                     "--password-stdin", password="một mật khẩu dài\n")
     assert add.returncode == 0, add.stderr
