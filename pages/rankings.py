@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard.i18n import fmt_num, fmt_signed, t
+from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, t
 from par_dashboard.security.untrusted import markdown_text, markdown_url
 from par_dashboard.shell import cached, login, ui
 from par_dashboard.views import charts, rankings
@@ -20,7 +20,7 @@ left, right = st.columns([2, 1])
 family_names = {c: rankings.family_label(c, families, lang) for c in rankings.FAMILIES}
 family = left.selectbox(t("family", lang), rankings.FAMILIES, key="rank_family", format_func=family_names.get)
 area_codes = ["TOTAL"] + (areas.area_code.tolist() if family == "PAR_INDEX" else [])
-area_names = dict(zip(areas.area_code, areas.short_vi if lang == "vi" else areas.short_en, strict=False))
+area_names = dict(zip(areas.area_code, areas[lang_col("short", lang)], strict=False))
 area = right.selectbox(t("area", lang), area_codes, key="rank_area",
                        format_func=lambda a: t("total", lang) if a == "TOTAL" else f"{a[1]}. {area_names[a]}")
 
