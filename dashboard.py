@@ -3,7 +3,7 @@ language and data-kind notice."""
 
 import streamlit as st
 
-from par_dashboard.i18n import fmt_num, t
+from par_dashboard.i18n import LANG_NAMES, LANGS, fmt_num, t
 from par_dashboard.shell import cached, login, ui
 from par_dashboard.views import rankings
 
@@ -57,8 +57,7 @@ with st.sidebar:
     login.sidebar(user, lang)
     # Widgets bind to shadow keys (ui.filter_widget): Streamlit drops widget state on a page switch,
     # the shared filters must survive it.
-    ui.filter_widget(st.radio, "lang", t("language", lang), ["vi", "en"], horizontal=True,
-                     format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code])
+    ui.filter_widget(st.radio, "lang", t("language", lang), list(LANGS), horizontal=True, format_func=LANG_NAMES.get)
     lang = ui.lang()
     ui.filter_widget(st.radio, "structure", t("structure", lang), ["S63", "S34"],
                      format_func=lambda s: t(f"structure_{s}", lang))

@@ -15,7 +15,7 @@ from par_dashboard.domain.units import structure_for_year
 from par_dashboard.extract import MAX_CHARS, UnreadableFile, extract_input, review
 from par_dashboard.extract.match import match_draft
 from par_dashboard.extract.save import DraftIncomplete, save_draft
-from par_dashboard.i18n import LABELS, t
+from par_dashboard.i18n import LABELS, pick, t
 from par_dashboard.importing import reader, service, template
 from par_dashboard.importing.names import UnitResolver
 from par_dashboard.security import auth, worker
@@ -84,7 +84,7 @@ if upload is not None:
         {"loaded": st.success, "partial": st.warning}.get(report.status, st.info)(
             f"**{t('data_loaded_file', lang, file=markdown_text(report.file_name))}** — {report.summary(lang)}")
     for notice in report.notices:  # they quote the file's sheet names and headers: shown as written
-        st.info(markdown_text(notice.message_vi if lang == "vi" else notice.message_en))
+        st.info(markdown_text(pick(notice.message_vi, notice.message_en, lang)))
     if report.counts:
         st.dataframe(report.counts_frame(lang), hide_index=True)
     if report.errors:
@@ -140,7 +140,7 @@ def _read(*, text: str | None = None, name: str | None = None, data: bytes | Non
                                 resolver=worker.Shared(("resolver", path, id(resolver)), resolver))
     except UnreadableFile as exc:
         st.session_state.pop("_data_text", None)
-        st.error(exc.vi if lang == "vi" else exc.en)
+        st.error(pick(exc.vi, exc.en, lang))
         return
     except worker.STOPPED as exc:
         st.session_state.pop("_data_text", None)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from par_dashboard.i18n import fmt_num, t
+from par_dashboard.i18n import fmt_num, lang_col, t
 from par_dashboard.security.untrusted import markdown_text, markdown_url
 from par_dashboard.shell import cached, login, ui
 from par_dashboard.views import charts
@@ -18,9 +18,9 @@ chosen_unit = st.session_state.get("unit", "")
 catalogue = cached.query("indicator_catalogue")
 families = cached.query("index_families")
 areas = cached.query("par_areas")
-family_names = dict(zip(families.family_code, families.name_vi if lang == "vi" else families.name_en, strict=True))
-area_names = dict(zip(areas.area_code, areas.short_vi if lang == "vi" else areas.short_en, strict=True))
-indicator_names = dict(zip(catalogue.indicator_code, catalogue.name_vi if lang == "vi" else catalogue.name_en, strict=True))
+family_names = dict(zip(families.family_code, families[lang_col("name", lang)], strict=True))
+area_names = dict(zip(areas.area_code, areas[lang_col("short", lang)], strict=True))
+indicator_names = dict(zip(catalogue.indicator_code, catalogue[lang_col("name", lang)], strict=True))
 
 # ---- filters: index family -> PAR area -> indicator (shared), level, year range, top/bottom N
 if st.session_state.get("_ind_seen_indicator") != st.session_state.indicator:  # chosen elsewhere (link, another page)
@@ -82,7 +82,7 @@ source_titles = [s["title"] for s in sources]
 page_title = t("ind_title", lang, indicator=indicator_names[indicator], unit=ind.unit_label(unit, lang), level=level_name,
                place=place, year=year)
 st.title(page_title)
-st.markdown(t("ind_definition", lang, definition=info["definition_vi" if lang == "vi" else "definition_en"],
+st.markdown(t("ind_definition", lang, definition=info[lang_col("definition", lang)],
               direction=t(f"ind_direction_{direction}", lang), family=family_names[family], area=ind.area_suffix(info.area_code, area_names)))
 if demo:
     ui.demo_badge(lang)

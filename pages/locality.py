@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from par_dashboard.domain.units import display_name, search_variant
-from par_dashboard.i18n import fmt_num, fmt_signed, t
+from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, t
 from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.shell import cached, followup_ui, login, multiindex_view, ui
 from par_dashboard.views import charts, locality
@@ -65,7 +65,7 @@ else:
         ui.demo_badge(lang)
     headline_rows = cached.view(locality.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year)
     for col, row in zip(st.columns(4), headline_rows, strict=False):
-        name = row["name_vi" if lang == "vi" else "name_en"]
+        name = row[lang_col("name", lang)]
         col.metric(name, fmt_num(row["value"], lang),
                    None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
                    delta_description=t("vs_prev", lang, year=year - 1), border=True,
@@ -87,8 +87,8 @@ else:
 st.subheader(t("loc_trend", lang))
 catalogue = cached.query("indicator_catalogue").set_index("indicator_code")
 trend_code = st.selectbox(t("loc_trend_indicator", lang), locality.TREND_INDICATORS, key="loc_trend_indicator",
-                          format_func=lambda c: catalogue.loc[c, "name_vi" if lang == "vi" else "name_en"])
-trend_name = catalogue.loc[trend_code, "name_vi" if lang == "vi" else "name_en"]
+                          format_func=lambda c: catalogue.loc[c, lang_col("name", lang)])
+trend_name = catalogue.loc[trend_code, lang_col("name", lang)]
 trend = cached.query("indicator_trend_by_unit_lineage", unit_id=subject_id, indicator=trend_code)
 if trend[trend.role != "average"].empty:
     st.info(t("loc_no_trend", lang, indicator=trend_name, unit=unit.short_name))

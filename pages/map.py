@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from par_dashboard.i18n import t
+from par_dashboard.i18n import lang_col, t
 from par_dashboard.shell import cached, login, ui
 from par_dashboard.views import charts, geo
 from par_dashboard.views import map as map_view
@@ -13,7 +13,7 @@ year = st.session_state.year
 structure = ui.view_structure()
 
 catalogue = cached.query("indicator_catalogue")
-names = dict(zip(catalogue.indicator_code, catalogue.name_vi if lang == "vi" else catalogue.name_en, strict=True))
+names = dict(zip(catalogue.indicator_code, catalogue[lang_col("name", lang)], strict=True))
 ui.filter_widget(st.selectbox, "indicator", t("indicator", lang), catalogue.indicator_code.tolist(), format_func=names.get)
 indicator = st.session_state.indicator
 info = catalogue.set_index("indicator_code").loc[indicator]

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from par_dashboard.i18n import fmt_num, fmt_signed, t
+from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, t
 from par_dashboard.security.untrusted import markdown_text, markdown_url
 from par_dashboard.shell import cached, login, ui
 from par_dashboard.views import charts, rankings
@@ -20,7 +20,7 @@ left, right = st.columns([2, 1])
 family_names = {c: rankings.family_label(c, families, lang) for c in rankings.FAMILIES}
 # the index and the area are shared filters (in the URL: a link to a SIPAS ranking opens SIPAS)
 family = ui.filter_widget(left.selectbox, "family", t("family", lang), rankings.FAMILIES, format_func=family_names.get)
-area_names = dict(zip(areas.area_code, areas.short_vi if lang == "vi" else areas.short_en, strict=False))
+area_names = dict(zip(areas.area_code, areas[lang_col("short", lang)], strict=False))
 area_label = lambda a: t("total", lang) if a == "TOTAL" else f"{a[1]}. {area_names[a]}"  # noqa: E731
 if family == "PAR_INDEX":  # the areas are the PAR INDEX's own
     area = ui.filter_widget(right.selectbox, "area", t("area", lang), ["TOTAL", *areas.area_code.tolist()], format_func=area_label)

@@ -13,7 +13,9 @@ from babel.dates import format_date
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 
 LANGS = ("vi", "en")
+DEFAULT_LANG = "vi"  # what a page shows before anyone chooses, and what a URL without ?lang= means
 _LOCALE = {"vi": "vi_VN", "en": "en_GB"}
+LANG_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each language named in itself, as a language switch offers it
 
 LABELS_DIR = Path(__file__).parent / "labels"
 
@@ -42,6 +44,22 @@ LABELS = _load_labels()
 def t(key: str, lang: str = "vi", **kw) -> str:
     text = LABELS[key].get(lang) or LABELS[key]["vi"]
     return text.format(**kw) if kw else text
+
+
+def pick(vi: str, en: str, lang: str):
+    """Of something given in both languages outside the labels (a message object's pair, a seed's two names), the
+    one for `lang`. With t() and lang_col the only places that choose a text by language (tests/test_i18n.py)."""
+    return vi if lang == "vi" else en
+
+
+def lang_col(stem: str, lang: str) -> str:
+    """The column (or field) holding `stem` in `lang`: 'short' -> 'short_vi' / 'short_en' (tables and rows that
+    carry both languages: the catalogue, the PAR areas, the index families)."""
+    return f"{stem}_vi" if lang == "vi" else f"{stem}_en"
+
+
+def name_col(lang: str) -> str:
+    return lang_col("name", lang)
 
 
 def fmt_num(value, lang: str = "vi", decimals: int = 2) -> str:
@@ -89,10 +107,17 @@ def fmt_date(value: dt.date | None, lang: str = "vi") -> str:
     return "—" if value is None else format_date(value, "dd/MM/yyyy", locale=_LOCALE[lang])
 
 
+def number_symbols(lang: str) -> tuple[str, str]:
+    """(decimal, group) as fmt_num writes them in `lang`: (',', '.') in Vietnamese, ('.', ',') in English."""
+    decimal, group, _ = _symbols(lang)
+    return decimal, group
+
+
 def plotly_separators(lang: str) -> str:
-    """Plotly's `layout.separators`: decimal then thousands."""
-    return ",." if lang == "vi" else ".,"
+    """Plotly's `layout.separators`: decimal then thousands, as fmt_num writes them."""
+    return "".join(number_symbols(lang))
 
 
-def name_col(lang: str) -> str:
-    return "name_vi" if lang == "vi" else "name_en"
+def language_tag(lang: str) -> str:
+    """The BCP 47 tag of `lang`'s locale ('vi-VN', 'en-GB'): what a document says its text is written in."""
+    return _LOCALE[lang].replace("_", "-")

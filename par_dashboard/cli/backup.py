@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from par_dashboard.i18n import pick, t
 from par_dashboard.paths import DEFAULT_DB
 
 COMMANDS = ("backup", "backups", "restore", "check")
@@ -41,52 +42,49 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        return {"backup": _backup, "backups": _list, "restore": _restore, "check": _check}[args.command](args, args.lang == "vi")
+        return {"backup": _backup, "backups": _list, "restore": _restore, "check": _check}[args.command](args, args.lang)
     except NoDatabase as exc:
         print(exc.message(args.lang), file=sys.stderr)
         return EXIT_FAILED
 
 
-def _busy(path: Path, vi: bool) -> int:
-    print(f"Cơ sở dữ liệu {path} đang được dùng (bảng điều khiển đang chạy?). Hãy dừng bảng điều khiển rồi chạy lại."
-          if vi else f"The database {path} is in use (is the dashboard running?). Stop the dashboard and run this again.",
-          file=sys.stderr)
+def _busy(path: Path, lang: str) -> int:
+    print(t("cli_db_busy", lang, db=path), file=sys.stderr)
     return EXIT_BUSY
 
 
-def _backup(args, vi: bool) -> int:
-    need_database(args.db, vi, build=False, repair=False)  # nothing to back up: what to run instead
+def _backup(args, lang: str) -> int:
+    need_database(args.db, lang, build=False, repair=False)  # nothing to back up: what to run instead
     from par_dashboard.store import backup
     from par_dashboard.store.db import Database, DatabaseBusy
 
     try:
         db = Database(args.db)
     except DatabaseBusy:
-        return _busy(args.db, vi)
+        return _busy(args.db, lang)
     try:
         path = backup.backup(db, args.reason)
     except backup.BackupFailed as exc:
-        print(exc.message("vi" if vi else "en"), file=sys.stderr)
+        print(exc.message(lang), file=sys.stderr)
         return EXIT_FAILED
     finally:
         db.close()
-    print(("Đã sao lưu: " if vi else "Backed up: ") + str(path))
+    print(t("cli_backed_up", lang, path=path))
     return EXIT_OK
 
 
-def _list(args, vi: bool) -> int:
+def _list(args, lang: str) -> int:
     from par_dashboard.store import backup
 
     found = backup.backups(args.db)
     if not found:
-        print(f"Chưa có bản sao lưu nào trong {backup.backup_dir(args.db)}." if vi
-              else f"No backups yet in {backup.backup_dir(args.db)}.")
+        print(t("cli_no_backups_yet", lang, folder=backup.backup_dir(args.db)))
     for b in found:
         print(f"{b.when}  {b.reason:<24} {b.path.stat().st_size / 1e6:7.1f} MB  {b.path}")
     return EXIT_OK
 
 
-def _restore(args, vi: bool) -> int:
+def _restore(args, lang: str) -> int:
     from par_dashboard.store import backup
 
     _folder_exists(args.db)
@@ -94,25 +92,23 @@ def _restore(args, vi: bool) -> int:
     if args.latest:
         latest = backup.latest_backup(args.db)
         if latest is None:
-            print(f"Chưa có bản sao lưu nào trong {backup.backup_dir(args.db)}." if vi
-                  else f"No backups in {backup.backup_dir(args.db)}.", file=sys.stderr)
+            print(t("cli_no_backups", lang, folder=backup.backup_dir(args.db)), file=sys.stderr)
             return EXIT_FAILED
         source = latest.path
 
     def say(what: str) -> None:  # said before the files are switched (the fault checks kill it from here on)
-        print(("Đang khôi phục: " if vi else "Restoring: ") + what, file=sys.stderr, flush=True)
+        print(t("cli_restoring", lang, what=what), file=sys.stderr, flush=True)
 
     try:
         aside = backup.restore(source, args.db, say=say)
     except backup.RestoreRefused as exc:
-        print(exc.message("vi" if vi else "en"), file=sys.stderr)
+        print(exc.message(lang), file=sys.stderr)
         return EXIT_BUSY if "in use" in exc.en else EXIT_FAILED
-    print((f"Đã khôi phục {args.db} từ {source}." if vi else f"{args.db} restored from {source}.")
-          + ((f" Tệp trước đó được giữ ở {aside}." if vi else f" The previous file was kept as {aside}.") if aside else ""))
+    print(t("cli_restored", lang, db=args.db, source=source) + (" " + t("cli_restored_kept", lang, aside=aside) if aside else ""))
     return EXIT_OK
 
 
-def _check(args, vi: bool) -> int:
+def _check(args, lang: str) -> int:
     from par_dashboard.building import recovery
     from par_dashboard.store import backup
     from par_dashboard.store.db import DatabaseBusy
@@ -122,18 +118,18 @@ def _check(args, vi: bool) -> int:
     if not args.db.exists() and not (is_default(args.db) or (args.db.parent.is_dir() and backup.backups(args.db))):
         # Nothing to restore, and a build from data/ at a path given by --db could be a typo's new database: that
         # is asked for by name (`build`). The default database is built: a fresh clone's `check` sets it up.
-        need_database(args.db, vi, build=False, repair=False)
+        need_database(args.db, lang, build=False, repair=False)
     try:
         notice = recovery.recover(args.db, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr))
     except DatabaseBusy:
-        return _busy(args.db, vi)
+        return _busy(args.db, lang)
     except (OSError, backup.BackupError) as exc:
-        print(getattr(exc, "en" if not vi else "vi", None) or str(exc), file=sys.stderr)
+        print(getattr(exc, lang, None) or str(exc), file=sys.stderr)  # a BackupError's text in `lang`, else the OS's
         return EXIT_FAILED
     if notice is None:
-        print(f"Cơ sở dữ liệu {args.db} không có lỗi." if vi else f"The database {args.db} is sound.")
+        print(t("cli_db_sound", lang, db=args.db))
         return EXIT_OK
-    print(notice.message("vi" if vi else "en"), file=sys.stderr)
+    print(notice.message(lang), file=sys.stderr)
     return EXIT_RECOVERED
 
 
@@ -157,7 +153,7 @@ class NoDatabase(Exception):
         self.vi, self.en = vi, en
 
     def message(self, lang: str) -> str:
-        return self.vi if lang == "vi" else self.en
+        return pick(self.vi, self.en, lang)
 
 
 def is_default(db_path: Path) -> bool:
@@ -177,7 +173,7 @@ def not_a_folder(db_path: Path) -> NoDatabase:
                       f"{db_path} is a folder, not a database file: point --db at a .duckdb file (default {DEFAULT_DB}).")
 
 
-def need_database(db_path: Path, vi: bool, *, build: bool, repair: bool) -> None:
+def need_database(db_path: Path, lang: str, *, build: bool, repair: bool) -> None:
     """Before a command opens the database at `db_path`, so that it never meets a missing or incomplete one (and
     never leaves an empty one behind: opening a missing file for writing would create it).
 
@@ -196,13 +192,11 @@ def need_database(db_path: Path, vi: bool, *, build: bool, repair: bool) -> None
                              f"No database at {db_path}; to create one, run: {build_command(db_path)}.")
         from par_dashboard.building.build import build as build_database
 
-        print(f"Chưa có cơ sở dữ liệu {db_path}: đang dựng từ các tệp trong data/ trước (khoảng 10–20 giây)." if vi else
-              f"No database {db_path} yet: building it from the files in data/ first (10–20 seconds).",
-              file=sys.stderr, flush=True)
+        print(t("cli_building_first", lang, db=db_path), file=sys.stderr, flush=True)
         build_database(db_path, progress=lambda f, msg: print(f"{f:4.0%} {msg}", file=sys.stderr, flush=True))
         return
     if repair:
-        recover_first(db_path, vi)
+        recover_first(db_path, lang)
         return
     from par_dashboard.store import backup
     from par_dashboard.store.db import DatabaseBusy
@@ -219,7 +213,7 @@ def need_database(db_path: Path, vi: bool, *, build: bool, repair: bool) -> None
                          f"{check}.")
 
 
-def recover_first(db_path: Path, vi: bool) -> None:
+def recover_first(db_path: Path, lang: str) -> None:
     """Before a command writes: a damaged database set aside and replaced by its backup, saying so (a missing one is
     left to need_database: a mistyped --db must not build a new database)."""
     from par_dashboard.building import recovery
@@ -230,4 +224,4 @@ def recover_first(db_path: Path, vi: bool) -> None:
     except DatabaseBusy:
         return  # the command says so when it opens the database
     if notice is not None:
-        print(notice.message("vi" if vi else "en"), file=sys.stderr)
+        print(notice.message(lang), file=sys.stderr)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from par_dashboard.cli import backup as backup_cli
 from par_dashboard.cli import users as users_cli
+from par_dashboard.i18n import DEFAULT_LANG, pick, t
 from par_dashboard.paths import DEFAULT_DB
 
 
@@ -99,10 +100,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, rest: list[s
         from par_dashboard.building.build import build
 
         if args.scale is not None:
-            print(f"Dữ liệu quy mô lớn do bộ đo hiệu năng sinh: python -m bench.scale --db {args.db} --scale {args.scale:g}"
-                  if args.lang == "vi" else
-                  f"The national-scale data is the benchmark's: python -m bench.scale --db {args.db} --scale {args.scale:g}",
-                  file=sys.stderr)
+            print(t("cli_scale_is_bench", args.lang, db=args.db, scale=f"{args.scale:g}"), file=sys.stderr)
             return 2
         if args.db.is_dir():
             raise backup_cli.not_a_folder(args.db)
@@ -123,7 +121,7 @@ def write_deck(args) -> int:
     if unknown:
         print(f"unknown format(s): {', '.join(unknown)}; choose from {', '.join(exports.FORMATS)}", file=sys.stderr)
         return 1
-    backup_cli.need_database(args.db, args.lang == "vi", build=True, repair=False)
+    backup_cli.need_database(args.db, args.lang, build=True, repair=False)
     from par_dashboard.store.db import Database, DatabaseBusy
     from par_dashboard.views.present.build import DeckScopeError, build_deck
 
@@ -164,7 +162,7 @@ def facts_command(args) -> int:
     from par_dashboard.store.db import Database, DatabaseBusy
     from par_dashboard.views.facts import DIFFERS, check_all, summary
 
-    backup_cli.need_database(args.db, args.lang == "vi", build=True, repair=False)
+    backup_cli.need_database(args.db, args.lang, build=True, repair=False)
     try:
         database = Database(args.db, read_only=True)
     except DatabaseBusy:
@@ -197,7 +195,7 @@ def extract_command(args) -> int:
     except OSError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    backup_cli.need_database(args.db, args.lang == "vi", build=True, repair=False)
+    backup_cli.need_database(args.db, args.lang, build=True, repair=False)
     try:
         database = Database(args.db, read_only=True)
     except DatabaseBusy:
@@ -262,12 +260,12 @@ def _user(name: str | None) -> str:
 
 
 def run_import_command(args) -> int:
-    vi = getattr(args, "lang", "vi") == "vi"
+    lang = getattr(args, "lang", DEFAULT_LANG)
     if args.command == "template":
         from par_dashboard.importing.template import template_workbook
 
         args.out.write_bytes(template_workbook(args.lang))
-        print(("Đã ghi mẫu nhập dữ liệu: " if vi else "Template written: ") + str(args.out))
+        print(t("cli_template_written", lang, path=args.out))
         return 0
     # Missing: a fresh clone's import or export builds the default database first (saying so); a rollback or a
     # list of batches has nothing to show in a new database, so they say what to run, as any command does for a
@@ -278,32 +276,28 @@ def run_import_command(args) -> int:
 
     build, repair = {"import": (True, True), "rollback": (False, True), "batches": (False, False),
                      "export": (True, False)}[args.command]
-    backup_cli.need_database(args.db, vi, build=build, repair=repair and not snapshots.live_folder(args.db))
+    backup_cli.need_database(args.db, lang, build=build, repair=repair and not snapshots.live_folder(args.db))
     try:
         if folder := snapshots.live_folder(args.db):  # `serve --workers` runs over it: write as its workers do
             db = Database(args.db, snapshots=snapshots.Snapshots(args.db, folder))
         else:
             db = Database(args.db, read_only=args.command in ("batches", "export"))
     except DatabaseBusy:
-        print(f"Cơ sở dữ liệu {args.db} đang được dùng (bảng điều khiển đang chạy?). Hãy dừng bảng điều khiển rồi chạy lại, "
-              "hoặc nhập dữ liệu trên trang Dữ liệu." if vi else
-              f"The database {args.db} is in use (is the dashboard running?). Stop the dashboard and run this again, "
-              "or import on the Data page.", file=sys.stderr)
+        print(t("cli_db_busy_import", lang, db=args.db), file=sys.stderr)
         return EXIT_BUSY
     try:
-        return _IMPORT_HANDLERS[args.command](db, args, vi)
+        return _IMPORT_HANDLERS[args.command](db, args, lang)
     finally:
         db.close()
 
 
-def _cmd_import(db, args, vi: bool) -> int:
+def _cmd_import(db, args, lang: str) -> int:
     from par_dashboard.importing import service
 
     data = args.file.read_bytes()
-    lang = "vi" if vi else "en"
 
     def progress(stage: str) -> None:
-        print(service.PROGRESS[stage][0 if vi else 1], file=sys.stderr, flush=True)
+        print(pick(*service.PROGRESS[stage], lang), file=sys.stderr, flush=True)
 
     report = service.load(db, data, args.file.name, user=_user(args.user), partial=args.partial,
                           max_bytes=service.MAX_BULK_BYTES, progress=progress, isolate=False)  # read here, under the limit
@@ -311,45 +305,45 @@ def _cmd_import(db, args, vi: bool) -> int:
     if report.counts:
         print(report.counts_frame(lang).to_string(index=False))
     for n in report.notices:
-        print("• " + (n.message_vi if vi else n.message_en))
+        print("• " + pick(n.message_vi, n.message_en, lang))
     shown = report.errors[:200]
     for e in shown:
         where = f"[{e.sheet}] " if e.sheet else ""
         print("✗ " + where + e.message(lang), file=sys.stderr)
     if len(report.errors) > len(shown):
         more = len(report.errors) - len(shown)
-        print((f"… và {more} lỗi khác" if vi else f"… and {more} more error(s)"), file=sys.stderr)
+        print(t("cli_more_errors", lang, n=more), file=sys.stderr)
     if args.errors_xlsx and report.errors:
         args.errors_xlsx.write_bytes(service.error_workbook(data, report, lang))
-        print(("Tệp đánh dấu lỗi: " if vi else "Errors marked in: ") + str(args.errors_xlsx))
+        print(t("cli_errors_marked", lang, path=args.errors_xlsx))
     return {"loaded": EXIT_LOADED, "unchanged": EXIT_LOADED, "partial": EXIT_PARTIAL}.get(report.status, EXIT_REJECTED)
 
 
-def _cmd_rollback(db, args, vi: bool) -> int:
+def _cmd_rollback(db, args, lang: str) -> int:
     from par_dashboard.importing import service
 
     report = service.rollback(db, args.batch_id, user=_user(args.user))
-    print(report.message("vi" if vi else "en"), file=sys.stdout if report.status == "rolled_back" else sys.stderr)
+    print(report.message(lang), file=sys.stdout if report.status == "rolled_back" else sys.stderr)
     return 0 if report.status == "rolled_back" else 1
 
 
-def _cmd_batches(db, args, vi: bool) -> int:
+def _cmd_batches(db, args, lang: str) -> int:
     from par_dashboard.importing import service
 
     df = service.batches(db)
     if df.empty:
-        print("Chưa có lô nhập nào." if vi else "No import batches yet.")
+        print(t("cli_no_batches", lang))
     else:
         print(df.drop(columns=["sha256", "source_id"]).to_string(index=False))
     return 0
 
 
-def _cmd_export(db, args, vi: bool) -> int:
+def _cmd_export(db, args, lang: str) -> int:
     from par_dashboard.importing.template import export_workbook
 
     with db.cursor() as cur:
-        args.out.write_bytes(export_workbook(cur, "vi" if vi else "en", include_demo=not args.no_demo))
-    print(("Đã xuất dữ liệu: " if vi else "Data exported: ") + str(args.out))
+        args.out.write_bytes(export_workbook(cur, lang, include_demo=not args.no_demo))
+    print(t("cli_exported", lang, path=args.out))
     return 0
 
 

@@ -8,6 +8,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from par_dashboard.i18n import t
 from par_dashboard.paths import DEFAULT_DB
 from par_dashboard.security import auth
 
@@ -40,26 +41,25 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    vi = args.lang == "vi"
     try:
-        return _HANDLERS[args.users_command](args, vi)
+        return _HANDLERS[args.users_command](args, args.lang)
     except auth.AuthError as exc:
         print(exc.message(args.lang), file=sys.stderr)
         return 1
 
 
-def _password(args, vi: bool) -> str:
+def _password(args, lang: str) -> str:
     """The first line of stdin with --password-stdin (for scripts), else typed twice without echo."""
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Mật khẩu: " if vi else "Password: ")
-    if getpass.getpass("Nhập lại mật khẩu: " if vi else "Repeat the password: ") != first:
+    first = getpass.getpass(t("cli_password", lang))
+    if getpass.getpass(t("cli_password_again", lang)) != first:
         raise auth.AuthError("Hai lần nhập mật khẩu không khớp; không có gì thay đổi.",
                              "The two passwords differ; nothing was changed.")
     return first
 
 
-def _check_province(province: str, db_path: Path, vi: bool) -> None:
+def _check_province(province: str, db_path: Path, lang: str) -> None:
     """Against the database when it can be read; by its shape only when it cannot (not built yet, or held by the
     running dashboard), and then say so."""
     import duckdb
@@ -71,22 +71,17 @@ def _check_province(province: str, db_path: Path, vi: bool) -> None:
     if not auth.PROVINCE_ID.match(province):
         raise shape_error
     if not db_path.is_file():
-        print(f"(Chỉ kiểm tra dạng mã {province}: không có cơ sở dữ liệu tại {db_path}.)" if vi else
-              f"({province} checked by its shape only: there is no database at {db_path}.)", file=sys.stderr)
+        print(t("cli_province_shape_only_no_db", lang, province=province, db=db_path), file=sys.stderr)
         return
     try:
         db = Database(db_path, read_only=True)
     except DatabaseBusy:
-        print(f"(Không kiểm tra được {province} trong {db_path}: cơ sở dữ liệu đang được bảng điều khiển dùng.)" if vi else
-              f"({province} not checked against {db_path}: the database is held by the running dashboard.)", file=sys.stderr)
+        print(t("cli_province_not_checked_busy", lang, province=province, db=db_path), file=sys.stderr)
         return
     try:
         found = db.query("unit_by_id", unit_id=province)
     except duckdb.Error:  # an incomplete or damaged file: `check` repairs it, the user is added meanwhile
-        print(f"(Chỉ kiểm tra dạng mã {province}: không đọc được cơ sở dữ liệu {db_path}; hãy chạy "
-              f"python -m par_dashboard check.)" if vi else
-              f"({province} checked by its shape only: the database {db_path} cannot be read; run python -m par_dashboard "
-              "check.)", file=sys.stderr)
+        print(t("cli_province_shape_only_unreadable", lang, province=province, db=db_path), file=sys.stderr)
         return
     finally:
         db.close()
@@ -94,44 +89,43 @@ def _check_province(province: str, db_path: Path, vi: bool) -> None:
         raise auth.AuthError(f"Không có tỉnh mã «{province}» trong cơ sở dữ liệu.", f"There is no province «{province}» in the database.")
 
 
-def _add(args, vi: bool) -> int:
+def _add(args, lang: str) -> int:
     auth.check_name(args.name)  # all checks before asking for a password
     auth.check_role(args.role)
     if args.province:
-        _check_province(args.province, args.db, vi)
+        _check_province(args.province, args.db, lang)
     if auth.normalize_name(args.name) in auth.read_users():
         raise auth.AuthError(f"Đã có người dùng «{args.name}».", f"User «{args.name}» already exists.")
-    auth.add_user(args.name, args.role, _password(args, vi), province=args.province, email=args.email)
-    print(f"Đã thêm {args.name} ({args.role}) vào {auth.users_path()}" if vi else
-           f"Added {args.name} ({args.role}) to {auth.users_path()}")
+    auth.add_user(args.name, args.role, _password(args, lang), province=args.province, email=args.email)
+    print(t("cli_user_added", lang, name=args.name, role=args.role, path=auth.users_path()))
     return 0
 
 
-def _passwd(args, vi: bool) -> int:
-    auth.set_password(args.name, _password(args, vi))
-    print(f"Đã đổi mật khẩu của {args.name}." if vi else f"Password of {args.name} changed.")
+def _passwd(args, lang: str) -> int:
+    auth.set_password(args.name, _password(args, lang))
+    print(t("cli_password_changed", lang, name=args.name))
     return 0
 
 
-def _role(args, vi: bool) -> int:
+def _role(args, lang: str) -> int:
     auth.set_role(args.name, args.role)
-    print(f"{args.name} giờ có vai trò {args.role}." if vi else f"{args.name} now has the role {args.role}.")
+    print(t("cli_role_changed", lang, name=args.name, role=args.role))
     return 0
 
 
-def _remove(args, vi: bool) -> int:
+def _remove(args, lang: str) -> int:
     auth.remove_user(args.name)
-    print(f"Đã xóa người dùng {args.name}." if vi else f"User {args.name} removed.")
+    print(t("cli_user_removed", lang, name=args.name))
     return 0
 
 
-def _list(args, vi: bool) -> int:
+def _list(args, lang: str) -> int:
     accounts = auth.read_users()
     path = auth.users_path()
     if not accounts:
-        print(f"Chưa có người dùng nào ({path})." if vi else f"No users yet ({path}).")
+        print(t("cli_no_users", lang, path=path))
         return 0
-    head = ("tên", "vai trò", "tỉnh", "email", "đổi lần cuối") if vi else ("name", "role", "province", "e-mail", "last changed")
+    head = tuple(t(f"cli_users_col_{c}", lang) for c in ("name", "role", "province", "email", "changed"))
     rows = [head] + [(a.user.name, a.user.role, a.user.province or "—", a.user.email or "—", a.changed_at)
                      for a in sorted(accounts.values(), key=lambda a: auth.normalize_name(a.user.name))]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]

@@ -29,6 +29,7 @@ from par_dashboard.domain.catalogue import (  # noqa: F401 - the switch's home i
     S63_VALID_TO,
     structure_for_year,
 )
+from par_dashboard.i18n import pick
 from par_dashboard.paths import SEED_DIR
 
 STRUCTURES = [
@@ -61,9 +62,10 @@ UNIT_TYPE_EN = {"Tỉnh": "Province", "Thành phố": "City", "Huyện": "Distri
 
 def display_name(name: str, short_name: str | None, unit_type: str | None, lang: str) -> str:
     """A unit's name as a page in `lang` shows it: the official name in Vietnamese, "<proper name> <Type>" in English."""
-    if lang == "vi" or not isinstance(short_name, str) or unit_type not in UNIT_TYPE_EN:
+    type_words = pick({}, UNIT_TYPE_EN, lang)  # a Vietnamese page translates no type word
+    if not isinstance(short_name, str) or unit_type not in type_words:
         return name
-    return f"{short_name} {UNIT_TYPE_EN[unit_type]}"
+    return f"{short_name} {type_words[unit_type]}"
 
 
 def fold(text: str | None) -> str:

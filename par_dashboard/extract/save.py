@@ -11,6 +11,7 @@ draft twice changes nothing the second time (the import reports "unchanged").
 from __future__ import annotations
 
 from par_dashboard.extract.match import NEW, UPDATE, DraftMatch, as_date, match_draft, period_of, text_id
+from par_dashboard.i18n import pick
 from par_dashboard.importing import service
 from par_dashboard.importing.template import KINDS, Catalogue, label, write_workbook
 from par_dashboard.security import auth
@@ -26,7 +27,7 @@ class DraftIncomplete(ValueError):
         self.vi, self.en = vi, en
 
     def message(self, lang: str) -> str:
-        return self.vi if lang == "vi" else self.en
+        return pick(self.vi, self.en, lang)
 
 
 def _value(field):

@@ -33,6 +33,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from par_dashboard.i18n import pick
 from par_dashboard.security.untrusted import char_label, unseen
 
 # ---------------------------------------------------------------------------------------------- roles
@@ -122,7 +123,7 @@ class AuthError(Exception):
         self.vi, self.en = vi, en
 
     def message(self, lang: str) -> str:
-        return self.vi if lang == "vi" else self.en
+        return pick(self.vi, self.en, lang)
 
 
 class UsersFileError(AuthError):

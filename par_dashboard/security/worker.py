@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from par_dashboard.i18n import pick
 from par_dashboard.paths import ROOT
 
 WORKERS = 2  # at most this many parses at once; more wait their turn (the machine has few cores)
@@ -55,8 +56,8 @@ class TooSlow(BaseException):  # noqa: N818 - BaseException: the alarm must pass
 
     def message(self, lang: str, *, text: bool = False) -> str:
         if text:
-            return self.text_vi if lang == "vi" else self.text_en
-        return self.vi if lang == "vi" else self.en
+            return pick(self.text_vi, self.text_en, lang)
+        return pick(self.vi, self.en, lang)
 
 
 class Busy(Exception):  # noqa: N818
@@ -66,7 +67,7 @@ class Busy(Exception):  # noqa: N818
     en = "The server is busy reading other users' files; try again in a few minutes. Nothing was written."
 
     def message(self, lang: str, *, text: bool = False) -> str:
-        return self.vi if lang == "vi" else self.en
+        return pick(self.vi, self.en, lang)
 
 
 class Crashed(Exception):  # noqa: N818
@@ -76,7 +77,7 @@ class Crashed(Exception):  # noqa: N818
     en = "The file could not be read: the reader stopped abnormally (the file is too large or damaged). Nothing was written."
 
     def message(self, lang: str, *, text: bool = False) -> str:
-        return self.vi if lang == "vi" else self.en
+        return pick(self.vi, self.en, lang)
 
 
 STOPPED = (TooSlow, Busy, Crashed)  # what `call` raises besides the function's own exceptions; each has .message(lang)

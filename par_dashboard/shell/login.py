@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 import streamlit as st
 
-from par_dashboard.i18n import LANGS, t
+from par_dashboard.i18n import DEFAULT_LANG, LANG_NAMES, LANGS, t
 from par_dashboard.security import auth
 from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.shell import cached
@@ -28,7 +28,7 @@ def _lang() -> str:
     """The session's language; on the login page (before the filters exist) the URL's, so a shared link in English
     asks for the password in English."""
     lang = st.session_state.get("lang") or st.query_params.get("lang")
-    return lang if lang in LANGS else "vi"
+    return lang if lang in LANGS else DEFAULT_LANG
 
 
 def _oidc_providers() -> list[str | None]:
@@ -148,7 +148,7 @@ def _set_lang() -> None:
     """The login page's language switch: into the session and the URL, which the filters adopt after login."""
     lang = st.session_state["_auth_lang"]
     st.session_state["lang"] = lang
-    if lang == "vi":
+    if lang == DEFAULT_LANG:  # a URL names the language only when it is not the default (ui.sync_url)
         st.query_params.pop("lang", None)
     else:
         st.query_params["lang"] = lang
@@ -157,7 +157,7 @@ def _set_lang() -> None:
 def _login_page(lang: str) -> None:
     st.session_state["_auth_lang"] = lang
     st.radio(t("language", lang), list(LANGS), key="_auth_lang", horizontal=True, on_change=_set_lang,
-             format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code])
+             format_func=LANG_NAMES.get)
     st.title(t("auth_title", lang))
     st.caption(t("auth_intro", lang))
     email = _oidc_email()

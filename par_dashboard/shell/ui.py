@@ -13,7 +13,7 @@ import streamlit as st
 
 from par_dashboard.domain import catalogue
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
-from par_dashboard.i18n import t
+from par_dashboard.i18n import DEFAULT_LANG, LANGS, t
 from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.shell import cached, login
 from par_dashboard.views import exports
@@ -37,7 +37,7 @@ def log_run(clock: tuple[float, float] | None, page: str) -> None:
 # ---- shared filters: canonical values in session state, mirrored in the URL
 # Widgets bind to their own "_w_<name>" keys and copy into the canonical key on change, because Streamlit
 # forgets the state of a widget that a page does not draw: the canonical keys survive moving between pages.
-DEFAULTS = {"lang": "vi", "structure": "S63", "year": 2024, "province": "", "unit": "", "family": "PAR_INDEX",
+DEFAULTS = {"lang": DEFAULT_LANG, "structure": "S63", "year": 2024, "province": "", "unit": "", "family": "PAR_INDEX",
             "indicator": "PAR_INDEX", "area": "TOTAL", "real": 0,
             "as_of": ""}  # real=1: "real data only" (so far read by the locality page's multi-index section);
             # as_of: the follow-up page's day, ISO (yyyy-mm-dd); "" = today
@@ -47,7 +47,7 @@ AREAS = ("TOTAL", *catalogue.AREAS)
 
 def _validate(key: str, text: str):
     """The typed value of a URL parameter, or raise ValueError."""
-    if key == "lang" and text in ("vi", "en"):
+    if key == "lang" and text in LANGS:
         return text
     if key == "structure" and text in ("S63", "S34"):
         return text
@@ -187,7 +187,7 @@ def as_of() -> dt.date:
 
 
 def lang() -> str:
-    return st.session_state.get("lang", "vi")
+    return st.session_state.get("lang", DEFAULT_LANG)
 
 
 def demo_badge(lang_: str) -> None:

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import duckdb
 
+from par_dashboard.i18n import pick
 from par_dashboard.paths import ROOT
 from par_dashboard.store.db import Database, DatabaseBusy
 from par_dashboard.store.schema import CONTENT_TABLES, ensure_tables
@@ -57,7 +58,7 @@ class Message:
     en: str
 
     def message(self, lang: str = "vi") -> str:
-        return self.vi if lang == "vi" else self.en
+        return pick(self.vi, self.en, lang)
 
     def __add__(self, other: Message) -> Message:
         return Message(f"{self.vi} {other.vi}", f"{self.en} {other.en}")
@@ -71,7 +72,7 @@ class BackupError(RuntimeError):
         self.vi, self.en = vi, en
 
     def message(self, lang: str = "vi") -> str:
-        return self.vi if lang == "vi" else self.en
+        return pick(self.vi, self.en, lang)
 
 
 class BackupFailed(BackupError):

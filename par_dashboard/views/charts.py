@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
-from par_dashboard.i18n import fmt_num, fmt_signed, plotly_separators, t
+from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, plotly_separators, t
 from par_dashboard.views.figcache import memo_figure
 
 FONT = "Noto Sans, Arial, sans-serif"  # Noto carries every Vietnamese glyph
@@ -180,7 +180,7 @@ def trend_lines(df: pd.DataFrame, lang: str = "vi", *, title: str = "", value_ti
 def area_comparison(df: pd.DataFrame, lang: str = "vi", *, unit_name: str, mean_label: str, title: str = "") -> go.Figure:
     """The eight PAR area scores of a unit beside its peers' mean. Expects area_code, number, short_vi/short_en,
     value, peer_mean, source_kind."""
-    names = [f"{n}. {s}" for n, s in zip(df["number"], df["short_vi" if lang == "vi" else "short_en"], strict=True)]
+    names = [f"{n}. {s}" for n, s in zip(df["number"], df[lang_col("short", lang)], strict=True)]
     demo = df["source_kind"].eq("synthetic_demo")
     fig = go.Figure()
     fig.add_trace(go.Bar(

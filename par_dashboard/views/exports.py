@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from par_dashboard.domain.units import fold
-from par_dashboard.i18n import t
+from par_dashboard.i18n import number_symbols, t
 from par_dashboard.security.untrusted import formula_like
 
 
@@ -51,11 +51,14 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 # What a CSV file of each language uses between fields and before decimals. Excel in vi-VN reads a list separator
 # ";" and a decimal comma (a comma-delimited file with "96,17" splits the number in two); in English "," and ".".
 CSV_DIALECT = {"vi": (";", ","), "en": (",", ".")}
+# What the CSV download's name says of its separators (csv_file_name), and how its dates are written.
+CSV_NAME_TAG = {"vi": "vi_dau-cham-phay", "en": "en_comma"}
+CSV_DATE = {"vi": lambda day: day.strftime("%d/%m/%Y"), "en": lambda day: day.isoformat()}
 
 
 def csv_file_name(stem: str, lang: str) -> str:
     """The CSV download's name says which separators it uses, so whoever opens it elsewhere knows how to read it."""
-    return f"{stem}_vi_dau-cham-phay.csv" if lang == "vi" else f"{stem}_en_comma.csv"
+    return f"{stem}_{CSV_NAME_TAG[lang]}.csv"
 
 
 def to_csv_bytes(df: pd.DataFrame, lang: str = "vi") -> bytes:
@@ -85,7 +88,7 @@ _MISSING = {"", "—", "-"}
 def _number_pattern(lang: str) -> re.Pattern:
     """A number as fmt_num / fmt_signed / fmt_pct write it in `lang` (Babel's vi_VN and en_GB symbols): no leading
     zeros (a code such as "01" is text), groups of three or none, then decimals and an optional percent sign."""
-    group, decimal = (r"\.", ",") if lang == "vi" else (",", r"\.")
+    decimal, group = map(re.escape, number_symbols(lang))
     return re.compile(rf"(?P<sign>[+{_MINUS}]?)(?P<int>0|[1-9]\d{{0,2}}(?:{group}\d{{3}})+|[1-9]\d*)"
                       rf"(?:{decimal}(?P<frac>\d+))?(?P<pct>\s?%)?")
 
@@ -100,7 +103,7 @@ class Typed:
         if value is None:
             return ""
         if isinstance(value, dt.date):
-            return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
+            return CSV_DATE[lang](value)
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         number = number * 100 if self.percent else number
         text = format(number.normalize() if number == number.to_integral_value() else number, "f")

@@ -26,7 +26,7 @@ import pandas as pd
 
 from par_dashboard.building.published import NOTE_RANK, Published, PublishedFact, PublishedScore, load_published
 from par_dashboard.domain import catalogue
-from par_dashboard.i18n import fmt_num, fmt_signed, t
+from par_dashboard.i18n import fmt_num, fmt_signed, pick, t
 from par_dashboard.views import rankings
 
 EQUAL, DIFFERS, DISAGREE, NOT_CHECKABLE = "equal", "differs", "disagree", "not_checkable"
@@ -202,7 +202,7 @@ class _Checker:
         if equal:
             return Check(EQUAL, what, published, got, source)
         if f.disagrees:
-            return Check(DISAGREE, what, published, got, source, (f.disagrees_vi if self.lang == "vi" else f.disagrees_en) or "")
+            return Check(DISAGREE, what, published, got, source, pick(f.disagrees_vi, f.disagrees_en, self.lang) or "")
         return Check(DIFFERS, what, published, got, source)
 
     def _describe(self, f: PublishedFact) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from par_dashboard.domain.units import fold
-from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, t
+from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, pick, t
 from par_dashboard.views.charts import apply_theme, demo_mark
 from par_dashboard.views.figcache import memo_figure
 from par_dashboard.views.inspections import _dates, _marker, area_label, kind_label, missing
@@ -370,7 +370,7 @@ def template_row(row: dict, values: dict, lang: str) -> dict:
            "status": label(STATUSES, row["status"], lang), "status_on": row["status_on"], "resolved_on": row["resolved_on"],
            "follows_up_id": row["follows_up_id"], "source": FORM_SOURCE,
            # a demo finding's follow-up is demo too; a real one stays real (the import never lets demo replace real)
-           "demo": YES[0 if lang == "vi" else 1] if row["is_demo"] else None}
+           "demo": pick(*YES, lang) if row["is_demo"] else None}
     for key in FORM_FIELDS:
         value = values.get(key)
         if isinstance(value, str):

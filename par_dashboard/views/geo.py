@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from par_dashboard.i18n import lang_col, t
 from par_dashboard.paths import DATA_DIR
 from par_dashboard.views.charts import apply_theme
 from par_dashboard.views.figcache import memo_figure
@@ -137,7 +138,7 @@ def _archipelago_label(a: dict, lang: str, center: dict, zoom: float, *, height:
     if not all(0 <= v <= 1 for xy in corners for v in xy):
         return None
     (_, y0), (x1, y1) = corners
-    label = a["label_vi"] if lang == "vi" else a["label_en"]
+    label = a[lang_col("label", lang)]
     return {
         "text": "<i>" + label.replace(" (", "<br>(", 1) + "</i>", "xref": "paper", "yref": "paper",
         "x": x1 + 6 / width, "y": (y0 + y1) / 2, "xanchor": "left", "yanchor": "top", "align": "left",
@@ -190,7 +191,7 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
     ids = [f["id"] for f in features]
     id_set = set(ids)
     names = _names(geojson)
-    no_data_label = no_data_label or ("Không có dữ liệu" if lang == "vi" else "No data")
+    no_data_label = no_data_label or t("map_no_data_unit", lang)
     hover_lines = list(hover_lines or [])
 
     data = df[df["unit_id"].isin(id_set) & df[value_col].notna()].drop_duplicates("unit_id")
@@ -242,7 +243,7 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
             unit = _archipelago_unit(a, id_set)
             if unit is None:
                 continue
-            label = a["label_vi"] if lang == "vi" else a["label_en"]
+            label = a[lang_col("label", lang)]
             fig.add_trace(go.Scattermap(
                 lat=[a["lat"]], lon=[a["lon"]], mode="markers",
                 marker={"size": 7, "color": ARCHIPELAGO_COLOR, "opacity": 0.8},

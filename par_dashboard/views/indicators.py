@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from par_dashboard.domain import catalogue
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
-from par_dashboard.i18n import fmt_num, fmt_signed, t
+from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, t
 from par_dashboard.views.charts import DEMO_PATTERN, FONT, apply_theme, demo_mark
 from par_dashboard.views.figcache import memo_figure, memo_table
 
@@ -74,7 +74,7 @@ def indicator_row(catalogue: pd.DataFrame, code: str) -> pd.Series:
 
 
 def name_of(row: pd.Series, lang: str) -> str:
-    return row["name_vi" if lang == "vi" else "name_en"]
+    return row[lang_col("name", lang)]
 
 
 # ---- levels and years

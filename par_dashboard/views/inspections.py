@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from par_dashboard.domain.units import display_name, fold
-from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, t
+from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, lang_col, pick, t
 from par_dashboard.security.untrusted import markdown_code, markdown_text, markdown_url
 from par_dashboard.views.charts import DEMO_PATTERN, apply_theme, demo_mark
 from par_dashboard.views.figcache import memo_figure, memo_table
@@ -75,7 +75,7 @@ def fmt_value(value, unit: str, lang: str) -> str:
     while decimals < 3 and abs(round(float(value), decimals) - float(value)) > 1e-9:
         decimals += 1
     text = fmt_num(value, lang, decimals)
-    return {"%": f"{text} %", "days": f"{text} {'ngày' if lang == 'vi' else 'days'}"}.get(unit, text)
+    return {"%": f"{text} %", "days": f"{text} {t('ind_unit_days', lang)}"}.get(unit, text)
 
 
 def kind_label(kind, lang: str) -> str:
@@ -93,7 +93,7 @@ def source_label(kind, lang: str) -> str:
 def area_label(code, short_vi, short_en, lang: str) -> str:
     if missing(code):
         return "—"
-    return f"{str(code)[1:]}. {short_vi if lang == 'vi' else short_en}"
+    return f"{str(code)[1:]}. {pick(short_vi, short_en, lang)}"
 
 
 def plan_text(visit, lang: str) -> str:
@@ -517,7 +517,7 @@ def summary_markdown(visit: dict, units: pd.DataFrame, findings: pd.DataFrame, f
 
     `visit`: one row of inspection_by_selection.sql; `units`: inspection_units_visited.sql; `findings`:
     finding_by_inspection.sql; `figures`: inspection_indicator_values.sql."""
-    name_col = "name_vi" if lang == "vi" else "name_en"
+    name_col = lang_col("name", lang)
     if missing(visit.get("plan_number")):
         basis = t("insp_summary_no_plan", lang)
     else:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, t
+from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, lang_col, t
 from par_dashboard.security.untrusted import markdown_text
 
 # Operational indicators shown against the province's targets, in the order of the annual PAR reports.
@@ -71,7 +71,7 @@ def rank_text(row: pd.Series, lang: str) -> str:
 def ops_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Key operational indicators: value (and its period when not the whole year), target, met or not, change."""
     rows = card.set_index("indicator_code").reindex([c for c in KEY_OPS if c in set(card["indicator_code"])])
-    name_col = "name_vi" if lang == "vi" else "name_en"
+    name_col = lang_col("name", lang)
     status = []
     for met, target in zip(rows["target_met"], rows["target_value"], strict=True):
         if pd.isna(target):
@@ -118,7 +118,7 @@ def visits_table(visits: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def findings_table(findings: pd.DataFrame, lang: str) -> pd.DataFrame:
-    area = findings["short_vi" if lang == "vi" else "short_en"]
+    area = findings[lang_col("short", lang)]
     return pd.DataFrame({
         t("year", lang): findings["year"].astype(str).tolist(),
         t("loc_unit", lang): findings["unit_name"].fillna("—").tolist(),
@@ -154,7 +154,7 @@ def style_status(table: pd.DataFrame, lang: str):
 
 def area_table(areas: pd.DataFrame, lang: str, *, unit_name: str, mean_label: str) -> pd.DataFrame:
     return pd.DataFrame({
-        t("area", lang): [f"{n}. {a}" for n, a in zip(areas["number"], areas["short_vi" if lang == "vi" else "short_en"], strict=True)],
+        t("area", lang): [f"{n}. {a}" for n, a in zip(areas["number"], areas[lang_col("short", lang)], strict=True)],
         unit_name: [fmt_num(v, lang) for v in areas["value"]],
         mean_label: [fmt_num(v, lang) for v in areas["peer_mean"]],
         t("source", lang): [t(k, lang) if isinstance(k, str) else "—" for k in areas["source_kind"]],

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from par_dashboard.domain import catalogue
-from par_dashboard.i18n import fmt_num, fmt_signed, t
+from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, t
 
 FAMILIES = list(catalogue.RANKED_FAMILIES)
 
@@ -81,7 +81,7 @@ def _source_label(kind, rank_kind, lang: str) -> str:
 
 
 def family_label(code: str, families: pd.DataFrame, lang: str) -> str:
-    names = dict(zip(families["family_code"], families["name_vi" if lang == "vi" else "name_en"], strict=True))
+    names = dict(zip(families["family_code"], families[lang_col("name", lang)], strict=True))
     return names.get(code, code)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from par_dashboard.domain.units import structure_for_year
-from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, t
+from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, lang_col, t
 from par_dashboard.views import followup, locality
 from par_dashboard.views.exports import file_stem
 from par_dashboard.views.present.model import Chart, Deck, Series, Slide, Stat
@@ -33,11 +33,11 @@ class DeckScopeError(ValueError):
 
 
 def _name(lang: str) -> str:
-    return "short_vi" if lang == "vi" else "short_en"
+    return lang_col("short", lang)
 
 
 def _ind_name(row, lang: str) -> str:
-    return row["name_vi" if lang == "vi" else "name_en"]
+    return row[lang_col("name", lang)]
 
 
 def _quote(text: str) -> str:

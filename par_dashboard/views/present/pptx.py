@@ -39,7 +39,7 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Inches, Pt
 
-from par_dashboard.i18n import t
+from par_dashboard.i18n import language_tag, t
 from par_dashboard.views.present import figures, static
 from par_dashboard.views.present.model import Chart, Deck, Slide, Stat
 
@@ -131,7 +131,7 @@ def deck_to_pptx(deck: Deck) -> bytes:
 
 
 def _lang_tag(lang: str) -> str:
-    return "vi-VN" if lang == "vi" else "en-GB"
+    return language_tag(lang)
 
 
 # ---- measuring text
