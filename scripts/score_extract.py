@@ -431,6 +431,8 @@ def main() -> int:
     parser.add_argument("--examples", type=Path, default=EXAMPLES_DIR, help="texts of the examples set")
     parser.add_argument("--set", choices=("examples", "unseen"), default="examples", dest="which",
                         help="examples: the domain examples (default); unseen: tests/gold/extract_unseen, dev and test")
+    parser.add_argument("--dev-only", action="store_true",
+                        help="with --set unseen: score the dev part only (the test part is neither read nor scored)")
     parser.add_argument("--show-dev-errors", action="store_true",
                         help="list, per DEV text of the unseen set, what is missed and what is invented (test texts never)")
     args = parser.parse_args()
@@ -463,7 +465,10 @@ def main() -> int:
             found = dev_errors(extract)
             print(json.dumps(found, ensure_ascii=False, indent=2, default=list) if args.json else report_errors(found))
             return 0
-        if args.which == "unseen":
+        if args.which == "unseen" and args.dev_only:
+            result = score_all(extract, gold_dir=UNSEEN_DIR, examples_dir=UNSEEN_TEXTS, stems=load_split()["dev"])
+            text = report(result, title="Unseen set, dev part: ", extras=True, per_file=False)
+        elif args.which == "unseen":
             result = score_unseen(extract, new_test=True)
             for part in result:
                 result[part]["mean_f1"] = {"5": mean_f1(result[part]["micro"]),

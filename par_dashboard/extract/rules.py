@@ -266,11 +266,12 @@ _LEADER = re.compile(
 _CAPS = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴẰẮẲẴẶẦẤẨẪẬỀẾỂỄỆỒỐỔỖỘỜỚỞỠỢỪỨỬỮỰ"
 _NAME_CASED = r"(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){1,4})"
 _HONORIFIC_I = r"(?i:đồng chí|đ/c|ông|bà)"
-# The leader named after the word: "Trưởng đoàn là ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ", "trưởng đoàn: bà …".
-_LEADER_AFTER = re.compile(r"(?i:trưởng\s+đoàn)(?:\s+(?i:kiểm\s+tra))?(?:\s+(?i:là))?\s*:?\s*" + _HONORIFIC_I + r"\s+" + _NAME_CASED
+# The leader named after the word: "Trưởng đoàn là ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ", "trưởng đoàn: bà …";
+# not after "Phó trưởng đoàn" (a deputy heads no team: the conventions).
+_LEADER_AFTER = re.compile(r"(?<![Pp]hó\s)(?i:trưởng\s+đoàn)(?:\s+(?i:kiểm\s+tra))?(?:\s+(?i:là))?\s*:?\s*" + _HONORIFIC_I + r"\s+" + _NAME_CASED
                            + r"(?:\s*[,–—-]\s*(?P<title>[^.;()]{1,150}?))?(?=\s*[.;(]|\s+(?:và|cùng|đã|có|làm)\b|$)")
 # The leader in apposition: "ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ, Trưởng đoàn kiểm tra".
-_LEADER_APPOSITION = re.compile(_HONORIFIC_I + r"\s+" + _NAME_CASED + r"\s*[,–—-]\s*(?P<title>[^.;]{1,150}?)\s*[,–—-]\s*(?i:trưởng\s+đoàn)")
+_LEADER_APPOSITION = re.compile(_HONORIFIC_I + r"\s+" + _NAME_CASED + r"\s*[,–—-]\s*(?P<title>[^.;]{1,150}?)\s*[,–—-]\s*(?<![Pp]hó\s)(?i:trưởng\s+đoàn)")  # a deputy leads no team
 # Title first, then the name, without an honorific: "do Phó Chủ tịch UBND huyện Nguyễn Văn An làm trưởng đoàn".
 _TITLED_NAME = re.compile(r"^(?P<title>.*?\S)\s+(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){2,5})$")
 # Vietnamese family names: where a person's name starts in a run of capitalised words ("… huyện Cao Lộc Nguyễn Văn An").
@@ -452,8 +453,15 @@ def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
     at = mention.start - offset
     before = fold(whole[max(0, at - 40): at])
     # the type word before the name is one word or two ("của UBND thành phố Tam Kỳ")
+    if mention.kind != "province" and (office := _OFFICE_OF.search(fold(whole[max(0, at - 70): at]))) and not _VISIT_WORD.search(office.group(0)):
+        return True  # "Phó Trưởng phòng Phòng Kiểm tra và Pháp chế, Sở Nội vụ": a person's office, not a unit visited
     return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?"
                           r"(?:thanh pho|thi xa|thi tran|dac khu|\S*)\s*$", before)) or mention.kind == "province"
+
+
+# A person's title naming an office of a unit, just before the unit: "Trưởng phòng Phòng Kiểm tra và Pháp chế Sở …"
+_OFFICE_OF = re.compile(r"\b(?:(?:pho )?truong phong|chanh van phong|pho chanh van phong|chuyen vien|(?:pho )?truong ban)\b[^;()]{0,45}$")
+_VISIT_WORD = re.compile(r"\b(tai|lam viec|voi|den)\b|(?<!phong )\bkiem tra\b")  # not "Phòng Kiểm tra …"
 
 
 # A list of the units inspected: "Các đơn vị được kiểm tra bao gồm: …", "kiểm tra đột xuất 5 đơn vị: …".
@@ -616,7 +624,22 @@ def province_names(resolver: UnitResolver, structure: str) -> re.Pattern:
     names = sorted(units[(units.structure == structure) & (units.level == "province")].short_name, key=len, reverse=True)
     return re.compile(r"(?<![\w])(?P<ministry>Bộ\s+(?:[A-ZĐ]\w*\s*){1,5}|Ngân hàng Nhà nước|Văn phòng Chính phủ|Thanh tra Chính phủ|"
                       r"Ủy ban Dân tộc|Uỷ ban Dân tộc)|(?<![\w])(?:TP\.?\s*)?(?P<province>"
-                      + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+                      + "|".join(re.escape(n) for n in names) + r"|(?<=TP\.)HCM|(?<=TP)HCM|(?<=TP )HCM|(?<=Tp\.)HCM)(?![\w])")
+
+
+def province_name(matched: str) -> str:
+    """The name a bare match stands for ("HCM" of "TP.HCM" is Hồ Chí Minh)."""
+    return "Hồ Chí Minh" if matched == "HCM" else matched
+
+
+_WORD_BEFORE = re.compile(r"([" + _CAPITAL + r"]\w*)\s+$")
+
+
+def in_a_persons_name(text: str, start: int) -> bool:
+    """Whether a province's name at `start` ends a person's name: "Phó Thủ tướng Trương Hòa Bình", "ông Lê Hà Nam"
+    (a capitalised surname just before it)."""
+    m = _WORD_BEFORE.search(text[max(0, start - 12):start])
+    return bool(m) and fold(m.group(1)) in _SURNAMES
 
 
 def _bare_mentions(s: Sentence, pattern: re.Pattern | None) -> list[Mention]:
@@ -624,10 +647,12 @@ def _bare_mentions(s: Sentence, pattern: re.Pattern | None) -> list[Mention]:
         return []
     out = []
     for m in pattern.finditer(s.text):
+        if m.group("province") and in_a_persons_name(s.text, m.start()):
+            continue
         if m.group("ministry"):
             out.append(Mention(m.group("ministry").strip(), "ministry", s.start + m.start(), s.start + m.end()))
         else:
-            out.append(Mention(f"tỉnh {m.group('province')}", "province", s.start + m.start("province"),
+            out.append(Mention(f"tỉnh {province_name(m.group('province'))}", "province", s.start + m.start("province"),
                                s.start + m.end("province")))
     return out
 
