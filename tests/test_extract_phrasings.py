@@ -337,3 +337,32 @@ def test_the_department_in_a_deputys_office_is_not_a_unit_visited(resolver):
             "trưởng đoàn. Phó trưởng đoàn là ông Lê Minh Khoa, Phó Trưởng phòng Phòng Kiểm tra và Pháp chế Sở Nội vụ.")
     team = _team(extract_text(text, resolver=resolver))
     assert team["leader_name"] == "Trần Văn Hiệp" and team["units"] == [], team["units"]
+
+
+def _counts(draft: dict) -> set[tuple[int, str]]:
+    return {(c["count"], c["kind"]) for t in draft["teams"] for c in t.get("unit_counts") or []}
+
+
+@pytest.mark.parametrize("sentence, counts", [
+    ("Năm 2020, Sở Nội vụ tỉnh Yên Bái đã kiểm tra công tác cải cách hành chính tại mười đơn vị.", {(10, "unit")}),
+    ("Trong năm 2020, UBND tỉnh Yên Bái kiểm tra cải cách hành chính tại 02 UBND huyện và 04 Sở.",
+     {(2, "district"), (4, "department")}),
+    ("Năm 2020, huyện Văn Yên đã kiểm tra công tác CCHC tại mười lăm xã, thị trấn.", {(15, "commune")}),
+    ("Năm 2020, tỉnh Yên Bái kiểm tra cải cách hành chính ở 3 huyện, thị xã và hai sở.",
+     {(3, "district"), (2, "department")}),
+    ("Từ năm 2018 đến năm 2020, huyện Lục Yên đã kiểm tra CCHC tại 40 lượt cơ quan, đơn vị.", {(40, "unit")}),
+])
+def test_units_given_only_as_counts_make_an_inspection_and_keep_their_kind(resolver, sentence, counts):
+    """A count of units inspected makes an inspection even with no team word; numbers may be words ('mười',
+    'mười lăm', 'hai'); 'thị xã' is a district, not a commune; 'lượt' counts visits as written."""
+    draft = extract_text(f"Kiểm tra cải cách hành chính ở Yên Bái\n{sentence}", resolver=resolver)
+    assert _counts(draft) == counts, draft["teams"]
+    assert all(c["evidence"] for t in draft["teams"] for c in t["unit_counts"])
+
+
+def test_some_units_and_units_to_go_on_checking_are_no_count(resolver):
+    """'một số xã' is 'some communes', and what a district will go on checking is no inspection's count."""
+    text = ("Kiểm tra cải cách hành chính tại một số xã của huyện Văn Yên\n"
+            "Sáng 3/3/2021, Phòng Nội vụ huyện Văn Yên kiểm tra công tác CCHC tại một số xã trên địa bàn huyện. "
+            "Thời gian tới, huyện sẽ tiếp tục tăng cường kiểm tra tại 27 xã, thị trấn.")
+    assert _counts(extract_text(text, resolver=resolver)) == set()

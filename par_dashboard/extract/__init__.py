@@ -111,7 +111,7 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
     draft["findings"] = [{"kind": f.kind, "area_code": f.area, "text": f.text, "unit_id": None,
                           "evidence": list(f.sentence.span)}
                          for f in rules.findings(doc, {id(t.sentence) for t in teams}, announcement)]
-    _scope(draft, doc, teams)
+    _scope(draft, doc, teams, announcement)
     if not (draft["teams"] or draft["indicators"] or draft["findings"]):
         messages.append(_message("warning", "Không tìm thấy đoàn kiểm tra, chỉ tiêu hay phát hiện nào trong văn bản.",
                                  "No inspection team, indicator value or finding was found in the text."))
@@ -135,11 +135,18 @@ def _index_results(doc, indicators: list[dict]) -> bool:
     return any(s.line_kind == "title" and _INDEX_WORDS.search(s.folded) for s in doc.sentences[:3])
 
 
-def _scope(draft: dict, doc, teams) -> None:
+def _scope(draft: dict, doc, teams, announcement: bool = False) -> None:
     """Each team's units given only as numbers and the PAR areas it checked, each with the span it was read from:
     the areas listed as the inspection's content, and those in which a result or limitation is reported (a
     recommendation alone does not make an area checked). A count goes to the team whose sentence states it, else
     to the first team; the areas to every team (a text lists one content for all its teams)."""
+    counts = scope.unit_counts(doc)
+    if not draft["teams"] and counts and not announcement:
+        # "Năm 2023, huyện đã kiểm tra mười đơn vị …": an inspection of counted units is one, team word or not
+        # (the conventions: only an inspection naming no team, leader, date, unit or count has no team)
+        first = counts[0].sentence
+        draft["teams"].append({"label": "Đoàn kiểm tra", "leader_name": None, "leader_title": None, "started_on": None,
+                               "ended_on": None, "units": [], "evidence": list(first.span)})
     if not draft["teams"]:
         return
     areas = {a: list(span) for a, span in scope.content_areas(doc, rules.AREA_NAMES).items()}
@@ -151,7 +158,7 @@ def _scope(draft: dict, doc, teams) -> None:
         out["areas"] = sorted(areas)
         out["evidence_of"] = {"areas": {a: areas[a] for a in sorted(areas)}}
     sentences = {id(t.sentence): i for i, t in enumerate(teams)}
-    for c in scope.unit_counts(doc):
+    for c in counts:
         i = sentences.get(id(c.sentence), 0)
         if c.sentence.line_kind == "title" and len(draft["teams"][i]["units"]) >= c.count:
             continue  # a headline's "tại 3 đơn vị" of units the body names: the units, not a count (the conventions)
