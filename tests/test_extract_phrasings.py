@@ -366,3 +366,30 @@ def test_some_units_and_units_to_go_on_checking_are_no_count(resolver):
             "Sáng 3/3/2021, Phòng Nội vụ huyện Văn Yên kiểm tra công tác CCHC tại một số xã trên địa bàn huyện. "
             "Thời gian tới, huyện sẽ tiếp tục tăng cường kiểm tra tại 27 xã, thị trấn.")
     assert _counts(extract_text(text, resolver=resolver)) == set()
+
+
+def test_a_teams_duty_a_plans_purpose_and_a_hosts_report_are_no_findings(resolver):
+    """What a team is to check ('có nhiệm vụ kiểm tra', 'Đoàn còn kiểm tra việc …', 'Kiểm tra, xác minh …'), what a
+    plan aims at ('Mục đích …', 'Nắm bắt tình hình … để …') and what a host reported at the meeting are not results."""
+    text = ("Kế hoạch kiểm tra cải cách hành chính năm 2020 của tỉnh Phú Thọ\n"
+            "UBND tỉnh Phú Thọ ban hành Kế hoạch số 812/KH-UBND về kiểm tra công tác CCHC năm 2020. "
+            "Mục đích của kế hoạch là đánh giá đúng kết quả đã đạt được trong công tác CCHC của các sở, ngành. "
+            "Nắm bắt tình hình thực hiện cơ chế một cửa tại các huyện để có cơ sở xếp loại Chỉ số CCHC cuối năm. "
+            "Đoàn kiểm tra có nhiệm vụ kiểm tra việc thực hiện các nhiệm vụ CCHC đã được giao. "
+            "Đoàn còn kiểm tra việc tiếp nhận và giải quyết hồ sơ đã được tiếp nhận tại bộ phận một cửa. "
+            "Kiểm tra, xác minh những phản ánh đã được tiếp nhận qua đường dây nóng. "
+            "Tại buổi làm việc, ông Đỗ Văn Hùng, Chánh Văn phòng Sở Tư pháp đã báo cáo những kết quả đạt được trong năm.")
+    draft = extract_text(text, resolver=resolver)
+    assert draft["findings"] == [], [f["text"] for f in draft["findings"]]
+
+
+def test_a_launch_on_the_occasion_is_no_shortcoming_and_not_yet_understanding_is_one(resolver):
+    """'Dịp này, … ra mắt phần mềm “Phản ánh vi phạm”' is no finding despite 'vi phạm'; 'chưa xác định được …',
+    'chưa có sự quan tâm' are shortcomings."""
+    text = ("Quận Ba Đình đánh giá công tác cải cách hành chính năm 2020\n"
+            "Ngày 12/1/2021, UBND quận Ba Đình tổ chức hội nghị đánh giá công tác CCHC. Qua kiểm tra, một số cán bộ "
+            "phường chưa xác định được vai trò của công tác cải cách hành chính. Dịp này, UBND quận ra mắt ứng dụng "
+            "“Phản ánh hành vi vi phạm” trên điện thoại di động.")
+    kinds = _kinds(extract_text(text, resolver=resolver))
+    assert not any("ra mắt" in t for t in kinds), kinds
+    assert any(k == "limitation" and "chưa xác định được vai trò" in t for t, k in kinds.items()), kinds

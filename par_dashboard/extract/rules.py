@@ -968,7 +968,7 @@ _LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap|khuyet die
 _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|chua (dat|duoc|dam bao|thuong xuyen|"
                         r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung|quan tam|chu trong|hieu qua|nghiem tuc|"
                         r"thuc hien|ban hanh|cap nhat|niem yet|cong khai|trien khai|ro|cu the|phu hop|tot|thanh thao)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
-                        r"cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu)|"
+                        r"chua xac dinh|chua co su|cham\s*$|cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu)|"
                         r"di (lam )?muon|ve som|"
                         # a duty not done: "không đeo thẻ công chức", "không niêm yết …"
                         r"khong (deo|thuc hien|chap hanh|niem yet|cong khai|cap nhat|ban hanh|bo tri|trien khai))")
@@ -1024,7 +1024,14 @@ _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xua
                    r"ban hanh (quyet dinh|ke hoach)|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
                    r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien|phan dau)\b|^muc tieu\b|"
                    # what the team did besides inspecting: "Dịp này, đoàn cũng đã trao đổi, hướng dẫn …"
-                   r"^(nhan )?dip nay\b|\b(doan|to)( kiem tra)? (cung )?(da )?(trao doi|huong dan|giai dap)\b")
+                   r"^(nhan )?dip nay\b|\b(doan|to)( kiem tra)? (cung )?(da )?(trao doi|huong dan|giai dap)\b|"
+                   # what a host reported at the meeting, whom the team invites: the meeting, not what was found
+                   r"\bbao cao (nhung |cac )?(ket qua|tinh hinh)|\bmoi dai dien\b")
+# Statements that are no finding of any kind, even with a word of shortcoming in them ("Dịp này, quận ra mắt phần
+# mềm 'Phản ánh hành vi vi phạm'"): an occasion's launch, whom the team invites, a plan's purpose ("Mục đích …",
+# "Nắm bắt tình hình … để …", "Nắm được những kết quả cũng như những hạn chế … để kịp thời chấn chỉnh").
+_NOT_FINDING = re.compile(r"^(nhan )?dip nay\b|\bra mat\b|\bmoi dai dien\b|"
+                          r"^[-–+•*\d.)\s]*(?:muc dich\b|(?:nham |de )?nam (?:bat|duoc|ro)\b)")  # a plan's purpose
 # Requests that prepare an inspection ("xây dựng báo cáo … gửi về", "cung cấp các thông tin, tài liệu theo yêu cầu của Đoàn",
 # "tạo điều kiện thuận lợi để Đoàn kiểm tra thực hiện nhiệm vụ"): procedure, not recommendations.
 _PROCEDURE = re.compile(r"xay dung bao cao|de cuong|cung cap (cac |day du )?(thong tin|tai lieu|ho so)|"
@@ -1228,12 +1235,15 @@ _FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?
 # A sentence about what an inspection will check, how or of whom, not about what it found.
 _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
                            r"linh vuc trong tam|doi tuong (?:duoc )?kiem tra|hinh thuc kiem tra|"
-                           r"^(?:(?:dong thoi|ngoai ra|ben canh do),? )?(?:doan |to )?(?:cung )?kiem tra (?:viec|chuyen de|them)\b|"
+                           r"^(?:(?:dong thoi|ngoai ra|ben canh do),? )?(?:doan |to )?(?:(?:cung|con)\s+)*kiem tra(?:,? xac minh)? (?:viec|chuyen de|them|tinh hinh|nhung|cac)\b|"
+                           # a team's duty and a plan's purpose: "Đoàn … có nhiệm vụ kiểm tra …", "Mục đích của kế hoạch …",
+                           # "Nắm bắt tình hình … để …"
+                           r"\bco nhiem vu\b|^muc dich\b|^(?:nham |de )?nam (?:bat|duoc|ro)\b|"
                            r"(?:ban hanh|trien khai|thuc hien|theo) (?:cac )?ke hoach(?: so [\w/\-]+)?(?: ve| ve viec)? kiem tra"
                            # what the team went through: "Tại đây, đoàn đã tiến hành kiểm tra …", "Ngoài ra, đoàn còn thực
                            # hiện kiểm tra, đánh giá việc …" (what it found follows "Qua kiểm tra", which is kept)
                            r"|^(?:(?:tai day|ngoai ra|dong thoi|ben canh do|sau do),? )?(?:doan|to)(?: kiem tra| cong tac)?"
-                           r"(?: (?:da|con|cung|da truc tiep))* (?:tien hanh|thuc hien) kiem tra\b(?![^.;]{0,200}\b(?:ghi nhan|cho thay|danh gia cao)\b)")
+                           r"(?:\s+(?:da|con|cung|da truc tiep))*\s+(?:tien hanh|thuc hien) kiem tra\b(?![^.;]{0,200}\b(?:ghi nhan|cho thay|danh gia cao)\b)")
 
 
 def findings(doc: Document, team_sentences: set[int] | None = None, announcement: bool = False) -> list[Finding]:
@@ -1278,6 +1288,8 @@ def findings(doc: Document, team_sentences: set[int] | None = None, announcement
                                               or item_folded.startswith("phat bieu") or announcement or _aim_only(item_folded)):
                     continue
                 if item_kind == "limitation" and kind == "result" and (announcement or _META.search(item_folded)):
+                    continue
+                if _NOT_FINDING.search(item_folded):
                     continue
                 if item_kind == "recommendation" and _PROCEDURE.search(item_folded):
                     continue
