@@ -64,7 +64,7 @@ with map_col:
     figure = geo.choropleth(shown, geojson, lang=lang, colorbar_title=info.unit, hover_lines=hover,
                             reverse_scale=info.direction == "lower", selected_unit=st.session_state.unit or None,
                             demo=is_demo, demo_label=t("demo_label", lang), no_data_label=t("map_no_data_region", lang),
-                            height=640, uirevision=f"{national_layer}-{province}")
+                            height=640, map_width=geo.MAP_COLUMN_PX, uirevision=f"{national_layer}-{province}")
     event = st.plotly_chart(figure, width="stretch", config=ui.chart_config(scrollZoom=True), key="map_chart",
                             on_select="rerun", selection_mode="points")
     st.caption(t("map_click_hint", lang) + " " + t("map_offline", lang))
