@@ -95,6 +95,17 @@ def test_a_province_of_the_other_structure_is_refused(db):
     assert deck.slides[2].chart.map_layer == "S34-commune"
 
 
+def test_the_ranking_slides_axis_fits_the_scores_shown(province_deck, country_deck):
+    """Issue 18 item 7: the ranking slides' axis ran to 100 whatever the scores (88–91: half the slide empty)."""
+    for deck in (province_deck, country_deck):
+        for slide in deck.slides:
+            if slide.key.startswith("ranking") and slide.chart is not None:
+                values = slide.chart.series[0].values
+                lo, hi = slide.chart.value_range
+                assert lo <= min(values) and max(values) <= hi, (slide.key, lo, hi)
+                assert (max(values) - lo) / (hi - lo) >= 0.6, (slide.key, lo, hi, min(values), max(values))
+
+
 def test_the_2025_decks_compare_with_2024_rolled_up_and_say_so(db):
     """The first 34-province year has no same-province 2024 score: the decks compare with 2024 rolled up to the 34
     provinces and say that the comparison is the app's reading aid, not a published figure."""
