@@ -17,9 +17,11 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -56,6 +58,15 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         if "lock" in str(exc).lower():
             raise DatabaseBusy(str(path)) from exc
         raise
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Tx:
+    cur: duckdb.DuckDBPyConnection
+    keep: bool = True  # False: rolled back at the end (Database.attempt)
 
 
 class Database:
@@ -177,6 +188,19 @@ class Database:
         """A cursor in one transaction: everything it does is committed together, with a new data version,
         or rolled back together if anything raises (also if the process dies: DuckDB's log is replayed only
         up to the last commit)."""
+        with self._transaction(note) as tx:
+            yield tx.cur
+
+    def attempt(self, note: str, work: Callable[[duckdb.DuckDBPyConnection], tuple[T, bool]]) -> T:
+        """`work(cur)` in one transaction that it decides the end of: returning (result, True) commits as
+        `transaction` does, (result, False) rolls back, so that nothing it did stays (a check that stages what a
+        write would do, a write refused halfway). The result either way; an exception rolls back and goes on."""
+        with self._transaction(note) as tx:
+            result, tx.keep = work(tx.cur)
+        return result
+
+    @contextlib.contextmanager
+    def _transaction(self, note: str) -> Iterator[_Tx]:
         with self._write_lock, self._writing() as con:
             with self._lock:
                 cur = con.cursor()
@@ -184,7 +208,11 @@ class Database:
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
-                    yield cur
+                    tx = _Tx(cur)
+                    yield tx
+                    if not tx.keep:
+                        cur.execute("ROLLBACK")
+                        return
                     cur.execute("INSERT INTO data_version SELECT max(version) + 1, current_timestamp, $note FROM data_version",
                                 {"note": note})
                     cur.execute("COMMIT")
