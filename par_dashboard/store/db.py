@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from par_dashboard.paths import DEFAULT_DB, QUERIES_DIR
+from par_dashboard.store.schema import prepare_macros
 from par_dashboard.store.snapshots import Snapshots
 
 
@@ -58,6 +59,18 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise
 
 
+def _open(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, str | None]:
+    """A connection on which queries/*.sql run, also on a file built before the macros they call (store/macros.sql)
+    or with an earlier version of them: written into a file opened for writing; for a read-only one, the SQL each
+    cursor runs first to make them (None: nothing to run)."""
+    con = _connect(path, read_only)
+    try:
+        return con, prepare_macros(con, writable=not read_only)
+    except BaseException:
+        con.close()
+        raise
+
+
 class Database:
     """The built database, safe to share between Streamlit's session threads.
 
@@ -74,7 +87,7 @@ class Database:
         self._local = threading.local()  # .writer: the primary's connection while this thread writes (snapshots)
         self.writes = 0  # transactions ended by this instance: a run's cached data version is stale after one
         if snapshots is None:
-            self._con = _connect(path, read_only)
+            self._con, self._setup = _open(path, read_only)
         else:
             self._stamp, self._version, self._refresh_lock = None, 0, threading.Lock()
             self._refresh()
@@ -91,7 +104,7 @@ class Database:
                     return
                 try:
                     current = self._snapshots.current()
-                    con = _connect(self._snapshots.folder / current["file"], True)
+                    con, setup = _open(self._snapshots.folder / current["file"], True)
                     break
                 except (OSError, ValueError, duckdb.IOException):
                     # published again between reading the pointer and opening its file (or not published yet)
@@ -99,17 +112,26 @@ class Database:
                         raise
                     time.sleep(0.05)
             with self._lock:
-                self._con, self._version, self._stamp = con, int(current["version"]), stamp
+                self._con, self._setup, self._version, self._stamp = con, setup, int(current["version"]), stamp
 
-    def _connection(self) -> duckdb.DuckDBPyConnection:
-        """Where this thread reads: the primary while it writes (snapshots), else the open (snapshot) file."""
-        writer = getattr(self._local, "writer", None)
-        return writer if writer is not None else self._con
+    def _cursor(self, *, macros: bool = True) -> duckdb.DuckDBPyConnection:
+        """A cursor where this thread reads: the primary while it writes (snapshots: opened for writing, so it holds
+        the macros), else the open (snapshot) file, with the macros made first where that file lacks them (`macros`
+        False: not needed, the data version)."""
+        with self._lock:  # creating a cursor touches the shared connection
+            writer = getattr(self._local, "writer", None)
+            cur, setup = (writer.cursor(), None) if writer is not None else (self._con.cursor(), self._setup)
+        if setup is not None and macros:
+            try:
+                cur.execute(setup)
+            except BaseException:
+                cur.close()
+                raise
+        return cur
 
     def query(self, name: str, **params) -> pd.DataFrame:
         sql = query_text(name)
-        with self._lock:  # creating a cursor touches the shared connection
-            cur = self._connection().cursor()
+        cur = self._cursor()
         try:
             return cur.execute(sql, params).df()
         finally:
@@ -118,8 +140,7 @@ class Database:
     @contextlib.contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor for reading beyond the query files (exports that stream whole tables)."""
-        with self._lock:
-            cur = self._connection().cursor()
+        cur = self._cursor()
         try:
             yield cur
         finally:
@@ -131,8 +152,7 @@ class Database:
         if self._snapshots is not None and getattr(self._local, "writer", None) is None:
             self._refresh()
             return self._version
-        with self._lock:
-            cur = self._connection().cursor()
+        cur = self._cursor(macros=False)
         try:
             return int(cur.execute(query_text("data_version")).fetchone()[0])
         finally:
@@ -152,7 +172,7 @@ class Database:
         with self._snapshots.writer():
             for attempt in range(100):  # a process outside the lock reading the primary (a `check`): wait it out
                 try:
-                    con = _connect(self.path, False)
+                    con, _ = _open(self.path, False)  # (writable: the macros are written into it)
                     break
                 except DatabaseBusy:
                     if attempt == 99:
@@ -237,7 +257,7 @@ class Database:
             return  # the primary's connection is closed after every write; the snapshot was only read
         with self._lock:
             self._con.close()
-            self._con = duckdb.connect(str(self.path), read_only=self._read_only)
+            self._con, self._setup = _open(self.path, self._read_only)
 
     def close(self) -> None:
         if self._snapshots is None:

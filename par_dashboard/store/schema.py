@@ -1,12 +1,21 @@
 """What Python needs to know of the schema (schema.sql beside this file, paths.SCHEMA_FILE): the tables whose content
-is the data, and the import bookkeeping tables that a database built before them lacks.
+is the data, the import bookkeeping tables that a database built before them lacks, and the macros that queries/*.sql
+share (macros.sql beside this file, paths.MACROS_FILE), which a database built before them lacks too.
 
 Here, below the build, the import service and the backups, because all three rely on it: a build fills the content
-tables, a backup is sound only with all of them, an import and a restore add the bookkeeping tables first."""
+tables, a backup is sound only with all of them, an import and a restore add the bookkeeping tables first; and
+store/db.py and store/lake.py make the macros on every database they open."""
 
 from __future__ import annotations
 
-from par_dashboard.paths import SCHEMA_FILE
+import contextlib
+import hashlib
+import re
+from functools import cache
+
+import duckdb
+
+from par_dashboard.paths import MACROS_FILE, SCHEMA_FILE
 
 # Tables whose content defines the data (data_version is bookkeeping).
 CONTENT_TABLES = ["source", "admin_structure", "admin_unit", "unit_crosswalk", "par_area", "index_family",
@@ -22,3 +31,62 @@ def _import_ddl() -> str:
 def ensure_tables(cur) -> None:
     """The import bookkeeping tables, also in a database built before they were added to the schema."""
     cur.execute(_import_ddl())
+
+
+# ------------------------------------------------------------------------------------------------ shared macros
+
+@cache
+def _macros() -> tuple[dict[str, str], str]:
+    """macros.sql's statements by macro name (in the file's order: a macro after those it calls), and the mark of this
+    version of the file that every stored macro carries as its comment."""
+    text = MACROS_FILE.read_text(encoding="utf-8")
+    statements = {m.group(2): m.group(1) for m in re.finditer(r"^(CREATE OR REPLACE MACRO (\w+)\(.*?;)[ \t]*$", text,
+                                                              flags=re.M | re.S)}
+    return statements, "par-macros " + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def macro_names() -> list[str]:
+    return list(_macros()[0])
+
+
+def macros_sql(*, temporary: bool = False) -> str:
+    """The statements that make the macros: stored in the database, each marked with this version of macros.sql
+    (a COMMENT: the mark macros_current looks for), or temporary (seen by the connection that runs them only)."""
+    statements, mark = _macros()
+    if temporary:
+        return "\n".join(s.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO", 1) for s in statements.values())
+    # names from macros.sql's own statements (\w+) and a hex digest: nothing from outside reaches this SQL
+    return "\n".join(f"{s}\nCOMMENT ON MACRO {'TABLE ' if ' AS TABLE' in s else ''}{name} IS '{mark}';"
+                     for name, s in statements.items())
+
+
+def macros_current(con) -> bool:
+    """Whether `con`'s database holds every macro of macros.sql as this version of the file defines it."""
+    statements, mark = _macros()
+    # fetchall, not fetchone: a result left unread keeps its transaction open on `con`, and an open transaction on
+    # the dashboard's connection made every later CHECKPOINT (before each backup) fail
+    (found,), = con.execute("SELECT count(DISTINCT function_name) FROM duckdb_functions() "
+                            "WHERE database_name = current_database() AND schema_name = 'main' "
+                            "AND list_contains($names, function_name) AND comment = $mark",
+                            {"names": list(statements), "mark": mark}).fetchall()
+    return found == len(statements)
+
+
+def prepare_macros(con, *, writable: bool) -> str | None:
+    """Make the macros callable on `con`'s database, also a file built before they existed or with an earlier version
+    of them. None: they are in the file (or were written into it now, `writable`). Otherwise (a read-only file) the SQL
+    that makes them as temporary macros, which every cursor must run before it runs a query: a temporary macro is
+    seen by its own connection only, and each cursor is a connection of its own."""
+    if macros_current(con):
+        return None
+    if writable:
+        con.execute("BEGIN TRANSACTION")  # all of them or none
+        try:
+            con.execute(macros_sql())
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+        return None
+    return macros_sql(temporary=True)
