@@ -58,3 +58,26 @@ CREATE OR REPLACE MACRO unit_peers(p_unit_id) AS TABLE
     JOIN admin_unit u ON u.level = s.level AND u.structure = s.structure
                      AND (s.level = 'province' OR u.province_id = s.province_id)
     WHERE s.unit_id = p_unit_id;
+
+-- The units of level p_level shown for the structure p_structure ('S34' shows the old S63 units too: the years
+-- before the switch), within the province p_province_id ('' = the whole country; ignored for provinces; a current
+-- province takes in the units of the old provinces it was formed from): the indicators page's scope.
+CREATE OR REPLACE MACRO units_in_scope(p_level, p_structure, p_province_id) AS TABLE
+    SELECT u.*
+    FROM admin_unit u
+    WHERE u.level = p_level
+      AND (u.structure = p_structure OR (p_structure = 'S34' AND u.structure = 'S63'))
+      AND (p_province_id = '' OR p_level = 'province'
+           OR u.province_id = p_province_id
+           OR u.province_id IN (SELECT old_unit_id FROM unit_crosswalk WHERE new_unit_id = p_province_id));
+
+-- The units whose inspections count for the unit p_unit_id on its profile: the unit, and for a current unit the
+-- old units merged into it, with every unit under any of them (the communes of a district, every unit of a province).
+CREATE OR REPLACE MACRO units_covered(p_unit_id) AS TABLE
+    WITH family AS (
+        SELECT p_unit_id AS unit_id
+        UNION
+        SELECT old_unit_id FROM unit_crosswalk WHERE new_unit_id = p_unit_id
+    )
+    SELECT DISTINCT u.unit_id
+    FROM admin_unit u JOIN family f ON u.unit_id = f.unit_id OR u.parent_id = f.unit_id OR u.province_id = f.unit_id;
