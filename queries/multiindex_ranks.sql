@@ -42,15 +42,11 @@ mine AS (
                            AND rg.unit_type = u.unit_type
     QUALIFY row_number() OVER (PARTITION BY sc.family_code, sc.year ORDER BY su.pref) = 1
 ),
-peers AS (  -- the peers of each unit of the series (one or two units), store/macros.sql
-    SELECT su.unit_id AS subject_id, p.*
-    FROM (SELECT DISTINCT unit_id FROM series_units) su, unit_peers(su.unit_id) p
-),
 peer_rows AS (
     SELECT m.unit_id AS subject_id, m.family_code, m.year, p.unit_id AS peer_id, ps.score AS peer_score,
            ps.source_kind AS peer_kind
     FROM mine m
-    JOIN peers p ON p.subject_id = m.unit_id
+    JOIN unit_peer_pairs() p ON p.subject_id = m.unit_id  -- store/macros.sql
     LEFT JOIN rank_group prg ON prg.province_id = p.province_id AND prg.year = m.year AND prg.level = p.level
                             AND prg.unit_type = p.unit_type
     LEFT JOIN scored ps ON ps.unit_id = p.unit_id AND ps.family_code = m.family_code AND ps.year = m.year
