@@ -52,14 +52,27 @@ def macro_names() -> list[str]:
     return list(_macros()[0])
 
 
-def macros_sql(*, temporary: bool = False) -> str:
-    """The statements that make the macros: stored in the database, followed by the macro that says which version of
-    macros.sql made them (what macros_current asks), or temporary (seen by the connection that runs them only)."""
+def macros_sql() -> str:
+    """The statements that store the macros in a database, followed by the macro that says which version of macros.sql
+    made them (what macros_current asks)."""
     statements, mark = _macros()
-    if temporary:
-        return "\n".join(s.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO", 1) for s in statements.values())
     # a hex digest of our own file: nothing from outside reaches this SQL
     return "\n".join([*statements.values(), f"CREATE OR REPLACE MACRO {VERSION_MACRO}() AS '{mark}';"])
+
+
+@cache
+def temporary_macros_sql(sql: str | None) -> str:
+    """The statements that make, as temporary macros (seen by the connection that runs them only), the macros that
+    `sql` calls and those they call in turn; every macro for None (any SQL may follow). '' when it calls none. Each
+    costs a few milliseconds to make (it is bound when made): a query makes only its own."""
+    statements, _ = _macros()
+    calls = {name: re.compile(rf"\b{name}\s*\(") for name in statements}
+    needed = set(statements) if sql is None else {name for name, call in calls.items() if call.search(sql)}
+    while more := {name for name, call in calls.items() if name not in needed
+                   and any(call.search(statements[n]) for n in needed)}:
+        needed |= more
+    return "\n".join(s.replace("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO", 1)
+                     for name, s in statements.items() if name in needed)
 
 
 def macros_current(con) -> bool:
@@ -75,13 +88,13 @@ def macros_current(con) -> bool:
     return found == _macros()[1]
 
 
-def prepare_macros(con, *, writable: bool) -> str | None:
+def prepare_macros(con, *, writable: bool) -> bool:
     """Make the macros callable on `con`'s database, also a file built before they existed or with an earlier version
-    of them. None: they are in the file (or were written into it now, `writable`). Otherwise (a read-only file) the SQL
-    that makes them as temporary macros, which every cursor must run before it runs a query: a temporary macro is
-    seen by its own connection only, and each cursor is a connection of its own."""
+    of them. False: they are in the file (or were written into it now, `writable`). True (a read-only file): every
+    cursor must make the ones its SQL calls first (temporary_macros_sql): a temporary macro is seen by its own
+    connection only, and each cursor is a connection of its own."""
     if macros_current(con):
-        return None
+        return False
     if writable:
         con.execute("BEGIN TRANSACTION")  # all of them or none
         try:
@@ -91,5 +104,5 @@ def prepare_macros(con, *, writable: bool) -> str | None:
             with contextlib.suppress(duckdb.Error):
                 con.execute("ROLLBACK")
             raise
-        return None
-    return macros_sql(temporary=True)
+        return False
+    return True
