@@ -2,11 +2,12 @@
 -- expanded into the query that calls it before the query is planned, so a query runs as if the step were written
 -- out in it; its arguments are the query's own bound parameters ($year, $provinces, ...), never text put together.
 --
--- Made with the schema by the build, and on opening a database file that lacks them or holds other definitions
--- (par_dashboard/store/schema.py, prepare_macros: stored in the file when it is opened for writing, else made for
--- each cursor as temporary macros), and in the lake's in-memory database (store/lake.py). Here and not in schema.sql:
--- this file is run whole in all three places, where schema.sql (its CREATE TABLEs) is run only on a new file; and not
--- in queries/, where every file is one query that the lake, the hardening and the timing scripts run.
+-- Made with the schema by the build, and on opening a database file that lacks them or holds an earlier version
+-- (par_dashboard/store/schema.py, prepare_macros: stored in the file when it is opened for writing, with
+-- par_macros_version() that names this version of the file; else made for each cursor as temporary macros, those
+-- its query calls), and in the lake's in-memory database (store/lake.py). Here and not in schema.sql:
+-- this file is run in all three places, where schema.sql (its CREATE TABLEs) is run only on a new file; and not
+-- in queries/, where every file is one query that the lake, the hardening and scripts/lake_check.py run.
 --
 -- Only `CREATE OR REPLACE MACRO` statements, each ending with ';' at the end of a line. Parameters are named p_...:
 -- inside a macro a parameter hides a column of the same name (a parameter `year` would turn `year = 2024` into a
