@@ -1,3 +1,4 @@
+import fcntl
 import os
 import shutil
 
@@ -14,10 +15,24 @@ config.set_option("client.showErrorDetails", "full")
 
 
 @pytest.fixture(scope="session")
-def built_db(tmp_path_factory):
-    """One database built from data/ for the whole run, outside the working tree."""
+def built_db(tmp_path_factory, worker_id):
+    """One database built from data/ for the whole run, outside the working tree. Under xdist the first worker to
+    need it builds it once for all (the others wait for it) and each worker has its own copy: DuckDB lets one
+    process at a time open a file for writing, and a build takes some 10 s of CPU per worker otherwise."""
     path = tmp_path_factory.mktemp("db") / "par.duckdb"
-    build(path)
+    if worker_id == "master":  # not under xdist
+        build(path)
+    else:
+        shared = tmp_path_factory.getbasetemp().parent / "built" / "par.duckdb"  # the run's folder, beside the workers'
+        shared.parent.mkdir(exist_ok=True)
+        with open(shared.parent / "lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not shared.exists():
+                    build(shared)  # written aside and renamed: whole or absent
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        shutil.copyfile(shared, path)
     os.environ["PAR_DB"] = str(path)  # the app under AppTest and the browser server read it
     return path
 
