@@ -7,6 +7,7 @@ from streamlit import config
 
 from par_dashboard.building.build import build
 from par_dashboard.store.db import Database
+from tests.browser import stop_chromium, streamlit_server
 from tests.users import make_users_file
 
 # The server hides exception details from its users (.streamlit/config.toml); AppTest runs here, and a failing
@@ -37,6 +38,14 @@ def built_db(tmp_path_factory, worker_id):
     return path
 
 
+@pytest.fixture(scope="session")
+def anonymous_server(built_db, users_file):
+    """A read-only dashboard on the session database, anonymous viewing on, for the browser tests that only look:
+    started once per worker (some 5 s of CPU, 20 s and more on a loaded machine) rather than once per module."""
+    with streamlit_server(built_db, anonymous=True) as base:
+        yield base
+
+
 @pytest.fixture(scope="session", autouse=True)
 def users_file(tmp_path_factory):
     """One user per role (tests/users.py) for the whole run, outside the working tree; the app under AppTest and
@@ -63,3 +72,7 @@ def work(built_db, tmp_path):
     db = Database(path)
     yield db
     db.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    stop_chromium()  # the process's shared Chromium (tests/browser.py), if a test started it

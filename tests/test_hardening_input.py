@@ -3,10 +3,9 @@
 security settings (tests/hardening/settings.py)."""
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from par_dashboard.security.untrusted import formula_like, markdown_text, markdown_url, safe_file_name
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server
+from tests.browser import ARTIFACTS, chromium, streamlit_server
 from tests.hardening.payloads import CLASSES, run_browser_payloads, run_payloads
 from tests.hardening.settings import run_settings_checks
 
@@ -45,8 +44,7 @@ def test_every_payload_is_inert(built_db):
 
 
 def test_script_payloads_are_shown_as_text_in_chromium(built_db):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    with chromium() as browser:
         try:
             figures = run_browser_payloads(built_db, server=streamlit_server, browser=browser,
                                            screenshots=ARTIFACTS / "hardening")
