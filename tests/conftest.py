@@ -74,5 +74,37 @@ def work(built_db, tmp_path):
     db.close()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow(seconds): a test that takes about `seconds` on two quiet cores (its share of "
+                                       "a whole run): started first, spread over the workers (see below)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tests first, spread over the workers. Under `--dist worksteal` worker k is first handed the next
+    len(pending) // (workers left) tests of the collection, in order, and an idle worker then takes the second half of
+    a busy one's queue: a slow test left at the end of a queue runs alone while the other worker waits. So each
+    worker's share starts with slow tests, dealt longest first to the share with the least so far, followed by a
+    stretch of the others in their usual order (a module's tests stay together, with its module-scoped fixtures:
+    mark only tests that need none). Deterministic: every worker must collect the same order."""
+    weight = {item.nodeid: float(m.args[0]) for item in items if (m := item.get_closest_marker("slow"))}
+    if not weight:
+        return
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    shares: list[list] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for item in sorted((i for i in items if i.nodeid in weight), key=lambda i: -weight[i.nodeid]):  # stable sort
+        k = loads.index(min(loads))
+        shares[k].append(item)
+        loads[k] += weight[item.nodeid]
+    rest = [i for i in items if i.nodeid not in weight]
+    ordered, left, start = [], len(items), 0
+    for k in range(workers):
+        size = left // (workers - k)  # what worksteal hands worker k
+        take = max(0, size - len(shares[k]))
+        ordered += shares[k] + rest[start:start + take]
+        start, left = start + take, left - size
+    items[:] = ordered + rest[start:]
+
+
 def pytest_sessionfinish(session, exitstatus):
     stop_chromium()  # the process's shared Chromium (tests/browser.py), if a test started it

@@ -4,6 +4,7 @@ load, see the new figure on the locality page, roll the batch back and see the o
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -53,6 +54,7 @@ def _ontime_metric(page) -> str:
     return metric.locator("[data-testid='stMetricValue']").inner_text()
 
 
+@pytest.mark.slow(70)  # seconds: started first (tests/conftest.py)
 def test_template_upload_errors_fix_load_see_and_roll_back(built_db):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server(built_db) as base, chromium() as browser:

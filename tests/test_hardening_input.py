@@ -36,6 +36,7 @@ def test_formula_like_cells_but_not_signed_numbers():
     assert not any(formula_like(v) for v in ("+2,08", "-5", "−7", "Hồ sơ", 3.5, None))
 
 
+@pytest.mark.slow(40)  # seconds: started first (tests/conftest.py)
 def test_every_payload_is_inert(built_db):
     figures = run_payloads(built_db)
     assert figures["failures"] == []
@@ -43,6 +44,7 @@ def test_every_payload_is_inert(built_db):
         assert figures[cls]["tried"] > 0 and figures[cls]["inert"] == figures[cls]["tried"], (cls, figures[cls])
 
 
+@pytest.mark.slow(75)  # seconds: started first (tests/conftest.py)
 def test_script_payloads_are_shown_as_text_in_chromium(built_db):
     with chromium() as browser:
         try:

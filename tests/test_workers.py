@@ -158,6 +158,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not (shutil.which("haproxy") or os.access("/usr/sbin/haproxy", os.X_OK)),
                     reason="HAProxy not installed: scripts/setup_dev.sh installs it")
+@pytest.mark.slow(60)  # seconds: started first (tests/conftest.py)
 def test_two_workers_behind_haproxy_in_chromium(built_db, tmp_path):
     haproxy_path()
     primary = tmp_path / "par.duckdb"
