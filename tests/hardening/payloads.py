@@ -897,6 +897,9 @@ def _settle(page, timeout: int = 90_000) -> None:
     page.wait_for_selector("[data-testid='stSidebarNav']", timeout=timeout)  # signed in, the navigation drawn
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)
     page.wait_for_timeout(600)
+    # the run has ended (Streamlit's own mark on its root): on a loaded machine a page was caught half drawn, with
+    # no status widget shown yet, and its texts "not visible"
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')"
                            " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
     page.wait_for_timeout(400)
