@@ -7,14 +7,13 @@ import re
 import unicodedata
 
 import pytest
-from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from par_dashboard.views.present import exports
 from par_dashboard.views.present.build import WINDOW, DeckScopeError, build_deck
 from par_dashboard.views.present.html import render_html
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path
+from tests.browser import ARTIFACTS, ROOT, chromium
 from tests.users import sign_in
 
 LANG_SON, ON = "S63-P-20", dt.date(2024, 12, 20)
@@ -137,8 +136,7 @@ def test_the_html_deck_plays_offline_in_chromium_with_the_keyboard(province_deck
     path = tmp_path / "deck.html"
     path.write_bytes(exports.to_html(province_deck))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         fetched, errors = [], []
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
