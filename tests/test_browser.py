@@ -7,6 +7,7 @@ work offline, the map included.
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser import ARTIFACTS, chromium
@@ -32,11 +33,21 @@ def _page(app, path: str, height: int = 1400):
     return page
 
 
+_IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning' && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stStatusWidget"]') && !document.querySelector('[data-testid="stSkeleton"]');
+}"""
+
+
 def _settled(page, timeout: int = 60_000) -> None:
+    """The run is over and nothing on screen is stale: Streamlit's own script state (the app's
+    `data-test-script-state`) says "notRunning", twice 400 ms apart (a click's rerun may not have begun at the
+    first look; on a loaded machine a click made during a run can be lost)."""
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)  # the page's title: the run has begun
-    page.wait_for_timeout(800)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')"
-                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
+    for _ in range(2):
+        page.wait_for_timeout(400)
+        page.wait_for_function(_IDLE, timeout=timeout)
 
 
 def test_rankings_page_renders_2023(app):
@@ -144,9 +155,13 @@ def test_every_filter_is_one_history_entry_and_back_and_forward_restore_each_vie
                  page.get_by_role("option", name=re.compile("SIPAS")).click()),
         lambda: page.locator("[data-testid='stSidebarNav']").get_by_text("Chỉ tiêu", exact=True).click(),
     ]
-    for step in steps:
+    for n, step in enumerate(steps, 1):
+        before = page.url  # read before the step: a quick move has changed it by the time the step returns
         step()
-        page.wait_for_function(f"location.href !== {page.url!r}", timeout=30_000)
+        try:
+            page.wait_for_function(f"location.href !== {before!r}", timeout=30_000)
+        except PlaywrightTimeout:
+            pytest.fail(f"step {n}: the URL stayed {page.url} (history {page.evaluate('history.length')})")
         _settled(page)
         views.append(_view(page))
     assert page.evaluate("history.length") == start + len(steps)
