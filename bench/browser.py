@@ -271,7 +271,7 @@ def paired_interactions(browser: Browser, base: str, floor_base: str, *, years: 
 
             record("open a profile (rankings -> locality)", [bar_step(i) for i in range(reps)])
         if name == "inspections":
-            open_settled(ours, url, timeout_ms)
+            open_settled(ours, url + ("&" if "?" in url else "?") + "section=findings", timeout_ms)  # their own section
 
             def kind_step(kind: str):
                 return lambda: _timed(ours, _sidebar_select(ours, "Loại phát hiện", kind, type_to_filter=False, where="stMain"),
