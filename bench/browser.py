@@ -64,12 +64,16 @@ INIT_JS = r"""
     const fills = Array.from(p.querySelectorAll('.point path, path.point, path.choroplethlocation')).map(e => e.style.fill).join();
     return hash(p.textContent, 1) + ':' + p.querySelectorAll('path').length + ':' + hash(fills, 1);
   }).join('|') + '#' + Array.from(document.querySelectorAll('[data-testid="stMain"] iframe'))
-      .map(f => { const d = f.getAttribute('srcdoc') || f.src || ''; return d.length + ':' + hash(d, 13); }).join('|');
-  // every chart box of the main area holds a drawn graph (and there is something drawn: a chart or the deck frame)
+      .map(f => { const d = f.getAttribute('srcdoc') || f.src || ''; return d.length + ':' + hash(d, 13); }).join('|')
+    // the headline figures (a section without a chart: a profile's cards)
+    + '#' + hash(Array.from(document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetric"]')).map(m => m.textContent).join('|'), 1);
+  // every chart box of the main area holds a drawn graph (and there is something drawn: a chart, the deck frame,
+  // or — a section without a chart, a profile's first — a table or a headline figure)
   b.drawn = () => {
-    const boxes = Array.from(document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]'));
-    const frames = document.querySelectorAll('[data-testid="stMain"] iframe').length;
-    return (boxes.length + frames) > 0 && boxes.every(box => box.querySelector('.js-plotly-plot .main-svg'));
+    const main = '[data-testid="stMain"] ';
+    const boxes = Array.from(document.querySelectorAll(main + '[data-testid="stPlotlyChart"]'));
+    const others = document.querySelectorAll(main + 'iframe, ' + main + '[data-testid="stDataFrame"], ' + main + '[data-testid="stMetric"]').length;
+    return (boxes.length + others) > 0 && boxes.every(box => box.querySelector('.js-plotly-plot .main-svg'));
   };
   b.waitUpdated = ([before, path, minCharts, timeoutMs]) => new Promise(resolve => {
     const start = performance.now();
