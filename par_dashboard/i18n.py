@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import math
 import tomllib
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,6 +63,31 @@ def name_col(lang: str) -> str:
     return lang_col("name", lang)
 
 
+@dataclass(frozen=True)
+class PerLang:
+    """A value of a label's placeholder written in each language its own way (a number's separators, a name)."""
+
+    vi: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return pick(self.vi, self.en, lang)
+
+
+def both(key: str, /, **kw) -> tuple[str, str]:
+    """The label formatted in Vietnamese and in English, for what keeps both (an import's problems are shown, stored
+    and exported in either language); a `PerLang` value is put in each in its own language. (As t(), whose own
+    parameters could not also be placeholders: {key}, {lang}; called for every problem of a file, so kept lean.)"""
+    texts = LABELS[key]
+    if not kw:
+        return texts["vi"], texts["en"]
+    vi_kw = en_kw = kw
+    if any(isinstance(v, PerLang) for v in kw.values()):
+        vi_kw = {k: v.vi if isinstance(v, PerLang) else v for k, v in kw.items()}
+        en_kw = {k: v.en if isinstance(v, PerLang) else v for k, v in kw.items()}
+    return texts["vi"].format(**vi_kw), texts["en"].format(**en_kw)
+
+
 def fmt_num(value, lang: str = "vi", decimals: int = 2) -> str:
     """92.18 -> '92,18' (vi) / '92.18' (en); '—' for a missing value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -80,6 +106,12 @@ def fmt_num(value, lang: str = "vi", decimals: int = 2) -> str:
     decimal, group, minus = _symbols(lang)
     text = format(value if isinstance(value, Decimal) else Decimal(str(value)), f",.{decimals}f")
     return text.translate({ord(","): group, ord("."): decimal, ord("-"): minus})
+
+
+def with_decimal_symbol(text: str, lang: str) -> str:
+    """A number written with a decimal point ('96.17', '1.5e+20'), with `lang`'s decimal symbol instead: a value shown
+    as it was typed, in full and not grouped (fmt_num rounds to a fixed number of decimals and groups thousands)."""
+    return text.replace(".", _symbols(lang)[0])
 
 
 @functools.cache

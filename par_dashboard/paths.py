@@ -9,4 +9,5 @@ PUBLISHED_DIR = DATA_DIR / "published"
 REPORTS_DIR = DATA_DIR / "reports"
 QUERIES_DIR = ROOT / "queries"
 SCHEMA_FILE = Path(__file__).resolve().parent / "store" / "schema.sql"
+MACROS_FILE = Path(__file__).resolve().parent / "store" / "macros.sql"  # SQL the queries share
 DEFAULT_DB = DATA_DIR / "par.duckdb"

@@ -16,21 +16,13 @@ WITH sel AS (
            f.follows_up_id, s.kind AS source_kind, s.title AS source_title,
            s.kind = 'synthetic_demo' AS demo_first, coalesce(i.started_on, i.announced_on) AS started,
            pr.search_key AS province_key, a.number AS area_number, u.search_key AS unit_key
-    FROM finding f
+    FROM selected_findings($year, $provinces, $units, $area, $kind, $status) f  -- store/macros.sql
     JOIN inspection i USING (inspection_id)
     JOIN admin_unit pr ON pr.unit_id = i.province_id
     JOIN source s ON s.source_id = f.source_id
     LEFT JOIN admin_unit u ON u.unit_id = f.unit_id
     LEFT JOIN inspection_unit iu ON iu.inspection_id = f.inspection_id AND iu.unit_id = f.unit_id
     LEFT JOIN par_area a ON a.area_code = f.area_code
-    WHERE i.year = $year
-      AND (len($provinces) = 0 OR list_contains($provinces, i.province_id))
-      AND (len($units) = 0 OR i.inspection_id IN (
-          SELECT inspection_id FROM inspection_unit WHERE list_contains($units, unit_id)))
-      AND (len($units) = 0 OR f.unit_id IS NULL OR list_contains($units, f.unit_id))
-      AND ($area = 'TOTAL' OR f.area_code = $area)
-      AND ($kind = '' OR f.kind = $kind)
-      AND ($status = '' OR f.status = $status)
 ),
 -- Folding is a regular expression per value: each distinct name, team, topic and area once, each text once.
 names AS (
@@ -40,12 +32,12 @@ names AS (
     WHERE v IS NOT NULL
 ),
 folded AS (
-    SELECT v, regexp_replace(lower(strip_accents(replace(replace(v, 'Đ', 'D'), 'đ', 'd'))), '[^a-z0-9]', '', 'g') AS f
+    SELECT v, fold_text(v) AS f  -- store/macros.sql
     FROM names
 ),
 searched AS (
     SELECT sel.*, CASE WHEN len($words) = 0 THEN '' ELSE concat_ws(' ',
-        regexp_replace(lower(strip_accents(replace(replace(coalesce(sel.text, ''), 'Đ', 'D'), 'đ', 'd'))), '[^a-z0-9]', '', 'g'),
+        fold_text(coalesce(sel.text, '')),
         coalesce(fu.f, ''), coalesce(fp.f, ''), coalesce(ft.f, ''), coalesce(fo.f, ''), coalesce(fv.f, ''),
         coalesce(fe.f, '')) END AS haystack
     FROM sel

@@ -56,8 +56,5 @@ JOIN admin_unit u ON u.unit_id = cur.unit_id
 JOIN admin_unit pr ON pr.unit_id = i.province_id
 JOIN source s ON s.source_id = cur.source_id
 LEFT JOIN par_area a ON a.area_code = cur.area_code
-WHERE i.year = $year
-  AND (len($provinces) = 0 OR list_contains($provinces, i.province_id))
-  AND (len($units) = 0 OR list_contains($units, cur.unit_id))
-  AND ($area = 'TOTAL' OR cur.area_code = $area)
+WHERE i.year = $year AND finding_in_scope($provinces, $units, $area, i.province_id, cur.unit_id, cur.area_code)  -- store/macros.sql
 ORDER BY on_date, pr.search_key, u.search_key, a.number, cur.finding_id;

@@ -14,9 +14,7 @@ limitation AS (
     JOIN inspection_date d USING (inspection_id)
     JOIN source s ON s.source_id = f.source_id
     WHERE f.kind = 'limitation' AND f.unit_id IS NOT NULL
-      AND (len($provinces) = 0 OR list_contains($provinces, d.province_id))
-      AND (len($units) = 0 OR list_contains($units, f.unit_id))
-      AND ($area = 'TOTAL' OR f.area_code = $area)
+      AND finding_in_scope($provinces, $units, $area, d.province_id, f.unit_id, f.area_code)  -- store/macros.sql
 ),
 followed AS (
     SELECT l.finding_id, any_value(l.year) AS year, any_value(l.area_code) AS area_code,

@@ -25,9 +25,7 @@ WITH item AS (
     LEFT JOIN inspection_unit iu ON iu.inspection_id = f.inspection_id AND iu.unit_id = f.unit_id
     LEFT JOIN par_area a ON a.area_code = f.area_code
     WHERE f.kind IN ('limitation', 'recommendation')
-      AND (len($provinces) = 0 OR list_contains($provinces, i.province_id))
-      AND (len($units) = 0 OR list_contains($units, f.unit_id))
-      AND ($area = 'TOTAL' OR f.area_code = $area)
+      AND finding_in_scope($provinces, $units, $area, i.province_id, f.unit_id, f.area_code)  -- store/macros.sql
 ),
 as_of AS (
     SELECT *,

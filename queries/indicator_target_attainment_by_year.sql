@@ -8,12 +8,7 @@ WITH ind AS (
 ),
 members AS (
     SELECT u.unit_id, coalesce(u.province_id, u.unit_id) AS target_province_id
-    FROM admin_unit u
-    WHERE u.level = $level
-      AND (u.structure = $structure OR ($structure = 'S34' AND u.structure = 'S63'))
-      AND ($province_id = '' OR $level = 'province'
-           OR u.province_id = $province_id
-           OR u.province_id IN (SELECT old_unit_id FROM unit_crosswalk WHERE new_unit_id = $province_id))
+    FROM units_in_scope($level, $structure, $province_id) u  -- store/macros.sql
 ),
 judged AS (
     SELECT f.year, f.source_kind, t.target_value,

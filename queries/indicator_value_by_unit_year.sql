@@ -15,13 +15,8 @@ members AS (
            u.structure                                      AS part_structure,
            CASE WHEN u.level = 'province' AND u.structure <> $structure THEN cw.new_unit_id ELSE u.unit_id END AS unit_id,
            coalesce(u.province_id, u.unit_id)               AS target_province_id
-    FROM admin_unit u
+    FROM units_in_scope($level, $structure, $province_id) u  -- store/macros.sql
     LEFT JOIN unit_crosswalk cw ON cw.old_unit_id = u.unit_id AND u.level = 'province'
-    WHERE u.level = $level
-      AND (u.structure = $structure OR ($structure = 'S34' AND u.structure = 'S63'))
-      AND ($province_id = '' OR $level = 'province'
-           OR u.province_id = $province_id
-           OR u.province_id IN (SELECT old_unit_id FROM unit_crosswalk WHERE new_unit_id = $province_id))
 ),
 sized AS (
     SELECT *, count(*) OVER (PARTITION BY unit_id, part_structure) AS n_parts FROM members

@@ -3,12 +3,7 @@
 -- visit order), the number of findings and the kind of source. Dates stay NULL where the report gives none:
 -- `on_date` (start, else the draft-result announcement) only orders the rows.
 WITH chosen AS (
-    SELECT i.*
-    FROM inspection i
-    WHERE i.year = $year
-      AND (len($provinces) = 0 OR list_contains($provinces, i.province_id))
-      AND (len($units) = 0 OR i.inspection_id IN (
-          SELECT inspection_id FROM inspection_unit WHERE list_contains($units, unit_id)))
+    SELECT * FROM selected_inspections($year, $provinces, $units)  -- store/macros.sql
 ),
 visited AS (
     SELECT iu.inspection_id,

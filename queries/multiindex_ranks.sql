@@ -46,8 +46,7 @@ peer_rows AS (
     SELECT m.unit_id AS subject_id, m.family_code, m.year, p.unit_id AS peer_id, ps.score AS peer_score,
            ps.source_kind AS peer_kind
     FROM mine m
-    JOIN admin_unit p ON p.level = m.level AND p.structure = m.structure
-                     AND (m.level = 'province' OR p.province_id = m.province_id)
+    JOIN unit_peer_pairs() p ON p.subject_id = m.unit_id  -- store/macros.sql
     LEFT JOIN rank_group prg ON prg.province_id = p.province_id AND prg.year = m.year AND prg.level = p.level
                             AND prg.unit_type = p.unit_type
     LEFT JOIN scored ps ON ps.unit_id = p.unit_id AND ps.family_code = m.family_code AND ps.year = m.year

@@ -1,14 +1,5 @@
 -- A unit's eight PAR area scores for a year beside the mean of its peers (all provinces of the structure
 -- for a province; the same level in the same province otherwise), with the source kinds involved.
-WITH subject AS (
-    SELECT * FROM admin_unit WHERE unit_id = $unit_id
-),
-peers AS (
-    SELECT u.unit_id
-    FROM admin_unit u, subject s
-    WHERE u.level = s.level AND u.structure = s.structure
-      AND (s.level = 'province' OR u.province_id = s.province_id)
-)
 SELECT a.area_code, a.number, a.short_vi, a.short_en,
        max(f.value) FILTER (WHERE f.unit_id = $unit_id)                  AS value,
        avg(f.value)                                                      AS peer_mean,
@@ -18,6 +9,6 @@ SELECT a.area_code, a.number, a.short_vi, a.short_en,
 FROM par_area a
 JOIN indicator i ON i.family_code = 'PAR_INDEX' AND i.area_code = a.area_code
 LEFT JOIN indicator_fact f ON f.indicator_code = i.indicator_code AND f.year = $year
-                          AND f.unit_id IN (SELECT unit_id FROM peers)
+                          AND f.unit_id IN (SELECT unit_id FROM unit_peers($unit_id))  -- store/macros.sql
 GROUP BY a.area_code, a.number, a.short_vi, a.short_en
 ORDER BY a.number;

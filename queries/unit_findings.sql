@@ -1,13 +1,7 @@
 -- Findings of the inspections that visited a unit (see unit_inspection_visits.sql), limitations first,
 -- with their remediation status and, for a follow-up, the earlier finding it checks.
-WITH family AS (
-    SELECT $unit_id AS unit_id
-    UNION
-    SELECT old_unit_id FROM unit_crosswalk WHERE new_unit_id = $unit_id
-),
-covered AS (
-    SELECT DISTINCT u.unit_id
-    FROM admin_unit u JOIN family f ON u.unit_id = f.unit_id OR u.parent_id = f.unit_id OR u.province_id = f.unit_id
+WITH covered AS (
+    SELECT unit_id FROM units_covered($unit_id)  -- store/macros.sql
 )
 SELECT f.finding_id, i.year, i.inspection_id, i.team_label, coalesce(i.started_on, i.announced_on) AS inspected_on,
        u.short_name AS unit_name, f.area_code, a.short_vi, a.short_en, f.kind, f.topic, f.text,

@@ -4,10 +4,7 @@ WITH subject AS (
     SELECT * FROM admin_unit WHERE unit_id = $unit_id
 ),
 peers AS (
-    SELECT u.unit_id
-    FROM admin_unit u, subject s
-    WHERE u.level = s.level AND u.structure = s.structure
-      AND (s.level = 'province' OR u.province_id = s.province_id)
+    SELECT unit_id FROM unit_peers($unit_id)  -- store/macros.sql
 ),
 predecessor AS (  -- a current unit formed from exactly one old unit of its level continues that unit's series
     SELECT any_value(cw.old_unit_id) AS unit_id

@@ -1,13 +1,7 @@
 -- Inspections that visited a unit, anything below it (the communes of a district, every unit of a province),
 -- or, for a current unit, the old units merged into it. One row per inspection, newest first.
-WITH family AS (
-    SELECT $unit_id AS unit_id
-    UNION
-    SELECT old_unit_id FROM unit_crosswalk WHERE new_unit_id = $unit_id
-),
-covered AS (
-    SELECT DISTINCT u.unit_id
-    FROM admin_unit u JOIN family f ON u.unit_id = f.unit_id OR u.parent_id = f.unit_id OR u.province_id = f.unit_id
+WITH covered AS (
+    SELECT unit_id FROM units_covered($unit_id)  -- store/macros.sql
 ),
 visits AS (
     SELECT iu.inspection_id,

@@ -1,6 +1,7 @@
 """Score the report-text extractor against the labelled gold records (not a test; prints a table or JSON).
 
     .venv/bin/python scripts/score_extract.py [--set examples|unseen] [--json] [--db PATH] [--examples DIR]
+    .venv/bin/python scripts/score_extract.py --show-dev-errors   # per dev text: what is missed, what is invented
 
 Two sets of texts with gold records, in the shape of the draft inspection record (see par_dashboard.extract):
 - `examples` (the default): the texts of the domain examples folder, gold in tests/gold/extract/<stem>.json.
@@ -363,6 +364,66 @@ def report_unseen(result: dict) -> str:
     return "\n\n".join(parts + ["\n".join(side)])
 
 
+def _field_items(record: dict) -> dict[str, set]:
+    """Each set field of a record as the set the scorer compares (findings as (kind, text) pairs)."""
+    values = indicator_units(record)
+    return {"units": visited_units(record), "leaders": leaders(record), "dates": dates(record),
+            "indicator_values": set(values), "unit_counts": unit_counts(record), "areas": areas(record),
+            "value_changes": value_changes(record), "rank_changes": rank_changes(record)}
+
+
+def errors(gold: dict, predicted: dict) -> dict[str, dict[str, list]]:
+    """What one prediction gets wrong, field by field: {"field": {"missed": [...], "invented": [...]}} (only the
+    fields with an error; findings compared as the scorer matches them, unmatched ones listed as (kind, text))."""
+    predicted = predicted or {}
+    out: dict[str, dict[str, list]] = {}
+    for field in ("province", "year", "plan"):
+        g = {"province": lambda r: (r.get("province") or {}).get("unit_id"), "year": _year,
+             "plan": _plan_number}[field]
+        want, got = g(gold), g(predicted)
+        if (field != "plan" or want) and want != got:
+            out[field] = {"missed": [want], "invented": [got]}
+    gold_sets, pred_sets = _field_items(gold), _field_items(predicted)
+    for field in ALL_SET_FIELDS:
+        if field == "findings":
+            g_items, p_items = gold.get("findings") or [], predicted.get("findings") or []
+            pairs = match_findings(g_items, p_items)
+            paired_g, paired_p = {id(g) for g, _ in pairs}, {id(p) for _, p in pairs}
+            missed = [(f.get("kind"), f.get("text")) for f in g_items if id(f) not in paired_g]
+            invented = [(f.get("kind"), f.get("text")) for f in p_items if id(f) not in paired_p]
+        else:
+            missed = sorted(gold_sets[field] - pred_sets[field], key=repr)
+            invented = sorted(pred_sets[field] - gold_sets[field], key=repr)
+        if missed or invented:
+            out[field] = {"missed": missed, "invented": invented}
+    return out
+
+
+def dev_errors(extract_fn: Callable[[str], dict], *, gold_dir: Path = UNSEEN_DIR, texts_dir: Path = UNSEEN_TEXTS,
+               split_file: Path = SPLIT_FILE) -> dict[str, dict]:
+    """{stem: errors} of every DEV text of the unseen set with an error. Never the test part: its texts are not to
+    be read while writing rules, and a list of its errors would show them."""
+    gold = load_gold(gold_dir)
+    out = {}
+    for stem in load_split(split_file)["dev"]:
+        found = errors(gold[stem], extract_fn((texts_dir / f"{stem}.txt").read_text(encoding="utf-8")))
+        if found:
+            out[stem] = found
+    return out
+
+
+def report_errors(found: dict[str, dict]) -> str:
+    lines = [f"Errors on the dev part ({len(found)} texts with at least one): - missed (in the gold only), "
+             "+ invented (in the prediction only)"]
+    for stem, fields in found.items():
+        lines.append(f"\n== {stem}")
+        for field, sides in fields.items():
+            for sign, key in (("-", "missed"), ("+", "invented")):
+                for item in sides[key]:
+                    lines.append(f"  {field:<16} {sign} {item}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
@@ -370,6 +431,10 @@ def main() -> int:
     parser.add_argument("--examples", type=Path, default=EXAMPLES_DIR, help="texts of the examples set")
     parser.add_argument("--set", choices=("examples", "unseen"), default="examples", dest="which",
                         help="examples: the domain examples (default); unseen: tests/gold/extract_unseen, dev and test")
+    parser.add_argument("--dev-only", action="store_true",
+                        help="with --set unseen: score the dev part only (the test part is neither read nor scored)")
+    parser.add_argument("--show-dev-errors", action="store_true",
+                        help="list, per DEV text of the unseen set, what is missed and what is invented (test texts never)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -396,7 +461,14 @@ def main() -> int:
         def extract(text: str) -> dict:
             return extract_text(text, resolver=resolver, db=db)
 
-        if args.which == "unseen":
+        if args.show_dev_errors:
+            found = dev_errors(extract)
+            print(json.dumps(found, ensure_ascii=False, indent=2, default=list) if args.json else report_errors(found))
+            return 0
+        if args.which == "unseen" and args.dev_only:
+            result = score_all(extract, gold_dir=UNSEEN_DIR, examples_dir=UNSEEN_TEXTS, stems=load_split()["dev"])
+            text = report(result, title="Unseen set, dev part: ", extras=True, per_file=False)
+        elif args.which == "unseen":
             result = score_unseen(extract, new_test=True)
             for part in result:
                 result[part]["mean_f1"] = {"5": mean_f1(result[part]["micro"]),

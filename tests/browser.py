@@ -36,6 +36,57 @@ def chromium_path() -> str:
     return path
 
 
+class _Borrowed:
+    """The shared browser as one test sees it: `close()` closes what the test opened in it (its contexts and their
+    pages), not the browser."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self._before = set(browser.contexts)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def close(self) -> None:
+        for context in self._browser.contexts:
+            if context not in self._before:
+                context.close()
+
+
+_playwright = None
+_browser = None
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium driven by Playwright, one per test process: started on first use and kept for the later
+    tests (a launch costs 2-3 s of CPU and some 15 s on a loaded machine; Playwright's sync API cannot start a second
+    one beside it anyway). What the block opened in it is closed when it ends; conftest.py stops it at the end."""
+    global _playwright, _browser
+    from playwright.sync_api import sync_playwright
+
+    if _browser is None or not _browser.is_connected():  # first use, or a test left it crashed
+        if _playwright is None:
+            _playwright = sync_playwright().start()
+        _browser = _playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    borrowed = _Borrowed(_browser)
+    try:
+        yield borrowed
+    finally:
+        borrowed.close()
+
+
+def stop_chromium() -> None:
+    global _playwright, _browser
+    if _browser is not None:
+        with contextlib.suppress(Exception):
+            _browser.close()
+    if _playwright is not None:
+        with contextlib.suppress(Exception):
+            _playwright.stop()
+    _playwright = _browser = None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -7,18 +7,17 @@ work offline, the map included.
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server
+from tests.browser import ARTIFACTS, chromium
 
 
 @pytest.fixture(scope="module")
-def app(built_db):
+def app(anonymous_server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(built_db, anonymous=True) as base, sync_playwright() as p:  # read only: no login needed
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    with chromium() as browser:  # read only: no login needed
         try:
-            yield base, browser
+            yield anonymous_server, browser
         finally:
             browser.close()
 

@@ -2,9 +2,9 @@
 password is refused in words; the right one opens the linked page with the name and role in the sidebar; signing
 out brings the form back. Screenshots of the login page and of the signed-in sidebar are kept as artifacts."""
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
+from tests.browser import ARTIFACTS, chromium, sign_in, streamlit_server
 from tests.users import PASSWORD
 
 LOGIN_TITLE = "Đăng nhập — Bảng theo dõi cải cách hành chính"
@@ -12,8 +12,7 @@ LOGIN_TITLE = "Đăng nhập — Bảng theo dõi cải cách hành chính"
 
 def test_login_form_wrong_password_sign_in_and_out(built_db):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(built_db) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    with streamlit_server(built_db) as base, chromium() as browser:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"{base}/kiem-tra?year=2024&province=S63-P-20")

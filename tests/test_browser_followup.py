@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from par_dashboard.importing import service
 from par_dashboard.store.db import Database
-from tests.browser import CHROMIUM_FLAGS, chromium_path, streamlit_server
+from tests.browser import chromium, streamlit_server
 from tests.test_followup import OFFICER, good_rows, one, xlsx
 
 
@@ -32,8 +32,7 @@ def app(built_db, tmp_path_factory):
     rows.pop("indicator_values")
     assert service.load(db, xlsx(rows), "han.xlsx", user=OFFICER).status == "loaded"
     db.close()
-    with streamlit_server(path, anonymous=True) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    with streamlit_server(path, anonymous=True) as base, chromium() as browser:
         try:
             yield base, browser, commune
         finally:

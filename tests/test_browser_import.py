@@ -4,11 +4,12 @@ load, see the new figure on the locality page, roll the batch back and see the o
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from par_dashboard.importing import template
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, sign_in, streamlit_server
+from tests.browser import ARTIFACTS, chromium, sign_in, streamlit_server
 from tests.users import PASSWORD
 
 SHEET = "Giá trị chỉ tiêu"
@@ -53,10 +54,10 @@ def _ontime_metric(page) -> str:
     return metric.locator("[data-testid='stMetricValue']").inner_text()
 
 
+@pytest.mark.slow(70)  # seconds: started first (tests/conftest.py)
 def test_template_upload_errors_fix_load_see_and_roll_back(built_db):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(built_db) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    with streamlit_server(built_db) as base, chromium() as browser:
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 2400}, accept_downloads=True)
             profile = f"{base}/dia-phuong?year=2024&province=S63-P-20&unit=S63-D-182"

@@ -1,15 +1,13 @@
 """Every index on one screen (issue 20) in real Chromium: the locality page draws the multi-index chart and says which
 indices disagree most, for Bà Rịa - Vũng Tàu in 2021 (published PCI rank 9/63, PAPI group 4 of 4)."""
 
-from playwright.sync_api import sync_playwright
-
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server
+from tests.browser import ARTIFACTS, chromium
 
 
-def test_the_multi_index_chart_draws_and_the_disagreement_sentence_shows(built_db):
+def test_the_multi_index_chart_draws_and_the_disagreement_sentence_shows(anonymous_server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(built_db, anonymous=True) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    base = anonymous_server
+    with chromium() as browser:
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 3200})
             outside = []

@@ -43,7 +43,7 @@ def test_grouped_view_uses_two_level_categories():
 def test_average_line_is_drawn_and_labelled():
     fig = ranking_bar(_frame(), "vi", average=86.98)
     assert any(s.x0 == 86.98 for s in fig.layout.shapes)
-    assert any("86,98" in (a.text or "") for a in fig.layout.annotations)
+    assert any("86,98" in (d.name or "") for d in fig.data)  # named in the legend (tests/test_chart_layout.py: apart)
 
 
 def test_formats():

@@ -7,14 +7,13 @@ import re
 import unicodedata
 
 import pytest
-from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from par_dashboard.views.present import exports
 from par_dashboard.views.present.build import WINDOW, DeckScopeError, build_deck
 from par_dashboard.views.present.html import render_html
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path
+from tests.browser import ARTIFACTS, ROOT, chromium
 from tests.users import sign_in
 
 LANG_SON, ON = "S63-P-20", dt.date(2024, 12, 20)
@@ -95,6 +94,17 @@ def test_a_province_of_the_other_structure_is_refused(db):
     assert deck.slides[2].chart.map_layer == "S34-commune"
 
 
+def test_the_ranking_slides_axis_fits_the_scores_shown(province_deck, country_deck):
+    """Issue 18 item 7: the ranking slides' axis ran to 100 whatever the scores (88–91: half the slide empty)."""
+    for deck in (province_deck, country_deck):
+        for slide in deck.slides:
+            if slide.key.startswith("ranking") and slide.chart is not None:
+                values = slide.chart.series[0].values
+                lo, hi = slide.chart.value_range
+                assert lo <= min(values) and max(values) <= hi, (slide.key, lo, hi)
+                assert (max(values) - lo) / (hi - lo) >= 0.6, (slide.key, lo, hi, min(values), max(values))
+
+
 def test_the_2025_decks_compare_with_2024_rolled_up_and_say_so(db):
     """The first 34-province year has no same-province 2024 score: the decks compare with 2024 rolled up to the 34
     provinces and say that the comparison is the app's reading aid, not a published figure."""
@@ -126,8 +136,7 @@ def test_the_html_deck_plays_offline_in_chromium_with_the_keyboard(province_deck
     path = tmp_path / "deck.html"
     path.write_bytes(exports.to_html(province_deck))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         fetched, errors = [], []
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")

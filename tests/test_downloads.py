@@ -24,9 +24,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path, sign_in, streamlit_server
+from tests.browser import ARTIFACTS, ROOT, chromium, sign_in
 from tests.hardening import downloads
 from tests.hardening.downloads import SUBJECTS
 from tests.hardening.payloads import build_hostile_database
@@ -132,10 +132,10 @@ def _offered_in_chromium(page, who: str) -> list[str]:
     return [f"{who}: {x}" for x in offered]
 
 
-def test_a_table_and_a_chart_offer_no_download_to_a_guest_or_a_viewer_in_chromium(built_db):
+def test_a_table_and_a_chart_offer_no_download_to_a_guest_or_a_viewer_in_chromium(anonymous_server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(built_db, anonymous=True) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    base = anonymous_server
+    with chromium() as browser:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"{base}/?year=2024")

@@ -196,6 +196,41 @@ def test_demo_follow_ups_are_plausible_deterministic_and_demo(db):
     assert finding_demo and followup_demo  # real reports get none: nothing published covers follow-up
 
 
+def test_recurring_items_take_the_same_pandas_calls_for_one_province_as_for_the_whole_country(db, monkeypatch):
+    """The page of the whole country spent some 20 s of CPU finding recurring items: `recurring` turned each unit-and-
+    area group into records on its own (pandas' to_dict costs tens of milliseconds a call, at any size; thousands of
+    groups) and the table formatted each visit's day through a one-row Series. Counted, not timed: those calls do
+    not grow with the number of groups."""
+    calls = {"to_dict": 0, "_dates": 0}
+    to_dict, dates = pd.DataFrame.to_dict, followup._dates
+
+    def counted_to_dict(self, *args, **kwargs):
+        calls["to_dict"] += 1
+        return to_dict(self, *args, **kwargs)
+
+    def counted_dates(*args, **kwargs):
+        calls["_dates"] += 1
+        return dates(*args, **kwargs)
+
+    seen = {}
+    for where, provinces in (("Lạng Sơn", ["S63-P-20"]), ("the whole country", [])):
+        items = followup_items(db, provinces)
+        with monkeypatch.context() as m:
+            m.setattr(pd.DataFrame, "to_dict", counted_to_dict)
+            m.setattr(followup, "_dates", counted_dates)
+            calls.update(dict.fromkeys(calls, 0))
+            groups = followup.recurring(items)
+            followup.recurring_table(groups, "vi", with_province=True)
+        seen[where] = (len(groups), dict(calls))
+    (few, small), (many, large) = seen.values()
+    assert 0 < few * 20 < many, seen  # the country has many times the groups of one province
+    assert large == small, seen
+
+
+def followup_items(db: Database, provinces: list[str]) -> pd.DataFrame:
+    return db.query("followup_items", as_of=dt.date(2024, 12, 31), provinces=provinces, units=[], area="TOTAL")
+
+
 # ------------------------------------------------------------------------------------------------ the page, as of a day
 
 @pytest.fixture

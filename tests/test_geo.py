@@ -160,6 +160,22 @@ def test_subset_and_view():
     assert center["lon"] < 109
 
 
+@pytest.mark.parametrize("layer", ["S63-district", "S34-commune"])
+def test_every_province_drill_down_is_whole_in_the_map_column_at_1440_px(layer):
+    """Issue 18 item 7: province maps were cut off on the left at 1 440 px (the view was fitted to a 700 px column;
+    the page's is 580). Every province's units, drawn as the page draws them, fall inside the plot area."""
+    units = geo.load_layer(layer)
+    for province in sorted({f["properties"]["province_id"] for f in units["features"]}):
+        part = geo.subset(units, province)
+        fig = geo.choropleth(_frame(part, missing=0), part, lang="vi", height=640, map_width=geo.MAP_COLUMN_PX)
+        center, zoom = fig.layout.map.center, fig.layout.map.zoom
+        lon0, lat0, lon1, lat1 = geo.bounds(part, include_archipelagos=False)
+        area = {"height": 640 - 30 - 40, "width": geo.MAP_COLUMN_PX - 90}  # the plot area left by margins and colorbar
+        for lon, lat in ((lon0, lat0), (lon1, lat1)):
+            x, y = geo.paper_xy(lon, lat, {"lon": center.lon, "lat": center.lat}, zoom, **area)
+            assert -0.005 <= x <= 1.005 and -0.005 <= y <= 1.005, (province, x, y)
+
+
 def _frame(geojson, missing=3):
     ids = [f["id"] for f in geojson["features"]]
     values = np.linspace(50, 95, len(ids) - missing)

@@ -153,6 +153,7 @@ def test_the_dashboard_says_what_it_did_with_a_damaged_database(work, monkeypatc
     assert not [w for w in at.warning if "sao lưu" in w.value]  # said once per session
 
 
+@pytest.mark.slow(70)  # seconds: started first (tests/conftest.py)
 def test_kills_during_a_rebuild_and_a_restore_a_full_disk_and_every_damage(work, tmp_path, monkeypatch):
     """One rebuild from data/ is needed as the state a rebuild gives: the recovery of a damaged database without
     any backup makes it (and is checked on the way)."""

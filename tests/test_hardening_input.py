@@ -3,10 +3,9 @@
 security settings (tests/hardening/settings.py)."""
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from par_dashboard.security.untrusted import formula_like, markdown_text, markdown_url, safe_file_name
-from tests.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, streamlit_server
+from tests.browser import ARTIFACTS, chromium, streamlit_server
 from tests.hardening.payloads import CLASSES, run_browser_payloads, run_payloads
 from tests.hardening.settings import run_settings_checks
 
@@ -37,6 +36,7 @@ def test_formula_like_cells_but_not_signed_numbers():
     assert not any(formula_like(v) for v in ("+2,08", "-5", "−7", "Hồ sơ", 3.5, None))
 
 
+@pytest.mark.slow(40)  # seconds: started first (tests/conftest.py)
 def test_every_payload_is_inert(built_db):
     figures = run_payloads(built_db)
     assert figures["failures"] == []
@@ -44,9 +44,9 @@ def test_every_payload_is_inert(built_db):
         assert figures[cls]["tried"] > 0 and figures[cls]["inert"] == figures[cls]["tried"], (cls, figures[cls])
 
 
+@pytest.mark.slow(75)  # seconds: started first (tests/conftest.py)
 def test_script_payloads_are_shown_as_text_in_chromium(built_db):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    with chromium() as browser:
         try:
             figures = run_browser_payloads(built_db, server=streamlit_server, browser=browser,
                                            screenshots=ARTIFACTS / "hardening")

@@ -27,9 +27,6 @@ LANG_CODES = set(LANGS)
 
 # The one module that maps a language to its texts and locales.
 ALLOWED = {"par_dashboard/i18n.py"}
-# TEMPORARY: par_dashboard/importing/ is being moved to labels by another branch (issue 16); remove this entry when
-# it has landed, so that the whole package is held to the rule.
-ALLOWED_FOLDERS_TEMPORARY = ("par_dashboard/importing/",)
 
 
 def _sources() -> list[Path]:
@@ -79,7 +76,7 @@ def test_no_module_chooses_a_text_by_comparing_the_language():
     wrong = []
     for path in _sources():
         rel = _rel(path)
-        if rel in ALLOWED or rel.startswith(ALLOWED_FOLDERS_TEMPORARY):
+        if rel in ALLOWED:
             continue
         wrong += [f"{rel}:{line}: {text}" for line, text in language_branches(_tree(path))]
     assert not wrong, "use i18n.t / pick / lang_col instead of:\n" + "\n".join(wrong)

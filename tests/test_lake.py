@@ -3,9 +3,12 @@ queries/ exactly as the database file does."""
 
 import shutil
 
+import pytest
+
 from par_dashboard.store import lake
 
 
+@pytest.mark.slow(30)  # seconds: started first (tests/conftest.py)
 def test_every_query_gives_the_same_result_on_the_parquet_files(built_db, tmp_path):
     # a copy: the session's database is open for writing in this process, and lake opens its file read-only
     database = tmp_path / "par.duckdb"

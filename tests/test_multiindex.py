@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from par_dashboard.paths import SCHEMA_FILE
 from par_dashboard.store.db import query_text
+from par_dashboard.store.schema import macros_sql
 from par_dashboard.views import multiindex as mi
 from tests.browser import ROOT
 from tests.users import sign_in
@@ -57,6 +58,7 @@ def _database(scores: list[tuple[str, float, str]], path=":memory:"):
     order (in memory: the same engine and SQL as the file, without a file's syncs on every example)."""
     con = duckdb.connect(str(path))
     con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+    con.execute(macros_sql())  # as the build makes them: the query calls unit_peers (store/macros.sql)
     con.execute("INSERT INTO admin_structure VALUES ('S63', 'a', 'a', DATE '2004-01-01', NULL, NULL)")
     con.execute("INSERT INTO source VALUES (1, 'official_publication', 'real', NULL, NULL, NULL, NULL),"
                 " (2, 'synthetic_demo', 'demo', NULL, NULL, NULL, NULL)")

@@ -23,12 +23,15 @@ from scripts.score_extract import (
     SPLIT_FILE,
     UNSEEN_DIR,
     UNSEEN_TEXTS,
+    dev_errors,
+    errors,
     leader_key,
     load_gold,
     load_split,
     match_findings,
     mean_f1,
     micro,
+    report_errors,
     report_unseen,
     score,
     score_all,
@@ -338,3 +341,36 @@ def test_the_last_rounds_test_texts_are_also_scored_alone_and_shown_pooled_only(
     assert "new-test part" in table and header.split()[3:] == ["dev", "test", "new-test"]
     for stem in set(result["test"]["files"]):
         assert stem not in table  # test texts pooled only
+
+
+@settings(max_examples=25, deadline=None)
+@given(stem=st.sampled_from(UNSEEN_STEMS), keep=st.lists(st.booleans(), min_size=40, max_size=40))
+def test_the_error_list_names_exactly_what_a_prediction_drops(stem, keep):
+    """--show-dev-errors lists as missed what a prediction leaves out of the gold, and invents nothing."""
+    gold = UNSEEN_GOLD[stem]
+    assert errors(gold, copy.deepcopy(gold)) == {}
+    predicted = copy.deepcopy(gold)
+    flags = iter(keep * 10)
+    predicted["findings"] = [f for f in predicted["findings"] if next(flags)]
+    for team in predicted["teams"]:
+        team["units"] = [u for u in team["units"] if next(flags)]
+    found = errors(gold, predicted)
+    assert all(not sides["invented"] for sides in found.values())
+    dropped = len(gold["findings"]) - len(predicted["findings"])
+    assert len(found.get("findings", {}).get("missed", [])) == dropped
+
+
+def test_dev_errors_read_and_show_only_dev_texts():
+    """The error list is for writing rules, so it must never extract or name a test text."""
+    split = load_split()
+    seen = []
+    texts = {(UNSEEN_TEXTS / f"{stem}.txt").read_text(encoding="utf-8"): stem for stem in split["dev"]}
+
+    def extract(text):
+        seen.append(texts[text])  # a KeyError here would be a test text read
+        return {}
+
+    found = dev_errors(extract)
+    assert sorted(seen) == sorted(split["dev"]) and set(found) <= set(split["dev"])
+    shown = report_errors(found)
+    assert not any(stem in shown for stem in split["test"])

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from par_dashboard.cli.serving import haproxy_path
 from par_dashboard.importing import service
 from par_dashboard.store.db import Database
 from par_dashboard.store.snapshots import Snapshots
-from tests.browser import CHROMIUM_FLAGS, ROOT, chromium_path, free_port, sign_in
+from tests.browser import ROOT, chromium, free_port, sign_in
 from tests.test_browser_import import _filled_template, _ontime_metric
 from tests.users import PASSWORD
 
@@ -158,6 +158,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not (shutil.which("haproxy") or os.access("/usr/sbin/haproxy", os.X_OK)),
                     reason="HAProxy not installed: scripts/setup_dev.sh installs it")
+@pytest.mark.slow(60)  # seconds: started first (tests/conftest.py)
 def test_two_workers_behind_haproxy_in_chromium(built_db, tmp_path):
     haproxy_path()
     primary = tmp_path / "par.duckdb"
@@ -190,8 +191,7 @@ def test_two_workers_behind_haproxy_in_chromium(built_db, tmp_path):
         assert refused.value.code in (400, 403, 404, 405)
         assert any("haproxy" in Path(f"/proc/{c}/cmdline").read_bytes().decode(errors="replace") for c in children)
 
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        with chromium() as browser:
             try:
                 officer = browser.new_context(viewport={"width": 1600, "height": 2400}, accept_downloads=True)
                 page = officer.new_page()

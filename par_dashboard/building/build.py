@@ -22,7 +22,7 @@ from par_dashboard.building import followup_demo
 from par_dashboard.building.published import Published, load_published
 from par_dashboard.domain.units import STRUCTURES, fold, load_admin_units
 from par_dashboard.paths import DEFAULT_DB, REPORTS_DIR, SCHEMA_FILE, SEED_DIR
-from par_dashboard.store.schema import CONTENT_TABLES
+from par_dashboard.store.schema import CONTENT_TABLES, macros_sql
 
 Progress = Callable[[float, str], None]
 
@@ -56,6 +56,7 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, extra: E
     try:
         say(0.02, "Tạo lược đồ dữ liệu")
         con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+        con.execute(macros_sql())  # the SQL the queries share (store/macros.sql), stored with the tables it reads
         sources = _Sources()
 
         say(0.05, "Nạp đơn vị hành chính (63 và 34 tỉnh) từ vietnamadminunits")

@@ -75,6 +75,8 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
     doc = read(text)
     year = rules.document_year(doc)
     structure = structure_for_year(year) if year else "S63"
+    if _TWO_TIER.search(fold(text)):
+        structure = "S34"  # local government of two tiers exists only from 1/7/2025: the 34 provinces' units
     places = rules.Places(resolver, structure)
     draft["source_url"] = doc.urls[0] if doc.urls else None
     province, url_district = _province(doc, places, resolver, structure)
@@ -109,7 +111,7 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
     draft["findings"] = [{"kind": f.kind, "area_code": f.area, "text": f.text, "unit_id": None,
                           "evidence": list(f.sentence.span)}
                          for f in rules.findings(doc, {id(t.sentence) for t in teams}, announcement)]
-    _scope(draft, doc, teams)
+    _scope(draft, doc, teams, announcement)
     if not (draft["teams"] or draft["indicators"] or draft["findings"]):
         messages.append(_message("warning", "Không tìm thấy đoàn kiểm tra, chỉ tiêu hay phát hiện nào trong văn bản.",
                                  "No inspection team, indicator value or finding was found in the text."))
@@ -119,7 +121,9 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
     return draft
 
 
-_INDEX_WORDS = re.compile(r"chi so (cai cach hanh chinh|cchc|hai long)|par[ -]?index|sipas|xep hang (chi so|cai cach|cchc)")
+# "chính quyền địa phương 2 cấp", "vận hành chính quyền hai cấp", "mô hình chính quyền địa phương hai cấp"
+_TWO_TIER = re.compile(r"\bchinh quyen (?:dia phuong )?(?:2|hai|02) cap\b")
+_INDEX_WORDS = re.compile(r"chi so (cai cach hanh chinh|cchc|hai long)|par[ -]?index|sipas|\bpapi\b|xep hang (chi so|cai cach|cchc)")
 
 
 def _index_results(doc, indicators: list[dict]) -> bool:
@@ -131,11 +135,18 @@ def _index_results(doc, indicators: list[dict]) -> bool:
     return any(s.line_kind == "title" and _INDEX_WORDS.search(s.folded) for s in doc.sentences[:3])
 
 
-def _scope(draft: dict, doc, teams) -> None:
+def _scope(draft: dict, doc, teams, announcement: bool = False) -> None:
     """Each team's units given only as numbers and the PAR areas it checked, each with the span it was read from:
     the areas listed as the inspection's content, and those in which a result or limitation is reported (a
     recommendation alone does not make an area checked). A count goes to the team whose sentence states it, else
     to the first team; the areas to every team (a text lists one content for all its teams)."""
+    counts = scope.unit_counts(doc)
+    if not draft["teams"] and counts and not announcement:
+        # "Năm 2023, huyện đã kiểm tra mười đơn vị …": an inspection of counted units is one, team word or not
+        # (the conventions: only an inspection naming no team, leader, date, unit or count has no team)
+        first = counts[0].sentence
+        draft["teams"].append({"label": "Đoàn kiểm tra", "leader_name": None, "leader_title": None, "started_on": None,
+                               "ended_on": None, "units": [], "evidence": list(first.span)})
     if not draft["teams"]:
         return
     areas = {a: list(span) for a, span in scope.content_areas(doc, rules.AREA_NAMES).items()}
@@ -147,7 +158,7 @@ def _scope(draft: dict, doc, teams) -> None:
         out["areas"] = sorted(areas)
         out["evidence_of"] = {"areas": {a: areas[a] for a in sorted(areas)}}
     sentences = {id(t.sentence): i for i, t in enumerate(teams)}
-    for c in scope.unit_counts(doc):
+    for c in counts:
         i = sentences.get(id(c.sentence), 0)
         if c.sentence.line_kind == "title" and len(draft["teams"][i]["units"]) >= c.count:
             continue  # a headline's "tại 3 đơn vị" of units the body names: the units, not a count (the conventions)
@@ -171,19 +182,27 @@ def _province(doc, places, resolver, structure) -> tuple[str | None, str | None]
                 votes[p] = votes.get(p, 0) + (2 if m.kind == "province" else 1)
                 named.setdefault(i, set()).add(p)
         for m in bare.finditer(s.text):
-            if m.group("province"):
-                r = resolver.resolve(m.group("province"), level="province", structure=structure)
+            if m.group("province") and not rules.in_a_persons_name(s.text, m.start()):
+                r = resolver.resolve(rules.province_name(m.group("province")), level="province", structure=structure)
                 if r.ok:
                     votes[r.unit_id] = votes.get(r.unit_id, 0) + 1
                     named.setdefault(i, set()).add(r.unit_id)
-    url_province, url_district = (None, None)
+    url_province, url_district, host_province = None, None, None
     for url in doc.urls:
         url_province, url_district = rules.province_from_url(url, resolver, structure)
         if url_province:
+            host = re.match(r"(?:https?://)?[^/?#]*", url).group(0) + "/"  # the outlet, without the slug
+            host_province = rules.province_from_url(host, resolver, structure)[0]
             break
-    if len(votes) >= 3 and max(votes.values()) < 0.5 * sum(votes.values()):
-        if url_province in votes and votes[url_province] == max(votes.values()):
-            return url_province, url_district
+    # A headline about an index (PAR INDEX, SIPAS, PAPI) over a text naming several provinces is a national
+    # announcement, even when one province is most named ("tại Hà Nội, Thừa Thiên Huế dẫn đầu …"): it is that
+    # province's only from the province's own outlet, or when headline and lead speak of that province alone.
+    index_headline = any(s.line_kind == "title" and _INDEX_WORDS.search(s.folded) for s in doc.sentences[:3])
+    national = len(votes) >= 3 and max(votes.values()) < 0.5 * sum(votes.values())
+    if national or (index_headline and len(votes) >= 2 and host_province is None):
+        # Only the outlet's own address speaks for a province here: a slug ("…/ha-noi-xep-thu-3-…") is a headline.
+        if host_province in votes and votes[host_province] == max(votes.values()):
+            return host_province, url_district
         title = next((i for i, s in enumerate(doc.sentences) if s.line_kind == "title"), None)
         lead = next((i for i, s in enumerate(doc.sentences) if s.line_kind == "body"), None)
         if title is not None and lead is not None and len(named.get(title, ())) == 1 and named[title] == named.get(lead):

@@ -266,11 +266,12 @@ _LEADER = re.compile(
 _CAPS = "A-ZĐÂĂÊÔƠƯÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴẰẮẲẴẶẦẤẨẪẬỀẾỂỄỆỒỐỔỖỘỜỚỞỠỢỪỨỬỮỰ"
 _NAME_CASED = r"(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){1,4})"
 _HONORIFIC_I = r"(?i:đồng chí|đ/c|ông|bà)"
-# The leader named after the word: "Trưởng đoàn là ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ", "trưởng đoàn: bà …".
-_LEADER_AFTER = re.compile(r"(?i:trưởng\s+đoàn)(?:\s+(?i:kiểm\s+tra))?(?:\s+(?i:là))?\s*:?\s*" + _HONORIFIC_I + r"\s+" + _NAME_CASED
+# The leader named after the word: "Trưởng đoàn là ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ", "trưởng đoàn: bà …";
+# not after "Phó trưởng đoàn" (a deputy heads no team: the conventions).
+_LEADER_AFTER = re.compile(r"(?<![Pp]hó\s)(?i:trưởng\s+đoàn)(?:\s+(?i:kiểm\s+tra))?(?:\s+(?i:là))?\s*:?\s*" + _HONORIFIC_I + r"\s+" + _NAME_CASED
                            + r"(?:\s*[,–—-]\s*(?P<title>[^.;()]{1,150}?))?(?=\s*[.;(]|\s+(?:và|cùng|đã|có|làm)\b|$)")
 # The leader in apposition: "ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ, Trưởng đoàn kiểm tra".
-_LEADER_APPOSITION = re.compile(_HONORIFIC_I + r"\s+" + _NAME_CASED + r"\s*[,–—-]\s*(?P<title>[^.;]{1,150}?)\s*[,–—-]\s*(?i:trưởng\s+đoàn)")
+_LEADER_APPOSITION = re.compile(_HONORIFIC_I + r"\s+" + _NAME_CASED + r"\s*[,–—-]\s*(?P<title>[^.;]{1,150}?)\s*[,–—-]\s*(?<![Pp]hó\s)(?i:trưởng\s+đoàn)")  # a deputy leads no team
 # Title first, then the name, without an honorific: "do Phó Chủ tịch UBND huyện Nguyễn Văn An làm trưởng đoàn".
 _TITLED_NAME = re.compile(r"^(?P<title>.*?\S)\s+(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){2,5})$")
 # Vietnamese family names: where a person's name starts in a run of capitalised words ("… huyện Cao Lộc Nguyễn Văn An").
@@ -452,8 +453,15 @@ def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
     at = mention.start - offset
     before = fold(whole[max(0, at - 40): at])
     # the type word before the name is one word or two ("của UBND thành phố Tam Kỳ")
+    if mention.kind != "province" and (office := _OFFICE_OF.search(fold(whole[max(0, at - 70): at]))) and not _VISIT_WORD.search(office.group(0)):
+        return True  # "Phó Trưởng phòng Phòng Kiểm tra và Pháp chế, Sở Nội vụ": a person's office, not a unit visited
     return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?"
                           r"(?:thanh pho|thi xa|thi tran|dac khu|\S*)\s*$", before)) or mention.kind == "province"
+
+
+# A person's title naming an office of a unit, just before the unit: "Trưởng phòng Phòng Kiểm tra và Pháp chế Sở …"
+_OFFICE_OF = re.compile(r"\b(?:(?:pho )?truong phong|chanh van phong|pho chanh van phong|chuyen vien|(?:pho )?truong ban)\b[^;()]{0,45}$")
+_VISIT_WORD = re.compile(r"\b(tai|lam viec|voi|den)\b|(?<!phong )\bkiem tra\b")  # not "Phòng Kiểm tra …"
 
 
 # A list of the units inspected: "Các đơn vị được kiểm tra bao gồm: …", "kiểm tra đột xuất 5 đơn vị: …".
@@ -616,7 +624,22 @@ def province_names(resolver: UnitResolver, structure: str) -> re.Pattern:
     names = sorted(units[(units.structure == structure) & (units.level == "province")].short_name, key=len, reverse=True)
     return re.compile(r"(?<![\w])(?P<ministry>Bộ\s+(?:[A-ZĐ]\w*\s*){1,5}|Ngân hàng Nhà nước|Văn phòng Chính phủ|Thanh tra Chính phủ|"
                       r"Ủy ban Dân tộc|Uỷ ban Dân tộc)|(?<![\w])(?:TP\.?\s*)?(?P<province>"
-                      + "|".join(re.escape(n) for n in names) + r")(?![\w])")
+                      + "|".join(re.escape(n) for n in names) + r"|(?<=TP\.)HCM|(?<=TP)HCM|(?<=TP )HCM|(?<=Tp\.)HCM)(?![\w])")
+
+
+def province_name(matched: str) -> str:
+    """The name a bare match stands for ("HCM" of "TP.HCM" is Hồ Chí Minh)."""
+    return "Hồ Chí Minh" if matched == "HCM" else matched
+
+
+_WORD_BEFORE = re.compile(r"([" + _CAPITAL + r"]\w*)\s+$")
+
+
+def in_a_persons_name(text: str, start: int) -> bool:
+    """Whether a province's name at `start` ends a person's name: "Phó Thủ tướng Trương Hòa Bình", "ông Lê Hà Nam"
+    (a capitalised surname just before it)."""
+    m = _WORD_BEFORE.search(text[max(0, start - 12):start])
+    return bool(m) and fold(m.group(1)) in _SURNAMES
 
 
 def _bare_mentions(s: Sentence, pattern: re.Pattern | None) -> list[Mention]:
@@ -624,10 +647,12 @@ def _bare_mentions(s: Sentence, pattern: re.Pattern | None) -> list[Mention]:
         return []
     out = []
     for m in pattern.finditer(s.text):
+        if m.group("province") and in_a_persons_name(s.text, m.start()):
+            continue
         if m.group("ministry"):
             out.append(Mention(m.group("ministry").strip(), "ministry", s.start + m.start(), s.start + m.end()))
         else:
-            out.append(Mention(f"tỉnh {m.group('province')}", "province", s.start + m.start("province"),
+            out.append(Mention(f"tỉnh {province_name(m.group('province'))}", "province", s.start + m.start("province"),
                                s.start + m.end("province")))
     return out
 
@@ -943,7 +968,7 @@ _LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap|khuyet die
 _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|chua (dat|duoc|dam bao|thuong xuyen|"
                         r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung|quan tam|chu trong|hieu qua|nghiem tuc|"
                         r"thuc hien|ban hanh|cap nhat|niem yet|cong khai|trien khai|ro|cu the|phu hop|tot|thanh thao)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
-                        r"cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu)|"
+                        r"chua xac dinh|chua co su|cham\s*$|cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu)|"
                         r"di (lam )?muon|ve som|"
                         # a duty not done: "không đeo thẻ công chức", "không niêm yết …"
                         r"khong (deo|thuc hien|chap hanh|niem yet|cong khai|cap nhat|ban hanh|bo tri|trien khai))")
@@ -999,7 +1024,14 @@ _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xua
                    r"ban hanh (quyet dinh|ke hoach)|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
                    r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien|phan dau)\b|^muc tieu\b|"
                    # what the team did besides inspecting: "Dịp này, đoàn cũng đã trao đổi, hướng dẫn …"
-                   r"^(nhan )?dip nay\b|\b(doan|to)( kiem tra)? (cung )?(da )?(trao doi|huong dan|giai dap)\b")
+                   r"^(nhan )?dip nay\b|\b(doan|to)( kiem tra)? (cung )?(da )?(trao doi|huong dan|giai dap)\b|"
+                   # what a host reported at the meeting, whom the team invites: the meeting, not what was found
+                   r"\bbao cao (nhung |cac )?(ket qua|tinh hinh)|\bmoi dai dien\b")
+# Statements that are no finding of any kind, even with a word of shortcoming in them ("Dịp này, quận ra mắt phần
+# mềm 'Phản ánh hành vi vi phạm'"): an occasion's launch, whom the team invites, a plan's purpose ("Mục đích …",
+# "Nắm bắt tình hình … để …", "Nắm được những kết quả cũng như những hạn chế … để kịp thời chấn chỉnh").
+_NOT_FINDING = re.compile(r"^(nhan )?dip nay\b|\bra mat\b|\bmoi dai dien\b|"
+                          r"^[-–+•*\d.)\s]*(?:muc dich\b|(?:nham |de )?nam (?:bat|duoc|ro)\b)")  # a plan's purpose
 # Requests that prepare an inspection ("xây dựng báo cáo … gửi về", "cung cấp các thông tin, tài liệu theo yêu cầu của Đoàn",
 # "tạo điều kiện thuận lợi để Đoàn kiểm tra thực hiện nhiệm vụ"): procedure, not recommendations.
 _PROCEDURE = re.compile(r"xay dung bao cao|de cuong|cung cap (cac |day du )?(thong tin|tai lieu|ho so)|"
@@ -1203,12 +1235,15 @@ _FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?
 # A sentence about what an inspection will check, how or of whom, not about what it found.
 _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
                            r"linh vuc trong tam|doi tuong (?:duoc )?kiem tra|hinh thuc kiem tra|"
-                           r"^(?:(?:dong thoi|ngoai ra|ben canh do),? )?(?:doan |to )?(?:cung )?kiem tra (?:viec|chuyen de|them)\b|"
+                           r"^(?:(?:dong thoi|ngoai ra|ben canh do),? )?(?:doan |to )?(?:(?:cung|con)\s+)*kiem tra(?:,? xac minh)? (?:viec|chuyen de|them|tinh hinh|nhung|cac)\b|"
+                           # a team's duty and a plan's purpose: "Đoàn … có nhiệm vụ kiểm tra …", "Mục đích của kế hoạch …",
+                           # "Nắm bắt tình hình … để …"
+                           r"\bco nhiem vu\b|^muc dich\b|^(?:nham |de )?nam (?:bat|duoc|ro)\b|"
                            r"(?:ban hanh|trien khai|thuc hien|theo) (?:cac )?ke hoach(?: so [\w/\-]+)?(?: ve| ve viec)? kiem tra"
                            # what the team went through: "Tại đây, đoàn đã tiến hành kiểm tra …", "Ngoài ra, đoàn còn thực
                            # hiện kiểm tra, đánh giá việc …" (what it found follows "Qua kiểm tra", which is kept)
                            r"|^(?:(?:tai day|ngoai ra|dong thoi|ben canh do|sau do),? )?(?:doan|to)(?: kiem tra| cong tac)?"
-                           r"(?: (?:da|con|cung|da truc tiep))* (?:tien hanh|thuc hien) kiem tra\b(?![^.;]{0,200}\b(?:ghi nhan|cho thay|danh gia cao)\b)")
+                           r"(?:\s+(?:da|con|cung|da truc tiep))*\s+(?:tien hanh|thuc hien) kiem tra\b(?![^.;]{0,200}\b(?:ghi nhan|cho thay|danh gia cao)\b)")
 
 
 def findings(doc: Document, team_sentences: set[int] | None = None, announcement: bool = False) -> list[Finding]:
@@ -1253,6 +1288,8 @@ def findings(doc: Document, team_sentences: set[int] | None = None, announcement
                                               or item_folded.startswith("phat bieu") or announcement or _aim_only(item_folded)):
                     continue
                 if item_kind == "limitation" and kind == "result" and (announcement or _META.search(item_folded)):
+                    continue
+                if _NOT_FINDING.search(item_folded):
                     continue
                 if item_kind == "recommendation" and _PROCEDURE.search(item_folded):
                     continue

@@ -10,34 +10,43 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from par_dashboard.extract.scores import NUMBER_WORDS
 from par_dashboard.extract.text import Document, Sentence
 
 # ---------------------------------------------------------------------------------------------------- counts
 # A number of units: "18 xã, phường", "02 UBND huyện", "ít nhất 5 cơ quan thuộc khối sở", "15/15 xã, thị trấn".
+# Numbers up to twenty may be words ("mười đơn vị", "hai huyện", "mười lăm xã"); "năm" and "tư" only before a unit
+# word, as the lookahead requires ("năm xã", not "năm 2019"). "40 lượt đơn vị" counts visits as written.
+_TEENS = {"muoi mot": 11, "muoi hai": 12, "muoi ba": 13, "muoi bon": 14, "muoi lam": 15, "muoi nam": 15,
+          "muoi sau": 16, "muoi bay": 17, "muoi tam": 18, "muoi chin": 19, "hai muoi": 20}
+_WORDS = {**{k: v for k, v in NUMBER_WORDS.items() if k not in ("nhat", "nhi")}, **_TEENS}
 _COUNT = re.compile(
-    r"(?<![\w/.,%])(?P<q>(?:it nhat|toi thieu|tren|hon|gan)\s+)?(?P<n>\d{1,3})(?:/\d{1,3})?\s+"
+    r"(?<![\w/.,%])(?P<q>(?:it nhat|toi thieu|tren|hon|gan)\s+)?(?P<n>\d{1,3}|"
+    + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")(?:/\d{1,3})?\s+(?:luot\s+)?"
     r"(?=(?:ubnd|uy ban nhan dan|co quan|don vi|dia phuong|so|huyen|quan|thi xa|thanh pho|xa|phuong|thi tran|phong|ban)\b)")
 # Where the counted words end: a ';', ')', ':', '.', the next count (", 4 đơn vị", "và 2 đơn vị"), "trong đó".
-_PHRASE_END = re.compile(r"[;:)(.]|,?\s+(?:va\s+)?(?:(?:it nhat|toi thieu)\s+)?\d|\s*,?\s*trong do\b|\s+(?:theo|nham|de|voi|tu ngay|trong)\b")
+_PHRASE_END = re.compile(r"[;:)(.]|,?\s+(?:va\s+)?(?:(?:it nhat|toi thieu)\s+)?(?:\d|(?:" + "|".join(_WORDS) + r")\s+(?:ubnd|so|huyen|xa|don vi|co quan)\b)|\s*,?\s*trong do\b|\s+(?:theo|nham|de|voi|tu ngay|trong|ve)\b")
 # What kind of unit the words count, the more specific first (see tests/gold/extract_unseen/README.md).
 _KINDS = [
     ("public_service_unit", r"su nghiep"),
     ("vertical_agency", r"nganh doc|trung uong (dong|dat) tren dia ban"),
     ("district_office", r"(truc thuoc|phong|ban chuyen mon)[^;]{0,40}(cap huyen|huyen|(?<!co )quan)|(cap huyen|huyen)[^;]{0,10}(phong|ban)\b"),
     ("commune_office", r"(phong|ban|nganh)[^;]{0,20}(thuoc |cua |cap )?xa\b"),
-    ("commune", r"\b(cap xa|ubnd xa|xa|phuong|thi tran)\b"),
+    ("commune", r"\b(cap xa|ubnd xa|(?<!thi )xa|phuong|thi tran)\b"),
     ("district", r"\b(cap huyen|ubnd huyen|huyen|(?<!co )quan|thi xa|thanh pho)\b"),
     ("department", r"\b(so|cap tinh|khoi so|co quan chuyen mon)\b"),
 ]
 _KIND_RES = [(k, re.compile(p)) for k, p in _KINDS]
 _LEVEL_WORDS = {"department": re.compile(r"\b(so|cap tinh)\b"), "district": re.compile(r"\b(cap huyen|huyen)\b"),
-                "commune": re.compile(r"\b(cap xa|xa|phuong)\b")}
+                "commune": re.compile(r"\b(cap xa|(?<!thi )xa|phuong)\b")}  # "thị xã" is a district
 _INSPECTS = re.compile(r"\bkiem tra\b|\blam viec\b")
 # Whom the inspection is of, said once for the whole text: "Đối tượng kiểm tra là các phòng, ban thuộc xã".
 _OBJECT = re.compile(r"doi tuong (?:duoc )?kiem tra (?:la|gom|bao gom)\s*:?\s*(?P<what>[^.;]{3,80})")
 _EXCEPT = re.compile(r"\b(tru|ngoai tru|khong bao gom)\b[^()]{0,40}$")
 # The counted units named after them, past a further count: "04 sở, ngành và 03 UBND huyện, thị xã, gồm: Sở Y tế, …"
 _NAMED_AFTER = re.compile(r"[^;.:]{0,60}?\b(?:gom|bao gom|cu the)\s*:")
+# What a unit means to go on doing ("thời gian tới … sẽ tiếp tục tăng cường kiểm tra tại 33 xã"): no inspection's units.
+_GOING_ON = re.compile(r"\b(thoi gian toi|se tiep tuc|tiep tuc tang cuong)\b")
 _NOT_UNITS = re.compile(r"^(so\s+(lieu|luong|ho so|hoa|\d)|ban\s+(hanh|do)|don vi tinh)")
 
 
@@ -75,11 +84,11 @@ def unit_counts(doc: Document) -> list[Count]:
             break
     out: list[Count] = []
     for s in body:
-        if not _INSPECTS.search(s.folded):
+        if not _INSPECTS.search(s.folded) or _GOING_ON.search(s.folded):
             continue
         f = s.folded
         for m in _COUNT.finditer(f):
-            if _NOT_UNITS.match(f, m.end()) or _EXCEPT.search(f, max(0, m.start() - 40), m.start()):
+            if _NOT_UNITS.match(f, m.end()) or f.startswith("mot so", m.start("n")) or _EXCEPT.search(f, max(0, m.start() - 40), m.start()):
                 continue
             stop = _PHRASE_END.search(f, m.end(), min(len(f), m.end() + 90))
             end = stop.start() if stop else min(len(f), m.end() + 90)
@@ -90,7 +99,8 @@ def unit_counts(doc: Document) -> list[Count]:
             if kind == "unit" and object_kind and object_kind != "unit" and not _LEVEL_WORDS["department"].search(words):
                 kind = object_kind  # "02 cơ quan, đơn vị" of an inspection whose object is the commune's offices
             q = m.group("q")
-            out.append(Count(int(m.group("n")), kind, s.text[m.start(): m.start() + len(q.rstrip())] if q else None,
+            n = m.group("n")
+            out.append(Count(int(n) if n.isdigit() else _WORDS[n], kind, s.text[m.start(): m.start() + len(q.rstrip())] if q else None,
                              s.text[m.start(): end].strip(" ,"), s.start + m.start(), s.start + end, s))
     return out
 

@@ -1,11 +1,12 @@
 """What reading a file gives, before any check: its template sheets as raw rows keyed by column key, with the notices
 and the errors about the file as a whole. The readers make it (par_dashboard/importing/reader.py, and papi_panel.py
-for the PAPI panel's CSV); the checks (models.py) and the import service take it."""
+for the PAPI panel's CSV); the checks (models.py, checks.py) and the import service take it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from par_dashboard.i18n import pick
 from par_dashboard.importing.encoding import Notice
 from par_dashboard.importing.template import SHEET_BY_KEY, Sheet
 
@@ -23,7 +24,7 @@ class RowError:
     value: object = None
 
     def message(self, lang: str) -> str:
-        return self.message_vi if lang == "vi" else self.message_en
+        return pick(self.message_vi, self.message_en, lang)
 
 
 @dataclass

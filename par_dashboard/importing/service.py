@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from par_dashboard.importing import models, reader
+from par_dashboard.i18n import PerLang, both, pick
+from par_dashboard.i18n import t as label
+from par_dashboard.importing import checks, reader
 from par_dashboard.importing.encoding import Notice
-from par_dashboard.importing.raw import RowError
+from par_dashboard.importing.raw import RawFile, RowError
 from par_dashboard.importing.reader import MAX_BULK_BYTES, MAX_BYTES
 from par_dashboard.importing.template import ERRORS_TITLES, SHEET_BY_KEY, Catalogue, write_workbook
 from par_dashboard.security import auth
@@ -92,6 +94,10 @@ class SheetCounts:
     rejected: int = 0
 
 
+_SUMMARY_HEADS = {"loaded": "imp_summary_loaded", "partial": "imp_summary_partial", "unchanged": "imp_summary_unchanged",
+                  "rejected": "imp_summary_rejected", "valid": "imp_summary_valid"}
+
+
 @dataclass
 class ImportReport:
     batch_id: int | None
@@ -123,35 +129,20 @@ class ImportReport:
     def summary(self, lang: str = "vi") -> str:
         if failed := [e for e in self.errors if e.code in ("backup_failed", "write_failed")]:
             return failed[0].message(lang)  # the database, not the file: say that, not "the file has errors"
-        n = {"added": self.added, "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected}
-        if lang == "vi":
-            head = {"loaded": f"Đã nhập (lô {self.batch_id})", "partial": f"Đã nhập một phần (lô {self.batch_id})",
-                    "unchanged": "Không có gì thay đổi: mọi dòng đã có trong cơ sở dữ liệu",
-                    # a check loads nothing whatever it finds: it says what a load would meet, not that one failed
-                    "rejected": ("Tệp có lỗi, chưa nhập" if self.dry_run
-                                 else "Không nhập: tệp có lỗi, cơ sở dữ liệu không thay đổi"),
-                    "valid": "Tệp hợp lệ, có thể nhập"}[self.status]
-            return (f"{head}. Thêm {n['added']}, cập nhật {n['updated']}, giữ nguyên {n['unchanged']}, "
-                    f"bị loại {n['rejected']} dòng; {len(self.errors)} lỗi.")
-        head = {"loaded": f"Loaded (batch {self.batch_id})", "partial": f"Partly loaded (batch {self.batch_id})",
-                "unchanged": "Nothing changed: every row is already in the database",
-                "rejected": ("The file has errors; nothing loaded yet" if self.dry_run
-                             else "Not loaded: the file has errors, the database is unchanged"),
-                "valid": "The file is valid and can be loaded"}[self.status]
-        return (f"{head}. Added {n['added']}, updated {n['updated']}, unchanged {n['unchanged']}, "
-                f"rejected {n['rejected']} rows; {len(self.errors)} error(s).")
+        # a check loads nothing whatever it finds: it says what a load would meet, not that one failed
+        head = "imp_summary_rejected_check" if self.status == "rejected" and self.dry_run else _SUMMARY_HEADS[self.status]
+        return label("imp_summary", lang, head=label(head, lang, batch=self.batch_id), added=self.added, updated=self.updated,
+                 unchanged=self.unchanged, rejected=self.rejected, errors=len(self.errors))
 
     def counts_frame(self, lang: str = "vi") -> pd.DataFrame:
-        vi = lang == "vi"
-        cols = (["Trang", "Đọc", "Thêm", "Cập nhật", "Giữ nguyên", "Bị loại"] if vi
-                else ["Sheet", "Read", "Added", "Updated", "Unchanged", "Rejected"])
+        cols = [label(k, lang) for k in ("imp_col_sheet", "imp_col_read", "imp_col_added", "imp_col_updated", "imp_col_unchanged",
+                                     "imp_col_rejected")]
         rows = [[SHEET_BY_KEY[k].title(lang), c.read, c.added, c.updated, c.unchanged, c.rejected]
                 for k, c in self.counts.items() if c.read]
         return pd.DataFrame(rows, columns=cols)
 
     def errors_frame(self, lang: str = "vi") -> pd.DataFrame:
-        vi = lang == "vi"
-        cols = ["Trang", "Dòng", "Cột", "Lỗi", "Giá trị"] if vi else ["Sheet", "Row", "Column", "Problem", "Value"]
+        cols = [label(k, lang) for k in ("imp_col_sheet", "imp_col_row", "imp_col_column", "imp_col_problem", "imp_col_value")]
         rows = [[e.sheet, e.row, e.column, e.message(lang), None if e.value is None else str(e.value)] for e in self.errors]
         return pd.DataFrame(rows, columns=cols).astype({cols[1]: "Int64"})
 
@@ -166,13 +157,7 @@ class RollbackReport:
     restored: int = 0
 
     def message(self, lang: str = "vi") -> str:
-        return self.message_vi if lang == "vi" else self.message_en
-
-
-class _Stop(Exception):  # noqa: N818 - control flow: leave the transaction without writing
-    def __init__(self, report):
-        super().__init__(getattr(report, "status", ""))
-        self.report = report
+        return pick(self.message_vi, self.message_en, lang)
 
 
 # ------------------------------------------------------------------------------------------------ tables
@@ -184,8 +169,8 @@ def _has_tables(cur) -> bool:
 # ------------------------------------------------------------------------------------------------ load
 
 Progress = Callable[[str], None]  # called with "reading", "checking", "writing" as a load goes on
-PROGRESS = {"reading": ("Đang đọc tệp…", "Reading the file…"), "checking": ("Đang kiểm tra từng dòng…", "Checking every row…"),
-            "writing": ("Đang ghi vào cơ sở dữ liệu (một giao dịch)…", "Writing to the database (one transaction)…")}
+PROGRESS = {"reading": both("imp_progress_reading"), "checking": both("imp_progress_checking"),
+            "writing": both("imp_progress_writing")}  # (vi, en)
 
 
 def validate(db, data: bytes, file_name: str, *, user: auth.User | str = "", max_bytes: int = MAX_BYTES,
@@ -209,106 +194,40 @@ def load(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
                 audited=action, isolate=isolate)
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One load or check of a file: who, which file, how."""
+
+    file_name: str  # a base name, never a path: recorded, shown and offered back
+    sha: str
+    who: auth.User
+    started: dt.datetime
+    partial: bool
+    dry_run: bool
+    audited: str  # the permission a load needs, and the action its audit row names
+    say: Progress
+
+
 def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: bool, dry_run: bool, max_bytes: int,
          progress: Progress | None, audited: str = "import", isolate: bool = True) -> ImportReport:
-    say = progress or (lambda stage: None)
     who = auth.actor(user)
-    started = dt.datetime.now()
-    file_name = safe_file_name(file_name)  # recorded, shown and offered back: a base name, never a path
-    sha = hashlib.sha256(data).hexdigest()
-    say("reading")
-    raw = reader.read_limited(data, file_name, max_bytes=max_bytes, isolate=isolate)
-    report = ImportReport(None, file_name, sha, "rejected", errors=list(raw.errors), notices=list(raw.notices), dry_run=dry_run)
-    if not dry_run:
-        try:
-            auth.require(who, audited)
-        except auth.NotAllowed as exc:
-            report.errors = [RowError(None, None, None, "not_allowed", exc.vi, exc.en)]
-            return report
+    job = _Job(safe_file_name(file_name), hashlib.sha256(data).hexdigest(), who, dt.datetime.now(), partial, dry_run,
+               audited, progress or (lambda stage: None))
+    job.say("reading")
+    raw = reader.read_limited(data, job.file_name, max_bytes=max_bytes, isolate=isolate)
+    report = ImportReport(None, job.file_name, job.sha, "rejected", errors=list(raw.errors), notices=list(raw.notices),
+                          dry_run=dry_run)
+    if not dry_run and (refused := _not_allowed(who, audited)):
+        report.errors = [refused]
+        return report
     if any(e.row is None for e in raw.errors) or not raw.sheets:
         return report  # the file as a whole cannot be read: nothing to check row by row
     if not dry_run and (refused := _backup_first(db, "import")):
         report.errors = [refused]
         return report
     try:
-        with db.transaction(f"import {file_name}") as cur:
-            ensure_tables(cur)
-            _notice_earlier_batch(cur, sha, report)
-            say("checking")
-            ctx = models.Context.from_db(cur)
-            checked = models.validate(raw, ctx)
-            report.errors = checked.errors
-            report.notices.extend(Notice(vi, en) for vi, en in checked.notices)
-            report.sheet_names = checked.sheet_names
-            report.counts = {k: SheetCounts(read=n) for k, n in checked.rows_read.items()}
-            for r in checked.rejected:
-                report.counts[r.sheet].rejected += 1
-            if checked.errors and (not (partial or dry_run) or any(e.row is None for e in checked.errors)):
-                raise _Stop(report)  # (a dry run goes on, to count what the valid rows would do)
-            batch_id = cur.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch").fetchone()[0]
-            sources = _Sources(cur, batch_id, file_name, who.name, sha)
-            staged = _stage(cur, checked, sources)
-            provinces = _touched_by_load(cur, staged)
-            counterparts, names = _counterparts(cur), _names(ctx)
-            try:
-                auth.check_scope(who, provinces, counterparts, names)
-            except auth.OutOfScope as exc:
-                outside = _outside_rows(cur, auth.allowed_provinces(who, counterparts), checked, names)
-                report.errors = [RowError(None, None, None, "out_of_scope", exc.vi, exc.en), *outside, *report.errors]
-                raise _Stop(report) from None
-            if not staged and report.rejected:  # a partial load of a file without one valid row (found by fuzzing)
-                raise _Stop(report)
-            conflicts = _conflicts(cur, staged, checked)
-            if conflicts:
-                report.errors = [*report.errors, *[e for r in conflicts for e in r.errors]]
-                for r in conflicts:
-                    report.counts[r.sheet].rejected += 1
-                if not partial:
-                    raise _Stop(report)
-            for table in staged:
-                if table.name == _FOLLOWUP:
-                    continue  # counted with its findings row, below
-                c = report.counts[table.sheet]
-                for action, n in cur.execute(f"SELECT _action, count(*) FROM _in_{table.name} GROUP BY ALL").fetchall():  # noqa: S608 - name from _TABLES
-                    if action == "insert":
-                        c.added = n
-                    elif action == "update":
-                        c.updated = n
-                    elif action == "same":
-                        c.unchanged = n
-            if any(table.name == _FOLLOWUP for table in staged):
-                # A findings row whose finding is as recorded but whose follow-up is new or changed: an update of the row.
-                # (_FOLLOWUP is this module's constant table name, never a value from a file.)
-                n = cur.execute(f"""SELECT count(*) FROM _in_{_FOLLOWUP} ff JOIN _in_finding f USING (_row)
-                                    WHERE f._action = 'same' AND ff._action IN ('insert', 'update')""").fetchone()[0]  # noqa: S608
-                report.counts["findings"].unchanged -= n
-                report.counts["findings"].updated += n
-            if report.added == 0 and report.updated == 0 and report.rejected == 0:
-                report.status = "unchanged"
-                raise _Stop(report)
-            if dry_run:
-                report.status = "rejected" if report.errors else "valid"
-                raise _Stop(report)
-            report.batch_id = batch_id
-            report.status = "partial" if report.rejected else "loaded"
-            say("writing")
-            sources.write(staged)
-            _write(cur, staged, batch_id)
-            _quarantine(cur, batch_id, [*checked.rejected, *conflicts])
-            cur.execute("""INSERT INTO import_batch VALUES ($b, $user, $started, current_localtimestamp(), $file, $sha, $status,
-                                                            $added, $updated, $unchanged, $rejected, $source, NULL, NULL)""",
-                        {"b": batch_id, "user": who.name, "started": started, "file": file_name, "sha": sha,
-                         "status": report.status, "added": report.added, "updated": report.updated,
-                         "unchanged": report.unchanged, "rejected": report.rejected, "source": sources.main_id})
-            for table in staged:
-                cur.execute(f"DROP TABLE _in_{table.name}")  # table name from _TABLES, never from a file
-            cur.execute("DROP TABLE _scope_touch")
-            auth.audit(cur, who, audited, {"batch_id": batch_id, "file": file_name, "sha256": sha, "status": report.status,
-                                           "added": report.added, "updated": report.updated, "rejected": report.rejected,
-                                           "provinces": sorted({p or "" for p in provinces})})
-        return report
-    except _Stop as stop:
-        return stop.report
+        # committed only when written; a check, or a load refused on the way, is rolled back: nothing it staged stays
+        return db.attempt(f"import {job.file_name}", lambda cur: _check_and_write(cur, job, raw, report))
     except duckdb.Error as exc:
         if not _write_failure(exc):
             raise
@@ -316,6 +235,128 @@ def _run(db, data: bytes, file_name: str, *, user: auth.User | str, partial: boo
         report.counts = {k: SheetCounts(read=c.read, rejected=c.rejected) for k, c in report.counts.items()}
         report.errors = [_write_failed(exc)]
         return report
+
+
+def _check_and_write(cur, job: _Job, raw: RawFile, report: ImportReport) -> tuple[ImportReport, bool]:
+    """The file checked, staged and compared with the database in the load's transaction; written when nothing stops
+    it. (report, True) when written, (report, False) when the transaction is to be rolled back."""
+    ensure_tables(cur)
+    _notice_earlier_batch(cur, job.sha, report)
+    job.say("checking")
+    ctx = checks.Context.from_db(cur)
+    checked = checks.validate(raw, ctx)
+    _take_checks(report, checked)
+    if checked.errors and (not (job.partial or job.dry_run) or any(e.row is None for e in checked.errors)):
+        return report, False  # (a dry run goes on, to count what the valid rows would do)
+    batch_id = cur.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM import_batch").fetchone()[0]
+    sources = _Sources(cur, batch_id, job.file_name, job.who.name, job.sha)
+    staged = _stage(cur, checked, sources)
+    provinces = _touched_by_load(cur, staged)
+    if not _in_scope(cur, job.who, provinces, checked, ctx, report):
+        return report, False
+    if not staged and report.rejected:  # a partial load of a file without one valid row (found by fuzzing)
+        return report, False
+    conflicts = _conflicts(cur, staged, checked)
+    report.errors = [*report.errors, *[e for r in conflicts for e in r.errors]]
+    for r in conflicts:
+        report.counts[r.sheet].rejected += 1
+    if conflicts and not job.partial:
+        return report, False
+    _count_actions(cur, staged, report)
+    if report.added == 0 and report.updated == 0 and report.rejected == 0:
+        report.status = "unchanged"
+        return report, False
+    if job.dry_run:
+        report.status = "rejected" if report.errors else "valid"
+        return report, False
+    _write_batch(cur, job, report, _Batch(batch_id, sources, staged, [*checked.rejected, *conflicts], provinces))
+    return report, True
+
+
+def _not_allowed(who: auth.User, action: str) -> RowError | None:
+    try:
+        auth.require(who, action)
+    except auth.NotAllowed as exc:
+        return RowError(None, None, None, "not_allowed", exc.vi, exc.en)
+    return None
+
+
+def _take_checks(report: ImportReport, checked: checks.Validated) -> None:
+    """What the checks found, into the report: errors, notices, sheets, rows read and rejected."""
+    report.errors = checked.errors
+    report.notices.extend(Notice(vi, en) for vi, en in checked.notices)
+    report.sheet_names = checked.sheet_names
+    report.counts = {k: SheetCounts(read=n) for k, n in checked.rows_read.items()}
+    for r in checked.rejected:
+        report.counts[r.sheet].rejected += 1
+
+
+def _in_scope(cur, who: auth.User, provinces: set[str | None], checked: checks.Validated, ctx: checks.Context,
+              report: ImportReport) -> bool:
+    """Whether the load stays in a province-scoped user's provinces; when not, the report says which rows do not."""
+    counterparts, names = _counterparts(cur), _names(ctx)
+    try:
+        auth.check_scope(who, provinces, counterparts, names)
+    except auth.OutOfScope as exc:
+        outside = _outside_rows(cur, auth.allowed_provinces(who, counterparts), checked, names)
+        report.errors = [RowError(None, None, None, "out_of_scope", exc.vi, exc.en), *outside, *report.errors]
+        return False
+    return True
+
+
+def _count_actions(cur, staged: list[_Table], report: ImportReport) -> None:
+    """Per sheet, the staged rows a load adds, updates and leaves as they are."""
+    for table in staged:
+        if table.name == _FOLLOWUP:
+            continue  # counted with its findings row, below
+        c = report.counts[table.sheet]
+        for action, n in cur.execute(f"SELECT _action, count(*) FROM _in_{table.name} GROUP BY ALL").fetchall():  # noqa: S608 - name from _TABLES
+            if action == "insert":
+                c.added = n
+            elif action == "update":
+                c.updated = n
+            elif action == "same":
+                c.unchanged = n
+    if any(table.name == _FOLLOWUP for table in staged):
+        # A findings row whose finding is as recorded but whose follow-up is new or changed: an update of the row.
+        # (_FOLLOWUP is this module's constant table name, never a value from a file.)
+        n = cur.execute(f"""SELECT count(*) FROM _in_{_FOLLOWUP} ff JOIN _in_finding f USING (_row)
+                            WHERE f._action = 'same' AND ff._action IN ('insert', 'update')""").fetchone()[0]  # noqa: S608
+        report.counts["findings"].unchanged -= n
+        report.counts["findings"].updated += n
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What a load writes: its number, sources, staged tables, the rows it sets aside, the provinces it touches."""
+
+    batch_id: int
+    sources: _Sources
+    staged: list[_Table]
+    rejected: list[checks.Rejected]
+    provinces: set[str | None]
+
+
+def _write_batch(cur, job: _Job, report: ImportReport, batch: _Batch) -> None:
+    """The batch written: its sources and rows, the rows it sets aside, its import_batch row and its audit row."""
+    report.batch_id = batch.batch_id
+    report.status = "partial" if report.rejected else "loaded"
+    job.say("writing")
+    batch.sources.write(batch.staged)
+    _write(cur, batch.staged, batch.batch_id)
+    _quarantine(cur, batch.batch_id, batch.rejected)
+    cur.execute("""INSERT INTO import_batch VALUES ($b, $user, $started, current_localtimestamp(), $file, $sha, $status,
+                                                    $added, $updated, $unchanged, $rejected, $source, NULL, NULL)""",
+                {"b": batch.batch_id, "user": job.who.name, "started": job.started, "file": job.file_name, "sha": job.sha,
+                 "status": report.status, "added": report.added, "updated": report.updated,
+                 "unchanged": report.unchanged, "rejected": report.rejected, "source": batch.sources.main_id})
+    for table in batch.staged:
+        cur.execute(f"DROP TABLE _in_{table.name}")  # table name from _TABLES, never from a file
+    cur.execute("DROP TABLE _scope_touch")
+    auth.audit(cur, job.who, job.audited, {"batch_id": batch.batch_id, "file": job.file_name, "sha256": job.sha,
+                                           "status": report.status, "added": report.added, "updated": report.updated,
+                                           "rejected": report.rejected,
+                                           "provinces": sorted({p or "" for p in batch.provinces})})
 
 
 def _backup_first(db, reason: str) -> RowError | None:
@@ -335,11 +376,7 @@ def _write_failure(exc: duckdb.Error) -> bool:
 
 def _write_failed(exc: Exception) -> RowError:
     detail = str(exc).splitlines()[0].removeprefix("FATAL Error: ")[:200]
-    return RowError(None, None, None, "write_failed",
-                    f"Không ghi được vào cơ sở dữ liệu (ổ đĩa đầy hoặc lỗi ghi tệp: {detail}). Lô nhập đã bị hủy, "
-                    "dữ liệu trước đó giữ nguyên. Hãy giải phóng dung lượng đĩa rồi nhập lại.",
-                    f"The database could not be written (disk full or a write error: {detail}). The batch was "
-                    "cancelled; the data before it is unchanged. Free some disk space and import again.")
+    return RowError(None, None, None, "write_failed", *both("imp_write_failed", detail=detail))
 
 
 # ------------------------------------------------------------------------------------------------ province scope
@@ -434,7 +471,7 @@ def _touched_by_load(cur, staged: list[_Table]) -> set[str | None]:
 _SHOWN_ROWS = 100  # rows named one by one when a file reaches outside the user's provinces; then a count
 
 
-def _outside_rows(cur, allowed: frozenset[str] | None, checked: models.Validated, names: dict[str, str]) -> list[RowError]:
+def _outside_rows(cur, allowed: frozenset[str] | None, checked: checks.Validated, names: dict[str, str]) -> list[RowError]:
     """One error per row that reaches outside `allowed`, saying how (its own province, the row it would replace,
     the parent it attaches to) and which province that is."""
     if allowed is None:
@@ -457,29 +494,18 @@ def _outside_rows(cur, allowed: frozenset[str] | None, checked: models.Validated
                 vi.append(v)
                 en.append(e)
         out.append(RowError(checked.sheet_names[table.sheet], row, None, "out_of_scope",
-                            f"Dòng {row}: " + "; ".join(vi) + ". Bạn không được thay đổi dữ liệu của tỉnh khác.",
-                            f"Row {row}: " + "; ".join(en) + ". You may not change another province's data."))
+                            *both("imp_outside_row", row=row, reasons=PerLang("; ".join(vi), "; ".join(en)))))
     if found and (more := found[0][3] - len(found)):
-        out.append(RowError(None, None, None, "out_of_scope", f"… và {more} dòng khác ngoài tỉnh của bạn.",
-                            f"… and {more} more row(s) outside your province."))
+        out.append(RowError(None, None, None, "out_of_scope", *both("imp_outside_more", more=more)))
     return out
 
 
+_REASONS = {"row": "imp_reason_row", "plan": "imp_reason_plan", "inspection": "imp_reason_inspection", "unit": "imp_reason_unit",
+            "finding": "imp_reason_finding", "followed_finding": "imp_reason_followed_finding"}
+
+
 def _reason(kind: str, ref: str | None, key: str, province: str, replaced: bool) -> tuple[str, str]:
-    if replaced:
-        return (f"dòng này sẽ thay thế dòng đã có cùng mã ({key}), thuộc {province}",
-                f"it would replace the existing row with the same key ({key}), which belongs to {province}")
-    return {
-        "row": (f"dòng này thuộc {province}", f"the row belongs to {province}"),
-        "plan": (f"kế hoạch '{ref}' mà dòng này gắn vào thuộc {province}", f"the plan '{ref}' it attaches to belongs to {province}"),
-        "inspection": (f"đoàn kiểm tra '{ref}' mà dòng này gắn vào thuộc {province}",
-                       f"the inspection '{ref}' it attaches to belongs to {province}"),
-        "unit": (f"đơn vị '{ref}' thuộc {province}", f"the unit '{ref}' belongs to {province}"),
-        "finding": (f"phát hiện '{ref}' mà dòng này theo dõi thuộc {province}",
-                    f"the finding '{ref}' it follows up belongs to {province}"),
-        "followed_finding": (f"theo dõi khắc phục của phát hiện '{ref}' thuộc {province}",
-                             f"the remediation follow-up of finding '{ref}' belongs to {province}"),
-    }[kind]
+    return both("imp_reason_replaced" if replaced else _REASONS[kind], ref=ref, row_key=key, province=province)
 
 
 def _touched_by_batch(cur, batch_id: int) -> set[str | None]:
@@ -518,7 +544,7 @@ def _counterparts(cur) -> Callable[[str], list[str]]:
     return lambda province: [r[0] for r in cur.execute(query_text("province_lineage"), {"province_id": province}).fetchall()]
 
 
-def _names(ctx: models.Context) -> dict[str, str]:
+def _names(ctx: checks.Context) -> dict[str, str]:
     return {u: v["short_name"] for u, v in ctx.units.items() if v["level"] == "province"}
 
 
@@ -526,8 +552,7 @@ def _notice_earlier_batch(cur, sha: str, report: ImportReport) -> None:
     row = cur.execute("""SELECT batch_id, finished_at FROM import_batch WHERE sha256 = $sha AND rolled_back_at IS NULL
                          ORDER BY batch_id DESC LIMIT 1""", {"sha": sha}).fetchone()
     if row:
-        report.notices.append(Notice(f"Tệp này (cùng nội dung) đã được nhập ở lô {row[0]} lúc {row[1]:%d/%m/%Y %H:%M}.",
-                                     f"This file (same content) was loaded as batch {row[0]} on {row[1]:%d/%m/%Y %H:%M}."))
+        report.notices.append(Notice(*both("imp_earlier_batch", batch=row[0], at=f"{row[1]:%d/%m/%Y %H:%M}")))
 
 
 class _Sources:
@@ -575,7 +600,7 @@ class _Sources:
                             FROM source WHERE source_id IN (SELECT unnest($ids))""", {"b": self.batch_id, "ids": sorted(used)})
 
 
-def _stage(cur, checked: models.Validated, sources: _Sources) -> list[_Table]:
+def _stage(cur, checked: checks.Validated, sources: _Sources) -> list[_Table]:
     """Each table's incoming rows in a temporary table `_in_<table>`, each classified against the database:
     insert (new key), update (the row differs), same, or conflict (a synthetic row over real data)."""
     staged = []
@@ -631,7 +656,7 @@ def _records(table: _Table, rows: list[tuple[int, dict]]) -> list[tuple[int, dic
     return [(row, {**rec["_followup"], "_src": rec["_src"]}) for row, rec in rows if rec.get("_followup")]
 
 
-def _conflicts(cur, staged: list[_Table], checked: models.Validated) -> list[models.Rejected]:
+def _conflicts(cur, staged: list[_Table], checked: checks.Validated) -> list[checks.Rejected]:
     out = []
     for table in staged:
         rows = {r for (r,) in cur.execute(f"SELECT _row FROM _in_{table.name} WHERE _action = 'conflict'").fetchall()}  # noqa: S608
@@ -641,10 +666,8 @@ def _conflicts(cur, staged: list[_Table], checked: models.Validated) -> list[mod
         for row, rec in checked.valid[table.sheet]:
             if row in rows:
                 key = ", ".join(str(rec[k]) for k in table.key)
-                err = RowError(name, row, None, "demo_over_real",
-                               f"Dòng {row}: dòng đánh dấu dữ liệu mô phỏng không được thay thế số liệu thật đã có ({key}).",
-                               f"Row {row}: a row marked as synthetic demo data cannot replace real data already there ({key}).")
-                out.append(models.Rejected(table.sheet, name, row, {k: v for k, v in rec.items() if not k.startswith("_")},
+                err = RowError(name, row, None, "demo_over_real", *both("imp_demo_over_real", row=row, row_key=key))
+                out.append(checks.Rejected(table.sheet, name, row, {k: v for k, v in rec.items() if not k.startswith("_")},
                                            [err]))
     return out
 
@@ -789,7 +812,7 @@ def _json_value(v):
     return str(v)
 
 
-def _quarantine(cur, batch_id: int, rejected: list[models.Rejected]) -> None:
+def _quarantine(cur, batch_id: int, rejected: list[checks.Rejected]) -> None:
     if not rejected:
         return
     rows = [{"batch_id": batch_id, "sheet": r.sheet, "excel_row": r.row,
@@ -820,91 +843,94 @@ def rollback(db, batch_id: int, *, user: auth.User | str) -> RollbackReport:
     refer to rows it added: rolling back would then lose or break later data; roll the later batches back first.
     """
     who = auth.actor(user)
-    try:
-        auth.require(who, "rollback")
-    except auth.NotAllowed as exc:
-        return RollbackReport(batch_id, "refused", exc.vi, exc.en)
+    if refused := _not_allowed(who, "rollback"):
+        return RollbackReport(batch_id, "refused", refused.message_vi, refused.message_en)
     if refused := _backup_first(db, f"rollback {batch_id}"):
         return RollbackReport(batch_id, "refused", refused.message_vi, refused.message_en)
     try:
-        with db.transaction(f"rollback import batch {batch_id}") as cur:
-            ensure_tables(cur)
-            row = cur.execute("SELECT rolled_back_at, rolled_back_by FROM import_batch WHERE batch_id = $b", {"b": batch_id}).fetchone()
-            if row is None:
-                raise _Stop(RollbackReport(batch_id, "not_found", f"Không có lô nhập số {batch_id}.", f"There is no import batch {batch_id}."))
-            if row[0] is not None:
-                raise _Stop(RollbackReport(batch_id, "already_rolled_back",
-                                           f"Lô {batch_id} đã được hoàn tác lúc {row[0]:%d/%m/%Y %H:%M} ({row[1]}).",
-                                           f"Batch {batch_id} was already rolled back on {row[0]:%d/%m/%Y %H:%M} ({row[1]})."))
-            provinces = _check_rollback_scope(cur, who, batch_id)
-            later = [b for (b,) in cur.execute("""
-                SELECT DISTINCT c2.batch_id FROM import_change c1
-                JOIN import_change c2 ON c2.table_name = c1.table_name AND c2.row_key = c1.row_key AND c2.batch_id > c1.batch_id
-                JOIN import_batch b ON b.batch_id = c2.batch_id AND b.rolled_back_at IS NULL
-                WHERE c1.batch_id = $b ORDER BY 1""", {"b": batch_id}).fetchall()]
-            if later:
-                raise _Stop(_refused(batch_id, later))
-            for table in _TABLES:
-                _stage_deletions(cur, table, batch_id)
-            dependents = _dependents(cur, batch_id)
-            if dependents:
-                raise _Stop(_refused(batch_id, dependents, referenced=True))
-            # Deleting the batch's sources touches every table that refers to sources: all are rebuilt (see _Tables).
-            tables = _Tables(cur, {"source"})
-            restored = sum(_restore_updates(cur, table, batch_id, tables[table.name]) for table in _TABLES)
-            deleted = sum(_delete_inserts(cur, table, tables[table.name]) for table in _TABLES)
-            cur.execute(f"""DELETE FROM {tables['source']} WHERE source_id IN (
-                               SELECT CAST(json_extract(row_key, '$.source_id') AS INTEGER) FROM import_change
-                               WHERE batch_id = $b AND table_name = 'source')""", {"b": batch_id})  # noqa: S608
-            tables.swap()
-            cur.execute("UPDATE import_batch SET rolled_back_at = current_localtimestamp(), rolled_back_by = $u WHERE batch_id = $b",
-                        {"b": batch_id, "u": who.name})
-            auth.audit(cur, who, "rollback", {"batch_id": batch_id, "deleted": deleted, "restored": restored,
-                                              "provinces": sorted({p or "" for p in provinces})})
-        # The tables were rewritten (see _Tables): the blocks of their old copies are freed for the next write now,
-        # not at the next backup, so that the file does not keep both copies.
-        db.checkpoint()
-        return RollbackReport(batch_id, "rolled_back",
-                              f"Đã hoàn tác lô {batch_id}: xóa {deleted} dòng đã thêm, khôi phục {restored} dòng đã sửa.",
-                              f"Batch {batch_id} rolled back: {deleted} added row(s) deleted, {restored} changed row(s) restored.",
-                              deleted, restored)
-    except _Stop as stop:
-        return stop.report
+        # committed only when undone; a refusal found on the way is rolled back
+        report = db.attempt(f"rollback import batch {batch_id}", lambda cur: _undo(cur, who, batch_id))
     except duckdb.Error as exc:
         if not _write_failure(exc):
             raise
         error = _write_failed(exc)
         return RollbackReport(batch_id, "refused", error.message_vi, error.message_en)
+    if report.status == "rolled_back":
+        # The tables were rewritten (see _Tables): the blocks of their old copies are freed for the next write now,
+        # not at the next backup, so that the file does not keep both copies.
+        db.checkpoint()
+    return report
 
 
-def _check_rollback_scope(cur, who: auth.User, batch_id: int) -> set[str | None]:
-    """The provinces undoing the batch touches (see _touched_by_batch); a province-scoped user may undo it only when
-    all are theirs. Read from the rows themselves, not from the batch's audit row: that one named only the provinces
-    of the incoming rows (and a batch loaded before the audit log existed has none)."""
+def _undo(cur, who: auth.User, batch_id: int) -> tuple[RollbackReport, bool]:
+    """The batch undone in the rollback's transaction, or why not: (report, True) when done, (report, False) when
+    the transaction is to be rolled back."""
+    ensure_tables(cur)
+    if refused := _cannot_undo(cur, batch_id):
+        return refused, False
     provinces = _touched_by_batch(cur, batch_id)
+    if refused := _rollback_out_of_scope(cur, who, batch_id, provinces):
+        return refused, False
+    later = [b for (b,) in cur.execute("""
+        SELECT DISTINCT c2.batch_id FROM import_change c1
+        JOIN import_change c2 ON c2.table_name = c1.table_name AND c2.row_key = c1.row_key AND c2.batch_id > c1.batch_id
+        JOIN import_batch b ON b.batch_id = c2.batch_id AND b.rolled_back_at IS NULL
+        WHERE c1.batch_id = $b ORDER BY 1""", {"b": batch_id}).fetchall()]
+    if later:
+        return _refused(batch_id, later), False
+    for table in _TABLES:
+        _stage_deletions(cur, table, batch_id)
+    if dependents := _dependents(cur, batch_id):
+        return _refused(batch_id, dependents, referenced=True), False
+    # Deleting the batch's sources touches every table that refers to sources: all are rebuilt (see _Tables).
+    tables = _Tables(cur, {"source"})
+    restored = sum(_restore_updates(cur, table, batch_id, tables[table.name]) for table in _TABLES)
+    deleted = sum(_delete_inserts(cur, table, tables[table.name]) for table in _TABLES)
+    cur.execute(f"""DELETE FROM {tables['source']} WHERE source_id IN (
+                       SELECT CAST(json_extract(row_key, '$.source_id') AS INTEGER) FROM import_change
+                       WHERE batch_id = $b AND table_name = 'source')""", {"b": batch_id})  # noqa: S608
+    tables.swap()
+    cur.execute("UPDATE import_batch SET rolled_back_at = current_localtimestamp(), rolled_back_by = $u WHERE batch_id = $b",
+                {"b": batch_id, "u": who.name})
+    auth.audit(cur, who, "rollback", {"batch_id": batch_id, "deleted": deleted, "restored": restored,
+                                      "provinces": sorted({p or "" for p in provinces})})
+    return RollbackReport(batch_id, "rolled_back", *both("imp_rolled_back", batch=batch_id, deleted=deleted, restored=restored),
+                          deleted, restored), True
+
+
+def _cannot_undo(cur, batch_id: int) -> RollbackReport | None:
+    """No such batch, or one rolled back already."""
+    row = cur.execute("SELECT rolled_back_at, rolled_back_by FROM import_batch WHERE batch_id = $b", {"b": batch_id}).fetchone()
+    if row is None:
+        return RollbackReport(batch_id, "not_found", *both("imp_no_batch", batch=batch_id))
+    if row[0] is not None:
+        return RollbackReport(batch_id, "already_rolled_back",
+                              *both("imp_already_rolled_back", batch=batch_id, at=f"{row[0]:%d/%m/%Y %H:%M}", by=row[1]))
+    return None
+
+
+def _rollback_out_of_scope(cur, who: auth.User, batch_id: int, provinces: set[str | None]) -> RollbackReport | None:
+    """A province-scoped user may undo the batch only when all the provinces undoing it touches (_touched_by_batch)
+    are theirs. Read from the rows themselves, not from the batch's audit row: that one named only the provinces
+    of the incoming rows (and a batch loaded before the audit log existed has none)."""
     try:
         auth.check_scope(who, provinces, _counterparts(cur))
     except auth.OutOfScope as exc:
-        raise _Stop(RollbackReport(batch_id, "refused", exc.vi, exc.en)) from None
-    return provinces
+        return RollbackReport(batch_id, "refused", exc.vi, exc.en)
+    return None
 
 
 def _refused(batch_id: int, later: list[int], referenced: bool = False) -> RollbackReport:
     shown = ", ".join(str(b) for b in later if b is not None)
-    outside = None in later
-    if referenced:
-        vi = (f"Không hoàn tác được lô {batch_id}: dữ liệu nhập sau"
-              + (f" (lô {shown})" if shown else "") + (" hoặc dữ liệu có sẵn" if outside else "")
-              + " tham chiếu tới các dòng lô này đã thêm. Hãy hoàn tác " + ("các lô đó" if shown else "dữ liệu đó") + " trước.")
-        en = (f"Batch {batch_id} cannot be rolled back: later data" + (f" (batch {shown})" if shown else "")
-              + (" or data not from an import" if outside else "")
-              + " refers to rows this batch added. Roll " + ("those batches" if shown else "that data") + " back first.")
+    if not referenced:
+        return RollbackReport(batch_id, "refused", *both("imp_refused_changed_later", batch=batch_id, later=shown))
+    if not shown:  # only rows not from an import
+        label = "imp_refused_referenced_by_other"
+    elif None in later:
+        label = "imp_refused_referenced_by_batches_and_other"
     else:
-        vi = (f"Không hoàn tác được lô {batch_id}: lô nhập sau ({shown}) đã sửa lại chính các dòng này. "
-              f"Hãy hoàn tác lô {shown} trước (từ lô mới nhất), rồi hoàn tác lô {batch_id}.")
-        en = (f"Batch {batch_id} cannot be rolled back: later batch(es) {shown} changed the same rows again. "
-              f"Roll back {shown} first (newest first), then batch {batch_id}.")
-    return RollbackReport(batch_id, "refused", vi, en)
+        label = "imp_refused_referenced_by_batches"
+    return RollbackReport(batch_id, "refused", *both(label, batch=batch_id, later=shown))
 
 
 def _structure(cur, table: str) -> str:
@@ -1006,11 +1032,22 @@ def error_workbook_limited(data: bytes, report: ImportReport, lang: str = "vi") 
 def error_workbook(data: bytes, report: ImportReport, lang: str = "vi") -> bytes:
     """The uploaded sheets with the offending rows filled light red, the offending cells red with a comment
     saying what is wrong, and an errors sheet (first) listing every problem."""
-    from openpyxl import Workbook, load_workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font, PatternFill
+    wb, sheets, in_book = _upload_book(data, report.file_name, lang)
+    _mark_errors(wb, sheets, in_book, report.errors, lang)
+    _errors_sheet(wb, in_book, report, lang)
+    wb.active = 0
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
-    raw = reader.read(data, report.file_name, max_bytes=max(len(data), 1))
+
+def _upload_book(data: bytes, file_name: str, lang: str):
+    """The uploaded file as a workbook (a CSV as one sheet), its template sheets by their name in the book, and
+    where a sheet the report names is in the book (a CSV's sheet is named as the file in the report); an empty
+    book when the file cannot be opened again."""
+    from openpyxl import Workbook, load_workbook
+
+    raw = reader.read(data, file_name, max_bytes=max(len(data), 1))
     sheets = {s.name: s for s in raw.sheets}
     report_name = None
     wb = None
@@ -1039,9 +1076,18 @@ def error_workbook(data: bytes, report: ImportReport, lang: str = "vi") -> bytes
             return next(iter(sheets))
         return name
 
+    return wb, sheets, in_book
+
+
+def _mark_errors(wb, sheets: dict, in_book: Callable[[str | None], str | None], errors: list[RowError], lang: str) -> None:
+    """Each row with a problem filled light red, each cell with one red with a comment saying what (every problem of
+    the cell, or of the row on its first cell)."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
     row_fill, cell_fill = PatternFill("solid", fgColor="FDE2E1"), PatternFill("solid", fgColor="F28B82")
     by_cell: dict[tuple[str, int, int | None], list[str]] = {}
-    for e in report.errors:
+    for e in errors:
         name = in_book(e.sheet)
         if name not in sheets or e.row is None:
             continue
@@ -1057,7 +1103,13 @@ def error_workbook(data: bytes, report: ImportReport, lang: str = "vi") -> bytes
         if col:
             target.fill = cell_fill
         target.comment = Comment("\n".join(texts), "par_dashboard", width=360, height=120)
-    title = ERRORS_TITLES[0 if lang == "vi" else 1]
+
+
+def _errors_sheet(wb, in_book: Callable[[str | None], str | None], report: ImportReport, lang: str) -> None:
+    """The first sheet: every problem, one a line (as the report's errors table)."""
+    from openpyxl.styles import Font
+
+    title = pick(*ERRORS_TITLES, lang)
     while title in wb.sheetnames:
         title += " (2)"
     ws = wb.create_sheet(title, 0)
@@ -1071,10 +1123,6 @@ def error_workbook(data: bytes, report: ImportReport, lang: str = "vi") -> bytes
     for letter, width in zip("ABCDE", (22, 8, 24, 100, 24), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
-    wb.active = 0
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _as_text(cell) -> None:
@@ -1100,8 +1148,7 @@ def quarantine_workbook(db, batch_id: int, lang: str = "vi") -> bytes:
     by_sheet: dict[str, list[dict]] = {}
     for sheet, excel_row, data, errors in rows:
         values = json.loads(data)
-        messages = [e["message_vi" if lang == "vi" else "message_en"] for e in json.loads(errors)]
+        messages = [pick(e["message_vi"], e["message_en"], lang) for e in json.loads(errors)]
         by_sheet.setdefault(sheet, []).append({**values, "_errors": f"[{excel_row}] " + " ".join(messages)})
     return write_workbook(by_sheet, lang=lang, catalogue=catalogue, error_column=True,
-                          note_vi=f"Các dòng bị loại ở lô nhập {batch_id}: sửa theo cột Lỗi rồi nhập lại tệp này.",
-                          note_en=f"Rows set aside by import batch {batch_id}: fix them as the Errors column says, then import this file.")
+                          note=both("imp_quarantine_note", batch=batch_id))

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from par_dashboard.i18n import both, fmt_num, pick, t, with_decimal_symbol
 from par_dashboard.paths import REPORTS_DIR, SEED_DIR
 from par_dashboard.security.untrusted import formula_like
 
@@ -53,7 +54,7 @@ class Column:
     high: int | None = None
 
     def header(self, lang: str) -> str:
-        text = self.vi if lang == "vi" else self.en
+        text = pick(self.vi, self.en, lang)
         return f"{text} *" if self.required else text
 
     @functools.cached_property  # read for every cell of a file
@@ -66,19 +67,16 @@ class Column:
 
     def limits(self, lang: str) -> str:
         """What the template says of the column's limits ("At most 200 characters.", "1–100,000.")."""
-        vi = lang == "vi"
         if self.low is not None and self.high is not None:
             return f"{group(self.low, lang)}–{group(self.high, lang)}."
         if self.kind == "text":
-            n = group(self.max_chars, lang)
-            return f"Tối đa {n} ký tự." if vi else f"At most {n} characters."
+            return t("imp_template_at_most", lang, n=group(self.max_chars, lang))
         return ""
 
 
 def group(n: float, lang: str) -> str:
     """A whole number with its thousands grouped as each language writes them: 100.000 (vi), 100,000 (en)."""
-    text = f"{int(n):,}"
-    return text.replace(",", ".") if lang == "vi" else text
+    return fmt_num(int(n), lang, 0)
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,7 @@ class Sheet:
     keys: tuple[str, ...] = field(default=())  # natural key (column keys after resolution)
 
     def title(self, lang: str) -> str:
-        return self.vi if lang == "vi" else self.en
+        return pick(self.vi, self.en, lang)
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -363,25 +361,24 @@ class Catalogue:
         if code is None:
             return None
         if code == "TOTAL":
-            return "TOTAL – " + ("Tổng" if lang == "vi" else "Total")
+            return "TOTAL – " + t("total", lang)
         row = self.areas[self.areas.area_code == code]
         return f"{code} – {row.iloc[0]['short_' + lang]}" if len(row) else code
 
     def lists(self, lang: str) -> dict[str, list[str]]:
-        i = 0 if lang == "vi" else 1
         areas = [self.area_label(c, lang) for c in self.areas.area_code]
         return {
             "areas": areas,
             "score_areas": [self.area_label("TOTAL", lang), *areas],
             "indicators": list(self.indicators.indicator_code),
             "families": list(self.families.family_code),
-            "kinds": [v[i] for v in KINDS.values()],
-            "statuses": [v[i] for v in STATUSES.values()],
-            "followup_statuses": [v[i] for v in FOLLOWUP_STATUSES.values()],
-            "levels": [v[i] for v in LEVELS.values()],
+            "kinds": [pick(*v, lang) for v in KINDS.values()],
+            "statuses": [pick(*v, lang) for v in STATUSES.values()],
+            "followup_statuses": [pick(*v, lang) for v in FOLLOWUP_STATUSES.values()],
+            "levels": [pick(*v, lang) for v in LEVELS.values()],
             "structures": list(STRUCTURE_CODES),
             "periods": list(PERIODS),
-            "yes": [YES[i]],
+            "yes": [pick(*YES, lang)],
         }
 
 
@@ -404,7 +401,7 @@ def value_range(indicator: dict) -> tuple[float, float, bool]:
 
 
 def label(mapping: dict[str, tuple[str, str]], code: str | None, lang: str) -> str | None:
-    return None if code is None else mapping[code][0 if lang == "vi" else 1]
+    return None if code is None else pick(*mapping[code], lang)
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -439,14 +436,14 @@ def _date_cell(ws, value):
     return _text_cell(ws, value)
 
 
-def write_workbook(rows: dict[str, Iterable[dict]], *, lang: str, catalogue: Catalogue, note_vi: str = "",
-                   note_en: str = "", error_column: bool = False) -> bytes:
+def write_workbook(rows: dict[str, Iterable[dict]], *, lang: str, catalogue: Catalogue, note: tuple[str, str] = ("", ""),
+                   error_column: bool = False) -> bytes:
     """The template workbook: README, one sheet per record type (headers, drop-downs, the given rows as values
-    keyed by column key), and the lists sheet the drop-downs read. With `error_column`, each sheet ends with a
+    keyed by column key), and the lists sheet the drop-downs read; `note` (vi, en): a line of the README. With `error_column`, each sheet ends with a
     column holding the record's "_errors" text (the importer ignores it, with a notice)."""
     wb = Workbook(write_only=True)
     lists = catalogue.lists(lang)
-    _readme(wb.create_sheet(README_TITLES[0 if lang == "vi" else 1]), lang, catalogue, note_vi if lang == "vi" else note_en)
+    _readme(wb.create_sheet(pick(*README_TITLES, lang)), lang, pick(*note, lang))
     list_ranges = _lists_sheet_ranges(lists, lang)
     for sheet in SHEETS:
         ws = wb.create_sheet(sheet.title(lang))
@@ -461,7 +458,7 @@ def write_workbook(rows: dict[str, Iterable[dict]], *, lang: str, catalogue: Cat
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             header.append(cell)
         if error_column:
-            cell = WriteOnlyCell(ws, value=ERRORS_TITLES[0 if lang == "vi" else 1])
+            cell = WriteOnlyCell(ws, value=pick(*ERRORS_TITLES, lang))
             cell.font = Font(bold=True, color="B42318")
             header.append(cell)
             ws.column_dimensions[get_column_letter(len(header))].width = 80
@@ -487,7 +484,7 @@ def write_workbook(rows: dict[str, Iterable[dict]], *, lang: str, catalogue: Cat
                 continue
             dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}{last}")
             ws.data_validations.append(dv)
-    _lists_sheet(wb.create_sheet(LISTS_TITLES[0 if lang == "vi" else 1]), lists, lang, catalogue)
+    _lists_sheet(wb.create_sheet(pick(*LISTS_TITLES, lang)), lists, lang, catalogue)
     buf = io.BytesIO()
     wb.save(buf)
     return share_strings(buf.getvalue())
@@ -503,7 +500,7 @@ def _limit_validation(col: Column, lang: str) -> DataValidation:
         dv = DataValidation(type="whole", operator="between", formula1=str(col.low), formula2=str(col.high), allow_blank=True,
                             showErrorMessage=True)
     dv.error = col.limits(lang)
-    dv.errorTitle = (col.vi if lang == "vi" else col.en)[:32]  # Excel's limit for the title
+    dv.errorTitle = pick(col.vi, col.en, lang)[:32]  # Excel's limit for the title
     return dv
 
 
@@ -512,7 +509,7 @@ _LIST_ORDER = ("areas", "score_areas", "indicators", "families", "kinds", "statu
 
 
 def _lists_sheet_ranges(lists: dict[str, list[str]], lang: str) -> dict[str, str]:
-    title = LISTS_TITLES[0 if lang == "vi" else 1]
+    title = pick(*LISTS_TITLES, lang)
     out = {}
     for i, name in enumerate(_LIST_ORDER, start=1):
         letter = get_column_letter(2 * i - 1)
@@ -520,24 +517,23 @@ def _lists_sheet_ranges(lists: dict[str, list[str]], lang: str) -> dict[str, str
     return out
 
 
+_LIST_HEADS = {"areas": "imp_list_areas", "score_areas": "imp_list_score_areas", "indicators": "imp_list_indicators",
+               "families": "imp_list_families", "kinds": "imp_list_kinds", "statuses": "imp_list_statuses",
+               "followup_statuses": "imp_list_followup_statuses", "levels": "imp_list_levels",
+               "structures": "imp_list_structures", "periods": "imp_list_periods", "yes": "imp_list_yes"}
+
+
 def _lists_sheet(ws, lists: dict[str, list[str]], lang: str, catalogue: Catalogue) -> None:
     """Each list in a column (its drop-down reads it), with names beside the codes."""
-    vi = lang == "vi"
     names = {
         "indicators": [f"{r['name_' + lang]} ({r['unit']}, {_range(r, lang)})" for r in catalogue.indicators.to_dict("records")],
         "families": list(catalogue.families["name_" + lang]),
         "areas": list(catalogue.areas["name_" + lang]),
-        "score_areas": ["Điểm tổng" if vi else "Total score", *catalogue.areas["name_" + lang]],
+        "score_areas": [t("imp_list_total_score", lang), *catalogue.areas["name_" + lang]],
     }
-    heads = {"areas": ("Lĩnh vực", "PAR areas"), "score_areas": ("Lĩnh vực (điểm số)", "Areas (scores)"),
-             "indicators": ("Chỉ tiêu", "Indicators"), "families": ("Bộ chỉ số", "Index families"),
-             "kinds": ("Loại phát hiện", "Finding kinds"), "statuses": ("Tình trạng", "Statuses"),
-             "followup_statuses": ("Kết quả theo dõi khắc phục", "Follow-up statuses"),
-             "levels": ("Cấp", "Levels"), "structures": ("Cấu trúc", "Structures"), "periods": ("Kỳ", "Periods"),
-             "yes": ("Dữ liệu mô phỏng", "Synthetic demo")}
     header = []
     for name in _LIST_ORDER:
-        header += [heads[name][0 if vi else 1], ("Tên / mô tả" if vi else "Name / description")]
+        header += [t(_LIST_HEADS[name], lang), t("imp_list_names", lang)]
     ws.append(header)
     depth = max(len(v) for v in lists.values())
     for r in range(depth):
@@ -553,64 +549,47 @@ def _lists_sheet(ws, lists: dict[str, list[str]], lang: str, catalogue: Catalogu
 def _range(indicator: dict, lang: str) -> str:
     lo, hi, whole = value_range(indicator)
     text = f"{_num(lo, lang)}–{_num(hi, lang)}"
-    return text + ((", số nguyên" if lang == "vi" else ", whole numbers") if whole else "")
+    return t("imp_template_whole_numbers", lang, range=text) if whole else text
 
 
 def _num(x: float, lang: str) -> str:
     if x.is_integer():
         return group(x, lang)
-    return f"{x:g}".replace(".", ",") if lang == "vi" else f"{x:g}"
+    return with_decimal_symbol(f"{x:g}", lang)
 
 
-def _readme(ws, lang: str, catalogue: Catalogue, note: str) -> None:
-    vi = lang == "vi"
+_KIND_LABELS = {"text": "imp_kind_text", "int": "imp_kind_int", "num": "imp_kind_num", "date": "imp_kind_date",
+                "year": "imp_kind_year", "code": "imp_kind_code"}
+
+
+def _readme(ws, lang: str, note: str) -> None:
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 12
     ws.column_dimensions["D"].width = 90
-    intro = (
-        ["Mẫu nhập dữ liệu kiểm tra cải cách hành chính", ""],
-        ["Mỗi trang một loại hồ sơ. Dòng 1 là tiêu đề cột (đừng đổi tên; cột có dấu * là bắt buộc). "
-         "Xóa các dòng ví dụ trước khi nhập số liệu của mình, hoặc giữ lại: dòng đã có trong cơ sở dữ liệu không bị nhập lần nữa.",
-         "Ngày ghi dạng dd/mm/yyyy; số thập phân dùng dấu phẩy hoặc dấu chấm; tỷ lệ % ghi 0–100 (99,8 chứ không phải 0,998). "
-         "Đơn vị ghi bằng mã (S63-D-183) hoặc tên; tên trùng nhau thì ghi thêm Cấp, Tỉnh, Huyện. "
-         "Nhập lại tệp đã sửa sẽ cập nhật các dòng cùng khóa (mã), không tạo bản sao."],
-    ) if vi else (
-        ["PAR inspection data import template", ""],
-        ["One sheet per record type. Row 1 holds the column headers (do not rename them; columns marked * are required). "
-         "Delete the example rows before entering your data, or keep them: rows already in the database are not imported twice.",
-         "Dates as dd/mm/yyyy; decimals with a comma or a point; percentages as 0–100 (99.8, not 0.998). "
-         "Units by id (S63-D-183) or by name; where names repeat add Level, Province, District. "
-         "Importing a corrected file again updates the rows with the same keys (ids); it does not duplicate them."],
-    )
-    ws.append([WriteOnlyCell(ws, value=intro[0][0])])
-    for line in intro[1]:
-        ws.append([line])
+    ws.append([WriteOnlyCell(ws, value=t("imp_readme_title", lang))])
+    ws.append([t("imp_readme_sheets", lang)])
+    ws.append([t("imp_readme_formats", lang)])
     if note:
         ws.append([note])
     ws.append([])
-    head = ["Trang", "Cột", "Bắt buộc", "Nội dung, định dạng, đơn vị"] if vi else ["Sheet", "Column", "Required", "Content, format, units"]
     cells = []
-    for text in head:
-        c = WriteOnlyCell(ws, value=text)
+    for key in ("imp_col_sheet", "imp_col_column", "imp_readme_required", "imp_readme_content"):
+        c = WriteOnlyCell(ws, value=t(key, lang))
         c.font = Font(bold=True)
         c.fill = _HEADER_FILL
         cells.append(c)
     ws.append(cells)
-    kinds = {"text": ("Chữ", "Text"), "int": ("Số nguyên", "Whole number"), "num": ("Số", "Number"),
-             "date": ("Ngày dd/mm/yyyy", "Date dd/mm/yyyy"), "year": ("Năm", "Year"),
-             "code": ("Chọn trong danh sách", "Pick from the list")}
     for sheet in SHEETS:
         c = WriteOnlyCell(ws, value=sheet.title(lang))
         c.font = Font(bold=True)
-        ws.append([c, None, None, sheet.help_vi if vi else sheet.help_en])
+        ws.append([c, None, None, pick(sheet.help_vi, sheet.help_en, lang)])
         for col in sheet.columns:
-            required = ("có" if vi else "yes") if col.required else ""
+            required = pick(*YES, lang) if col.required else ""
             if sheet.has_units and col.key in ("unit_id", "unit_name") and sheet.key != "findings":
-                required = "mã hoặc tên" if vi else "id or name"
-            kind = kinds[col.kind][0 if vi else 1]
-            text = col.help_vi if vi else col.help_en
-            described = text if col.kind == "date" and text else f"{kind}. {text}".strip()
+                required = t("imp_readme_id_or_name", lang)
+            text = pick(col.help_vi, col.help_en, lang)
+            described = text if col.kind == "date" and text else f"{t(_KIND_LABELS[col.kind], lang)}. {text}".strip()
             ws.append([None, col.header(lang), required, f"{described} {col.limits(lang)}".strip()])
 
 
@@ -675,8 +654,8 @@ def example_rows(lang: str = "vi") -> dict[str, list[dict]]:
     rows["indicator_values"] = [{**unit("S63-D-183"), "indicator": code, "year": 2024, "period": values[code]["period"],
                                  "value": values[code]["value"], "inspection_id": "LS-2024-CAOLOC", **src(cao_loc)}
                                 for code in ("OPS_ONTIME_PCT", "OPS_ONLINE_DVC_PCT")]
-    t = cao_loc["targets"][0]
-    rows["targets"] = [{"indicator": t["indicator"], "province": _EXAMPLE_PROVINCE, "year": t["year"], "value": t["value"],
+    target = cao_loc["targets"][0]
+    rows["targets"] = [{"indicator": target["indicator"], "province": _EXAMPLE_PROVINCE, "year": target["year"], "value": target["value"],
                         **src(cao_loc)}]
     # No Lạng Sơn score is published in data/; the example is Thừa Thiên Huế's published PAPI 2023 total.
     rows["scores"] = [{**unit("S63-P-46"), "unit_code": "46", "unit_province": None, "year": 2023, "family": "PAPI",
@@ -760,7 +739,7 @@ def export_rows(con, lang: str = "vi", *, include_demo: bool = True) -> dict[str
                         r["status"] = label(STATUSES, r["status"], lang)
                         r["followup_status"] = label(FOLLOWUP_STATUSES, r["followup_status"], lang)
                     if "source_kind" in r:
-                        r["demo"] = YES[0 if lang == "vi" else 1] if r.pop("source_kind") == "synthetic_demo" else None
+                        r["demo"] = pick(*YES, lang) if r.pop("source_kind") == "synthetic_demo" else None
                     if key == "scores" and r.pop("rank_same_source"):
                         r["rank_source"] = r["rank_source_url"] = None  # same as the score's source: said once
                     yield r
@@ -775,10 +754,8 @@ def export_workbook(con, lang: str = "vi", *, include_demo: bool = True) -> byte
     into a database with the same units and catalogue but no facts gives the same content. The whole database
     (about 275,000 rows, mostly demo indicator values) takes a minute and some 12 MB; without the demo rows
     (`include_demo=False`: the real reports, published scores and imports) it is small and quick."""
-    note_vi = f"Xuất từ cơ sở dữ liệu ngày {dt.date.today():%d/%m/%Y}. Dòng ghi \"có\" ở cột Dữ liệu mô phỏng là dữ liệu mô phỏng."
-    note_en = f"Exported from the database on {dt.date.today():%d/%m/%Y}. Rows marked \"yes\" under Synthetic demo are synthetic."
-    return write_workbook(export_rows(con, lang, include_demo=include_demo), lang=lang, catalogue=Catalogue.from_db(con),
-                          note_vi=note_vi, note_en=note_en)
+    note = both("imp_export_note", day=f"{dt.date.today():%d/%m/%Y}")
+    return write_workbook(export_rows(con, lang, include_demo=include_demo), lang=lang, catalogue=Catalogue.from_db(con), note=note)
 
 
 # ---------------------------------------------------------------------------------------------- shared strings

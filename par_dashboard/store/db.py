@@ -17,14 +17,17 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
 
 from par_dashboard.paths import DEFAULT_DB, QUERIES_DIR
+from par_dashboard.store.schema import prepare_macros, temporary_macros_sql
 from par_dashboard.store.snapshots import Snapshots
 
 
@@ -58,6 +61,27 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise
 
 
+def _open(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """A connection on which queries/*.sql run, also on a file built before the macros they call (store/macros.sql)
+    or with an earlier version of them: written into a file opened for writing; for a read-only one, True: each
+    cursor makes the ones it needs first."""
+    con = _connect(path, read_only)
+    try:
+        return con, prepare_macros(con, writable=not read_only)
+    except BaseException:
+        con.close()
+        raise
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Tx:
+    cur: duckdb.DuckDBPyConnection
+    keep: bool = True  # False: rolled back at the end (Database.attempt)
+
+
 class Database:
     """The built database, safe to share between Streamlit's session threads.
 
@@ -74,7 +98,7 @@ class Database:
         self._local = threading.local()  # .writer: the primary's connection while this thread writes (snapshots)
         self.writes = 0  # transactions ended by this instance: a run's cached data version is stale after one
         if snapshots is None:
-            self._con = _connect(path, read_only)
+            self._con, self._per_cursor = _open(path, read_only)
         else:
             self._stamp, self._version, self._refresh_lock = None, 0, threading.Lock()
             self._refresh()
@@ -91,7 +115,7 @@ class Database:
                     return
                 try:
                     current = self._snapshots.current()
-                    con = _connect(self._snapshots.folder / current["file"], True)
+                    con, per_cursor = _open(self._snapshots.folder / current["file"], True)
                     break
                 except (OSError, ValueError, duckdb.IOException):
                     # published again between reading the pointer and opening its file (or not published yet)
@@ -99,17 +123,26 @@ class Database:
                         raise
                     time.sleep(0.05)
             with self._lock:
-                self._con, self._version, self._stamp = con, int(current["version"]), stamp
+                self._con, self._per_cursor, self._version, self._stamp = con, per_cursor, int(current["version"]), stamp
 
-    def _connection(self) -> duckdb.DuckDBPyConnection:
-        """Where this thread reads: the primary while it writes (snapshots), else the open (snapshot) file."""
-        writer = getattr(self._local, "writer", None)
-        return writer if writer is not None else self._con
+    def _cursor(self, sql: str | None) -> duckdb.DuckDBPyConnection:
+        """A cursor where this thread reads: the primary while it writes (snapshots: opened for writing, so it holds
+        the macros), else the open (snapshot) file, where a file that lacks them has the macros `sql` calls made
+        first (None: any SQL may follow, all of them)."""
+        with self._lock:  # creating a cursor touches the shared connection
+            writer = getattr(self._local, "writer", None)
+            cur, per_cursor = (writer.cursor(), False) if writer is not None else (self._con.cursor(), self._per_cursor)
+        if per_cursor and (setup := temporary_macros_sql(sql)):
+            try:
+                cur.execute(setup)
+            except BaseException:
+                cur.close()
+                raise
+        return cur
 
     def query(self, name: str, **params) -> pd.DataFrame:
         sql = query_text(name)
-        with self._lock:  # creating a cursor touches the shared connection
-            cur = self._connection().cursor()
+        cur = self._cursor(sql)
         try:
             return cur.execute(sql, params).df()
         finally:
@@ -118,8 +151,7 @@ class Database:
     @contextlib.contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor for reading beyond the query files (exports that stream whole tables)."""
-        with self._lock:
-            cur = self._connection().cursor()
+        cur = self._cursor(None)
         try:
             yield cur
         finally:
@@ -131,10 +163,10 @@ class Database:
         if self._snapshots is not None and getattr(self._local, "writer", None) is None:
             self._refresh()
             return self._version
-        with self._lock:
-            cur = self._connection().cursor()
+        sql = query_text("data_version")
+        cur = self._cursor(sql)
         try:
-            return int(cur.execute(query_text("data_version")).fetchone()[0])
+            return int(cur.execute(sql).fetchone()[0])
         finally:
             cur.close()
 
@@ -152,7 +184,7 @@ class Database:
         with self._snapshots.writer():
             for attempt in range(100):  # a process outside the lock reading the primary (a `check`): wait it out
                 try:
-                    con = _connect(self.path, False)
+                    con, _ = _open(self.path, False)  # (writable: the macros are written into it)
                     break
                 except DatabaseBusy:
                     if attempt == 99:
@@ -177,6 +209,19 @@ class Database:
         """A cursor in one transaction: everything it does is committed together, with a new data version,
         or rolled back together if anything raises (also if the process dies: DuckDB's log is replayed only
         up to the last commit)."""
+        with self._transaction(note) as tx:
+            yield tx.cur
+
+    def attempt(self, note: str, work: Callable[[duckdb.DuckDBPyConnection], tuple[T, bool]]) -> T:
+        """`work(cur)` in one transaction that it decides the end of: returning (result, True) commits as
+        `transaction` does, (result, False) rolls back, so that nothing it did stays (a check that stages what a
+        write would do, a write refused halfway). The result either way; an exception rolls back and goes on."""
+        with self._transaction(note) as tx:
+            result, tx.keep = work(tx.cur)
+        return result
+
+    @contextlib.contextmanager
+    def _transaction(self, note: str) -> Iterator[_Tx]:
         with self._write_lock, self._writing() as con:
             with self._lock:
                 cur = con.cursor()
@@ -184,7 +229,11 @@ class Database:
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
-                    yield cur
+                    tx = _Tx(cur)
+                    yield tx
+                    if not tx.keep:
+                        cur.execute("ROLLBACK")
+                        return
                     cur.execute("INSERT INTO data_version SELECT max(version) + 1, current_timestamp, $note FROM data_version",
                                 {"note": note})
                     cur.execute("COMMIT")
@@ -237,7 +286,7 @@ class Database:
             return  # the primary's connection is closed after every write; the snapshot was only read
         with self._lock:
             self._con.close()
-            self._con = duckdb.connect(str(self.path), read_only=self._read_only)
+            self._con, self._per_cursor = _open(self.path, self._read_only)
 
     def close(self) -> None:
         if self._snapshots is None:

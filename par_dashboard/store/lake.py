@@ -20,7 +20,8 @@ import duckdb
 import pandas as pd
 
 from par_dashboard.paths import SCHEMA_FILE
-from par_dashboard.store.db import QUERIES_DIR, query_text
+from par_dashboard.store.db import QUERIES_DIR, Database, query_text
+from par_dashboard.store.schema import macros_sql
 
 # Tables partitioned by (year, province): their unit column, whose province (or itself, for a province) is the key.
 BY_YEAR_AND_PROVINCE = {"indicator_value": "unit_id", "score": "unit_id", "inspection": "province_id",
@@ -94,6 +95,7 @@ def open_lake(out_dir: Path, *, tables_from: Path | None = None) -> duckdb.DuckD
                     f"hive_partitioning = {str(hive).lower()}{'' if hive else ', file_row_number = true'})")
     for view in re.findall(r"(CREATE VIEW .*?;)\s*(?:\n\n|$)", SCHEMA_FILE.read_text(encoding="utf-8"), flags=re.S):
         con.execute(view)
+    con.execute(macros_sql())  # the SQL the queries share (store/macros.sql), over the views (in memory: every cursor sees them)
     return con
 
 
@@ -114,7 +116,7 @@ def _canonical(df: pd.DataFrame) -> pd.DataFrame:
 def compare(database: Path, out_dir: Path) -> pd.DataFrame:
     """Every query in queries/ on the database file and on the Parquet files, with the sample parameters:
     rows on each side, whether the results are equal, and the time each took."""
-    file_con = duckdb.connect(str(database), read_only=True)
+    file_db = Database(database, read_only=True)  # as the dashboard opens it: also a file built before the macros
     lake_con = open_lake(out_dir)
     rows = []
     try:
@@ -122,7 +124,7 @@ def compare(database: Path, out_dir: Path) -> pd.DataFrame:
             sql = query_text(path.stem)
             params = _params(sql)
             t0 = time.perf_counter()
-            a = file_con.execute(sql, params).df()
+            a = file_db.query(path.stem, **params)
             t1 = time.perf_counter()
             b = lake_con.execute(sql, params).df()
             t2 = time.perf_counter()
@@ -130,6 +132,6 @@ def compare(database: Path, out_dir: Path) -> pd.DataFrame:
             rows.append({"query": path.stem, "rows": len(a), "rows_lake": len(b), "equal": same,
                          "file_ms": round((t1 - t0) * 1000, 1), "lake_ms": round((t2 - t1) * 1000, 1)})
     finally:
-        file_con.close()
+        file_db.close()
         lake_con.close()
     return pd.DataFrame(rows)

@@ -36,6 +36,8 @@ from pathlib import Path
 
 import duckdb
 
+from par_dashboard.store.schema import macros_current, prepare_macros
+
 ENV = "PAR_SNAPSHOTS"  # the snapshot folder, set by `serve --workers N` for its workers
 POINTER = "current.json"
 KEEP = 3
@@ -72,11 +74,19 @@ class Snapshots:
         con = duckdb.connect(str(self.primary), read_only=True)
         try:
             version = int(con.execute("SELECT max(version) FROM data_version").fetchone()[0])
+            macros = macros_current(con)
         finally:
             con.close()
         name = f"{self.primary.stem}-v{version}-{time.time_ns()}.duckdb"
         partial = self.folder / (name + ".partial")
         shutil.copyfile(self.primary, partial)  # in the kernel (sendfile) where it can
+        if not macros:  # a primary built before the shared macros (store/macros.sql): the snapshot has them, so the
+            con = duckdb.connect(str(partial))  # workers, which open it read-only, need not make them per cursor
+            try:
+                prepare_macros(con, writable=True)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
         os.replace(partial, self.folder / name)
         current = {"file": name, "version": version, "published_at": time.time()}
         tmp = self.folder / (POINTER + ".tmp")

@@ -93,30 +93,61 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
         fig.add_trace(go.Bar(x=[None], y=[None] if not group_col else [[None], [None]], orientation="h",
                              marker={"color": "#9aa3ad", "pattern": {"shape": DEMO_PATTERN, "fgcolor": "white"}},
                              name=t("demo_label", lang)))
-        demo_mark(fig, lang)
+        demo_mark(fig, lang, inside_bottom=True)
     lo = min(data["score"].min(), average if average is not None else math.inf)
     x_min = 70 if lo >= 72 else max(0, math.floor(lo / 5) * 5 - 5)
     hi = data["score"].max()
     x_max = 100.5 if hi > 80 else math.ceil(hi * 1.06)  # PAPI (~30–50) and PCI (~55–75) are not on a 0–100 % scale
     if average is not None:
-        fig.add_vline(x=average, line={"color": "#b42318", "dash": "dash", "width": 1.5})
-        fig.add_annotation(x=average, y=0, yref="paper", yanchor="top", text=t("avg_line", lang, value=fmt_num(average, lang)),
-                           showarrow=False, font={"color": "#b42318", "size": 12}, xanchor="left")
+        # the line under the bars (their labels stay readable), named in the legend: a label at the line's foot sat
+        # on the axis's tick labels ("TB cả nước 88,37" over "90")
+        line = {"color": "#b42318", "dash": "dash", "width": 1.5}
+        fig.add_vline(x=average, line=line, layer="below")
+        fig.add_trace(go.Scatter(x=[None], y=[None] if not group_col else [[None], [None]], mode="lines", line=line,
+                                 name=t("avg_line", lang, value=fmt_num(average, lang))))
     apply_theme(fig, lang)
     fig.update_layout(
         title={"text": title, "x": 0, "font": {"size": 16}},
-        height=max(320, 22 * len(data) + 120), barmode="overlay", bargap=0.25,
+        height=max(320, 22 * len(data) + 120 + (DEMO_MARK_BOTTOM - 40 if demo.any() else 0)), barmode="overlay", bargap=0.25,
         xaxis={"range": [x_min, x_max], "title": t("score", lang), "gridcolor": "#e4e7eb", "ticksuffix": ""},
         yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 12}},
     )
+    if demo.any():
+        fig.update_layout(margin={"b": DEMO_MARK_BOTTOM})
     return fig
 
 
-def demo_mark(fig: go.Figure, lang: str, yshift: int = 26) -> None:
-    """The visible "synthetic demo data" mark in a chart's top right corner (every builder uses this one)."""
-    fig.add_annotation(text=f"<b>{t('demo_label', lang)}</b>", xref="paper", yref="paper", x=1, y=1.0,
-                       xanchor="right", yanchor="bottom", yshift=yshift, showarrow=False,
-                       font={"color": "#b42318", "size": 13}, bgcolor="#fff4ed", bordercolor="#b42318", borderwidth=1)
+DEMO_MARK_BOTTOM = 74  # the bottom margin that holds the tick labels, the axis title and the demo mark under them
+
+
+def demo_mark(fig: go.Figure, lang: str, yshift: int = 26, *, inside_bottom: bool = False) -> None:
+    """The visible "synthetic demo data" mark in a chart's top right corner (every builder uses this one), or in the
+    bottom right corner under the axis title where a legend that wraps on a narrow column fills the top (the
+    builder leaves that margin: DEMO_MARK_BOTTOM)."""
+    place = ({"y": 0.0, "yanchor": "top", "yshift": -44} if inside_bottom
+             else {"y": 1.0, "yanchor": "bottom", "yshift": yshift})
+    fig.add_annotation(text=f"<b>{t('demo_label', lang)}</b>", xref="paper", yref="paper", x=1, xanchor="right",
+                       showarrow=False, font={"color": "#b42318", "size": 13}, bgcolor="#fff4ed", bordercolor="#b42318",
+                       borderwidth=1, **place)
+
+
+NOTE_CHARS = 64  # characters of an 11-px footnote line that fit the narrowest chart column (~420 px at 1 440 px)
+
+
+def footnote(fig: go.Figure, text: str, *, yshift: int = -36) -> int:
+    """A grey footnote under the plot, broken into lines that fit the narrowest column the chart is drawn in (a
+    one-line note ran past the chart's right edge and was cut off); returns the bottom margin it needs."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > NOTE_CHARS:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=yshift, xanchor="left",
+                       yanchor="top", align="left", showarrow=False, font={"size": 11, "color": "#52606d"})
+    return -yshift + 16 * len(lines) + 8
 
 
 ROLE_STYLE = {

@@ -196,11 +196,15 @@ def recurring(items: pd.DataFrame) -> pd.DataFrame:
     cols = ["unit_id", "unit_name", "unit_key", "province_name", "area_code", "short_vi", "short_en", "text", "times",
             "first_found", "last_found", "teams", "status_as_of", "is_open", "is_demo"]
     rows = items.dropna(subset=["unit_id", "area_code"]).sort_values(["found_on", "finding_id"], kind="stable")
+    # the rows as records once, grouped here: pandas' to_dict costs tens of milliseconds a call whatever the size,
+    # and the whole country has thousands of groups (one call per group took some 20 s of CPU)
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows.to_dict("records"):
+        groups.setdefault((r["unit_id"], r["area_code"]), []).append(r)
     out = []
-    for _, group in rows.groupby(["unit_id", "area_code"], sort=False):
-        if group["inspection_id"].nunique() < 2:
+    for records in groups.values():
+        if len({r["inspection_id"] for r in records if not missing(r["inspection_id"])}) < 2:
             continue
-        records = group.to_dict("records")
         texts = [words(r["text"]) for r in records]
         parent = list(range(len(records)))
         for i in range(len(records)):
@@ -235,8 +239,8 @@ def recurring_table(rec: pd.DataFrame, lang: str, with_province: bool = False) -
     out[t("fu_col_times", lang)] = pd.array([int(v) for v in rec["times"]], dtype="Int64")
     out[t("fu_col_first_found", lang)] = rec["first_found"].tolist()
     out[t("fu_col_last_found", lang)] = rec["last_found"].tolist()
-    out[t("fu_col_teams", lang)] = ["; ".join(f"{team} ({_dates(pd.Series([day]), lang)[0]})" for team, day in teams)
-                                    for teams in rec["teams"]]
+    days = iter(_dates(pd.Series([day for teams in rec["teams"] for _, day in teams], dtype=object), lang))  # at once
+    out[t("fu_col_teams", lang)] = ["; ".join(f"{team} ({next(days)})" for team, _ in teams) for teams in rec["teams"]]
     out[t("fu_col_status", lang)] = [status_label(s, lang) for s in rec["status_as_of"]]
     out[t("source", lang)] = _sources(rec, lang)
     return out

@@ -34,6 +34,10 @@ ARCHIPELAGO_COLOR = "#3e4c59"
 ARCHIPELAGO_LABEL_COLOR = "#52606d"
 DEMO_RED = "#b42318"
 TILE = 512  # MapLibre's world is 512 px wide at zoom 0
+# The map page's column at the narrowest layout it is built for (3/5 of a 1 440 px window less the sidebar): the
+# view is fitted to it, so a province wider than tall is whole there and has room to spare on wider screens (fitted
+# to 700 px, provinces were cut off on the left at 1 440 px).
+MAP_COLUMN_PX = 580
 
 
 def layer_for(structure: str, level: str) -> str:

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 from par_dashboard.domain import catalogue
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, t
-from par_dashboard.views.charts import DEMO_PATTERN, FONT, apply_theme, demo_mark
+from par_dashboard.views.charts import DEMO_PATTERN, FONT, apply_theme, demo_mark, footnote
 
 FAMILIES = list(catalogue.FAMILIES)
 HEATMAP_MAX_ROWS = 40          # beyond this many units the heatmap shows the top and bottom N
@@ -494,6 +494,9 @@ def _target_trace(part: pd.DataFrame, lang: str, unit: str, show_legend: bool) -
                       marker={"symbol": "line-ns", "size": 18, "line": {"width": 3, "color": TARGET_COLOR}})
 
 
+TOP_MARGIN = 100  # the top-bottom chart's: the demo stamp's line, two legend lines, the first panel's title
+
+
 def top_bottom_chart(best: pd.DataFrame, worst: pd.DataFrame, lang: str, *, unit: str, direction: str,
                      highlight: str | None = None, title: str = "") -> go.Figure:
     """Horizontal bars of the best units of a year above the worst ones (or all units in one panel when `worst`
@@ -525,15 +528,16 @@ def top_bottom_chart(best: pd.DataFrame, worst: pd.DataFrame, lang: str, *, unit
         fig.add_trace(go.Bar(x=[None], y=[None], name=t("demo_label", lang),
                              marker={"color": DEMO_COLOR, "pattern": {"shape": DEMO_PATTERN, "fgcolor": "white", "fillmode": "overlay",
                                                                       "solidity": 0.4}}))
-        demo_mark(fig, lang)
-    if notes:
-        fig.add_annotation(text=" ".join(notes), xref="paper", yref="paper", x=0, y=0, yshift=-40, xanchor="left",
-                           yanchor="top", showarrow=False, font={"size": 11, "color": "#52606d"})
+        demo_mark(fig, lang, yshift=TOP_MARGIN - 26)  # the stamp on the figure's top line, the legend below it
+    bottom = footnote(fig, " ".join(notes), yshift=-40) if notes else 70
     apply_theme(fig, lang)
-    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=24 * len(all_rows) + (230 if split else 170),
+    height = 24 * len(all_rows) + (230 if split else 170)
+    # the legend starts under the demo stamp's line and wraps downwards on a narrow column (at the figure's top it
+    # wrapped into the stamp)
+    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=height,
                       bargap=0.25, barmode="overlay", clickmode="event+select",
-                      legend={"yref": "container", "y": 1.0, "yanchor": "top", "orientation": "h", "x": 0},
-                      margin={"l": 10, "r": 120, "t": 100, "b": 70})  # the right margin holds the labels of the longest bars
+                      legend={"yref": "container", "y": 1.0 - 28 / height, "yanchor": "top", "orientation": "h", "x": 0},
+                      margin={"l": 10, "r": 120, "t": TOP_MARGIN, "b": max(70, bottom)})  # the right margin holds the labels of the longest bars
     for annotation in fig.layout.annotations:  # subplot titles in the theme font, left-aligned
         if annotation.text in [p[1] for p in panels]:
             annotation.update(font={"family": FONT, "size": 13, "color": "#1f2933"}, x=0, xanchor="left")
@@ -580,11 +584,10 @@ def heatmap_chart(df: pd.DataFrame, rows: list[str], lang: str, *, unit: str, di
                       + ": %{customdata[1]}<extra></extra>"))
     if data["source_kind"].eq("synthetic_demo").any():
         demo_mark(fig, lang, yshift=34)
-    fig.add_annotation(text=t("ind_heatmap_note", lang), xref="paper", yref="paper", x=0, y=0, yshift=-36,
-                       xanchor="left", yanchor="top", showarrow=False, font={"size": 11, "color": "#52606d"})
+    bottom = footnote(fig, t("ind_heatmap_note", lang), yshift=-12)
     apply_theme(fig, lang)
-    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=max(320, 24 * len(rows) + 170),
-                      margin={"l": 10, "r": 20, "t": 90, "b": 70},
+    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=max(320, 24 * len(rows) + 100 + bottom),
+                      margin={"l": 10, "r": 20, "t": 90, "b": bottom},
                       xaxis={"type": "category", "side": "top"}, yaxis={"autorange": "reversed", "automargin": True})
     return fig
 

@@ -70,7 +70,7 @@ def choropleth_of(df: pd.DataFrame, layer: str, province_ids: tuple[str, ...] | 
     return geo.choropleth(shown, geojson, lang=lang, colorbar_title=unit, hover_lines=hover, reverse_scale=reverse_scale,
                           selected_unit=selected_unit, demo=bool(df["source_kind"].eq("synthetic_demo").any()),
                           demo_label=t("demo_label", lang), no_data_label=t("map_no_data_region", lang), height=height,
-                          uirevision=uirevision)
+                          map_width=geo.MAP_COLUMN_PX, uirevision=uirevision)
 
 
 def table_of(df: pd.DataFrame, lang: str, unit: str, name_label: str) -> pd.DataFrame:

@@ -7,6 +7,7 @@ the deck shows the very figures the other pages show.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 
 import pandas as pd
@@ -130,14 +131,23 @@ def _rank(row) -> str:
     return "—" if pd.isna(r) else str(int(r))
 
 
+def _score_range(lo: float, hi: float) -> tuple[float, float]:
+    """The value axis of a ranking slide: a step fitted to the scores' spread, one step below the lowest (an axis to 100
+    left half the slide empty when the window's scores were 88–91), the top a little above the best."""
+    step = 0.5 if hi - lo < 2 else 1.0 if hi - lo < 4 else 2.0 if hi - lo < 10 else 5.0
+    top = math.ceil(hi / step) * step
+    top += step if top - hi < step / 4 else 0.0  # room for the longest bar's label
+    return max(0.0, math.floor(lo / step) * step - step), min(100.0, top)
+
+
 def _ranking_chart(rows: pd.DataFrame, lang: str, title: str, highlight: str | None = None) -> Chart:
     rows = rows.sort_values("score", ascending=False)
-    lo = float(rows["score"].min())
+    lo, hi = float(rows["score"].min()), float(rows["score"].max())
     return Chart(kind="bar", title=title,
                  categories=[f"{_rank(r)}. {r['short_name']}" for _, r in rows.iterrows()],
                  series=[Series(t("score", lang), [float(v) for v in rows["score"]])],
                  value_title=t("score", lang), decimals=2,
-                 value_range=(max(0.0, (int(lo) // 5) * 5 - 5.0), 100.0),
+                 value_range=_score_range(lo, hi),
                  highlight=None if highlight is None else next(
                      (f"{_rank(r)}. {r['short_name']}" for _, r in rows.iterrows() if r["unit_id"] == highlight), None),
                  unit_ids=rows["unit_id"].tolist(), demo=_is_demo(rows))

@@ -1,0 +1,55 @@
+"""Issue 18 item 7: what the charts' texts look like when plotly.js draws them in real Chromium, at the widths the
+pages give them (a third, a half and two fifths of 1 440 and 1 920 px): no stamp, label or note over another text,
+none cut off at the figure's edge."""
+
+import pandas as pd
+import pytest
+from playwright.sync_api import sync_playwright
+
+from par_dashboard.views import charts
+from par_dashboard.views import indicators as ind
+from tests.browser import CHROMIUM_FLAGS, chromium_path
+from tests.chart_layout import collisions, cut_off, plotly_page, text_boxes
+from tests.test_indicators import _year_frame
+
+WIDTHS = (480, 580, 868)  # the narrowest column a chart gets at 1 440 px is ~480 px
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        page = plotly_page(b)
+        yield page
+        b.close()
+
+
+def _clean(browser, fig, name: str) -> None:
+    for width in WIDTHS:
+        boxes, size = text_boxes(browser, fig, width)
+        assert boxes, f"{name}: nothing drawn"
+        over = [(a.kind, a.text[:40], b.kind, b.text[:40]) for a, b in collisions(boxes)]
+        assert not over, f"{name} at {width} px: texts over each other {over}"
+        cut = [(b.kind, b.text[:60]) for b in cut_off(boxes, size)]
+        assert not cut, f"{name} at {width} px: cut off at the edge {cut}"
+
+
+@pytest.mark.parametrize("year", [2018, 2024])  # 2018: groups A, B and C, demo and published rows
+def test_the_ranking_chart_keeps_the_average_the_groups_and_the_demo_stamp_apart(browser, db, year):
+    df = db.query("par_score_by_province_year", year=year, family="PAR_INDEX", area="TOTAL")
+    for lang in ("vi", "en"):
+        fig = charts.ranking_bar(df, lang, average=88.37)
+        names = [d.name for d in fig.data if d.name]
+        assert any("88" in n for n in names), names  # the average is named (in the legend)
+        _clean(browser, fig, f"ranking {year} {lang}")
+
+
+def test_the_heatmap_and_top_bottom_notes_fit_the_chart(browser):
+    frame = pd.concat([_year_frame(), _year_frame(year=[2023] * 3, value=[95.6, 97.7, 98.3], period=["Y"] * 3,
+                                                  source_kind=["synthetic_demo"] * 3)])
+    rows = ["S63-D-186", "S63-D-183", "S63-D-187"]
+    for lang in ("vi", "en"):
+        _clean(browser, ind.heatmap_chart(frame, rows, lang, unit="%", direction="higher"), f"heatmap {lang}")
+        year = frame[frame.year == 2024]
+        best, worst = ind.top_bottom(year, 2)
+        _clean(browser, ind.top_bottom_chart(best, worst, lang, unit="%", direction="higher"), f"top/bottom {lang}")
