@@ -4,11 +4,10 @@ none cut off at the figure's edge."""
 
 import pandas as pd
 import pytest
-from playwright.sync_api import sync_playwright
 
 from par_dashboard.views import charts
 from par_dashboard.views import indicators as ind
-from tests.browser import CHROMIUM_FLAGS, chromium_path
+from tests.browser import chromium
 from tests.chart_layout import collisions, cut_off, plotly_page, text_boxes
 from tests.test_indicators import _year_frame
 
@@ -17,11 +16,8 @@ WIDTHS = (480, 580, 868)  # the narrowest column a chart gets at 1 440 px is ~48
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        page = plotly_page(b)
-        yield page
-        b.close()
+    with chromium() as b:  # the test process's one Chromium: Playwright's sync API cannot start a second beside it
+        yield plotly_page(b)
 
 
 def _clean(browser, fig, name: str) -> None:
