@@ -82,15 +82,10 @@ with st.sidebar:
 
 if bad_url_values:
     st.toast(t("invalid_url", lang, values=", ".join(bad_url_values)), icon="ℹ️")
-PAGE_OF_URL = {url: path.removeprefix("pages/").removesuffix(".py") for path, _, _, url in PAGES}
-if st.context.url is not None:  # the page this run draws (the default page: no path of its own)
-    ui.drop_foreign_section(PAGE_OF_URL.get(st.context.url.rstrip("/").rsplit("/", 1)[-1], "rankings"))
 ui.sync_url()
 # After the URL is written: the page's own entry in the browser's history then carries the filters (navigation
 # writes it; a query string written after it would add a second entry, with a second Back to undo one move).
 page = st.navigation(navigation(user))
-if st.context.url is None and ui.drop_foreign_section(PAGE_OF_URL.get(page.url_path, "rankings")):
-    ui.sync_url()  # no browser (AppTest): the page is known only now
 login.raw_exports_off(page)  # before any table: Streamlit's raw CSV download off for every role
 try:
     page.run()

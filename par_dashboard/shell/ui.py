@@ -149,23 +149,20 @@ def filter_widget(widget, name: str, label: str, options: list, **kwargs):
     return widget(label, options, key=f"_w_{name}", on_change=_copy_widget, args=(name,), **kwargs)
 
 
-def drop_foreign_section(page: str | None) -> bool:
-    """The shared `section` back to "" (the page's first) when `page` has no such section (another page's, left in
-    the filter by a move or named by a link); whether it changed. Called before the URL is written, so that the URL
-    never names a section the page does not show."""
-    if page is None or st.session_state.get("section", "") in ("", *SECTIONS.get(page, ())):
-        return False
-    set_filter(section="")
-    return True
-
-
 def section(page: str, labels: dict[str, str]) -> str:
     """The section of a busy page on screen, chosen with a segmented control bound to the shared filter `section`
-    (in the URL): `labels` names the page's first section ("") and those of SECTIONS[page], in order. A section
-    another page left in the filter is not one of this page's: its first then."""
+    (in the URL): `labels` names the page's first section ("") and those of SECTIONS[page], in order.
+
+    A section of another page (left in the filter by a move, or named by a link) shows this page's first section and
+    stays in the filter and the URL: a move between pages must not change the query string, or the browser adds a
+    history entry under the old page's path (Back then lands on the old page without its section). Coming back to
+    the page that set it finds it again."""
     options = ["", *SECTIONS[page]]
-    return filter_widget(st.segmented_control, "section", t("section", lang()), options, format_func=labels.get,
-                         required=True, label_visibility="collapsed") or ""
+    shown = st.session_state.get("section", "")
+    st.session_state["_w_section"] = shown if shown in options else ""
+    return st.segmented_control(t("section", lang()), options, key="_w_section", on_change=_copy_widget,
+                                args=("section",), format_func=labels.get, required=True,
+                                label_visibility="collapsed") or ""
 
 
 def province_in(structure: str) -> list[str]:
