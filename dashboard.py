@@ -4,7 +4,7 @@ language and data-kind notice."""
 import streamlit as st
 
 from par_dashboard.i18n import LANG_NAMES, LANGS, fmt_num, t
-from par_dashboard.shell import cached, login, ui
+from par_dashboard.shell import cached, login, ui, warm
 from par_dashboard.views import rankings
 
 st.set_page_config(page_title="CCHC — PAR dashboard", page_icon="🏛️", layout="wide")
@@ -32,9 +32,11 @@ def navigation(user) -> list:
 
 
 run_clock = ui.run_clock()
+cached.new_run()  # this run's database and data version are looked up afresh
 lang = ui.lang()
 user = login.gate(lambda: navigation(None))  # no login (anonymous viewing off): the login page only, then stop
 cached.ensure_database(lang)
+warm.after_check(cached.db(), cached.data_version(cached.db()))  # the national views, in the background: after the check
 bad_url_values = ui.init_state(st.context.url)
 lang = ui.lang()
 

@@ -65,14 +65,15 @@ def test_rankings_page_renders_2023(app):
 
 
 def test_a_link_with_a_province_reopens_that_province_and_draws_its_chart(app):
-    page = _page(app, "?year=2022&province=S63-P-49", height=2400)
+    # the province's units are the page's second section (issue 17: one section drawn per run), kept in the link
+    page = _page(app, "?year=2022&province=S63-P-49&section=units", height=2400)
     page.wait_for_selector(".js-plotly-plot .bars", timeout=60_000)
     _settled(page)
     expect(page.locator("[data-testid='stSidebar']").get_by_label("Tỉnh, thành phố")).to_have_value("Quảng Nam")
     expect(page.get_by_role("heading", name="Quảng Nam")).to_be_visible()
     charts = page.locator(".js-plotly-plot")
-    assert charts.count() >= 2  # the national ranking and the province's districts
-    district_bars = charts.nth(1).locator(".bars text").evaluate_all("els => els.map(e => e.textContent)")
+    assert charts.count() == 1  # the province's districts only: the national ranking is the other section
+    district_bars = charts.nth(0).locator(".bars text").evaluate_all("els => els.map(e => e.textContent)")
     assert district_bars[0] == "91,44"  # Bắc Trà My, first of Quảng Nam's districts in 2022 (published)
     page.screenshot(path=str(ARTIFACTS / "rankings_quang_nam_2022_vi.png"), full_page=True)
 
@@ -119,7 +120,7 @@ def test_the_map_draws_with_the_network_off_and_a_click_selects_a_province(app):
 
 
 def test_back_and_forward_restore_the_filters(app):
-    page = _page(app, "?year=2022&province=S63-P-20", height=1200)
+    page = _page(app, "?year=2022&province=S63-P-20&section=units", height=1200)
     _settled(page)
     page.locator("[data-testid='stSidebarNav']").get_by_text("Chỉ tiêu", exact=True).click()
     expect(page).to_have_url(re.compile(r"/chi-tieu"), timeout=30_000)
@@ -128,7 +129,7 @@ def test_back_and_forward_restore_the_filters(app):
     page.go_back()
     expect(page).not_to_have_url(re.compile(r"/chi-tieu"), timeout=30_000)
     _settled(page)
-    assert "year=2022" in page.url
+    assert "year=2022" in page.url and "section=units" in page.url  # the section left is the section back
     expect(page.get_by_role("heading", name="Lạng Sơn")).to_be_visible()
 
 
