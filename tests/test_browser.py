@@ -64,6 +64,17 @@ def test_rankings_page_renders_2023(app):
     assert page.outside_requests == []
 
 
+def test_the_first_pages_own_path_opens_it(app):
+    """Issue 18: /xep-hang (the rankings page's own path, in its links and its downloads' names) showed Streamlit's
+    "Page not found" dialog: only "/" served the first page."""
+    page = _page(app, "xep-hang?year=2019", height=1200)
+    page.wait_for_selector(".js-plotly-plot .bars", timeout=60_000)
+    _settled(page)
+    text = page.inner_text("body")
+    assert "Xếp hạng Chỉ số cải cách hành chính (PAR INDEX) năm 2019" in text
+    assert "not found" not in text.lower() and "year=2019" in page.url
+
+
 def test_a_link_with_a_province_reopens_that_province_and_draws_its_chart(app):
     # the province's units are the page's second section (issue 17: one section drawn per run), kept in the link
     page = _page(app, "?year=2022&province=S63-P-49&section=units", height=2400)
