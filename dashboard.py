@@ -69,6 +69,7 @@ with st.sidebar:
     lang = ui.lang()
     ui.filter_widget(st.radio, "structure", t("structure", lang), ["S63", "S34"],
                      format_func=lambda s: t(f"structure_{s}", lang))
+    ui.real_only_toggle(lang)  # every page, deck and download without synthetic rows (cached.reader)
     allowed = [y for y in all_years if st.session_state.structure == "S34" or y < ui.FIRST_YEAR_S34]
     if index_years and (of_index := [y for y in allowed if y in index_years]):
         if st.session_state.year in allowed and st.session_state.year not in of_index:

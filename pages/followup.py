@@ -52,7 +52,7 @@ wide_text = {t("fu_col_text", lang): st.column_config.TextColumn(width="large")}
 
 items = cached.query("followup_items", **selection)
 if items.empty:
-    st.info(t("fu_none", lang, place=place, date=day))
+    ui.empty("fu_none", place=place, date=day)
     st.stop()
 demo = bool(items["is_demo"].any())
 if demo:
@@ -85,7 +85,7 @@ def _columns(table) -> dict:
 st.header(t("fu_open_header", lang))
 open_items = fu.open_table(items, lang, with_province=whole_country)
 if open_items.empty:
-    st.info(t("fu_no_open", lang, date=day))
+    ui.empty("fu_no_open", date=day)
 else:
     shown = open_items.head(fu.TABLE_ROWS)
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", height=min(560, 36 * (len(shown) + 1)),
@@ -103,7 +103,7 @@ ui.downloads(lambda: fu.items_table(items, lang, with_province=whole_country), n
 st.header(t("fu_age_header", lang))
 counts = fu.age_area_counts(items)
 if counts.empty:
-    st.info(t("fu_no_open", lang, date=day))
+    ui.empty("fu_no_open", date=day)
 else:
     st.plotly_chart(cached.derived(fu.age_area_chart, "followup_items", lang, **selection), width="stretch", config=ui.chart_config(), key="fu_age_area")
 
@@ -112,7 +112,7 @@ st.header(t("fu_recheck_header", lang))
 st.caption(t("fu_recheck_explain", lang))
 recheck = fu.recheck_table(items, lang, with_province=whole_country)
 if recheck.empty:
-    st.info(t("fu_no_recheck", lang, date=day))
+    ui.empty("fu_no_recheck", date=day)
 else:
     shown = recheck.head(fu.TABLE_ROWS)
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", height=min(480, 36 * (len(shown) + 1)),
@@ -125,7 +125,7 @@ st.header(t("fu_recurring_header", lang))
 st.caption(t("fu_recurring_explain", lang))
 recurring = fu.recurring(items)
 if recurring.empty:
-    st.info(t("fu_no_recurring", lang))
+    ui.empty("fu_no_recurring")
 else:
     table = fu.recurring_table(recurring, lang, with_province=whole_country)
     shown = table.head(fu.TABLE_ROWS)
@@ -139,7 +139,7 @@ st.header(t("fu_on_time_header", lang))
 st.caption(t("fu_on_time_explain", lang))
 by_year = fu.on_time_by_year(items)
 if by_year.empty:
-    st.info(t("fu_no_due", lang, date=day))
+    ui.empty("fu_no_due", date=day)
 else:
     g1, g2 = st.columns([2, 3])
     with g1:

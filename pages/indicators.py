@@ -101,7 +101,7 @@ if in_province and structure == "S34" and year < ind.FIRST_YEAR_S34:
 
 # ---- metrics for the year
 if year_data.empty:
-    st.info(t("ind_no_data", lang, indicator=indicator_names[indicator], level=level_name, place=place, year=year))
+    ui.empty("ind_no_data", indicator=indicator_names[indicator], level=level_name, place=place, year=year)
 else:
     stats = summary.loc[year]
     rolled = ind.is_rolled_up(year_rows)
@@ -156,9 +156,9 @@ elif section == "attainment":
     st.subheader(t("ind_sec_attainment", lang, years=years_text))
     att = cached.query("indicator_target_attainment_by_year", **range_scope)
     if att.empty:
-        st.info(t("ind_no_data_range", lang, indicator=indicator_names[indicator], level=level_name, place=place, years=years_text))
+        ui.empty("ind_no_data_range", indicator=indicator_names[indicator], level=level_name, place=place, years=years_text)
     elif int((att.n_met + att.n_not_met).sum()) == 0:
-        st.info(t("ind_no_targets", lang, indicator=indicator_names[indicator], level=level_name, place=place, years=years_text))
+        ui.empty("ind_no_targets", indicator=indicator_names[indicator], level=level_name, place=place, years=years_text)
     else:
         chart_col, table_col = st.columns([3, 2])
         chart_col.plotly_chart(cached.derived(ind.attainment_chart, "indicator_target_attainment_by_year", lang, **range_scope,
@@ -198,7 +198,7 @@ elif section == "heatmap":
     # ---- 5. unit x year heatmap over the range
     st.subheader(t("ind_sec_heatmap", lang, years=years_text))
     if range_rows.value.notna().sum() == 0:
-        st.info(t("ind_no_data_range", lang, indicator=indicator_names[indicator], level=level_name, place=place, years=years_text))
+        ui.empty("ind_no_data_range", indicator=indicator_names[indicator], level=level_name, place=place, years=years_text)
     else:
         rows, truncated = cached.derived(ind.heatmap_rows, "indicator_value_by_unit_year", direction, top_n, **range_scope)
         n_units = range_rows.loc[range_rows.value.notna(), "unit_id"].nunique()

@@ -35,7 +35,7 @@ if province and provinces != [province]:
                  provinces=", ".join(cached.unit_labels(provinces).values())))
 visits = cached.query("inspection_by_selection", **selection)
 if visits.empty:
-    st.info(t("insp_no_inspections", lang, place=place, year=year))
+    ui.empty("insp_no_inspections", place=place, year=year)
     st.stop()
 demo_visits = insp.any_demo(visits)
 if demo_visits:
@@ -153,7 +153,7 @@ elif section == "recurring":
     st.caption(t("insp_recurring_explain", lang))
     recurring = cached.query("finding_recurring_limitation", **selection, area=area)
     if recurring.empty:
-        st.info(t("insp_no_recurring", lang, year=year))
+        ui.empty("insp_no_recurring", year=year)
     else:
         r1, r2, r3 = st.columns(3)
         r1.metric(t("insp_recurring_count", lang, year=year), fmt_num(len(recurring), lang, 0), border=True)
@@ -172,7 +172,7 @@ elif section == "remedied":
     remedied = cached.query("finding_remedied_by_year_area", provinces=provinces, units=units, area=area)
     parts = insp.split_remedied(remedied, year)
     if not parts.any_followed:
-        st.info(t("insp_remedied_none", lang))
+        ui.empty("insp_remedied_none")
     else:
         for column, label, row in zip(st.columns(2), (t("insp_remedied_year_metric", lang, year=year), t("insp_remedied_all_metric", lang)),
                                       (parts.this_year, parts.overall), strict=True):
@@ -188,7 +188,7 @@ elif section == "remedied":
         with g2:
             st.markdown(f"**{t('insp_remedied_by_area_title', lang, year=year)}**")
             if parts.year_areas.empty:
-                st.info(t("insp_remedied_none_year", lang, year=year))
+                ui.empty("insp_remedied_none_year", year=year)
             else:
                 st.plotly_chart(cached.derived(insp.remedied_chart, "finding_remedied_by_year_area", year, lang, "area",
                                                cached.q("par_areas"), provinces=provinces, units=units, area=area),

@@ -73,7 +73,7 @@ def trend_section() -> None:
     trend_name = catalogue.loc[trend_code, lang_col("name", lang)]
     trend = cached.query("indicator_trend_by_unit_lineage", unit_id=subject_id, indicator=trend_code)
     if trend[trend.role != "average"].empty:
-        st.info(t("loc_no_trend", lang, indicator=trend_name, unit=unit.short_name))
+        ui.empty("loc_no_trend", indicator=trend_name, unit=unit.short_name)
     else:
         avg_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
         st.plotly_chart(cached.derived(charts.trend_lines, "indicator_trend_by_unit_lineage", lang, unit_id=subject_id,
@@ -93,7 +93,7 @@ if section == "":
     card = cached.query("unit_indicator_card", unit_id=subject_id, year=year)
     st.subheader(t("loc_headline", lang, year=year))
     if card.empty:
-        st.info(t("loc_no_scores", lang, unit=unit.short_name, year=year))
+        ui.empty("loc_no_scores", unit=unit.short_name, year=year)
     else:
         if card.source_kind.eq("synthetic_demo").any():
             ui.demo_badge(lang)
@@ -110,7 +110,7 @@ if section == "":
         st.subheader(t("loc_targets", lang, year=year))
         ops = cached.derived(locality.ops_table, "unit_indicator_card", lang, unit_id=subject_id, year=year)
         if ops.empty:
-            st.info(t("loc_no_ops", lang, unit=unit.short_name, year=year))
+            ui.empty("loc_no_ops", unit=unit.short_name, year=year)
         else:
             st.dataframe(locality.style_status(ops, lang), hide_index=True, width="stretch")
             ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
@@ -126,7 +126,7 @@ elif section == "areas":
     st.subheader(t("loc_areas", lang, year=year))
     areas = cached.query("unit_area_scores_year", unit_id=subject_id, year=year)
     if areas.value.isna().all():
-        st.info(t("loc_no_areas", lang, unit=unit.short_name, year=year))
+        ui.empty("loc_no_areas", unit=unit.short_name, year=year)
     else:
         mean_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
         st.plotly_chart(cached.derived(charts.area_comparison, "unit_area_scores_year", lang, unit_id=subject_id, year=year,
@@ -142,7 +142,7 @@ elif section == "inspections":
     st.subheader(t("loc_inspections", lang))
     visits = cached.query("unit_inspection_visits", unit_id=subject_id)
     if visits.empty:
-        st.info(t("loc_no_inspections", lang, unit=unit.short_name))
+        ui.empty("loc_no_inspections", unit=unit.short_name)
     else:
         visits_table = cached.derived(locality.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
         st.dataframe(visits_table, hide_index=True, width="stretch")

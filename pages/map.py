@@ -47,7 +47,7 @@ else:
 df = cached.query(source[0], **source[1])
 
 if df.empty:
-    st.info(t("map_no_data", lang, indicator=names[indicator], where=where, year=year))
+    ui.empty("map_no_data", indicator=names[indicator], where=where, year=year)
     st.stop()
 
 is_demo = df.source_kind.eq("synthetic_demo").any()

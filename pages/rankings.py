@@ -41,7 +41,7 @@ else:
 
 provinces = cached.query("par_score_by_province_year", year=year, family=family, area=area)
 if provinces.empty or provinces.score.isna().all():
-    st.info(t("no_data", lang, what=family_name, year=year))
+    ui.empty("no_data", what=family_name, year=year)
     st.stop()
 
 is_demo = provinces.source_kind.eq("synthetic_demo").any()
@@ -114,7 +114,7 @@ else:
     level = sub_level if section == "units" else "department"
     units = cached.query("par_score_by_subunit_year", year=year, family=family, area=area, level=level, province_id=province_id)
     if units.empty:
-        st.info(t("no_data", lang, what=family_name, year=year))
+        ui.empty("no_data", what=family_name, year=year)
         st.stop()
     several = units.ranking_province.nunique() > 1
     figure = cached.derived(charts.ranking_bar, "par_score_by_subunit_year", lang, year=year, family=family, area=area,

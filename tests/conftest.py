@@ -35,6 +35,7 @@ def built_db(tmp_path_factory, worker_id):
                 fcntl.flock(lock, fcntl.LOCK_UN)
         shutil.copyfile(shared, path)
     os.environ["PAR_DB"] = str(path)  # the app under AppTest and the browser server read it
+    os.environ["PAR_REAL_ONLY_DIR"] = str(path.parent / "real-only")  # "real data only" copies: in the run's tmp
     return path
 
 

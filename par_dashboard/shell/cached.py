@@ -23,7 +23,7 @@ import streamlit as st
 from par_dashboard.building import recovery
 from par_dashboard.i18n import t
 from par_dashboard.paths import DEFAULT_DB
-from par_dashboard.store import backup, snapshots
+from par_dashboard.store import backup, realonly, snapshots
 from par_dashboard.store.cache import RESULTS
 from par_dashboard.store.db import Database
 
@@ -109,12 +109,28 @@ def data_version(d: Database) -> int:
     memo = _run_memo()
     if memo is None:
         return d.data_version()
-    seen = memo.get("version")
-    if seen is not None and seen[0] == (str(d.path), d.writes):
-        return seen[1]
-    version = d.data_version()
-    memo["version"] = ((str(d.path), d.writes), version)
-    return version
+    seen = memo.setdefault("versions", {})  # the primary's, and the real-only copy's when the switch is on
+    key = (str(d.path), d.writes)
+    if key not in seen:
+        seen[key] = d.data_version()
+    return seen[key]
+
+
+def real_only() -> bool:
+    """The "real data only" switch (a shared filter, ?real=1): off outside a session."""
+    try:
+        return bool(st.session_state.get("real", 0))
+    except Exception:  # no session (a thread of its own, a script outside Streamlit)  # noqa: BLE001
+        return False
+
+
+def reader() -> Database:
+    """What the pages read: the database, or with the switch on its copy without a synthetic row (store/realonly.py),
+    made for the data version on first use. Writes (the Dữ liệu page, the follow-up form) use `db()`."""
+    d = db()
+    if not real_only():
+        return d
+    return realonly.database(d, data_version(d))
 
 
 # ---- the one cache: every query result and everything derived from one, in RESULTS (store/cache.py)
@@ -154,8 +170,9 @@ def result(d: Database, version: int, name: str, params: dict) -> pd.DataFrame:
 
 
 def query(name: str, **params) -> pd.DataFrame:
-    """Run queries/<name>.sql with bound parameters; kept (par_dashboard.store.cache) until the data version changes."""
-    d = db()
+    """Run queries/<name>.sql with bound parameters; kept (par_dashboard.store.cache) until the data version changes.
+    With "real data only" on, on the copy without synthetic rows (`reader`)."""
+    d = reader()
     return result(d, data_version(d), name, params)
 
 
@@ -260,7 +277,7 @@ def derived(fn: Callable, name: str | None, *args, options: dict | None = None, 
     name). A figure is kept as plotly's dict and handed back as a KeptFigure, each caller its own."""
     if name is None and params:
         raise TypeError("query parameters without a query name")
-    d = db()
+    d = reader()
     return derive(d, data_version(d), fn, name, args, options or {}, params)
 
 

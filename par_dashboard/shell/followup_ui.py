@@ -67,7 +67,7 @@ def profile_section(subject_id: str, level: str, lang: str) -> None:
     st.subheader(t("fu_profile_header", lang))
     summary = followup.summary(items)
     if not summary.n_open:
-        st.info(t("fu_profile_none", lang, date=day))
+        ui.empty("fu_profile_none", date=day)
     else:
         st.caption(t("fu_profile_caption", lang, n=fmt_num(summary.n_open, lang, 0), date=day,
                      overdue=fmt_num(summary.n_overdue, lang, 0)))

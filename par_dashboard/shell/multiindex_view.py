@@ -11,19 +11,10 @@ from par_dashboard.shell import cached, ui
 from par_dashboard.views import multiindex as mi
 
 
-def real_only_toggle(lang: str) -> bool:
-    """The sidebar's "real data only" switch, held in the URL (?real=1) like the other shared filters. No page had
-    one yet: this section is the first to read it."""
-    st.session_state["_w_real"] = bool(st.session_state.get("real", 0))
-    st.sidebar.toggle(t("mi_real_only", lang), key="_w_real", help=t("mi_real_only_help", lang),
-                      on_change=lambda: ui.set_filter(real=int(st.session_state["_w_real"])))
-    return bool(st.session_state.get("real", 0))
-
-
 def section(unit: pd.Series, lang: str) -> None:
     """PAR INDEX, SIPAS, the 766 index, PAPI and PCI of `unit` as percentiles over the years, and the sentence
     saying which two disagree most in the chosen year."""
-    real_only = real_only_toggle(lang)
+    real_only = cached.real_only()  # the sidebar's switch (dashboard.py): the copy read has no demo row then
     st.subheader(t("mi_title", lang))
     name = unit["short_name"]
     st.caption(t("mi_intro", lang, unit=markdown_text(name)))
@@ -44,5 +35,5 @@ def section(unit: pd.Series, lang: str) -> None:
     st.markdown(mi.sentence(pts, year, name, lang))
     st.caption(t("mi_marks_caption", lang) + " " + t("mi_ci_caption", lang))
     ui.downloads(lambda: mi.table(pts, lang), name=f"{t('mi_title', lang)} {name}", title=t("mi_title", lang),
-                 filters={t("unit", lang): name, t("mi_real_only", lang): int(real_only)},
+                 filters={t("unit", lang): name, t("real_only", lang): int(real_only)},
                  demo=bool(pts["demo"].any()), key="mi_table")

@@ -186,6 +186,8 @@ def downloads(df, *, name: str, title: str, filters: dict[str, object], demo: bo
         return
     lang_ = lang()
     table = df if callable(df) else lambda: df
+    if cached.real_only():  # the file says it holds real data only (in its filters row and its name)
+        filters = {**filters, t("real_only", lang_): t("real_only", lang_)}
     stem = exports.file_stem(name, filters)
     row = st.container(horizontal=True)
     row.download_button(t("download_csv", lang_), data=lambda: exports.to_csv_bytes(table(), lang_),
@@ -214,6 +216,24 @@ def as_of() -> dt.date:
 
 def lang() -> str:
     return st.session_state.get("lang", DEFAULT_LANG)
+
+
+def real_only_toggle(lang_: str) -> bool:
+    """The sidebar's "real data only" switch, in the URL (?real=1) like the other shared filters: every page, deck
+    and download then reads the database without its synthetic rows (cached.reader)."""
+    st.session_state["_w_real"] = bool(st.session_state.get("real", 0))
+    st.toggle(t("real_only", lang_), key="_w_real", help=t("real_only_help", lang_),
+              on_change=lambda: set_filter(real=int(st.session_state["_w_real"])))
+    return cached.real_only()
+
+
+def empty(key: str, **values) -> None:
+    """A page's "nothing to show" sentence; with "real data only" on, also that the demo figures are hidden (a page
+    with nothing real says so)."""
+    text = t(key, lang(), **values)
+    if cached.real_only():
+        text += " " + t("real_only_hidden", lang())
+    st.info(text)
 
 
 def demo_badge(lang_: str) -> None:
