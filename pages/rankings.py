@@ -62,14 +62,16 @@ average = cached.query("par_average_by_year", year=year, family=family, area=are
 avg_value, has_published_mean, show_average = rankings.national_average(average, provinces)
 head = cached.derived(rankings.headline, "par_score_by_province_year", year=year, family=family, area=area)
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(t("leader", lang), head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off", border=True)
+# over the scored provinces only when some have no figure (published years in part, "real data only"): said on each card
+among = f" {t('among_scored', lang, n=n_scored, total=n_units)}" if n_scored < n_units else ""
+m1.metric(t("leader", lang) + among, head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off", border=True)
 m2.metric(t("national_avg_published" if has_published_mean else "national_avg", lang),
           fmt_num(avg_value, lang) if show_average and avg_value is not None else "—", border=True)
 if head.rise_name:
-    m3.metric(t("biggest_rise", lang), head.rise_name, fmt_signed(head.rise, lang, ascii_minus=True),
+    m3.metric(t("biggest_rise", lang) + among, head.rise_name, fmt_signed(head.rise, lang, ascii_minus=True),
               delta_description=vs_prev, border=True)
 if head.fall_name:
-    m4.metric(t("biggest_fall", lang), head.fall_name, fmt_signed(head.fall, lang, ascii_minus=True),
+    m4.metric(t("biggest_fall", lang) + among, head.fall_name, fmt_signed(head.fall, lang, ascii_minus=True),
               delta_description=vs_prev, border=True)
 
 # One section on screen at a time (a rerun draws its chart and table only): the provinces, or the units of the

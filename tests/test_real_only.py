@@ -139,3 +139,13 @@ def test_a_page_with_nothing_real_says_so(built_db):
     assert any("Chỉ dữ liệu thật" in x and "mô phỏng bị ẩn" in x for x in texts), texts
     plain = _open("inspections", province="S63-P-01", year="2021")
     assert not any("Chỉ dữ liệu thật" in i.value for i in plain.info)
+
+
+def test_cards_over_part_of_the_provinces_say_so(built_db):
+    """With real data only, 2023 has published scores for 12 of 63 provinces: a "largest rise" over those 12 is no
+    national fact (the published largest rise is 9,39), so each card says what it is taken over."""
+    at = _open("rankings", real="1", year="2023")
+    labels = [m.label for m in at.metric]
+    over = [x for x in labels if "/63 có số liệu)" in x]
+    assert len(over) >= 2 and any(x.startswith("Tăng nhiều nhất") for x in over), labels
+    assert not any("/63" in m.label for m in _open("rankings", year="2023").metric)  # all 63 scored: plain labels
