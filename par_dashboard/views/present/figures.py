@@ -17,6 +17,7 @@ from par_dashboard.views.present.model import Chart
 FONT = "Noto Sans, Arial, sans-serif"
 MIN_FONT = 24     # px at 1920×1080: readable from the back of a hall
 LABEL_WRAP = 34   # category labels wrap at this many characters
+LEGEND_H = 56     # px: one row of legend entries at MIN_FONT, and a gap above it
 
 PALETTE = {
     "normal": {"bg": "white", "text": "#1f2933", "grid": "#d3d8de", "main": "#1f3b73", "accent": "#d98c1f",
@@ -55,14 +56,18 @@ def chart_figure(chart: Chart, lang: str, *, width: int, height: int, contrast: 
                            font={"color": colours["demo"], "size": MIN_FONT}, bgcolor=colours["demo_bg"],
                            bordercolor=colours["demo"], borderwidth=2, borderpad=4, name="demo_mark")
     top = (110 if show_title else 40) + (50 if chart.demo else 0)
+    # A legend sits at the foot of the figure (container coordinates), under the value axis's title, in a margin
+    # grown by its height: placed at a fraction of the plot's height under the axis it landed on the axis title.
+    legend = any(trace.showlegend for trace in fig.data)
+    bottom = 30 if chart.kind == "map" else 90 + (LEGEND_H if legend else 0)
     fig.update_layout(
         width=width, height=height, autosize=False,
         font={"family": FONT, "size": MIN_FONT, "color": colours["text"]},
         separators=plotly_separators(lang), paper_bgcolor=colours["bg"], plot_bgcolor=colours["bg"],
         title={"text": chart.title if show_title else "", "x": 0.01, "font": {"size": 36}},
-        margin={"l": 20, "r": 40, "t": top, "b": 30 if chart.kind == "map" else 90},
+        margin={"l": 20, "r": 40, "t": top, "b": bottom},
         hoverlabel={"font": {"family": FONT, "size": MIN_FONT}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0,
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0,
                 "font": {"size": MIN_FONT}},
     )
     for annotation in fig.layout.annotations:  # every text, the archipelagos' names included
