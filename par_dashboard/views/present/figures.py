@@ -48,6 +48,8 @@ def chart_figure(chart: Chart, lang: str, *, width: int, height: int, contrast: 
     colours = palette(contrast)
     if chart.kind == "map":
         fig = _map(chart, lang, colours=colours)
+    elif chart.kind == "line":
+        fig = _lines(chart, lang, colours=colours)
     else:
         fig = _bars(chart, lang, colours=colours)
     if chart.demo:
@@ -106,6 +108,30 @@ def _bars(chart: Chart, lang: str, *, colours: dict[str, str]) -> go.Figure:
     fig.update_layout(barmode="stack" if chart.kind == "stacked" else "group", bargap=0.25, bargroupgap=0.05,
                       xaxis=axis, yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": MIN_FONT}, "ticksuffix": "  "},
                       uniformtext={"minsize": MIN_FONT, "mode": "hide"})  # a label that does not fit is hidden, never shrunk
+    return fig
+
+
+def _lines(chart: Chart, lang: str, *, colours: dict[str, str]) -> go.Figure:
+    """A trend over the years: the years are categories (a year is a label, never 2024,75), the value axis is the
+    chart's range, so that one year alone is one point on an axis a few points wide, not on a 0,25-wide one."""
+    fig = go.Figure()
+    for series in chart.series:
+        main = series.role == "main"
+        colour = colours["main"] if main else colours["reference"]
+        fig.add_trace(go.Scatter(
+            x=chart.categories, y=series.values, mode="lines+markers+text" if main else "lines+markers", name=series.name,
+            line={"color": colour, "width": 5 if main else 3, "dash": "solid" if main else "dash"},
+            marker={"size": 16 if main else 10, "color": colour},
+            text=[fmt_num(v, lang, chart.decimals) if v is not None else "" for v in series.values],
+            textposition="top center", textfont={"size": MIN_FONT}, cliponaxis=False,
+            hovertemplate="%{x}: %{y}<extra>" + series.name + "</extra>", showlegend=len(chart.series) > 1))
+    value_axis = {"title": {"text": chart.value_title, "font": {"size": MIN_FONT}}, "gridcolor": colours["grid"],
+                  "tickfont": {"size": MIN_FONT}, "zeroline": False}
+    if chart.value_range:
+        lo, hi = chart.value_range
+        value_axis["range"] = [lo, hi + (hi - lo) * 0.12]  # room for the label over the highest point
+    fig.update_layout(xaxis={"type": "category", "tickfont": {"size": MIN_FONT}, "gridcolor": colours["grid"]},
+                      yaxis=value_axis)
     return fig
 
 
