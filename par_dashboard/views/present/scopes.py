@@ -329,7 +329,7 @@ def _insp_overview(findings: pd.DataFrame, lang: str, team: str) -> Slide:
 
 def _insp_list(findings: pd.DataFrame, kind: str, lang: str, team: str) -> Slide:
     """The limitations (with their remedy status) or recommendations, per PAR area, as the announcement lists them."""
-    title = t(f"deck_insp_{kind}s_title", lang)
+    title = t("deck_insp_limitations_title" if kind == "limitation" else "deck_insp_recommendations_title", lang)
     part = findings[findings["kind"] == kind]
     if part.empty:
         return Slide(key=f"{kind}s", title=title, empty=t(f"deck_insp_no_{kind}s", lang, team=team))
