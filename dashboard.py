@@ -4,7 +4,7 @@ language and data-kind notice."""
 import streamlit as st
 
 from par_dashboard.i18n import LANG_NAMES, LANGS, fmt_num, t
-from par_dashboard.shell import cached, login, ui
+from par_dashboard.shell import cached, login, ui, warm
 from par_dashboard.views import rankings
 
 st.set_page_config(page_title="CCHC — PAR dashboard", page_icon="🏛️", layout="wide")
@@ -26,15 +26,23 @@ def navigation(user) -> list:
     of them, for a hidden navigation that only keeps the link's page to open after the login. A hidden page is still
     registered so that a link to it (/du-lieu for a viewer) opens it and it says in words, in the page's language,
     why it shows nothing (login.require), instead of Streamlit's English "Page not found" over the first page."""
-    return [st.Page(path, title=t(label, lang), icon=icon, url_path=url, default=path == PAGES[0][0],
-                    visibility="visible" if user is None or login.page_allowed(user, path) else "hidden")
-            for path, label, icon, url in PAGES]
+    def page(path, label, icon, url, **kw):
+        return st.Page(path, title=t(label, lang), icon=icon, url_path=url, **kw)
+
+    first, *others = PAGES
+    # The first page is served at "/" only (Streamlit's default page has no path of its own), so its own path,
+    # /xep-hang, which links and the downloads' file names use, said "Page not found": the same page, unlisted,
+    # answers there too. Streamlit keys a page by its url_path, so the default's is another ("xep-hang-").
+    return [page(*first[:3], f"{first[3]}-", default=True), page(*first, visibility="hidden"),
+            *(page(*p, visibility="visible" if user is None or login.page_allowed(user, p[0]) else "hidden") for p in others)]
 
 
 run_clock = ui.run_clock()
+cached.new_run()  # this run's database and data version are looked up afresh
 lang = ui.lang()
 user = login.gate(lambda: navigation(None))  # no login (anonymous viewing off): the login page only, then stop
 cached.ensure_database(lang)
+warm.after_check(cached.db(), cached.data_version(cached.db()))  # the national views, in the background: after the check
 bad_url_values = ui.init_state(st.context.url)
 lang = ui.lang()
 

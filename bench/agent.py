@@ -8,7 +8,7 @@ single-user figures are taken the same way, so the comparison is like with like.
 
 Each simulated user walks the dashboard at random: change the year, change the province, switch the structure,
 open another page, open a locality profile, and on the inspections page filter the findings (area, kind, status,
-search), with a think time between actions. Every request's time is recorded by kind; an HTTP error or a run
+search; their section opened first), with a think time between actions. Every request's time is recorded by kind; an HTTP error or a run
 that raised (the snapshot's status "error") is an error.
 """
 
@@ -126,6 +126,8 @@ class Walk:
     def step(self, client: AgentClient) -> tuple[str, dict]:
         """The next action: its kind and the request body."""
         if client.page() == "kiem-tra" and self.rng.random() < 0.5:
+            if client.widget("insp_kind") is None:  # the findings are a section of the page: open it (its link)
+                return "open findings", {"page": "kiem-tra", "query_params": {"section": ["findings"]}}
             if self.rng.random() < 0.25:
                 return "filter findings", {"widget_state": {"insp_search": self.rng.choice(self.search_words + [""])}}
             change = self._other_option(client, self.rng.choice(FINDING_FILTERS))

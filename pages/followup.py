@@ -105,7 +105,7 @@ counts = fu.age_area_counts(items)
 if counts.empty:
     st.info(t("fu_no_open", lang, date=day))
 else:
-    st.plotly_chart(fu.age_area_figure(counts, lang), width="stretch", config=ui.chart_config(), key="fu_age_area")
+    st.plotly_chart(cached.derived(fu.age_area_chart, "followup_items", lang, **selection), width="stretch", config=ui.chart_config(), key="fu_age_area")
 
 # ---- 3. what the next inspection must re-check
 st.header(t("fu_recheck_header", lang))
@@ -144,7 +144,7 @@ else:
     g1, g2 = st.columns([2, 3])
     with g1:
         st.markdown(f"**{t('fu_on_time_by_year', lang)}**")
-        st.plotly_chart(fu.on_time_figure(by_year, lang), width="stretch", config=ui.chart_config(), key="fu_on_time_year")
+        st.plotly_chart(cached.derived(fu.on_time_chart, "followup_items", lang, **selection), width="stretch", config=ui.chart_config(), key="fu_on_time_year")
     with g2:
         st.markdown(f"**{t('fu_on_time_by_unit', lang)}**")
         by_unit = fu.on_time_table(fu.on_time(items), lang, with_province=whole_country)

@@ -66,9 +66,11 @@ level_name = t(f"ind_levelname_{level}", lang)
 years_text = f"{year_from}–{year_to}" if year_from != year_to else str(year_from)
 scope = {"indicator": indicator, "level": level, "structure": structure, "province_id": province if in_province else ""}
 first, last = min(year_from, year), max(year_to, year)
-year_rows = cached.query("indicator_value_by_unit_year", **scope, year_from=year, year_to=year)
+year_scope = {**scope, "year_from": year, "year_to": year}
+year_rows = cached.query("indicator_value_by_unit_year", **year_scope)
 year_data = year_rows[year_rows.value.notna()]
-range_rows = cached.query("indicator_value_by_unit_year", **scope, year_from=year_from, year_to=year_to)
+range_scope = {**scope, "year_from": year_from, "year_to": year_to}
+range_rows = cached.query("indicator_value_by_unit_year", **range_scope)
 summary = cached.query("indicator_summary_by_year", **scope, year_from=first, year_to=last).set_index("year")
 attainment = cached.query("indicator_target_attainment_by_year", **scope, year_from=first, year_to=last)
 highlight = province if level == "province" else (chosen_unit or None)
@@ -126,80 +128,94 @@ else:
                   delta_color="inverse" if direction == "lower" else ("off" if direction == "neutral" else "normal"),
                   help=t(p.source_kind, lang), border=True)
 
+# ---- one section on screen at a time (a rerun draws its chart and table only)
+section = ui.section("indicators", {"": t("ind_tab_distribution", lang), "attainment": t("ind_tab_attainment", lang),
+                                    "topbottom": t("ind_tab_topbottom", lang), "heatmap": t("ind_tab_heatmap", lang)})
+if section == "" and not year_data.empty:
     # ---- 2. distribution across units for the year
     st.subheader(t("ind_sec_distribution", lang, year=year))
     chart_col, table_col = st.columns([1, 1])
     target_min = year_att.target_min.iloc[0] if not year_att.empty else None
     target_max = year_att.target_max.iloc[0] if not year_att.empty else None
-    chart_col.plotly_chart(ind.distribution_chart(year_rows, lang, unit=unit, mean=mean_value, mean_label=mean_label,
-                                                  target_min=target_min, target_max=target_max, highlight=highlight),
+    chart_col.plotly_chart(cached.derived(ind.distribution_chart, "indicator_value_by_unit_year", lang, **year_scope,
+                                          options={"unit": unit, "mean": mean_value, "mean_label": mean_label,
+                                                   "target_min": target_min, "target_max": target_max,
+                                                   "highlight": highlight}),
                            width="stretch", config=ui.chart_config(), key="ind_distribution")
     with table_col:
         show_province = level != "province" and (not in_province or year_data.province_id.nunique() > 1)
-        st.dataframe(ind.unit_table(year_rows, lang, unit, show_province=show_province), hide_index=True, width="stretch",
+        st.dataframe(cached.derived(ind.unit_table, "indicator_value_by_unit_year", lang, unit, **year_scope,
+                                    options={"show_province": show_province}), hide_index=True, width="stretch",
                      height=min(420, 35 * (len(year_rows) + 1) + 3))
-    ui.downloads(ind.unit_table(year_rows, lang, unit, show_province=show_province, numbers=True),
+    ui.downloads(lambda: ind.unit_table(year_rows, lang, unit, show_province=show_province, numbers=True),
                  name=f"{t('page_indicators', lang)} {t('ind_dl_units', lang)}", title=page_title,
                  filters=filters, demo=ind.is_demo(year_rows), key="ind_units", sources=source_titles)
 
-# ---- 3. units meeting their target, by year
-st.subheader(t("ind_sec_attainment", lang, years=years_text))
-att = attainment[attainment.year.between(year_from, year_to)]
-if att.empty:
-    st.info(t("ind_no_data_range", lang, indicator=indicator_names[indicator], level=level_name, place=place, years=years_text))
-elif int((att.n_met + att.n_not_met).sum()) == 0:
-    st.info(t("ind_no_targets", lang, indicator=indicator_names[indicator], level=level_name, place=place, years=years_text))
-else:
-    chart_col, table_col = st.columns([3, 2])
-    chart_col.plotly_chart(ind.attainment_chart(att, lang, demo=bool(att.any_demo.any())), width="stretch",
-                           config=ui.chart_config(), key="ind_attainment")
-    att_table = ind.attainment_table(att, lang)
-    table_col.dataframe(att_table, hide_index=True, width="stretch")
-    ui.downloads(att_table, name=f"{t('page_indicators', lang)} {t('ind_dl_attainment', lang)}", title=f"{page_title} · {years_text}",
-                 filters={**filters, t("ind_year_range", lang): years_text}, demo=bool(att.any_demo.any()),
-                 key="ind_attainment_table", sources=source_titles)
-    st.caption(t("ind_attainment_note", lang, rule=t("ind_rule_lower" if direction == "lower" else "ind_rule_higher", lang))
-               + (" " + t("ind_attainment_old_units", lang) if level == "province" and structure == "S34" and year_from < ind.FIRST_YEAR_S34 else ""))
+elif section == "attainment":
+    # ---- 3. units meeting their target, by year
+    st.subheader(t("ind_sec_attainment", lang, years=years_text))
+    att = cached.query("indicator_target_attainment_by_year", **range_scope)
+    if att.empty:
+        st.info(t("ind_no_data_range", lang, indicator=indicator_names[indicator], level=level_name, place=place, years=years_text))
+    elif int((att.n_met + att.n_not_met).sum()) == 0:
+        st.info(t("ind_no_targets", lang, indicator=indicator_names[indicator], level=level_name, place=place, years=years_text))
+    else:
+        chart_col, table_col = st.columns([3, 2])
+        chart_col.plotly_chart(cached.derived(ind.attainment_chart, "indicator_target_attainment_by_year", lang, **range_scope,
+                                              options={"demo": bool(att.any_demo.any())}), width="stretch",
+                               config=ui.chart_config(), key="ind_attainment")
+        att_table = cached.derived(ind.attainment_table, "indicator_target_attainment_by_year", lang, **range_scope)
+        table_col.dataframe(att_table, hide_index=True, width="stretch")
+        ui.downloads(att_table, name=f"{t('page_indicators', lang)} {t('ind_dl_attainment', lang)}", title=f"{page_title} · {years_text}",
+                     filters={**filters, t("ind_year_range", lang): years_text}, demo=bool(att.any_demo.any()),
+                     key="ind_attainment_table", sources=source_titles)
+        st.caption(t("ind_attainment_note", lang, rule=t("ind_rule_lower" if direction == "lower" else "ind_rule_higher", lang))
+                   + (" " + t("ind_attainment_old_units", lang) if level == "province" and structure == "S34" and year_from < ind.FIRST_YEAR_S34 else ""))
 
-# ---- 4. top and bottom units for the year; a click opens the locality
-if not year_data.empty:
+elif section == "topbottom" and not year_data.empty:
+    # ---- 4. top and bottom units for the year; a click opens the locality
     st.subheader(t("ind_sec_topbottom", lang, year=year))
     best, worst = ind.top_bottom(year_rows, top_n)
     chart_col, table_col = st.columns([3, 2])
     with chart_col:
-        event = st.plotly_chart(ind.top_bottom_chart(best, worst, lang, unit=unit, direction=direction, highlight=highlight),
+        event = st.plotly_chart(cached.derived(ind.top_bottom_figure, "indicator_value_by_unit_year", top_n, lang, **year_scope,
+                                               options={"unit": unit, "direction": direction, "highlight": highlight}),
                                 width="stretch", config=ui.chart_config(), key="ind_topbottom",
                                 on_select="rerun", selection_mode="points")
         st.caption(t("ind_click_hint", lang) + ("" if not worst.empty else " " + t("ind_all_units_shown", lang, n=len(best))))
         if clicked := charts.selected_unit(event):
             ui.open_locality(clicked)
     shown_rows = year_rows[year_rows.unit_id.isin(set(best.unit_id) | set(worst.unit_id))]
-    table_col.dataframe(ind.unit_table(shown_rows, lang, unit), hide_index=True, width="stretch",
+    table_col.dataframe(cached.derived(ind.top_bottom_table, "indicator_value_by_unit_year", top_n, lang, unit, **year_scope),
+                        hide_index=True, width="stretch",
                         height=min(420, 35 * (len(shown_rows) + 1) + 3))
-    ui.downloads(ind.unit_table(shown_rows, lang, unit, numbers=True),
+    ui.downloads(lambda: ind.top_bottom_table(year_rows, top_n, lang, unit, numbers=True),
                  name=f"{t('page_indicators', lang)} {t('ind_dl_topbottom', lang)}", title=page_title,
                  filters={**filters, "N": top_n}, demo=ind.is_demo(shown_rows), key="ind_topbottom_table",
                  sources=source_titles)
 
-# ---- 5. unit x year heatmap over the range
-st.subheader(t("ind_sec_heatmap", lang, years=years_text))
-if range_rows.value.notna().sum() == 0:
-    st.info(t("ind_no_data_range", lang, indicator=indicator_names[indicator], level=level_name, place=place, years=years_text))
-else:
-    rows, truncated = ind.heatmap_rows(range_rows, direction, top_n)
-    n_units = range_rows.loc[range_rows.value.notna(), "unit_id"].nunique()
-    st.caption(t("ind_heatmap_truncated", lang, total=fmt_num(n_units, lang, 0), n=top_n)
-               + ("" if in_province else " " + t("ind_heatmap_pick_province", lang)) if truncated
-               else t("ind_heatmap_sorted", lang, total=fmt_num(n_units, lang, 0)))
-    chart_col, table_col = st.columns([3, 2])
-    chart_col.plotly_chart(ind.heatmap_chart(range_rows, rows, lang, unit=unit, direction=direction, truncated=truncated),
-                           width="stretch", config=ui.chart_config(), key="ind_heatmap")
-    table_col.dataframe(ind.heatmap_table(range_rows, rows, lang, unit), hide_index=True, width="stretch",
-                        height=min(520, 35 * (len(rows) + 1) + 3))
-    ui.downloads(ind.heatmap_table(range_rows, rows, lang, unit, numbers=True),
-                 name=f"{t('page_indicators', lang)} {t('ind_dl_heatmap', lang)}", title=f"{page_title} · {years_text}",
-                 filters={**filters, t("ind_year_range", lang): years_text}, demo=ind.is_demo(range_rows),
-                 key="ind_heatmap_table", sources=source_titles)
+elif section == "heatmap":
+    # ---- 5. unit x year heatmap over the range
+    st.subheader(t("ind_sec_heatmap", lang, years=years_text))
+    if range_rows.value.notna().sum() == 0:
+        st.info(t("ind_no_data_range", lang, indicator=indicator_names[indicator], level=level_name, place=place, years=years_text))
+    else:
+        rows, truncated = cached.derived(ind.heatmap_rows, "indicator_value_by_unit_year", direction, top_n, **range_scope)
+        n_units = range_rows.loc[range_rows.value.notna(), "unit_id"].nunique()
+        st.caption(t("ind_heatmap_truncated", lang, total=fmt_num(n_units, lang, 0), n=top_n)
+                   + ("" if in_province else " " + t("ind_heatmap_pick_province", lang)) if truncated
+                   else t("ind_heatmap_sorted", lang, total=fmt_num(n_units, lang, 0)))
+        chart_col, table_col = st.columns([3, 2])
+        chart_col.plotly_chart(cached.derived(ind.heatmap_figure, "indicator_value_by_unit_year", top_n, lang, **range_scope,
+                                              options={"unit": unit, "direction": direction}),
+                               width="stretch", config=ui.chart_config(), key="ind_heatmap")
+        table_col.dataframe(cached.derived(ind.heatmap_units_table, "indicator_value_by_unit_year", top_n, direction, lang, unit,
+                                           **range_scope), hide_index=True, width="stretch",
+                            height=min(520, 35 * (len(rows) + 1) + 3))
+        ui.downloads(lambda: ind.heatmap_table(range_rows, rows, lang, unit, numbers=True),
+                     name=f"{t('page_indicators', lang)} {t('ind_dl_heatmap', lang)}", title=f"{page_title} · {years_text}",
+                     filters={**filters, t("ind_year_range", lang): years_text}, demo=ind.is_demo(range_rows),
+                     key="ind_heatmap_table", sources=source_titles)
 
 if sources:
     with st.expander(t("ind_sources", lang, n=len(sources))):

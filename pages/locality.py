@@ -55,92 +55,109 @@ st.caption(f"{t('loc_level_' + unit.level, lang)} · {t('loc_structure_' + unit.
 for sentence in locality.lineage_sentences(unit, lineage, lang, district_successors=successors):
     st.markdown(sentence)
 
-# ---- headline cards for the year
-card = cached.query("unit_indicator_card", unit_id=subject_id, year=year)
-st.subheader(t("loc_headline", lang, year=year))
-if card.empty:
-    st.info(t("loc_no_scores", lang, unit=unit.short_name, year=year))
-else:
-    if card.source_kind.eq("synthetic_demo").any():
-        ui.demo_badge(lang)
-    headline_rows = cached.view(locality.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year)
-    for col, row in zip(st.columns(4), headline_rows, strict=False):
-        name = row[lang_col("name", lang)]
-        col.metric(name, fmt_num(row["value"], lang),
-                   None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
-                   delta_description=t("vs_prev", lang, year=year - 1), border=True,
-                   help=" · ".join(x for x in (locality.rank_text(row, lang), t(row["source_kind"], lang)) if x))
-        if rank := locality.rank_text(row, lang):
-            col.caption(f"{rank} · {t(row['source_kind'], lang)}")
+# ---- one section on screen at a time (a rerun draws its charts and tables only)
+section = ui.section("locality", {"": t("loc_tab_headline", lang), "trend": t("loc_tab_trend", lang),
+                                  "indices": t("loc_tab_indices", lang), "areas": t("loc_tab_areas", lang),
+                                  "inspections": t("loc_tab_inspections", lang), "followup": t("loc_tab_followup", lang)})
 
-    st.subheader(t("loc_targets", lang, year=year))
-    ops = cached.view(locality.ops_table, "unit_indicator_card", lang, unit_id=subject_id, year=year)
-    if ops.empty:
-        st.info(t("loc_no_ops", lang, unit=unit.short_name, year=year))
+
+@st.fragment
+def trend_section() -> None:
+    """The trend of one indicator: its own choice of indicator reruns this part alone."""
+    cached.new_run()  # a rerun of its own: the data version read afresh
+    # ---- trend over all years, continuous across the 2025 reorganisation
+    st.subheader(t("loc_trend", lang))
+    catalogue = cached.query("indicator_catalogue").set_index("indicator_code")
+    trend_code = st.selectbox(t("loc_trend_indicator", lang), locality.TREND_INDICATORS, key="loc_trend_indicator",
+                              format_func=lambda c: catalogue.loc[c, lang_col("name", lang)])
+    trend_name = catalogue.loc[trend_code, lang_col("name", lang)]
+    trend = cached.query("indicator_trend_by_unit_lineage", unit_id=subject_id, indicator=trend_code)
+    if trend[trend.role != "average"].empty:
+        st.info(t("loc_no_trend", lang, indicator=trend_name, unit=unit.short_name))
     else:
-        st.dataframe(locality.style_status(ops, lang), hide_index=True, width="stretch")
-        ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
+        avg_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
+        st.plotly_chart(cached.derived(charts.trend_lines, "indicator_trend_by_unit_lineage", lang, unit_id=subject_id,
+                                       indicator=trend_code, options={"title": f"{trend_name} — {unit.short_name}",
+                                                                      "average_label": avg_label,
+                                                                      "value_title": catalogue.loc[trend_code, "unit"]}),
+                        width="stretch", config=ui.chart_config(), key="loc_trend_chart")
+        trend_table = trend.assign(value=[fmt_num(v, lang) for v in trend.value],
+                                   source_kind=[t(k, lang) for k in trend.source_kind])
+        ui.downloads(trend_table, name=f"{trend_name} {unit.short_name}", title=trend_name,
+                     filters={t("unit", lang): unit.short_name, t("indicator", lang): trend_code},
+                     demo=trend.source_kind.eq("synthetic_demo").any(), key="loc_trend")
+
+
+if section == "":
+    # ---- headline cards for the year
+    card = cached.query("unit_indicator_card", unit_id=subject_id, year=year)
+    st.subheader(t("loc_headline", lang, year=year))
+    if card.empty:
+        st.info(t("loc_no_scores", lang, unit=unit.short_name, year=year))
+    else:
+        if card.source_kind.eq("synthetic_demo").any():
+            ui.demo_badge(lang)
+        headline_rows = cached.derived(locality.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year)
+        for col, row in zip(st.columns(4), headline_rows, strict=False):
+            name = row[lang_col("name", lang)]
+            col.metric(name, fmt_num(row["value"], lang),
+                       None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
+                       delta_description=t("vs_prev", lang, year=year - 1), border=True,
+                       help=" · ".join(x for x in (locality.rank_text(row, lang), t(row["source_kind"], lang)) if x))
+            if rank := locality.rank_text(row, lang):
+                col.caption(f"{rank} · {t(row['source_kind'], lang)}")
+
+        st.subheader(t("loc_targets", lang, year=year))
+        ops = cached.derived(locality.ops_table, "unit_indicator_card", lang, unit_id=subject_id, year=year)
+        if ops.empty:
+            st.info(t("loc_no_ops", lang, unit=unit.short_name, year=year))
+        else:
+            st.dataframe(locality.style_status(ops, lang), hide_index=True, width="stretch")
+            ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
+                         filters={t("unit", lang): unit.short_name, t("year", lang): year},
+                         demo=card.source_kind.eq("synthetic_demo").any(), key="loc_ops")
+elif section == "trend":
+    trend_section()
+elif section == "indices":
+    # ---- every index of the unit as percentiles over the years, and where they disagree (par_dashboard/multiindex.py)
+    multiindex_view.section(unit, lang)
+elif section == "areas":
+    # ---- eight areas against the national or provincial mean
+    st.subheader(t("loc_areas", lang, year=year))
+    areas = cached.query("unit_area_scores_year", unit_id=subject_id, year=year)
+    if areas.value.isna().all():
+        st.info(t("loc_no_areas", lang, unit=unit.short_name, year=year))
+    else:
+        mean_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
+        st.plotly_chart(cached.derived(charts.area_comparison, "unit_area_scores_year", lang, unit_id=subject_id, year=year,
+                                       options={"unit_name": unit.short_name, "mean_label": mean_label}),
+                        width="stretch", config=ui.chart_config(), key="loc_area_chart")
+        st.caption(t("source_kinds", lang, kinds=", ".join(t(k, lang) for k in sorted(areas.source_kind.dropna().unique()))))
+        area_table = locality.area_table(areas, lang, unit_name=unit.short_name, mean_label=mean_label)
+        ui.downloads(area_table, name=f"{t('loc_areas', lang, year=year)} {unit.short_name}", title=t("loc_areas", lang, year=year),
                      filters={t("unit", lang): unit.short_name, t("year", lang): year},
-                     demo=card.source_kind.eq("synthetic_demo").any(), key="loc_ops")
+                     demo=bool(areas.any_demo.fillna(False).any()), key="loc_areas")
+elif section == "inspections":
+    # ---- inspections and findings
+    st.subheader(t("loc_inspections", lang))
+    visits = cached.query("unit_inspection_visits", unit_id=subject_id)
+    if visits.empty:
+        st.info(t("loc_no_inspections", lang, unit=unit.short_name))
+    else:
+        visits_table = cached.derived(locality.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
+        st.dataframe(visits_table, hide_index=True, width="stretch")
+        ui.downloads(visits_table, name=f"{t('loc_inspections', lang)} {unit.short_name}", title=t("loc_inspections", lang),
+                     filters={t("unit", lang): unit.short_name}, demo=visits.source_kind.eq("synthetic_demo").any(), key="loc_visits")
 
-# ---- trend over all years, continuous across the 2025 reorganisation
-st.subheader(t("loc_trend", lang))
-catalogue = cached.query("indicator_catalogue").set_index("indicator_code")
-trend_code = st.selectbox(t("loc_trend_indicator", lang), locality.TREND_INDICATORS, key="loc_trend_indicator",
-                          format_func=lambda c: catalogue.loc[c, lang_col("name", lang)])
-trend_name = catalogue.loc[trend_code, lang_col("name", lang)]
-trend = cached.query("indicator_trend_by_unit_lineage", unit_id=subject_id, indicator=trend_code)
-if trend[trend.role != "average"].empty:
-    st.info(t("loc_no_trend", lang, indicator=trend_name, unit=unit.short_name))
+        st.subheader(t("loc_findings", lang))
+        findings = cached.query("unit_findings", unit_id=subject_id)
+        if sentence := locality.remedied_sentence(findings, lang):
+            st.markdown(sentence)
+        findings_table = cached.derived(locality.findings_table, "unit_findings", lang, unit_id=subject_id)
+        st.dataframe(findings_table, hide_index=True, width="stretch", height=min(600, 36 * (len(findings_table) + 1)))
+        ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),
+                     filters={t("unit", lang): unit.short_name}, demo=findings.source_kind.eq("synthetic_demo").any(),
+                     key="loc_findings")
 else:
-    avg_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
-    st.plotly_chart(charts.trend_lines(trend, lang, title=f"{trend_name} — {unit.short_name}", average_label=avg_label,
-                                       value_title=catalogue.loc[trend_code, "unit"]),
-                    width="stretch", config=ui.chart_config(), key="loc_trend_chart")
-    trend_table = trend.assign(value=[fmt_num(v, lang) for v in trend.value],
-                               source_kind=[t(k, lang) for k in trend.source_kind])
-    ui.downloads(trend_table, name=f"{trend_name} {unit.short_name}", title=trend_name,
-                 filters={t("unit", lang): unit.short_name, t("indicator", lang): trend_code},
-                 demo=trend.source_kind.eq("synthetic_demo").any(), key="loc_trend")
-
-# ---- every index of the unit as percentiles over the years, and where they disagree (par_dashboard/multiindex.py)
-multiindex_view.section(unit, lang)
-
-# ---- eight areas against the national or provincial mean
-st.subheader(t("loc_areas", lang, year=year))
-areas = cached.query("unit_area_scores_year", unit_id=subject_id, year=year)
-if areas.value.isna().all():
-    st.info(t("loc_no_areas", lang, unit=unit.short_name, year=year))
-else:
-    mean_label = t("loc_avg_national" if unit.level == "province" else "loc_avg_province", lang)
-    st.plotly_chart(charts.area_comparison(areas, lang, unit_name=unit.short_name, mean_label=mean_label),
-                    width="stretch", config=ui.chart_config(), key="loc_area_chart")
-    st.caption(t("source_kinds", lang, kinds=", ".join(t(k, lang) for k in sorted(areas.source_kind.dropna().unique()))))
-    area_table = locality.area_table(areas, lang, unit_name=unit.short_name, mean_label=mean_label)
-    ui.downloads(area_table, name=f"{t('loc_areas', lang, year=year)} {unit.short_name}", title=t("loc_areas", lang, year=year),
-                 filters={t("unit", lang): unit.short_name, t("year", lang): year},
-                 demo=bool(areas.any_demo.fillna(False).any()), key="loc_areas")
-
-# ---- inspections and findings
-st.subheader(t("loc_inspections", lang))
-visits = cached.query("unit_inspection_visits", unit_id=subject_id)
-if visits.empty:
-    st.info(t("loc_no_inspections", lang, unit=unit.short_name))
-else:
-    visits_table = cached.view(locality.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
-    st.dataframe(visits_table, hide_index=True, width="stretch")
-    ui.downloads(visits_table, name=f"{t('loc_inspections', lang)} {unit.short_name}", title=t("loc_inspections", lang),
-                 filters={t("unit", lang): unit.short_name}, demo=visits.source_kind.eq("synthetic_demo").any(), key="loc_visits")
-
-    st.subheader(t("loc_findings", lang))
-    findings = cached.query("unit_findings", unit_id=subject_id)
-    if sentence := locality.remedied_sentence(findings, lang):
-        st.markdown(sentence)
-    findings_table = cached.view(locality.findings_table, "unit_findings", lang, unit_id=subject_id)
-    st.dataframe(findings_table, hide_index=True, width="stretch", height=min(600, 36 * (len(findings_table) + 1)))
-    ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),
-                 filters={t("unit", lang): unit.short_name}, demo=findings.source_kind.eq("synthetic_demo").any(),
-                 key="loc_findings")
-
-# ---- open remediation items (par_dashboard/shell/followup_ui.py)
-followup_ui.profile_section(subject_id, unit.level, lang)
+    # ---- open remediation items (par_dashboard/shell/followup_ui.py)
+    followup_ui.profile_section(subject_id, unit.level, lang)

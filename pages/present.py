@@ -40,10 +40,10 @@ contrast = c5.toggle(t("present_contrast", lang), key="present_contrast")
 
 
 # The deck and its HTML, kept per filters and data version with the query results (bounded by bytes together).
-key = (lang, year, province_id, event, body, on)
-deck = cached.memo(("present deck", *key), lambda: build_deck(cached.query, lang=lang, year=year, province_id=province_id,
-                                                          event=event, body=body, on=on))
-deck_html = cached.memo(("present html", *key, contrast), lambda: exports.to_html(deck, contrast=contrast))
+deck_options = {"lang": lang, "year": year, "province_id": province_id, "event": event, "body": body, "on": on}
+deck = cached.derived(build_deck, None, cached.query, options=deck_options)
+deck_html = cached.derived(exports.to_html, None, cached.d(build_deck, None, cached.query, options=deck_options),
+                           options={"contrast": contrast})
 if deck.demo:
     st.warning(f"**{t('demo_label', lang)}** — {t('present_demo_notice', lang)}", icon="⚠️")
 

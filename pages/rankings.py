@@ -1,6 +1,5 @@
 """Xếp hạng: provinces ranked by an index for a year, then the units within one province."""
 
-import pandas as pd
 import streamlit as st
 
 from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, t
@@ -60,14 +59,12 @@ if rolled:
 vs_prev = t("vs_prev_rolled" if rolled else "vs_prev", lang, year=year - 1)
 
 average = cached.query("par_average_by_year", year=year, family=family, area=area).iloc[0]
-has_published_mean = pd.notna(average.published_mean)
-avg_value = average.published_mean if has_published_mean else average.computed_mean
-show_average = has_published_mean or n_scored == n_units  # a mean of a few published provinces is no national average
-head = cached.view(rankings.headline, "par_score_by_province_year", year=year, family=family, area=area)
+avg_value, has_published_mean, show_average = rankings.national_average(average, provinces)
+head = cached.derived(rankings.headline, "par_score_by_province_year", year=year, family=family, area=area)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("leader", lang), head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off", border=True)
 m2.metric(t("national_avg_published" if has_published_mean else "national_avg", lang),
-          fmt_num(avg_value, lang) if show_average else "—", border=True)
+          fmt_num(avg_value, lang) if show_average and avg_value is not None else "—", border=True)
 if head.rise_name:
     m3.metric(t("biggest_rise", lang), head.rise_name, fmt_signed(head.rise, lang, ascii_minus=True),
               delta_description=vs_prev, border=True)
@@ -75,61 +72,64 @@ if head.fall_name:
     m4.metric(t("biggest_fall", lang), head.fall_name, fmt_signed(head.fall, lang, ascii_minus=True),
               delta_description=vs_prev, border=True)
 
-chart_col, table_col = st.columns([3, 2])
-with chart_col:
-    figure = cached.view_figure(charts.ranking_bar, "par_score_by_province_year", lang, year=year, family=family, area=area,
-                            options={"group_col": "current_province" if grouped else None,
-                                     "average": float(avg_value) if show_average and pd.notna(avg_value) else None})
-    event = st.plotly_chart(figure, width="stretch", config=ui.chart_config(), key="rank_chart",
-                            on_select="rerun", selection_mode="points")
-    st.caption(t("click_to_open", lang))
-    if clicked := charts.selected_unit(event):
-        ui.open_locality(clicked)
-with table_col:
-    table = cached.view(rankings.province_table, "par_score_by_province_year", lang, grouped, year=year, family=family, area=area)
-    st.dataframe(table, hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)))
-    ui.downloads(table, name=t("page_rankings", lang), title=t("rankings_title", lang, family=family_name, year=year),
-                 filters={t("family", lang): family, t("area", lang): area, t("year", lang): year, t("structure", lang): structure},
-                 demo=is_demo, key="rank_table", sources=sorted({s for s in provinces.source_title if isinstance(s, str)}))
-
-sources = cached.query("published_sources_for_year", year=year, family=family, area=area)
-if not sources.empty:
-    with st.expander(t("sources_used", lang)):
-        for s in sources.itertuples():
-            # a source without a URL or a note has NULL there (NaN in the frame): nothing is written for it, never "nan"
-            url = f": {markdown_url(s.url)}" if isinstance(s.url, str) and s.url else ""
-            note = f" — {markdown_text(s.note)}" if isinstance(s.note, str) and s.note else ""
-            st.markdown(f"- {markdown_text(s.title)}{url}{note}")
-
-st.header(t("within_province", lang))
-st.caption(t("within_note", lang))
-province_id = st.session_state.province
-if not province_id:
-    st.info(t("choose_province_hint", lang))
-    st.stop()
-st.subheader(cached.unit_labels([province_id])[province_id])
+# One section on screen at a time (a rerun draws its chart and table only): the provinces, or the units of the
+# chosen province at one level.
 sub_level = "commune" if year >= ui.FIRST_YEAR_S34 else "district"
-for tab, level in zip(st.tabs([t("communes" if sub_level == "commune" else "districts", lang), t("departments", lang)]),
-                      [sub_level, "department"], strict=True):
-    with tab:
-        units = cached.query("par_score_by_subunit_year", year=year, family=family, area=area, level=level, province_id=province_id)
-        if units.empty:
-            st.info(t("no_data", lang, what=family_name, year=year))
-            continue
-        several = units.ranking_province.nunique() > 1
-        figure = cached.view_figure(charts.ranking_bar, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
-                                level=level, province_id=province_id,
-                                options={"group_col": "ranking_province" if several else None})
-        event = st.plotly_chart(figure,
-                                width="stretch", config=ui.chart_config(), key=f"sub_{level}",
+section = ui.section("rankings", {"": t("rank_sec_provinces", lang),
+                                  "units": t("communes" if sub_level == "commune" else "districts", lang),
+                                  "departments": t("departments", lang)})
+if section == "":
+    chart_col, table_col = st.columns([3, 2])
+    with chart_col:
+        figure = cached.derived(charts.ranking_bar, "par_score_by_province_year", lang, year=year, family=family, area=area,
+                                options=rankings.chart_options(average, provinces, grouped))
+        event = st.plotly_chart(figure, width="stretch", config=ui.chart_config(), key="rank_chart",
                                 on_select="rerun", selection_mode="points")
+        st.caption(t("click_to_open", lang))
         if clicked := charts.selected_unit(event):
             ui.open_locality(clicked)
-        sub_table = cached.view(rankings.subunit_table, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
-                            level=level, province_id=province_id)
-        st.dataframe(sub_table, hide_index=True, width="stretch")
-        ui.downloads(sub_table, name=f"{t('page_rankings', lang)} {t(level + 's', lang)}",
-                     title=t("rankings_title", lang, family=family_name, year=year),
-                     filters={t("family", lang): family, t("area", lang): area, t("year", lang): year,
-                              t("province", lang): cached.unit_labels([province_id])[province_id]},
-                     demo=units.source_kind.eq("synthetic_demo").any(), key=f"sub_table_{level}")
+    with table_col:
+        table = cached.derived(rankings.province_table, "par_score_by_province_year", lang, grouped, year=year, family=family, area=area)
+        st.dataframe(table, hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)))
+        ui.downloads(table, name=t("page_rankings", lang), title=t("rankings_title", lang, family=family_name, year=year),
+                     filters={t("family", lang): family, t("area", lang): area, t("year", lang): year, t("structure", lang): structure},
+                     demo=is_demo, key="rank_table", sources=sorted({s for s in provinces.source_title if isinstance(s, str)}))
+
+    sources = cached.query("published_sources_for_year", year=year, family=family, area=area)
+    if not sources.empty:
+        with st.expander(t("sources_used", lang)):
+            for s in sources.itertuples():
+                # a source without a URL or a note has NULL there (NaN in the frame): nothing is written for it, never "nan"
+                url = f": {markdown_url(s.url)}" if isinstance(s.url, str) and s.url else ""
+                note = f" — {markdown_text(s.note)}" if isinstance(s.note, str) and s.note else ""
+                st.markdown(f"- {markdown_text(s.title)}{url}{note}")
+else:
+    st.header(t("within_province", lang))
+    st.caption(t("within_note", lang))
+    province_id = st.session_state.province
+    if not province_id:
+        st.info(t("choose_province_hint", lang))
+        st.stop()
+    st.subheader(cached.unit_labels([province_id])[province_id])
+    level = sub_level if section == "units" else "department"
+    units = cached.query("par_score_by_subunit_year", year=year, family=family, area=area, level=level, province_id=province_id)
+    if units.empty:
+        st.info(t("no_data", lang, what=family_name, year=year))
+        st.stop()
+    several = units.ranking_province.nunique() > 1
+    figure = cached.derived(charts.ranking_bar, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
+                            level=level, province_id=province_id,
+                            options={"group_col": "ranking_province" if several else None})
+    event = st.plotly_chart(figure,
+                            width="stretch", config=ui.chart_config(), key=f"sub_{level}",
+                            on_select="rerun", selection_mode="points")
+    if clicked := charts.selected_unit(event):
+        ui.open_locality(clicked)
+    sub_table = cached.derived(rankings.subunit_table, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
+                               level=level, province_id=province_id)
+    st.dataframe(sub_table, hide_index=True, width="stretch")
+    ui.downloads(sub_table, name=f"{t('page_rankings', lang)} {t(level + 's', lang)}",
+                 title=t("rankings_title", lang, family=family_name, year=year),
+                 filters={t("family", lang): family, t("area", lang): area, t("year", lang): year,
+                          t("province", lang): cached.unit_labels([province_id])[province_id]},
+                 demo=units.source_kind.eq("synthetic_demo").any(), key=f"sub_table_{level}")

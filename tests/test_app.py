@@ -180,13 +180,17 @@ def test_a_link_reopens_the_same_view_and_the_url_follows_the_filters(built_db):
 
 def test_within_province_ranking_lists_districts_and_departments(built_db):
     at = _run(built_db, year="2022")
+    at.session_state["section"] = "units"  # the province's districts: a section of their own
+    at.run()
     assert any("thanh bên" in i.value for i in at.info)  # no province chosen yet: a sentence, not a blank section
     at.sidebar.selectbox(key="_w_province").set_value("S63-P-49").run()
     assert at.query_params["province"] == "S63-P-49"
-    tables = [d.value for d in at.dataframe]
-    districts = tables[1]
+    districts = at.dataframe[0].value
     assert districts.iloc[0]["Đơn vị"] == "Bắc Trà My" and districts.iloc[0]["Điểm (%)"] == "91,44"
-    assert len(tables[2]) > 0
+    assert at.query_params["section"] == "units"
+    at.session_state["section"] = "departments"
+    at.run()
+    assert len(at.dataframe[0].value) > 0
 
 
 def test_sidebar_tells_which_kinds_of_data_are_shown(built_db):

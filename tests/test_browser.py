@@ -7,6 +7,7 @@ work offline, the map included.
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser import ARTIFACTS, chromium
@@ -32,11 +33,21 @@ def _page(app, path: str, height: int = 1400):
     return page
 
 
+_IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning' && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stStatusWidget"]') && !document.querySelector('[data-testid="stSkeleton"]');
+}"""
+
+
 def _settled(page, timeout: int = 60_000) -> None:
+    """The run is over and nothing on screen is stale: Streamlit's own script state (the app's
+    `data-test-script-state`) says "notRunning", twice 400 ms apart (a click's rerun may not have begun at the
+    first look; on a loaded machine a click made during a run can be lost)."""
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)  # the page's title: the run has begun
-    page.wait_for_timeout(800)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')"
-                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
+    for _ in range(2):
+        page.wait_for_timeout(400)
+        page.wait_for_function(_IDLE, timeout=timeout)
 
 
 def test_rankings_page_renders_2023(app):
@@ -53,15 +64,27 @@ def test_rankings_page_renders_2023(app):
     assert page.outside_requests == []
 
 
+def test_the_first_pages_own_path_opens_it(app):
+    """Issue 18: /xep-hang (the rankings page's own path, in its links and its downloads' names) showed Streamlit's
+    "Page not found" dialog: only "/" served the first page."""
+    page = _page(app, "xep-hang?year=2019", height=1200)
+    page.wait_for_selector(".js-plotly-plot .bars", timeout=60_000)
+    _settled(page)
+    text = page.inner_text("body")
+    assert "Xếp hạng Chỉ số cải cách hành chính (PAR INDEX) năm 2019" in text
+    assert "not found" not in text.lower() and "year=2019" in page.url
+
+
 def test_a_link_with_a_province_reopens_that_province_and_draws_its_chart(app):
-    page = _page(app, "?year=2022&province=S63-P-49", height=2400)
+    # the province's units are the page's second section (issue 17: one section drawn per run), kept in the link
+    page = _page(app, "?year=2022&province=S63-P-49&section=units", height=2400)
     page.wait_for_selector(".js-plotly-plot .bars", timeout=60_000)
     _settled(page)
     expect(page.locator("[data-testid='stSidebar']").get_by_label("Tỉnh, thành phố")).to_have_value("Quảng Nam")
     expect(page.get_by_role("heading", name="Quảng Nam")).to_be_visible()
     charts = page.locator(".js-plotly-plot")
-    assert charts.count() >= 2  # the national ranking and the province's districts
-    district_bars = charts.nth(1).locator(".bars text").evaluate_all("els => els.map(e => e.textContent)")
+    assert charts.count() == 1  # the province's districts only: the national ranking is the other section
+    district_bars = charts.nth(0).locator(".bars text").evaluate_all("els => els.map(e => e.textContent)")
     assert district_bars[0] == "91,44"  # Bắc Trà My, first of Quảng Nam's districts in 2022 (published)
     page.screenshot(path=str(ARTIFACTS / "rankings_quang_nam_2022_vi.png"), full_page=True)
 
@@ -108,7 +131,7 @@ def test_the_map_draws_with_the_network_off_and_a_click_selects_a_province(app):
 
 
 def test_back_and_forward_restore_the_filters(app):
-    page = _page(app, "?year=2022&province=S63-P-20", height=1200)
+    page = _page(app, "?year=2022&province=S63-P-20&section=units", height=1200)
     _settled(page)
     page.locator("[data-testid='stSidebarNav']").get_by_text("Chỉ tiêu", exact=True).click()
     expect(page).to_have_url(re.compile(r"/chi-tieu"), timeout=30_000)
@@ -117,7 +140,7 @@ def test_back_and_forward_restore_the_filters(app):
     page.go_back()
     expect(page).not_to_have_url(re.compile(r"/chi-tieu"), timeout=30_000)
     _settled(page)
-    assert "year=2022" in page.url
+    assert "year=2022" in page.url and "section=units" in page.url  # the section left is the section back
     expect(page.get_by_role("heading", name="Lạng Sơn")).to_be_visible()
 
 
@@ -144,9 +167,13 @@ def test_every_filter_is_one_history_entry_and_back_and_forward_restore_each_vie
                  page.get_by_role("option", name=re.compile("SIPAS")).click()),
         lambda: page.locator("[data-testid='stSidebarNav']").get_by_text("Chỉ tiêu", exact=True).click(),
     ]
-    for step in steps:
+    for n, step in enumerate(steps, 1):
+        before = page.url  # read before the step: a quick move has changed it by the time the step returns
         step()
-        page.wait_for_function(f"location.href !== {page.url!r}", timeout=30_000)
+        try:
+            page.wait_for_function(f"location.href !== {before!r}", timeout=30_000)
+        except PlaywrightTimeout:
+            pytest.fail(f"step {n}: the URL stayed {page.url} (history {page.evaluate('history.length')})")
         _settled(page)
         views.append(_view(page))
     assert page.evaluate("history.length") == start + len(steps)

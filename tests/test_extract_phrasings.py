@@ -393,3 +393,40 @@ def test_a_launch_on_the_occasion_is_no_shortcoming_and_not_yet_understanding_is
     kinds = _kinds(extract_text(text, resolver=resolver))
     assert not any("ra mắt" in t for t in kinds), kinds
     assert any(k == "limitation" and "chưa xác định được vai trò" in t for t, k in kinds.items()), kinds
+
+
+def _values(draft: dict) -> set[tuple[str, float]]:
+    return {(i["indicator_code"], round(float(i["value"]), 2)) for i in draft["indicators"] if i.get("value") is not None}
+
+
+@pytest.mark.parametrize("region", ["vùng Đồng bằng sông Hồng", "khu vực Tây Nguyên", "Duyên hải Nam Trung Bộ",
+                                    "vùng Trung du và miền núi phía Bắc"])
+def test_a_regions_average_is_not_the_provinces_value(resolver, region):
+    """A region's average beside a province's own figure: only the province's is its value (a region is a group,
+    not a unit), whichever way the region is written."""
+    text = ("Chỉ số cải cách hành chính năm 2022 của tỉnh Kon Tum\n"
+            f"Năm 2022, tỉnh Kon Tum đạt 84,12%, xếp thứ 40. Giá trị trung bình của {region} đạt 86,45%, "
+            "cao hơn 1,20% so với năm 2021.")
+    draft = extract_text(text, resolver=resolver)
+    assert _values(draft) == {("PAR_INDEX", 84.12)}, draft["indicators"]
+
+
+def test_the_highest_and_lowest_changes_of_unnamed_provinces_are_no_values(resolver):
+    """'tỉnh tăng cao nhất là 7,15% và thấp nhất là 0,04%' speaks of provinces it does not name: neither figure is a
+    value (they are changes, of no unit)."""
+    text = ("Chỉ số cải cách hành chính năm 2022 của tỉnh Kon Tum\n"
+            "Tỉnh Kon Tum đạt 84,12%. Có 50 tỉnh tăng điểm, trong đó tỉnh có mức tăng cao nhất là 7,15% và thấp nhất "
+            "là 0,04%; nơi giảm nhiều nhất là 3,10% và ít nhất là 0,22%.")
+    draft = extract_text(text, resolver=resolver)
+    assert _values(draft) == {("PAR_INDEX", 84.12)}, draft["indicators"]
+
+
+@pytest.mark.parametrize("scale", ["Tổng điểm đánh giá là 100 điểm, trong đó 35,50 điểm là đánh giá thông qua điều tra "
+                                   "xã hội học.",
+                                   "Thang điểm tối đa là 100 điểm; 30 điểm đánh giá qua điều tra xã hội học."])
+def test_the_scale_of_an_index_is_no_value(resolver, scale):
+    """How many points an index has and how many come from the survey describe the method, not a unit's result."""
+    text = ("Kết quả Chỉ số cải cách hành chính năm 2022 của tỉnh Kon Tum\n"
+            f"Chỉ số CCHC cấp tỉnh gồm 8 lĩnh vực, 37 tiêu chí. {scale} Năm 2022, tỉnh Kon Tum đạt 84,12%.")
+    draft = extract_text(text, resolver=resolver)
+    assert _values(draft) == {("PAR_INDEX", 84.12)}, draft["indicators"]

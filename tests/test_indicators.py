@@ -14,20 +14,37 @@ from tests.users import sign_in
 # ---- through Streamlit
 
 
-def _page(**params) -> AppTest:
+def _page(section: str = "", **params) -> AppTest:
     at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120), "analyst")
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
     at.switch_page("pages/indicators.py")
+    at.session_state["section"] = section
     at.run()
     assert not at.exception, at.exception
     return at
 
 
+SECTIONS = ("", "attainment", "topbottom", "heatmap")  # the page's sections, in the order it once stacked them
+
+
+def _all(at: AppTest, kind: str) -> list:
+    """The values of every element of `kind` ("dataframe", "info", "caption") over the page's sections (a run draws
+    one: each is shown in turn), then back on the first."""
+    found = []
+    for section in (*SECTIONS, ""):
+        at.session_state["section"] = section
+        at.run()
+        assert not at.exception, at.exception
+        if section or not found:
+            found += [e.value for e in getattr(at, kind)]
+    return found
+
+
 def _table(at: AppTest, column: str, nth: int = 0) -> pd.DataFrame:
-    """The nth table on the page that has `column`."""
-    tables = [d.value for d in at.dataframe if column in d.value.columns]
+    """The nth table of the page (over its sections) that has `column`."""
+    tables = [d for d in _all(at, "dataframe") if column in d.columns]
     return tables[nth]
 
 
@@ -125,8 +142,8 @@ def test_target_attainment_of_all_provinces_equals_the_raw_count(built_db):
 @pytest.mark.parametrize("lang, sentence", [("vi", "không có mục tiêu được giao"), ("en", "has no targets")])
 def test_an_indicator_without_targets_answers_with_a_sentence(built_db, lang, sentence):
     at = _page(indicator="PAR_INDEX", year="2023", lang=lang)
-    assert any(sentence in i.value for i in at.info)
-    assert not [d for d in at.dataframe if ("Chưa đạt" if lang == "vi" else "Not met") in d.value.columns]
+    assert any(sentence in i for i in _all(at, "info"))
+    assert not [d for d in _all(at, "dataframe") if ("Chưa đạt" if lang == "vi" else "Not met") in d.columns]
 
 
 @pytest.mark.parametrize("lang, sentence", [("vi", "Không có số liệu “Chỉ số PCI (tổng)” cho các tỉnh, thành phố (cả nước) năm 2024"),
@@ -135,15 +152,15 @@ def test_a_year_without_values_answers_with_a_sentence(built_db, lang, sentence)
     at = _page(indicator="PCI", year="2024", lang=lang)
     assert any(sentence in i.value for i in at.info)
     assert not at.metric  # no figures for a year without values
-    assert at.dataframe  # the years that do have values are still shown over the range
+    assert _all(at, "dataframe")  # the years that do have values are still shown over the range
 
 
 def test_a_level_without_any_values_answers_with_sentences(built_db):
     at = _page(indicator="PAR_A3", year="2024")
     at.radio(key="ind_level").set_value("department").run()
     assert not at.exception
-    assert sum("Không có số liệu" in i.value for i in at.info) >= 2  # the year, and the range
-    assert not at.dataframe
+    assert sum("Không có số liệu" in i for i in set(_all(at, "info"))) >= 2  # the year, and the range
+    assert not _all(at, "dataframe")
 
 
 def test_counts_are_summed_never_averaged(built_db):
@@ -180,7 +197,7 @@ def test_communes_of_a_current_province_in_2025(built_db):
     at = _page(indicator="OPS_ONTIME_PCT", year="2025", structure="S34", province="S34-P-20")
     assert at.radio(key="ind_level").value == "commune"
     assert "các xã, phường, Lạng Sơn, năm 2025" in at.title[0].value
-    assert any("bảng màu chỉ hiện 10 đơn vị tốt nhất" in c.value for c in at.caption)
+    assert any("bảng màu chỉ hiện 10 đơn vị tốt nhất" in c for c in _all(at, "caption"))
 
 
 def test_family_and_area_choices_narrow_the_indicator(built_db):
@@ -202,7 +219,7 @@ def test_an_indicator_from_a_link_keeps_its_area_consistent(built_db):
 
 
 def test_clicking_a_district_bar_opens_its_locality(built_db):
-    at = _page(indicator="OPS_ONTIME_PCT", year="2023", province="S63-P-20", lang="en")
+    at = _page(indicator="OPS_ONTIME_PCT", year="2023", province="S63-P-20", lang="en", section="topbottom")
     at.session_state["ind_topbottom"] = {"selection": {"points": [{"customdata": ["S63-D-183", "district", "S63-P-20"]}],
                                                        "point_indices": [0], "box": [], "lasso": []}}
     at.run()

@@ -35,6 +35,14 @@ def _page(**params) -> AppTest:
     return at
 
 
+def _open(at: AppTest, section: str) -> AppTest:
+    """Show one section of the page (the shared filter its segmented control is bound to)."""
+    at.session_state["section"] = section
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def _table(at: AppTest, first_column: str) -> pd.DataFrame:
     """The first dataframe on the page whose first column is `first_column`."""
     for frame in at.dataframe:
@@ -92,7 +100,7 @@ def test_lang_son_2024_shows_plan_80_and_its_three_teams_with_their_leaders(lang
 
 
 def test_cao_loc_summary_is_the_default_and_shows_the_reported_figures(lang_son_2024):
-    at = lang_son_2024
+    at = _open(lang_son_2024, "summary")
     assert at.selectbox(key="insp_summary").value == "LS-2024-CAOLOC"
     summary = _summary(at)
     assert summary.startswith("#### CÔNG BỐ DỰ THẢO KẾT QUẢ KIỂM TRA CÔNG TÁC CẢI CÁCH HÀNH CHÍNH NĂM 2024")
@@ -108,7 +116,7 @@ def test_cao_loc_summary_is_the_default_and_shows_the_reported_figures(lang_son_
 
 
 def test_choosing_a_demo_inspection_labels_its_summary_as_demo(lang_son_2024):
-    at = lang_son_2024
+    at = _open(lang_son_2024, "summary")
     at.selectbox(key="insp_summary").set_value("DEMO-20-2024-KH-D1").run()
     assert not at.exception, at.exception
     summary = _summary(at)
@@ -127,6 +135,7 @@ def test_dak_nong_2023_shows_dak_song_at_its_announcement_without_invented_dates
     assert all("Đoàn kiểm tra số 346 của UBND tỉnh" not in d["y"] for d in timeline["data"] if d["type"] == "bar"), \
         "no time bar for a visit without field dates"
     assert any(c.value.startswith("◆") for c in at.caption)
+    _open(at, "summary")
     assert at.selectbox(key="insp_summary").value == "DN-2023-DAKSONG"
     summary = _summary(at)
     assert "| Thời gian kiểm tra | 4 ngày kiểm tra thực tế (nguồn không nêu ngày) |" in summary
@@ -144,7 +153,7 @@ def test_whole_country_2022_limits_the_timeline_and_paginates_the_findings(built
     timeline = _charts(at)[0]
     assert len(timeline["layout"]["yaxis"]["categoryarray"]) == insp.TIMELINE_MAX
     assert len(_table(at, "Kế hoạch")) == n_visits, "the table lists every visit"
-    findings = _table(at, "Tỉnh, thành phố")
+    findings = _table(_open(at, "findings"), "Tỉnh, thành phố")
     assert len(findings) == insp.TABLE_PAGE_SIZE
     assert any(c.value.startswith(f"Dòng 1–100 trong {fmt_num(n_findings, 'vi', 0)} phát hiện") for c in at.caption)
     at.number_input(key="insp_page").set_value(2).run()
@@ -163,7 +172,7 @@ def test_unit_filter_keeps_the_inspections_that_visited_the_unit(built_db):
     assert at.title[0].value.endswith("— Xã Thanh Lòa (Lạng Sơn)")
     visits = _table(at, "Kế hoạch")
     assert visits["Đoàn kiểm tra"].tolist() == ["Đoàn kiểm tra của Ban Chỉ đạo CCHC tỉnh"]
-    findings = _table(at, "Đơn vị")
+    findings = _table(_open(at, "findings"), "Đơn vị")
     assert set(findings["Đơn vị"]) == {"(chung cho đoàn)"}, "findings at other units of the visit are left out"
 
 
@@ -186,7 +195,7 @@ def test_a_current_commune_finds_the_visits_to_the_old_communes_it_was_formed_fr
 
 
 def test_an_empty_selection_answers_with_a_sentence(lang_son_2024):
-    at = lang_son_2024
+    at = _open(lang_son_2024, "findings")
     at.selectbox(key="insp_kind").set_value("result")
     at.selectbox(key="insp_status").set_value("resolved").run()
     assert not at.exception
@@ -207,7 +216,7 @@ def test_a_year_without_inspections_answers_with_a_sentence(built_db):
 
 
 def test_search_ignores_diacritics(lang_son_2024):
-    at = lang_son_2024
+    at = _open(lang_son_2024, "findings")
     at.text_input(key="insp_search").input("THANH toán cong dich vu chua dat").run()
     assert not at.exception, at.exception
     rows = _table(at, "Đơn vị")
@@ -215,7 +224,7 @@ def test_search_ignores_diacritics(lang_son_2024):
 
 
 def test_area_filter_is_the_shared_one(lang_son_2024):
-    at = lang_son_2024
+    at = _open(lang_son_2024, "findings")
     at.selectbox(key="_w_area").set_value("A7").run()
     assert not at.exception, at.exception
     assert at.session_state["area"] == "A7"
@@ -228,15 +237,16 @@ def test_english_labels(built_db):
     assert at.title[0].value == "Public administration reform inspections, 2024 — Lạng Sơn Province"  # issue 18 item 9
     metrics = _metrics(at)
     assert metrics["Inspection plans"][0] == "2" and metrics["Team visits"][0] == "6"
-    assert "All years" in metrics
+    assert "All years" in _metrics(_open(at, "remedied"))
+    _open(at, "")
     visits = _table(at, "Plan").set_index("Team")
     assert visits.loc["Đoàn kiểm tra tại huyện Văn Lãng", "Plan"] == "80/KH-BCĐCCHC of 29/05/2024"
     assert visits.loc["Đoàn kiểm tra của Ban Chỉ đạo CCHC tỉnh", "Leader"] == "(name not stated)"
-    summary = _summary(at)
+    summary = _summary(_open(at, "summary"))
     assert "DRAFT INSPECTION RESULTS: PUBLIC ADMINISTRATION REFORM, 2024" in summary
     assert "**99.8 %**" in summary and "I. Results achieved" in summary and "| Basis | The source names no inspection plan |" in summary
     assert any("Synthetic demo data" in w.value for w in at.warning)
-    assert _charts(at)[1]["layout"]["separators"] == ".,"
+    assert _charts(_open(at, "findings"))[0]["layout"]["separators"] == ".,"
 
 
 def test_english_dak_song_note(built_db):
@@ -441,7 +451,7 @@ def test_timeline_draws_bars_for_field_dates_and_a_marker_for_announcement_only(
                announced_on=dt.date(2023, 7, 18), on_date=dt.date(2023, 7, 7), source_kind="synthetic_demo"),
     ))
     assert rows["y"].tolist() == ["Đoàn kiểm tra số 1", "Đoàn kiểm tra số 346"]
-    fig = insp.timeline_figure.__wrapped__(rows, "vi")  # the builder itself: its arrays as arrays
+    fig = insp.timeline_figure(rows, "vi")  # the builder itself: its arrays as arrays
     bars = [d for d in fig.data if d.type == "bar"]
     assert len(bars) == 1 and list(bars[0].y) == ["Đoàn kiểm tra số 1"] and list(bars[0].x) == [2 * insp.DAY_MS]
     assert bars[0].marker.pattern.shape == ("/",), "demo bars are hatched"

@@ -9,12 +9,14 @@ from tests.browser import ROOT
 from tests.users import sign_in
 
 
-def _profile(**params) -> AppTest:
+def _profile(section: str = "", **params) -> AppTest:
+    """The profile for the URL's filters, showing `section` (its first by default)."""
     at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90), "analyst")
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
     at.switch_page("pages/locality.py")
+    at.session_state["section"] = section
     at.run()
     assert not at.exception, at.exception
     return at
@@ -57,16 +59,19 @@ def test_cao_loc_2024_shows_real_report_figures_against_targets(built_db):
     assert online["Giá trị"] == "89,58 % (đến thời điểm kiểm tra)"
     assert online["Mục tiêu"] == "86,00 %" and online["Đánh giá"] == "Đạt"
     assert online["Nguồn"] == "Báo cáo kiểm tra"
-    visits = at.dataframe[1].value
+    assert any("Dữ liệu mô phỏng" in w.value for w in at.warning)
+    at.session_state["section"] = "inspections"  # the visits are in their own section
+    at.run()
+    assert not at.exception, at.exception
+    visits = at.dataframe[0].value
     real = visits[visits["Nguồn"] == "Báo cáo kiểm tra"].iloc[0]
     assert real["Thời gian"] == "17/06/2024" and "Thanh Lòa" in real["Đơn vị được kiểm tra"]
-    assert any("Dữ liệu mô phỏng" in w.value for w in at.warning)
 
 
 def test_dak_song_in_english_shows_field_days_not_invented_dates(built_db):
-    at = _profile(province="S63-P-67", unit="S63-D-665", year="2023", lang="en")
+    at = _profile(province="S63-P-67", unit="S63-D-665", year="2023", lang="en", section="inspections")
     assert any("From 1/7/2025 part of **Lâm Đồng**" in m.value for m in at.markdown)
-    visits = at.dataframe[1].value
+    visits = at.dataframe[0].value
     real = visits[visits["Source"] == "Inspection report"].iloc[0]
     assert real["Dates"] == "4 field days; announced 28/09/2023"
     assert real["Leader"].startswith("Lê Trung Trường Vũ")

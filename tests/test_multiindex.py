@@ -194,11 +194,13 @@ def test_bà_rịa_vũng_tàu_2021_published_figures_disagree_most_on_pci_and_pa
 
 
 def _profile(**params) -> AppTest:
+    """The locality page's section of every index."""
     at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90), "analyst")
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
     at.switch_page("pages/locality.py")
+    at.session_state["section"] = "indices"
     at.run()
     assert not at.exception, at.exception
     return at

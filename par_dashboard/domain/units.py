@@ -14,6 +14,7 @@ Unit ids carry the structure, because the official codes of the two structures o
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ def display_name(name: str, short_name: str | None, unit_type: str | None, lang:
     return f"{short_name} {type_words[unit_type]}"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # an import folds the same few thousand unit names on 200,000+ rows
 def fold(text: str | None) -> str:
     """Lower-case ASCII without diacritics or spacing: 'Thanh Loà' and 'thanh lòa' both give 'thanhloa'.
 

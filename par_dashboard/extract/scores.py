@@ -54,7 +54,22 @@ _RANGE_BEFORE = re.compile(r"(?:\btu|\bduoi|\d\s*%?\s*[-–])\s*$")
 _COUNTED_SUBJECT = re.compile(r"(?:\b\d+(?:/\d+)?\s+(?:tinh|dia phuong|don vi|co quan|bo|so|huyen|xa)\b|"
                               r"\btat ca (?:cac )?(?:tinh|dia phuong|don vi|co quan)\b)")
 NATIONAL_GROUP = re.compile(r"\bcac (?:tinh|tinh, thanh pho|thanh pho truc thuoc|dia phuong|bo|bo, nganh|bo, co quan)\b|"
-                            r"\b(?:trung binh|binh quan)(?: chung)?(?: cua)? (?:ca nuoc|toan quoc)\b|\btruc thuoc trung uong\b|\bnhom [abc]\b")
+                            r"\b(?:trung binh|binh quan)(?: chung)?(?: cua)? (?:ca nuoc|toan quoc)\b|\btruc thuoc trung uong\b|\bnhom [abc]\b|"
+                            # a region is a group of provinces, whichever way it is written ("vùng Đồng bằng sông
+                            # Hồng", "khu vực Tây Nguyên", "Duyên hải Nam Trung Bộ"), and so is "giá trị trung bình"
+                            # said of no unit
+                            r"\b(?:vung|khu vuc) (?:kinh te|dong bang|dong nam|tay nguyen|trung du|bac trung|duyen hai|"
+                            r"mien nui|nam trung|tay bac|dong bac)|\bdong bang song (?:hong|cuu long)\b|\bdong nam bo\b|"
+                            r"\btay nguyen\b|\btrung du (?:va )?mien nui\b|\bbac trung bo\b|\bduyen hai\b|"
+                            r"\b(?:\d+|sau|hai|ba) vung\b|\bgia tri (?:trung binh|binh quan)\b")
+# Unnamed units at the ends of a spread: "tỉnh có mức tăng cao nhất là 7,15% và thấp nhất là 0,04%", "nơi giảm nhiều
+# nhất là 3,10% và ít nhất là 0,22%": figures of no unit the text names.
+UNNAMED_EXTREME = re.compile(r"(?:\b(?:tinh|dia phuong|don vi) co muc (?:tang|giam)|\bnoi (?:tang|giam)|\bmuc (?:tang|giam))\b"
+                             r"[^.;%]{0,30}\bnhat\b[^.;%]{0,10}$|\bva (?:thap|it|cao|nhieu) nhat(?: la)?\s*$")
+# The scale of an index is its method, not a result: "Tổng điểm đánh giá là 100 điểm", "35,50 điểm là đánh giá
+# thông qua điều tra xã hội học".
+SCALE_BEFORE = re.compile(r"\b(?:tong diem|thang diem|diem toi da)\b[^,;.%]{0,30}$")
+SCALE_AFTER = re.compile(r"\s*(?:diem\s+)?(?:la\s+)?danh gia (?:thong )?qua\b")
 _YEAR = re.compile(r"\b(?:nam\s+)?((?:19|20)\d{2})\b")
 
 
@@ -120,6 +135,10 @@ def not_a_value(folded: str, start: int, end: int, doc_year: int | None) -> bool
     near = folded[max(0, start - 60): start]
     near = near[max(near.rfind(","), near.rfind("("), near.rfind(";")) + 1:] if not near.rstrip().endswith("(") else near
     if _COUNTED_SUBJECT.search(folded, max(0, start - 60), start):
+        return True
+    if SCALE_BEFORE.search(folded, max(0, start - 40), start) or SCALE_AFTER.match(folded, end):
+        return True
+    if UNNAMED_EXTREME.search(folded, max(0, start - 80), start):
         return True
     years = [int(y) for y in _YEAR.findall(near)]
     return bool(doc_year and years and years[-1] != doc_year)

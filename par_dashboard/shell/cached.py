@@ -1,16 +1,23 @@
 """The pages' data: the process's database (checked, built or restored once at the server's start), and every
-query, derived table and figure kept per data version (par_dashboard/store/cache.py), looked up once per script run.
+query, derived table and figure kept per data version in ONE cache (par_dashboard/store/cache.py, bounded by bytes,
+figures included): `query(name, **params)` for a query's result, `derived(fn, name, *args, **params)` for what is
+made from it. The data version is looked up once per script run.
 
 Apart from the filters and widgets (ui.py) because the login (login.py) reads through it too."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
+import pickle
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from par_dashboard.building import recovery
@@ -66,36 +73,59 @@ def database(path: str) -> Database:
     return Database(Path(path), read_only=read_only_instance())
 
 
-def _once_per_run(name: str, compute: Callable, *depends_on):
-    """`compute()` once per script run (fragment runs included: Streamlit gives each run a new `cursors` dict), and
-    again within the run when one of `depends_on` changes; outside a run, every time."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
+# ---- one run's view of the database: the Database and its data version, looked up once per script run
+# Streamlit has no public per-run store; a run's memo lives in session state, replaced at the start of every run
+# (`new_run`, called by dashboard.py and by each fragment). A session runs one script (or fragment) at a time.
+_RUN = "_par_run"
 
-    ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None:
-        return compute()
-    memo = getattr(ctx, name, None)
-    if memo is not None and memo[0] is ctx.cursors and memo[1] == depends_on:
-        return memo[2]
-    value = compute()
-    setattr(ctx, name, (ctx.cursors, depends_on, value))
-    return value
+
+def new_run() -> None:
+    """Start a script run's memo: the next lookups read the database path and data version afresh (a fragment
+    calls it too, so that its reruns see an import made in another session)."""
+    st.session_state[_RUN] = {}
+
+
+def _run_memo() -> dict | None:
+    try:
+        return st.session_state.get(_RUN)
+    except Exception:  # no session (a thread of its own, a script outside Streamlit): nothing kept, looked up each time  # noqa: BLE001
+        return None
 
 
 def db() -> Database:
-    """The process's Database, looked up once per script run (st.cache_resource hashes its argument on every call)."""
-    return _once_per_run("_par_db", lambda: database(str(db_path())))
+    """The process's Database (st.cache_resource hashes its argument on every call, so the path is read once a run)."""
+    memo = _run_memo()
+    if memo is None:
+        return database(str(db_path()))
+    if "path" not in memo:
+        memo["path"] = str(db_path())
+    return database(memo["path"])
 
 
 def data_version(d: Database) -> int:
-    """The data version, read once per script run (a cached rerun asked for it with every query: ~1–4 ms each).
-    A run sees one version throughout, except after a write of its own (an import on the Dữ liệu page), which
-    counts in `Database.writes`."""
-    return _once_per_run("_par_data_version", d.data_version, d, d.writes)
+    """The data version, read once per script run (~1–2 ms each on DuckDB, and a page asks with each of its ~20
+    queries). A run sees one version throughout, except after a write of its own (an import on the Dữ liệu page),
+    which counts in `Database.writes`."""
+    memo = _run_memo()
+    if memo is None:
+        return d.data_version()
+    seen = memo.get("version")
+    if seen is not None and seen[0] == (str(d.path), d.writes):
+        return seen[1]
+    version = d.data_version()
+    memo["version"] = ((str(d.path), d.writes), version)
+    return version
 
 
+# ---- the one cache: every query result and everything derived from one, in RESULTS (store/cache.py)
 def _frozen(value):
-    """A hashable form of a query parameter or view argument (lists of unit ids become tuples)."""
+    """A hashable form of a query parameter or argument that equals itself from one run to the next: lists of unit
+    ids become tuples, numpy's scalars Python's (`df.col.any()` is a numpy bool), a missing number (NaN, which
+    equals nothing, itself included: a key holding one would miss on every run) None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
     if isinstance(value, (list, tuple)):
         return tuple(_frozen(v) for v in value)
     if isinstance(value, dict):
@@ -103,65 +133,140 @@ def _frozen(value):
     return value
 
 
-def _result(path: str, version: int, name: str, params: tuple) -> pd.DataFrame:
-    return RESULTS.get(("query", path, version, name, _frozen(params)), lambda: database(path).query(name, **dict(params)))
+@dataclasses.dataclass(frozen=True)
+class Q:
+    """A query's result as an argument of `derived` (for what is made of several results): keyed by the query's
+    name and parameters, fetched through the cache when the derived value is computed. Make one with `q(...)`."""
+
+    name: str
+    key: tuple  # the parameters, hashable
+    params: dict = dataclasses.field(compare=False, hash=False)
+
+
+def q(name: str, **params) -> Q:
+    return Q(name, _frozen(tuple(sorted(params.items()))), params)
+
+
+def result(d: Database, version: int, name: str, params: dict) -> pd.DataFrame:
+    """`query` for a given database and data version (what a thread without a session, the warming, calls)."""
+    return RESULTS.get(("query", str(d.path), version, name, _frozen(tuple(sorted(params.items())))),
+                       lambda: d.query(name, **params))
 
 
 def query(name: str, **params) -> pd.DataFrame:
     """Run queries/<name>.sql with bound parameters; kept (par_dashboard.store.cache) until the data version changes."""
     d = db()
-    return _result(str(d.path), data_version(d), name, tuple(sorted(params.items())))
+    return result(d, data_version(d), name, params)
 
 
-def view(fn: Callable, name: str, *args, **params):
-    """`fn(query(name, **params), *args)`, kept like the query itself. For what a page derives in Python from a
-    large result (a table formatted for people, a search over 50,000 findings): it runs once per data version and
-    arguments, not on every rerun. `fn` must be a module-level function (it is keyed by its qualified name)."""
-    d = db()
-    path, version, key = str(d.path), data_version(d), tuple(sorted(params.items()))
+class KeptFigure(go.Figure):
+    """A figure standing for a kept dict (plotly's, pickled), made into plotly's objects only when something reads
+    or changes it.
+
+    `st.plotly_chart` only calls `to_dict()` on a figure; building plotly's objects from the dict first (which
+    copies every trace, a map's whole geometry included) cost a cached rerun of the map page ~200 ms. So
+    `to_dict()` of an untouched KeptFigure is the kept dict unpickled (a copy of its own for each caller); any
+    other attribute — `fig.data`, `fig.update_layout(...)`, `copy.deepcopy(fig)` — first makes the ordinary plotly
+    figure (without validating again: the dict came out of a validated figure), after which this is plotly's
+    figure in every respect. Plotly has no public lazy figure: this subclass is the way.
+    """
+
+    _UNTOUCHED = frozenset({"to_dict", "_kept", "_ready", "_materialise", "__class__", "__dict__"})
+
+    def __init__(self, spec: bytes):  # plotly's own __init__ runs on first use (_materialise)
+        object.__setattr__(self, "_kept", spec)
+        object.__setattr__(self, "_ready", False)
+
+    def __getattribute__(self, name: str):
+        if name not in KeptFigure._UNTOUCHED and not object.__getattribute__(self, "_ready"):
+            object.__getattribute__(self, "_materialise")()
+        return object.__getattribute__(self, name)
+
+    def _materialise(self) -> None:
+        object.__setattr__(self, "_ready", True)
+        go.Figure.__init__(self, pickle.loads(self._kept), _validate=False)
+
+    def __reduce__(self):  # a copy or a pickle of it is an ordinary figure
+        return go.Figure, (self.to_dict(),)
+
+    def to_dict(self) -> dict:
+        if not self._ready:
+            return pickle.loads(self._kept)
+        return go.Figure.to_dict(self)
+
+
+class _Figure(bytes):
+    """A figure as kept: its plotly dict, pickled (counted in the cache's bytes like any bytes)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class D:
+    """What `derived` makes, as an argument of another `derived` (a deck, then its HTML): keyed by its own key,
+    computed (or found) through the cache when the other is computed. Make one with `d(...)`."""
+
+    fn: Callable
+    name: str | None
+    args: tuple
+    key: tuple  # the parameters and options, hashable
+    params: dict = dataclasses.field(compare=False, hash=False)
+    options: dict = dataclasses.field(compare=False, hash=False)
+
+
+def d(fn: Callable, name: str | None, *args, options: dict | None = None, **params) -> D:
+    options = options or {}
+    return D(fn, name, _frozen(args), (_frozen(tuple(sorted(params.items()))), _frozen(options)), params, options)
+
+
+def _resolve(value, d: Database, version: int):
+    if isinstance(value, Q):
+        return result(d, version, value.name, value.params)
+    if isinstance(value, D):
+        return derive(d, version, value.fn, value.name, value.args, value.options, value.params)
+    if isinstance(value, dict):
+        return {k: _resolve(v, d, version) for k, v in value.items()}
+    return value
+
+
+def derive(d: Database, version: int, fn: Callable, name: str | None, args: tuple, options: dict, params: dict):
+    """`derived` for a given database and data version (what a thread without a session, the warming, calls)."""
     fn_name = f"{fn.__module__}.{fn.__qualname__}"
+    key = ("derived", str(d.path), version, fn_name, name, _frozen(tuple(sorted(params.items()))), _frozen(args),
+           _frozen(options))
 
     def compute():
-        return fn(_result(path, version, name, key), *args)
+        DERIVED_RUNS[fn_name] = DERIVED_RUNS.get(fn_name, 0) + 1
+        lead = () if name is None else (result(d, version, name, params),)
+        value = fn(*lead, *(_resolve(a, d, version) for a in args), **_resolve(options, d, version))
+        if isinstance(value, go.Figure):
+            # Always a figure made from the kept dict, the first time included: Streamlit derives a chart's widget
+            # id from its JSON, which must not change between the run that built it and the next (a click would
+            # be lost). Numeric arrays may come back in plotly's typed-array form ({"dtype", "bdata"}), drawn the same.
+            return _Figure(pickle.dumps(value.to_plotly_json(), protocol=pickle.HIGHEST_PROTOCOL))
+        return value
 
-    return RESULTS.get(("view", path, version, fn_name, name, _frozen(key), _frozen(args)), compute)
+    value = RESULTS.get(key, compute)
+    return KeptFigure(value) if isinstance(value, _Figure) else value
 
 
-def view_figure(builder: Callable, name: str, *args, options: dict | None = None, **params):
-    """`builder(query(name, **params), *args, **options)` kept like `view`, keyed by the query and the arguments
-    rather than by a hash of the query's result (figcache.memo_figure hashes its DataFrames on every call: ~5 ms for
-    the rankings page's 63 provinces). `builder` is a memo_figure builder; what is kept is its pickled dict."""
-    import pickle
+DERIVED_RUNS: dict[str, int] = {}  # computations of `derived` per function: tests check a rerun computes nothing
 
-    from par_dashboard.views.figcache import KeptFigure
 
+def derived(fn: Callable, name: str | None, *args, options: dict | None = None, **params):
+    """`fn(query(name, **params), *args, **options)`, kept like the query itself (per data version and arguments):
+    a table formatted for people, a figure, a page's summary. Every argument must be hashable or a list / dict of
+    such; a `q(...)` among `args` or `options` stands for that query's result (for what is made of several), a
+    `d(...)` for what another `derived` makes;
+    `name=None`: no leading query result. `fn` must be a module-level function (it is keyed by its qualified
+    name). A figure is kept as plotly's dict and handed back as a KeptFigure, each caller its own."""
+    if name is None and params:
+        raise TypeError("query parameters without a query name")
     d = db()
-    path, version, key = str(d.path), data_version(d), tuple(sorted(params.items()))
-    options = options or {}
-    fn = getattr(builder, "__wrapped__", builder)
-
-    def compute() -> bytes:
-        figure = fn(_result(path, version, name, key), *args, **options)
-        return pickle.dumps(figure.to_plotly_json(), protocol=pickle.HIGHEST_PROTOCOL)
-
-    fn_name = f"{fn.__module__}.{fn.__qualname__}"
-    spec = RESULTS.get(("figure", path, version, fn_name, name, _frozen(key), _frozen(args), _frozen(options)), compute)
-    return KeptFigure(spec)
-
-
-def memo(key: tuple, compute: Callable[[], object]):
-    """`compute()` kept per data version under `key` (which must name everything the result depends on): for what a
-    page assembles from several cached queries, such as one inspection's summary."""
-    d = db()
-    return RESULTS.get(("memo", str(d.path), data_version(d), _frozen(key)), compute)
+    return derive(d, data_version(d), fn, name, args, options or {}, params)
 
 
 def clear_caches() -> None:
     """Every cached query result, derived table and figure of this process (the benchmark's uncached runs)."""
-    from par_dashboard.views import figcache
-
     RESULTS.clear()
-    figcache.clear_all()
     st.cache_data.clear()
 
 

@@ -27,7 +27,7 @@ def section(unit: pd.Series, lang: str) -> None:
     st.subheader(t("mi_title", lang))
     name = unit["short_name"]
     st.caption(t("mi_intro", lang, unit=markdown_text(name)))
-    pts = cached.view(mi.points, "multiindex_ranks", real_only, unit_id=unit["unit_id"])
+    pts = cached.derived(mi.points, "multiindex_ranks", real_only, unit_id=unit["unit_id"])
     if pts.empty:
         st.info(t("mi_real_only_empty" if real_only else "mi_none", lang, unit=markdown_text(name)))
         return
@@ -38,8 +38,8 @@ def section(unit: pd.Series, lang: str) -> None:
         st.session_state["mi_year"] = mi.default_year(pts, prefer=page_year)
     st.session_state["_mi_year_for"] = (unit["unit_id"], real_only, page_year)
     year = st.selectbox(t("mi_year", lang), choices, key="mi_year")
-    fig = cached.memo(("multiindex_figure", unit["unit_id"], real_only, year, lang),
-                  lambda: mi.figure(pts, lang, title=t("mi_chart_title", lang, unit=name), year=year))
+    fig = cached.derived(mi.figure_of, "multiindex_ranks", real_only, lang, unit_id=unit["unit_id"],
+                         options={"title": t("mi_chart_title", lang, unit=name), "year": year})
     st.plotly_chart(fig, width="stretch", config=ui.chart_config(), key="mi_chart")
     st.markdown(mi.sentence(pts, year, name, lang))
     st.caption(t("mi_marks_caption", lang) + " " + t("mi_ci_caption", lang))

@@ -39,10 +39,18 @@ def log_run(clock: tuple[float, float] | None, page: str) -> None:
 # forgets the state of a widget that a page does not draw: the canonical keys survive moving between pages.
 DEFAULTS = {"lang": DEFAULT_LANG, "structure": "S63", "year": 2024, "province": "", "unit": "", "family": "PAR_INDEX",
             "indicator": "PAR_INDEX", "area": "TOTAL", "real": 0,
-            "as_of": ""}  # real=1: "real data only" (so far read by the locality page's multi-index section);
-            # as_of: the follow-up page's day, ISO (yyyy-mm-dd); "" = today
+            "as_of": "", "section": ""}  # real=1: "real data only" (so far read by the locality page's multi-index
+            # section); as_of: the follow-up page's day, ISO (yyyy-mm-dd); "" = today; section: the part of a busy
+            # page on screen ("" its first), one filter for every page (a link opens the part it names)
 FILTER_KEYS = tuple(DEFAULTS)
 AREAS = ("TOTAL", *catalogue.AREAS)
+# The sections of the busy pages after their first ("" ), by page: a rerun draws the one on screen only.
+SECTIONS = {
+    "rankings": ("units", "departments"),
+    "indicators": ("attainment", "topbottom", "heatmap"),
+    "inspections": ("findings", "recurring", "remedied", "summary"),
+    "locality": ("trend", "indices", "areas", "inspections", "followup"),
+}
 
 
 def _validate(key: str, text: str):
@@ -58,6 +66,8 @@ def _validate(key: str, text: str):
     if key == "area" and text in AREAS:
         return text
     if key == "family" and text in catalogue.RANKED_FAMILIES:  # the rankings page's index
+        return text
+    if key == "section" and text in {s for page in SECTIONS.values() for s in page}:
         return text
     if key == "real" and text in ("0", "1"):
         return int(text)
@@ -137,6 +147,22 @@ def filter_widget(widget, name: str, label: str, options: list, **kwargs):
         set_filter(**{name: options[0]})
     st.session_state[f"_w_{name}"] = st.session_state.get(name)
     return widget(label, options, key=f"_w_{name}", on_change=_copy_widget, args=(name,), **kwargs)
+
+
+def section(page: str, labels: dict[str, str]) -> str:
+    """The section of a busy page on screen, chosen with a segmented control bound to the shared filter `section`
+    (in the URL): `labels` names the page's first section ("") and those of SECTIONS[page], in order.
+
+    A section of another page (left in the filter by a move, or named by a link) shows this page's first section and
+    stays in the filter and the URL: a move between pages must not change the query string, or the browser adds a
+    history entry under the old page's path (Back then lands on the old page without its section). Coming back to
+    the page that set it finds it again."""
+    options = ["", *SECTIONS[page]]
+    shown = st.session_state.get("section", "")
+    st.session_state["_w_section"] = shown if shown in options else ""
+    return st.segmented_control(t("section", lang()), options, key="_w_section", on_change=_copy_widget,
+                                args=("section",), format_func=labels.get, required=True,
+                                label_visibility="collapsed") or ""
 
 
 def province_in(structure: str) -> list[str]:

@@ -9,7 +9,6 @@ import plotly.graph_objects as go
 
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, plotly_separators, t
-from par_dashboard.views.figcache import memo_figure
 
 FONT = "Noto Sans, Arial, sans-serif"  # Noto carries every Vietnamese glyph
 GROUP_COLORS = {"A": "#1a7f4b", "B": "#2f6fb5", "C": "#d98c1f", None: "#9aa3ad"}
@@ -46,7 +45,6 @@ def selected_unit(event) -> str | None:
     return None
 
 
-@memo_figure
 def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_name", group_col: str | None = None,
                 average: float | None = None, title: str = "") -> go.Figure:
     """A sorted horizontal bar chart of `score`, best at the top, coloured by score group.
@@ -161,7 +159,6 @@ ROLE_STYLE = {
 }
 
 
-@memo_figure
 def trend_lines(df: pd.DataFrame, lang: str = "vi", *, title: str = "", value_title: str = "",
                 decimals: int = 2, average_label: str = "") -> go.Figure:
     """An indicator over the years for a unit and the units it is continuous with across 1/7/2025.
@@ -207,7 +204,6 @@ def trend_lines(df: pd.DataFrame, lang: str = "vi", *, title: str = "", value_ti
     return fig
 
 
-@memo_figure
 def area_comparison(df: pd.DataFrame, lang: str = "vi", *, unit_name: str, mean_label: str, title: str = "") -> go.Figure:
     """The eight PAR area scores of a unit beside its peers' mean. Expects area_code, number, short_vi/short_en,
     value, peer_mean, source_kind."""

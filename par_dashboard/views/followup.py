@@ -17,7 +17,6 @@ import plotly.graph_objects as go
 from par_dashboard.domain.units import fold
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, pick, t
 from par_dashboard.views.charts import apply_theme, demo_mark
-from par_dashboard.views.figcache import memo_figure
 from par_dashboard.views.inspections import _dates, _marker, area_label, kind_label, missing
 
 STATUSES = ("open", "in_progress", "resolved", "not_feasible")
@@ -302,7 +301,6 @@ def age_area_counts(items: pd.DataFrame) -> pd.DataFrame:
     return out[cols].sort_values(["area_number", "bucket"]).reset_index(drop=True)
 
 
-@memo_figure
 def age_area_figure(counts: pd.DataFrame, lang: str) -> go.Figure:
     """Open items per PAR area (rows), stacked by age since found; demo bars hatched."""
     areas = counts.drop_duplicates("area_code").sort_values("area_number")
@@ -326,7 +324,6 @@ def age_area_figure(counts: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
-@memo_figure
 def on_time_figure(by_year: pd.DataFrame, lang: str) -> go.Figure:
     """Share of the items due that were closed by their deadline, per inspection year, labelled with share and n."""
     years = [str(int(y)) for y in by_year["year"]]
@@ -446,3 +443,13 @@ def deck_slide(query, province_id: str, short: str, lang: str, on: dt.date, *, u
                  sources=[t("synthetic_demo", lang)] if demo else [t("fu_real", lang)],
                  notes=t("fu_deck_notes", lang, open=fmt_num(s.n_open, lang, 0), overdue=fmt_num(s.n_overdue, lang, 0),
                          share=fmt_pct(s.on_time_pct, lang, 1), date=fmt_date(on, lang)))
+
+
+# ---- the page's figures made from the items (for shell.cached.derived, kept per data version)
+
+def age_area_chart(items: pd.DataFrame, lang: str) -> go.Figure:
+    return age_area_figure(age_area_counts(items), lang)
+
+
+def on_time_chart(items: pd.DataFrame, lang: str) -> go.Figure:
+    return on_time_figure(on_time_by_year(items), lang)

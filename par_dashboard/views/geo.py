@@ -18,7 +18,6 @@ import plotly.graph_objects as go
 from par_dashboard.i18n import lang_col, t
 from par_dashboard.paths import DATA_DIR
 from par_dashboard.views.charts import apply_theme
-from par_dashboard.views.figcache import memo_figure
 
 GEO_DIR = DATA_DIR / "geo"
 LAYERS = {
@@ -169,7 +168,6 @@ def _archipelago_unit(a: dict, ids: set[str]) -> str | None:
     return None
 
 
-@memo_figure
 def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "value", title: str = "",
                colorbar_title: str = "", hover_lines: list[tuple[str, str]] | None = None, reverse_scale: bool = False,
                selected_unit: str | None = None, show_archipelagos: bool = True, demo: bool = False,

@@ -18,7 +18,6 @@ from par_dashboard.domain import catalogue
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, t
 from par_dashboard.views.charts import DEMO_PATTERN, FONT, apply_theme, demo_mark, footnote
-from par_dashboard.views.figcache import memo_figure, memo_table
 
 FAMILIES = list(catalogue.FAMILIES)
 HEATMAP_MAX_ROWS = 40          # beyond this many units the heatmap shows the top and bottom N
@@ -288,7 +287,6 @@ def _published_rank(rank, of) -> str:
     return f"{int(rank)}/{int(of)}" if of is not None and not pd.isna(of) else str(int(rank))
 
 
-@memo_table
 def unit_table(df: pd.DataFrame, lang: str, unit: str, *, show_province: bool = False, numbers: bool = False) -> pd.DataFrame:
     """One row per unit of a year, best first: rank, name, value with its period and source kind beside it,
     change, target, status.
@@ -322,7 +320,6 @@ def unit_table(df: pd.DataFrame, lang: str, unit: str, *, show_province: bool = 
     return out.reset_index(drop=True)
 
 
-@memo_table
 def attainment_table(att: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("year", lang): att["year"].astype(int).astype(str).tolist(),
@@ -340,7 +337,6 @@ def _target_range(lo, hi, lang: str, dec: int = 2) -> str:
     return fmt_num(lo, lang, dec) if lo == hi else f"{fmt_num(lo, lang, dec)}–{fmt_num(hi, lang, dec)}"
 
 
-@memo_table
 def heatmap_table(df: pd.DataFrame, rows: list[str], lang: str, unit: str, *, numbers: bool = False) -> pd.DataFrame:
     """Units (in `rows` order) by years: the heatmap as a table."""
     data = df[df["unit_id"].isin(rows)]
@@ -377,7 +373,6 @@ def _axis_unit(unit: str, lang: str) -> dict:
     return {"ticksuffix": " %"} if unit == "%" else {"title": {"text": unit_label(unit, lang), "standoff": 4}}
 
 
-@memo_figure
 def distribution_chart(df: pd.DataFrame, lang: str, *, unit: str, mean: float | None = None, mean_label: str = "",
                        target_min: float | None = None, target_max: float | None = None,
                        highlight: str | None = None, title: str = "") -> go.Figure:
@@ -443,7 +438,6 @@ def distribution_chart(df: pd.DataFrame, lang: str, *, unit: str, mean: float | 
     return fig
 
 
-@memo_figure
 def attainment_chart(att: pd.DataFrame, lang: str, *, demo: bool = False, title: str = "") -> go.Figure:
     """Stacked bars per year: units meeting their target, not meeting it, without a target."""
     years = [str(int(y)) for y in att["year"]]
@@ -503,7 +497,6 @@ def _target_trace(part: pd.DataFrame, lang: str, unit: str, show_legend: bool) -
 TOP_MARGIN = 100  # the top-bottom chart's: the demo stamp's line, two legend lines, the first panel's title
 
 
-@memo_figure
 def top_bottom_chart(best: pd.DataFrame, worst: pd.DataFrame, lang: str, *, unit: str, direction: str,
                      highlight: str | None = None, title: str = "") -> go.Figure:
     """Horizontal bars of the best units of a year above the worst ones (or all units in one panel when `worst`
@@ -551,7 +544,6 @@ def top_bottom_chart(best: pd.DataFrame, worst: pd.DataFrame, lang: str, *, unit
     return fig
 
 
-@memo_figure
 def heatmap_chart(df: pd.DataFrame, rows: list[str], lang: str, *, unit: str, direction: str, truncated: bool = False,
                   title: str = "") -> go.Figure:
     """Units (rows, best first by latest value) by years (columns); real values in bold, '*' on values not for the
@@ -598,3 +590,27 @@ def heatmap_chart(df: pd.DataFrame, rows: list[str], lang: str, *, unit: str, di
                       margin={"l": 10, "r": 20, "t": 90, "b": bottom},
                       xaxis={"type": "category", "side": "top"}, yaxis={"autorange": "reversed", "automargin": True})
     return fig
+
+
+# ---- the page's figures and tables made from one query result (for shell.cached.derived, kept per data version)
+
+def top_bottom_figure(year_df: pd.DataFrame, n: int, lang: str, *, unit: str, direction: str,
+                      highlight: str | None = None) -> go.Figure:
+    best, worst = top_bottom(year_df, n)
+    return top_bottom_chart(best, worst, lang, unit=unit, direction=direction, highlight=highlight)
+
+
+def top_bottom_table(year_df: pd.DataFrame, n: int, lang: str, unit: str, *, numbers: bool = False) -> pd.DataFrame:
+    best, worst = top_bottom(year_df, n)
+    shown = year_df[year_df["unit_id"].isin(set(best["unit_id"]) | set(worst["unit_id"]))]
+    return unit_table(shown, lang, unit, numbers=numbers)
+
+
+def heatmap_figure(df: pd.DataFrame, n: int, lang: str, *, unit: str, direction: str) -> go.Figure:
+    rows, truncated = heatmap_rows(df, direction, n)
+    return heatmap_chart(df, rows, lang, unit=unit, direction=direction, truncated=truncated)
+
+
+def heatmap_units_table(df: pd.DataFrame, n: int, direction: str, lang: str, unit: str, *, numbers: bool = False) -> pd.DataFrame:
+    rows, _ = heatmap_rows(df, direction, n)
+    return heatmap_table(df, rows, lang, unit, numbers=numbers)

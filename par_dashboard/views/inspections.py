@@ -17,7 +17,6 @@ from par_dashboard.domain.units import display_name, fold
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, lang_col, pick, t
 from par_dashboard.security.untrusted import markdown_code, markdown_text, markdown_url
 from par_dashboard.views.charts import DEMO_PATTERN, apply_theme, demo_mark
-from par_dashboard.views.figcache import memo_figure, memo_table
 
 KINDS = ("result", "limitation", "recommendation")
 STATUSES = ("open", "in_progress", "resolved")
@@ -148,8 +147,14 @@ def several_provinces(visits: pd.DataFrame) -> bool:
 
 
 def timeline_rows_view(visits: pd.DataFrame, limit: int | None) -> pd.DataFrame:
-    """timeline_rows for cached.view (kept per query and data version: the whole country's visits are thousands)."""
+    """timeline_rows for cached.derived (kept per query and data version: the whole country's visits are thousands)."""
     return timeline_rows(visits, limit=limit)
+
+
+def timeline_chart(visits: pd.DataFrame, limit: int | None, lang: str, with_plans: bool) -> go.Figure:
+    """The timeline of the selection's visits (the most recent `limit`), with their plans' issue dates."""
+    plans = visits.dropna(subset=["plan_number", "plan_issued_on"]).drop_duplicates("plan_id") if with_plans else None
+    return timeline_figure(timeline_rows(visits, limit=limit), lang, plans=plans)
 
 
 def timeline_rows(visits: pd.DataFrame, *, limit: int | None = None) -> pd.DataFrame:
@@ -180,7 +185,6 @@ def _hover_rows(rows: pd.DataFrame, lang: str) -> list[tuple]:
     ) for r in rows.itertuples()]
 
 
-@memo_figure
 def timeline_figure(rows: pd.DataFrame, lang: str, *, plans: pd.DataFrame | None = None) -> go.Figure:
     """A Gantt chart of team visits (rows from `timeline_rows`): a bar from the first to the last field day
     (hatched when demo data), the draft-result announcement as a small mark, and a visit known only by its field
@@ -291,7 +295,6 @@ def inspection_choices(visits: pd.DataFrame, lang: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- findings
 
-@memo_figure
 def area_kind_bar(counts: pd.DataFrame, areas: pd.DataFrame, lang: str) -> go.Figure:
     """Stacked horizontal bars: findings per PAR area (all 8, in order), stacked by kind; demo counts hatched.
 
@@ -325,7 +328,6 @@ def area_kind_bar(counts: pd.DataFrame, areas: pd.DataFrame, lang: str) -> go.Fi
     return fig
 
 
-@memo_table
 def area_kind_table(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The chart's numbers as a download: area, kind, source, count."""
     return pd.DataFrame({
@@ -351,7 +353,6 @@ def _area_labels(frame: pd.DataFrame, lang: str) -> list[str]:
     return [names.get(code, "—") if not missing(code) else "—" for code in frame["area_code"]]
 
 
-@memo_table
 def findings_table(findings: pd.DataFrame, lang: str, *, with_province: bool = False) -> pd.DataFrame:
     """Findings as shown and downloaded: unit, area, kind, topic, text, status and its date, team, source."""
     kinds = {k: kind_label(k, lang) for k in KINDS}
@@ -447,7 +448,6 @@ def share(part, whole) -> float | None:
     return None if not whole or missing(whole) else 100.0 * float(part) / float(whole)
 
 
-@memo_figure
 def remedied_figure(rows: pd.DataFrame, lang: str, *, by: str, highlight=None, areas: pd.DataFrame | None = None) -> go.Figure:
     """Share of limitations remedied before the next inspection, labelled with its share and n: columns per year
     (`by='year'`, `highlight` a year drawn darker) or horizontal bars per PAR area (`by='area'`, names from `areas`).
@@ -494,7 +494,6 @@ def remedied_figure(rows: pd.DataFrame, lang: str, *, by: str, highlight=None, a
     return fig
 
 
-@memo_table
 def remedied_table(rows: pd.DataFrame, areas: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Every grain of finding_remedied_by_year_area.sql as a download."""
     names = {a.area_code: area_label(a.area_code, a.short_vi, a.short_en, lang) for a in areas.itertuples()}
@@ -584,7 +583,6 @@ def summary_markdown(visit: dict, units: pd.DataFrame, findings: pd.DataFrame, f
     return "\n".join(lines)
 
 
-@memo_table
 def summary_findings_table(findings: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The summary's findings as a download: kind, area, unit, text, status."""
     return pd.DataFrame({
@@ -618,3 +616,18 @@ def source_refs(visits: pd.DataFrame) -> list[str]:
         where = text_or(v.get("source_url"), text_or(v.get("source_file"), ""))
         refs.append(f"{v['source_title']} ({where})" if where else str(v["source_title"]))
     return refs
+
+
+# ---- the page's figures and texts made from query results (for shell.cached.derived, kept per data version)
+
+def remedied_chart(remedied: pd.DataFrame, year: int, lang: str, by: str, areas: pd.DataFrame | None = None) -> go.Figure:
+    parts = split_remedied(remedied, year)
+    if by == "year":
+        return remedied_figure(parts.by_year, lang, by="year", highlight=year)
+    return remedied_figure(parts.year_areas, lang, by="area", areas=areas)
+
+
+def summary_of(visits: pd.DataFrame, inspection_id: str, units: pd.DataFrame, findings: pd.DataFrame,
+               figures: pd.DataFrame, lang: str) -> str:
+    visit = visits[visits["inspection_id"] == inspection_id].iloc[0].to_dict()
+    return summary_markdown(visit, units, findings, figures, lang)

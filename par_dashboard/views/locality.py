@@ -58,7 +58,7 @@ def headline(card: pd.DataFrame, code: str) -> pd.Series | None:
 
 
 def headline_rows(card: pd.DataFrame) -> list[pd.Series]:
-    """The headline cards' rows, in HEADLINE order, those the unit has (for cached.view: kept per unit and year)."""
+    """The headline cards' rows, in HEADLINE order, those the unit has (for cached.derived: kept per unit and year)."""
     return [r for r in (headline(card, c) for c in HEADLINE) if r is not None]
 
 

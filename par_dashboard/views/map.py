@@ -6,6 +6,7 @@ import pandas as pd
 
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, t
+from par_dashboard.views import geo
 
 
 # Which layer a view draws: the national layer, and the layer of the units inside one province.
@@ -51,3 +52,26 @@ def table(df: pd.DataFrame, lang: str, *, name_label: str) -> pd.DataFrame:
         out[t("score_change", lang)] = df["h_change"].tolist()
     out[t("source", lang)] = df["h_source"].tolist()
     return out
+
+
+# ---- the page's map and table made from one query result (for shell.cached.derived, kept per data version)
+
+def choropleth_of(df: pd.DataFrame, layer: str, province_ids: tuple[str, ...] | None, lang: str, *, unit: str,
+                  reverse_scale: bool, selected_unit: str | None, height: int, uirevision: str):
+    """The map of `df` on `layer` (only the features of `province_ids` when given), hover lines in `lang`."""
+    shown = with_hover(df, lang, unit)
+    hover = [(t("loc_value", lang), "h_value"), (t("rank", lang), "h_rank")]
+    hover += [(t("map_members", lang), "h_members")] if "h_members" in shown else [(t("score_change", lang), "h_change")]
+    hover += [(t("source", lang), "h_source")]
+    geojson = geo.load_layer(layer)
+    if province_ids is not None:
+        geojson = {"type": "FeatureCollection",
+                   "features": [f for f in geojson["features"] if f["properties"].get("province_id") in province_ids]}
+    return geo.choropleth(shown, geojson, lang=lang, colorbar_title=unit, hover_lines=hover, reverse_scale=reverse_scale,
+                          selected_unit=selected_unit, demo=bool(df["source_kind"].eq("synthetic_demo").any()),
+                          demo_label=t("demo_label", lang), no_data_label=t("map_no_data_region", lang), height=height,
+                          map_width=geo.MAP_COLUMN_PX, uirevision=uirevision)
+
+
+def table_of(df: pd.DataFrame, lang: str, unit: str, name_label: str) -> pd.DataFrame:
+    return table(with_hover(df, lang, unit), lang, name_label=name_label)

@@ -260,3 +260,8 @@ def table(pts: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("source", lang): [f"{t(k, lang)}: {s}" for k, s in zip(pts["value_kind"], pts["source_title"], strict=True)],
         t("mi_ci", lang): [interval_text(p, lang) for _, p in pts.iterrows()],
     })
+
+
+def figure_of(rows: pd.DataFrame, real_only: bool, lang: str, *, title: str = "", year: int | None = None) -> go.Figure:
+    """`figure` of the points of queries/multiindex_ranks.sql (for shell.cached.derived, kept per data version)."""
+    return figure(points(rows, real_only), lang, title=title, year=year)

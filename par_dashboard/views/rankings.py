@@ -57,7 +57,7 @@ def ranking_table(df: pd.DataFrame, lang: str, *, name_col: str = "short_name", 
 
 
 def province_table(df: pd.DataFrame, lang: str, grouped: bool) -> pd.DataFrame:
-    """The provinces' table of the rankings page (for cached.view, which keeps it per data version)."""
+    """The provinces' table of the rankings page (for cached.derived, which keeps it per data version)."""
     out = ranking_table(df, lang, name_label="unit" if grouped else "province",
                         grouped_by="current_province" if grouped else None)
     if "prev_rolled" in df and df["prev_rolled"].any():  # the first year of 34 provinces: whom the comparison pools
@@ -94,3 +94,18 @@ def opening_year(years: pd.DataFrame, allowed: list[int]) -> int | None:
         return None
     covered = rows[rows.n_units * 2 >= rows.n_units.max()]
     return int(covered.year.max())
+
+
+def national_average(average: pd.Series, provinces: pd.DataFrame) -> tuple[float | None, bool, bool]:
+    """The national average the page shows for a row of queries/par_average_by_year.sql: (its value, whether it is
+    the published one, whether to show it at all: a mean of a few published provinces is no national average)."""
+    published = bool(pd.notna(average["published_mean"]))
+    value = average["published_mean"] if published else average["computed_mean"]
+    show = published or int(provinces["n_scored"].iloc[0]) == int(provinces["n_units"].iloc[0])
+    return (None if pd.isna(value) else float(value)), published, show
+
+
+def chart_options(average: pd.Series, provinces: pd.DataFrame, grouped: bool) -> dict:
+    """The national ranking chart's options (the page and the warming after a start must ask for the same figure)."""
+    value, _, show = national_average(average, provinces)
+    return {"group_col": "current_province" if grouped else None, "average": value if show else None}

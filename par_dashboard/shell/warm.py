@@ -1,0 +1,112 @@
+"""Warming: the national views (the rankings of each index for the default year, the whole country's inspections)
+computed into the one cache (cached.py) in a background thread, after the server's start and after each import,
+so that the first person to open a page after either finds them ready.
+
+- Not before the start-up check: dashboard.py calls `after_check` once `cached.ensure_database` has returned, which
+  is when the check or the recovery of the database (building/recovery.py) is over — a warming never reads a file
+  that is being replaced.
+- Bounded: one warming thread per process at a time, a fixed list of views in the default language; a data version
+  that arrives while one runs is warmed next (only the newest), older ones are skipped. What it computes is kept in
+  the same byte-bounded cache as everything else.
+- Keyed exactly as the pages key them: the same functions (`cached.result`, `cached.derive`) and the same arguments,
+  the chart's options from the function the page uses (views.rankings.chart_options).
+- At a lower CPU priority than the sessions' threads where the system allows it (Linux: a thread's nice value).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+from par_dashboard.domain.catalogue import FIRST_YEAR_S34
+from par_dashboard.i18n import DEFAULT_LANG
+from par_dashboard.shell import cached, ui
+from par_dashboard.store.db import Database
+from par_dashboard.views import charts, rankings
+from par_dashboard.views import inspections as insp
+
+_LOG = logging.getLogger("par_dashboard.warm")
+
+_LOCK = threading.Lock()
+_STATE: dict = {"next": None, "running": False, "warmed": None}  # warmed: (path, version) last done
+RUNS: list[tuple[str, int]] = []  # (path, version) of each warming done, newest last, the last 8 (tests read it)
+
+
+def after_check(d: Database, version: int) -> None:
+    """Warm the national views of `version` in the background unless done or under way (every run calls it: a
+    dictionary lookup then)."""
+    key = (str(d.path), version)
+    with _LOCK:
+        if _STATE["warmed"] == key or (_STATE["next"] is not None and _STATE["next"][1] == key):
+            return
+        _STATE["next"] = (d, key)
+        if _STATE["running"]:
+            return
+        _STATE["running"] = True
+    threading.Thread(target=_loop, name="par-warm", daemon=True).start()
+
+
+def wait_idle(timeout: float = 120.0) -> bool:
+    """Until no warming runs (tests that count computations wait for it first); False after `timeout` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with _LOCK:
+            if not _STATE["running"]:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def _loop() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only (Linux)
+    except (AttributeError, OSError):
+        pass
+    while True:
+        with _LOCK:
+            job, _STATE["next"] = _STATE["next"], None
+            if job is None:
+                _STATE["running"] = False
+                return
+            if _STATE["warmed"] == job[1]:
+                continue
+        d, key = job
+        try:
+            national_views(d, key[1])
+        except Exception:  # a warming that fails costs the first visitor the wait it would have saved, nothing more
+            _LOG.exception("warming the national views of data version %s failed", key[1])
+        with _LOCK:
+            _STATE["warmed"] = key
+            RUNS.append(key)
+            del RUNS[:-8]
+
+
+def national_views(d: Database, version: int, lang: str = DEFAULT_LANG, year: int = ui.DEFAULTS["year"]) -> None:
+    """The queries, tables and figures the rankings page shows for each index in the 63-province structure (its
+    default view), and the inspections page for the whole country, for the default year."""
+    for family in rankings.FAMILIES:
+        total = {"family": family, "area": "TOTAL"}
+        coverage = cached.result(d, version, "years_with_scores_for_family", total)
+        allowed = [y for y in coverage.year.tolist() if y < FIRST_YEAR_S34]
+        shown = year if year in allowed else rankings.opening_year(coverage, allowed) if allowed else None
+        if shown is None:
+            continue
+        params = {"year": shown, **total}
+        provinces = cached.result(d, version, "par_score_by_province_year", params)
+        if provinces.empty or provinces.score.isna().all():
+            continue
+        average = cached.result(d, version, "par_average_by_year", params).iloc[0]
+        cached.result(d, version, "published_sources_for_year", params)
+        cached.derive(d, version, rankings.headline, "par_score_by_province_year", (), {}, params)
+        cached.derive(d, version, charts.ranking_bar, "par_score_by_province_year", (lang,),
+                      rankings.chart_options(average, provinces, False), params)
+        cached.derive(d, version, rankings.province_table, "par_score_by_province_year", (lang, False), {}, params)
+    selection = {"year": year, "provinces": [], "units": []}
+    cached.result(d, version, "inspection_by_selection", selection)
+    cached.result(d, version, "inspection_totals_for_selection", {**selection, "area": "TOTAL"})
+    cached.derive(d, version, insp.source_refs, "inspection_by_selection", (), {}, selection)
+    cached.derive(d, version, insp.timeline_rows_view, "inspection_by_selection", (insp.TIMELINE_MAX,), {}, selection)
+    cached.derive(d, version, insp.timeline_chart, "inspection_by_selection", (insp.TIMELINE_MAX, lang, False), {}, selection)
+    cached.derive(d, version, insp.visits_table, "inspection_by_selection", (lang,), {}, selection)

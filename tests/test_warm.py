@@ -1,0 +1,75 @@
+"""Warming the national views (issue 17): after the server's start-up check and after an import, a background
+thread computes the rankings of each index and the whole country's inspections for the default year into the one
+cache, keyed exactly as the pages key them — so a first visit finds them — one warming at a time, each data version
+once, only the newest of those that arrive while one runs."""
+
+import threading
+
+from streamlit.testing.v1 import AppTest
+
+from par_dashboard.shell import cached, warm
+from par_dashboard.store.cache import RESULTS
+from par_dashboard.views import rankings
+from tests.browser import ROOT
+from tests.users import sign_in
+
+
+def test_a_first_visit_after_the_warming_finds_the_national_views_ready(work, monkeypatch):
+    """The rankings page of each index and the whole country's inspections compute nothing the warming did not."""
+    monkeypatch.setenv("PAR_DB", str(work.path))
+    d = cached.database(str(work.path))
+    with d.transaction("test: a version of its own, warmed by nobody yet") as cur:
+        cur.execute("SELECT 1")
+    warm.wait_idle()
+    warm.national_views(d, d.data_version())
+    ran = []
+    original = cached.Database.query
+    monkeypatch.setattr(cached.Database, "query", lambda self, name, **kw: ran.append(name) or original(self, name, **kw))
+    for family in rankings.FAMILIES:
+        before = dict(cached.DERIVED_RUNS)
+        at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120), "viewer")
+        at.query_params["family"] = family
+        at.run()
+        assert not at.exception, at.exception
+        built = {k: v - before.get(k, 0) for k, v in cached.DERIVED_RUNS.items() if v != before.get(k, 0)}
+        assert not {k for k in built if k.startswith("par_dashboard.views.")
+                    and k.rsplit(".", 1)[1] in ("ranking_bar", "province_table", "headline")}, (family, built)
+        assert "par_score_by_province_year" not in ran and "par_average_by_year" not in ran, (family, ran)
+    # the whole country's inspections for the default year (the rankings of an index may move the year)
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120), "viewer")
+    at.run()
+    ran.clear()
+    at.switch_page("pages/inspections.py").run()
+    assert not at.exception, at.exception
+    assert "inspection_by_selection" not in ran and "inspection_totals_for_selection" not in ran, ran
+    warm.wait_idle()
+    cached.database.clear()
+
+
+def test_one_warming_at_a_time_each_version_once_the_newest_next(work, monkeypatch):
+    d = cached.database(str(work.path))
+    warm.wait_idle()
+    version = d.data_version()
+    calls, release = [], threading.Event()
+    original = warm.national_views
+
+    def slow(db, v, *args, **kwargs):
+        calls.append(v)
+        release.wait(30)
+        return original(db, v, *args, **kwargs)
+
+    monkeypatch.setattr(warm, "national_views", slow)
+    warm.after_check(d, version)
+    for _ in range(5):  # every run of every session asks: one warming, already under way
+        warm.after_check(d, version)
+    for newer in (version + 1, version + 2, version + 3):  # imports while it runs: only the newest waits
+        warm.after_check(d, newer)
+    assert sum(t.name == "par-warm" for t in threading.enumerate()) == 1
+    release.set()
+    assert warm.wait_idle()
+    assert calls == [version, version + 3]
+    assert warm.RUNS[-2:] == [(str(d.path), version), (str(d.path), version + 3)]
+    warm.after_check(d, version + 3)  # done: nothing more
+    assert warm.wait_idle() and calls == [version, version + 3]
+    assert RESULTS.bytes <= RESULTS.max_bytes
+    cached.database.clear()
