@@ -1,0 +1,187 @@
+"""Issue 18 item 10, the page: the presenter page's scope (the country, a province, a district or commune, one
+inspection) and its inspection are shared filters in the URL. Tried as a user does, through the app: a link opens
+the deck it names, a made-up inspection gives the app's notice (never a traceback), each scope's empty state says
+what to choose, and every download button of the page gives a file that opens, for each scope."""
+
+import io
+import re
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from pptx import Presentation
+from pypdf import PdfReader
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest, app_test
+
+from tests.browser import ROOT
+from tests.users import SCOPED, sign_in
+
+CUA_NAM, CAO_LOC = "S34-C-00082", "S63-D-183"  # a ward of the 34-province structure, a district of the 63 one
+DAK_SONG = "DN-2023-DAKSONG"  # a reported inspection of Đắk Nông in 2023, its leader named
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def sql(db, text: str, *params):
+    with db.cursor() as cur:
+        return cur.execute(text, list(params)).fetchall()
+
+
+def open_link(query: str, user: str = "analyst") -> AppTest:
+    """The app opened at trinh-chieu?<query>, signed in as `user`."""
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180), user)
+    for key, value in (pair.split("=", 1) for pair in query.split("&")):
+        at.query_params[key] = value
+    at.run()
+    link_notices = [toast.value for toast in at.toast]  # said on the run that opened the link
+    at.switch_page("pages/present.py").run()
+    assert not at.exception, at.exception
+    at.link_notices = link_notices
+    return at
+
+
+def shown(at) -> str:
+    """The deck on the page: its HTML, as the frame plays it."""
+    return nfc(at.get("iframe")[0].proto.srcdoc)
+
+
+def deck_title(at) -> str:
+    return re.search(r"<title>(.*?)</title>", shown(at), re.S).group(1)
+
+
+def notices(at) -> str:
+    return " ".join([*getattr(at, "link_notices", []), *(toast.value for toast in at.toast)])
+
+
+# ---- links
+@pytest.mark.parametrize("inspection_id", [DAK_SONG, "DEMO-01-2025-KH-D2"])  # 2023 (63 provinces), 2025 (34)
+def test_a_link_to_an_inspection_opens_its_deck_with_its_team_leader(built_db, db, inspection_id):
+    """Only the scope and the id in the link: the year, province and structure are the inspection's."""
+    team, leader, year, province, structure = sql(db, """
+        SELECT i.team_label, i.leader_name, i.year, i.province_id, u.structure FROM inspection i
+        JOIN admin_unit u ON u.unit_id = i.province_id WHERE i.inspection_id = ?""", inspection_id)[0]
+    at = open_link(f"deck=inspection&inspection={inspection_id}")
+    assert not notices(at)
+    assert at.radio(key="_w_deck").value == "inspection"
+    assert at.selectbox(key="_w_inspection").value == inspection_id
+    assert (at.session_state["year"], at.session_state["province"], at.session_state["structure"]) == (year, province, structure)
+    assert nfc(team) in deck_title(at)
+    assert nfc(leader) in shown(at), "the team leader on the team slide"
+
+
+@pytest.mark.parametrize("unit_id", [CUA_NAM, CAO_LOC])
+def test_a_link_to_a_commune_or_district_opens_its_deck(built_db, db, unit_id):
+    short, province, province_name, structure = sql(db, """
+        SELECT u.short_name, u.province_id, p.short_name, u.structure FROM admin_unit u
+        JOIN admin_unit p ON p.unit_id = u.province_id WHERE u.unit_id = ?""", unit_id)[0]
+    year = 2025 if structure == "S34" else 2024
+    at = open_link(f"structure={structure}&year={year}&province={province}&unit={unit_id}&deck=unit")
+    assert not notices(at)
+    assert at.radio(key="_w_deck").value == "unit"
+    title = deck_title(at)
+    assert str(year) in title and nfc(short) in title and nfc(province_name) in title, title
+    # the province's deck is one click away, and back in the link
+    at.radio(key="_w_deck").set_value("province").run()
+    assert nfc(short) not in deck_title(at) and nfc(province_name) in deck_title(at)
+    assert at.query_params["deck"] == "province"
+
+
+@pytest.mark.parametrize("made_up", ["NOPE-2024", "'; DROP TABLE inspection; --", f"{DAK_SONG} "])
+def test_a_made_up_inspection_in_a_link_gives_the_notice_not_a_traceback(built_db, made_up):
+    at = open_link(f"deck=inspection&inspection={made_up}")
+    assert "Bỏ qua giá trị không hợp lệ" in notices(at) and "inspection=" in notices(at)
+    assert at.session_state["year"] == 2024  # the defaults, not a made-up inspection's
+    chosen = at.selectbox(key="_w_inspection").value  # the year's inspections, one of them shown
+    assert chosen and chosen != made_up and at.get("iframe")
+
+
+ids = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=ids)
+@example(text="LS-2024-caoloc")  # the ids are compared as written
+@example(text="%")  # no pattern
+def test_only_an_inspection_that_exists_passes_the_url_check(built_db, db, text):
+    """The invariant behind the notice: `inspection=` takes the id of a stored inspection (or nothing), any other
+    text raises ValueError — the notice — and never another exception."""
+    from par_dashboard.shell import ui
+
+    known = {i for (i,) in sql(db, "SELECT inspection_id FROM inspection")}
+    if text == "" or text in known:
+        assert ui._validate("inspection", text) == text
+    else:
+        with pytest.raises(ValueError):
+            ui._validate("inspection", text)
+    with pytest.raises(ValueError):
+        ui._validate("deck", text if text not in ("", "country", "province", "unit", "inspection") else "x")
+
+
+def test_a_province_scoped_officer_does_not_open_another_provinces_inspection(built_db):
+    """A data officer of Lạng Sơn following a link to Đắk Nông's inspection sees a Lạng Sơn one, not Đắk Nông's."""
+    at = open_link(f"deck=inspection&inspection={DAK_SONG}", user=SCOPED)
+    assert at.session_state["province"].endswith("-P-20")
+    assert at.selectbox(key="_w_inspection").value != DAK_SONG
+    assert "Đắk Nông" not in deck_title(at)
+
+
+# ---- empty states say what to choose
+@pytest.mark.parametrize("query, says", [
+    ("deck=province", "Chọn một tỉnh ở thanh bên"),
+    ("deck=unit&province=S63-P-20", "rồi một huyện hoặc xã"),
+    ("deck=unit&province=S63-P-20&unit=S63-S-20-SNV", "rồi một huyện hoặc xã"),  # a department: no deck of its own
+    ("deck=inspection&year=2018&province=S63-P-20&lang=en", "There is no inspection of"),  # inspections from 2019
+])
+def test_an_empty_scope_says_what_to_choose(built_db, query, says):
+    at = open_link(query)
+    assert any(says in i.value for i in at.info), [i.value for i in at.info]
+    assert not at.get("iframe")
+
+
+# ---- every download of the page, for each scope
+@pytest.fixture
+def media(monkeypatch):
+    """The media file managers of the app's runs (AppTest makes a real one per run, then lets it go), the last
+    run's last: where a download button's file is, or its deferred maker."""
+    made = []
+
+    class Kept(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Kept)
+    return made
+
+
+def download(at, files: MediaFileManager, key: str) -> bytes:
+    """What the browser gets from a download button: its file, made on the click for the deferred ones."""
+    button, = (e for e in at.get("download_button") if e.proto.id.endswith(key))
+    url = files.execute_deferred(button.proto.deferred_file_id) if button.proto.deferred_file_id else button.proto.url
+    return files._storage.get_file(url.rsplit("/", 1)[-1]).content
+
+
+@pytest.mark.parametrize("query", [
+    "deck=country",
+    "province=S63-P-20&deck=province",
+    f"structure=S34&year=2025&province=S34-P-01&unit={CUA_NAM}&deck=unit"  # Hà Nội,
+    f"deck=inspection&inspection={DAK_SONG}",
+])
+def test_every_download_of_the_page_works_for_each_scope(built_db, media, query):
+    from PIL import Image
+
+    at = open_link(query)
+    files = media[-1]
+    title = deck_title(at)
+    pptx = Presentation(io.BytesIO(download(at, files, "present_dl_pptx")))
+    slides = len(pptx.slides)
+    assert slides >= 5 and any(nfc(s.shapes.title.text) in title or title.endswith(nfc(s.shapes.title.text))
+                               for s in pptx.slides if s.shapes.title is not None)
+    pdf = PdfReader(io.BytesIO(download(at, files, "present_dl_pdf")))
+    assert len(pdf.pages) == slides
+    assert title in nfc(download(at, files, "present_dl_html").decode("utf-8"))
+    assert Image.open(io.BytesIO(download(at, files, "present_dl_png"))).size == (1920, 1080)
