@@ -90,6 +90,15 @@ def test_a_link_to_a_commune_or_district_opens_its_deck(built_db, db, unit_id):
     assert at.query_params["deck"] == "province"
 
 
+def test_an_inspection_left_in_another_pages_link_does_not_move_it(built_db):
+    """The inspection stays in every page's link (a shared filter): without deck=inspection it chooses no place."""
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180), "analyst")
+    at.query_params["inspection"] = DAK_SONG
+    at.run()
+    assert not at.exception and not at.toast
+    assert (at.session_state["province"], at.session_state["year"]) == ("", 2024)
+
+
 @pytest.mark.parametrize("made_up", ["'; DROP TABLE inspection; --", f"{DAK_SONG} "])  # other texts: the next test
 def test_a_made_up_inspection_in_a_link_gives_the_notice_not_a_traceback(built_db, made_up):
     at = open_link(f"deck=inspection&inspection={made_up}")

@@ -120,10 +120,11 @@ def init_state(page: str | None) -> list[str]:
             notices.append(f"{key}={markdown_text(text if len(text) <= 60 else text[:60] + '…')}")
     if values["unit"] and not values["province"]:
         values["province"] = cached.query("unit_by_id", unit_id=values["unit"]).province_id.iloc[0]
-    if values["inspection"]:
-        # A link naming an inspection (trinh-chieu?deck=inspection&inspection=...) opens it where it was held: what
+    if values["inspection"] and values["deck"] == "inspection":
+        # A link to an inspection's deck (trinh-chieu?deck=inspection&inspection=...) opens it where it was held: what
         # the link does not say (its province, year, structure) is the inspection's, or the page's list of the
-        # inspections in scope would not hold it.
+        # inspections in scope would not hold it. Only then: the filter stays in every page's link (as `section`
+        # does), and a link to the whole country that still carries it must open the whole country.
         held = cached.query("inspection_by_id", inspection_id=values["inspection"]).iloc[0]
         if "province" not in qp:
             values.update(province=held.province_id, structure=held.structure)
