@@ -216,3 +216,20 @@ def test_every_download_of_the_page_works_for_each_scope(built_db, media, query,
         assert len(pages) == len(Presentation(io.BytesIO(pptx)).slides)
         assert " ".join(title.split()) in " ".join(nfc(pages[0].extract_text()).split())
         assert Image.open(io.BytesIO(png)).size == (1920, 1080)
+
+
+def test_a_rerun_of_the_inspection_scope_builds_nothing_again(built_db, monkeypatch):
+    """As tests/test_resultcache.py holds every page to (there with a province's deck): the same filters again, no
+    query, no list of inspections or deck rebuilt."""
+    from par_dashboard.shell import cached, warm
+    from par_dashboard.store.cache import RESULTS
+
+    at = open_link(f"deck=inspection&inspection={DAK_SONG}")
+    warm.wait_idle()
+    ran = []
+    original = cached.Database.query
+    monkeypatch.setattr(cached.Database, "query", lambda self, name, **kw: ran.append(name) or original(self, name, **kw))
+    before, misses = dict(cached.DERIVED_RUNS), RESULTS.misses
+    at.run()
+    assert not at.exception
+    assert ran == [] and cached.DERIVED_RUNS == before and RESULTS.misses == misses, ran
