@@ -1,5 +1,7 @@
-"""Trình chiếu: a slide deck built from the current filters — one province or the whole country — shown full
-screen, and exported to PowerPoint, PDF, a single offline HTML file and 1920×1080 chart images."""
+"""Trình chiếu: a slide deck built from the current filters — the whole country, one province, one district or
+commune, or one inspection (its draft-results announcement) — shown full screen, and exported to PowerPoint, PDF, a
+single offline HTML file and 1920×1080 chart images. The scope and the inspection are shared filters (in the URL):
+a link opens the deck it names."""
 
 import datetime as dt
 import threading
@@ -9,29 +11,65 @@ import streamlit as st
 from par_dashboard.domain.units import structure_for_year
 from par_dashboard.i18n import t
 from par_dashboard.shell import cached, login, ui
+from par_dashboard.views import inspections as insp
 from par_dashboard.views.present import exports, static
-from par_dashboard.views.present.build import build_deck
+from par_dashboard.views.present.build import DeckScopeError, build_deck
+from par_dashboard.views.present.scopes import build_inspection_deck, build_unit_deck
 
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
 year = st.session_state.year
+province, unit = st.session_state.get("province", ""), st.session_state.get("unit", "")
 st.title(t("present_title", lang))
 st.caption(t("present_intro", lang))
 
-# ---- scope: the chosen province as it was in the year (an old province before 2025, a current one after)
+# ---- scope: a shared filter; none named (the default, "") is the chosen province's deck, else the country's. The
+# widget shows that default without writing it into the filter: the URL changes only when someone chooses.
+scope = st.session_state.get("deck") or ("province" if province else "country")
+st.session_state["_w_deck"] = scope
+st.radio(t("present_scope", lang), ui.DECK_SCOPES, key="_w_deck", horizontal=True,
+         on_change=lambda: ui.set_filter(deck=st.session_state["_w_deck"]),
+         format_func=lambda s: t(f"present_scope_{s}", lang))
+
+# The chosen province as it was in the year (an old province before 2025, a current one after).
 candidates = ui.province_in(structure_for_year(year))
-names = cached.unit_labels(candidates)
-scope_options = ["country"] + candidates
-if st.session_state.get("present_scope") not in scope_options:
-    st.session_state["present_scope"] = candidates[0] if candidates else "country"
-c1, c2, c3 = st.columns([2, 3, 3])
-scope = c1.selectbox(t("present_scope", lang), scope_options, key="present_scope",
-                     format_func=lambda s: t("present_scope_country", lang) if s == "country" else names[s])
-if len(candidates) > 1:
-    st.caption(t("present_several_old", lang, year=year, provinces=", ".join(names.values())))
-province_id = "" if scope == "country" else scope
+subject: dict[str, object] = {"year": year, "province_id": ""}
+builder = build_deck
+if scope == "province":
+    if not candidates:
+        st.info(t("present_choose_province", lang))
+        st.stop()
+    names = cached.unit_labels(candidates)
+    if len(candidates) > 1:
+        st.caption(t("present_several_old", lang, year=year, provinces=", ".join(names.values())))
+    if st.session_state.get("present_province") not in candidates:
+        st.session_state["present_province"] = candidates[0]
+    subject["province_id"] = st.selectbox(t("present_old_province", lang), candidates, key="present_province",
+                                          format_func=names.get, disabled=len(candidates) == 1)
+elif scope == "unit":
+    if not unit:
+        st.info(t("present_choose_unit", lang))
+        st.stop()
+    builder, subject = build_unit_deck, {"year": year, "unit_id": unit}
+elif scope == "inspection":
+    # The inspections of the year in the chosen province (or the old provinces it was formed from), as on the
+    # inspections page; one that is not among them (another year's, a stale link's) gives way to its default.
+    selection = {"year": year, "provinces": candidates or ([province] if province else []), "units": []}
+    visits = cached.query("inspection_by_selection", **selection)
+    if visits.empty:
+        place = insp.place_label(None, cached.query("unit_by_id", unit_id=province) if province else None, lang)
+        st.info(t("present_no_inspections", lang, place=place, year=year))
+        st.stop()
+    choices = cached.derived(insp.inspection_choices, "inspection_by_selection", lang, **selection)
+    if st.session_state.get("inspection") not in choices:
+        ui.set_filter(inspection=insp.default_inspection(visits))
+    chosen = ui.filter_widget(st.selectbox, "inspection", t("present_inspection", lang), list(choices),
+                              format_func=choices.get)
+    builder, subject = build_inspection_deck, {"inspection_id": chosen}
+
+c2, c3 = st.columns(2)
 event = c2.text_input(t("present_event", lang), key="present_event", max_chars=160,
-                      placeholder=t("deck_default_event", lang, year=year))
+                      placeholder=t("deck_insp_event" if scope == "inspection" else "deck_default_event", lang, year=year))
 body = c3.text_input(t("present_body", lang), key="present_body", max_chars=160,
                      placeholder=t("present_body_placeholder", lang))
 c4, c5 = st.columns([2, 6], vertical_alignment="bottom")
@@ -40,9 +78,13 @@ contrast = c5.toggle(t("present_contrast", lang), key="present_contrast")
 
 
 # The deck and its HTML, kept per filters and data version with the query results (bounded by bytes together).
-deck_options = {"lang": lang, "year": year, "province_id": province_id, "event": event, "body": body, "on": on}
-deck = cached.derived(build_deck, None, cached.query, options=deck_options)
-deck_html = cached.derived(exports.to_html, None, cached.d(build_deck, None, cached.query, options=deck_options),
+deck_options = {"lang": lang, **subject, "event": event, "body": body, "on": on}
+try:
+    deck = cached.derived(builder, None, cached.query, options=deck_options)
+except DeckScopeError:  # a unit the deck is not made for (a department named by a link)
+    st.info(t("present_choose_unit", lang))
+    st.stop()
+deck_html = cached.derived(exports.to_html, None, cached.d(builder, None, cached.query, options=deck_options),
                            options={"contrast": contrast})
 if deck.demo:
     st.warning(f"**{t('demo_label', lang)}** — {t('present_demo_notice', lang)}", icon="⚠️")

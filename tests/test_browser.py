@@ -212,3 +212,17 @@ def test_the_present_page_plays_the_deck_with_the_keyboard(app):
     assert "Lạng Sơn xếp thứ" in deck.locator("#slide-2").inner_text()
     page.screenshot(path=str(ARTIFACTS / "present_page_slide2_vi.png"))
     assert page.outside_requests == []
+
+
+def test_a_link_to_an_inspection_plays_its_deck(app):
+    """Issue 18 item 10: a shared link naming an inspection opens its draft-results deck where it was held (Đắk
+    Nông, 2023), its team leader on the team slide, and the address keeps the scope for the next one to share."""
+    page = _page(app, "trinh-chieu?deck=inspection&inspection=DN-2023-DAKSONG", height=1300)
+    _settled(page)
+    deck = page.frame_locator("iframe").first
+    deck.locator("body[data-ready='1']").wait_for(timeout=60_000)
+    assert "Lê Trung Trường Vũ" in deck.locator("#slide-2").text_content()  # not on screen yet: its text
+    assert "Đoàn kiểm tra số 346" in deck.locator("#slide-1").text_content()
+    for kept in ("deck=inspection", "inspection=DN-2023-DAKSONG", "year=2023", "province=S63-P-67"):
+        assert kept in page.url, page.url
+    assert page.outside_requests == []

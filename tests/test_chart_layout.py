@@ -49,3 +49,41 @@ def test_the_heatmap_and_top_bottom_notes_fit_the_chart(browser):
         year = frame[frame.year == 2024]
         best, worst = ind.top_bottom(year, 2)
         _clean(browser, ind.top_bottom_chart(best, worst, lang, unit="%", direction="higher"), f"top/bottom {lang}")
+
+
+# ---- the deck's charts (issue 18 item 7: slide 8's legend lay over its axis title)
+@pytest.fixture(scope="module")
+def decks(db):
+    import datetime as dt
+
+    from par_dashboard.views.present.build import build_deck
+
+    on = dt.date(2024, 12, 20)
+    return [build_deck(db.query, lang=lang, year=2024, province_id=pid, on=on)
+            for lang, pid in (("vi", "S63-P-20"), ("en", "S63-P-20"), ("vi", ""))]
+
+
+def test_the_deck_charts_keep_legend_axis_title_and_stamp_apart(browser, decks):
+    """Every bar chart of the province deck (vi, en) and the country deck, at the size of its slide and (vi) as the
+    1920×1080 PNG: no legend entry or stamp over another text (the status legend sat on the axis title), none cut off."""
+    from par_dashboard.views.present.exports import PNG_H, PNG_W
+    from par_dashboard.views.present.figures import chart_figure
+    from par_dashboard.views.present.html import chart_size
+
+    checked = 0
+    for deck in decks:
+        for number, chart in deck.charts():
+            if chart.kind == "map":
+                continue
+            width, height = chart_size(deck.slides[number - 1])
+            sizes = [(width, height, False)] + [(PNG_W, PNG_H, True)] * (deck.lang == "vi")
+            for w, h, alone in sizes:
+                fig = chart_figure(chart, deck.lang, width=w, height=h, show_title=alone)
+                boxes, size = text_boxes(browser, fig, w)
+                name = f"{deck.file_stem} slide {number} ({deck.slides[number - 1].key}) at {w} px"
+                over = [(a.kind, a.text[:40], b.kind, b.text[:40]) for a, b in collisions(boxes)]
+                assert not over, f"{name}: texts over each other {over}"
+                cut = [(b.kind, b.text[:60]) for b in cut_off(boxes, size)]
+                assert not cut, f"{name}: cut off at the edge {cut}"
+                checked += 1
+    assert checked >= 20  # each deck's bar charts, on the slide and as a PNG

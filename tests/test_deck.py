@@ -211,12 +211,14 @@ def test_the_present_page_builds_the_deck_of_the_chosen_province(built_db):
     at.switch_page("pages/present.py").run()
     assert not at.exception
     assert at.title[0].value == "Trình chiếu tại hội nghị"
-    assert at.selectbox(key="present_scope").value == LANG_SON
+    assert at.radio(key="_w_deck").value == "province"  # no scope in the link: the chosen province's deck
+    assert at.selectbox(key="present_province").value == LANG_SON
     frame = at.get("iframe")[0].proto
     assert "Kết quả cải cách hành chính năm 2024 — Tỉnh Lạng Sơn" in frame.srcdoc
     assert "Dữ liệu mô phỏng" in at.warning[0].value
-    at.selectbox(key="present_scope").set_value("country").run()
+    at.radio(key="_w_deck").set_value("country").run()
     assert "Kết quả cải cách hành chính năm 2024 — Cả nước" in at.get("iframe")[0].proto.srcdoc
+    assert at.query_params["deck"] == "country"
 
 
 def test_the_present_page_asks_which_old_province_for_a_merged_one(built_db):
@@ -227,6 +229,8 @@ def test_the_present_page_asks_which_old_province_for_a_merged_one(built_db):
     at.run()
     at.switch_page("pages/present.py").run()
     assert not at.exception
-    options = at.selectbox(key="present_scope").options
-    assert len(options) == 3  # the country and the two old provinces
-    assert "tỉnh cũ" in at.caption[1].value
+    old = at.selectbox(key="present_province")
+    assert any("tỉnh cũ" in c.value for c in at.caption)
+    assert old.options == ["Bắc Giang", "Bắc Ninh"]
+    old.set_value("S63-P-27").run()  # the old Bắc Ninh
+    assert "năm 2024 — Tỉnh Bắc Ninh" in at.get("iframe")[0].proto.srcdoc

@@ -39,10 +39,13 @@ def log_run(clock: tuple[float, float] | None, page: str) -> None:
 # forgets the state of a widget that a page does not draw: the canonical keys survive moving between pages.
 DEFAULTS = {"lang": DEFAULT_LANG, "structure": "S63", "year": 2024, "province": "", "unit": "", "family": "PAR_INDEX",
             "indicator": "PAR_INDEX", "area": "TOTAL", "real": 0,
-            "as_of": "", "section": ""}  # real=1: "real data only" (so far read by the locality page's multi-index
-            # section); as_of: the follow-up page's day, ISO (yyyy-mm-dd); "" = today; section: the part of a busy
-            # page on screen ("" its first), one filter for every page (a link opens the part it names)
+            "as_of": "", "section": "", "deck": "", "inspection": ""}  # real=1: "real data only" (so far read by the
+            # locality page's multi-index section); as_of: the follow-up page's day, ISO (yyyy-mm-dd); "" = today;
+            # section: the part of a busy page on screen ("" its first), one filter for every page (a link opens the
+            # part it names); deck: the presenter page's scope (DECK_SCOPES; "" = the province's when one is chosen,
+            # else the country's); inspection: the inspection whose deck it shows (deck=inspection)
 FILTER_KEYS = tuple(DEFAULTS)
+DECK_SCOPES = ("country", "province", "unit", "inspection")
 AREAS = ("TOTAL", *catalogue.AREAS)
 # The sections of the busy pages after their first ("" ), by page: a rerun draws the one on screen only.
 SECTIONS = {
@@ -68,6 +71,10 @@ def _validate(key: str, text: str):
     if key == "family" and text in catalogue.RANKED_FAMILIES:  # the rankings page's index
         return text
     if key == "section" and text in {s for page in SECTIONS.values() for s in page}:
+        return text
+    if key == "deck" and text in ("", *DECK_SCOPES):
+        return text
+    if key == "inspection" and (text == "" or not cached.query("inspection_by_id", inspection_id=text).empty):
         return text
     if key == "real" and text in ("0", "1"):
         return int(text)
@@ -113,6 +120,16 @@ def init_state(page: str | None) -> list[str]:
             notices.append(f"{key}={markdown_text(text if len(text) <= 60 else text[:60] + '…')}")
     if values["unit"] and not values["province"]:
         values["province"] = cached.query("unit_by_id", unit_id=values["unit"]).province_id.iloc[0]
+    if values["inspection"] and values["deck"] == "inspection":
+        # A link to an inspection's deck (trinh-chieu?deck=inspection&inspection=...) opens it where it was held: what
+        # the link does not say (its province, year, structure) is the inspection's, or the page's list of the
+        # inspections in scope would not hold it. Only then: the filter stays in every page's link (as `section`
+        # does), and a link to the whole country that still carries it must open the whole country.
+        held = cached.query("inspection_by_id", inspection_id=values["inspection"]).iloc[0]
+        if "province" not in qp:
+            values.update(province=held.province_id, structure=held.structure)
+        if "year" not in qp:
+            values["year"] = int(held.year)
     st.session_state.update(values)
     st.session_state["_url_written"] = qp
     return notices

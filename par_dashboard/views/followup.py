@@ -400,14 +400,15 @@ def save(db, finding_id: str, values: dict, *, user, lang: str = "vi"):
 DECK_ROWS = 3  # most overdue items quoted on the slide
 
 
-def deck_slide(query, province_id: str, short: str, lang: str, on: dt.date):
+def deck_slide(query, province_id: str, short: str, lang: str, on: dt.date, *, units: list[str] | None = None):
     """The deck's follow-up slide as of the deck's date: open items by PAR area (overdue / not yet due), the headline
     figures and the most overdue items. `query` as in deck/build.py; the province with its counterparts in the other
-    structure, so that the years before and after 1/7/2025 count together."""
+    structure, so that the years before and after 1/7/2025 count together; `units` (a district's or commune's deck):
+    the units whose findings count, from inspection_place_units.sql, instead of a province."""
     from par_dashboard.views.present.model import Chart, Series, Slide, Stat
 
     provinces = query("province_lineage", province_id=province_id).unit_id.tolist() if province_id else []
-    items = query("followup_items", as_of=on, provinces=provinces, units=[], area="TOTAL")
+    items = query("followup_items", as_of=on, provinces=provinces, units=units or [], area="TOTAL")
     title = t("fu_deck_title", lang, date=fmt_date(on, lang))
     if items.empty:
         return Slide(key="followup", title=title, empty=t("fu_none", lang, place=short, date=fmt_date(on, lang)))

@@ -242,7 +242,9 @@ def _map_slide(query, lang, year, structure, province_id, short) -> Slide:
 
 
 # ---- 4. the eight areas
-def _areas_slide(query, lang, year, province_id, short) -> Slide:
+def _areas_slide(query, lang, year, province_id, short, mean_label: str = "") -> Slide:
+    """The eight areas of a unit (`province_id`: a province, or a district/commune with `mean_label` naming its peers'
+    mean) or of the country."""
     title = t("deck_areas_title", lang, year=year)
     areas = query("par_areas")
     names = [f"{n}. {s}" for n, s in zip(areas["number"], areas[_name(lang)], strict=True)]
@@ -252,7 +254,7 @@ def _areas_slide(query, lang, year, province_id, short) -> Slide:
             return Slide(key="areas", title=title, empty=t("deck_no_areas", lang, place=short, year=year))
         scores = scores.set_index("area_code").reindex(areas["area_code"])
         series = [Series(short, scores["value"].astype(float).tolist()),
-                  Series(t("loc_avg_national", lang), scores["peer_mean"].astype(float).tolist(), role="reference")]
+                  Series(mean_label or t("loc_avg_national", lang), scores["peer_mean"].astype(float).tolist(), role="reference")]
         gaps = (scores["value"] - scores["peer_mean"]).tolist()
         below = [n for n, g in zip(names, gaps, strict=True) if pd.notna(g) and g < 0]
         weakest = names[int(pd.Series(scores["value"].tolist()).idxmin())]

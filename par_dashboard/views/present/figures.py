@@ -17,6 +17,7 @@ from par_dashboard.views.present.model import Chart
 FONT = "Noto Sans, Arial, sans-serif"
 MIN_FONT = 24     # px at 1920×1080: readable from the back of a hall
 LABEL_WRAP = 34   # category labels wrap at this many characters
+LEGEND_H = 56     # px: one row of legend entries at MIN_FONT, and a gap above it
 
 PALETTE = {
     "normal": {"bg": "white", "text": "#1f2933", "grid": "#d3d8de", "main": "#1f3b73", "accent": "#d98c1f",
@@ -47,6 +48,8 @@ def chart_figure(chart: Chart, lang: str, *, width: int, height: int, contrast: 
     colours = palette(contrast)
     if chart.kind == "map":
         fig = _map(chart, lang, colours=colours)
+    elif chart.kind == "line":
+        fig = _lines(chart, lang, colours=colours)
     else:
         fig = _bars(chart, lang, colours=colours)
     if chart.demo:
@@ -55,14 +58,18 @@ def chart_figure(chart: Chart, lang: str, *, width: int, height: int, contrast: 
                            font={"color": colours["demo"], "size": MIN_FONT}, bgcolor=colours["demo_bg"],
                            bordercolor=colours["demo"], borderwidth=2, borderpad=4, name="demo_mark")
     top = (110 if show_title else 40) + (50 if chart.demo else 0)
+    # A legend sits at the foot of the figure (container coordinates), under the value axis's title, in a margin
+    # grown by its height: placed at a fraction of the plot's height under the axis it landed on the axis title.
+    legend = any(trace.showlegend for trace in fig.data)
+    bottom = 30 if chart.kind == "map" else 90 + (LEGEND_H if legend else 0)
     fig.update_layout(
         width=width, height=height, autosize=False,
         font={"family": FONT, "size": MIN_FONT, "color": colours["text"]},
         separators=plotly_separators(lang), paper_bgcolor=colours["bg"], plot_bgcolor=colours["bg"],
         title={"text": chart.title if show_title else "", "x": 0.01, "font": {"size": 36}},
-        margin={"l": 20, "r": 40, "t": top, "b": 30 if chart.kind == "map" else 90},
+        margin={"l": 20, "r": 40, "t": top, "b": bottom},
         hoverlabel={"font": {"family": FONT, "size": MIN_FONT}},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "xanchor": "left", "x": 0,
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0,
                 "font": {"size": MIN_FONT}},
     )
     for annotation in fig.layout.annotations:  # every text, the archipelagos' names included
@@ -101,6 +108,30 @@ def _bars(chart: Chart, lang: str, *, colours: dict[str, str]) -> go.Figure:
     fig.update_layout(barmode="stack" if chart.kind == "stacked" else "group", bargap=0.25, bargroupgap=0.05,
                       xaxis=axis, yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": MIN_FONT}, "ticksuffix": "  "},
                       uniformtext={"minsize": MIN_FONT, "mode": "hide"})  # a label that does not fit is hidden, never shrunk
+    return fig
+
+
+def _lines(chart: Chart, lang: str, *, colours: dict[str, str]) -> go.Figure:
+    """A trend over the years: the years are categories (a year is a label, never 2024,75), the value axis is the
+    chart's range, so that one year alone is one point on an axis a few points wide, not on a 0,25-wide one."""
+    fig = go.Figure()
+    for series in chart.series:
+        main = series.role == "main"
+        colour = colours["main"] if main else colours["reference"]
+        fig.add_trace(go.Scatter(
+            x=chart.categories, y=series.values, mode="lines+markers+text" if main else "lines+markers", name=series.name,
+            line={"color": colour, "width": 5 if main else 3, "dash": "solid" if main else "dash"},
+            marker={"size": 16 if main else 10, "color": colour},
+            text=[fmt_num(v, lang, chart.decimals) if v is not None else "" for v in series.values],
+            textposition="top center", textfont={"size": MIN_FONT}, cliponaxis=False,
+            hovertemplate="%{x}: %{y}<extra>" + series.name + "</extra>", showlegend=len(chart.series) > 1))
+    value_axis = {"title": {"text": chart.value_title, "font": {"size": MIN_FONT}}, "gridcolor": colours["grid"],
+                  "tickfont": {"size": MIN_FONT}, "zeroline": False}
+    if chart.value_range:
+        lo, hi = chart.value_range
+        value_axis["range"] = [lo, hi + (hi - lo) * 0.12]  # room for the label over the highest point
+    fig.update_layout(xaxis={"type": "category", "tickfont": {"size": MIN_FONT}, "gridcolor": colours["grid"]},
+                      yaxis=value_axis)
     return fig
 
 

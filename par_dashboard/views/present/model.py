@@ -30,7 +30,7 @@ class Chart:
     `map_provinces` limits the layer to those provinces (empty: all).
     """
 
-    kind: str  # bar | stacked | map
+    kind: str  # bar | stacked | map | line (categories: the years, left to right)
     title: str
     categories: list[str] = field(default_factory=list)
     series: list[Series] = field(default_factory=list)
@@ -80,6 +80,8 @@ class Deck:
     on: dt.date
     slides: list[Slide]
     file_stem: str
+    scope: str = ""        # country | province | unit | inspection ("" = country or province, by province_id)
+    subject_id: str = ""   # the district/commune or the inspection of a "unit" or "inspection" deck
 
     @property
     def demo(self) -> bool:

@@ -31,7 +31,7 @@ from pptx.enum.chart import (
     XL_TICK_LABEL_POSITION,
     XL_TICK_MARK,
 )
-from pptx.enum.dml import MSO_PATTERN
+from pptx.enum.dml import MSO_LINE_DASH_STYLE, MSO_PATTERN
 from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -570,6 +570,8 @@ def _table(slide, rows: list[list[str]], box: Box) -> float:
 def _chart(slide, chart: Chart, box: Box, slide_title: str, lang: str) -> None:
     if chart.kind == "map":
         _map(slide, chart, box, lang)
+    elif chart.kind == "line":
+        _line_chart(slide, chart, box, slide_title, lang)
     else:
         _bars(slide, chart, box, slide_title, lang)
 
@@ -698,6 +700,60 @@ def _bars(slide, chart: Chart, box: Box, slide_title: str, lang: str) -> None:
         _quiet_small_segments(out, chart, box, size)
     for axis in out.element.iter(qn("c:catAx")):  # every category named, none skipped for lack of room
         axis.find(qn("c:noMultiLvlLbl")).addprevious(_element("c:tickLblSkip", val="1"))
+    _typefaces(out.element, _lang_tag(lang))
+
+
+def _line_chart(slide, chart: Chart, box: Box, slide_title: str, lang: str) -> None:
+    """A native line chart of a trend: the years as categories (one year is one point, not a fraction of an axis), the
+    value axis fixed to the chart's range, the subject navy with its values written, references grey and dashed."""
+    data = _ChartData(number_format=_number_format(chart.decimals))
+    data.categories = chart.categories
+    for series in chart.series:
+        data.add_series(series.name, [_value(v) for v in series.values])
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, Inches(box.x), Inches(box.y), Inches(box.w), Inches(box.h),
+                                   data)
+    frame.name = "chart line"
+    out = frame.chart
+    size = CHART_SIZES[0]
+    out.font.size = Pt(size)
+    out.font.color.rgb = TEXT
+    out.has_title = bool(chart.title) and chart.title != slide_title
+    if out.has_title:
+        out.chart_title.text_frame.text = chart.title
+    out.has_legend = len(chart.series) > 1
+    if out.has_legend:
+        out.legend.position = XL_LEGEND_POSITION.BOTTOM
+        out.legend.include_in_layout = False
+        out.legend.font.size = Pt(size)
+    for model, series in zip(chart.series, out.plots[0].series, strict=True):
+        colour = NAVY if model.role == "main" else REFERENCE
+        series.smooth = False
+        series.format.line.color.rgb = colour
+        series.format.line.width = Pt(3.5 if model.role == "main" else 2)
+        if model.role != "main":
+            series.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+        series.marker.format.fill.solid()
+        series.marker.format.fill.fore_color.rgb = colour
+        series.marker.size = 10 if model.role == "main" else 7
+        if model.role == "main":
+            series.data_labels.show_value = True
+            series.data_labels.number_format = _number_format(chart.decimals)
+            series.data_labels.number_format_is_linked = False
+            series.data_labels.position = XL_LABEL_POSITION.ABOVE
+            series.data_labels.font.size = Pt(size)
+    values = out.value_axis
+    if chart.value_range:
+        values.minimum_scale, values.maximum_scale = chart.value_range
+        values.major_unit = _tick_step(*chart.value_range)
+    values.has_major_gridlines = True
+    values.major_gridlines.format.line.color.rgb = GRID
+    values.tick_labels.font.size = Pt(size - 2)
+    values.tick_labels.number_format = _number_format(0 if values.major_unit is None or values.major_unit >= 1 else 1)
+    values.tick_labels.number_format_is_linked = False
+    if chart.value_title:
+        values.has_title = True
+        values.axis_title.text_frame.text = chart.value_title
+    out.category_axis.tick_labels.font.size = Pt(size)
     _typefaces(out.element, _lang_tag(lang))
 
 
