@@ -64,15 +64,24 @@ head = cached.derived(rankings.headline, "par_score_by_province_year", year=year
 m1, m2, m3, m4 = st.columns(4)
 # over the scored provinces only when some have no figure (published years in part, "real data only"): said on each card
 among = f" {t('among_scored', lang, n=n_scored, total=n_units)}" if n_scored < n_units else ""
-m1.metric(t("leader", lang) + among, head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off", border=True)
+def source_of(name: str) -> str | None:
+    """A card's "?": the source of the named province's figure."""
+    rows = provinces[provinces.short_name == name]
+    if rows.empty or not isinstance(rows.source_title.iloc[0], str):
+        return None
+    return t("prov_title", lang, what=name) + ": " + markdown_text(rows.source_title.iloc[0])
+
+
+m1.metric(t("leader", lang) + among, head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off",
+          border=True, help=source_of(head.leader))
 m2.metric(t("national_avg_published" if has_published_mean else "national_avg", lang),
           fmt_num(avg_value, lang) if show_average and avg_value is not None else "—", border=True)
 if head.rise_name:
     m3.metric(t("biggest_rise", lang) + among, head.rise_name, fmt_signed(head.rise, lang, ascii_minus=True),
-              delta_description=vs_prev, border=True)
+              delta_description=vs_prev, border=True, help=source_of(head.rise_name))
 if head.fall_name:
     m4.metric(t("biggest_fall", lang) + among, head.fall_name, fmt_signed(head.fall, lang, ascii_minus=True),
-              delta_description=vs_prev, border=True)
+              delta_description=vs_prev, border=True, help=source_of(head.fall_name))
 
 # One section on screen at a time (a rerun draws its chart and table only): the provinces, or the units of the
 # chosen province at one level.
@@ -92,7 +101,15 @@ if section == "":
             ui.open_locality(clicked)
     with table_col:
         table = cached.derived(rankings.province_table, "par_score_by_province_year", lang, grouped, year=year, family=family, area=area)
-        st.dataframe(table, hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)))
+        source_box = st.container()  # above the table (900 px high): the source of the row chosen in it
+        chosen = st.dataframe(table, hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)),
+                              on_select="rerun", selection_mode="single-row", key="rank_table_row")
+        with source_box:
+            if chosen.selection.rows:  # a row's source, one click away (positions are the frame's, whatever the sort)
+                row = provinces.iloc[chosen.selection.rows[0]]
+                ui.provenance(row.source_id, what=f"{row.short_name}, {year}", rank_source_id=row.rank_source_id)
+            else:
+                st.caption(t("prov_pick", lang))
         ui.downloads(table, name=t("page_rankings", lang), title=t("rankings_title", lang, family=family_name, year=year),
                      filters={t("family", lang): family, t("area", lang): area, t("year", lang): year, t("structure", lang): structure},
                      demo=is_demo, key="rank_table", sources=sorted({s for s in provinces.source_title if isinstance(s, str)}))

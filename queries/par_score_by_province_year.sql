@@ -8,7 +8,7 @@
 -- Ranks are computed here; where only part of the provinces have a score, the computed rank is withheld
 -- (rank among those with data is not a rank), and a published rank is shown where one exists.
 WITH base AS (
-    SELECT s.unit_id, s.year, s.score, s.published_rank, s.rank_of, s.tier, s.note,
+    SELECT s.unit_id, s.year, s.score, s.published_rank, s.rank_of, s.tier, s.note, s.source_id, s.rank_source_id,
            src.kind AS source_kind, src.title AS source_title, src.url AS source_url,
            rsrc.kind AS rank_source_kind
     FROM score s
@@ -75,6 +75,7 @@ SELECT u.unit_id, u.code, u.name, u.short_name, u.structure,
             WHEN cur.score >= 90 THEN 'A' WHEN cur.score >= 80 THEN 'B'
             WHEN cur.score IS NOT NULL THEN 'C' END                      AS score_group,
        cur.source_kind, cur.source_title, cur.source_url, cur.rank_source_kind, cur.note,
+       cur.source_id, cur.rank_source_id,
        cur.n_scored, u.n_units,
        new.unit_id                                                       AS current_province_id,
        new.short_name                                                    AS current_province

@@ -226,3 +226,21 @@ def test_a_link_to_an_inspection_plays_its_deck(app):
     for kept in ("deck=inspection", "inspection=DN-2023-DAKSONG", "year=2023", "province=S63-P-67"):
         assert kept in page.url, page.url
     assert page.outside_requests == []
+
+
+def test_a_tables_row_shows_its_source_in_one_click(app):
+    """Issue 18: provenance one click away. A click on a row of the rankings table shows that row's source (title,
+    kind, date) under it; before a click, a sentence says how."""
+    page = _page(app, "?year=2022", height=1400)
+    page.wait_for_selector("[data-testid='stDataFrame']", timeout=60_000)
+    _settled(page)
+    expect(page.get_by_text("Chọn một dòng của bảng để xem nguồn")).to_be_visible()
+    grid = page.locator("[data-testid='stDataFrame']").first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)  # the first row's selection box (row markers: the left column)
+    _settled(page)
+    source = page.locator("[data-testid='stMain'] [data-testid='stMarkdownContainer']", has_text=re.compile("^Nguồn của "))
+    expect(source).to_be_visible(timeout=30_000)
+    text = source.inner_text()
+    assert "2022" in text and ("Công bố" in text or "Mô phỏng" in text), text
+    assert "nan" not in text.split()

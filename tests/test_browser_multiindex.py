@@ -13,7 +13,7 @@ def test_the_multi_index_chart_draws_and_the_disagreement_sentence_shows(anonymo
             outside = []
             page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
                        else (outside.append(route.request.url), route.abort()))
-            page.goto(f"{base}/dia-phuong?province=S63-P-77&year=2021")
+            page.goto(f"{base}/dia-phuong?province=S63-P-77&year=2021&section=indices")  # the section with every index
             heading = page.get_by_role("heading", name="Mọi chỉ số trên một màn hình")
             heading.wait_for(timeout=90_000)
             chart = page.locator(".js-plotly-plot").filter(has_text="Phân vị theo từng chỉ số")

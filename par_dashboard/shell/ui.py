@@ -13,8 +13,8 @@ import streamlit as st
 
 from par_dashboard.domain import catalogue
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
-from par_dashboard.i18n import DEFAULT_LANG, LANGS, t
-from par_dashboard.security.untrusted import markdown_text
+from par_dashboard.i18n import DEFAULT_LANG, LANGS, fmt_date, t
+from par_dashboard.security.untrusted import markdown_text, markdown_url
 from par_dashboard.shell import cached, login
 from par_dashboard.views import exports
 
@@ -251,6 +251,40 @@ def empty(key: str, **values) -> None:
     if cached.real_only():
         text += " " + t("real_only_hidden", lang())
     st.info(text)
+
+
+def _present(value) -> bool:
+    """A field that holds something: not None, NaN, NaT or pd.NA (a LEFT JOIN's missing batch), nor empty."""
+    return value is not None and not (pd.api.types.is_scalar(value) and pd.isna(value)) and str(value) != ""
+
+
+def provenance(source_id, *, what: str, rank_source_id=None) -> None:
+    """Where a figure comes from, one click from it (a table row chosen, a card's "?"): the source's kind, title,
+    address, date and note, and for an import the batch, who loaded it, when and from which file. A missing field
+    is left out, never written as "nan"."""
+    lang_ = lang()
+    if not _present(source_id):
+        return
+    src = cached.query("source_detail", source_id=int(source_id))
+    if src.empty:
+        return
+    s = src.iloc[0]
+    lines = [f"**{t('prov_title', lang_, what=markdown_text(what))}** — {markdown_text(t(s.kind, lang_))}",
+             f"- {markdown_text(s.title)}" + (f": {markdown_url(s.url)}" if _present(s.url) else "")]
+    if _present(s.published_on):
+        lines.append(f"- {t('prov_date', lang_, date=fmt_date(pd.Timestamp(s.published_on).date(), lang_))}")
+    if _present(s.file):
+        lines.append(f"- {t('prov_file', lang_, file=markdown_text(s.file))}")
+    if _present(s.note):
+        lines.append(f"- {markdown_text(s.note)}")
+    if _present(s.batch_id):
+        at = pd.Timestamp(s.loaded_at)
+        lines.append(f"- {t('prov_batch', lang_, batch=int(s.batch_id), user=markdown_text(s.loaded_by), file=markdown_text(s.batch_file), day=fmt_date(at.date(), lang_), time=f'{at:%H:%M}')}")
+    if _present(rank_source_id) and int(rank_source_id) != int(source_id):
+        rank = cached.query("source_detail", source_id=int(rank_source_id))
+        if not rank.empty:
+            lines.append(f"- {t('prov_rank', lang_, title=markdown_text(rank.title.iloc[0]))}")
+    st.container(border=True).markdown("\n".join(lines))
 
 
 def demo_badge(lang_: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -71,6 +72,7 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
         [fmt_signed(v, lang) for v in data.get("score_change", pd.Series([None] * len(data)))],
         [fmt_signed(v, lang, 0) for v in data.get("rank_change", pd.Series([None] * len(data)))],
         [t(k, lang) if isinstance(k, str) else "—" for k in data["source_kind"]],
+        [html.escape(v) if isinstance(v, str) else "" for v in data.get("source_title", pd.Series([None] * len(data)))],
         strict=True,
     ))
     fig = go.Figure(go.Bar(
@@ -81,7 +83,7 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
         customdata=custom,
         hovertemplate=(f"<b>%{{y}}</b><br>{t('score', lang)}: %{{customdata[1]}}<br>{t('rank', lang)}: %{{customdata[2]}}"
                        f"<br>{t('score_change', lang)}: %{{customdata[3]}} · {t('rank_change', lang)}: %{{customdata[4]}}"
-                       f"<br>{t('source', lang)}: %{{customdata[5]}}<extra></extra>"),
+                       f"<br>{t('source', lang)}: %{{customdata[5]}}<br><i>%{{customdata[6]}}</i><extra></extra>"),
         showlegend=False,
     ))
     present = {g for g in data["score_group"] if isinstance(g, str)}

@@ -380,7 +380,9 @@ def _inspections_page(tally: _Tally, user: str) -> None:
     at.session_state[login.SESSION_KEY] = auth.LoggedIn(user)
     at.query_params["year"], at.query_params["province"] = str(YEAR), PROVINCE
     at.run()
-    at.switch_page("pages/inspections.py").run()
+    at.switch_page("pages/inspections.py")
+    at.session_state["section"] = "findings"  # the search box is in the findings' section (one section a run)
+    at.run()
     for payload in ("' OR 1=1 -- %", "<img src=x onerror=\"window.__pwned='search'\"> " + LONG[:5_000]):
         def typed(payload=payload):
             at.text_input(key="insp_search").set_value(payload).run()
@@ -861,7 +863,8 @@ UPLOAD_CAP_MB = EXPECTED["server.maxUploadSize"]  # as .streamlit/config.toml se
 # Pages that show the hostile rows, with what each must show as written (Markdown-rendered places: titles, headers,
 # the summary, the sources list, the upload's name; tables draw on a canvas and charts in SVG text).
 _PAGES = (
-    ("kiem-tra", f"year={YEAR}&province={PROVINCE}", ("province", "team", "leader", "plan_issuer", "checked", "finding")),
+    ("kiem-tra", f"year={YEAR}&province={PROVINCE}", ("province", "team", "leader", "plan_issuer", "checked")),
+    ("kiem-tra", f"year={YEAR}&province={PROVINCE}&section=findings", ("finding",)),
     ("dia-phuong", f"year={YEAR}&province={PROVINCE}&unit={DISTRICT}", ("district", "province")),
     ("chi-tieu", f"year={YEAR}&province={PROVINCE}&unit={DISTRICT}&indicator=OPS_ONTIME_PCT", ("source",)),
     ("", f"year={YEAR}&province={PROVINCE}", ("province",)),
