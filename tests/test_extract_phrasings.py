@@ -430,3 +430,40 @@ def test_the_scale_of_an_index_is_no_value(resolver, scale):
             f"Chỉ số CCHC cấp tỉnh gồm 8 lĩnh vực, 37 tiêu chí. {scale} Năm 2022, tỉnh Kon Tum đạt 84,12%.")
     draft = extract_text(text, resolver=resolver)
     assert _values(draft) == {("PAR_INDEX", 84.12)}, draft["indicators"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Round 4 (issue 19): dates, areas, units as the dev texts word them. Each text is written for the test.
+
+
+@pytest.mark.parametrize("lead, day", [
+    ("Ngày 05/11/2020, UBND tỉnh Hà Giang ban hành Kế hoạch số 245/KH-UBND kiểm tra công tác CCHC năm 2020.", "2020-11-05"),
+    ("Ngày 5/11, UBND tỉnh Hà Giang đã ban hành Kế hoạch 245/KH-UBND về kiểm tra CCHC năm 2020.", "2020-11-05"),
+    ("Vừa qua, ngày 05 tháng 11 năm 2020, UBND tỉnh Hà Giang ký ban hành Kế hoạch số 245/KH-UBND.", "2020-11-05"),
+])
+def test_a_plans_day_said_before_it_is_issued_is_its_issue_day(resolver, lead, day):
+    draft = extract_text("Hà Giang kiểm tra cải cách hành chính năm 2020\n\n" + lead, resolver=resolver)
+    assert (draft["plan"]["number"], draft["plan"]["issued_on"]) == ("245/KH-UBND", day)
+
+
+def test_a_day_of_a_deadline_before_a_plan_is_not_its_issue_day(resolver):
+    text = ("Hà Giang kiểm tra CCHC năm 2020\n\nCác đơn vị báo cáo trước ngày 05/11/2020; UBND tỉnh đã ban hành Kế hoạch số "
+            "245/KH-UBND kiểm tra công tác CCHC năm 2020.")
+    assert extract_text(text, resolver=resolver)["plan"]["issued_on"] is None
+
+
+@pytest.mark.parametrize("stamp", ["03/09/2025 16:07", "16:07 03/09/2025", "03/09/2025, 16:07"])
+def test_a_pages_date_and_time_stamp_is_not_the_visit_day(resolver, stamp):
+    text = (f"TP.HCM lập Tổ công tác kiểm tra công vụ {stamp}\n\nTổ công tác kiểm tra công vụ có 33 thành viên, do ông "
+            "Phạm Văn Tuyên, Phó Giám đốc Sở Nội vụ, làm tổ trưởng.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert (team["leader_name"], team["started_on"], team["ended_on"]) == ("Phạm Văn Tuyên", None, None)
+
+
+def test_a_dated_lead_line_is_no_headline_and_its_day_takes_the_texts_year(resolver):
+    # an article without a headline: its first line is the lead, and "Đoàn kiểm" (a word dropped) names no team word
+    text = ("Ngày 17/9, Đoàn kiểm của UBND huyện Tứ Kỳ đã kiểm tra công tác CCHC năm 2021 tại xã Tân Kỳ.\n"
+            "Qua kiểm tra, xã đã niêm yết công khai đầy đủ thủ tục hành chính.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert (team["started_on"], team["ended_on"]) == ("2021-09-17", "2021-09-17")
+    assert [u["name"] for u in team["units"]] == ["xã Tân Kỳ"]

@@ -235,9 +235,17 @@ _PLAN = re.compile(r"\bke hoach(?: so)?\s*:?\s*(?P<num>\d+/(?:\d{4}/)?[\w\-]*[a-
 _ISSUER = re.compile(r" cua (?P<issuer>[^,;.]{1,200}?)(?= ve | ve viec| trien khai| kiem tra| nham| theo|,|;|\.|$)")
 
 
-def plan(doc: Document) -> dict | None:
+# The day a plan is issued, said before it: "Ngày 11/5/2016, UBND tỉnh ban hành Kế hoạch số 1173/KH-UBND", "ngày 5/11,
+# UBND tỉnh … đã ký ban hành Kế hoạch …". Between the day and the plan: the issuer and the act, in one clause (bounded:
+# the issuer is no longer than 120 characters), so a deadline in another clause ("báo cáo trước ngày …; …") is not it.
+_ISSUED_BEFORE = re.compile(r"(?<![\w/])ngay\s+(?P<day>\d{1,2}(?:/\d{1,2}(?:/\d{4})?| thang \d{1,2}(?: nam \d{4})?))\s*,\s*"
+                            r"[^,;:.]{0,120}?\b(?:vua |da )?(?:ky )?(?:ban hanh|phe duyet|ky)\s+$")
+
+
+def plan(doc: Document, year: int | None = None) -> dict | None:
     """The plan the inspection follows: a Kế hoạch number ("Kế hoạch số 80/KH-BCĐCCHC ngày 29/5/2024 của …", "Kế hoạch
-    1173/KH-UBND"), the first one said with an inspection if several are named."""
+    1173/KH-UBND"), the first one said with an inspection if several are named. Its day is the one after it, else the
+    one its issuing clause opens with (a day without a year takes the text's `year`)."""
     found = None
     for s in doc.body():
         for m in _PLAN.finditer(s.folded):
@@ -250,6 +258,8 @@ def plan(doc: Document) -> dict | None:
         return None
     s, m = found
     date = dates(m.group("date") or "", None)
+    if not date and (before := _ISSUED_BEFORE.search(s.folded, max(0, m.start() - 160), m.start())):
+        date = dates("ngay " + before.group("day"), year)
     issuer = _ISSUER.match(s.folded, m.end())
     return {"number": s.text[m.start("num"): m.end("num")], "issued_on": date[0].start_date.isoformat() if date else None,
             "issuer": s.text[issuer.start("issuer"): issuer.end("issuer")] if issuer else None, "evidence": list(s.span)}
@@ -519,7 +529,9 @@ def _dedupe(units: list[Mention]) -> list[Mention]:
 # 01/7/2020"), a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …").
 _NOT_VISIT_DAY = re.compile(r"(?:ke hoach|quyet dinh|cong van|thong bao|chi thi|nghi quyet|to trinh|bao cao|van ban)(?: so)?:? "
                             r"\S+ ngay [\d/]+(?: thang \d+ nam \d+)?|"
-                            r"(?:truoc|cham nhat(?: la)?|han(?: chot| cuoi)?(?: la)?|ke tu)\s+ngay\s+[\d/]+")
+                            r"(?:truoc|cham nhat(?: la)?|han(?: chot| cuoi)?(?: la)?|ke tu)\s+ngay\s+[\d/]+|"
+                            # a page's date-and-time stamp ("03/09/2025 16:07", "14:32 31/05/2023"): when it was posted
+                            r"\d{1,2}/\d{1,2}/\d{4},?\s+\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2},?\s+\d{1,2}/\d{1,2}/\d{4}")
 # A sentence that forms a team: the day it opens with is the day of the decision, not of the visit.
 _FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bda ky\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
 _VISIT_DAY_CUE = re.compile(r"\b(tu ngay|kiem tra (?:dot xuat |thuc te )?(?:tu|trong|vao|tai)|lam viec (?:tu|trong|vao)|trong (?:2|hai|3|ba) ngay)\b")
