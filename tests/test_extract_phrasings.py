@@ -467,3 +467,46 @@ def test_a_dated_lead_line_is_no_headline_and_its_day_takes_the_texts_year(resol
     team = _team(extract_text(text, resolver=resolver))
     assert (team["started_on"], team["ended_on"]) == ("2021-09-17", "2021-09-17")
     assert [u["name"] for u in team["units"]] == ["xã Tân Kỳ"]
+
+
+def _areas(text: str, resolver) -> list[str]:
+    return _team(extract_text(text, resolver=resolver))["areas"]
+
+
+_HEAD = "Kiểm tra CCHC tại huyện Krông Pắc\n\nNgày 12/10/2022, "
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    # the whole of the PAR work, said in other words than "toàn bộ công tác CCHC"
+    ("Đoàn kiểm tra của tỉnh đã kiểm tra toàn diện các lĩnh vực cải cách hành chính tại UBND huyện Krông Pắc.",
+     ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8"]),
+    ("Nội dung kiểm tra toàn diện các lĩnh vực, từ công tác chỉ đạo, điều hành đến cải cách thể chế. Đoàn kiểm tra của "
+     "tỉnh đã làm việc tại UBND huyện Krông Pắc.", ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8"]),
+    # the units a civil-service check is done at, and what they do, are not what it checks
+    ("Đoàn kiểm tra công vụ kiểm tra công vụ đối với các sở, ngành có liên quan đến giải quyết thủ tục hành chính và "
+     "đã làm việc tại UBND huyện Krông Pắc.", ["A5"]),
+    # directions the check follows are not what it checks
+    ("Đoàn kiểm tra của tỉnh đã làm việc tại UBND huyện Krông Pắc. Nội dung kiểm tra tập trung vào các nhiệm vụ trọng "
+     "tâm theo các văn bản chỉ đạo của Chính phủ.", []),
+    # a civil-service check names its area in its own name
+    ("Đoàn kiểm tra công vụ của UBND tỉnh đã kiểm tra đột xuất tại UBND huyện Krông Pắc.", ["A5"]),
+    ("Sở Nội vụ kiểm tra đột xuất kỷ luật, kỷ cương hành chính tại UBND huyện Krông Pắc.", ["A5"]),
+    # how the reorganised two-tier local government runs is the apparatus (A4), not the civil service
+    ("Đoàn kiểm tra của tỉnh đã kiểm tra việc vận hành mô hình chính quyền địa phương 2 cấp tại UBND huyện Krông Pắc.",
+     ["A4"]),
+    # carrying out the superiors' directions is direction and management (A1)
+    ("Đoàn kiểm tra của tỉnh đã kiểm tra kết quả triển khai các văn bản chỉ đạo của Tỉnh ủy tại UBND huyện Krông Pắc.",
+     ["A1"]),
+    ("Đoàn kiểm tra của tỉnh đã làm việc tại UBND huyện Krông Pắc. Nội dung kiểm tra: công tác chỉ đạo điều hành, cải "
+     "cách thể chế, TTHC, tổ chức bộ máy, chế độ công vụ, tài chính công và hiện đại hóa hành chính.",
+     ["A1", "A2", "A3", "A4", "A5", "A6", "A7"]),
+])
+def test_areas_named_as_what_an_inspection_checks(resolver, sentence, expected):
+    assert _areas(_HEAD + sentence, resolver) == expected
+
+
+def test_an_index_announcement_naming_areas_checks_none(resolver):
+    text = ("Đắk Lắk công bố Chỉ số CCHC năm 2022\n\nNgày 12/3/2023, UBND tỉnh Đắk Lắk công bố Chỉ số CCHC năm 2022 của "
+            "các sở, ngành. Chỉ số được đánh giá toàn diện các lĩnh vực: chỉ đạo điều hành, cải cách thể chế, cải cách "
+            "TTHC, công vụ. Sở Tư pháp đạt 90,12%.")
+    assert all(not t["areas"] for t in extract_text(text, resolver=resolver)["teams"])

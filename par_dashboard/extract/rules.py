@@ -949,11 +949,12 @@ _ORDER = ["A7", "A3", "A5", "A4", "A6", "A2", "A8", "A1"]
 # included: "hiện đại hóa hành chính" is A7, "xây dựng và nâng cao chất lượng đội ngũ CBCCVC" A5, "xây dựng và tổ chức
 # thực hiện văn bản QPPL" A2. Narrower than AREA_WORDS, which place a finding's sentence.
 AREA_NAMES = {a: re.compile(p) for a, p in {
-    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao",
+    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao|(?:trien khai|thuc hien) (?:cac )?van ban chi dao",
     "A2": r"the che|van ban quy pham phap luat|van ban qppl",
     "A3": r"thu tuc hanh chinh|\btthc\b|mot cua",
-    "A4": r"to chuc bo may|bo may hanh chinh",
-    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b",
+    # how the reorganised local government runs ("vận hành mô hình chính quyền địa phương 2 cấp") is its apparatus
+    "A4": r"to chuc bo may|bo may hanh chinh|(?:van hanh|hoat dong) (?:theo )?mo hinh chinh quyen",
+    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b|ky luat,? ky cuong",
     "A6": r"tai chinh cong",
     "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin",
     "A8": r"hai long|sipas|tac dong cua cai cach",
