@@ -510,3 +510,28 @@ def test_an_index_announcement_naming_areas_checks_none(resolver):
             "các sở, ngành. Chỉ số được đánh giá toàn diện các lĩnh vực: chỉ đạo điều hành, cải cách thể chế, cải cách "
             "TTHC, công vụ. Sở Tư pháp đạt 90,12%.")
     assert all(not t["areas"] for t in extract_text(text, resolver=resolver)["teams"])
+
+
+def test_units_a_single_team_visits_in_its_other_sentences_are_its_units(resolver):
+    text = ("Kiểm tra CCHC tại cơ sở\n\nSáng ngày 12.10, Đoàn kiểm tra CCHC đã đi kiểm tra công tác CCHC năm 2022 của xã "
+            "Cam Thành. Đoàn đã kiểm tra việc niêm yết TTHC. Theo kế hoạch, đoàn sẽ kiểm tra thực tế tại UBND các xã Cam "
+            "Chính, Cam Nghĩa và Cam Hiếu.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert [u["name"] for u in team["units"]] == ["xã Cam Thành", "xã Cam Chính", "xã Cam Nghĩa", "xã Cam Hiếu"]
+    assert all(u["unit_id"] for u in team["units"])
+    assert team["started_on"] == "2022-10-12"
+
+
+def test_the_inspecting_team_of_a_province_is_not_a_unit_whose_work_is_checked(resolver):
+    text = ("Kiểm tra CCHC năm 2022\n\nNgày 12/10/2022, Đoàn kiểm tra công tác CCHC của UBND tỉnh Quảng Trị đã kiểm tra "
+            "tại UBND huyện Cam Lộ.")
+    assert _units(extract_text(text, resolver=resolver)) == ["huyện Cam Lộ"]
+
+
+@pytest.mark.parametrize("where", ["ở xã Cam Thành và xã Cam Chính", "tại xã Cam Thành và xã Cam Chính",
+                                   "ở UBND các xã Cam Thành, Cam Chính"])
+def test_an_inspection_without_a_team_word_at_units_after_o(resolver, where):
+    text = (f"Vận hành chính quyền hai cấp\n\nSáng 1/7/2025, Chủ tịch UBND tỉnh và lãnh đạo một số sở đã đi kiểm tra hoạt "
+            f"động của chính quyền {where}.")
+    units = _units(extract_text(text, resolver=resolver))
+    assert units == ["xã Cam Thành", "xã Cam Chính"]

@@ -319,7 +319,7 @@ def _people(listed: str) -> list[tuple[str, str | None]]:
 # An inspection plan is an inspection: "ban hành Kế hoạch số 32/KH-UBND về Kiểm tra cải cách hành chính …".
 _PLAN_OF_INSPECTION = re.compile(r"\bke hoach(?: so [\w/\-]+)?(?: ngay [\d/]+)?(?: ve| ve viec)? kiem tra (?:cong tac )?"
                                  r"(?:cai cach hanh chinh|cchc)")
-_INSPECTED_AT = re.compile(r"\bkiem tra\b[^.;:]{0,80}?\btai\b")
+_INSPECTED_AT = re.compile(r"\bkiem tra\b[^.;:]{0,80}?\b(?:tai|o)\b")  # "tại xã …", "ở xã …"
 _VISIT_HINT = re.compile(r"kiem tra|lam viec|kiem tra thuc te")
 
 
@@ -436,6 +436,10 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
             team.units = list(own_units[id(s)]) if not team.planned else []
             if not team.units and (len(found) == 1 or team is found[0] and not any(t.units for t in found[1:])):
                 team.units = visit_units
+            elif len(found) == 1 and not team.planned:
+                # one team: the units its other sentences say it visits are its too ("Sáng 7/10, đoàn kiểm tra tại xã
+                # A. … Đoàn sẽ kiểm tra thực tế tại các xã B, C và D")
+                team.units = team.units + visit_units
             if not team.units and places.main_district and re.search(r"\b(ubnd|uy ban nhan dan) huyen\b", s.folded):
                 name = places.resolver.units.loc[places.main_district, "name"]
                 team.units = [Mention(name, "district", s.start, s.end, places.main_district)]
@@ -465,10 +469,15 @@ def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
     # the type word before the name is one word or two ("của UBND thành phố Tam Kỳ")
     if mention.kind != "province" and (office := _OFFICE_OF.search(fold(whole[max(0, at - 70): at]))) and not _VISIT_WORD.search(office.group(0)):
         return True  # "Phó Trưởng phòng Phòng Kiểm tra và Pháp chế, Sở Nội vụ": a person's office, not a unit visited
+    if _OBJECT_OF.search(before):
+        return False  # "đã kiểm tra công tác CCHC của xã Bình Tú": whose work is checked, not who checks
     return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?"
                           r"(?:thanh pho|thi xa|thi tran|dac khu|\S*)\s*$", before)) or mention.kind == "province"
 
 
+# The work checked, then whose it is: "(đã) kiểm tra công tác CCHC của xã …" (not "Đoàn kiểm tra công tác … của tỉnh").
+_OBJECT_OF = re.compile(r"(?<!doan )(?<!to )\bkiem tra\s+(?:cong tac|viec|tinh hinh|ket qua|hoat dong)\b[^,;.]{0,30}?"
+                        r"\bcua\s+(?:ubnd\s+)?(?:thanh pho|thi xa|thi tran|\S*)\s*$")
 # A person's title naming an office of a unit, just before the unit: "Trưởng phòng Phòng Kiểm tra và Pháp chế Sở …"
 _OFFICE_OF = re.compile(r"\b(?:(?:pho )?truong phong|chanh van phong|pho chanh van phong|chuyen vien|(?:pho )?truong ban)\b[^;()]{0,45}$")
 _VISIT_WORD = re.compile(r"\b(tai|lam viec|voi|den)\b|(?<!phong )\bkiem tra\b")  # not "Phòng Kiểm tra …"
