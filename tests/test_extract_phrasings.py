@@ -535,3 +535,23 @@ def test_an_inspection_without_a_team_word_at_units_after_o(resolver, where):
             f"động của chính quyền {where}.")
     units = _units(extract_text(text, resolver=resolver))
     assert units == ["xã Cam Thành", "xã Cam Chính"]
+
+
+def test_a_result_after_dong_thoi_and_a_bare_pointing_out_of_shortcomings(resolver):
+    # what the team praised is a result; "đồng thời chỉ rõ những tồn tại cần khắc phục" names no shortcoming, so it is
+    # no limitation (and no recommendation either)
+    text = ("Kiểm tra CCHC tại xã Cam Thành\n\nNgày 12/10/2022, Đoàn kiểm tra của UBND huyện đã kiểm tra công tác CCHC năm 2022 "
+            "tại xã Cam Thành. Qua kiểm tra, đoàn đã đánh giá cao những kết quả mà xã đã đạt được trong công tác CCHC năm "
+            "2022, đồng thời chỉ rõ cụ thể những việc còn tồn tại, hạn chế cần khắc phục để làm tốt hơn trong thời gian tới.")
+    assert _kinds(extract_text(text, resolver=resolver)) == {
+        "Đoàn đã đánh giá cao những kết quả mà xã đã đạt được trong công tác CCHC năm 2022": "result"}
+
+
+def test_a_place_or_a_team_noting_before_a_result_is_not_part_of_it(resolver):
+    text = ("Kiểm tra đột xuất công vụ\n\nNgày 12/10/2022, Đoàn kiểm tra của Sở Nội vụ kiểm tra đột xuất kỷ luật, kỷ cương tại "
+            "UBND huyện Cam Lộ. Tại trụ sở UBND và Bộ phận một cửa thị trấn Cam Lộ, huyện Cam Lộ, toàn thể công chức đều có mặt đầy đủ, "
+            "chấp hành nghiêm giờ làm việc. Kỷ cương hành chính tại xã Cam Thành, đoàn công tác Sở Nội vụ ghi nhận tinh "
+            "thần làm việc nghiêm túc, không có hiện tượng đi làm muộn.")
+    assert set(_kinds(extract_text(text, resolver=resolver))) == {
+        "Toàn thể công chức đều có mặt đầy đủ, chấp hành nghiêm giờ làm việc",
+        "Ghi nhận tinh thần làm việc nghiêm túc, không có hiện tượng đi làm muộn"}

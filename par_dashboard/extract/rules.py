@@ -1190,7 +1190,13 @@ def _items(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
 
 # Clauses end at ';', and at ", do vậy / vì vậy / do đó" before a request ("…, do vậy Sở Nội vụ yêu cầu …"): what
 # is asked follows from the shortcoming before it but is a recommendation of its own.
-_CLAUSE_CUT = re.compile(r";|,\s*(?=(?:do vay|vi vay|do do)\b[^,.;]{0,60}?\b(?:yeu cau|de nghi|kien nghi)\b)")
+# Also at ", đồng thời chỉ ra / chỉ rõ …": what was pointed out is a statement apart from the praise before it.
+_CLAUSE_CUT = re.compile(r";|,\s*(?=(?:do vay|vi vay|do do)\b[^,.;]{0,60}?\b(?:yeu cau|de nghi|kien nghi)\b)|"
+                         r",\s*(?=dong thoi,?\s+(?:da\s+)?chi (?:ra|ro)\b)")
+# Shortcomings said to have been pointed out but not named ("đồng thời chỉ rõ cụ thể những việc còn tồn tại, hạn chế
+# cần khắc phục …"): no limitation, and no task either. With a colon the list that follows names them, and is kept.
+_POINTED_OUT = re.compile(r"\s*(?:dong thoi,?\s+)?(?:da\s+)?chi (?:ra|ro)(?: cu the)?\s+(?:nhung|mot so|cac)\s+"
+                          r"(?:viec |van de )?(?:con )?(?:ton tai|han che|thieu sot|yeu kem)[^:]*$")
 
 
 def _clause_bounds(folded: str) -> list[tuple[int, int]]:
@@ -1247,13 +1253,20 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
         return "limitation", at + (lead.end() if lead else 0), False
     if _RESULT_CUE.search(cf) or _RESULT_ITEM.search(cf):
         # "Theo báo cáo của UBND huyện, trong 9 tháng đầu năm 2022, huyện đã …": the statement after its leads
-        lead = re.match(r"(?:" + _FOUND_LEAD.pattern + r"|\s*(?:trong|tu) [^,]{0,40},\s*)+", cf)
+        lead = _RESULT_LEAD.match(cf)
         return "result", at + (lead.end() if lead else 0), False
     return None, at, False
 
 
 _FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao(?: cua [^,]{1,40})?,\s*|"
                          r"nguyen nhan(?: chu yeu)?(?: la)?(?: do)?\s*:?,?\s*)")  # "Nguyên nhân là do …": the cause is the finding
+# What a result is said after, not part of it: a time ("trong 9 tháng đầu năm, …"), a place ("Tại trụ sở UBND và Bộ
+# phận một cửa phường A, TP. B, …") and the team that noted it ("…, đoàn công tác Sở Nội vụ ghi nhận …": the statement
+# starts at "ghi nhận"). Each lead ends at a comma (or before "ghi nhận"), its parts bounded.
+_RESULT_LEAD = re.compile(r"(?:" + _FOUND_LEAD.pattern + r"|\s*(?:trong|tu) [^,]{0,40},\s*|"
+                          r"\s*tai (?!do\b|day\b)[^,]{1,80},(?:\s*(?:tp|tx|thanh pho|thi xa|huyen|quan|tinh)\.?\s[^,]{1,30},)?\s*|"
+                          r"[^,]{1,80},(?:\s*(?:tp|tx|thanh pho|thi xa|huyen|quan|tinh)\.?\s[^,]{1,30},)?"
+                          r"\s*(?:doan|to)\b[^,]{0,40}?\s(?=ghi nhan\b))+")
 # A sentence about what an inspection will check, how or of whom, not about what it found.
 _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
                            r"linh vuc trong tam|doi tuong (?:duoc )?kiem tra|hinh thuc kiem tra|"
@@ -1286,6 +1299,8 @@ def findings(doc: Document, team_sentences: set[int] | None = None, announcement
             continue
         list_kind, last_kind = None, None
         for a, b in _clause_bounds(f):
+            if _POINTED_OUT.match(f[a:b]):
+                continue
             kind, start, opens = _clause_kind(f[a:b], a, f, list_kind, previous_kind)
             list_kind = kind if opens else list_kind
             if kind is None:
