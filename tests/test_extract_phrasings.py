@@ -555,3 +555,15 @@ def test_a_place_or_a_team_noting_before_a_result_is_not_part_of_it(resolver):
     assert set(_kinds(extract_text(text, resolver=resolver))) == {
         "Toàn thể công chức đều có mặt đầy đủ, chấp hành nghiêm giờ làm việc",
         "Ghi nhận tinh thần làm việc nghiêm túc, không có hiện tượng đi làm muộn"}
+
+
+def test_a_directive_by_chi_dao_or_giao_is_a_recommendation_and_its_basis_no_finding(resolver):
+    text = ("Rà soát Bộ phận một cửa cấp xã năm 2025\n\nThực hiện chỉ đạo của UBND tỉnh tại Công văn số 120/UBND-NC ngày "
+            "02/12/2025 về việc rà soát hoạt động của Bộ phận một cửa các xã. Chủ tịch UBND huyện Cam Lộ chỉ đạo các "
+            "phòng, ban chuyên môn khẩn trương rà soát các thủ tục còn chậm giải quyết. Giao UBND các xã tổ chức niêm yết "
+            "công khai đầy đủ thủ tục hành chính tại Bộ phận một cửa. Trong năm 2025, huyện đã ban hành 15 văn bản chỉ đạo, "
+            "điều hành về CCHC.")
+    kinds = _kinds(extract_text(text, resolver=resolver))
+    assert kinds == {"Khẩn trương rà soát các thủ tục còn chậm giải quyết": "recommendation",
+                     "Tổ chức niêm yết công khai đầy đủ thủ tục hành chính tại Bộ phận một cửa": "recommendation",
+                     "Huyện đã ban hành 15 văn bản chỉ đạo, điều hành về CCHC": "result"}

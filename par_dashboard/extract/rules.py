@@ -1003,8 +1003,12 @@ _NO_FAULT = re.compile(r"\bkhong (phat hien|co truong hop|co hien tuong)[^;.]{0,
                        r"\bvang mat (deu |cung )?co ly do|"
                        r"\bkhong (co |con |de |phat sinh |xay ra )?[^,;]{0,25}(tre han|qua han|sai sot|vi pham|phan anh|kien nghi|"
                        r"khieu nai|to cao|ton dong)")
+# A directive: "Chủ tịch UBND huyện chỉ đạo các phòng …", "Giao UBND các xã …", "UBND huyện vừa chỉ đạo Văn phòng …"
+# — the verb with whom it directs after it; "văn bản chỉ đạo", "công tác chỉ đạo, điều hành", "được giao" are not one.
+_DIRECTS = (r"(?<!van ban )(?<!cong tac )(?<!su )(?<!duoc )(?<!ban )(?:chi dao|giao)(?=\s+(?:cac|nhung|ubnd|uy ban|so|"
+            r"phong|van phong|co quan|don vi|trung tam|bo phan|chi cuc)\b)")
 _RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo|do vay|vi vay|do do)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|to kiem tra|to cong tac|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien|so noi vu|phong noi vu)\b[^.;]{0,120}?)"
-                        r"\b(de nghi|yeu cau|kien nghi|de xuat)\b(?!\s+lam ro)(?! giai quyet)")
+                        r"\b(de nghi|yeu cau|kien nghi|de xuat|" + _DIRECTS + r")\b(?!\s+lam ro)(?! giai quyet)")
 # What a unit must do: "thời gian tới, huyện cần tăng cường …", "xã phải chấn chỉnh …"; "những hạn chế cần khắc phục"
 # names shortcomings, not a task.
 _NEED = re.compile(r"\b(?:can|phai|can phai)\s+(?=(?:tap trung|tiep tuc|tang cuong|day manh|chu trong|nang cao|quan tam|"
@@ -1041,7 +1045,7 @@ _REC_VERB = re.compile(r"\b(tiep tuc|tang cuong|quan tam|khan truong|kip thoi|th
                        r"phat huy|tap trung|dau tu|xay dung|ra soat|chan chinh|khac phuc|bo sung|hoan thien|to chuc|trien khai|"
                        r"can|som|uu tien|nghien cuu)\b")
 _FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|xem xet|thuc hien|trien khai|to chuc)")
-_META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien ke hoach|"
+_META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien (ke hoach|chi dao|cong van)|"
                    r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d|day la|(dong thoi,? )?qua do)|to chuc \d+ doan|"
                    r"ban hanh (quyet dinh|ke hoach)|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
                    r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien|phan dau)\b|^muc tieu\b|"
