@@ -567,3 +567,17 @@ def test_a_directive_by_chi_dao_or_giao_is_a_recommendation_and_its_basis_no_fin
     assert kinds == {"Khẩn trương rà soát các thủ tục còn chậm giải quyết": "recommendation",
                      "Tổ chức niêm yết công khai đầy đủ thủ tục hành chính tại Bộ phận một cửa": "recommendation",
                      "Huyện đã ban hành 15 văn bản chỉ đạo, điều hành về CCHC": "result"}
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    # the request's object is whom it asks, when its first verb is its last word
+    ("Qua kiểm tra còn 2 công chức đi làm muộn, do vậy Sở Nội vụ yêu cầu Chủ tịch UBND huyện Cam Lộ có văn bản chấn chỉnh.",
+     "Chủ tịch UBND huyện Cam Lộ có văn bản chấn chỉnh"),
+    # "cần hết sức nỗ lực …", "cần nỗ lực …": a task like "cần tăng cường …"
+    ("Thời gian tới, các phòng, ban cần hết sức nỗ lực cải thiện chất lượng phục vụ người dân.",
+     "Hết sức nỗ lực cải thiện chất lượng phục vụ người dân"),
+])
+def test_requests_whose_verb_ends_them_and_efforts_asked_for(resolver, sentence, expected):
+    text = ("Kiểm tra CCHC tại huyện Cam Lộ\n\nNgày 12/10/2022, Đoàn kiểm tra của Sở Nội vụ đã kiểm tra tại UBND huyện Cam Lộ. "
+            + sentence)
+    assert _kinds(extract_text(text, resolver=resolver)).get(expected) == "recommendation"

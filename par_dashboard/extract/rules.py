@@ -1012,7 +1012,8 @@ _RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo|do vay
 # What a unit must do: "thời gian tới, huyện cần tăng cường …", "xã phải chấn chỉnh …"; "những hạn chế cần khắc phục"
 # names shortcomings, not a task.
 _NEED = re.compile(r"\b(?:can|phai|can phai)\s+(?=(?:tap trung|tiep tuc|tang cuong|day manh|chu trong|nang cao|quan tam|"
-                   r"khac phuc|chan chinh|thuc hien|ra soat|bo sung|hoan thien|som|kip thoi|nghiem tuc|trien khai|xay dung|phat huy)\b)")
+                   r"khac phuc|chan chinh|thuc hien|ra soat|bo sung|hoan thien|som|kip thoi|nghiem tuc|trien khai|xay dung|phat huy|"
+                   r"het suc|no luc|co gang)\b)")
 _NEEDED_FIX = re.compile(r"(han che|ton tai|thieu sot|khuyet diem|van de|noi dung|viec)\s*(?:,\s*\S+\s*)?$")
 _NEED_HEAD = re.compile(r"[^:;.]{0,80}?\b(?:nhiem vu|giai phap|noi dung|viec|van de)\b[^:;.]{0,30}:\s*")
 _RECOMMEND_FOLLOW = re.compile(r"^(trong do|dong thoi|ngoai ra)\b.*\b(chu trong|tang cuong|thuc hien|tiep tuc|dau tu)")
@@ -1370,4 +1371,8 @@ def _complement(folded: str, verb_end: int) -> int:
     """Where a recommendation's content starts: its first verb after 'đề nghị các cơ quan, đơn vị, UBND các xã …'
     (within 120 characters; else right after the verb)."""
     m = _REC_VERB.search(folded, verb_end, min(len(folded), verb_end + 120))
+    # a window of 40 characters, not the rest of the text: a sentence of many requests would read it again for each
+    if m and (short := re.match(r"\s*\S+(?:\s+\S+)?\s*(?:[.;]|$)", folded[m.start(): m.start() + 40])) and (
+            short.group(0).rstrip().endswith((".", ";")) or m.start() + 40 >= len(folded)):
+        return verb_end  # "yêu cầu Chủ tịch UBND huyện có văn bản chấn chỉnh": the verb ends it; whom it asks is part of it
     return m.start() if m else verb_end
