@@ -581,3 +581,15 @@ def test_requests_whose_verb_ends_them_and_efforts_asked_for(resolver, sentence,
     text = ("Kiểm tra CCHC tại huyện Cam Lộ\n\nNgày 12/10/2022, Đoàn kiểm tra của Sở Nội vụ đã kiểm tra tại UBND huyện Cam Lộ. "
             + sentence)
     assert _kinds(extract_text(text, resolver=resolver)).get(expected) == "recommendation"
+
+
+@pytest.mark.parametrize("lead, name, title", [
+    ("Sáng 26/2/2021, đồng chí Nguyễn Văn Hùng - Phó Trưởng phòng Nội vụ huyện Cam Lộ đã kiểm tra công tác CCHC tại xã "
+     "Cam Thành. Đoàn cũng đã tiến hành kiểm tra tại bộ phận một cửa.", "Nguyễn Văn Hùng",
+     "Phó Trưởng phòng Nội vụ huyện Cam Lộ"),
+    ("Sáng 1/7/2021, Chủ tịch UBND tỉnh Nguyễn Văn Hùng và lãnh đạo một số sở, ngành đã đi kiểm tra công tác CCHC ở xã "
+     "Cam Thành.", "Nguyễn Văn Hùng", "Chủ tịch UBND tỉnh"),
+])
+def test_the_one_who_inspected_without_a_team_word_leads_the_inspection(resolver, lead, name, title):
+    team = _team(extract_text("Kiểm tra CCHC tại xã Cam Thành\n\n" + lead, resolver=resolver))
+    assert (team["leader_name"], team["leader_title"]) == (name, title)

@@ -293,6 +293,14 @@ _SURNAMES = {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo
 _LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|(?:phó\s+)?(?:giám đốc|chủ tịch|trưởng phòng|trưởng ban|chánh văn phòng|"
                                 r"chánh thanh tra|bí thư))[^;.]{1,200}?)\s+(?:làm\s+trưởng\s+đoàn|dẫn\s+đầu|chủ\s+trì)\b",
                                 re.IGNORECASE)
+# A title, then the person's name (a family name first): "Chủ tịch UBND tỉnh Võ Trọng Hải", "Giám đốc Sở Nội vụ Lê Văn A".
+_TITLED_INSPECTOR = re.compile(r"(?P<title>(?i:phó\s+)?(?i:chủ tịch|giám đốc|trưởng phòng|chánh văn phòng|trưởng ban)"
+                               r"(?:\s+[^.;,\s]+){1,6}?)\s+(?P<name>(?:" + "|".join(sorted({"Nguyễn", "Trần", "Lê", "Phạm",
+                               "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh",
+                               "Đào", "Trịnh", "Mai", "Lương", "Lâm", "Hà", "Cao", "Tạ", "Tô", "Vương", "Chu", "Trương",
+                               "Đoàn", "Lưu", "Thái", "Tăng"})) + r")(?:\s+[" + _CAPS + r"]\w*){1,4})")
+# What follows the person: the inspection itself, possibly with others ("… và lãnh đạo một số sở đã đi kiểm tra").
+_INSPECTED_AFTER = re.compile(r"\s*(?:và\s+[^.;]{0,80}?\s+)?(?:đã\s+)?(?:đi\s+|trực tiếp\s+)*kiểm\s+tra\b", re.IGNORECASE)
 _TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra|^doan(?= (?:da |se )?(?:tien hanh |tien hanh )?kiem tra))"
                         r"(?: (?:so )?(\d+))?")
 # Several leaders in one clause: "do các ông Trịnh Thanh Phong, Giám đốc Sở Nội vụ và Ngô Công Hầu, Phó Giám đốc Sở Nội
@@ -414,6 +422,14 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
                     team.units = units
                     found.append(team)
                     break
+    if len(found) == 1 and found[0].leader_name is None:
+        # one team and no leader named as such: the one person said to have inspected leads it ("đồng chí A – Phó
+        # Trưởng phòng Nội vụ huyện đã kiểm tra …", "Chủ tịch UBND tỉnh A và lãnh đạo một số sở đã đi kiểm tra …")
+        for s in body:
+            if "kiem tra" in s.folded and (m := _LEADER.search(s.text) or _TITLED_INSPECTOR.search(s.text)) and \
+                    _INSPECTED_AFTER.match(s.text, m.end()):
+                found[0].leader_name, found[0].leader_title = m.group("name").strip(), _clean_title(m.group("title"))
+                break
     # units and dates for each team: its own sentence, else the document's visit sentences (one team only). Read
     # once per sentence: a sentence naming many leaders gives many teams, and reading it again for each one took
     # the square of its length.

@@ -189,7 +189,7 @@ FRAGMENTS = [
     "Ngày 11/5, UBND tỉnh ban hành Kế hoạch số 1173/KH-UBND ", "03/09/2025 16:07 ", "Tại trụ sở UBND phường A, TP. B, ",
     "đoàn công tác Sở Nội vụ ghi nhận ", ", đồng thời chỉ rõ những tồn tại ", "Chủ tịch UBND huyện chỉ đạo các phòng ",
     "Giao UBND các xã ", "kiểm tra công tác CCHC của xã Bình Tú ", "đã kiểm tra ở xã Hà Linh ",
-    "kiểm tra toàn diện các lĩnh vực ",
+    "kiểm tra toàn diện các lĩnh vực ", "Chủ tịch UBND tỉnh Võ Trọng Hải và lãnh đạo các sở ",
 ]
 PIECES = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=5)
 PINNED = [
