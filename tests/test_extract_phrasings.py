@@ -430,3 +430,166 @@ def test_the_scale_of_an_index_is_no_value(resolver, scale):
             f"Chỉ số CCHC cấp tỉnh gồm 8 lĩnh vực, 37 tiêu chí. {scale} Năm 2022, tỉnh Kon Tum đạt 84,12%.")
     draft = extract_text(text, resolver=resolver)
     assert _values(draft) == {("PAR_INDEX", 84.12)}, draft["indicators"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Round 4 (issue 19): dates, areas, units as the dev texts word them. Each text is written for the test.
+
+
+@pytest.mark.parametrize("lead, day", [
+    ("Ngày 05/11/2020, UBND tỉnh Hà Giang ban hành Kế hoạch số 245/KH-UBND kiểm tra công tác CCHC năm 2020.", "2020-11-05"),
+    ("Ngày 5/11, UBND tỉnh Hà Giang đã ban hành Kế hoạch 245/KH-UBND về kiểm tra CCHC năm 2020.", "2020-11-05"),
+    ("Vừa qua, ngày 05 tháng 11 năm 2020, UBND tỉnh Hà Giang ký ban hành Kế hoạch số 245/KH-UBND.", "2020-11-05"),
+])
+def test_a_plans_day_said_before_it_is_issued_is_its_issue_day(resolver, lead, day):
+    draft = extract_text("Hà Giang kiểm tra cải cách hành chính năm 2020\n\n" + lead, resolver=resolver)
+    assert (draft["plan"]["number"], draft["plan"]["issued_on"]) == ("245/KH-UBND", day)
+
+
+def test_a_day_of_a_deadline_before_a_plan_is_not_its_issue_day(resolver):
+    text = ("Hà Giang kiểm tra CCHC năm 2020\n\nCác đơn vị báo cáo trước ngày 05/11/2020; UBND tỉnh đã ban hành Kế hoạch số "
+            "245/KH-UBND kiểm tra công tác CCHC năm 2020.")
+    assert extract_text(text, resolver=resolver)["plan"]["issued_on"] is None
+
+
+@pytest.mark.parametrize("stamp", ["03/09/2025 16:07", "16:07 03/09/2025", "03/09/2025, 16:07"])
+def test_a_pages_date_and_time_stamp_is_not_the_visit_day(resolver, stamp):
+    text = (f"TP.HCM lập Tổ công tác kiểm tra công vụ {stamp}\n\nTổ công tác kiểm tra công vụ có 33 thành viên, do ông "
+            "Phạm Văn Tuyên, Phó Giám đốc Sở Nội vụ, làm tổ trưởng.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert (team["leader_name"], team["started_on"], team["ended_on"]) == ("Phạm Văn Tuyên", None, None)
+
+
+def test_a_dated_lead_line_is_no_headline_and_its_day_takes_the_texts_year(resolver):
+    # an article without a headline: its first line is the lead, and "Đoàn kiểm" (a word dropped) names no team word
+    text = ("Ngày 17/9, Đoàn kiểm của UBND huyện Tứ Kỳ đã kiểm tra công tác CCHC năm 2021 tại xã Tân Kỳ.\n"
+            "Qua kiểm tra, xã đã niêm yết công khai đầy đủ thủ tục hành chính.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert (team["started_on"], team["ended_on"]) == ("2021-09-17", "2021-09-17")
+    assert [u["name"] for u in team["units"]] == ["xã Tân Kỳ"]
+
+
+def _areas(text: str, resolver) -> list[str]:
+    return _team(extract_text(text, resolver=resolver))["areas"]
+
+
+_HEAD = "Kiểm tra CCHC tại huyện Krông Pắc\n\nNgày 12/10/2022, "
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    # the whole of the PAR work, said in other words than "toàn bộ công tác CCHC"
+    ("Đoàn kiểm tra của tỉnh đã kiểm tra toàn diện các lĩnh vực cải cách hành chính tại UBND huyện Krông Pắc.",
+     ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8"]),
+    ("Nội dung kiểm tra toàn diện các lĩnh vực, từ công tác chỉ đạo, điều hành đến cải cách thể chế. Đoàn kiểm tra của "
+     "tỉnh đã làm việc tại UBND huyện Krông Pắc.", ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8"]),
+    # the units a civil-service check is done at, and what they do, are not what it checks
+    ("Đoàn kiểm tra công vụ kiểm tra công vụ đối với các sở, ngành có liên quan đến giải quyết thủ tục hành chính và "
+     "đã làm việc tại UBND huyện Krông Pắc.", ["A5"]),
+    # directions the check follows are not what it checks
+    ("Đoàn kiểm tra của tỉnh đã làm việc tại UBND huyện Krông Pắc. Nội dung kiểm tra tập trung vào các nhiệm vụ trọng "
+     "tâm theo các văn bản chỉ đạo của Chính phủ.", []),
+    # a civil-service check names its area in its own name
+    ("Đoàn kiểm tra công vụ của UBND tỉnh đã kiểm tra đột xuất tại UBND huyện Krông Pắc.", ["A5"]),
+    ("Sở Nội vụ kiểm tra đột xuất kỷ luật, kỷ cương hành chính tại UBND huyện Krông Pắc.", ["A5"]),
+    # how the reorganised two-tier local government runs is the apparatus (A4), not the civil service
+    ("Đoàn kiểm tra của tỉnh đã kiểm tra việc vận hành mô hình chính quyền địa phương 2 cấp tại UBND huyện Krông Pắc.",
+     ["A4"]),
+    # carrying out the superiors' directions is direction and management (A1)
+    ("Đoàn kiểm tra của tỉnh đã kiểm tra kết quả triển khai các văn bản chỉ đạo của Tỉnh ủy tại UBND huyện Krông Pắc.",
+     ["A1"]),
+    ("Đoàn kiểm tra của tỉnh đã làm việc tại UBND huyện Krông Pắc. Nội dung kiểm tra: công tác chỉ đạo điều hành, cải "
+     "cách thể chế, TTHC, tổ chức bộ máy, chế độ công vụ, tài chính công và hiện đại hóa hành chính.",
+     ["A1", "A2", "A3", "A4", "A5", "A6", "A7"]),
+])
+def test_areas_named_as_what_an_inspection_checks(resolver, sentence, expected):
+    assert _areas(_HEAD + sentence, resolver) == expected
+
+
+def test_an_index_announcement_naming_areas_checks_none(resolver):
+    text = ("Đắk Lắk công bố Chỉ số CCHC năm 2022\n\nNgày 12/3/2023, UBND tỉnh Đắk Lắk công bố Chỉ số CCHC năm 2022 của "
+            "các sở, ngành. Chỉ số được đánh giá toàn diện các lĩnh vực: chỉ đạo điều hành, cải cách thể chế, cải cách "
+            "TTHC, công vụ. Sở Tư pháp đạt 90,12%.")
+    assert all(not t["areas"] for t in extract_text(text, resolver=resolver)["teams"])
+
+
+def test_units_a_single_team_visits_in_its_other_sentences_are_its_units(resolver):
+    text = ("Kiểm tra CCHC tại cơ sở\n\nSáng ngày 12.10, Đoàn kiểm tra CCHC đã đi kiểm tra công tác CCHC năm 2022 của xã "
+            "Cam Thành. Đoàn đã kiểm tra việc niêm yết TTHC. Theo kế hoạch, đoàn sẽ kiểm tra thực tế tại UBND các xã Cam "
+            "Chính, Cam Nghĩa và Cam Hiếu.")
+    team = _team(extract_text(text, resolver=resolver))
+    assert [u["name"] for u in team["units"]] == ["xã Cam Thành", "xã Cam Chính", "xã Cam Nghĩa", "xã Cam Hiếu"]
+    assert all(u["unit_id"] for u in team["units"])
+    assert team["started_on"] == "2022-10-12"
+
+
+def test_the_inspecting_team_of_a_province_is_not_a_unit_whose_work_is_checked(resolver):
+    text = ("Kiểm tra CCHC năm 2022\n\nNgày 12/10/2022, Đoàn kiểm tra công tác CCHC của UBND tỉnh Quảng Trị đã kiểm tra "
+            "tại UBND huyện Cam Lộ.")
+    assert _units(extract_text(text, resolver=resolver)) == ["huyện Cam Lộ"]
+
+
+@pytest.mark.parametrize("where", ["ở xã Cam Thành và xã Cam Chính", "tại xã Cam Thành và xã Cam Chính",
+                                   "ở UBND các xã Cam Thành, Cam Chính"])
+def test_an_inspection_without_a_team_word_at_units_after_o(resolver, where):
+    text = (f"Vận hành chính quyền hai cấp\n\nSáng 1/7/2025, Chủ tịch UBND tỉnh và lãnh đạo một số sở đã đi kiểm tra hoạt "
+            f"động của chính quyền {where}.")
+    units = _units(extract_text(text, resolver=resolver))
+    assert units == ["xã Cam Thành", "xã Cam Chính"]
+
+
+def test_a_result_after_dong_thoi_and_a_bare_pointing_out_of_shortcomings(resolver):
+    # what the team praised is a result; "đồng thời chỉ rõ những tồn tại cần khắc phục" names no shortcoming, so it is
+    # no limitation (and no recommendation either)
+    text = ("Kiểm tra CCHC tại xã Cam Thành\n\nNgày 12/10/2022, Đoàn kiểm tra của UBND huyện đã kiểm tra công tác CCHC năm 2022 "
+            "tại xã Cam Thành. Qua kiểm tra, đoàn đã đánh giá cao những kết quả mà xã đã đạt được trong công tác CCHC năm "
+            "2022, đồng thời chỉ rõ cụ thể những việc còn tồn tại, hạn chế cần khắc phục để làm tốt hơn trong thời gian tới.")
+    assert _kinds(extract_text(text, resolver=resolver)) == {
+        "Đoàn đã đánh giá cao những kết quả mà xã đã đạt được trong công tác CCHC năm 2022": "result"}
+
+
+def test_a_place_or_a_team_noting_before_a_result_is_not_part_of_it(resolver):
+    text = ("Kiểm tra đột xuất công vụ\n\nNgày 12/10/2022, Đoàn kiểm tra của Sở Nội vụ kiểm tra đột xuất kỷ luật, kỷ cương tại "
+            "UBND huyện Cam Lộ. Tại trụ sở UBND và Bộ phận một cửa thị trấn Cam Lộ, huyện Cam Lộ, toàn thể công chức đều có mặt đầy đủ, "
+            "chấp hành nghiêm giờ làm việc. Kỷ cương hành chính tại xã Cam Thành, đoàn công tác Sở Nội vụ ghi nhận tinh "
+            "thần làm việc nghiêm túc, không có hiện tượng đi làm muộn.")
+    assert set(_kinds(extract_text(text, resolver=resolver))) == {
+        "Toàn thể công chức đều có mặt đầy đủ, chấp hành nghiêm giờ làm việc",
+        "Ghi nhận tinh thần làm việc nghiêm túc, không có hiện tượng đi làm muộn"}
+
+
+def test_a_directive_by_chi_dao_or_giao_is_a_recommendation_and_its_basis_no_finding(resolver):
+    text = ("Rà soát Bộ phận một cửa cấp xã năm 2025\n\nThực hiện chỉ đạo của UBND tỉnh tại Công văn số 120/UBND-NC ngày "
+            "02/12/2025 về việc rà soát hoạt động của Bộ phận một cửa các xã. Chủ tịch UBND huyện Cam Lộ chỉ đạo các "
+            "phòng, ban chuyên môn khẩn trương rà soát các thủ tục còn chậm giải quyết. Giao UBND các xã tổ chức niêm yết "
+            "công khai đầy đủ thủ tục hành chính tại Bộ phận một cửa. Trong năm 2025, huyện đã ban hành 15 văn bản chỉ đạo, "
+            "điều hành về CCHC.")
+    kinds = _kinds(extract_text(text, resolver=resolver))
+    assert kinds == {"Khẩn trương rà soát các thủ tục còn chậm giải quyết": "recommendation",
+                     "Tổ chức niêm yết công khai đầy đủ thủ tục hành chính tại Bộ phận một cửa": "recommendation",
+                     "Huyện đã ban hành 15 văn bản chỉ đạo, điều hành về CCHC": "result"}
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    # the request's object is whom it asks, when its first verb is its last word
+    ("Qua kiểm tra còn 2 công chức đi làm muộn, do vậy Sở Nội vụ yêu cầu Chủ tịch UBND huyện Cam Lộ có văn bản chấn chỉnh.",
+     "Chủ tịch UBND huyện Cam Lộ có văn bản chấn chỉnh"),
+    # "cần hết sức nỗ lực …", "cần nỗ lực …": a task like "cần tăng cường …"
+    ("Thời gian tới, các phòng, ban cần hết sức nỗ lực cải thiện chất lượng phục vụ người dân.",
+     "Hết sức nỗ lực cải thiện chất lượng phục vụ người dân"),
+])
+def test_requests_whose_verb_ends_them_and_efforts_asked_for(resolver, sentence, expected):
+    text = ("Kiểm tra CCHC tại huyện Cam Lộ\n\nNgày 12/10/2022, Đoàn kiểm tra của Sở Nội vụ đã kiểm tra tại UBND huyện Cam Lộ. "
+            + sentence)
+    assert _kinds(extract_text(text, resolver=resolver)).get(expected) == "recommendation"
+
+
+@pytest.mark.parametrize("lead, name, title", [
+    ("Sáng 26/2/2021, đồng chí Nguyễn Văn Hùng - Phó Trưởng phòng Nội vụ huyện Cam Lộ đã kiểm tra công tác CCHC tại xã "
+     "Cam Thành. Đoàn cũng đã tiến hành kiểm tra tại bộ phận một cửa.", "Nguyễn Văn Hùng",
+     "Phó Trưởng phòng Nội vụ huyện Cam Lộ"),
+    ("Sáng 1/7/2021, Chủ tịch UBND tỉnh Nguyễn Văn Hùng và lãnh đạo một số sở, ngành đã đi kiểm tra công tác CCHC ở xã "
+     "Cam Thành.", "Nguyễn Văn Hùng", "Chủ tịch UBND tỉnh"),
+])
+def test_the_one_who_inspected_without_a_team_word_leads_the_inspection(resolver, lead, name, title):
+    team = _team(extract_text("Kiểm tra CCHC tại xã Cam Thành\n\n" + lead, resolver=resolver))
+    assert (team["leader_name"], team["leader_title"]) == (name, title)

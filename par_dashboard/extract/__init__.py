@@ -86,7 +86,7 @@ def extract_text(text: str, *, resolver: UnitResolver | None = None, db=None) ->
     if province:
         row = resolver.units.loc[province]
         draft["province"] = {"name": row["short_name"], "unit_id": province, "evidence": _province_evidence(doc, row)}
-    draft["plan"] = rules.plan(doc)
+    draft["plan"] = rules.plan(doc, year)
     places.main_district = url_district or _main_district(doc, places)
 
     teams = rules.teams(doc, places, year)

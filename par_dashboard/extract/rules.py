@@ -235,9 +235,17 @@ _PLAN = re.compile(r"\bke hoach(?: so)?\s*:?\s*(?P<num>\d+/(?:\d{4}/)?[\w\-]*[a-
 _ISSUER = re.compile(r" cua (?P<issuer>[^,;.]{1,200}?)(?= ve | ve viec| trien khai| kiem tra| nham| theo|,|;|\.|$)")
 
 
-def plan(doc: Document) -> dict | None:
+# The day a plan is issued, said before it: "Ngày 11/5/2016, UBND tỉnh ban hành Kế hoạch số 1173/KH-UBND", "ngày 5/11,
+# UBND tỉnh … đã ký ban hành Kế hoạch …". Between the day and the plan: the issuer and the act, in one clause (bounded:
+# the issuer is no longer than 120 characters), so a deadline in another clause ("báo cáo trước ngày …; …") is not it.
+_ISSUED_BEFORE = re.compile(r"(?<![\w/])ngay\s+(?P<day>\d{1,2}(?:/\d{1,2}(?:/\d{4})?| thang \d{1,2}(?: nam \d{4})?))\s*,\s*"
+                            r"[^,;:.]{0,120}?\b(?:vua |da )?(?:ky )?(?:ban hanh|phe duyet|ky)\s+$")
+
+
+def plan(doc: Document, year: int | None = None) -> dict | None:
     """The plan the inspection follows: a Kế hoạch number ("Kế hoạch số 80/KH-BCĐCCHC ngày 29/5/2024 của …", "Kế hoạch
-    1173/KH-UBND"), the first one said with an inspection if several are named."""
+    1173/KH-UBND"), the first one said with an inspection if several are named. Its day is the one after it, else the
+    one its issuing clause opens with (a day without a year takes the text's `year`)."""
     found = None
     for s in doc.body():
         for m in _PLAN.finditer(s.folded):
@@ -250,6 +258,8 @@ def plan(doc: Document) -> dict | None:
         return None
     s, m = found
     date = dates(m.group("date") or "", None)
+    if not date and (before := _ISSUED_BEFORE.search(s.folded, max(0, m.start() - 160), m.start())):
+        date = dates("ngay " + before.group("day"), year)
     issuer = _ISSUER.match(s.folded, m.end())
     return {"number": s.text[m.start("num"): m.end("num")], "issued_on": date[0].start_date.isoformat() if date else None,
             "issuer": s.text[issuer.start("issuer"): issuer.end("issuer")] if issuer else None, "evidence": list(s.span)}
@@ -283,6 +293,14 @@ _SURNAMES = {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo
 _LEADER_TITLE_ONLY = re.compile(r"do\s+(?P<title>(?:lãnh đạo|(?:phó\s+)?(?:giám đốc|chủ tịch|trưởng phòng|trưởng ban|chánh văn phòng|"
                                 r"chánh thanh tra|bí thư))[^;.]{1,200}?)\s+(?:làm\s+trưởng\s+đoàn|dẫn\s+đầu|chủ\s+trì)\b",
                                 re.IGNORECASE)
+# A title, then the person's name (a family name first): "Chủ tịch UBND tỉnh Võ Trọng Hải", "Giám đốc Sở Nội vụ Lê Văn A".
+_TITLED_INSPECTOR = re.compile(r"(?P<title>(?i:phó\s+)?(?i:chủ tịch|giám đốc|trưởng phòng|chánh văn phòng|trưởng ban)"
+                               r"(?:\s+[^.;,\s]+){1,6}?)\s+(?P<name>(?:" + "|".join(sorted({"Nguyễn", "Trần", "Lê", "Phạm",
+                               "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh",
+                               "Đào", "Trịnh", "Mai", "Lương", "Lâm", "Hà", "Cao", "Tạ", "Tô", "Vương", "Chu", "Trương",
+                               "Đoàn", "Lưu", "Thái", "Tăng"})) + r")(?:\s+[" + _CAPS + r"]\w*){1,4})")
+# What follows the person: the inspection itself, possibly with others ("… và lãnh đạo một số sở đã đi kiểm tra").
+_INSPECTED_AFTER = re.compile(r"\s*(?:và\s+[^.;]{0,80}?\s+)?(?:đã\s+)?(?:đi\s+|trực tiếp\s+)*kiểm\s+tra\b", re.IGNORECASE)
 _TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra|^doan(?= (?:da |se )?(?:tien hanh |tien hanh )?kiem tra))"
                         r"(?: (?:so )?(\d+))?")
 # Several leaders in one clause: "do các ông Trịnh Thanh Phong, Giám đốc Sở Nội vụ và Ngô Công Hầu, Phó Giám đốc Sở Nội
@@ -309,7 +327,7 @@ def _people(listed: str) -> list[tuple[str, str | None]]:
 # An inspection plan is an inspection: "ban hành Kế hoạch số 32/KH-UBND về Kiểm tra cải cách hành chính …".
 _PLAN_OF_INSPECTION = re.compile(r"\bke hoach(?: so [\w/\-]+)?(?: ngay [\d/]+)?(?: ve| ve viec)? kiem tra (?:cong tac )?"
                                  r"(?:cai cach hanh chinh|cchc)")
-_INSPECTED_AT = re.compile(r"\bkiem tra\b[^.;:]{0,80}?\btai\b")
+_INSPECTED_AT = re.compile(r"\bkiem tra\b[^.;:]{0,80}?\b(?:tai|o)\b")  # "tại xã …", "ở xã …"
 _VISIT_HINT = re.compile(r"kiem tra|lam viec|kiem tra thuc te")
 
 
@@ -404,6 +422,14 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
                     team.units = units
                     found.append(team)
                     break
+    if len(found) == 1 and found[0].leader_name is None:
+        # one team and no leader named as such: the one person said to have inspected leads it ("đồng chí A – Phó
+        # Trưởng phòng Nội vụ huyện đã kiểm tra …", "Chủ tịch UBND tỉnh A và lãnh đạo một số sở đã đi kiểm tra …")
+        for s in body:
+            if "kiem tra" in s.folded and (m := _LEADER.search(s.text) or _TITLED_INSPECTOR.search(s.text)) and \
+                    _INSPECTED_AFTER.match(s.text, m.end()):
+                found[0].leader_name, found[0].leader_title = m.group("name").strip(), _clean_title(m.group("title"))
+                break
     # units and dates for each team: its own sentence, else the document's visit sentences (one team only). Read
     # once per sentence: a sentence naming many leaders gives many teams, and reading it again for each one took
     # the square of its length.
@@ -426,6 +452,10 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
             team.units = list(own_units[id(s)]) if not team.planned else []
             if not team.units and (len(found) == 1 or team is found[0] and not any(t.units for t in found[1:])):
                 team.units = visit_units
+            elif len(found) == 1 and not team.planned:
+                # one team: the units its other sentences say it visits are its too ("Sáng 7/10, đoàn kiểm tra tại xã
+                # A. … Đoàn sẽ kiểm tra thực tế tại các xã B, C và D")
+                team.units = team.units + visit_units
             if not team.units and places.main_district and re.search(r"\b(ubnd|uy ban nhan dan) huyen\b", s.folded):
                 name = places.resolver.units.loc[places.main_district, "name"]
                 team.units = [Mention(name, "district", s.start, s.end, places.main_district)]
@@ -455,10 +485,15 @@ def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
     # the type word before the name is one word or two ("của UBND thành phố Tam Kỳ")
     if mention.kind != "province" and (office := _OFFICE_OF.search(fold(whole[max(0, at - 70): at]))) and not _VISIT_WORD.search(office.group(0)):
         return True  # "Phó Trưởng phòng Phòng Kiểm tra và Pháp chế, Sở Nội vụ": a person's office, not a unit visited
+    if _OBJECT_OF.search(before):
+        return False  # "đã kiểm tra công tác CCHC của xã Bình Tú": whose work is checked, not who checks
     return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?"
                           r"(?:thanh pho|thi xa|thi tran|dac khu|\S*)\s*$", before)) or mention.kind == "province"
 
 
+# The work checked, then whose it is: "(đã) kiểm tra công tác CCHC của xã …" (not "Đoàn kiểm tra công tác … của tỉnh").
+_OBJECT_OF = re.compile(r"(?<!doan )(?<!to )\bkiem tra\s+(?:cong tac|viec|tinh hinh|ket qua|hoat dong)\b[^,;.]{0,30}?"
+                        r"\bcua\s+(?:ubnd\s+)?(?:thanh pho|thi xa|thi tran|\S*)\s*$")
 # A person's title naming an office of a unit, just before the unit: "Trưởng phòng Phòng Kiểm tra và Pháp chế Sở …"
 _OFFICE_OF = re.compile(r"\b(?:(?:pho )?truong phong|chanh van phong|pho chanh van phong|chuyen vien|(?:pho )?truong ban)\b[^;()]{0,45}$")
 _VISIT_WORD = re.compile(r"\b(tai|lam viec|voi|den)\b|(?<!phong )\bkiem tra\b")  # not "Phòng Kiểm tra …"
@@ -519,7 +554,9 @@ def _dedupe(units: list[Mention]) -> list[Mention]:
 # 01/7/2020"), a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …").
 _NOT_VISIT_DAY = re.compile(r"(?:ke hoach|quyet dinh|cong van|thong bao|chi thi|nghi quyet|to trinh|bao cao|van ban)(?: so)?:? "
                             r"\S+ ngay [\d/]+(?: thang \d+ nam \d+)?|"
-                            r"(?:truoc|cham nhat(?: la)?|han(?: chot| cuoi)?(?: la)?|ke tu)\s+ngay\s+[\d/]+")
+                            r"(?:truoc|cham nhat(?: la)?|han(?: chot| cuoi)?(?: la)?|ke tu)\s+ngay\s+[\d/]+|"
+                            # a page's date-and-time stamp ("03/09/2025 16:07", "14:32 31/05/2023"): when it was posted
+                            r"\d{1,2}/\d{1,2}/\d{4},?\s+\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2},?\s+\d{1,2}/\d{1,2}/\d{4}")
 # A sentence that forms a team: the day it opens with is the day of the decision, not of the visit.
 _FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bda ky\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
 _VISIT_DAY_CUE = re.compile(r"\b(tu ngay|kiem tra (?:dot xuat |thuc te )?(?:tu|trong|vao|tai)|lam viec (?:tu|trong|vao)|trong (?:2|hai|3|ba) ngay)\b")
@@ -937,11 +974,12 @@ _ORDER = ["A7", "A3", "A5", "A4", "A6", "A2", "A8", "A1"]
 # included: "hiện đại hóa hành chính" is A7, "xây dựng và nâng cao chất lượng đội ngũ CBCCVC" A5, "xây dựng và tổ chức
 # thực hiện văn bản QPPL" A2. Narrower than AREA_WORDS, which place a finding's sentence.
 AREA_NAMES = {a: re.compile(p) for a, p in {
-    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao",
+    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao|(?:trien khai|thuc hien) (?:cac )?van ban chi dao",
     "A2": r"the che|van ban quy pham phap luat|van ban qppl",
     "A3": r"thu tuc hanh chinh|\btthc\b|mot cua",
-    "A4": r"to chuc bo may|bo may hanh chinh",
-    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b",
+    # how the reorganised local government runs ("vận hành mô hình chính quyền địa phương 2 cấp") is its apparatus
+    "A4": r"to chuc bo may|bo may hanh chinh|(?:van hanh|hoat dong) (?:theo )?mo hinh chinh quyen",
+    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b|ky luat,? ky cuong",
     "A6": r"tai chinh cong",
     "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin",
     "A8": r"hai long|sipas|tac dong cua cai cach",
@@ -981,12 +1019,17 @@ _NO_FAULT = re.compile(r"\bkhong (phat hien|co truong hop|co hien tuong)[^;.]{0,
                        r"\bvang mat (deu |cung )?co ly do|"
                        r"\bkhong (co |con |de |phat sinh |xay ra )?[^,;]{0,25}(tre han|qua han|sai sot|vi pham|phan anh|kien nghi|"
                        r"khieu nai|to cao|ton dong)")
+# A directive: "Chủ tịch UBND huyện chỉ đạo các phòng …", "Giao UBND các xã …", "UBND huyện vừa chỉ đạo Văn phòng …"
+# — the verb with whom it directs after it; "văn bản chỉ đạo", "công tác chỉ đạo, điều hành", "được giao" are not one.
+_DIRECTS = (r"(?<!van ban )(?<!cong tac )(?<!su )(?<!duoc )(?<!ban )(?:chi dao|giao)(?=\s+(?:cac|nhung|ubnd|uy ban|so|"
+            r"phong|van phong|co quan|don vi|trung tam|bo phan|chi cuc)\b)")
 _RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo|do vay|vi vay|do do)[\s,]*)?(co nhung |co )?|\b(doan|truong doan|to kiem tra|to cong tac|dong chi|ong|ba|lanh dao|chu tich|giam doc|ubnd|ban chi dao|thanh vien|so noi vu|phong noi vu)\b[^.;]{0,120}?)"
-                        r"\b(de nghi|yeu cau|kien nghi|de xuat)\b(?!\s+lam ro)(?! giai quyet)")
+                        r"\b(de nghi|yeu cau|kien nghi|de xuat|" + _DIRECTS + r")\b(?!\s+lam ro)(?! giai quyet)")
 # What a unit must do: "thời gian tới, huyện cần tăng cường …", "xã phải chấn chỉnh …"; "những hạn chế cần khắc phục"
 # names shortcomings, not a task.
 _NEED = re.compile(r"\b(?:can|phai|can phai)\s+(?=(?:tap trung|tiep tuc|tang cuong|day manh|chu trong|nang cao|quan tam|"
-                   r"khac phuc|chan chinh|thuc hien|ra soat|bo sung|hoan thien|som|kip thoi|nghiem tuc|trien khai|xay dung|phat huy)\b)")
+                   r"khac phuc|chan chinh|thuc hien|ra soat|bo sung|hoan thien|som|kip thoi|nghiem tuc|trien khai|xay dung|phat huy|"
+                   r"het suc|no luc|co gang)\b)")
 _NEEDED_FIX = re.compile(r"(han che|ton tai|thieu sot|khuyet diem|van de|noi dung|viec)\s*(?:,\s*\S+\s*)?$")
 _NEED_HEAD = re.compile(r"[^:;.]{0,80}?\b(?:nhiem vu|giai phap|noi dung|viec|van de)\b[^:;.]{0,30}:\s*")
 _RECOMMEND_FOLLOW = re.compile(r"^(trong do|dong thoi|ngoai ra)\b.*\b(chu trong|tang cuong|thuc hien|tiep tuc|dau tu)")
@@ -1019,7 +1062,7 @@ _REC_VERB = re.compile(r"\b(tiep tuc|tang cuong|quan tam|khan truong|kip thoi|th
                        r"phat huy|tap trung|dau tu|xay dung|ra soat|chan chinh|khac phuc|bo sung|hoan thien|to chuc|trien khai|"
                        r"can|som|uu tien|nghien cuu)\b")
 _FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|xem xet|thuc hien|trien khai|to chuc)")
-_META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien ke hoach|"
+_META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien (ke hoach|chi dao|cong van)|"
                    r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d|day la|(dong thoi,? )?qua do)|to chuc \d+ doan|"
                    r"ban hanh (quyet dinh|ke hoach)|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
                    r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien|phan dau)\b|^muc tieu\b|"
@@ -1168,7 +1211,13 @@ def _items(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
 
 # Clauses end at ';', and at ", do vậy / vì vậy / do đó" before a request ("…, do vậy Sở Nội vụ yêu cầu …"): what
 # is asked follows from the shortcoming before it but is a recommendation of its own.
-_CLAUSE_CUT = re.compile(r";|,\s*(?=(?:do vay|vi vay|do do)\b[^,.;]{0,60}?\b(?:yeu cau|de nghi|kien nghi)\b)")
+# Also at ", đồng thời chỉ ra / chỉ rõ …": what was pointed out is a statement apart from the praise before it.
+_CLAUSE_CUT = re.compile(r";|,\s*(?=(?:do vay|vi vay|do do)\b[^,.;]{0,60}?\b(?:yeu cau|de nghi|kien nghi)\b)|"
+                         r",\s*(?=dong thoi,?\s+(?:da\s+)?chi (?:ra|ro)\b)")
+# Shortcomings said to have been pointed out but not named ("đồng thời chỉ rõ cụ thể những việc còn tồn tại, hạn chế
+# cần khắc phục …"): no limitation, and no task either. With a colon the list that follows names them, and is kept.
+_POINTED_OUT = re.compile(r"\s*(?:dong thoi,?\s+)?(?:da\s+)?chi (?:ra|ro)(?: cu the)?\s+(?:nhung|mot so|cac)\s+"
+                          r"(?:viec |van de )?(?:con )?(?:ton tai|han che|thieu sot|yeu kem)[^:]*$")
 
 
 def _clause_bounds(folded: str) -> list[tuple[int, int]]:
@@ -1225,13 +1274,20 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
         return "limitation", at + (lead.end() if lead else 0), False
     if _RESULT_CUE.search(cf) or _RESULT_ITEM.search(cf):
         # "Theo báo cáo của UBND huyện, trong 9 tháng đầu năm 2022, huyện đã …": the statement after its leads
-        lead = re.match(r"(?:" + _FOUND_LEAD.pattern + r"|\s*(?:trong|tu) [^,]{0,40},\s*)+", cf)
+        lead = _RESULT_LEAD.match(cf)
         return "result", at + (lead.end() if lead else 0), False
     return None, at, False
 
 
 _FOUND_LEAD = re.compile(r"\s*((qua |theo )?(ket qua )?kiem tra( thuc te)?[^,]*?(cho thay|,)\s*,?\s*|theo bao cao(?: cua [^,]{1,40})?,\s*|"
                          r"nguyen nhan(?: chu yeu)?(?: la)?(?: do)?\s*:?,?\s*)")  # "Nguyên nhân là do …": the cause is the finding
+# What a result is said after, not part of it: a time ("trong 9 tháng đầu năm, …"), a place ("Tại trụ sở UBND và Bộ
+# phận một cửa phường A, TP. B, …") and the team that noted it ("…, đoàn công tác Sở Nội vụ ghi nhận …": the statement
+# starts at "ghi nhận"). Each lead ends at a comma (or before "ghi nhận"), its parts bounded.
+_RESULT_LEAD = re.compile(r"(?:" + _FOUND_LEAD.pattern + r"|\s*(?:trong|tu) [^,]{0,40},\s*|"
+                          r"\s*tai (?!do\b|day\b)[^,]{1,80},(?:\s*(?:tp|tx|thanh pho|thi xa|huyen|quan|tinh)\.?\s[^,]{1,30},)?\s*|"
+                          r"[^,]{1,80},(?:\s*(?:tp|tx|thanh pho|thi xa|huyen|quan|tinh)\.?\s[^,]{1,30},)?"
+                          r"\s*(?:doan|to)\b[^,]{0,40}?\s(?=ghi nhan\b))+")
 # A sentence about what an inspection will check, how or of whom, not about what it found.
 _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|cong tac kiem tra) (?:se )?tap trung|"
                            r"linh vuc trong tam|doi tuong (?:duoc )?kiem tra|hinh thuc kiem tra|"
@@ -1264,6 +1320,8 @@ def findings(doc: Document, team_sentences: set[int] | None = None, announcement
             continue
         list_kind, last_kind = None, None
         for a, b in _clause_bounds(f):
+            if _POINTED_OUT.match(f[a:b]):
+                continue
             kind, start, opens = _clause_kind(f[a:b], a, f, list_kind, previous_kind)
             list_kind = kind if opens else list_kind
             if kind is None:
@@ -1329,4 +1387,8 @@ def _complement(folded: str, verb_end: int) -> int:
     """Where a recommendation's content starts: its first verb after 'đề nghị các cơ quan, đơn vị, UBND các xã …'
     (within 120 characters; else right after the verb)."""
     m = _REC_VERB.search(folded, verb_end, min(len(folded), verb_end + 120))
+    # a window of 40 characters, not the rest of the text: a sentence of many requests would read it again for each
+    if m and (short := re.match(r"\s*\S+(?:\s+\S+)?\s*(?:[.;]|$)", folded[m.start(): m.start() + 40])) and (
+            short.group(0).rstrip().endswith((".", ";")) or m.start() + 40 >= len(folded)):
+        return verb_end  # "yêu cầu Chủ tịch UBND huyện có văn bản chấn chỉnh": the verb ends it; whom it asks is part of it
     return m.start() if m else verb_end

@@ -114,10 +114,19 @@ _CONTENT = re.compile(r"noi dung kiem tra|kiem tra (?:(?:toan dien|thuc te|them)
                       r"kiem tra(?:,? danh gia)?,? (?:ho so,? tai lieu|tinh hinh|ket qua)\b|"
                       r"(?:gom|voi|theo) (?:cac|nhung) noi dung|noi dung (?:lam viec|chinh)\b|"
                       # what the team went through: "đoàn đã tiến hành kiểm tra …", "đoàn còn thực hiện kiểm tra, đánh giá …"
-                      r"\b(?:doan|to)\b[^.;,]{0,30}?(?:tien hanh|thuc hien) kiem tra\b")
+                      r"\b(?:doan|to)\b[^.;,]{0,30}?(?:tien hanh|thuc hien) kiem tra\b|"
+                      # the object right after the word: "Đoàn kiểm tra công vụ", "kiểm tra đột xuất kỷ luật, kỷ cương",
+                      # "kiểm tra hoạt động vận hành …", "kiểm tra kết quả triển khai …"
+                      r"kiem tra (?:toan dien|(?:dot xuat |dinh ky )?(?:cong vu|ky luat|ky cuong|hoat dong|ket qua trien khai))\b")
 _ALL = re.compile(r"toan bo (?:cac )?(?:noi dung|linh vuc|cong tac) (?:cua )?(?:cchc|cai cach hanh chinh)|"
-                  r"(?:tat ca|ca) (?:8|tam) linh vuc")
-_PURPOSE = re.compile(r"\b(nham|de|qua do)\b")
+                  r"(?:tat ca|ca) (?:8|tam) linh vuc|"
+                  # "kiểm tra toàn diện các lĩnh vực", "kiểm tra toàn diện công tác CCHC": every area
+                  # "kiểm tra toàn diện các lĩnh vực" (not "toàn diện công tác CCHC" at some units, which the gold
+                  # reads as no list)
+                  r"kiem tra toan dien (?:cac|tat ca cac) (?:noi dung|linh vuc)")
+# Where the content ends: a purpose ("nhằm …"), or the units it is checked at ("kiểm tra công vụ đối với các sở, …, các
+# doanh nghiệp có liên quan đến … thủ tục hành chính": whom, not what).
+_PURPOSE = re.compile(r"\b(nham|de|qua do)\b|\bdoi voi (?:cac |nhung )?(?:so|co quan|don vi|ubnd|uy ban|xa|huyen|dia phuong)\b")
 
 
 def content_areas(doc: Document, names: dict[str, re.Pattern]) -> dict[str, tuple[int, int]]:

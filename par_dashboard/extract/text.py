@@ -22,6 +22,9 @@ _URL_LINE = re.compile(r"^\s*(nguồn\s*:\s*)?(https?://\S+|www\.\S+)\s*$", re.I
 _IMAGE = re.compile(r"\.(jpe?g|png|gif|webp)(\?|$)", re.IGNORECASE)  # in an address (no spaces): ".png" at its end or before "?"
 _END_PUNCT = ".!?…;:\"”)"
 _ABBREVIATION = re.compile(r"(?:^|(?<=[\s(]))(?:TP|Tp|TX|TT|ThS|TS|PGS|GS)\.$")
+# A first line that opens with a day and ends with a full stop is the lead of an article stored without its
+# headline ("Ngày 17/9, Đoàn kiểm tra … đã kiểm tra … tại xã …."), not a headline: headlines carry no full stop.
+_DATED_LEAD = re.compile(r"(?:(?:sáng|chiều|trưa|tối)\s+)?(?:(?:từ\s+)?ngày\s+)?\d{1,2}[/.\-]\d{1,2}\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”]?\s+(?=[\"“(]?\w)")
 
 
@@ -71,7 +74,8 @@ def _line_kind(line: str, index: int, lines: list[str], first_text_seen: bool) -
     """title (the first real line, or a short line in capitals), caption (a short line without final
     punctuation between blank lines, as photo captions are), or body."""
     stripped = line.strip()
-    if not first_text_seen and (len(stripped) < 200 and not re.search(r"[.!?…]\s+\S", stripped)):
+    if not first_text_seen and (len(stripped) < 200 and not re.search(r"[.!?…]\s+\S", stripped)
+                                and not (_DATED_LEAD.match(stripped) and stripped.endswith("."))):
         return "title"  # the headline: the first line, short, one sentence at most
     letters = [c for c in stripped if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(stripped) > 15:

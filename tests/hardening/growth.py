@@ -185,6 +185,11 @@ FRAGMENTS = [
     "làm trưởng đoàn ", "tồn tại hạn chế như: ", "đề nghị UBND huyện tiếp tục ", "đã hoàn thành tốt nhiệm vụ ",
     "chưa đạt chỉ tiêu ", "...", "…", ". ", "\n", "https://a.vn/x.png?b", "Trong năm 2020, ", "(BTV) Tháng 10, ",
     "Bộ Tư pháp ", "Quảng Ninh 92,18% ", "trong đó ", "AAAA", "     ",
+    # round 4's rules (issue 19): a plan's day before it, a page's stamp, a result's leads, directives, pointing out
+    "Ngày 11/5, UBND tỉnh ban hành Kế hoạch số 1173/KH-UBND ", "03/09/2025 16:07 ", "Tại trụ sở UBND phường A, TP. B, ",
+    "đoàn công tác Sở Nội vụ ghi nhận ", ", đồng thời chỉ rõ những tồn tại ", "Chủ tịch UBND huyện chỉ đạo các phòng ",
+    "Giao UBND các xã ", "kiểm tra công tác CCHC của xã Bình Tú ", "đã kiểm tra ở xã Hà Linh ",
+    "kiểm tra toàn diện các lĩnh vực ", "Chủ tịch UBND tỉnh Võ Trọng Hải và lãnh đạo các sở ",
 ]
 PIECES = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=5)
 PINNED = [
@@ -195,6 +200,8 @@ PINNED = [
     {"pieces": ["các xã ", "ông Nguyễn Văn An, ", "Kết quả, ", "Bộ Tư pháp "]},  # what hypothesis found before the fix
     {"pieces": ["ngày 3 tháng 5 "]},
     {"pieces": ["tiếp nhận 12 hồ sơ, ", "Bộ Tư pháp "]},  # a ministry's count: KeyError 'ministry' (found by hypothesis)
+    {"pieces": ["Tại trụ sở UBND phường A, TP. B, ", "đoàn công tác Sở Nội vụ ghi nhận "]},  # round 4's leads of a result
+    {"pieces": ["Ngày 11/5, UBND tỉnh ban hành Kế hoạch số 1173/KH-UBND ", "Chủ tịch UBND huyện chỉ đạo các phòng "]},
 ]
 MIX_HEAD = "Báo cáo kiểm tra cải cách hành chính năm 2024 của tỉnh Lạng Sơn về thủ tục hành chính.\n"
 MIX_BOUND = GROWTH_BOUND + 1  # two sizes only, two runs each: a wider margin
