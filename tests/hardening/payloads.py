@@ -222,8 +222,8 @@ _SAMPLE = {"unit_id": DISTRICT, "province_id": PROVINCE, "provinces": [PROVINCE]
            "parent_id": "", "inspection_id": "LS-2024-CAOLOC", "number": "80/KH-BCĐCCHC", "period": "Y", "q": "caoloc",
            "limit": 20, "offset": 0, "on_date": dt.date(2024, 6, 17), "words": ["hoso"], "inspection_ids": ["LS-2024-CAOLOC"],
            "first_day": dt.date(2024, 6, 1), "last_day": dt.date(2024, 6, 30),
-           "finding_id": "LS-2024-CAOLOC-R1", "as_of": dt.date(2024, 12, 31)}
-_NOT_TEXT = {"year", "year_from", "year_to", "limit", "offset", "on_date", "first_day", "last_day", "as_of"}
+           "finding_id": "LS-2024-CAOLOC-R1", "as_of": dt.date(2024, 12, 31), "source_id": 1}
+_NOT_TEXT = {"source_id", "year", "year_from", "year_to", "limit", "offset", "on_date", "first_day", "last_day", "as_of"}
 
 
 def query_params(name: str) -> list[str]:
@@ -863,8 +863,8 @@ UPLOAD_CAP_MB = EXPECTED["server.maxUploadSize"]  # as .streamlit/config.toml se
 # Pages that show the hostile rows, with what each must show as written (Markdown-rendered places: titles, headers,
 # the summary, the sources list, the upload's name; tables draw on a canvas and charts in SVG text).
 _PAGES = (
-    ("kiem-tra", f"year={YEAR}&province={PROVINCE}", ("province", "team", "leader", "plan_issuer", "checked")),
-    ("kiem-tra", f"year={YEAR}&province={PROVINCE}&section=findings", ("finding",)),
+    # the one-inspection summary (its own section: one a run) writes the team, leader, plan, places and findings
+    ("kiem-tra", f"year={YEAR}&province={PROVINCE}&section=summary", ("province", "team", "leader", "plan_issuer", "checked", "finding")),
     ("dia-phuong", f"year={YEAR}&province={PROVINCE}&unit={DISTRICT}", ("district", "province")),
     ("chi-tieu", f"year={YEAR}&province={PROVINCE}&unit={DISTRICT}&indicator=OPS_ONTIME_PCT", ("source",)),
     ("", f"year={YEAR}&province={PROVINCE}", ("province",)),
