@@ -141,7 +141,8 @@ if section == "":
     if rows.started_on.isna().any():
         st.caption(t("insp_announced_only_note", lang))
     visits_table = cached.derived(insp.visits_table, "inspection_by_selection", lang, **selection)
-    st.dataframe(visits_table, hide_index=True, width="stretch", height=min(520, 36 * (len(visits_table) + 1)))
+    ui.table_with_sources(visits_table, visits, key="insp_visits_row", what=lambda r: r.team_label,
+                          height=min(520, 36 * (len(visits_table) + 1)))
     st.caption(t("insp_visits_caption", lang, n=fmt_num(len(visits_table), lang, 0)))
     ui.downloads(visits_table, name="kiểm tra đoàn", title=t("insp_visits_table_title", lang), filters=file_filters,
                  demo=demo_visits, key="insp_visits", sources=sources)

@@ -101,15 +101,8 @@ if section == "":
             ui.open_locality(clicked)
     with table_col:
         table = cached.derived(rankings.province_table, "par_score_by_province_year", lang, grouped, year=year, family=family, area=area)
-        source_box = st.container()  # above the table (900 px high): the source of the row chosen in it
-        chosen = st.dataframe(table, hide_index=True, width="stretch", height=min(900, 36 * (len(provinces) + 1)),
-                              on_select="rerun", selection_mode="single-row", key="rank_table_row")
-        with source_box:
-            if chosen.selection.rows:  # a row's source, one click away (positions are the frame's, whatever the sort)
-                row = provinces.iloc[chosen.selection.rows[0]]
-                ui.provenance(row.source_id, what=f"{row.short_name}, {year}", rank_source_id=row.rank_source_id)
-            else:
-                st.caption(t("prov_pick", lang))
+        ui.table_with_sources(table, provinces, key="rank_table_row", what=lambda r: f"{r.short_name}, {year}",
+                              height=min(900, 36 * (len(provinces) + 1)))
         ui.downloads(table, name=t("page_rankings", lang), title=t("rankings_title", lang, family=family_name, year=year),
                      filters={t("family", lang): family, t("area", lang): area, t("year", lang): year, t("structure", lang): structure},
                      demo=is_demo, key="rank_table", sources=sorted({s for s in provinces.source_title if isinstance(s, str)}))
@@ -146,7 +139,7 @@ else:
         ui.open_locality(clicked)
     sub_table = cached.derived(rankings.subunit_table, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
                                level=level, province_id=province_id)
-    st.dataframe(sub_table, hide_index=True, width="stretch")
+    ui.table_with_sources(sub_table, units, key="sub_table_row", what=lambda r: f"{r.short_name}, {year}")
     ui.downloads(sub_table, name=f"{t('page_rankings', lang)} {t(level + 's', lang)}",
                  title=t("rankings_title", lang, family=family_name, year=year),
                  filters={t("family", lang): family, t("area", lang): area, t("year", lang): year,

@@ -29,7 +29,7 @@ SELECT c.inspection_id, c.plan_id, p.number AS plan_number, p.issued_on AS plan_
        coalesce(c.started_on, c.announced_on) AS on_date,
        coalesce(v.units_visited, '') AS units_visited, coalesce(v.n_units, 0) AS n_units,
        coalesce(f.n_findings, 0) AS n_findings,
-       s.kind AS source_kind, s.title AS source_title, s.url AS source_url, s.file AS source_file
+       s.kind AS source_kind, s.title AS source_title, s.url AS source_url, s.file AS source_file, s.source_id
 FROM chosen c
 JOIN source s USING (source_id)
 JOIN admin_unit pr ON pr.unit_id = c.province_id

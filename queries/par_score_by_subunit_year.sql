@@ -11,7 +11,7 @@ WITH members AS (
            OR u.province_id IN (SELECT old_unit_id FROM unit_crosswalk WHERE new_unit_id = $province_id))
 ),
 base AS (
-    SELECT m.*, s.year, s.score, s.published_rank, s.tier, rg.rank_group,
+    SELECT m.*, s.year, s.score, s.published_rank, s.tier, rg.rank_group, s.source_id, s.rank_source_id,
            src.kind AS source_kind, src.url AS source_url, rsrc.kind AS rank_source_kind
     FROM members m
     JOIN score s USING (unit_id)
@@ -37,7 +37,7 @@ SELECT cur.unit_id, cur.name, cur.short_name, cur.unit_type,
        CASE WHEN $family <> 'PAR_INDEX' THEN NULL  -- the A/B/C groups are the PAR INDEX's own (% cut-offs)
             WHEN cur.score >= 90 THEN 'A' WHEN cur.score >= 80 THEN 'B'
             WHEN cur.score IS NOT NULL THEN 'C' END AS score_group,
-       cur.source_kind, cur.source_url, cur.rank_source_kind
+       cur.source_kind, cur.source_url, cur.rank_source_kind, cur.source_id, cur.rank_source_id
 FROM ranked cur
 JOIN admin_unit p ON p.unit_id = cur.ranking_province_id
 LEFT JOIN ranked prev ON prev.unit_id = cur.unit_id AND prev.year = $year - 1

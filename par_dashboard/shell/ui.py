@@ -287,6 +287,21 @@ def provenance(source_id, *, what: str, rank_source_id=None) -> None:
     st.container(border=True).markdown("\n".join(lines))
 
 
+def table_with_sources(table: pd.DataFrame, rows: pd.DataFrame, *, key: str, what, **dataframe_kw) -> None:
+    """A table whose rows' sources are one click away: a row chosen in it shows its source above it (`provenance`).
+    `rows` is the frame the table was made from, row for row (its `source_id`, maybe `rank_source_id`); `what(row)`
+    names the row's figure ("Cao Lộc, 2024")."""
+    box = st.container()  # above the table (which may be 900 px high): seen without scrolling
+    chosen = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          key=key, **dataframe_kw)
+    with box:
+        if chosen.selection.rows:  # positions in the frame given, whatever sort the reader chose
+            row = rows.iloc[chosen.selection.rows[0]]
+            provenance(row.source_id, what=what(row), rank_source_id=row.get("rank_source_id"))
+        else:
+            st.caption(t("prov_pick", lang()))
+
+
 def demo_badge(lang_: str) -> None:
     st.warning(f"**{t('demo_label', lang_)}** — {t('demo_notice', lang_)}", icon="⚠️")
 
