@@ -66,7 +66,11 @@ with map_col:
         ui.open_locality(clicked, switch=bool(province))
 with table_col:
     table = cached.derived(map_view.table_of, source[0], lang, info.unit, name_label, **source[1])
-    st.dataframe(table, hide_index=True, width="stretch", height=min(600, 35 * (len(table) + 1) + 3))
+    if "source_id" in df:  # a row's source one click away (a roll-up's row pools several: its members say whose)
+        ui.table_with_sources(table, df, key="map_table_row", what=lambda r: f"{r.short_name}, {year}",
+                              height=min(600, 35 * (len(table) + 1) + 3))
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", height=min(600, 35 * (len(table) + 1) + 3))
     ui.downloads(table, name=f"{t('page_map', lang)} {indicator}", title=t("map_title", lang, indicator=names[indicator], year=year),
                  filters={t("indicator", lang): indicator, t("year", lang): year, t("structure", lang): structure,
                           t("province", lang): where},

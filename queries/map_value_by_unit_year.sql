@@ -9,7 +9,7 @@ WITH units AS (
       AND (len($province_ids) = 0 OR u.province_id IN (SELECT unnest($province_ids)))
 ),
 vals AS (
-    SELECT f.unit_id, f.year, f.value, f.period, f.source_kind,
+    SELECT f.unit_id, f.year, f.value, f.period, f.source_kind, f.source_id,
            CASE WHEN i.direction <> 'neutral' THEN
                rank() OVER (PARTITION BY f.year ORDER BY CASE WHEN i.direction = 'lower' THEN f.value ELSE -f.value END)
            END AS rank
@@ -20,7 +20,7 @@ vals AS (
 )
 SELECT u.unit_id, u.short_name, u.name, u.province_id, p.short_name AS province_name,
        cur.value, cur.period, cur.rank, count(cur.value) OVER () AS n_ranked,
-       cur.value - prev.value AS change, prev.rank - cur.rank AS rank_change, cur.source_kind
+       cur.value - prev.value AS change, prev.rank - cur.rank AS rank_change, cur.source_kind, cur.source_id
 FROM units u
 JOIN vals cur ON cur.unit_id = u.unit_id AND cur.year = $year
 LEFT JOIN vals prev ON prev.unit_id = u.unit_id AND prev.year = $year - 1

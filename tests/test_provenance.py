@@ -27,7 +27,7 @@ def _page(page: str, section: str = "", **params) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize(("page", "section"), [("rankings", ""), ("rankings", "units"), ("inspections", "")])
+@pytest.mark.parametrize(("page", "section"), [("rankings", ""), ("rankings", "units"), ("inspections", ""), ("map", "")])
 def test_each_table_of_sources_offers_its_rows_source(built_db, page, section):
     at = _page(page, section, province="S63-P-20", year="2024")
     assert any("Chọn một dòng của bảng để xem nguồn" in c.value for c in at.caption), [c.value for c in at.caption]

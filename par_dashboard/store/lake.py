@@ -33,7 +33,7 @@ SAMPLE = {"year": 2024, "year_from": 2018, "year_to": 2025, "province_id": "S63-
           "kind": "", "status": "", "q": "cao loc", "limit": 30, "parent_id": "", "inspection_id": "LS-2024-CAOLOC",
           "number": "80/KH-BCĐCCHC", "on_date": dt.date(2024, 6, 17), "period": "Y", "offset": 0, "words": ["hoso"],
           "inspection_ids": ["LS-2024-CAOLOC"], "first_day": dt.date(2024, 6, 1), "last_day": dt.date(2024, 6, 30),
-          "finding_id": "LS-2024-CAOLOC-R1", "as_of": dt.date(2024, 12, 31)}
+          "finding_id": "LS-2024-CAOLOC-R1", "as_of": dt.date(2024, 12, 31), "source_id": 1}
 
 
 def _tables(con) -> list[str]:
