@@ -78,7 +78,7 @@ contrast = c5.toggle(t("present_contrast", lang), key="present_contrast")
 
 
 # The deck and its HTML, kept per filters and data version with the query results (bounded by bytes together).
-deck_options = {"lang": lang, **subject, "event": event, "body": body, "on": on}
+deck_options = {"lang": lang, **subject, "event": event, "body": body, "on": on, "real_only": cached.real_only()}
 try:
     deck = cached.derived(builder, None, cached.query, options=deck_options)
 except DeckScopeError:  # a unit the deck is not made for (a department named by a link)

@@ -149,3 +149,23 @@ def test_cards_over_part_of_the_provinces_say_so(built_db):
     over = [x for x in labels if "/63 có số liệu)" in x]
     assert len(over) >= 2 and any(x.startswith("Tăng nhiều nhất") for x in over), labels
     assert not any("/63" in m.label for m in _open("rankings", year="2023").metric)  # all 63 scored: plain labels
+
+
+def test_the_decks_title_slide_says_it_holds_real_data_only(db, tmp_path, monkeypatch):
+    """The deck built with the switch on (the present page passes it) says so on its title slide, in every scope;
+    built from the real-only copy it holds no demo slide."""
+    from par_dashboard.views.present.build import build_deck
+    from par_dashboard.views.present.scopes import build_inspection_deck, build_unit_deck
+
+    monkeypatch.setenv("PAR_REAL_ONLY_DIR", str(tmp_path))
+    copy = realonly.database(db, db.data_version())
+    with copy.cursor() as c:
+        inspection = c.execute("SELECT inspection_id FROM inspection ORDER BY 1 LIMIT 1").fetchone()[0]
+    for deck in (build_deck(copy.query, lang="vi", year=2023, real_only=True),
+                 build_unit_deck(copy.query, lang="vi", year=2024, unit_id="S63-D-183", real_only=True),
+                 build_inspection_deck(copy.query, lang="en", inspection_id=inspection, real_only=True)):
+        said = " ".join(deck.slides[0].bullets)
+        assert "Chỉ dữ liệu thật" in said or "Real data only" in said, said
+        assert not deck.demo and not any(s.demo for s in deck.slides)
+    plain = build_deck(db.query, lang="vi", year=2023)
+    assert "Chỉ dữ liệu thật" not in " ".join(plain.slides[0].bullets)

@@ -68,8 +68,9 @@ def _is_demo(frame: pd.DataFrame, col: str = "source_kind") -> bool:
 
 
 def build_deck(query: Query, *, lang: str, year: int, province_id: str = "", event: str = "", body: str = "",
-               on: dt.date | None = None) -> Deck:
-    """The deck of one province (`province_id` of the year's structure) or of the whole country (`""`)."""
+               on: dt.date | None = None, real_only: bool = False) -> Deck:
+    """The deck of one province (`province_id` of the year's structure) or of the whole country (`""`). `real_only`:
+    `query` reads the data without its synthetic rows (the "real data only" switch), which the title slide says."""
     structure = structure_for_year(year)
     on = on or dt.date.today()
     if province_id:
@@ -111,6 +112,8 @@ def build_deck(query: Query, *, lang: str, year: int, province_id: str = "", eve
     slides[0].demo = any_demo
     if any_demo:
         slides[0].bullets.append(t("deck_demo_scope", lang))
+    if real_only:
+        slides[0].bullets.append(t("deck_real_only", lang))
     stem = file_stem("trình chiếu", {"year": year, "place": short})
     return Deck(lang=lang, year=year, province_id=province_id, place=place, title=title, event=event, body=body,
                 on=on, slides=slides, file_stem=stem)

@@ -39,7 +39,7 @@ def demo_row(cell: str, demo: bool, lang: str) -> str:
     return f"{cell} ({t('deck_demo_row', lang)})" if demo else cell
 
 
-def _finish(slides: list[Slide], lang: str, *, every_slide_demo: bool = False) -> None:
+def _finish(slides: list[Slide], lang: str, *, every_slide_demo: bool = False, real_only: bool = False) -> None:
     """Speaker notes where a slide has none; the title slide warns when any slide holds demo figures, and a synthetic
     inspection marks every slide."""
     for slide in slides[1:]:
@@ -51,11 +51,13 @@ def _finish(slides: list[Slide], lang: str, *, every_slide_demo: bool = False) -
     if any(s.demo for s in slides):
         slides[0].demo = True
         slides[0].bullets.append(t("deck_demo_scope", lang))
+    if real_only:  # read without synthetic rows (the "real data only" switch): said on the title slide
+        slides[0].bullets.append(t("deck_real_only", lang))
 
 
 # ============================================================== one district or commune
 def build_unit_deck(query: Query, *, lang: str, year: int, unit_id: str, event: str = "", body: str = "",
-                    on: dt.date | None = None) -> Deck:
+                    on: dt.date | None = None, real_only: bool = False) -> Deck:
     """The deck of one district (63-province structure) or commune (either structure) for `year`."""
     found = query("unit_by_id", unit_id=unit_id)
     if found.empty or found.level.iloc[0] not in ("district", "commune"):
@@ -79,7 +81,7 @@ def build_unit_deck(query: Query, *, lang: str, year: int, unit_id: str, event: 
     units = query("inspection_place_units", unit_id=unit_id)["unit_id"].tolist()
     slides.append(followup.deck_slide(query, "", short, lang, on, units=units))
     slides.append(_unit_recommendations(findings, lang, short))
-    _finish(slides, lang)
+    _finish(slides, lang, real_only=real_only)
     stem = file_stem("trình chiếu", {"year": year, "place": f"{unit['province_name']} {short}"})
     return Deck(lang=lang, year=year, province_id=unit["province_id"], place=place, title=title, event=event, body=body,
                 on=on, slides=slides, file_stem=stem, scope="unit", subject_id=unit_id)
@@ -239,7 +241,7 @@ def _unit_recommendations(findings: pd.DataFrame, lang: str, short: str) -> Slid
 
 # ============================================================== one inspection: its draft-results announcement
 def build_inspection_deck(query: Query, *, lang: str, inspection_id: str, event: str = "", body: str = "",
-                          on: dt.date | None = None) -> Deck:
+                          on: dt.date | None = None, real_only: bool = False) -> Deck:
     """The "công bố dự thảo kết quả kiểm tra" of one inspection; a synthetic inspection says so on every slide."""
     found = query("inspection_by_id", inspection_id=inspection_id)
     if found.empty:
@@ -266,7 +268,7 @@ def build_inspection_deck(query: Query, *, lang: str, inspection_id: str, event:
     source = _insp_source(visit, lang)
     for slide in slides[1:]:
         slide.sources = slide.sources or [source]
-    _finish(slides, lang, every_slide_demo=demo)
+    _finish(slides, lang, every_slide_demo=demo, real_only=real_only)
     stem = file_stem("trình chiếu", {"year": year, "place": province, "team": team})
     return Deck(lang=lang, year=year, province_id=visit["province_id"], place=place, title=title, event=event, body=body,
                 on=on, slides=slides, file_stem=stem, scope="inspection", subject_id=inspection_id)
