@@ -64,6 +64,18 @@ def test_the_copy_holds_every_real_row_and_no_synthetic_one(db, tmp_path, monkey
     assert [p.name for p in tmp_path.iterdir()] == [copy.path.name]
 
 
+def test_a_run_still_at_an_older_version_gets_the_current_copy_and_keeps_the_newer(work, tmp_path, monkeypatch):
+    """A session whose run began before an import asks for the older version: it gets the copy of what the database
+    holds, named after that version, and the newer copy is neither replaced nor removed."""
+    monkeypatch.setenv("PAR_REAL_ONLY_DIR", str(tmp_path / "copies"))
+    now = work.data_version()
+    copy = realonly.database(work, now - 1)
+    with copy.cursor() as c:
+        assert c.execute("SELECT max(version) FROM data_version").fetchone()[0] == now
+    assert realonly.database(work, now) is copy
+    assert [p.name for p in (tmp_path / "copies").iterdir()] == [realonly.copy_path(work.path, now).name]
+
+
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(demo=st.sets(st.integers(min_value=0, max_value=49), max_size=12))
 def test_whatever_sources_are_synthetic_the_copy_keeps_exactly_the_real_rows(built_db, tmp_path_factory, monkeypatch, demo):

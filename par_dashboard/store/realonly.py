@@ -71,29 +71,34 @@ def copy_path(primary: Path, version: int) -> Path:
 
 
 def database(d: Database, version: int) -> Database:
-    """The real-only copy of `d` at data `version`, opened read-only; made on first use (a second or two)."""
-    path = copy_path(d.path, version)
+    """The real-only copy of `d` at data `version` (what a run read it at), opened read-only; made on first use (a
+    few seconds). A run that asks for a version older than `d` now holds gets the copy of what `d` holds (the next
+    run asks for that version anyway). Copies of older versions are removed; one still being read by another
+    session stays readable until that session lets go of it (an unlinked file stays open on Linux), never closed
+    under it."""
     with _lock:
+        path = copy_path(d.path, version)
         if path in _open:
             return _open[path]
-        if not path.exists():
-            make(d, path)
-        for old in path.parent.glob(path.name.rsplit("-v", 1)[0] + "-v*.duckdb"):
-            if old != path:
-                if old in _open:
-                    _open.pop(old).close()
+        made = path if path.exists() else make(d)
+        stem = made.name.rsplit("-v", 1)[0]
+        newest = int(made.name.rsplit("-v", 1)[1].removesuffix(".duckdb"))
+        for old in made.parent.glob(f"{stem}-v*.duckdb"):
+            if int(old.name.rsplit("-v", 1)[1].removesuffix(".duckdb")) < newest:
+                _open.pop(old, None)
                 with contextlib.suppress(OSError):
                     old.unlink()
-        _open[path] = Database(path, read_only=True)
+        _open.setdefault(made, Database(made, read_only=True))
+        _open[path] = _open[made]
         return _open[path]
 
 
-def make(d: Database, path: Path) -> None:
-    """Write the real-only copy of `d` (what its cursor reads: the file, or the published snapshot) to `path`. The rows
-    are read through `d`'s own cursor (a read-only connection cannot write to a file it attaches) and written by a
-    connection of the new file's own."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+def make(d: Database) -> Path:
+    """Write the real-only copy of what `d` holds now (its file, or the published snapshot) and return its path (named
+    after the data version it holds). The rows are read through `d`'s own cursor (a read-only connection cannot write
+    to a file it attaches) and written by a connection of the new file's own."""
+    folder().mkdir(parents=True, exist_ok=True)
+    tmp = folder() / f"{copy_path(d.path, 0).name}.{os.getpid()}.{threading.get_ident()}.tmp"
     tmp.unlink(missing_ok=True)
     out = duckdb.connect(str(tmp))
     try:
@@ -105,19 +110,21 @@ def make(d: Database, path: Path) -> None:
                 if table in _CUT:
                     column, kept = _CUT[table]
                     columns = f"* REPLACE (CASE WHEN {kept} THEN {column} END AS {column})"
-                sql = f"SELECT {columns} FROM {table} WHERE {keep}"  # noqa: S608 - our names
-                rows = cur.sql(sql).to_arrow_table()
+                rows = cur.sql(f"SELECT {columns} FROM {table} WHERE {keep}").to_arrow_table()  # noqa: S608 - our names
                 out.register("incoming", rows)
                 if table in _SELF:  # DuckDB checks a foreign key against the rows stored before the statement
                     key, refs = _SELF[table]
                     ready = " AND ".join(f"({r} IS NULL OR {r} IN (SELECT {key} FROM {table}))" for r in refs)  # noqa: S608
                     while out.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming WHERE {key} NOT IN "  # noqa: S608
-                                      f"(SELECT {key} FROM {table}) AND {ready}").fetchone()[0]:  # noqa: S608
+                                      f"(SELECT {key} FROM {table}) AND {ready}").fetchone()[0]:
                         pass  # parents first: each pass adds the rows whose parents are in
                 else:
                     out.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")  # noqa: S608
                 out.unregister("incoming")
+        version = out.execute("SELECT max(version) FROM data_version").fetchone()[0]
         out.execute("CHECKPOINT")
     finally:
         out.close()
+    path = copy_path(d.path, version)
     os.replace(tmp, path)
+    return path
