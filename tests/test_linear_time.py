@@ -204,26 +204,36 @@ def test_the_server_process_stays_responsive_while_a_file_is_read():
             count += 1
         return count
 
-    outcome = {}
+    def attempt() -> tuple[float, float, dict]:
+        outcome = {}
 
-    def read():
-        cpu_start, wall_start = time.thread_time(), time.perf_counter()
-        outcome["raw"] = reader.read_limited(data, "gia_tri_chi_so.csv")
-        outcome["cpu"], outcome["wall"] = time.thread_time() - cpu_start, time.perf_counter() - wall_start
+        def read():
+            cpu_start, wall_start = time.thread_time(), time.perf_counter()
+            outcome["raw"] = reader.read_limited(data, "gia_tri_chi_so.csv")
+            outcome["cpu"], outcome["wall"] = time.thread_time() - cpu_start, time.perf_counter() - wall_start
 
-    alone = loop(0.3) / 0.3
-    reading = threading.Thread(target=read)
-    reading.start()
-    started, counts = time.perf_counter(), 0
-    while reading.is_alive():
-        counts += loop(0.05)
-    reading.join()
-    meanwhile = counts / (time.perf_counter() - started)
-    assert len(outcome["raw"].sheets[0].rows) == 50_000, outcome["raw"].errors[:3]
-    assert outcome["wall"] > 0.5, "the file was read too fast to tell"
-    # the asking thread waited: the reading happened elsewhere (read here, it takes as much CPU as the clock)
-    assert outcome["cpu"] < 0.5 * outcome["wall"], outcome
-    assert meanwhile > 0.4 * alone, (meanwhile, alone)  # the loop kept going meanwhile
+        alone = loop(0.3) / 0.3
+        reading = threading.Thread(target=read)
+        reading.start()
+        started, counts = time.perf_counter(), 0
+        while reading.is_alive():
+            counts += loop(0.05)
+        reading.join()
+        return counts / (time.perf_counter() - started), alone, outcome
+
+    # Up to three tries: the other test worker and the reading process share this machine's 2 cores, and a burst of
+    # their load can slow the loop by itself; a process blocked by the read stays near 0 in every try.
+    tries = []
+    for _ in range(3):
+        meanwhile, alone, outcome = attempt()
+        assert len(outcome["raw"].sheets[0].rows) == 50_000, outcome["raw"].errors[:3]
+        assert outcome["wall"] > 0.5, "the file was read too fast to tell"
+        # the asking thread waited: the reading happened elsewhere (read here, it takes as much CPU as the clock)
+        assert outcome["cpu"] < 0.5 * outcome["wall"], outcome
+        tries.append((meanwhile, alone))
+        if meanwhile > 0.4 * alone:
+            break
+    assert any(m > 0.4 * a for m, a in tries), tries  # the loop kept going meanwhile
 
 
 def test_the_data_page_stops_a_slow_read_with_a_message_and_writes_nothing(built_db, tmp_path, monkeypatch):
