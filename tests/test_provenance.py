@@ -10,26 +10,12 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.browser import ROOT
-from tests.users import sign_in
-
-
-def _page(page: str, section: str = "", **params) -> AppTest:
-    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180), "analyst")
-    for key, value in {**params, **({"section": section} if section and page == "rankings" else {})}.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "rankings":
-        at.switch_page(f"pages/{page}.py")
-        at.session_state["section"] = section
-        at.run()
-    assert not at.exception, at.exception
-    return at
+from tests.users import open_page
 
 
 @pytest.mark.parametrize(("page", "section"), [("rankings", ""), ("rankings", "units"), ("inspections", ""), ("map", "")])
 def test_each_table_of_sources_offers_its_rows_source(built_db, page, section):
-    at = _page(page, section, province="S63-P-20", year="2024")
+    at = open_page(page, section, province="S63-P-20", year="2024")
     assert any("Chọn một dòng của bảng để xem nguồn" in c.value for c in at.caption), [c.value for c in at.caption]
 
 

@@ -16,8 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from par_dashboard.store import realonly
 from par_dashboard.store.db import Database
-from tests.browser import ROOT
-from tests.users import sign_in
+from tests.users import open_page
 
 FACT_TABLES = ["target", "inspection_plan", "inspection", "inspection_unit", "finding", "finding_followup",
                "indicator_value", "score", "rank_group", "published_aggregate", "published_fact"]
@@ -107,20 +106,6 @@ def test_whatever_sources_are_synthetic_the_copy_keeps_exactly_the_real_rows(bui
 PAGES = ["rankings", "map", "locality", "indicators", "inspections", "followup", "present"]
 
 
-def _open(page: str, section: str = "", **params) -> AppTest:
-    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180), "analyst")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "rankings":
-        at.switch_page(f"pages/{page}.py")
-        if section:
-            at.session_state["section"] = section
-        at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def _demo_seen(at: AppTest) -> list[str]:
     """Every place a demo figure shows on the page: the banner, a table's cell, a chart's stamp or trace."""
     marks = {"Mô phỏng", "Dữ liệu mô phỏng", "Demo", "Synthetic demo data"}
@@ -137,30 +122,30 @@ def _demo_seen(at: AppTest) -> list[str]:
 @pytest.mark.parametrize("page", PAGES)
 def test_with_real_data_only_no_page_shows_a_demo_figure(built_db, page):
     params = {"province": "S63-P-20", "year": "2023"}  # Lạng Sơn 2023: real reports and published scores
-    shown = _open(page, **params)
+    shown = open_page(page, **params)
     off = _demo_seen(shown)
     assert off, f"{page}: the demo data is not marked with the switch off (the test would see nothing)"
-    real = _open(page, real="1", **params)
+    real = open_page(page, real="1", **params)
     assert real.query_params.get("real") == "1"
     assert _demo_seen(real) == [], page
 
 
 def test_a_page_with_nothing_real_says_so(built_db):
-    at = _open("inspections", real="1", province="S63-P-01", year="2021")  # Hà Nội 2021: demo inspections only
+    at = open_page("inspections", real="1", province="S63-P-01", year="2021")  # Hà Nội 2021: demo inspections only
     texts = [i.value for i in at.info]
     assert any("Chỉ dữ liệu thật" in x and "mô phỏng bị ẩn" in x for x in texts), texts
-    plain = _open("inspections", province="S63-P-01", year="2021")
+    plain = open_page("inspections", province="S63-P-01", year="2021")
     assert not any("Chỉ dữ liệu thật" in i.value for i in plain.info)
 
 
 def test_cards_over_part_of_the_provinces_say_so(built_db):
     """With real data only, 2023 has published scores for 12 of 63 provinces: a "largest rise" over those 12 is no
     national fact (the published largest rise is 9,39), so each card says what it is taken over."""
-    at = _open("rankings", real="1", year="2023")
+    at = open_page("rankings", real="1", year="2023")
     labels = [m.label for m in at.metric]
     over = [x for x in labels if "/63 có số liệu)" in x]
     assert len(over) >= 2 and any(x.startswith("Tăng nhiều nhất") for x in over), labels
-    assert not any("/63" in m.label for m in _open("rankings", year="2023").metric)  # all 63 scored: plain labels
+    assert not any("/63" in m.label for m in open_page("rankings", year="2023").metric)  # all 63 scored: plain labels
 
 
 def test_the_decks_title_slide_says_it_holds_real_data_only(db, tmp_path, monkeypatch):

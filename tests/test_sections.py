@@ -7,8 +7,7 @@ that page)."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.browser import ROOT
-from tests.users import sign_in
+from tests.users import open_page
 
 LANG_SON = {"province": "S63-P-20", "year": "2024"}
 # page -> the URL's filters, and each section's charts (keys) on them; "" is the first section
@@ -23,22 +22,6 @@ PAGES = {
 }
 KEYS = {k for _, sections in PAGES.values() for keys in sections.values() for k in keys}
 MAX_TABLES = 2  # a section's table (and one beside it) at most: the rest is in other sections
-
-
-def open_page(page: str, section: str = "", **params) -> AppTest:
-    """`page` showing `section`, the other filters from the URL. Xếp hạng, the first page, is opened from a link
-    naming its section; the others by choosing theirs after moving there (AppTest's first run is the first page,
-    which would take a section of theirs for none of its own)."""
-    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120), "analyst")
-    for key, value in {**params, **({"section": section} if section and page == "rankings" else {})}.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "rankings":
-        at.switch_page(f"pages/{page}.py")
-        at.session_state["section"] = section
-        at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def charts_drawn(at: AppTest) -> set[str]:

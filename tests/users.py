@@ -24,3 +24,24 @@ def sign_in(at, name: str):
     lives on the server: a browser cannot put it there)."""
     at.session_state[login.SESSION_KEY] = auth.LoggedIn(name)
     return at
+
+
+def open_page(page: str, section: str = "", *, user: str = "analyst", **params):
+    """The dashboard under AppTest, signed in as `user`, on `page` ("rankings", "map", …) showing `section`, the other
+    filters from the URL (`params`). Xếp hạng, the first page, is opened from a link naming its section; the others
+    by choosing theirs after moving there (AppTest's first run is the first page, which would take a section of
+    theirs for none of its own). The run must raise nothing."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.browser import ROOT
+
+    at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180), user)
+    for key, value in {**params, **({"section": section} if section and page == "rankings" else {})}.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "rankings":
+        at.switch_page(f"pages/{page}.py")
+        at.session_state["section"] = section
+        at.run()
+    assert not at.exception, at.exception
+    return at

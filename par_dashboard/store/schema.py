@@ -82,6 +82,7 @@ def macros_current(con) -> bool:
     try:
         # fetchall, not fetchone: a result left unread keeps its transaction open on `con`, and an open transaction on
         # the dashboard's connection made every later CHECKPOINT (before each backup) fail
+        # VERSION_MACRO is this module's constant name, no value from outside (a macro's name cannot be bound)
         (found,), = con.execute(f"SELECT {VERSION_MACRO}()").fetchall()
     except duckdb.CatalogException:  # a file built before the macros
         return False
