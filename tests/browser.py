@@ -63,11 +63,14 @@ def chromium():
     tests (a launch costs 2-3 s of CPU and some 15 s on a loaded machine; Playwright's sync API cannot start a second
     one beside it anyway). What the block opened in it is closed when it ends; conftest.py stops it at the end."""
     global _playwright, _browser
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     if _browser is None or not _browser.is_connected():  # first use, or a test left it crashed
         if _playwright is None:
             _playwright = sync_playwright().start()
+            # an expectation waits up to 30 s, not 5: on a loaded machine a signed-in page drew its sidebar's filters
+            # after 5 s and the login test failed (it still fails when they never come)
+            expect.set_options(timeout=30_000)
         _browser = _playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
     borrowed = _Borrowed(_browser)
     try:

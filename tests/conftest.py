@@ -16,12 +16,12 @@ config.set_option("client.showErrorDetails", "full")
 
 
 @pytest.fixture(scope="session")
-def built_db(tmp_path_factory, worker_id):
+def built_db(tmp_path_factory):
     """One database built from data/ for the whole run, outside the working tree. Under xdist the first worker to
     need it builds it once for all (the others wait for it) and each worker has its own copy: DuckDB lets one
     process at a time open a file for writing, and a build takes some 10 s of CPU per worker otherwise."""
     path = tmp_path_factory.mktemp("db") / "par.duckdb"
-    if worker_id == "master":  # not under xdist
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # not under xdist
         build(path)
     else:
         shared = tmp_path_factory.getbasetemp().parent / "built" / "par.duckdb"  # the run's folder, beside the workers'

@@ -233,11 +233,12 @@ def followup_items(db: Database, provinces: list[str]) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------ the page, as of a day
 
-@pytest.fixture
-def overdue_db(built_db, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def overdue_db(built_db, tmp_path_factory):
     """A copy of the database with one inspection of a Lạng Sơn commune that nothing else visited: an open limitation
-    due on DEADLINE and an in-progress recommendation due a fortnight later; the app reads this copy."""
-    path = tmp_path / "par.duckdb"
+    due on DEADLINE and an in-progress recommendation due a fortnight later; the app reads this copy. One for the
+    module: the page tests only read it (an import each was most of their time)."""
+    path = tmp_path_factory.mktemp("overdue") / "par.duckdb"
     shutil.copy(built_db, path)
     db = Database(path)
     commune = one(db, """SELECT unit_id FROM admin_unit WHERE province_id = 'S63-P-20' AND level = 'commune'
@@ -255,8 +256,9 @@ def overdue_db(built_db, tmp_path, monkeypatch):
     report = service.load(db, xlsx(rows), "han.xlsx", user=OFFICER)
     assert report.status == "loaded", [(e.sheet, e.row, e.code, e.message_en) for e in report.errors]
     db.close()
-    monkeypatch.setenv("PAR_DB", str(path))
-    return commune
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PAR_DB", str(path))
+        yield commune
 
 
 def _page(commune: str, **params) -> AppTest:
