@@ -26,7 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from par_dashboard.domain.units import fold, structure_for_year
-from par_dashboard.i18n import PerLang, both
+from par_dashboard.i18n import PerLang, both, t
 from par_dashboard.importing import cells, names
 from par_dashboard.importing.lookup import Found, UnitLookup
 from par_dashboard.importing.models import MODELS, cell_text, validation_context
@@ -132,17 +132,18 @@ class Validated:
 
 def _error(sheet: RawSheet, row: int, key: str | None, code: str, message: tuple[str, str], value=None) -> RowError:
     """A problem of a row (of a cell, given the column's key), with the row and the header as the file has them."""
-    text = PerLang(*message)
+    vi, en = message
     if key is None:
-        return RowError(sheet.name, row, None, code, *both("imp_at_row", row=row, text=text), value)
+        return RowError(sheet.name, row, None, code, t("imp_at_row", "vi", row=row, text=vi), t("imp_at_row", "en", row=row, text=en),
+                        value)
     header = sheet.headers.get(key)
     if header is None:
         col = next((c for c in sheet.spec.columns if c.key == key), None)
         header, header_en = (col.vi, col.en) if col else (key, key)
     else:
         header_en = header
-    return RowError(sheet.name, row, header, code, *both("imp_at_cell", row=row, column=PerLang(header, header_en), text=text),
-                    value)
+    return RowError(sheet.name, row, header, code, t("imp_at_cell", "vi", row=row, column=header, text=vi),
+                    t("imp_at_cell", "en", row=row, column=header_en, text=en), value)
 
 
 @dataclass

@@ -10,6 +10,7 @@ importing/checks.py turns into a `RowError` with the sheet and row as the user s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -76,6 +77,7 @@ class _Problems:
             raise PydanticCustomError("several", "{en}", {"en": "; ".join(p["en"] for p in self.found), "several": self.found})
 
 
+@functools.lru_cache(maxsize=4096)  # a range's bounds, in every message about the range
 def whole(n: float) -> PerLang:
     """A whole number with its thousands grouped as each language writes them: 100.000 (vi), 100,000 (en)."""
     return PerLang(fmt_num(int(n), "vi", 0), fmt_num(int(n), "en", 0))
