@@ -67,26 +67,36 @@ def test_no_subject_gets_a_download_its_role_may_not_have_on_any_page(subject, h
 # ------------------------------------------------------------------------------------------------ served configs
 
 SERVE_PROBE = """
-import json, sys
+import json, os, sys
 from streamlit import config
 from streamlit.web import bootstrap
 def report(*args, **kwargs):  # instead of starting the server: the options it would start with
-    print("SERVED " + json.dumps({k: config.get_option(k) for k in ("server.enableAgentApi", "client.disableDataExport")}))
+    print("SERVED " + json.dumps({k: config.get_option(k) for k in os.environ["PROBE_KEYS"].split(",")}))
 bootstrap.run = report
 from par_dashboard.cli.main import main
 main(sys.argv[1:])
 """
 
 
-def _served_options(cwd: Path, *serve_args: str) -> dict:
-    """The options `python -m par_dashboard serve ARGS` starts the server with, through Streamlit's own command line
-    and config files (only the start itself is left out), from `cwd`, without STREAMLIT_* variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")} | {"PYTHONPATH": str(ROOT)}
+def _served_options(cwd: Path, *serve_args: str, keys: tuple[str, ...] = ("server.enableAgentApi", "client.disableDataExport")) -> dict:
+    """The options `keys` that `python -m par_dashboard serve ARGS` starts the server with, through Streamlit's own
+    command line and config files (only the start itself is left out), from `cwd`, without STREAMLIT_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")} | {"PYTHONPATH": str(ROOT),
+                                                                                    "PROBE_KEYS": ",".join(keys)}
     out = subprocess.run([sys.executable, "-c", SERVE_PROBE, "serve", *serve_args], cwd=cwd, env=env,
                          capture_output=True, text=True, timeout=120)
     line = next((x for x in out.stdout.splitlines() if x.startswith("SERVED ")), None)
     assert line, out.stdout + out.stderr
     return json.loads(line.removeprefix("SERVED "))
+
+
+def test_the_served_app_does_not_collect_all_garbage_after_every_run(tmp_path):
+    """Streamlit's default full collection after each script run held the GIL for most of a warm rerun's server time
+    (py-spy: 84 % of the script threads' samples on the rankings page) and grows with the result cache: every way the
+    app is served turns it off (the effect is measured by the benchmark, scripts/bench.sh, not timed here)."""
+    keys = ("runner.postScriptGC",)
+    assert _served_options(ROOT, keys=keys) == {"runner.postScriptGC": False}
+    assert _served_options(tmp_path, "--anonymous", keys=keys) == {"runner.postScriptGC": False}
 
 
 def test_every_served_config_keeps_the_agent_api_and_raw_table_exports_off(tmp_path):
