@@ -65,7 +65,10 @@ class AgentClient:
             name, _, value = header.split(";", 1)[0].partition("=")
             self.cookies[name.strip()] = value.strip()
         data = response.read()
-        return response.status, json.loads(data) if data else {}
+        try:
+            return response.status, json.loads(data) if data else {}
+        except ValueError:  # not the agent API's answer: the proxy's own page (a worker not up yet: 503)
+            raise AgentError(f"HTTP {response.status}, not JSON: {data[:200]!r}") from None
 
     def interact(self, **body) -> float:
         """Send one transition; returns its seconds (waiting out `wait_timed_out` answers); raises AgentError."""
@@ -176,7 +179,19 @@ def warm(server: Server, workers: int, pages: list[str]) -> float:
         client = AgentClient(server.base)
         client.cookies["par_worker"] = f"w{i + 1}"
         try:
-            for page in pages:
+            deadline = time.monotonic() + 120
+            while True:  # HAProxy answers 503 for a worker that is still starting (the health check reached another)
+                try:
+                    client.interact(**({"page": pages[0]} if pages[0] else {}))
+                    break
+                except AgentError as exc:
+                    if "HTTP 503" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    client.close()
+                    client = AgentClient(server.base)
+                    client.cookies["par_worker"] = f"w{i + 1}"
+                    time.sleep(0.5)
+            for page in pages[1:]:
                 client.interact(**({"page": page} if page else {}))
         finally:
             client.close()
