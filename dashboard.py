@@ -38,6 +38,7 @@ def navigation(user) -> list:
 
 
 run_clock = ui.run_clock()
+warm.run_started()  # the warming waits for this run to end (they share the GIL)
 cached.new_run()  # this run's database and data version are looked up afresh
 lang = ui.lang()
 user = login.gate(lambda: navigation(None))  # no login (anonymous viewing off): the login page only, then stop

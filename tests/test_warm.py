@@ -4,6 +4,7 @@ cache, keyed exactly as the pages key them — so a first visit finds them — o
 once, only the newest of those that arrive while one runs."""
 
 import threading
+import time
 
 from streamlit.testing.v1 import AppTest
 
@@ -72,4 +73,58 @@ def test_one_warming_at_a_time_each_version_once_the_newest_next(work, monkeypat
     warm.after_check(d, version + 3)  # done: nothing more
     assert warm.wait_idle() and calls == [version, version + 3]
     assert RESULTS.bytes <= RESULTS.max_bytes
+    cached.database.clear()
+
+
+def test_the_warming_waits_while_a_run_is_under_way_and_goes_on_when_it_ends(work, monkeypatch):
+    """The warming and the sessions share one GIL: while a person's run is under way, no warming step computes (a
+    first visit after a start is not slowed by it); when the run ends, the warming finishes."""
+    d = cached.database(str(work.path))
+    warm.wait_idle()
+    with d.transaction("test: a version of its own, warmed by nobody yet") as cur:
+        cur.execute("SELECT 1")
+    version = d.data_version()
+    computed, started, release = [], threading.Event(), threading.Event()
+    original = cached.result
+    monkeypatch.setattr(cached, "result", lambda *a, **kw: computed.append(a[2]) or original(*a, **kw))
+
+    def a_run():  # what dashboard.py does at the top of each run, then a long page
+        warm.run_started()
+        started.set()
+        release.wait(30)
+
+    run = threading.Thread(target=a_run, name="ScriptRunner.scriptThread")
+    run.start()
+    started.wait(10)
+    warm.after_check(d, version)  # as the run itself does after the start-up check
+    time.sleep(1.0)
+    assert computed == [] and (str(d.path), version) not in warm.RUNS  # waiting, not computing
+    release.set()
+    run.join(10)
+    assert warm.wait_idle()
+    assert (str(d.path), version) in warm.RUNS and "par_score_by_province_year" in computed
+    cached.database.clear()
+
+
+def test_a_run_that_never_ends_does_not_stop_the_warming_for_good(work, monkeypatch):
+    d = cached.database(str(work.path))
+    warm.wait_idle()
+    with d.transaction("test: a version of its own, warmed by nobody yet") as cur:
+        cur.execute("SELECT 1")
+    release = threading.Event()
+    monkeypatch.setattr(warm, "PAUSE_MAX_S", 0.2)
+
+    def a_stuck_run():
+        warm.run_started()
+        release.wait(60)
+
+    run = threading.Thread(target=a_stuck_run)
+    run.start()
+    try:
+        time.sleep(0.1)
+        warm.after_check(d, d.data_version())
+        assert warm.wait_idle(60) and (str(d.path), d.data_version()) in warm.RUNS
+    finally:
+        release.set()
+        run.join(10)
     cached.database.clear()

@@ -10,7 +10,11 @@ so that the first person to open a page after either finds them ready.
   the same byte-bounded cache as everything else.
 - Keyed exactly as the pages key them: the same functions (`cached.result`, `cached.derive`) and the same arguments,
   the chart's options from the function the page uses (views.rankings.chart_options).
-- At a lower CPU priority than the sessions' threads where the system allows it (Linux: a thread's nice value).
+- At a lower CPU priority than the sessions' threads where the system allows it (Linux: a thread's nice value), and
+  out of their way: the threads share one GIL, so a nice value alone left a first visitor's run waiting on the
+  warming's Python work (the benchmark's cold start, process start → first chart, was 1,9x the floor's). Every run
+  says it has started (`run_started`, at the top of dashboard.py); between its steps the warming waits while any
+  run's thread is alive (at most `PAUSE_MAX_S` per step, so that a steady stream of runs cannot starve it).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import logging
 import os
 import threading
 import time
+import weakref
+from collections.abc import Callable
 
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import DEFAULT_LANG
@@ -32,6 +38,30 @@ _LOG = logging.getLogger("par_dashboard.warm")
 _LOCK = threading.Lock()
 _STATE: dict = {"next": None, "running": False, "warmed": None}  # warmed: (path, version) last done
 RUNS: list[tuple[str, int]] = []  # (path, version) of each warming done, newest last, the last 8 (tests read it)
+PAUSE_MAX_S = 20.0  # the longest a warming step waits for the runs under way to end
+_RUN_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()  # the threads of runs started (Streamlit: one per run)
+
+
+def run_started() -> None:
+    """Called at the top of every script run: the warming waits for this run's thread to end before its next step
+    (a run ends with its thread, also when it stops early: st.stop, an exception, a rerun)."""
+    with _LOCK:
+        _RUN_THREADS.add(threading.current_thread())
+
+
+def runs_under_way() -> bool:
+    """Whether any run's thread (other than the caller's) is still alive."""
+    me = threading.current_thread()
+    with _LOCK:
+        threads = list(_RUN_THREADS)
+    return any(t is not me and t.is_alive() for t in threads)
+
+
+def _pause(max_s: float | None = None) -> None:
+    """Before a warming step: wait while a run is under way, at most `max_s` (PAUSE_MAX_S) seconds."""
+    end = time.monotonic() + (PAUSE_MAX_S if max_s is None else max_s)
+    while runs_under_way() and time.monotonic() < end:
+        time.sleep(0.05)
 
 
 def after_check(d: Database, version: int) -> None:
@@ -74,7 +104,7 @@ def _loop() -> None:
                 continue
         d, key = job
         try:
-            national_views(d, key[1])
+            national_views(d, key[1], pause=_pause)
         except Exception:  # a warming that fails costs the first visitor the wait it would have saved, nothing more
             _LOG.exception("warming the national views of data version %s failed", key[1])
         with _LOCK:
@@ -83,10 +113,13 @@ def _loop() -> None:
             del RUNS[:-8]
 
 
-def national_views(d: Database, version: int, lang: str = DEFAULT_LANG, year: int = ui.DEFAULTS["year"]) -> None:
+def national_views(d: Database, version: int, lang: str = DEFAULT_LANG, year: int = ui.DEFAULTS["year"], *,
+                   pause: Callable[[], None] = lambda: None) -> None:
     """The queries, tables and figures the rankings page shows for each index in the 63-province structure (its
-    default view), and the inspections page for the whole country, for the default year."""
+    default view), and the inspections page for the whole country, for the default year; `pause()` before each
+    index's views and before the inspections'."""
     for family in rankings.FAMILIES:
+        pause()
         total = {"family": family, "area": "TOTAL"}
         coverage = cached.result(d, version, "years_with_scores_for_family", total)
         allowed = [y for y in coverage.year.tolist() if y < FIRST_YEAR_S34]
@@ -103,6 +136,7 @@ def national_views(d: Database, version: int, lang: str = DEFAULT_LANG, year: in
         cached.derive(d, version, charts.ranking_bar, "par_score_by_province_year", (lang,),
                       rankings.chart_options(average, provinces, False), params)
         cached.derive(d, version, rankings.province_table, "par_score_by_province_year", (lang, False), {}, params)
+    pause()
     selection = {"year": year, "provinces": [], "units": []}
     cached.result(d, version, "inspection_by_selection", selection)
     cached.result(d, version, "inspection_totals_for_selection", {**selection, "area": "TOTAL"})
