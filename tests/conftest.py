@@ -13,6 +13,9 @@ from tests.users import make_users_file
 # The server hides exception details from its users (.streamlit/config.toml); AppTest runs here, and a failing
 # test should say what was raised.
 config.set_option("client.showErrorDetails", "full")
+# The warming keeps to the default year's views in tests (AppTest's and every test server's, which inherit this):
+# every year's would cost each of them some 30 s of CPU on a 2-core run. tests/test_warm.py warms every year itself.
+os.environ.setdefault("PAR_WARM", "default")
 
 
 @pytest.fixture(scope="session")

@@ -128,3 +128,35 @@ def test_a_run_that_never_ends_does_not_stop_the_warming_for_good(work, monkeypa
         release.set()
         run.join(10)
     cached.database.clear()
+
+
+def test_every_years_rankings_and_inspections_are_warmed_when_asked(work, monkeypatch):
+    """With every year (the served default), a person stepping back through the years of any index finds each year's
+    rankings and the whole country's inspections computed."""
+    monkeypatch.setenv("PAR_DB", str(work.path))
+    d = cached.database(str(work.path))
+    with d.transaction("test: a version of its own, warmed by nobody yet") as cur:
+        cur.execute("SELECT 1")
+    warm.wait_idle()
+    warm.national_views(d, d.data_version(), every_year=True)
+    ran = []
+    original = cached.Database.query
+    monkeypatch.setattr(cached.Database, "query", lambda self, name, **kw: ran.append(name) or original(self, name, **kw))
+    for family, year in (("PAR_INDEX", 2019), ("SIPAS", 2021), ("PAPI", 2014)):
+        at = sign_in(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120), "viewer")
+        at.query_params["family"], at.query_params["year"] = family, str(year)
+        at.run()
+        assert not at.exception, at.exception
+        assert at.session_state["year"] == year, (family, year)
+        ran.clear()
+        at.run()  # what the page asks for that year, after the sidebar settled
+        assert "par_score_by_province_year" not in ran and "par_average_by_year" not in ran, (family, year, ran)
+        ran.clear()
+        at.switch_page("pages/inspections.py").run()
+        assert not at.exception, at.exception
+        assert "inspection_by_selection" not in ran, (family, year, ran)
+    assert warm.every_year() is False  # the tests' own setting (tests/conftest.py); the server's default is every year
+    monkeypatch.delenv("PAR_WARM")
+    assert warm.every_year() is True
+    warm.wait_idle()
+    cached.database.clear()

@@ -5,7 +5,9 @@ so that the first person to open a page after either finds them ready.
 - Not before the start-up check: dashboard.py calls `after_check` once `cached.ensure_database` has returned, which
   is when the check or the recovery of the database (building/recovery.py) is over — a warming never reads a file
   that is being replaced.
-- Bounded: one warming thread per process at a time, a fixed list of views in the default language; a data version
+- Bounded: one warming thread per process at a time, a fixed list of views in the default language (the default
+  year's first, then each other year of each index newest first: the views a person stepping through the years
+  asks for, some 30 s of CPU on the default database, kept in the same byte-bounded cache); a data version
   that arrives while one runs is warmed next (only the newest), older ones are skipped. What it computes is kept in
   the same byte-bounded cache as everything else.
 - Keyed exactly as the pages key them: the same functions (`cached.result`, `cached.derive`) and the same arguments,
@@ -38,8 +40,15 @@ _LOG = logging.getLogger("par_dashboard.warm")
 _LOCK = threading.Lock()
 _STATE: dict = {"next": None, "running": False, "warmed": None}  # warmed: (path, version) last done
 RUNS: list[tuple[str, int]] = []  # (path, version) of each warming done, newest last, the last 8 (tests read it)
+# The default year's views first; then, unless $PAR_WARM is "default", every other year's too (in the sessions' idle
+# time: the test servers keep to the default year, where warming every year would cost each of them ~30 s of CPU).
 PAUSE_MAX_S = 20.0  # the longest a warming step waits for the runs under way to end
 _RUN_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()  # the threads of runs started (Streamlit: one per run)
+
+
+def every_year() -> bool:
+    """Whether a warming goes on to the other years ($PAR_WARM, read at each warming)."""
+    return os.environ.get("PAR_WARM", "all") != "default"
 
 
 def run_started() -> None:
@@ -104,7 +113,7 @@ def _loop() -> None:
                 continue
         d, key = job
         try:
-            national_views(d, key[1], pause=_pause)
+            national_views(d, key[1], pause=_pause, every_year=every_year())
         except Exception:  # a warming that fails costs the first visitor the wait it would have saved, nothing more
             _LOG.exception("warming the national views of data version %s failed", key[1])
         with _LOCK:
@@ -114,10 +123,13 @@ def _loop() -> None:
 
 
 def national_views(d: Database, version: int, lang: str = DEFAULT_LANG, year: int = ui.DEFAULTS["year"], *,
-                   pause: Callable[[], None] = lambda: None) -> None:
+                   pause: Callable[[], None] = lambda: None, every_year: bool = False) -> None:
     """The queries, tables and figures the rankings page shows for each index in the 63-province structure (its
-    default view), and the inspections page for the whole country, for the default year; `pause()` before each
-    index's views and before the inspections'."""
+    default view), and the inspections page for the whole country, for the default year; with `every_year`, then the
+    same for each other year of each index (newest first: a person steps back from the latest). `pause()` before
+    each step."""
+    done: set[int] = set()
+    later: list[tuple[str, int]] = []
     for family in rankings.FAMILIES:
         pause()
         total = {"family": family, "area": "TOTAL"}
@@ -126,17 +138,38 @@ def national_views(d: Database, version: int, lang: str = DEFAULT_LANG, year: in
         shown = year if year in allowed else rankings.opening_year(coverage, allowed) if allowed else None
         if shown is None:
             continue
-        params = {"year": shown, **total}
-        provinces = cached.result(d, version, "par_score_by_province_year", params)
-        if provinces.empty or provinces.score.isna().all():
-            continue
-        average = cached.result(d, version, "par_average_by_year", params).iloc[0]
-        cached.result(d, version, "published_sources_for_year", params)
-        cached.derive(d, version, rankings.headline, "par_score_by_province_year", (), {}, params)
-        cached.derive(d, version, charts.ranking_bar, "par_score_by_province_year", (lang,),
-                      rankings.chart_options(average, provinces, False), params)
-        cached.derive(d, version, rankings.province_table, "par_score_by_province_year", (lang, False), {}, params)
+        _rankings_views(d, version, family, shown, lang)
+        later += [(family, y) for y in sorted(allowed, reverse=True) if y != shown]
     pause()
+    _inspection_views(d, version, year, lang)
+    done.add(year)
+    if not every_year:
+        return
+    for family, other in later:
+        pause()
+        _rankings_views(d, version, family, other, lang)
+        if other not in done:
+            pause()
+            _inspection_views(d, version, other, lang)
+            done.add(other)
+
+
+def _rankings_views(d: Database, version: int, family: str, year: int, lang: str) -> None:
+    """The rankings page's provinces section of one index and year, keyed as the page keys it."""
+    params = {"year": year, "family": family, "area": "TOTAL"}
+    provinces = cached.result(d, version, "par_score_by_province_year", params)
+    if provinces.empty or provinces.score.isna().all():
+        return
+    average = cached.result(d, version, "par_average_by_year", params).iloc[0]
+    cached.result(d, version, "published_sources_for_year", params)
+    cached.derive(d, version, rankings.headline, "par_score_by_province_year", (), {}, params)
+    cached.derive(d, version, charts.ranking_bar, "par_score_by_province_year", (lang,),
+                  rankings.chart_options(average, provinces, False), params)
+    cached.derive(d, version, rankings.province_table, "par_score_by_province_year", (lang, False), {}, params)
+
+
+def _inspection_views(d: Database, version: int, year: int, lang: str) -> None:
+    """The inspections page for the whole country and one year."""
     selection = {"year": year, "provinces": [], "units": []}
     cached.result(d, version, "inspection_by_selection", selection)
     cached.result(d, version, "inspection_totals_for_selection", {**selection, "area": "TOTAL"})
