@@ -66,10 +66,18 @@ def runs_under_way() -> bool:
     return any(t is not me and t.is_alive() for t in threads)
 
 
+QUIET_S = 0.3  # no run for this long before a step: a run's rerun (a filter written to the URL) starts right after it
+
+
 def _pause(max_s: float | None = None) -> None:
-    """Before a warming step: wait while a run is under way, at most `max_s` (PAUSE_MAX_S) seconds."""
+    """Before a warming step: wait until no run has been under way for QUIET_S, at most `max_s` (PAUSE_MAX_S)."""
     end = time.monotonic() + (PAUSE_MAX_S if max_s is None else max_s)
-    while runs_under_way() and time.monotonic() < end:
+    quiet_since = time.monotonic()
+    while time.monotonic() < end:
+        if runs_under_way():
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= QUIET_S:
+            return
         time.sleep(0.05)
 
 
@@ -138,42 +146,49 @@ def national_views(d: Database, version: int, lang: str = DEFAULT_LANG, year: in
         shown = year if year in allowed else rankings.opening_year(coverage, allowed) if allowed else None
         if shown is None:
             continue
-        _rankings_views(d, version, family, shown, lang)
+        _rankings_views(d, version, family, shown, lang, pause)
         later += [(family, y) for y in sorted(allowed, reverse=True) if y != shown]
-    pause()
-    _inspection_views(d, version, year, lang)
+    _inspection_views(d, version, year, lang, pause)
     done.add(year)
     if not every_year:
         return
     for family, other in later:
-        pause()
-        _rankings_views(d, version, family, other, lang)
+        _rankings_views(d, version, family, other, lang, pause)
         if other not in done:
-            pause()
-            _inspection_views(d, version, other, lang)
+            _inspection_views(d, version, other, lang, pause)
             done.add(other)
 
 
-def _rankings_views(d: Database, version: int, family: str, year: int, lang: str) -> None:
-    """The rankings page's provinces section of one index and year, keyed as the page keys it."""
+def _rankings_views(d: Database, version: int, family: str, year: int, lang: str, pause: Callable[[], None]) -> None:
+    """The rankings page's provinces section of one index and year, keyed as the page keys it (a pause before each
+    computation: a figure alone can take a few hundred milliseconds)."""
     params = {"year": year, "family": family, "area": "TOTAL"}
+    pause()
     provinces = cached.result(d, version, "par_score_by_province_year", params)
     if provinces.empty or provinces.score.isna().all():
         return
+    pause()
     average = cached.result(d, version, "par_average_by_year", params).iloc[0]
     cached.result(d, version, "published_sources_for_year", params)
+    pause()
     cached.derive(d, version, rankings.headline, "par_score_by_province_year", (), {}, params)
+    pause()
     cached.derive(d, version, charts.ranking_bar, "par_score_by_province_year", (lang,),
                   rankings.chart_options(average, provinces, False), params)
+    pause()
     cached.derive(d, version, rankings.province_table, "par_score_by_province_year", (lang, False), {}, params)
 
 
-def _inspection_views(d: Database, version: int, year: int, lang: str) -> None:
+def _inspection_views(d: Database, version: int, year: int, lang: str, pause: Callable[[], None]) -> None:
     """The inspections page for the whole country and one year."""
     selection = {"year": year, "provinces": [], "units": []}
+    pause()
     cached.result(d, version, "inspection_by_selection", selection)
     cached.result(d, version, "inspection_totals_for_selection", {**selection, "area": "TOTAL"})
+    pause()
     cached.derive(d, version, insp.source_refs, "inspection_by_selection", (), {}, selection)
     cached.derive(d, version, insp.timeline_rows_view, "inspection_by_selection", (insp.TIMELINE_MAX,), {}, selection)
+    pause()
     cached.derive(d, version, insp.timeline_chart, "inspection_by_selection", (insp.TIMELINE_MAX, lang, False), {}, selection)
+    pause()
     cached.derive(d, version, insp.visits_table, "inspection_by_selection", (lang,), {}, selection)
