@@ -593,3 +593,20 @@ def test_requests_whose_verb_ends_them_and_efforts_asked_for(resolver, sentence,
 def test_the_one_who_inspected_without_a_team_word_leads_the_inspection(resolver, lead, name, title):
     team = _team(extract_text("Kiểm tra CCHC tại xã Cam Thành\n\n" + lead, resolver=resolver))
     assert (team["leader_name"], team["leader_title"]) == (name, title)
+
+
+@pytest.mark.parametrize("content, areas", [
+    # the national programme's name of the e-government area, and an area list cut by ';'
+    ("công tác chỉ đạo, điều hành; cải cách thể chế; cải cách thủ tục hành chính; cải cách tổ chức bộ máy; cải cách "
+     "chế độ công vụ; cải cách tài chính công; xây dựng Chính phủ điện tử, Chính phủ số",
+     {"A1", "A2", "A3", "A4", "A5", "A6", "A7"}),
+    # each area by what it is made of, not by its heading
+    ("việc rà soát văn bản, việc sắp xếp tổ chức bộ máy, việc quản lý, sử dụng kinh phí, việc ứng dụng CNTT và "
+     "công tác tuyên truyền CCHC", {"A1", "A2", "A4", "A6", "A7"}),
+    ("việc tuyển dụng, đánh giá, xếp loại công chức, việc thực hiện cơ chế tự chủ tài chính và vị trí việc làm",
+     {"A4", "A5", "A6"}),
+])
+def test_areas_of_an_inspection_by_the_words_that_define_each_area(resolver, content, areas):
+    text = ("Kiểm tra CCHC năm 2022 tại huyện Gio Linh\n\nNgày 15/9/2022, Đoàn kiểm tra công tác cải cách hành chính tỉnh "
+            f"Quảng Trị đã kiểm tra tại UBND huyện Gio Linh. Nội dung kiểm tra gồm: {content}.")
+    assert set(_team(extract_text(text, resolver=resolver))["areas"]) == areas

@@ -974,14 +974,23 @@ _ORDER = ["A7", "A3", "A5", "A4", "A6", "A2", "A8", "A1"]
 # included: "hiện đại hóa hành chính" is A7, "xây dựng và nâng cao chất lượng đội ngũ CBCCVC" A5, "xây dựng và tổ chức
 # thực hiện văn bản QPPL" A2. Narrower than AREA_WORDS, which place a finding's sentence.
 AREA_NAMES = {a: re.compile(p) for a, p in {
-    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao|(?:trien khai|thuc hien) (?:cac )?van ban chi dao",
-    "A2": r"the che|van ban quy pham phap luat|van ban qppl",
+    # Each area by the words that define it in the national PAR programme (Nghị quyết 76/NQ-CP, the eight areas of
+    # the PAR INDEX), not by one report's list: direction includes propaganda of PAR; the apparatus its arrangement,
+    # staffing quotas and job positions; public finance the use of budgets and autonomy; the e-government area is
+    # named "Chính phủ điện tử, Chính phủ số" nationally and "chính quyền …" locally.
+    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao|(?:trien khai|thuc hien) (?:cac )?van ban chi dao|"
+          r"(?:cong tac |viec )?tuyen truyen\b",
+    "A2": r"the che|van ban quy pham phap luat|van ban qppl|ra soat,? (?:he thong hoa )?van ban|thi hanh phap luat",
     "A3": r"thu tuc hanh chinh|\btthc\b|mot cua",
     # how the reorganised local government runs ("vận hành mô hình chính quyền địa phương 2 cấp") is its apparatus
-    "A4": r"to chuc bo may|bo may hanh chinh|(?:van hanh|hoat dong) (?:theo )?mo hinh chinh quyen",
-    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b|ky luat,? ky cuong",
-    "A6": r"tai chinh cong",
-    "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin",
+    "A4": r"to chuc bo may|bo may hanh chinh|(?:van hanh|hoat dong) (?:theo )?mo hinh chinh quyen|"
+          r"sap xep (?:lai )?(?:to chuc|bo may|cac co quan|don vi)|\bbien che\b|vi tri viec lam",
+    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b|ky luat,? ky cuong|"
+          r"tuyen dung|danh gia,? xep loai (?:can bo|cong chuc|vien chuc)",
+    "A6": r"tai chinh cong|cai cach tai chinh|quan ly,? su dung (?:kinh phi|ngan sach|tai san cong)|"
+          r"(?:co che |quyen )?tu chu (?:ve )?tai chinh",
+    "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin|"
+          r"chinh phu (?:dien tu|so)|ung dung cntt",
     "A8": r"hai long|sipas|tac dong cua cai cach",
 }.items()}
 
