@@ -610,3 +610,34 @@ def test_areas_of_an_inspection_by_the_words_that_define_each_area(resolver, con
     text = ("Kiểm tra CCHC năm 2022 tại huyện Gio Linh\n\nNgày 15/9/2022, Đoàn kiểm tra công tác cải cách hành chính tỉnh "
             f"Quảng Trị đã kiểm tra tại UBND huyện Gio Linh. Nội dung kiểm tra gồm: {content}.")
     assert set(_team(extract_text(text, resolver=resolver))["areas"]) == areas
+
+
+_LEAD_VISIT = ("Kiểm tra CCHC năm 2022 tại huyện Gio Linh\n\nNgày 15/9/2022, Đoàn kiểm tra công tác cải cách hành chính tỉnh "
+               "Quảng Trị đã kiểm tra tại UBND huyện Gio Linh. ")
+
+
+@pytest.mark.parametrize("body, expected", [
+    # a dash between clauses cuts as ';' does, and any verb after "chưa" is a shortfall (not a list of verbs)
+    ("Tuy nhiên, việc cập nhật hồ sơ lên phần mềm một cửa còn chậm; một số công chức chưa đeo thẻ khi thi hành công vụ – "
+     "việc số hóa kết quả giải quyết TTHC chưa đạt yêu cầu.",
+     {"Việc cập nhật hồ sơ lên phần mềm một cửa còn chậm": "limitation",
+      "Một số công chức chưa đeo thẻ khi thi hành công vụ": "limitation",
+      "Việc số hóa kết quả giải quyết TTHC chưa đạt yêu cầu": "limitation"}),
+    # a bulleted list: the marker is no part of a finding, and a unit's own plan issued is a result (only the
+    # inspection's plan, "ban hành kế hoạch kiểm tra / số …", is no finding)
+    ("Kết quả kiểm tra cho thấy:\n- UBND huyện đã ban hành kế hoạch CCHC kịp thời;\n+ Bộ phận một cửa còn thiếu trang "
+     "thiết bị.\n• Việc số hóa hồ sơ chưa bố trí đủ nhân lực.",
+     {"UBND huyện đã ban hành kế hoạch CCHC kịp thời": "result",
+      "Bộ phận một cửa còn thiếu trang thiết bị": "limitation",
+      "Việc số hóa hồ sơ chưa bố trí đủ nhân lực": "limitation"}),
+    # "tuy nhiên" turns an item of a result list into a limitation even when it holds a figure
+    ("Qua kiểm tra, xã đã niêm yết đầy đủ TTHC, tuy nhiên đến thời điểm kiểm tra xã chưa hoàn thành 100% nhiệm vụ.",
+     {"Xã đã niêm yết đầy đủ TTHC": "result",
+      "Đến thời điểm kiểm tra xã chưa hoàn thành 100% nhiệm vụ": "limitation"}),
+])
+def test_findings_cut_at_dashes_and_bullets_and_any_verb_not_yet_done(resolver, body, expected):
+    draft = extract_text(_LEAD_VISIT + body, resolver=resolver)
+    assert _kinds(draft) == expected
+    for f in draft["findings"]:  # evidence: the span is the finding's words in the text
+        a, b = f["evidence"]
+        assert draft["text"][a:b].lower() == f["text"].lower()
