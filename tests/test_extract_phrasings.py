@@ -641,3 +641,32 @@ def test_findings_cut_at_dashes_and_bullets_and_any_verb_not_yet_done(resolver, 
     for f in draft["findings"]:  # evidence: the span is the finding's words in the text
         a, b = f["evidence"]
         assert draft["text"][a:b].lower() == f["text"].lower()
+
+
+def _values(draft: dict) -> dict[float, tuple]:
+    return {i["value"]: (i["unit_id"], i["rank"]) for i in draft["indicators"] if i["value"] is not None}
+
+
+_INDEX_HEAD = "Quảng Trị công bố kết quả Chỉ số CCHC năm 2022\n\nNăm 2022, Chỉ số CCHC của tỉnh Quảng Trị đạt 85,12%"
+
+
+@pytest.mark.parametrize("rest, expected", [
+    # the first place said before the unit it is of belongs to that unit's figure, not to the subject's before it
+    (" (tăng 2,1 điểm so với năm 2021); đứng đầu cả nước là Hải Phòng đạt 91,26 điểm.",
+     {85.12: ("S63-P-45", None), 91.26: ("S63-P-31", 1)}),
+    # "sau X": the rank is the subject's, behind X
+    (", đứng thứ 3 trong vùng Bắc Trung Bộ, sau Quảng Bình (86,5%).", {85.12: ("S63-P-45", 3), 86.5: ("S63-P-44", None)}),
+    # a department's figure, the department the clause's subject: the department's, not the province's
+    (". Trong các sở, ngành, Sở Tư pháp dẫn đầu với 92,3%; trong các huyện, huyện Gio Linh đạt cao nhất với 88,4%.",
+     {85.12: ("S63-P-45", None), 92.3: ("S63-S-45-STP", 1), 88.4: ("S63-D-466", None)}),
+    # a department only named as the source is not the figure's unit
+    (". Theo Sở Nội vụ, Chỉ số SIPAS của tỉnh đạt 84,1%.", {85.12: ("S63-P-45", None), 84.1: ("S63-P-45", None)}),
+    # national and regional aggregates are no unit's value
+    (", cao hơn giá trị trung bình cả nước (84,52%); bình quân chung của vùng Bắc Trung Bộ đạt 83,4%.",
+     {85.12: ("S63-P-45", None)}),
+])
+def test_a_figure_and_its_rank_belong_to_the_unit_their_clause_names(resolver, rest, expected):
+    draft = extract_text(_INDEX_HEAD + rest, resolver=resolver)
+    assert _values(draft) == expected
+    for i in draft["indicators"]:  # evidence of each part read
+        assert all(draft["text"][a:b] for a, b in i["evidence_of"].values())

@@ -711,7 +711,9 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
         sentence_period = own or (line_period[1] if line_period[0] == line else None) or doc_period
         if not re.search(r"\d|mot bac|\bbac\b|dan dau|dung dau", s.folded):
             continue
-        typed = [m for m in mentions(s) if m.kind != "department"]
+        # a department's figure is the department's when it is the clause's subject ("Sở Tư pháp dẫn đầu với 92,3%",
+        # "Sở Y tế đạt 90,1%"), not the province's; a department only named (its report, "theo Sở Nội vụ") is not
+        typed = [m for m in mentions(s) if m.kind != "department" or _DEPARTMENT_SAYS.match(s.folded, m.end - s.start)]
         covered = _Covered(typed)
         unit_before = _UnitBefore(sorted(typed + [m for m in _bare_mentions(s, bare_names) if not covered(m.start)],
                                          key=lambda m: m.start))
@@ -747,7 +749,7 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
                         # "100% văn bản đi, đến được xử lý trên …"
                         rule = _best_rule(clause[n.end: n.end + 80].split(";")[0], first=True)
                     rule = rule or _best_rule(context)
-                    near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|la|\()\s*$", before)
+                    near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|la|voi|\()\s*$", before)
                     if rule is None and topic is not None and (near_unit or n.points):
                         rule = topic  # "Hà Nội (91,43%, xếp thứ 3)" in a report about one index
                     if rule is None or rule.code is None or rule.code == "OPS_APOLOGY_PCT" and "xin loi" not in before:
@@ -793,6 +795,11 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
     return _dedupe_values(out)
 
 
+# Between a rank and the unit it is of, words that lead to a name ("đứng đầu cả nước là Hải Phòng"): no comma, no "sau"
+# ("đứng thứ 3 …, sau Thừa Thiên Huế (87,01%)": behind that unit, the rank stays the subject's).
+_NAMED_NEXT = re.compile(r"[^,;:(]{0,30}")
+_NOT_NAMED_NEXT = re.compile(r"\b(sau|truoc|hon|chi sau|tren|duoi)\b")
+_DEPARTMENT_SAYS = re.compile(r"[^,;.]{0,25}?\b(dat|dan dau|dung dau|xep (thu|hang|vi tri)|dung thu|co (chi so|diem)|voi)\b")
 _AIMED = re.compile(r"\b(phan dau|muc tieu|du kien|ke hoach de ra)\b[^;.]{0,80}$")
 # "100% hồ sơ … đúng hạn": the figure comes first, what it measures after it.
 _NOUN_AFTER = re.compile(r"\s*(ho so|van ban|thu tuc|tthc|nhiem vu|dich vu|can bo|cong chuc)\b")
@@ -843,9 +850,15 @@ def _marked(s: Sentence, events: list, unit_before, topic, sentence_period, last
         owner = events[i - 1][1] if i else None
         if i and owner is None:
             continue  # said of a figure that is no unit's value (a national average's change)
-        if mk.kind == "rank" and i < len(events) and events[i][1] is not None and (
-                owner is None or owner.rank is not None) and events[i][0] - pos < 80:
-            owner = events[i][1]
+        following = events[i][1] if i < len(events) else None
+        if mk.kind == "rank" and following is not None and (
+                (owner is None or owner.rank is not None) and events[i][0] - pos < 80
+                # the unit the next figure is of is named after the rank, in the same clause: "đứng đầu cả nước là
+                # Hải Phòng đạt 91,26" is Hải Phòng's first place, not the figure's before it
+                or following.unit is not None and following.unit.start > pos
+                and _NAMED_NEXT.fullmatch(between := s.folded[mk.end: following.unit.start - s.start])
+                and not _NOT_NAMED_NEXT.search(between)):
+            owner = following
         if owner is not None and (owner.code not in INDEX_CODES and mk.kind != "change" or getattr(owner, mk.kind) is not None):
             owner = None
         if owner is None:
