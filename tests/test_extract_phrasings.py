@@ -4,6 +4,8 @@ administrative language of provincial portals; each case pins one phrasing.
 """
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from par_dashboard.extract import extract_text
 from par_dashboard.importing.names import UnitResolver
@@ -670,3 +672,48 @@ def test_a_figure_and_its_rank_belong_to_the_unit_their_clause_names(resolver, r
     assert _values(draft) == expected
     for i in draft["indicators"]:  # evidence of each part read
         assert all(draft["text"][a:b] for a, b in i["evidence_of"].values())
+
+
+_GIO_LINH = "Kiểm tra CCHC{title} tại huyện Gio Linh\n\n{body}"
+
+
+@pytest.mark.parametrize("title, body, dates", [
+    # a plan's team: the visit days come a few sentences on, after "thời gian kiểm tra"
+    (" năm 2023", "UBND huyện Gio Linh ban hành Kế hoạch số 45/KH-UBND kiểm tra công tác CCHC năm 2023 nhằm đánh giá kết quả "
+     "thực hiện nhiệm vụ CCHC. Kế hoạch yêu cầu các đơn vị chuẩn bị đầy đủ hồ sơ, tài liệu để phục vụ đoàn kiểm tra. Thời gian kiểm tra dự "
+     "kiến từ ngày 20 - 25/5/2023.", ("2023-05-20", "2023-05-25")),
+    # a range written with dots gives the text its year, and so the range's
+    ("", "Từ 1.8 – 17.9.2013, Tổ kiểm tra công tác cải cách hành chính tỉnh Quảng Trị đã kiểm tra tại UBND huyện Gio Linh.",
+     ("2013-08-01", "2013-09-17")),
+    # the day a report or a notice was issued is not the visit's
+    ("", "Ngày 20/9/2021, Sở Nội vụ có Báo cáo kết quả kiểm tra công tác cải cách hành chính năm 2021. Theo đó, Đoàn kiểm "
+     "tra công tác cải cách hành chính tỉnh Quảng Trị đã kiểm tra tại UBND huyện Gio Linh.", (None, None)),
+    ("", "Ngày 20/9/2021, UBND tỉnh Quảng Trị ký Thông báo kết luận kiểm tra công tác CCHC tại huyện Gio Linh. Trước đó, từ "
+     "ngày 13 - 15/9, Đoàn kiểm tra công tác cải cách hành chính tỉnh đã kiểm tra tại UBND huyện Gio Linh.",
+     ("2021-09-13", "2021-09-15")),
+])
+def test_visit_dates_not_the_papers_and_a_plans_time_of_inspection(resolver, title, body, dates):
+    draft = extract_text(_GIO_LINH.format(title=title, body=body), resolver=resolver)
+    team = _team(draft)
+    assert (team["started_on"], team["ended_on"]) == dates
+    if dates[0]:  # the text's year is the visit's, whichever way its dates are written
+        assert draft["year"]["value"] == int(dates[0][:4])
+
+
+_RANGES = [  # every phrasing of a range of days the issue names, with the day and month of its ends
+    "từ ngày {a} - {b}/{m}", "ngày {a}/{m} - {b}/{m}", "từ {a}.{m} – {b}.{m}", "trong 2 ngày {a} và {b}/{m}",
+    "từ ngày {a}/{m} đến ngày {b}/{m}",
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(year=st.integers(2008, 2026), month=st.integers(1, 12), first=st.integers(1, 27), phrasing=st.sampled_from(_RANGES))
+@example(year=2008, month=1, first=1, phrasing="ngày {a}/{m} - {b}/{m}")  # found by hypothesis: the "08" of "năm 2008, ngày …"
+def test_a_range_without_a_year_takes_the_year_of_the_text(resolver, year, month, first, phrasing):
+    """Whatever the phrasing, days given without a year are the text's year (the README's convention), and the
+    range's ends are its days."""
+    when = phrasing.format(a=first, b=first + 1, m=month)
+    body = (f"Thực hiện Kế hoạch kiểm tra CCHC năm {year}, {when}, Đoàn kiểm tra công tác cải cách hành chính tỉnh "
+            "Quảng Trị đã kiểm tra tại UBND huyện Gio Linh.")
+    team = _team(extract_text(_GIO_LINH.format(title=f" năm {year}", body=body), resolver=resolver))
+    assert (team["started_on"], team["ended_on"]) == (f"{year}-{month:02d}-{first:02d}", f"{year}-{month:02d}-{first + 1:02d}")

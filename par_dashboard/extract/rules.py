@@ -558,7 +558,11 @@ _NOT_VISIT_DAY = re.compile(r"(?:ke hoach|quyet dinh|cong van|thong bao|chi thi|
                             # a page's date-and-time stamp ("03/09/2025 16:07", "14:32 31/05/2023"): when it was posted
                             r"\d{1,2}/\d{1,2}/\d{4},?\s+\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2},?\s+\d{1,2}/\d{1,2}/\d{4}")
 # A sentence that forms a team: the day it opens with is the day of the decision, not of the visit.
-_FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bda ky\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
+# So is a sentence that issues or publishes a paper ("Ngày 20/9/2021, Sở Nội vụ có Báo cáo kết quả kiểm tra …",
+# "… ký Thông báo kết luận …", "… công bố …"): that day is the paper's, not the visit's.
+_FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bda ky\b|\bky (?:thong bao|van ban|cong van|bao cao)\b|"
+                     r"\bco (?:bao cao|van ban|thong bao|cong van|to trinh)\b|\bcong bo\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
+_VISIT_TIME = re.compile(r"\bthoi gian (?:kiem tra|lam viec|tien hanh kiem tra)\b|\bkiem tra (?:du kien )?(?:tu|trong|vao) (?:ngay|cac ngay)\b")
 _VISIT_DAY_CUE = re.compile(r"\b(tu ngay|kiem tra (?:dot xuat |thuc te )?(?:tu|trong|vao|tai)|lam viec (?:tu|trong|vao)|trong (?:2|hai|3|ba) ngay)\b")
 
 
@@ -568,7 +572,10 @@ def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], yea
     before = bisect.bisect_right(ends, sentence.start)
     # then the next visit sentence: "Trưởng đoàn: ông … . Từ ngày 3-5/8/2020, đoàn đã kiểm tra tại …"
     after = bisect.bisect_right(ends, sentence.end)
-    candidates = [sentence] + visits[max(0, before - 2): before][::-1] + visits[after: after + 1]
+    # and, a little further on, a sentence that says when the visits are ("Kế hoạch yêu cầu … phục vụ đoàn kiểm tra.
+    # Thời gian kiểm tra dự kiến từ ngày 20 - 25/5/2023"): its cue says the date is the visit's
+    candidates = [sentence] + visits[max(0, before - 2): before][::-1] + visits[after: after + 1] + [
+        v for v in visits[after + 1: after + 4] if _VISIT_TIME.search(v.folded)]
     for s in candidates:
         # a plan's date and a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …") are not the visit's
         folded = _NOT_VISIT_DAY.sub(lambda m: " " * len(m.group(0)), s.folded)
