@@ -717,3 +717,20 @@ def test_a_range_without_a_year_takes_the_year_of_the_text(resolver, year, month
             "Quảng Trị đã kiểm tra tại UBND huyện Gio Linh.")
     team = _team(extract_text(_GIO_LINH.format(title=f" năm {year}", body=body), resolver=resolver))
     assert (team["started_on"], team["ended_on"]) == (f"{year}-{month:02d}-{first:02d}", f"{year}-{month:02d}-{first + 1:02d}")
+
+
+@pytest.mark.parametrize("sentence, counts", [
+    ("Đoàn kiểm tra CCHC của UBND tỉnh Quảng Trị đã kiểm tra tại 02 UBND huyện và 04 Sở.", [(2, "district"), (4, "department")]),
+    # "địa phương" is a unit of any level, not a ward ("phường")
+    ("Năm 2022, UBND tỉnh Quảng Trị tổ chức kiểm tra công tác CCHC đối với 12 cơ quan, đơn vị, địa phương.", [(12, "unit")]),
+    # where the counted units are ("trên địa bàn huyện") is not a second level counted
+    ("Đoàn kiểm tra CCHC của UBND huyện Gio Linh đã kiểm tra 21/21 xã, thị trấn trên địa bàn huyện.", [(21, "commune")]),
+    ("Năm 2022, tỉnh Quảng Trị đã kiểm tra CCHC tại 11 cơ quan, đơn vị và 18 xã, phường.", [(11, "unit"), (18, "commune")]),
+])
+def test_units_given_as_counts_by_the_kind_their_words_name(resolver, sentence, counts):
+    draft = extract_text("Kiểm tra CCHC năm 2022\n\n" + sentence, resolver=resolver)
+    got = [(c["count"], c["kind"]) for c in _team(draft)["unit_counts"]]
+    assert got == counts
+    for c in _team(draft)["unit_counts"]:  # the evidence is the words counted
+        a, b = c["evidence"]
+        assert draft["text"][a:b] == c["text"]
