@@ -645,7 +645,7 @@ def test_findings_cut_at_dashes_and_bullets_and_any_verb_not_yet_done(resolver, 
         assert draft["text"][a:b].lower() == f["text"].lower()
 
 
-def _values(draft: dict) -> dict[float, tuple]:
+def _value_units(draft: dict) -> dict[float, tuple]:
     return {i["value"]: (i["unit_id"], i["rank"]) for i in draft["indicators"] if i["value"] is not None}
 
 
@@ -669,7 +669,7 @@ _INDEX_HEAD = "Quảng Trị công bố kết quả Chỉ số CCHC năm 2022\n\
 ])
 def test_a_figure_and_its_rank_belong_to_the_unit_their_clause_names(resolver, rest, expected):
     draft = extract_text(_INDEX_HEAD + rest, resolver=resolver)
-    assert _values(draft) == expected
+    assert _value_units(draft) == expected
     for i in draft["indicators"]:  # evidence of each part read
         assert all(draft["text"][a:b] for a, b in i["evidence_of"].values())
 

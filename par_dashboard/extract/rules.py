@@ -558,10 +558,11 @@ _NOT_VISIT_DAY = re.compile(r"(?:ke hoach|quyet dinh|cong van|thong bao|chi thi|
                             # a page's date-and-time stamp ("03/09/2025 16:07", "14:32 31/05/2023"): when it was posted
                             r"\d{1,2}/\d{1,2}/\d{4},?\s+\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2},?\s+\d{1,2}/\d{1,2}/\d{4}")
 # A sentence that forms a team: the day it opens with is the day of the decision, not of the visit.
-# So is a sentence that issues or publishes a paper ("Ngày 20/9/2021, Sở Nội vụ có Báo cáo kết quả kiểm tra …",
-# "… ký Thông báo kết luận …", "… công bố …"): that day is the paper's, not the visit's.
+# So is a sentence that issues a paper ("Ngày 20/9/2021, Sở Nội vụ có Báo cáo kết quả kiểm tra …", "… ký Thông báo
+# kết luận …"): that day is the paper's, not the visit's. Not "công bố": a team meets a unit "để công bố dự thảo kết
+# quả kiểm tra" on a day of its visit (example seed_daknong_2023).
 _FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bda ky\b|\bky (?:thong bao|van ban|cong van|bao cao)\b|"
-                     r"\bco (?:bao cao|van ban|thong bao|cong van|to trinh)\b|\bcong bo\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
+                     r"\bco (?:bao cao|van ban|thong bao|cong van|to trinh)\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
 _VISIT_TIME = re.compile(r"\bthoi gian (?:kiem tra|lam viec|tien hanh kiem tra)\b|\bkiem tra (?:du kien )?(?:tu|trong|vao) (?:ngay|cac ngay)\b")
 _VISIT_DAY_CUE = re.compile(r"\b(tu ngay|kiem tra (?:dot xuat |thuc te )?(?:tu|trong|vao|tai)|lam viec (?:tu|trong|vao)|trong (?:2|hai|3|ba) ngay)\b")
 
