@@ -4,6 +4,8 @@ administrative language of provincial portals; each case pins one phrasing.
 """
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from par_dashboard.extract import extract_text
 from par_dashboard.importing.names import UnitResolver
@@ -593,3 +595,142 @@ def test_requests_whose_verb_ends_them_and_efforts_asked_for(resolver, sentence,
 def test_the_one_who_inspected_without_a_team_word_leads_the_inspection(resolver, lead, name, title):
     team = _team(extract_text("Kiểm tra CCHC tại xã Cam Thành\n\n" + lead, resolver=resolver))
     assert (team["leader_name"], team["leader_title"]) == (name, title)
+
+
+@pytest.mark.parametrize("content, areas", [
+    # the national programme's name of the e-government area, and an area list cut by ';'
+    ("công tác chỉ đạo, điều hành; cải cách thể chế; cải cách thủ tục hành chính; cải cách tổ chức bộ máy; cải cách "
+     "chế độ công vụ; cải cách tài chính công; xây dựng Chính phủ điện tử, Chính phủ số",
+     {"A1", "A2", "A3", "A4", "A5", "A6", "A7"}),
+    # each area by what it is made of, not by its heading
+    ("việc rà soát văn bản, việc sắp xếp tổ chức bộ máy, việc quản lý, sử dụng kinh phí, việc ứng dụng CNTT và "
+     "công tác tuyên truyền CCHC", {"A1", "A2", "A4", "A6", "A7"}),
+    ("việc tuyển dụng, đánh giá, xếp loại công chức, việc thực hiện cơ chế tự chủ tài chính và vị trí việc làm",
+     {"A4", "A5", "A6"}),
+])
+def test_areas_of_an_inspection_by_the_words_that_define_each_area(resolver, content, areas):
+    text = ("Kiểm tra CCHC năm 2022 tại huyện Gio Linh\n\nNgày 15/9/2022, Đoàn kiểm tra công tác cải cách hành chính tỉnh "
+            f"Quảng Trị đã kiểm tra tại UBND huyện Gio Linh. Nội dung kiểm tra gồm: {content}.")
+    assert set(_team(extract_text(text, resolver=resolver))["areas"]) == areas
+
+
+_LEAD_VISIT = ("Kiểm tra CCHC năm 2022 tại huyện Gio Linh\n\nNgày 15/9/2022, Đoàn kiểm tra công tác cải cách hành chính tỉnh "
+               "Quảng Trị đã kiểm tra tại UBND huyện Gio Linh. ")
+
+
+@pytest.mark.parametrize("body, expected", [
+    # a dash between clauses cuts as ';' does, and any verb after "chưa" is a shortfall (not a list of verbs)
+    ("Tuy nhiên, việc cập nhật hồ sơ lên phần mềm một cửa còn chậm; một số công chức chưa đeo thẻ khi thi hành công vụ – "
+     "việc số hóa kết quả giải quyết TTHC chưa đạt yêu cầu.",
+     {"Việc cập nhật hồ sơ lên phần mềm một cửa còn chậm": "limitation",
+      "Một số công chức chưa đeo thẻ khi thi hành công vụ": "limitation",
+      "Việc số hóa kết quả giải quyết TTHC chưa đạt yêu cầu": "limitation"}),
+    # a bulleted list: the marker is no part of a finding, and a unit's own plan issued is a result (only the
+    # inspection's plan, "ban hành kế hoạch kiểm tra / số …", is no finding)
+    ("Kết quả kiểm tra cho thấy:\n- UBND huyện đã ban hành kế hoạch CCHC kịp thời;\n+ Bộ phận một cửa còn thiếu trang "
+     "thiết bị.\n• Việc số hóa hồ sơ chưa bố trí đủ nhân lực.",
+     {"UBND huyện đã ban hành kế hoạch CCHC kịp thời": "result",
+      "Bộ phận một cửa còn thiếu trang thiết bị": "limitation",
+      "Việc số hóa hồ sơ chưa bố trí đủ nhân lực": "limitation"}),
+    # "tuy nhiên" turns an item of a result list into a limitation even when it holds a figure
+    ("Qua kiểm tra, xã đã niêm yết đầy đủ TTHC, tuy nhiên đến thời điểm kiểm tra xã chưa hoàn thành 100% nhiệm vụ.",
+     {"Xã đã niêm yết đầy đủ TTHC": "result",
+      "Đến thời điểm kiểm tra xã chưa hoàn thành 100% nhiệm vụ": "limitation"}),
+])
+def test_findings_cut_at_dashes_and_bullets_and_any_verb_not_yet_done(resolver, body, expected):
+    draft = extract_text(_LEAD_VISIT + body, resolver=resolver)
+    assert _kinds(draft) == expected
+    for f in draft["findings"]:  # evidence: the span is the finding's words in the text
+        a, b = f["evidence"]
+        assert draft["text"][a:b].lower() == f["text"].lower()
+
+
+def _value_units(draft: dict) -> dict[float, tuple]:
+    return {i["value"]: (i["unit_id"], i["rank"]) for i in draft["indicators"] if i["value"] is not None}
+
+
+_INDEX_HEAD = "Quảng Trị công bố kết quả Chỉ số CCHC năm 2022\n\nNăm 2022, Chỉ số CCHC của tỉnh Quảng Trị đạt 85,12%"
+
+
+@pytest.mark.parametrize("rest, expected", [
+    # the first place said before the unit it is of belongs to that unit's figure, not to the subject's before it
+    (" (tăng 2,1 điểm so với năm 2021); đứng đầu cả nước là Hải Phòng đạt 91,26 điểm.",
+     {85.12: ("S63-P-45", None), 91.26: ("S63-P-31", 1)}),
+    # "sau X": the rank is the subject's, behind X
+    (", đứng thứ 3 trong vùng Bắc Trung Bộ, sau Quảng Bình (86,5%).", {85.12: ("S63-P-45", 3), 86.5: ("S63-P-44", None)}),
+    # a department's figure, the department the clause's subject: the department's, not the province's
+    (". Trong các sở, ngành, Sở Tư pháp dẫn đầu với 92,3%; trong các huyện, huyện Gio Linh đạt cao nhất với 88,4%.",
+     {85.12: ("S63-P-45", None), 92.3: ("S63-S-45-STP", 1), 88.4: ("S63-D-466", None)}),
+    # a department only named as the source is not the figure's unit
+    (". Theo Sở Nội vụ, Chỉ số SIPAS của tỉnh đạt 84,1%.", {85.12: ("S63-P-45", None), 84.1: ("S63-P-45", None)}),
+    # national and regional aggregates are no unit's value
+    (", cao hơn giá trị trung bình cả nước (84,52%); bình quân chung của vùng Bắc Trung Bộ đạt 83,4%.",
+     {85.12: ("S63-P-45", None)}),
+])
+def test_a_figure_and_its_rank_belong_to_the_unit_their_clause_names(resolver, rest, expected):
+    draft = extract_text(_INDEX_HEAD + rest, resolver=resolver)
+    assert _value_units(draft) == expected
+    for i in draft["indicators"]:  # evidence of each part read
+        assert all(draft["text"][a:b] for a, b in i["evidence_of"].values())
+
+
+_GIO_LINH = "Kiểm tra CCHC{title} tại huyện Gio Linh\n\n{body}"
+
+
+@pytest.mark.parametrize("title, body, dates", [
+    # a plan's team: the visit days come a few sentences on, after "thời gian kiểm tra"
+    (" năm 2023", "UBND huyện Gio Linh ban hành Kế hoạch số 45/KH-UBND kiểm tra công tác CCHC năm 2023 nhằm đánh giá kết quả "
+     "thực hiện nhiệm vụ CCHC. Kế hoạch yêu cầu các đơn vị chuẩn bị đầy đủ hồ sơ, tài liệu để phục vụ đoàn kiểm tra. Thời gian kiểm tra dự "
+     "kiến từ ngày 20 - 25/5/2023.", ("2023-05-20", "2023-05-25")),
+    # a range written with dots gives the text its year, and so the range's
+    ("", "Từ 1.8 – 17.9.2013, Tổ kiểm tra công tác cải cách hành chính tỉnh Quảng Trị đã kiểm tra tại UBND huyện Gio Linh.",
+     ("2013-08-01", "2013-09-17")),
+    # the day a report or a notice was issued is not the visit's
+    ("", "Ngày 20/9/2021, Sở Nội vụ có Báo cáo kết quả kiểm tra công tác cải cách hành chính năm 2021. Theo đó, Đoàn kiểm "
+     "tra công tác cải cách hành chính tỉnh Quảng Trị đã kiểm tra tại UBND huyện Gio Linh.", (None, None)),
+    ("", "Ngày 20/9/2021, UBND tỉnh Quảng Trị ký Thông báo kết luận kiểm tra công tác CCHC tại huyện Gio Linh. Trước đó, từ "
+     "ngày 13 - 15/9, Đoàn kiểm tra công tác cải cách hành chính tỉnh đã kiểm tra tại UBND huyện Gio Linh.",
+     ("2021-09-13", "2021-09-15")),
+])
+def test_visit_dates_not_the_papers_and_a_plans_time_of_inspection(resolver, title, body, dates):
+    draft = extract_text(_GIO_LINH.format(title=title, body=body), resolver=resolver)
+    team = _team(draft)
+    assert (team["started_on"], team["ended_on"]) == dates
+    if dates[0]:  # the text's year is the visit's, whichever way its dates are written
+        assert draft["year"]["value"] == int(dates[0][:4])
+
+
+_RANGES = [  # every phrasing of a range of days the issue names, with the day and month of its ends
+    "từ ngày {a} - {b}/{m}", "ngày {a}/{m} - {b}/{m}", "từ {a}.{m} – {b}.{m}", "trong 2 ngày {a} và {b}/{m}",
+    "từ ngày {a}/{m} đến ngày {b}/{m}",
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(year=st.integers(2008, 2026), month=st.integers(1, 12), first=st.integers(1, 27), phrasing=st.sampled_from(_RANGES))
+@example(year=2008, month=1, first=1, phrasing="ngày {a}/{m} - {b}/{m}")  # found by hypothesis: the "08" of "năm 2008, ngày …"
+def test_a_range_without_a_year_takes_the_year_of_the_text(resolver, year, month, first, phrasing):
+    """Whatever the phrasing, days given without a year are the text's year (the README's convention), and the
+    range's ends are its days."""
+    when = phrasing.format(a=first, b=first + 1, m=month)
+    body = (f"Thực hiện Kế hoạch kiểm tra CCHC năm {year}, {when}, Đoàn kiểm tra công tác cải cách hành chính tỉnh "
+            "Quảng Trị đã kiểm tra tại UBND huyện Gio Linh.")
+    team = _team(extract_text(_GIO_LINH.format(title=f" năm {year}", body=body), resolver=resolver))
+    assert (team["started_on"], team["ended_on"]) == (f"{year}-{month:02d}-{first:02d}", f"{year}-{month:02d}-{first + 1:02d}")
+
+
+@pytest.mark.parametrize("sentence, counts", [
+    ("Đoàn kiểm tra CCHC của UBND tỉnh Quảng Trị đã kiểm tra tại 02 UBND huyện và 04 Sở.", [(2, "district"), (4, "department")]),
+    # "địa phương" is a unit of any level, not a ward ("phường")
+    ("Năm 2022, UBND tỉnh Quảng Trị tổ chức kiểm tra công tác CCHC đối với 12 cơ quan, đơn vị, địa phương.", [(12, "unit")]),
+    # where the counted units are ("trên địa bàn huyện") is not a second level counted
+    ("Đoàn kiểm tra CCHC của UBND huyện Gio Linh đã kiểm tra 21/21 xã, thị trấn trên địa bàn huyện.", [(21, "commune")]),
+    ("Năm 2022, tỉnh Quảng Trị đã kiểm tra CCHC tại 11 cơ quan, đơn vị và 18 xã, phường.", [(11, "unit"), (18, "commune")]),
+])
+def test_units_given_as_counts_by_the_kind_their_words_name(resolver, sentence, counts):
+    draft = extract_text("Kiểm tra CCHC năm 2022\n\n" + sentence, resolver=resolver)
+    got = [(c["count"], c["kind"]) for c in _team(draft)["unit_counts"]]
+    assert got == counts
+    for c in _team(draft)["unit_counts"]:  # the evidence is the words counted
+        a, b = c["evidence"]
+        assert draft["text"][a:b] == c["text"]

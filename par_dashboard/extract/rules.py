@@ -558,7 +558,12 @@ _NOT_VISIT_DAY = re.compile(r"(?:ke hoach|quyet dinh|cong van|thong bao|chi thi|
                             # a page's date-and-time stamp ("03/09/2025 16:07", "14:32 31/05/2023"): when it was posted
                             r"\d{1,2}/\d{1,2}/\d{4},?\s+\d{1,2}:\d{2}\b|\b\d{1,2}:\d{2},?\s+\d{1,2}/\d{1,2}/\d{4}")
 # A sentence that forms a team: the day it opens with is the day of the decision, not of the visit.
-_FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bda ky\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
+# So is a sentence that issues a paper ("Ngày 20/9/2021, Sở Nội vụ có Báo cáo kết quả kiểm tra …", "… ký Thông báo
+# kết luận …"): that day is the paper's, not the visit's. Not "công bố": a team meets a unit "để công bố dự thảo kết
+# quả kiểm tra" on a day of its visit (example seed_daknong_2023).
+_FORMED = re.compile(r"\bthanh lap\b|\bquyet dinh\b|\bban hanh\b|\bda ky\b|\bky (?:thong bao|van ban|cong van|bao cao)\b|"
+                     r"\bco (?:bao cao|van ban|thong bao|cong van|to trinh)\b")  # "đã ký", not "kỷ luật", "Tam Kỳ"
+_VISIT_TIME = re.compile(r"\bthoi gian (?:kiem tra|lam viec|tien hanh kiem tra)\b|\bkiem tra (?:du kien )?(?:tu|trong|vao) (?:ngay|cac ngay)\b")
 _VISIT_DAY_CUE = re.compile(r"\b(tu ngay|kiem tra (?:dot xuat |thuc te )?(?:tu|trong|vao|tai)|lam viec (?:tu|trong|vao)|trong (?:2|hai|3|ba) ngay)\b")
 
 
@@ -568,7 +573,10 @@ def _team_dates(sentence: Sentence, visits: list[Sentence], ends: list[int], yea
     before = bisect.bisect_right(ends, sentence.start)
     # then the next visit sentence: "Trưởng đoàn: ông … . Từ ngày 3-5/8/2020, đoàn đã kiểm tra tại …"
     after = bisect.bisect_right(ends, sentence.end)
-    candidates = [sentence] + visits[max(0, before - 2): before][::-1] + visits[after: after + 1]
+    # and, a little further on, a sentence that says when the visits are ("Kế hoạch yêu cầu … phục vụ đoàn kiểm tra.
+    # Thời gian kiểm tra dự kiến từ ngày 20 - 25/5/2023"): its cue says the date is the visit's
+    candidates = [sentence] + visits[max(0, before - 2): before][::-1] + visits[after: after + 1] + [
+        v for v in visits[after + 1: after + 4] if _VISIT_TIME.search(v.folded)]
     for s in candidates:
         # a plan's date and a deadline ("báo cáo … trước ngày 7/2/2017", "chậm nhất ngày …") are not the visit's
         folded = _NOT_VISIT_DAY.sub(lambda m: " " * len(m.group(0)), s.folded)
@@ -711,7 +719,9 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
         sentence_period = own or (line_period[1] if line_period[0] == line else None) or doc_period
         if not re.search(r"\d|mot bac|\bbac\b|dan dau|dung dau", s.folded):
             continue
-        typed = [m for m in mentions(s) if m.kind != "department"]
+        # a department's figure is the department's when it is the clause's subject ("Sở Tư pháp dẫn đầu với 92,3%",
+        # "Sở Y tế đạt 90,1%"), not the province's; a department only named (its report, "theo Sở Nội vụ") is not
+        typed = [m for m in mentions(s) if m.kind != "department" or _DEPARTMENT_SAYS.match(s.folded, m.end - s.start)]
         covered = _Covered(typed)
         unit_before = _UnitBefore(sorted(typed + [m for m in _bare_mentions(s, bare_names) if not covered(m.start)],
                                          key=lambda m: m.start))
@@ -747,7 +757,7 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
                         # "100% văn bản đi, đến được xử lý trên …"
                         rule = _best_rule(clause[n.end: n.end + 80].split(";")[0], first=True)
                     rule = rule or _best_rule(context)
-                    near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|la|\()\s*$", before)
+                    near_unit = re.search(r"(" + _UNIT_WORDS + r")[^%]{0,40}$", before) or re.search(r"(dat|la|voi|\()\s*$", before)
                     if rule is None and topic is not None and (near_unit or n.points):
                         rule = topic  # "Hà Nội (91,43%, xếp thứ 3)" in a report about one index
                     if rule is None or rule.code is None or rule.code == "OPS_APOLOGY_PCT" and "xin loi" not in before:
@@ -793,6 +803,11 @@ def indicator_values(doc: Document, bare_names: re.Pattern | None = None, year: 
     return _dedupe_values(out)
 
 
+# Between a rank and the unit it is of, words that lead to a name ("đứng đầu cả nước là Hải Phòng"): no comma, no "sau"
+# ("đứng thứ 3 …, sau Thừa Thiên Huế (87,01%)": behind that unit, the rank stays the subject's).
+_NAMED_NEXT = re.compile(r"[^,;:(]{0,30}")
+_NOT_NAMED_NEXT = re.compile(r"\b(sau|truoc|hon|chi sau|tren|duoi)\b")
+_DEPARTMENT_SAYS = re.compile(r"[^,;.]{0,25}?\b(dat|dan dau|dung dau|xep (thu|hang|vi tri)|dung thu|co (chi so|diem)|voi)\b")
 _AIMED = re.compile(r"\b(phan dau|muc tieu|du kien|ke hoach de ra)\b[^;.]{0,80}$")
 # "100% hồ sơ … đúng hạn": the figure comes first, what it measures after it.
 _NOUN_AFTER = re.compile(r"\s*(ho so|van ban|thu tuc|tthc|nhiem vu|dich vu|can bo|cong chuc)\b")
@@ -843,9 +858,15 @@ def _marked(s: Sentence, events: list, unit_before, topic, sentence_period, last
         owner = events[i - 1][1] if i else None
         if i and owner is None:
             continue  # said of a figure that is no unit's value (a national average's change)
-        if mk.kind == "rank" and i < len(events) and events[i][1] is not None and (
-                owner is None or owner.rank is not None) and events[i][0] - pos < 80:
-            owner = events[i][1]
+        following = events[i][1] if i < len(events) else None
+        if mk.kind == "rank" and following is not None and (
+                (owner is None or owner.rank is not None) and events[i][0] - pos < 80
+                # the unit the next figure is of is named after the rank, in the same clause: "đứng đầu cả nước là
+                # Hải Phòng đạt 91,26" is Hải Phòng's first place, not the figure's before it
+                or following.unit is not None and following.unit.start > pos
+                and _NAMED_NEXT.fullmatch(between := s.folded[mk.end: following.unit.start - s.start])
+                and not _NOT_NAMED_NEXT.search(between)):
+            owner = following
         if owner is not None and (owner.code not in INDEX_CODES and mk.kind != "change" or getattr(owner, mk.kind) is not None):
             owner = None
         if owner is None:
@@ -974,14 +995,23 @@ _ORDER = ["A7", "A3", "A5", "A4", "A6", "A2", "A8", "A1"]
 # included: "hiện đại hóa hành chính" is A7, "xây dựng và nâng cao chất lượng đội ngũ CBCCVC" A5, "xây dựng và tổ chức
 # thực hiện văn bản QPPL" A2. Narrower than AREA_WORDS, which place a finding's sentence.
 AREA_NAMES = {a: re.compile(p) for a, p in {
-    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao|(?:trien khai|thuc hien) (?:cac )?van ban chi dao",
-    "A2": r"the che|van ban quy pham phap luat|van ban qppl",
+    # Each area by the words that define it in the national PAR programme (Nghị quyết 76/NQ-CP, the eight areas of
+    # the PAR INDEX), not by one report's list: direction includes propaganda of PAR; the apparatus its arrangement,
+    # staffing quotas and job positions; public finance the use of budgets and autonomy; the e-government area is
+    # named "Chính phủ điện tử, Chính phủ số" nationally and "chính quyền …" locally.
+    "A1": r"chi dao,? (va )?dieu hanh|cong tac chi dao|(?:trien khai|thuc hien) (?:cac )?van ban chi dao|"
+          r"(?:cong tac |viec )?tuyen truyen\b",
+    "A2": r"the che|van ban quy pham phap luat|van ban qppl|ra soat,? (?:he thong hoa )?van ban|thi hanh phap luat",
     "A3": r"thu tuc hanh chinh|\btthc\b|mot cua",
     # how the reorganised local government runs ("vận hành mô hình chính quyền địa phương 2 cấp") is its apparatus
-    "A4": r"to chuc bo may|bo may hanh chinh|(?:van hanh|hoat dong) (?:theo )?mo hinh chinh quyen",
-    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b|ky luat,? ky cuong",
-    "A6": r"tai chinh cong",
-    "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin",
+    "A4": r"to chuc bo may|bo may hanh chinh|(?:van hanh|hoat dong) (?:theo )?mo hinh chinh quyen|"
+          r"sap xep (?:lai )?(?:to chuc|bo may|cac co quan|don vi)|\bbien che\b|vi tri viec lam",
+    "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b|ky luat,? ky cuong|"
+          r"tuyen dung|danh gia,? xep loai (?:can bo|cong chuc|vien chuc)",
+    "A6": r"tai chinh cong|cai cach tai chinh|quan ly,? su dung (?:kinh phi|ngan sach|tai san cong)|"
+          r"(?:co che |quyen )?tu chu (?:ve )?tai chinh",
+    "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin|"
+          r"chinh phu (?:dien tu|so)|ung dung cntt",
     "A8": r"hai long|sipas|tac dong cua cai cach",
 }.items()}
 
@@ -1003,9 +1033,10 @@ def area_of(folded: str) -> str:
 _LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,80}:|"
                          r"(mot so|nhung|cac) (han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,40}?"
                          r"\bnhu\b(?!\s+(sau|tren|vay|the|da)\b)\s*:?")
-_LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|chua (dat|duoc|dam bao|thuong xuyen|"
-                        r"kip thoi|sat|dong bo|day du|phong phu|cao|co sang kien|co giai phap|dung|quan tam|chu trong|hieu qua|nghiem tuc|"
-                        r"thuc hien|ban hanh|cap nhat|niem yet|cong khai|trien khai|ro|cu the|phu hop|tot|thanh thao)|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
+# "chưa" + any verb is something not (yet) done ("chưa đeo thẻ", "chưa bố trí", "chưa đạt"): a list of the verbs
+# seen in a few reports missed the next report's verb. Not "chưa có trường hợp …", "chưa phát hiện …" (no fault found).
+_LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|"
+                        r"chua (?!co (?:truong hop|hien tuong|sai sot|vi pham|ho so (?:tre|qua) han)|phat hien|tung|xay ra)[^\W\d]|khong (duy tri|co ly do|dat|dung (quy dinh|thoi gian|han))|"
                         r"chua xac dinh|chua co su|cham\s*$|cham tre|tre han|cham hon|cham so voi|vi pham|sai sot|sai quy dinh|vang mat|vang \d|van con (thap|cham|nhieu)|"
                         r"di (lam )?muon|ve som|"
                         # a duty not done: "không đeo thẻ công chức", "không niêm yết …"
@@ -1064,7 +1095,7 @@ _REC_VERB = re.compile(r"\b(tiep tuc|tang cuong|quan tam|khan truong|kip thoi|th
 _FUTURE = re.compile(r"\b(se|du kien|phan dau)\s+(tang cuong|tiep tuc|day manh|xem xet|thuc hien|trien khai|to chuc)")
 _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xuat|^(tuy nhien|ben canh|thuc hien (ke hoach|chi dao|cong van)|"
                    r"sau khi|truoc do|de danh gia|theo do|trong ngay|ngay \d|day la|(dong thoi,? )?qua do)|to chuc \d+ doan|"
-                   r"ban hanh (quyet dinh|ke hoach)|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
+                   r"ban hanh (quyet dinh|ke hoach (so|kiem tra|\d))|trien khai ke hoach|kiem tra thuc te tai|(da|duoc) kiem tra|to chuc kiem tra|"
                    r"lam viec (voi|tai)|nham phuc vu|\b(se|du kien|phan dau)\b|^muc tieu\b|"
                    # what the team did besides inspecting: "Dịp này, đoàn cũng đã trao đổi, hướng dẫn …"
                    r"^(nhan )?dip nay\b|\b(doan|to)( kiem tra)? (cung )?(da )?(trao doi|huong dan|giai dap)\b|"
@@ -1212,7 +1243,9 @@ def _items(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
 # Clauses end at ';', and at ", do vậy / vì vậy / do đó" before a request ("…, do vậy Sở Nội vụ yêu cầu …"): what
 # is asked follows from the shortcoming before it but is a recommendation of its own.
 # Also at ", đồng thời chỉ ra / chỉ rõ …": what was pointed out is a statement apart from the praise before it.
-_CLAUSE_CUT = re.compile(r";|,\s*(?=(?:do vay|vi vay|do do)\b[^,.;]{0,60}?\b(?:yeu cau|de nghi|kien nghi)\b)|"
+# And at a dash between words ("… chưa đeo thẻ – việc số hóa … chưa đạt"), as ';' is: not between figures ("25 – 30/5").
+_CLAUSE_CUT = re.compile(r";|(?<=[^\W\d])\s+[–—]\s+(?=[^\W\d])|"
+                         r",\s*(?=(?:do vay|vi vay|do do)\b[^,.;]{0,60}?\b(?:yeu cau|de nghi|kien nghi)\b)|"
                          r",\s*(?=dong thoi,?\s+(?:da\s+)?chi (?:ra|ro)\b)")
 # Shortcomings said to have been pointed out but not named ("đồng thời chỉ rõ cụ thể những việc còn tồn tại, hạn chế
 # cần khắc phục …"): no limitation, and no task either. With a colon the list that follows names them, and is kept.
@@ -1332,13 +1365,15 @@ def findings(doc: Document, team_sentences: set[int] | None = None, announcement
                 b = purpose.start()
             for offset, item in _items(s.text, start, b, kind):
                 item_kind = kind
+                if bullet := _BULLET.match(item):  # "- UBND huyện đã …", "+ …", "• …": a list's marker, not its words
+                    offset, item = offset + bullet.end(), item[bullet.end():]
                 if lead := _LEAD.match(fold(item)):  # "tuy nhiên …", "bên cạnh đó, …": the statement after them
                     turn = re.match(r"\s*(tuy nhien|nhung|song)\b", lead.group(0))
                     offset, item = offset + lead.end(), item[lead.end():]
                     if turn and kind == "result":
                         item_kind = "limitation"
                 item_folded = fold(item)
-                if kind == "result" and _shortfall(item_folded):
+                if item_kind == "result" and _shortfall(item_folded):  # "tuy nhiên …" has made it a limitation already
                     if re.search(r"\d", item_folded):
                         continue  # "Số hồ sơ giải quyết trễ hạn là 245": a count, said among the results
                     item_kind = "limitation"  # a shortcoming among the results: "…, tuy nhiên … chưa …"
@@ -1373,6 +1408,7 @@ def _shortfall(folded: str) -> bool:
     return bool(_LIMIT_CUE.search(cleaned))
 
 
+_BULLET = re.compile(r"\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s+")
 _LEAD = re.compile(r"\s*(?:(?:tuy nhien|nhung|song|ben canh do|dong thoi|ngoai ra|nhin chung|vao luc [\dh: ]+)\b,?\s*)+")
 _AIM = re.compile(r"\bnham\b")
 

@@ -25,20 +25,20 @@ _COUNT = re.compile(
     + "|".join(sorted(_WORDS, key=len, reverse=True)) + r")(?:/\d{1,3})?\s+(?:luot\s+)?"
     r"(?=(?:ubnd|uy ban nhan dan|co quan|don vi|dia phuong|so|huyen|quan|thi xa|thanh pho|xa|phuong|thi tran|phong|ban)\b)")
 # Where the counted words end: a ';', ')', ':', '.', the next count (", 4 đơn vị", "và 2 đơn vị"), "trong đó".
-_PHRASE_END = re.compile(r"[;:)(.]|,?\s+(?:va\s+)?(?:(?:it nhat|toi thieu)\s+)?(?:\d|(?:" + "|".join(_WORDS) + r")\s+(?:ubnd|so|huyen|xa|don vi|co quan)\b)|\s*,?\s*trong do\b|\s+(?:theo|nham|de|voi|tu ngay|trong|ve)\b")
+_PHRASE_END = re.compile(r"[;:)(.]|,?\s+(?:va\s+)?(?:(?:it nhat|toi thieu)\s+)?(?:\d|(?:" + "|".join(_WORDS) + r")\s+(?:ubnd|so|huyen|xa|don vi|co quan)\b)|\s*,?\s*trong do\b|\s+(?:theo|nham|de|voi|tu ngay|trong|ve|tren dia ban)\b")
 # What kind of unit the words count, the more specific first (see tests/gold/extract_unseen/README.md).
 _KINDS = [
     ("public_service_unit", r"su nghiep"),
     ("vertical_agency", r"nganh doc|trung uong (dong|dat) tren dia ban"),
     ("district_office", r"(truc thuoc|phong|ban chuyen mon)[^;]{0,40}(cap huyen|huyen|(?<!co )quan)|(cap huyen|huyen)[^;]{0,10}(phong|ban)\b"),
     ("commune_office", r"(phong|ban|nganh)[^;]{0,20}(thuoc |cua |cap )?xa\b"),
-    ("commune", r"\b(cap xa|ubnd xa|(?<!thi )xa|phuong|thi tran)\b"),
+    ("commune", r"\b(cap xa|ubnd xa|(?<!thi )xa|(?<!dia )phuong|thi tran)\b"),  # "địa phương" is any level
     ("district", r"\b(cap huyen|ubnd huyen|huyen|(?<!co )quan|thi xa|thanh pho)\b"),
     ("department", r"\b(so|cap tinh|khoi so|co quan chuyen mon)\b"),
 ]
 _KIND_RES = [(k, re.compile(p)) for k, p in _KINDS]
 _LEVEL_WORDS = {"department": re.compile(r"\b(so|cap tinh)\b"), "district": re.compile(r"\b(cap huyen|huyen)\b"),
-                "commune": re.compile(r"\b(cap xa|(?<!thi )xa|phuong)\b")}  # "thị xã" is a district
+                "commune": re.compile(r"\b(cap xa|(?<!thi )xa|(?<!dia )phuong)\b")}  # "thị xã" is a district
 _INSPECTS = re.compile(r"\bkiem tra\b|\blam viec\b")
 # Whom the inspection is of, said once for the whole text: "Đối tượng kiểm tra là các phòng, ban thuộc xã".
 _OBJECT = re.compile(r"doi tuong (?:duoc )?kiem tra (?:la|gom|bao gom)\s*:?\s*(?P<what>[^.;]{3,80})")

@@ -60,7 +60,9 @@ _DAY_MONTH = r"(?P<{p}d>\d{{1,2}})[/\-.](?P<{p}m>\d{{1,2}})(?:[/\-.](?P<{p}y>\d{
 # "từ ngày 25 - 30/5", "ngày 03/10 - 06/10/2022", "từ ngày 12/9 đến 16/9/2022", and days joined by "và" or a comma
 # after "ngày" ("trong 2 ngày 5 và 6/3/2020", "ngày 25, 26/10").
 _RANGE = re.compile(
-    r"(?:tu\s+)?(?:(?P<day_word>ngay)\s+)?(?P<d1>\d{1,2})(?:[/\-.](?P<m1>\d{1,2}))?(?:[/\-.](?P<y1>\d{4}))?"
+    # the first day starts a number: else the "08" of "năm 2008, ngày 1/1 - 2/1" began a match that took the range's
+    # first day with it, and the range was read as that one day
+    r"(?:tu\s+)?(?:(?P<day_word>ngay)\s+)?(?<![\d/.,])(?P<d1>\d{1,2})(?:[/\-.](?P<m1>\d{1,2}))?(?:[/\-.](?P<y1>\d{4}))?"
     r"\s*(?:-|–|den(?: het)?(?: ngay)?|(?:\s*,\s*\d{1,2}){0,5}\s*(?P<joined>va|,))\s*(?:ngay\s+)?" + _DAY_MONTH.format(p="e"))
 _SINGLE = re.compile(r"(?<![\d/])" + _DAY_MONTH.format(p="s") + r"(?![\d/])")
 _WORDY = re.compile(r"ngay\s+(?:(?P<d1>\d{1,2})\s+(?:-|–|den(?: het)?(?: ngay)?)\s*)?(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})"
@@ -129,7 +131,8 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
     return sorted(out, key=lambda x: x.start)
 
 
-_YEAR_WORDS = re.compile(r"(?:nam|quy [ivx1-4]+/|thang \d{1,2}/|\d{1,2}/\d{1,2}/)\s*(?P<y>(?:19|20)\d{2})\b")
+# A date is written with '/', '.' or '-' ("17/9/2013", "17.9.2013", "17-9-2013"), each the same way through.
+_YEAR_WORDS = re.compile(r"(?:nam|quy [ivx1-4]+/|thang \d{1,2}[/.\-]|\d{1,2}(?P<sep>[/.\-])\d{1,2}(?P=sep))\s*(?P<y>(?:19|20)\d{2})\b")
 # What a figure is compared with is not what the report is about: "tăng 0,292 điểm so với năm 2022".
 _COMPARED = re.compile(r"\bso voi\b[^,;.()]{0,30}?\b(?:nam\s+)?(?:19|20)\d{2}\b")
 _DOC_REF = re.compile(r"(nghi dinh|quyet dinh|thong tu|chi thi|nghi quyet|cong van|luat)\s+(so\s+)?\S*\s*(ngay\s+[\d/]+)?")
