@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from par_dashboard.security.untrusted import markdown_text
 from tests.users import open_page
 
 
@@ -48,3 +49,60 @@ def test_the_box_names_the_source_and_never_writes_nan(work):
             assert part in imported, (part, imported)
     finally:
         os.environ["PAR_DB"] = before
+
+
+# ---- the locality and indicators pages (issue 18, provenance leftovers): every table whose rows are figures
+
+PICK = "Chọn một dòng của bảng để xem nguồn"
+
+
+@pytest.mark.parametrize(("page", "section", "tables"), [
+    ("locality", "", 1),              # the targets of the year
+    ("locality", "inspections", 2),   # the inspections that visited the unit, and their findings
+    ("indicators", "", 1),            # the units of the year
+    ("indicators", "topbottom", 1),
+    ("indicators", "heatmap", 1),
+])
+def test_each_table_of_the_locality_and_indicators_pages_offers_its_rows_source(built_db, page, section, tables):
+    at = open_page(page, section, province="S63-P-20", year="2024")
+    assert sum(PICK in c.value for c in at.caption) == tables, [c.value for c in at.caption]
+
+
+def _choose(at, key: str, row: int):
+    """A reader's click on a table's row, as Streamlit keeps it (AppTest cannot click a table: its selection state
+    takes the write instead)."""
+    at.session_state[key] = {"selection": {"rows": [row], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _one(sql: str, *params):
+    """One value read straight from the tables (not through the page's queries), on the app's own connection (DuckDB
+    opens a file once per process)."""
+    import os
+
+    from par_dashboard.shell import cached
+
+    with cached.database(os.environ["PAR_DB"]).cursor() as cur:
+        return cur.execute(sql, list(params)).fetchone()[0]
+
+
+def test_a_visits_row_of_the_locality_shows_that_inspections_source(built_db):
+    at = open_page("locality", "inspections", province="S63-P-20", year="2024")
+    first = at.dataframe[0].value.iloc[0]  # newest first, as the page lists them
+    box = _choose(at, "loc_visits_row", 0)
+    title = _one("SELECT s.title FROM inspection i JOIN source s USING (source_id)"
+                 " WHERE i.team_label = ? AND i.year = ? ORDER BY i.inspection_id LIMIT 1",
+                 first.iloc[2], int(first.iloc[0]))
+    assert f"Nguồn của {first.iloc[2]}, {first.iloc[0]}" in box and markdown_text(title) in box, box
+    assert not {"nan", "None", "NaT", "<NA>"} & set(box.replace(":", " ").split()), box
+
+
+def test_a_chosen_units_row_of_the_indicators_page_shows_that_figures_source(built_db):
+    at = open_page("indicators", "", province="S63-P-20", year="2024")
+    shown = at.dataframe[0].value
+    for row in (0, len(shown) - 1):  # the best and the last, wherever the sort put them
+        box = _choose(at, "ind_units_row", row)
+        assert f"Nguồn của {shown.iloc[row, 1]}, 2024" in box, box
+        assert not {"nan", "None", "NaT", "<NA>"} & set(box.replace(":", " ").split()), box

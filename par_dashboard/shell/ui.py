@@ -287,17 +287,29 @@ def provenance(source_id, *, what: str, rank_source_id=None) -> None:
     st.container(border=True).markdown("\n".join(lines))
 
 
-def table_with_sources(table: pd.DataFrame, rows: pd.DataFrame, *, key: str, what, **dataframe_kw) -> None:
-    """A table whose rows' sources are one click away: a row chosen in it shows its source above it (`provenance`).
+def source_box(source_id, *, what: str, rank_source_id=None) -> None:
+    """`provenance` of one figure, or, for a figure rolled up from several units' figures (no `source_id`: each part
+    has its own), a sentence saying it has no single source rather than nothing."""
+    if _present(source_id):
+        provenance(source_id, what=what, rank_source_id=rank_source_id)
+    else:
+        st.container(border=True).markdown(t("prov_rollup", lang(), what=markdown_text(what)))
+
+
+def table_with_sources(table, rows: pd.DataFrame, *, key: str, what, clicked=None, **dataframe_kw) -> None:
+    """A table whose rows' sources are one click away: a row chosen in it shows its source above it (`source_box`).
     `rows` is the frame the table was made from, row for row (its `source_id`, maybe `rank_source_id`); `what(row)`
-    names the row's figure ("Cao Lộc, 2024")."""
+    names the row's figure ("Cao Lộc, 2024"). `clicked()`, when given, draws the box for a figure chosen elsewhere (a
+    map region) while no row is chosen."""
     box = st.container()  # above the table (which may be 900 px high): seen without scrolling
     chosen = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                           key=key, **dataframe_kw)
     with box:
         if chosen.selection.rows:  # positions in the frame given, whatever sort the reader chose
             row = rows.iloc[chosen.selection.rows[0]]
-            provenance(row.source_id, what=what(row), rank_source_id=row.get("rank_source_id"))
+            source_box(row.get("source_id"), what=what(row), rank_source_id=row.get("rank_source_id"))
+        elif clicked is not None:
+            clicked()
         else:
             st.caption(t("prov_pick", lang()))
 
