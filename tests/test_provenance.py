@@ -106,3 +106,38 @@ def test_a_chosen_units_row_of_the_indicators_page_shows_that_figures_source(bui
         box = _choose(at, "ind_units_row", row)
         assert f"Nguồn của {shown.iloc[row, 1]}, 2024" in box, box
         assert not {"nan", "None", "NaT", "<NA>"} & set(box.replace(":", " ").split()), box
+
+
+# ---- a map region's click (the click itself in Chromium: tests/test_browser.py::test_a_map_regions_click_shows_its_source)
+
+def _click_region(at, unit_id: str):
+    """A click on a map region, as Streamlit keeps a plotly chart's selection (AppTest cannot click a chart)."""
+    at.session_state["map_chart"] = {"selection": {"points": [{"customdata": [unit_id], "location": unit_id}],
+                                                   "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
+    assert not at.exception, at.exception
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_a_provinces_click_drills_down_and_shows_that_provinces_source(built_db):
+    at = open_page("map", "", year="2024")
+    box = _click_region(at, "S63-P-20")
+    assert at.session_state["province"] == "S63-P-20"  # the drill-down is kept
+    assert "Nguồn của Lạng Sơn, 2024" in box, box
+    source_id = _one("SELECT s.source_id FROM score s WHERE s.unit_id = 'S63-P-20' AND s.year = 2024"
+                     " AND s.family_code = 'PAR_INDEX' AND s.area_code = 'TOTAL'")
+    assert markdown_text(_one("SELECT title FROM source WHERE source_id = ?", source_id)) in box, box
+    assert not {"nan", "None", "NaT", "<NA>"} & set(box.replace(":", " ").split()), box
+
+
+def test_a_districts_click_shows_its_source_and_a_way_to_its_profile(built_db):
+    at = open_page("map", "", year="2024", province="S63-P-20")
+    box = _click_region(at, "S63-D-183")  # Cao Lộc
+    assert "Nguồn của Cao Lộc, 2024" in box, box
+    assert any(b.label == "Mở hồ sơ Cao Lộc" for b in at.button), [b.label for b in at.button]
+
+
+def test_a_rolled_up_regions_click_says_it_has_no_single_source(built_db):
+    at = open_page("map", "", year="2023", structure="S34")
+    box = _click_region(at, "S34-P-20")
+    assert "không có một nguồn duy nhất" in box, box
