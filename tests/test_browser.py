@@ -130,6 +130,49 @@ def test_the_map_draws_with_the_network_off_and_a_click_selects_a_province(app):
     page.screenshot(path=str(ARTIFACTS / "map_2024_vi.png"), full_page=True)
 
 
+def _region_point(page, layer: str, unit_id: str) -> tuple[float, float]:
+    """Where a region of the map is on screen: a point inside its shape (not its centroid, which a concave province
+    may lie outside of), projected by the map the page drew."""
+    from shapely.geometry import shape
+
+    from par_dashboard.views import geo
+
+    feature = next(f for f in geo.load_layer(layer)["features"] if f["id"] == unit_id)
+    inside = shape(feature["geometry"]).representative_point()
+    return tuple(page.evaluate("""([lon, lat]) => {
+        const map = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
+        const at = map.project([lon, lat]), box = map.getContainer().getBoundingClientRect();
+        return [box.left + at.x, box.top + at.y];
+    }""", [inside.x, inside.y]))
+
+
+def _click_region(page, layer: str, unit_id: str) -> None:
+    page.wait_for_selector(".js-plotly-plot .maplibregl-canvas", timeout=60_000)
+    _settled(page)
+    page.wait_for_timeout(1500)  # the map's first paint (its shapes are drawn after the run is over)
+    x, y = _region_point(page, layer, unit_id)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+
+
+def test_a_map_regions_click_shows_its_source(app):
+    """Issue 18: provenance one click away, from a map region. A province's click drills down and the box above the
+    table names the province's source; a district's click shows the district's source and a button to its profile."""
+    page = _page(app, "ban-do?year=2024", height=1300)
+    _click_region(page, "S63-province", "S63-P-20")
+    expect(page).to_have_url(re.compile(r"province=S63-P-20"), timeout=60_000)
+    _settled(page)
+    source = page.locator("[data-testid='stMain'] [data-testid='stMarkdownContainer']", has_text=re.compile("^Nguồn của "))
+    expect(source).to_contain_text("Nguồn của Lạng Sơn, 2024", timeout=30_000)
+    assert "nan" not in source.inner_text().split()
+    _click_region(page, "S63-district", "S63-D-183")
+    expect(source).to_contain_text("Nguồn của Cao Lộc, 2024", timeout=60_000)
+    expect(page.get_by_role("button", name="Mở hồ sơ Cao Lộc")).to_be_visible()
+    assert "/ban-do" in page.url  # still on the map: the source is read before the profile is opened
+    page.screenshot(path=str(ARTIFACTS / "map_region_source_vi.png"), full_page=True)
+
+
 def test_back_and_forward_restore_the_filters(app):
     page = _page(app, "?year=2022&province=S63-P-20&section=units", height=1200)
     _settled(page)
