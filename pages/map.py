@@ -92,7 +92,7 @@ if not (click and click["indicator"] == indicator and click["year"] == year and 
     click = None
 with table_col:
     table = cached.derived(map_view.table_of, source[0], lang, info.unit, name_label, **source[1])
-    if "source_id" in df:  # a row's source one click away (a roll-up's row pools several: its members say whose)
+    if "source_id" in df:  # a row's source one click away (a roll-up's row of several old provinces has none: the box says so)
         ui.table_with_sources(table, df, key="map_table_row", what=lambda r: f"{r.short_name}, {year}",
                               clicked=clicked_region if click else None, height=min(600, 35 * (len(table) + 1) + 3))
     else:

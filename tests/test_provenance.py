@@ -137,7 +137,11 @@ def test_a_districts_click_shows_its_source_and_a_way_to_its_profile(built_db):
     assert any(b.label == "Mở hồ sơ Cao Lộc" for b in at.button), [b.label for b in at.button]
 
 
-def test_a_rolled_up_regions_click_says_it_has_no_single_source(built_db):
+def test_a_rolled_up_regions_click_says_whether_it_has_a_single_source(built_db):
+    """Before 2025 the 34-province map rolls the old provinces up: Tuyên Quang pools two (no single source: said in a
+    sentence, not left blank), Lạng Sơn was not merged (its one old province's source)."""
+    at = open_page("map", "", year="2023", structure="S34")
+    assert "không có một nguồn duy nhất" in _click_region(at, "S34-P-08")
     at = open_page("map", "", year="2023", structure="S34")
     box = _click_region(at, "S34-P-20")
-    assert "không có một nguồn duy nhất" in box, box
+    assert "Nguồn của Lạng Sơn, 2023** —" in box and "không có một nguồn duy nhất" not in box, box
