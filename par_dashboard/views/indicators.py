@@ -351,7 +351,8 @@ def heatmap_table(df: pd.DataFrame, rows: list[str], lang: str, unit: str, *, nu
     if numbers:
         out.insert(0, "unit_id", rows)
     for year in sorted(data["year"].unique()):
-        col = wide[year] if year in wide else pd.Series([None] * len(rows))
+        # a year none of the rows has a value for is no column of `wide`: NaN, not None (which cannot be rounded)
+        col = wide[year] if year in wide else pd.Series([float("nan")] * len(rows))
         out[str(int(year))] = col.round(4).tolist() if numbers else [fmt_num(v, lang, decimals(unit)) for v in col]
     return out
 
