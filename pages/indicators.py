@@ -144,9 +144,10 @@ if section == "" and not year_data.empty:
                            width="stretch", config=ui.chart_config(), key="ind_distribution")
     with table_col:
         show_province = level != "province" and (not in_province or year_data.province_id.nunique() > 1)
-        st.dataframe(cached.derived(ind.unit_table, "indicator_value_by_unit_year", lang, unit, **year_scope,
-                                    options={"show_province": show_province}), hide_index=True, width="stretch",
-                     height=min(420, 35 * (len(year_rows) + 1) + 3))
+        ui.table_with_sources(cached.derived(ind.unit_table, "indicator_value_by_unit_year", lang, unit, **year_scope,
+                                             options={"show_province": show_province}),
+                              ind.unit_table_rows(year_rows), key="ind_units_row", what=lambda r: f"{r.short_name}, {year}",
+                              height=min(420, 35 * (len(year_rows) + 1) + 3))
     ui.downloads(lambda: ind.unit_table(year_rows, lang, unit, show_province=show_province, numbers=True),
                  name=f"{t('page_indicators', lang)} {t('ind_dl_units', lang)}", title=page_title,
                  filters=filters, demo=ind.is_demo(year_rows), key="ind_units", sources=source_titles)
@@ -186,9 +187,10 @@ elif section == "topbottom" and not year_data.empty:
         if clicked := charts.selected_unit(event):
             ui.open_locality(clicked)
     shown_rows = year_rows[year_rows.unit_id.isin(set(best.unit_id) | set(worst.unit_id))]
-    table_col.dataframe(cached.derived(ind.top_bottom_table, "indicator_value_by_unit_year", top_n, lang, unit, **year_scope),
-                        hide_index=True, width="stretch",
-                        height=min(420, 35 * (len(shown_rows) + 1) + 3))
+    with table_col:
+        ui.table_with_sources(cached.derived(ind.top_bottom_table, "indicator_value_by_unit_year", top_n, lang, unit, **year_scope),
+                              ind.top_bottom_rows(year_rows, top_n), key="ind_topbottom_row",
+                              what=lambda r: f"{r.short_name}, {year}", height=min(420, 35 * (len(shown_rows) + 1) + 3))
     ui.downloads(lambda: ind.top_bottom_table(year_rows, top_n, lang, unit, numbers=True),
                  name=f"{t('page_indicators', lang)} {t('ind_dl_topbottom', lang)}", title=page_title,
                  filters={**filters, "N": top_n}, demo=ind.is_demo(shown_rows), key="ind_topbottom_table",
@@ -209,9 +211,11 @@ elif section == "heatmap":
         chart_col.plotly_chart(cached.derived(ind.heatmap_figure, "indicator_value_by_unit_year", top_n, lang, **range_scope,
                                               options={"unit": unit, "direction": direction}),
                                width="stretch", config=ui.chart_config(), key="ind_heatmap")
-        table_col.dataframe(cached.derived(ind.heatmap_units_table, "indicator_value_by_unit_year", top_n, direction, lang, unit,
-                                           **range_scope), hide_index=True, width="stretch",
-                            height=min(520, 35 * (len(rows) + 1) + 3))
+        with table_col:  # a line spans years: its box names the source of its latest value, and that year
+            ui.table_with_sources(cached.derived(ind.heatmap_units_table, "indicator_value_by_unit_year", top_n, direction,
+                                                 lang, unit, **range_scope),
+                                  ind.heatmap_source_rows(range_rows, top_n, direction), key="ind_heatmap_row",
+                                  what=lambda r: f"{r.short_name}, {int(r.year)}", height=min(520, 35 * (len(rows) + 1) + 3))
         ui.downloads(lambda: ind.heatmap_table(range_rows, rows, lang, unit, numbers=True),
                      name=f"{t('page_indicators', lang)} {t('ind_dl_heatmap', lang)}", title=f"{page_title} · {years_text}",
                      filters={**filters, t("ind_year_range", lang): years_text}, demo=ind.is_demo(range_rows),

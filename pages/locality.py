@@ -112,7 +112,9 @@ if section == "":
         if ops.empty:
             ui.empty("loc_no_ops", unit=unit.short_name, year=year)
         else:
-            st.dataframe(locality.style_status(ops, lang), hide_index=True, width="stretch")
+            ops_rows = locality.ops_rows(card)
+            ui.table_with_sources(locality.style_status(ops, lang), ops_rows, key="loc_ops_row",
+                                  what=lambda r: f"{r[lang_col('name', lang)]}, {unit.short_name}, {year}")
             ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
                          filters={t("unit", lang): unit.short_name, t("year", lang): year},
                          demo=card.source_kind.eq("synthetic_demo").any(), key="loc_ops")
@@ -145,7 +147,7 @@ elif section == "inspections":
         ui.empty("loc_no_inspections", unit=unit.short_name)
     else:
         visits_table = cached.derived(locality.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
-        st.dataframe(visits_table, hide_index=True, width="stretch")
+        ui.table_with_sources(visits_table, visits, key="loc_visits_row", what=lambda r: f"{r.team_label}, {r.year}")
         ui.downloads(visits_table, name=f"{t('loc_inspections', lang)} {unit.short_name}", title=t("loc_inspections", lang),
                      filters={t("unit", lang): unit.short_name}, demo=visits.source_kind.eq("synthetic_demo").any(), key="loc_visits")
 
@@ -154,7 +156,9 @@ elif section == "inspections":
         if sentence := locality.remedied_sentence(findings, lang):
             st.markdown(sentence)
         findings_table = cached.derived(locality.findings_table, "unit_findings", lang, unit_id=subject_id)
-        st.dataframe(findings_table, hide_index=True, width="stretch", height=min(600, 36 * (len(findings_table) + 1)))
+        ui.table_with_sources(findings_table, findings, key="loc_findings_row",
+                              what=lambda r: f"{r.unit_name if isinstance(r.unit_name, str) else unit.short_name}, {r.year}",
+                              height=min(600, 36 * (len(findings_table) + 1)))
         ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),
                      filters={t("unit", lang): unit.short_name}, demo=findings.source_kind.eq("synthetic_demo").any(),
                      key="loc_findings")

@@ -7,6 +7,8 @@ from par_dashboard.shell import cached, login, ui
 from par_dashboard.views import charts
 from par_dashboard.views import map as map_view
 
+CLICKED = "_map_clicked"  # the region clicked last: its source, shown above the table
+
 login.require("read")  # also when this page is run on its own: nothing is read without it
 lang = ui.lang()
 year = st.session_state.year
@@ -63,12 +65,36 @@ with map_col:
                             on_select="rerun", selection_mode="points")
     st.caption(t("map_click_hint", lang) + " " + t("map_offline", lang))
     if clicked := charts.selected_unit(event):
-        ui.open_locality(clicked, switch=bool(province))
+        # The region's source goes to the box above the table (kept in the session: a province's click drills down,
+        # and the box then shows above its units' table). A roll-up region pools several old provinces: no source.
+        hit = df[df.unit_id == clicked]
+        if not hit.empty:
+            st.session_state[CLICKED] = {
+                "unit": clicked, "what": f"{hit.short_name.iloc[0]}, {year}", "indicator": indicator, "year": year,
+                "province": province or clicked,
+                "source_id": int(hit.source_id.iloc[0]) if "source_id" in hit and ui.present(hit.source_id.iloc[0]) else None}
+        if not province:
+            ui.open_locality(clicked, switch=False)
+
+
+def clicked_region() -> None:
+    """The box of the region clicked last on this map (the indicator, year and province shown), and for a unit
+    inside a province the way on to its profile (a click on it used to open the profile at once: it would have
+    left the page before its source could be read)."""
+    ui.source_box(click["source_id"], what=click["what"])
+    if click["unit"] != province and st.button(t("map_open_profile", lang, name=click["what"].rsplit(",", 1)[0]),
+                                               key="map_open_profile"):
+        ui.open_locality(click["unit"])
+
+
+click = st.session_state.get(CLICKED)
+if not (click and click["indicator"] == indicator and click["year"] == year and click["province"] == province):
+    click = None
 with table_col:
     table = cached.derived(map_view.table_of, source[0], lang, info.unit, name_label, **source[1])
-    if "source_id" in df:  # a row's source one click away (a roll-up's row pools several: its members say whose)
+    if "source_id" in df:  # a row's source one click away (a roll-up's row of several old provinces has none: the box says so)
         ui.table_with_sources(table, df, key="map_table_row", what=lambda r: f"{r.short_name}, {year}",
-                              height=min(600, 35 * (len(table) + 1) + 3))
+                              clicked=clicked_region if click else None, height=min(600, 35 * (len(table) + 1) + 3))
     else:
         st.dataframe(table, hide_index=True, width="stretch", height=min(600, 35 * (len(table) + 1) + 3))
     ui.downloads(table, name=f"{t('page_map', lang)} {indicator}", title=t("map_title", lang, indicator=names[indicator], year=year),

@@ -23,7 +23,7 @@ sized AS (
 ),
 facts AS (
     SELECT m.unit_id, m.part_name, m.n_parts, f.year, f.value, f.period, f.published_rank, f.rank_of, f.note,
-           f.inspection_id, src.kind AS source_kind, src.title AS source_title, src.url AS source_url,
+           f.inspection_id, f.source_id, src.kind AS source_kind, src.title AS source_title, src.url AS source_url,
            t.target_value
     FROM sized m
     JOIN indicator_fact f ON f.unit_id = m.part_id
@@ -47,6 +47,7 @@ by_unit AS (
            CASE WHEN count(*) = 1 THEN any_value(rank_of) END        AS rank_of,
            CASE WHEN count(*) = 1 THEN any_value(note) END           AS note,
            CASE WHEN count(*) = 1 THEN any_value(inspection_id) END  AS inspection_id,
+           CASE WHEN count(*) = 1 THEN any_value(source_id) END      AS source_id,  -- a roll-up pools several: none
            CASE WHEN count(target_value) = count(*) AND min(target_value) = max(target_value)
                 THEN min(target_value) END                   AS target,
            CASE WHEN any_value(n_parts) > 1 THEN list(part_name ORDER BY part_name) END AS parts,
@@ -74,7 +75,7 @@ SELECT r.unit_id, u.name, u.short_name, u.level, u.structure,
        CASE WHEN r.value IS NULL OR r.target IS NULL THEN NULL
             WHEN (SELECT direction FROM ind) = 'lower' THEN r.value <= r.target
             ELSE r.value >= r.target END                     AS meets_target,
-       r.period, r.source_kind, r.published_rank, r.rank_of, r.note, r.inspection_id,
+       r.period, r.source_kind, r.source_id, r.published_rank, r.rank_of, r.note, r.inspection_id,
        r.n_parts, r.n_parts_with_value, r.parts, r.part_values, r.real_sources
 FROM ranked r
 JOIN admin_unit u ON u.unit_id = r.unit_id

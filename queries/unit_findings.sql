@@ -5,7 +5,7 @@ WITH covered AS (
 )
 SELECT f.finding_id, i.year, i.inspection_id, i.team_label, coalesce(i.started_on, i.announced_on) AS inspected_on,
        u.short_name AS unit_name, f.area_code, a.short_vi, a.short_en, f.kind, f.topic, f.text,
-       f.status, f.status_on, f.resolved_on, f.follows_up_id, src.kind AS source_kind
+       f.status, f.status_on, f.resolved_on, f.follows_up_id, src.kind AS source_kind, f.source_id
 FROM finding f
 JOIN inspection i USING (inspection_id)
 JOIN source src ON src.source_id = f.source_id

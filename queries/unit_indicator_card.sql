@@ -20,7 +20,7 @@ prev_own AS (
                                (SELECT unit_id FROM predecessor), $unit_id)
 ),
 vals AS (
-    SELECT f.unit_id, f.indicator_code, f.year, f.period, f.value, f.source_kind, f.published_rank, f.rank_of,
+    SELECT f.unit_id, f.indicator_code, f.year, f.period, f.value, f.source_kind, f.source_id, f.published_rank, f.rank_of,
            CASE WHEN i.direction <> 'neutral' THEN
                 rank() OVER (PARTITION BY f.indicator_code, f.year
                              ORDER BY CASE WHEN i.direction = 'lower' THEN f.value ELSE -f.value END) END AS peer_rank,
@@ -31,7 +31,7 @@ vals AS (
     WHERE f.year IN ($year, $year - 1)
 )
 SELECT i.indicator_code, i.family_code, i.area_code, i.name_vi, i.name_en, i.unit, i.direction,
-       cur.value, cur.period, cur.source_kind, cur.published_rank,
+       cur.value, cur.period, cur.source_kind, cur.source_id, cur.published_rank,
        coalesce(cur.peer_rank, cur.published_rank) AS peer_rank, coalesce(cur.rank_of, cur.n_peers) AS n_peers,
        po.value AS prev_value,
        cur.value - po.value AS change,

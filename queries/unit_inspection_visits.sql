@@ -25,7 +25,7 @@ counts AS (
 SELECT i.inspection_id, i.year, i.team_label, i.leader_name, i.leader_title,
        i.started_on, i.ended_on, i.field_days, i.announced_on,
        pl.number AS plan_number, pl.issued_on AS plan_issued_on,
-       v.units_visited, src.kind AS source_kind, src.title AS source_title,
+       v.units_visited, src.kind AS source_kind, src.title AS source_title, i.source_id,
        coalesce(c.limitations, 0) AS limitations, coalesce(c.resolved, 0) AS resolved,
        coalesce(c.recommendations, 0) AS recommendations
 FROM visits v

@@ -119,6 +119,29 @@ def test_changing_the_language_relabels_the_page_and_the_link(app):
     page.screenshot(path=str(ARTIFACTS / "locality_cao_loc_en.png"), full_page=True)
 
 
+def _region_point(page, layer: str, unit_id: str) -> tuple[float, float]:
+    """Where a region of the map is on screen: a point inside its shape (not its centroid, which a concave province
+    may lie outside of), projected by the map the page drew."""
+    from shapely.geometry import shape
+
+    from par_dashboard.views import geo
+
+    feature = next(f for f in geo.load_layer(layer)["features"] if f["id"] == unit_id)
+    inside = shape(feature["geometry"]).representative_point()
+    return tuple(page.evaluate("""([lon, lat]) => {
+        const map = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
+        const at = map.project([lon, lat]), box = map.getContainer().getBoundingClientRect();
+        return [box.left + at.x, box.top + at.y];
+    }""", [inside.x, inside.y]))
+
+
+def _click_region(page, layer: str, unit_id: str) -> None:
+    x, y = _region_point(page, layer, unit_id)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+
+
 def test_the_map_draws_with_the_network_off_and_a_click_selects_a_province(app):
     page = _page(app, "ban-do?year=2024", height=1300)
     page.wait_for_selector(".js-plotly-plot .maplibregl-canvas", timeout=60_000)
@@ -128,6 +151,16 @@ def test_the_map_draws_with_the_network_off_and_a_click_selects_a_province(app):
     assert "Bản đồ Chỉ số CCHC (tổng) năm 2024" in text and "Dữ liệu mô phỏng" in text
     assert page.outside_requests == [], page.outside_requests
     page.screenshot(path=str(ARTIFACTS / "map_2024_vi.png"), full_page=True)
+    # Issue 18, provenance one click away from a map region: a province's click drills down and the box above the
+    # table names the province's source (a district's click, its source and a button to its profile: under AppTest,
+    # tests/test_provenance.py, cheaper than a second real click)
+    _click_region(page, "S63-province", "S63-P-20")
+    expect(page).to_have_url(re.compile(r"province=S63-P-20"), timeout=60_000)
+    _settled(page)
+    source = page.locator("[data-testid='stMain'] [data-testid='stMarkdownContainer']", has_text=re.compile("^Nguồn của "))
+    expect(source).to_contain_text("Nguồn của Lạng Sơn, 2024", timeout=30_000)
+    assert "nan" not in source.inner_text().split() and page.outside_requests == []
+    page.screenshot(path=str(ARTIFACTS / "map_region_source_vi.png"), full_page=True)
 
 
 def test_back_and_forward_restore_the_filters(app):

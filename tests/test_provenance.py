@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st_
 from streamlit.testing.v1 import AppTest
 
+from par_dashboard.security.untrusted import markdown_text
+from par_dashboard.views import indicators as ind
 from tests.users import open_page
 
 
@@ -48,3 +53,145 @@ def test_the_box_names_the_source_and_never_writes_nan(work):
             assert part in imported, (part, imported)
     finally:
         os.environ["PAR_DB"] = before
+
+
+# ---- the locality and indicators pages (issue 18, provenance leftovers): every table whose rows are figures
+
+PICK = "Chọn một dòng của bảng để xem nguồn"
+
+
+@pytest.mark.parametrize(("page", "section", "tables"), [
+    ("locality", "", 1),              # the targets of the year
+    ("indicators", "topbottom", 1),   # (the inspections' and the units' tables: in the tests of a chosen row below)
+    ("indicators", "heatmap", 1),
+])
+def test_each_table_of_the_locality_and_indicators_pages_offers_its_rows_source(built_db, page, section, tables):
+    at = open_page(page, section, province="S63-P-20", year="2024")
+    assert sum(PICK in c.value for c in at.caption) == tables, [c.value for c in at.caption]
+
+
+def _choose(at, key: str, row: int):
+    """A reader's click on a table's row, as Streamlit keeps it (AppTest cannot click a table: its selection state
+    takes the write instead)."""
+    at.session_state[key] = {"selection": {"rows": [row], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _one(sql: str, *params):
+    """One value read straight from the tables (not through the page's queries), on the app's own connection (DuckDB
+    opens a file once per process)."""
+    import os
+
+    from par_dashboard.shell import cached
+
+    with cached.database(os.environ["PAR_DB"]).cursor() as cur:
+        return cur.execute(sql, list(params)).fetchone()[0]
+
+
+def test_a_visits_row_of_the_locality_shows_that_inspections_source(built_db):
+    at = open_page("locality", "inspections", province="S63-P-20", year="2024")
+    assert sum(PICK in c.value for c in at.caption) == 2  # the inspections that visited the unit, and their findings
+    first = at.dataframe[0].value.iloc[0]  # newest first, as the page lists them
+    box = _choose(at, "loc_visits_row", 0)
+    title = _one("SELECT s.title FROM inspection i JOIN source s USING (source_id)"
+                 " WHERE i.team_label = ? AND i.year = ? ORDER BY i.inspection_id LIMIT 1",
+                 first.iloc[2], int(first.iloc[0]))
+    assert f"Nguồn của {first.iloc[2]}, {first.iloc[0]}" in box and markdown_text(title) in box, box
+    assert not {"nan", "None", "NaT", "<NA>"} & set(box.replace(":", " ").split()), box
+
+
+def test_a_chosen_units_row_of_the_indicators_page_shows_that_figures_source(built_db):
+    at = open_page("indicators", "", province="S63-P-20", year="2024")
+    assert sum(PICK in c.value for c in at.caption) == 1  # the units of the year
+    shown = at.dataframe[0].value
+    for row in (0, len(shown) - 1):  # the best and the last, wherever the sort put them
+        box = _choose(at, "ind_units_row", row)
+        assert f"Nguồn của {shown.iloc[row, 1]}, 2024" in box, box
+        assert not {"nan", "None", "NaT", "<NA>"} & set(box.replace(":", " ").split()), box
+
+
+# ---- a map region's click (the click itself in Chromium: tests/test_browser.py::test_a_map_regions_click_shows_its_source)
+
+def _click_region(at, unit_id: str):
+    """A click on a map region, as Streamlit keeps a plotly chart's selection (AppTest cannot click a chart)."""
+    at.session_state["map_chart"] = {"selection": {"points": [{"customdata": [unit_id], "location": unit_id}],
+                                                   "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
+    assert not at.exception, at.exception
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_a_provinces_click_drills_down_and_shows_that_provinces_source(built_db):
+    at = open_page("map", "", year="2024")
+    box = _click_region(at, "S63-P-20")
+    assert at.session_state["province"] == "S63-P-20"  # the drill-down is kept
+    assert "Nguồn của Lạng Sơn, 2024" in box, box
+    source_id = _one("SELECT s.source_id FROM score s WHERE s.unit_id = 'S63-P-20' AND s.year = 2024"
+                     " AND s.family_code = 'PAR_INDEX' AND s.area_code = 'TOTAL'")
+    assert markdown_text(_one("SELECT title FROM source WHERE source_id = ?", source_id)) in box, box
+    assert not {"nan", "None", "NaT", "<NA>"} & set(box.replace(":", " ").split()), box
+
+
+def test_a_districts_click_shows_its_source_and_a_way_to_its_profile(built_db):
+    at = open_page("map", "", year="2024", province="S63-P-20")
+    box = _click_region(at, "S63-D-183")  # Cao Lộc
+    assert "Nguồn của Cao Lộc, 2024" in box, box
+    assert any(b.label == "Mở hồ sơ Cao Lộc" for b in at.button), [b.label for b in at.button]
+
+
+def test_a_rolled_up_regions_click_says_whether_it_has_a_single_source(built_db):
+    """Before 2025 the 34-province map rolls the old provinces up: Tuyên Quang pools two (no single source: said in a
+    sentence, not left blank), Lạng Sơn was not merged (its one old province's source)."""
+    at = open_page("map", "", year="2023", structure="S34")
+    assert "không có một nguồn duy nhất" in _click_region(at, "S34-P-08")
+    at = open_page("map", "", year="2023", structure="S34")
+    box = _click_region(at, "S34-P-20")
+    assert "Nguồn của Lạng Sơn, 2023** —" in box and "không có một nguồn duy nhất" not in box, box
+
+
+# ---- a chosen row's position is the same row of the frame its box reads, whatever the units' ranks, ties and gaps
+
+@st_.composite
+def _unit_years(draw):
+    """Units (some without a rank or a value, ranks tied) over a few years, as indicator_value_by_unit_year gives them."""
+    n = draw(st_.integers(1, 14))
+    years = draw(st_.lists(st_.integers(2018, 2024), min_size=1, max_size=3, unique=True))
+    rows = []
+    for i in range(n):
+        for year in years:
+            value = draw(st_.one_of(st_.none(), st_.floats(50, 100)))
+            rows.append({"unit_id": f"U{i}", "short_name": draw(st_.sampled_from(["Cao Lộc", "Chi Lăng", "Bắc Sơn"])),
+                         "province_name": "Lạng Sơn", "year": year, "value": value, "change": None,
+                         "rank": None if value is None else draw(st_.integers(1, 4)), "target": None, "meets_target": None,
+                         "period": "Y", "source_kind": "synthetic_demo", "source_id": 1000 * i + year,
+                         "published_rank": None, "rank_of": None, "note": None, "n_parts": 1, "parts": None,
+                         "part_values": None})
+    return pd.DataFrame(rows).astype({"value": float, "change": float, "target": float, "rank": float})
+
+
+def _example(values: dict[int, float | None]) -> pd.DataFrame:
+    return pd.DataFrame([{"unit_id": "U0", "short_name": "Cao Lộc", "province_name": "Lạng Sơn", "year": y, "value": v,
+                          "change": None, "rank": None if v is None else 1, "target": None, "meets_target": None,
+                          "period": "Y", "source_kind": "synthetic_demo", "source_id": y, "published_rank": None,
+                          "rank_of": None, "note": None, "n_parts": 1, "parts": None, "part_values": None}
+                         for y, v in values.items()]).astype({"value": float, "change": float, "target": float, "rank": float})
+
+
+@given(_unit_years(), st_.integers(1, 5))
+@example(_example({2018: 90.0, 2019: None}), 1)  # found by hypothesis: a year with no value crashed the heatmap's download
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_each_tables_row_is_the_row_its_source_box_reads(frame, n):
+    year = frame.year.max()
+    year_rows = frame[frame.year == year]
+    for table, rows in ((ind.unit_table(year_rows, "vi", "%", numbers=True), ind.unit_table_rows(year_rows)),
+                        (ind.top_bottom_table(year_rows, n, "vi", "%", numbers=True), ind.top_bottom_rows(year_rows, n))):
+        assert table.unit_id.tolist() == rows.unit_id.tolist()
+        assert (rows.source_id == 1000 * rows.unit_id.str[1:].astype(int) + year).all()  # that unit's, that year's
+    heat = ind.heatmap_units_table(frame, n, "higher", "vi", "%", numbers=True)
+    lines = ind.heatmap_source_rows(frame, n, "higher")
+    assert heat.unit_id.tolist() == lines.unit_id.tolist()
+    for line in lines.itertuples():  # the source of the line's latest value, and that value's year
+        own = frame[(frame.unit_id == line.unit_id) & frame.value.notna()]
+        assert line.year == own.year.max() and line.source_id == 1000 * int(line.unit_id[1:]) + line.year

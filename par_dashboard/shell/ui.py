@@ -253,7 +253,7 @@ def empty(key: str, **values) -> None:
     st.info(text)
 
 
-def _present(value) -> bool:
+def present(value) -> bool:
     """A field that holds something: not None, NaN, NaT or pd.NA (a LEFT JOIN's missing batch), nor empty."""
     return value is not None and not (pd.api.types.is_scalar(value) and pd.isna(value)) and str(value) != ""
 
@@ -263,41 +263,53 @@ def provenance(source_id, *, what: str, rank_source_id=None) -> None:
     address, date and note, and for an import the batch, who loaded it, when and from which file. A missing field
     is left out, never written as "nan"."""
     lang_ = lang()
-    if not _present(source_id):
+    if not present(source_id):
         return
     src = cached.query("source_detail", source_id=int(source_id))
     if src.empty:
         return
     s = src.iloc[0]
     lines = [f"**{t('prov_title', lang_, what=markdown_text(what))}** — {markdown_text(t(s.kind, lang_))}",
-             f"- {markdown_text(s.title)}" + (f": {markdown_url(s.url)}" if _present(s.url) else "")]
-    if _present(s.published_on):
+             f"- {markdown_text(s.title)}" + (f": {markdown_url(s.url)}" if present(s.url) else "")]
+    if present(s.published_on):
         lines.append(f"- {t('prov_date', lang_, date=fmt_date(pd.Timestamp(s.published_on).date(), lang_))}")
-    if _present(s.file):
+    if present(s.file):
         lines.append(f"- {t('prov_file', lang_, file=markdown_text(s.file))}")
-    if _present(s.note):
+    if present(s.note):
         lines.append(f"- {markdown_text(s.note)}")
-    if _present(s.batch_id):
+    if present(s.batch_id):
         at = pd.Timestamp(s.loaded_at)
         lines.append(f"- {t('prov_batch', lang_, batch=int(s.batch_id), user=markdown_text(s.loaded_by), file=markdown_text(s.batch_file), day=fmt_date(at.date(), lang_), time=f'{at:%H:%M}')}")
-    if _present(rank_source_id) and int(rank_source_id) != int(source_id):
+    if present(rank_source_id) and int(rank_source_id) != int(source_id):
         rank = cached.query("source_detail", source_id=int(rank_source_id))
         if not rank.empty:
             lines.append(f"- {t('prov_rank', lang_, title=markdown_text(rank.title.iloc[0]))}")
     st.container(border=True).markdown("\n".join(lines))
 
 
-def table_with_sources(table: pd.DataFrame, rows: pd.DataFrame, *, key: str, what, **dataframe_kw) -> None:
-    """A table whose rows' sources are one click away: a row chosen in it shows its source above it (`provenance`).
+def source_box(source_id, *, what: str, rank_source_id=None) -> None:
+    """`provenance` of one figure, or, for a figure rolled up from several units' figures (no `source_id`: each part
+    has its own), a sentence saying it has no single source rather than nothing."""
+    if present(source_id):
+        provenance(source_id, what=what, rank_source_id=rank_source_id)
+    else:
+        st.container(border=True).markdown(t("prov_rollup", lang(), what=markdown_text(what)))
+
+
+def table_with_sources(table, rows: pd.DataFrame, *, key: str, what, clicked=None, **dataframe_kw) -> None:
+    """A table whose rows' sources are one click away: a row chosen in it shows its source above it (`source_box`).
     `rows` is the frame the table was made from, row for row (its `source_id`, maybe `rank_source_id`); `what(row)`
-    names the row's figure ("Cao Lộc, 2024")."""
+    names the row's figure ("Cao Lộc, 2024"). `clicked()`, when given, draws the box for a figure chosen elsewhere (a
+    map region) while no row is chosen."""
     box = st.container()  # above the table (which may be 900 px high): seen without scrolling
     chosen = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                           key=key, **dataframe_kw)
     with box:
         if chosen.selection.rows:  # positions in the frame given, whatever sort the reader chose
             row = rows.iloc[chosen.selection.rows[0]]
-            provenance(row.source_id, what=what(row), rank_source_id=row.get("rank_source_id"))
+            source_box(row.get("source_id"), what=what(row), rank_source_id=row.get("rank_source_id"))
+        elif clicked is not None:
+            clicked()
         else:
             st.caption(t("prov_pick", lang()))
 

@@ -287,6 +287,11 @@ def _published_rank(rank, of) -> str:
     return f"{int(rank)}/{int(of)}" if of is not None and not pd.isna(of) else str(int(rank))
 
 
+def unit_table_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `unit_table`, in its order (a chosen row of the table is the row at the same position here)."""
+    return df.sort_values(["rank", "short_name"], na_position="last")
+
+
 def unit_table(df: pd.DataFrame, lang: str, unit: str, *, show_province: bool = False, numbers: bool = False) -> pd.DataFrame:
     """One row per unit of a year, best first: rank, name, value with its period and source kind beside it,
     change, target, status.
@@ -294,7 +299,7 @@ def unit_table(df: pd.DataFrame, lang: str, unit: str, *, show_province: bool = 
     `numbers=True` keeps values as numbers (for CSV/Excel); otherwise they are formatted text (99,80).
     Columns that would be empty for every row (target, published rank, old provinces, notes) are left out.
     """
-    data = df.sort_values(["rank", "short_name"], na_position="last")
+    data = unit_table_rows(df)
     dec = decimals(unit)
     out = pd.DataFrame({t("rank", lang): [("—" if pd.isna(r) else str(int(r))) for r in data["rank"]]})
     out[t("unit", lang)] = data["short_name"].tolist()
@@ -346,7 +351,8 @@ def heatmap_table(df: pd.DataFrame, rows: list[str], lang: str, unit: str, *, nu
     if numbers:
         out.insert(0, "unit_id", rows)
     for year in sorted(data["year"].unique()):
-        col = wide[year] if year in wide else pd.Series([None] * len(rows))
+        # a year none of the rows has a value for is no column of `wide`: NaN, not None (which cannot be rounded)
+        col = wide[year] if year in wide else pd.Series([float("nan")] * len(rows))
         out[str(int(year))] = col.round(4).tolist() if numbers else [fmt_num(v, lang, decimals(unit)) for v in col]
     return out
 
@@ -600,15 +606,26 @@ def top_bottom_figure(year_df: pd.DataFrame, n: int, lang: str, *, unit: str, di
     return top_bottom_chart(best, worst, lang, unit=unit, direction=direction, highlight=highlight)
 
 
-def top_bottom_table(year_df: pd.DataFrame, n: int, lang: str, unit: str, *, numbers: bool = False) -> pd.DataFrame:
+def top_bottom_rows(year_df: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The rows of `top_bottom_table`, in its order."""
     best, worst = top_bottom(year_df, n)
-    shown = year_df[year_df["unit_id"].isin(set(best["unit_id"]) | set(worst["unit_id"]))]
-    return unit_table(shown, lang, unit, numbers=numbers)
+    return unit_table_rows(year_df[year_df["unit_id"].isin(set(best["unit_id"]) | set(worst["unit_id"]))])
+
+
+def top_bottom_table(year_df: pd.DataFrame, n: int, lang: str, unit: str, *, numbers: bool = False) -> pd.DataFrame:
+    return unit_table(top_bottom_rows(year_df, n), lang, unit, numbers=numbers)
 
 
 def heatmap_figure(df: pd.DataFrame, n: int, lang: str, *, unit: str, direction: str) -> go.Figure:
     rows, truncated = heatmap_rows(df, direction, n)
     return heatmap_chart(df, rows, lang, unit=unit, direction=direction, truncated=truncated)
+
+
+def heatmap_source_rows(df: pd.DataFrame, n: int, direction: str) -> pd.DataFrame:
+    """One row per line of `heatmap_units_table`, in its order: the unit's latest value of the range (its year and
+    source: what a chosen line's source box names)."""
+    rows, _ = heatmap_rows(df, direction, n)
+    return latest_values(df).reindex(rows).reset_index()
 
 
 def heatmap_units_table(df: pd.DataFrame, n: int, direction: str, lang: str, unit: str, *, numbers: bool = False) -> pd.DataFrame:

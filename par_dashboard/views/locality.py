@@ -68,9 +68,15 @@ def rank_text(row: pd.Series, lang: str) -> str:
     return t("loc_rank_of", lang, rank=int(row["peer_rank"]), n=int(row["n_peers"]))
 
 
+def ops_rows(card: pd.DataFrame) -> pd.DataFrame:
+    """The card's key operational indicators in KEY_OPS order, row for row as `ops_table` shows them (its
+    `source_id` is what a chosen row of that table points to)."""
+    return card.set_index("indicator_code").reindex([c for c in KEY_OPS if c in set(card["indicator_code"])])
+
+
 def ops_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Key operational indicators: value (and its period when not the whole year), target, met or not, change."""
-    rows = card.set_index("indicator_code").reindex([c for c in KEY_OPS if c in set(card["indicator_code"])])
+    rows = ops_rows(card)
     name_col = lang_col("name", lang)
     status = []
     for met, target in zip(rows["target_met"], rows["target_value"], strict=True):

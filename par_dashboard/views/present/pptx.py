@@ -277,16 +277,23 @@ def _title_size(text: str, width: float, height: float) -> int:
     return TITLE_SIZES[-1]
 
 
-def _band(slide, title: str) -> None:
-    """The slide's title, white on a navy band across the top, an accent rule under it."""
+def _navy_title(slide, height: float, anchor):
+    """The slide's title placeholder as a navy block across the top, `height` inches tall: its text frame, wrapping,
+    never resized, anchored at `anchor` (the band of every slide and the title slide's block differ in no more)."""
     shape = slide.shapes.title
-    shape.left, shape.top, shape.width, shape.height = 0, 0, Inches(SLIDE_W), Inches(BAND_H)
+    shape.left, shape.top, shape.width, shape.height = 0, 0, Inches(SLIDE_W), Inches(height)
     shape.fill.solid()
     shape.fill.fore_color.rgb = NAVY
     frame = shape.text_frame
     frame.word_wrap = True
     frame.auto_size = MSO_AUTO_SIZE.NONE
-    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    frame.vertical_anchor = anchor
+    return frame
+
+
+def _band(slide, title: str) -> None:
+    """The slide's title, white on a navy band across the top, an accent rule under it."""
+    frame = _navy_title(slide, BAND_H, MSO_ANCHOR.MIDDLE)
     frame.margin_left = frame.margin_right = Inches(MARGIN)
     frame.margin_top = frame.margin_bottom = Inches(INSET_Y)
     paragraph = frame.paragraphs[0]
@@ -307,14 +314,7 @@ def _bar(slide, box: Box, colour: RGBColor):
 def _title_slide(slide, model: Slide) -> None:
     """Deck title and event on a tall navy block; the body and date under it; scope and notices last."""
     block = 3.7
-    shape = slide.shapes.title
-    shape.left, shape.top, shape.width, shape.height = 0, 0, Inches(SLIDE_W), Inches(block)
-    shape.fill.solid()
-    shape.fill.fore_color.rgb = NAVY
-    frame = shape.text_frame
-    frame.word_wrap = True
-    frame.auto_size = MSO_AUTO_SIZE.NONE
-    frame.vertical_anchor = MSO_ANCHOR.BOTTOM
+    frame = _navy_title(slide, block, MSO_ANCHOR.BOTTOM)
     frame.margin_left = frame.margin_right = Inches(0.7)
     frame.margin_bottom = Inches(1.35)
     width = SLIDE_W - 1.4
@@ -678,12 +678,7 @@ def _bars(slide, chart: Chart, box: Box, slide_title: str, lang: str) -> None:
     categories.major_tick_mark = XL_TICK_MARK.NONE
     categories.format.line.color.rgb = GRID
     categories.tick_labels.font.size = Pt(size)
-    values = out.value_axis
-    if chart.value_range:
-        values.minimum_scale, values.maximum_scale = chart.value_range
-        values.major_unit = _tick_step(*chart.value_range)
-    values.has_major_gridlines = True
-    values.major_gridlines.format.line.color.rgb = GRID
+    values = _value_axis(out, chart)
     values.format.line.fill.background()
     values.major_tick_mark = XL_TICK_MARK.NONE
     values.tick_label_position = XL_TICK_LABEL_POSITION.HIGH  # at the bottom, the category axis being reversed
@@ -741,12 +736,7 @@ def _line_chart(slide, chart: Chart, box: Box, slide_title: str, lang: str) -> N
             series.data_labels.number_format_is_linked = False
             series.data_labels.position = XL_LABEL_POSITION.ABOVE
             series.data_labels.font.size = Pt(size)
-    values = out.value_axis
-    if chart.value_range:
-        values.minimum_scale, values.maximum_scale = chart.value_range
-        values.major_unit = _tick_step(*chart.value_range)
-    values.has_major_gridlines = True
-    values.major_gridlines.format.line.color.rgb = GRID
+    values = _value_axis(out, chart)
     values.tick_labels.font.size = Pt(size - 2)
     values.tick_labels.number_format = _number_format(0 if values.major_unit is None or values.major_unit >= 1 else 1)
     values.tick_labels.number_format_is_linked = False
@@ -755,6 +745,18 @@ def _line_chart(slide, chart: Chart, box: Box, slide_title: str, lang: str) -> N
         values.axis_title.text_frame.text = chart.value_title
     out.category_axis.tick_labels.font.size = Pt(size)
     _typefaces(out.element, _lang_tag(lang))
+
+
+def _value_axis(out, chart: Chart):
+    """The chart's value axis, the bar and the line charts alike: the model's range and a round tick step when it
+    has one, light grid lines. The rest (line, ticks, labels) differs between the two and is left to the caller."""
+    values = out.value_axis
+    if chart.value_range:
+        values.minimum_scale, values.maximum_scale = chart.value_range
+        values.major_unit = _tick_step(*chart.value_range)
+    values.has_major_gridlines = True
+    values.major_gridlines.format.line.color.rgb = GRID
+    return values
 
 
 def _quiet_small_segments(out, chart: Chart, box: Box, size: int) -> None:

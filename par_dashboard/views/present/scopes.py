@@ -176,12 +176,27 @@ def _area_names(frame: pd.DataFrame, lang: str) -> list[str]:
     return [area_label(c, v, e, lang) for c, v, e in zip(frame["area_code"], frame["short_vi"], frame["short_en"], strict=True)]
 
 
-def _unit_limitations(findings: pd.DataFrame, lang: str, short: str) -> Slide:
-    title = t("deck_unit_limitations_title", lang, place=short)
+def _limitations_slide(findings: pd.DataFrame, lang: str, short: str, key: str, title: str, build) -> Slide:
+    """The unit's slide `key` made by `build(found, lang, title)` from its limitations found, named by area; or, with
+    none, the slide saying so (the limitations and the remediation slides start alike)."""
     found = findings[findings["kind"] == "limitation"]
     if found.empty:
-        return Slide(key="limitations", title=title, empty=t("deck_unit_no_findings", lang, place=short))
-    found = found.assign(area=_area_names(found, lang), demo=found["source_kind"].eq("synthetic_demo"))
+        return Slide(key=key, title=title, empty=t("deck_unit_no_findings", lang, place=short))
+    return build(found.assign(area=_area_names(found, lang)), lang, title)
+
+
+def _unit_limitations(findings: pd.DataFrame, lang: str, short: str) -> Slide:
+    return _limitations_slide(findings, lang, short, "limitations", t("deck_unit_limitations_title", lang, place=short),
+                              _limitations_by_area)
+
+
+def _unit_remediation(findings: pd.DataFrame, lang: str, short: str) -> Slide:
+    return _limitations_slide(findings, lang, short, "remediation", t("deck_unit_remediation_title", lang, place=short),
+                              _remediation_by_area)
+
+
+def _limitations_by_area(found: pd.DataFrame, lang: str, title: str) -> Slide:
+    found = found.assign(demo=found["source_kind"].eq("synthetic_demo"))
     by_area = found.groupby("area", as_index=False).agg(n=("area", "size"), demo=("demo", "any")).sort_values(["n", "area"], ascending=[False, True])
     latest = found[found["year"] == found["year"].max()]
     quotes = []
@@ -200,12 +215,8 @@ def _unit_limitations(findings: pd.DataFrame, lang: str, short: str) -> Slide:
     return Slide(key="limitations", title=title, bullets=bullets, chart=chart, demo=demo, sources=_sources(found, lang))
 
 
-def _unit_remediation(findings: pd.DataFrame, lang: str, short: str) -> Slide:
-    title = t("deck_unit_remediation_title", lang, place=short)
-    found = findings[findings["kind"] == "limitation"]
-    if found.empty:
-        return Slide(key="remediation", title=title, empty=t("deck_unit_no_findings", lang, place=short))
-    found = found.assign(area=_area_names(found, lang), status=found["status"].fillna("open"))
+def _remediation_by_area(found: pd.DataFrame, lang: str, title: str) -> Slide:
+    found = found.assign(status=found["status"].fillna("open"))
     table = found.pivot_table(index="area", columns="status", values="text", aggfunc="size", fill_value=0)
     table = table.reindex(columns=list(STATUS_ORDER), fill_value=0).sort_index()
     total, resolved = int(table.to_numpy().sum()), int(table["resolved"].sum())
