@@ -781,6 +781,9 @@ def _assemble(data: bytes, sheet_data: dict[str, _SheetData], index: dict[bytes,
                 body = _INLINE_STRING.sub(shared, body)
                 rows = sheet_data.get(item.filename)
                 if rows is not None and rows.chunks:
+                    # The sheet's size, as Excel writes it: without it openpyxl's read-only mode (the importer's)
+                    # parses the whole sheet once more just to find it is not there.
+                    body = body.replace(b"</sheetPr>", b'</sheetPr><dimension ref="' + rows.dimension.encode() + b'"/>', 1)
                     end = body.index(_SHEET_DATA_END)  # the header row is there: the data rows follow it
                     with zout.open(item.filename, "w", force_zip64=True) as f:
                         f.write(body[:end])
@@ -839,6 +842,7 @@ class _SheetData:
     def __init__(self, ws, sheet: Sheet, strings: dict[bytes, int], error_column: bool) -> None:
         self.ws, self.sheet, self.strings, self.error_column = ws, sheet, strings, error_column
         self.chunks: list[bytes] = []
+        self.dimension = ""  # the sheet's cells, "A1:X100", once written
         self._text: dict[str, str | None] = {}  # a text -> the rest of its cell's XML (None: openpyxl writes it)
         self._date_style = _date_cell(ws, _FIRST_PLAIN_DAY).style_id  # registers the format in the workbook's styles
 
@@ -881,6 +885,7 @@ class _SheetData:
                 batch = []
         if batch:
             self.chunks.append("".join(batch).encode())
+        self.dimension = f"A1:{get_column_letter(len(columns) + (errors is not None))}{n}"
         return n
 
     def _text_rest(self, value: str) -> str | None:
