@@ -838,7 +838,7 @@ def facts(cur) -> dict[str, list]:
     return out
 
 
-@pytest.mark.slow(170)  # seconds: started first (tests/conftest.py)
+@pytest.mark.slow(60)  # seconds: started first (tests/conftest.py)
 def test_round_trip_export_all_then_import_into_an_empty_database_gives_the_same_content(built_db, tmp_path):
     """Also the large-load check: 218,729 indicator values in one transaction, none lost (see service._stage)."""
     con = duckdb.connect(str(built_db))  # the configuration the session's other connections use

@@ -177,6 +177,9 @@ class _FileCheck:
         self.seen: dict[str, dict] = {}  # "sheet:what" -> key -> the first row with it
         self.removed: dict[tuple[str, str], dict[str, set[int]]] = {}  # (sheet, column) -> character -> rows
         self.columns = {s.key: {c.key: c for c in s.columns} for s in SHEETS}
+        # (sheet, column) -> text -> cells.check's answer: a pure function of the two, and a whole-province file
+        # repeats its texts on every row (a source title, a unit name, an indicator code on 200,000 rows)
+        self.checked: dict[tuple[str, str], dict[str, cells.Checked]] = {}
 
     @functools.cached_property
     def plans_by_number(self) -> dict[tuple, str]:
@@ -223,8 +226,18 @@ def _cells(fc: _FileCheck, sheet: RawSheet, raw: RawRow) -> tuple[dict[str, obje
     values: dict[str, object] = {}
     errors: list[RowError] = []
     columns = fc.columns[sheet.key]
+    checked = fc.checked
     for key, value in raw.values.items():
-        value, error, removed = cells.check(value, columns[key])
+        if isinstance(value, str):
+            known = checked.get((sheet.key, key))
+            if known is None:
+                known = checked[(sheet.key, key)] = {}
+            answer = known.get(value)
+            if answer is None:
+                answer = known[value] = cells.check(value, columns[key])
+            value, error, removed = answer
+        else:
+            value, error, removed = cells.check(value, columns[key])
         values[key] = value
         if error:
             code, vi, en = error

@@ -37,6 +37,7 @@ class UnitLookup:
         self.units = units
         self._resolved: dict[tuple, names.Resolution] = {}
         self._unit_names: dict[str, set[str]] = {}
+        self._found_by_id: dict[tuple, Found] = {}
 
     def resolve(self, query: str, **kw) -> names.Resolution:
         key = (query, tuple(sorted(kw.items())))
@@ -82,7 +83,15 @@ class UnitLookup:
         return self._code_and_name(m, by_code.unit_id, by_name, sheet_name)
 
     def _by_id(self, m, level: str | None) -> Found:
-        """By id; a name or a GSO code given beside it must be the same unit's."""
+        """By id; a name or a GSO code given beside it must be the same unit's. Remembered for the file: its rows
+        name the same few thousand units again and again, and the answer depends on these cells and the level only."""
+        key = (m.unit_id, m.unit_name, m.unit_code, m.unit_level, level)
+        found = self._found_by_id.get(key)
+        if found is None:
+            found = self._found_by_id[key] = self._find_by_id(m, level)
+        return found
+
+    def _find_by_id(self, m, level: str | None) -> Found:
         uid = m.unit_id.strip().upper()
         if uid not in self.units:
             return Found(None, Miss("unit_id", "unknown_unit", both("imp_unknown_unit_id", unit=m.unit_id), m.unit_id))

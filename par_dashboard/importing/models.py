@@ -359,6 +359,8 @@ def validation_context(cat: Catalogue) -> dict:
         "area_keys": areas,
         "family_codes": set(cat.families.family_code),
         "indicator_by_code": {r["indicator_code"]: r for r in ind.to_dict("records")},
+        # each indicator's (lowest, highest, whole only) once, not again on each of a file's 200,000 values
+        "range_by_code": {r["indicator_code"]: value_range(r) for r in ind.to_dict("records")},
         "indicator_by_family_area": {(r.family_code, r.area_code): r.indicator_code for r in ind.itertuples()
                                      if r.area_code is not None and not pd.isna(r.area_code)},
     }
@@ -392,7 +394,7 @@ def _in_range(value: float, code: str, info: ValidationInfo, column: str, proble
     ind = info.context["indicator_by_code"].get(code)
     if ind is None:
         return
-    lo, hi, whole_only = value_range(ind)
+    lo, hi, whole_only = info.context["range_by_code"][code]
     if not lo <= value <= hi:
         def number(x: float) -> PerLang:
             return whole(x) if x.is_integer() and abs(x) < 1e15 else _as_typed(x)

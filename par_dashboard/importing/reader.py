@@ -524,6 +524,10 @@ def _repair_legacy_text(out: RawFile) -> None:
     The encoding is judged on a whole column, else on a whole row, not cell by cell: a short cell can hold no
     character that only the legacy font writes ("Cao Léc" is TCVN3 "Cao Lộc", its é also a Latin-1 letter) and
     stayed as typed while the rest of the file was converted (its unit then unknown, its row rejected)."""
+    # Both judgements are pure functions of the texts: a whole-province file repeats its rows' texts (a source
+    # title, a unit's names) on thousands of rows, each judged once here.
+    row_judged: dict[tuple[str, ...], str | None] = {}
+    cell_fixed: dict[tuple[str, str | None], tuple[str, str | None]] = {}
     for sheet in out.sheets:
         converted: Counter[tuple[str, str]] = Counter()
         texts: dict[object, list[str]] = {}
@@ -533,11 +537,19 @@ def _repair_legacy_text(out: RawFile) -> None:
                     texts.setdefault(key, []).append(value)
         by_column = {key: encoding.detect_legacy(values) for key, values in texts.items()}
         for raw in sheet.rows:
-            row_texts = [v for v in raw.values.values() if isinstance(v, str) and not v.isascii()]
-            by_row = encoding.detect_legacy(row_texts) if row_texts else None
+            row_texts = tuple(v for v in raw.values.values() if isinstance(v, str) and not v.isascii())
+            by_row = None
+            if row_texts:
+                by_row = row_judged.get(row_texts, "")
+                if by_row == "":
+                    by_row = row_judged[row_texts] = encoding.detect_legacy(row_texts)
             for key, value in raw.values.items():
                 if isinstance(value, str):
-                    fixed, legacy = encoding.fix_legacy(value, by_column.get(key) or by_row)
+                    judged = (value, by_column.get(key) or by_row)
+                    answer = cell_fixed.get(judged)
+                    if answer is None:
+                        answer = cell_fixed[judged] = encoding.fix_legacy(*judged)
+                    fixed, legacy = answer
                     if legacy:
                         raw.values[key] = unicodedata.normalize("NFC", fixed)
                         converted[(key, legacy)] += 1
