@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell._writer import etree_write_cell
+from openpyxl.cell._writer import etree_write_cell  # private: see _SheetData._write_cell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -912,6 +912,10 @@ class _SheetData:
         return self._write_cell(cell, column, row)
 
     def _write_cell(self, cell, column: int, row: int) -> str:
+        # openpyxl's own cell writer, from a private module: openpyxl has no public way to write one cell's XML. An
+        # unusual cell (formula-like text, datetime, boolean, NaN, the error column) goes through it so that it is
+        # written exactly as openpyxl writes it; tests/test_export_workbook.py reads every kind back against a
+        # workbook written through openpyxl alone, so a change of that module fails a test, not a user's file.
         if not isinstance(cell, Cell):
             cell = WriteOnlyCell(self.ws, value=cell)
         cell.column, cell.row = column, row
