@@ -72,7 +72,9 @@ INIT_JS = r"""
   b.drawn = () => {
     const main = '[data-testid="stMain"] ';
     const boxes = Array.from(document.querySelectorAll(main + '[data-testid="stPlotlyChart"]'));
-    const others = document.querySelectorAll(main + 'iframe, ' + main + '[data-testid="stDataFrame"], ' + main + '[data-testid="stMetric"]').length;
+    // (or a sentence saying why there is nothing to draw: the locality page in the other structure, a year before it)
+    const others = document.querySelectorAll(main + 'iframe, ' + main + '[data-testid="stDataFrame"], ' + main + '[data-testid="stMetric"], '
+                                              + main + '[data-testid="stAlert"]').length;
     return (boxes.length + others) > 0 && boxes.every(box => box.querySelector('.js-plotly-plot .main-svg'));
   };
   b.waitUpdated = ([before, path, minCharts, timeoutMs]) => new Promise(resolve => {
