@@ -148,7 +148,11 @@ else:
     with g2:
         st.markdown(f"**{t('fu_on_time_by_unit', lang)}**")
         by_unit = fu.on_time_table(fu.on_time(items), lang, with_province=whole_country)
-        st.dataframe(by_unit, hide_index=True, width="stretch", placeholder="—", height=min(420, 36 * (len(by_unit) + 1)), key="fu_on_time_table",
-                     column_config={t("fu_col_on_time_pct", lang): st.column_config.NumberColumn(format="localized")})
+        # The share is written in the page's language ("66,7" in Vietnamese): NumberColumn(format="localized") would
+        # write it in the browser's ("66.7" on a Vietnamese page in an English browser). The download keeps numbers.
+        pct = t("fu_col_on_time_pct", lang)
+        shown_by_unit = by_unit.assign(**{pct: [fmt_num(v, lang, 1) for v in by_unit[pct]]})
+        st.dataframe(shown_by_unit, hide_index=True, width="stretch", placeholder="—", height=min(420, 36 * (len(by_unit) + 1)), key="fu_on_time_table",
+                     column_config={pct: st.column_config.TextColumn(pct)})
     ui.downloads(by_unit, name="theo dõi khắc phục đúng hạn", title=t("fu_on_time_table_title", lang), filters=file_filters,
                  demo=demo, key="fu_on_time")

@@ -24,6 +24,9 @@ _COLLECT = """() => {
   document.querySelectorAll('.g-xtitle text, .g-ytitle text').forEach(e => add('axis_title', e));
   document.querySelectorAll('.gtitle').forEach(e => add('title', e));
   document.querySelectorAll('.bartext').forEach(e => add('bar_label', e));
+  // a vertical line shape (the national average): its geometry box is 0 px wide, so widened to its stroke
+  document.querySelectorAll('.shapelayer path').forEach(e => { const r = e.getBoundingClientRect();
+    if (r.height > 0 && r.width < 3) out.push({kind: 'line', text: '', x0: r.left - 1, y0: r.top, x1: r.right + 1, y1: r.bottom}); });
   return out;
 }"""
 
@@ -78,7 +81,13 @@ def collisions(boxes: list[Box]) -> list[tuple[Box, Box]]:
     return found
 
 
+def crossed_by_lines(boxes: list[Box]) -> list[tuple[Box, Box]]:
+    """Texts a vertical line runs through ("8|7,64": a bar's label read through the national average)."""
+    lines = [b for b in boxes if b.kind == "line"]
+    return [(t, ln) for t in boxes if t.kind != "line" for ln in lines if t.overlaps(ln, slack=0.5)]
+
+
 def cut_off(boxes: list[Box], size: tuple[float, float]) -> list[Box]:
     """Texts that run past the figure's edges."""
     w, h = size
-    return [b for b in boxes if b.x0 < -1 or b.y0 < -1 or b.x1 > w + 1 or b.y1 > h + 1]
+    return [b for b in boxes if b.kind != "line" and (b.x0 < -1 or b.y0 < -1 or b.x1 > w + 1 or b.y1 > h + 1)]

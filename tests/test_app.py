@@ -57,11 +57,11 @@ def test_rankings_in_english(built_db):
 
 def test_34_province_view_groups_old_provinces_under_new_ones(built_db):
     at = _run(built_db, year="2023", structure="S34")
-    assert any("1/7/2025" in c.value for c in at.caption)
+    assert any("01/07/2025" in c.value for c in at.caption)
     table = at.dataframe[0].value
-    assert "Thuộc tỉnh (từ 1/7/2025)" in table.columns
+    assert "Thuộc tỉnh (từ 01/07/2025)" in table.columns
     bac_giang = table[table["Đơn vị"] == "Bắc Giang"].iloc[0]
-    assert bac_giang["Thuộc tỉnh (từ 1/7/2025)"] == "Bắc Ninh"
+    assert bac_giang["Thuộc tỉnh (từ 01/07/2025)"] == "Bắc Ninh"
 
 
 def test_2025_uses_the_34_province_structure(built_db):
@@ -106,7 +106,7 @@ def test_2025_is_compared_with_2024_rolled_up_to_the_34_provinces(built_db, db):
 def test_63_province_view_does_not_offer_2025(built_db):
     at = _run(built_db, year="2025", structure="S63")
     assert at.selectbox(key="_w_year").value == 2024
-    assert any("30/6/2025" in i.value for i in at.info)
+    assert any("30/06/2025" in i.value for i in at.info)
 
 
 def _years_with_scores(db, family: str, area: str = "TOTAL") -> list[int]:

@@ -8,7 +8,7 @@ import pytest
 from par_dashboard.views import charts
 from par_dashboard.views import indicators as ind
 from tests.browser import chromium
-from tests.chart_layout import collisions, cut_off, plotly_page, text_boxes
+from tests.chart_layout import collisions, crossed_by_lines, cut_off, plotly_page, text_boxes
 from tests.test_indicators import _year_frame
 
 WIDTHS = (480, 580, 868)  # the narrowest column a chart gets at 1 440 px is ~480 px
@@ -28,6 +28,8 @@ def _clean(browser, fig, name: str) -> None:
         assert not over, f"{name} at {width} px: texts over each other {over}"
         cut = [(b.kind, b.text[:60]) for b in cut_off(boxes, size)]
         assert not cut, f"{name} at {width} px: cut off at the edge {cut}"
+        crossed = [(a.kind, a.text[:40]) for a, _ in crossed_by_lines(boxes)]
+        assert not crossed, f"{name} at {width} px: a line through a text {crossed}"
 
 
 @pytest.mark.parametrize("year", [2018, 2024])  # 2018: groups A, B and C, demo and published rows

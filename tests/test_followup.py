@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 
 import openpyxl
@@ -345,3 +346,14 @@ def test_a_reviewed_draft_carries_a_deadline_and_a_responsible_unit_into_the_fol
     text = reviewed["findings"][target]["text"]
     assert one(work, """SELECT ff.deadline, ff.responsible, ff.status FROM finding_followup ff JOIN finding f USING (finding_id)
                         WHERE f.text = $t""", {"t": text}) == [(dt.date(2024, 12, 31), "Văn phòng UBND huyện", "open")]
+
+
+def test_the_on_time_share_is_written_in_the_page_language_not_the_browser_s():
+    """Issue 18: the share column was a float shown with NumberColumn(format="localized"), i.e. in the BROWSER's
+    locale: a Vietnamese page in an English browser read "66.7" and "50". The page writes it as the other figures are."""
+    from tests.users import open_page
+
+    at = open_page("followup", province="S63-P-20", year="2024")
+    table = next(f.value for f in at.dataframe if "Tỷ lệ đúng hạn (%)" in f.value.columns)
+    shares = table["Tỷ lệ đúng hạn (%)"].tolist()
+    assert shares and all(isinstance(s, str) and re.fullmatch(r"\d{1,3},\d", s) for s in shares), shares

@@ -192,3 +192,24 @@ def test_pick_and_lang_col_follow_the_language():
     assert [i18n.lang_col("short", lang) for lang in LANGS] == ["short_vi", "short_en"]
     assert i18n.name_col("en") == "name_en"
     assert [i18n.language_tag(lang) for lang in LANGS] == ["vi-VN", "en-GB"]
+
+
+def _texts_shown_to_users() -> list[str]:
+    """Every label in both languages and the structure names and help the code writes outside the labels."""
+    from par_dashboard.domain.units import STRUCTURES
+    from par_dashboard.importing import names, template
+
+    texts = [text for texts in LABELS.values() for text in texts.values()]
+    texts += [s[k] for s in STRUCTURES for k in ("name_vi", "name_en", "legal_basis")]
+    texts += [*names._STRUCTURE_VI.values(), *names._STRUCTURE_EN.values()]
+    texts += [help for sheet in template.SHEETS for c in sheet.columns for help in (c.help_vi, c.help_en)]
+    return texts
+
+
+def test_a_date_written_in_a_text_is_dd_mm_yyyy():
+    """Issue 18: "Từ 1/7/2025 thuộc …", "(đến 30/6/2025)" on the pages, where every date the code formats reads
+    01/07/2025 (fmt_date); "1/7/2025" in English also reads as 7 January to an American reader."""
+    short = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
+    bad = sorted({m.group(0) for text in _texts_shown_to_users() for m in short.finditer(text)
+                  if len(m.group(1)) < 2 or len(m.group(2)) < 2})
+    assert not bad, bad

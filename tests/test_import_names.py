@@ -140,8 +140,8 @@ def test_an_ambiguous_commune_lists_its_candidates(resolver):
 def test_unknown_names(resolver):
     res = resolver.resolve("Xã Không Có", level="commune", structure="S63")
     assert (res.unit_id, res.candidates) == (None, [])
-    assert res.error_vi == "Không tìm thấy đơn vị “Xã Không Có” cấp xã (cơ cấu 63 tỉnh (đến 30/6/2025))."
-    assert res.error_en == "No commune named “Xã Không Có” found in the 63-province structure (to 30/6/2025)."
+    assert res.error_vi == "Không tìm thấy đơn vị “Xã Không Có” cấp xã (cơ cấu 63 tỉnh (đến 30/06/2025))."
+    assert res.error_en == "No commune named “Xã Không Có” found in the 63-province structure (to 30/06/2025)."
     assert resolver.resolve("Tân Lập, Việt Nam", level="commune").error_en == "No commune named “Tân Lập, Việt Nam” found."
     assert resolver.resolve("").error_en == "The unit name is missing."
     assert resolver.resolve(None, level="district").error_vi == "Thiếu tên đơn vị cấp huyện."

@@ -178,7 +178,7 @@ def test_unit_filter_keeps_the_inspections_that_visited_the_unit(built_db):
 
 def test_a_current_province_shows_the_old_provinces_it_was_formed_from(built_db, db):
     at = _page(year="2024", structure="S34", province="S34-P-08")  # Tuyên Quang = old Hà Giang + Tuyên Quang
-    assert any("Hà Giang" in c.value and "Tuyên Quang" in c.value and "1/7/2025" in c.value for c in at.caption)
+    assert any("Hà Giang" in c.value and "Tuyên Quang" in c.value and "01/07/2025" in c.value for c in at.caption)
     visits = _table(at, "Kế hoạch")
     expected = db.query("inspection_by_selection", year=2024, provinces=["S63-P-02", "S63-P-08"], units=[])
     assert len(visits) == len(expected) > 0
@@ -189,7 +189,7 @@ def test_a_current_commune_finds_the_visits_to_the_old_communes_it_was_formed_fr
     # Xã Cao Lộc (from 1/7/2025) was formed from old communes, Thanh Lòa among them: the Cao Lộc team visited it in 2024.
     at = _page(year="2024", structure="S34", province="S34-P-20", unit="S34-C-06211")
     assert at.title[0].value.endswith("— Xã Cao Lộc (Lạng Sơn)")
-    assert any(c.value.startswith("Năm 2024 (trước sắp xếp ngày 1/7/2025): các đoàn kiểm tra của Lạng Sơn, nay thuộc Tỉnh Lạng Sơn")
+    assert any(c.value.startswith("Năm 2024 (trước sắp xếp ngày 01/07/2025): các đoàn kiểm tra của Lạng Sơn, nay thuộc Tỉnh Lạng Sơn")
                for c in at.caption)
     assert _table(at, "Kế hoạch")["Đoàn kiểm tra"].tolist() == ["Đoàn kiểm tra của Ban Chỉ đạo CCHC tỉnh"]
 

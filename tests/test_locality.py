@@ -51,7 +51,7 @@ def test_search_on_the_page_opens_the_chosen_unit_in_its_own_structure(built_db)
 def test_cao_loc_2024_shows_real_report_figures_against_targets(built_db):
     at = _profile(province="S63-P-20", unit="S63-D-183", year="2024")
     assert at.header[0].value == "Huyện Cao Lộc, Lạng Sơn"
-    assert any("Từ 1/7/2025 thuộc **Lạng Sơn**" in m.value for m in at.markdown)
+    assert any("Từ 01/07/2025 thuộc **Lạng Sơn**" in m.value for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Tỷ lệ hồ sơ TTHC giải quyết đúng và trước hạn"] == "99,80"
     ops = at.dataframe[0].value.set_index("Chỉ tiêu")
@@ -70,7 +70,7 @@ def test_cao_loc_2024_shows_real_report_figures_against_targets(built_db):
 
 def test_dak_song_in_english_shows_field_days_not_invented_dates(built_db):
     at = _profile(province="S63-P-67", unit="S63-D-665", year="2023", lang="en", section="inspections")
-    assert any("From 1/7/2025 part of **Lâm Đồng**" in m.value for m in at.markdown)
+    assert any("From 01/07/2025 part of **Lâm Đồng**" in m.value for m in at.markdown)
     visits = at.dataframe[0].value
     real = visits[visits["Source"] == "Inspection report"].iloc[0]
     assert real["Dates"] == "4 field days; announced 28/09/2023"

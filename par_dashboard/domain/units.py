@@ -1,7 +1,7 @@
 """Administrative units of both structures, and the old -> new crosswalk, from `vietnamadminunits`.
 
 Unit ids carry the structure, because the official codes of the two structures overlap
-(commune 00004 is Trúc Bạch before 1/7/2025 and Ba Đình after):
+(commune 00004 is Trúc Bạch before 01/07/2025 and Ba Đình after):
 
     S63-P-20     Tỉnh Lạng Sơn (63-province structure)
     S63-D-180    Huyện Cao Lộc
@@ -36,19 +36,19 @@ from par_dashboard.paths import SEED_DIR
 STRUCTURES = [
     {
         "structure": "S63",
-        "name_vi": "63 tỉnh, thành phố (có cấp huyện, đến 30/6/2025)",
-        "name_en": "63 provinces with districts (to 30/6/2025)",
+        "name_vi": "63 tỉnh, thành phố (có cấp huyện, đến 30/06/2025)",
+        "name_en": "63 provinces with districts (to 30/06/2025)",
         "valid_from": S63_VALID_FROM,
         "valid_to": S63_VALID_TO,
-        "legal_basis": "NQ 15/2008/QH12 (Hà Tây hợp nhất vào Hà Nội từ 1/8/2008)",
+        "legal_basis": "NQ 15/2008/QH12 (Hà Tây hợp nhất vào Hà Nội từ 01/08/2008)",
     },
     {
         "structure": "S34",
-        "name_vi": "34 tỉnh, thành phố (không có cấp huyện, từ 1/7/2025)",
-        "name_en": "34 provinces, no districts (from 1/7/2025)",
+        "name_vi": "34 tỉnh, thành phố (không có cấp huyện, từ 01/07/2025)",
+        "name_en": "34 provinces, no districts (from 01/07/2025)",
         "valid_from": S34_VALID_FROM,
         "valid_to": None,
-        "legal_basis": "NQ 202/2025/QH15 (12/6/2025)",
+        "legal_basis": "NQ 202/2025/QH15 (12/06/2025)",
     },
 ]
 

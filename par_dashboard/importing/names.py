@@ -45,8 +45,8 @@ _PROVINCE_ALIASES = {"hcm": "hochiminh", "tphcm": "hochiminh", "saigon": "hochim
 
 _LEVEL_VI = {"province": "cấp tỉnh", "district": "cấp huyện", "commune": "cấp xã", "department": "sở, ngành"}
 _LEVEL_EN = {"province": "province", "district": "district", "commune": "commune", "department": "department"}
-_STRUCTURE_VI = {"S63": "cơ cấu 63 tỉnh (đến 30/6/2025)", "S34": "cơ cấu 34 tỉnh (từ 1/7/2025)"}
-_STRUCTURE_EN = {"S63": "63-province structure (to 30/6/2025)", "S34": "34-province structure (from 1/7/2025)"}
+_STRUCTURE_VI = {"S63": "cơ cấu 63 tỉnh (đến 30/06/2025)", "S34": "cơ cấu 34 tỉnh (từ 01/07/2025)"}
+_STRUCTURE_EN = {"S63": "63-province structure (to 30/06/2025)", "S34": "34-province structure (from 01/07/2025)"}
 _CODE_LENGTHS = {"province": (1, 2), "district": (3, 3), "commune": (4, 5)}
 _UNIT_ID = re.compile(r"^S(63|34)-[PDCS]-[0-9A-Z-]+$", re.IGNORECASE)
 _LISTED = 8  # candidates spelled out in a message; all of them are in Resolution.candidates

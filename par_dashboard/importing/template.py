@@ -126,8 +126,8 @@ _UNIT_COLUMNS = (
            help_vi="Huyện của đơn vị cấp xã (tên hoặc mã), để phân biệt tên trùng.",
            help_en="The district of a commune-level unit (name or id), to tell same-named units apart."),
     Column("structure", "Cấu trúc", "Structure", "code", choices="structures", width=10,
-           help_vi="S63 (63 tỉnh, đến 30/6/2025) hoặc S34 (34 tỉnh, từ 1/7/2025). Bỏ trống: theo năm.",
-           help_en="S63 (63 provinces, to 30/6/2025) or S34 (34 provinces, from 1/7/2025). Blank: from the year."),
+           help_vi="S63 (63 tỉnh, đến 30/06/2025) hoặc S34 (34 tỉnh, từ 01/07/2025). Bỏ trống: theo năm.",
+           help_en="S63 (63 provinces, to 30/06/2025) or S34 (34 provinces, from 01/07/2025). Blank: from the year."),
 )
 
 _SOURCE_COLUMNS = (

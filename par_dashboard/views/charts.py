@@ -104,7 +104,19 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
         # the line under the bars (their labels stay readable), named in the legend: a label at the line's foot sat
         # on the axis's tick labels ("TB cả nước 88,37" over "90")
         line = {"color": "#b42318", "dash": "dash", "width": 1.5}
-        fig.add_vline(x=average, line=line, layer="below")
+        # A label has no background: the line ran through those of the bars ending just short of it ("8|7,64").
+        # It is broken at their rows instead. How far a label reaches is known only in pixels: a label is ~40 px
+        # and the narrowest plot area ~300 px, so rows ending within 15 % of the axis before the line lose it.
+        reach = 0.15 * (x_max - x_min)
+        crossed = ((data["score"] <= average) & (data["score"] >= average - reach)).tolist()
+        start = None
+        for i, hidden in enumerate([*crossed, True]):  # category i sits at y = i (the axis is reversed)
+            if not hidden and start is None:
+                start = i
+            elif hidden and start is not None:
+                fig.add_shape(type="line", x0=average, x1=average, xref="x", yref="y", y0=start - 0.5, y1=i - 0.5,
+                              line=line, layer="below")
+                start = None
         fig.add_trace(go.Scatter(x=[None], y=[None] if not group_col else [[None], [None]], mode="lines", line=line,
                                  name=t("avg_line", lang, value=fmt_num(average, lang))))
     apply_theme(fig, lang)
