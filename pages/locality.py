@@ -94,6 +94,13 @@ if section == "":
     st.subheader(t("loc_headline", lang, year=year))
     if card.empty:
         ui.empty("loc_no_scores", unit=unit.short_name, year=year)
+        if unit.level == "province" and unit.structure == "S34" and year < ui.FIRST_YEAR_S34:
+            # A current province in a year before it existed: its figures are its old provinces' (a link to each)
+            old_provinces = cached.query("province_lineage", province_id=unit.unit_id).query("structure == 'S63'")
+            st.markdown(t("loc_before_formed", lang, unit=unit.short_name, year=year))
+            for old in old_provinces.itertuples():
+                if st.button(t("loc_open_old", lang, name=old.short_name, year=year), key=f"loc_open_old_{old.unit_id}"):
+                    ui.open_locality(old.unit_id, switch=False)
     else:
         if card.source_kind.eq("synthetic_demo").any():
             ui.demo_badge(lang)

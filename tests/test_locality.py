@@ -101,3 +101,28 @@ def test_visit_dates_never_invent_a_day():
     row = pd.Series({"started_on": pd.Timestamp("2019-08-27"), "ended_on": pd.Timestamp("2019-08-31"), "field_days": 5,
                      "announced_on": None})
     assert locality.visit_dates(row, "vi") == "27/08/2019 – 31/08/2019"
+
+
+def test_a_current_province_in_a_year_before_it_existed_leads_to_the_provinces_it_was_formed_from(db):
+    """Tuyên Quang of the 34 provinces (from 01/07/2025) chosen for 2024: no figure of its own that year, and the page
+    says whose figures those are, with a way to each old province's profile (Tuyên Quang and Hà Giang), which then
+    shows that province's 2024 headline."""
+    with db.cursor() as cur:
+        current = cur.execute("SELECT unit_id FROM admin_unit WHERE structure = 'S34' AND level = 'province' "
+                              "AND short_name = 'Tuyên Quang'").fetchone()[0]
+        old = dict(cur.execute("""SELECT o.unit_id, o.short_name FROM unit_crosswalk cw JOIN admin_unit o ON o.unit_id = cw.old_unit_id
+                                  WHERE cw.new_unit_id = ? AND o.level = 'province'""", [current]).fetchall())
+    assert sorted(old.values()) == ["Hà Giang", "Tuyên Quang"]
+    at = _profile(structure="S34", province=current, year="2024")
+    assert at.session_state["year"] == 2024 and at.session_state["province"] == current
+    assert any("Chưa có điểm" in i.value for i in at.info)
+    assert any("từ 01/07/2025" in m.value and "2024" in m.value for m in at.markdown)
+    buttons = {b.key.removeprefix("loc_open_old_"): b for b in at.button if (b.key or "").startswith("loc_open_old_")}
+    assert set(buttons) == set(old)
+    assert all(old[u] in b.label and "2024" in b.label for u, b in buttons.items())
+    hagiang = next(u for u, n in old.items() if n == "Hà Giang")
+    buttons[hagiang].click().run()
+    at.run()  # the pending filters are applied on the run after the click (ui.open_locality)
+    assert not at.exception, at.exception
+    assert at.session_state["province"] == hagiang and at.session_state["structure"] == "S63"
+    assert at.session_state["year"] == 2024 and len(at.metric) >= 1
