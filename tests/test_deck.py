@@ -132,6 +132,34 @@ def test_the_html_deck_is_one_file_with_nothing_to_fetch(province_deck):
     assert len(re.findall(r'<section class="slide"', html)) == len(province_deck.slides)
 
 
+def test_the_html_deck_writes_its_figures_without_building_plotly_objects(country_deck, province_deck, monkeypatch):
+    """Issue 17: the presenter page's HTML deck writes each chart's figure dictionary as it is. Building a plotly
+    figure per chart (and again in high contrast), with `update_layout` validating every property at each step, was
+    ~100 ms a chart: 0,6-1,2 s of a deck's first showing. The figures it writes are the ones the PNG export and
+    the layout tests build as plotly figures (`chart_figure` = `go.Figure(chart_spec(...))`)."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from par_dashboard.views.present.figures import chart_figure
+    from par_dashboard.views.present.html import chart_size
+
+    built = []
+    original = go.Figure.__init__
+    monkeypatch.setattr(go.Figure, "__init__", lambda self, *a, **k: built.append(1) or original(self, *a, **k))
+    for deck in (country_deck, province_deck):
+        html = render_html(deck)
+        assert not built, f"{len(built)} plotly figures built for the HTML of {deck.file_stem}"
+        figures = json.loads(re.search(r"const FIGURES = (\{.*?\});", html, flags=re.S).group(1))
+        assert len(figures) == sum(1 for number, chart in deck.charts() if chart is not None)
+        for number, chart in deck.charts():
+            width, height = chart_size(deck.slides[number - 1])
+            as_object = json.loads(pio.to_json(chart_figure(chart, deck.lang, width=width, height=height)))
+            assert figures[f"plot-{number}"]["figure"] == as_object, (deck.file_stem, number)
+        built.clear()
+
+
 def test_the_html_deck_plays_offline_in_chromium_with_the_keyboard(province_deck, tmp_path):
     path = tmp_path / "deck.html"
     path.write_bytes(exports.to_html(province_deck))

@@ -19,7 +19,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from par_dashboard.i18n import t
-from par_dashboard.views.present.figures import MIN_FONT, chart_figure
+from par_dashboard.views.present.figures import MIN_FONT, chart_spec
 from par_dashboard.views.present.model import Chart, Deck, Slide
 
 W, H = 1920, 1080
@@ -55,22 +55,24 @@ def chart_size(slide: Slide) -> tuple[int, int]:
     return (CHART_W_SIDE if side else CHART_W_FULL), BODY_H
 
 
-def _colour_patch(fig) -> dict:
+def _colour_patch(spec: dict) -> dict:
     """The colours the high-contrast switch changes: layout colours (the map's background included) and each
     bar trace's colours, as Plotly.relayout / Plotly.restyle arguments."""
-    layout = fig.layout
-    patch = {"paper_bgcolor": layout.paper_bgcolor, "plot_bgcolor": layout.plot_bgcolor, "font.color": layout.font.color,
-             "xaxis.gridcolor": layout.xaxis.gridcolor, "yaxis.gridcolor": layout.yaxis.gridcolor}
-    if any(trace.type == "choropleth" for trace in fig.data):
-        patch["geo.bgcolor"] = layout.geo.bgcolor
-    colours = [trace.marker.color if trace.type == "bar" else None for trace in fig.data]
+    layout = spec["layout"]
+    patch = {"paper_bgcolor": layout.get("paper_bgcolor"), "plot_bgcolor": layout.get("plot_bgcolor"),
+             "font.color": layout.get("font", {}).get("color"),
+             "xaxis.gridcolor": layout.get("xaxis", {}).get("gridcolor"), "yaxis.gridcolor": layout.get("yaxis", {}).get("gridcolor")}
+    if any(trace["type"] == "choropleth" for trace in spec["data"]):
+        patch["geo.bgcolor"] = layout["geo"]["bgcolor"]
+    colours = [trace.get("marker", {}).get("color") if trace["type"] == "bar" else None for trace in spec["data"]]
     return {"layout": patch, "colors": colours}
 
 
 def _figure_json(chart: Chart, lang: str, width: int, height: int) -> str:
-    fig = chart_figure(chart, lang, width=width, height=height)
-    contrast = chart_figure(chart, lang, width=width, height=height, contrast=True)
-    spec = {"figure": json.loads(pio.to_json(fig, validate=False)), "normal": _colour_patch(fig),
+    figure = chart_spec(chart, lang, width=width, height=height)
+    contrast = chart_spec(chart, lang, width=width, height=height, contrast=True)
+    # (plotly's encoder: NaN and numpy values written as plotly.js reads them; the dictionary is already a figure's)
+    spec = {"figure": json.loads(pio.to_json(figure, validate=False)), "normal": _colour_patch(figure),
             "contrast": _colour_patch(contrast)}
     # Inside <script>: no "<" at all, so neither "</script" nor "<!--" (which would change how the rest parses) can
     # come from a name or a text in the figure; \u003c is the same character to JSON and to JavaScript.
