@@ -10,6 +10,8 @@ first animation frame where
 - every chart box of the main area (`stPlotlyChart`) holds a drawn Plotly graph, and the drawn content of the
   charts (their texts: titles, axes, legends; the number of their paths and the fills of bars and map regions;
   the deck frame's document on the present page) differs from before the click: the changed figure is on screen,
+- the deck frame of the present page holds the document of its new deck, whose first slide is drawn (its
+  `body[data-ready=1]`: before, the clock stopped when the frame's source changed, not when the deck showed),
 - and, for a click that opens another page, the URL is that page's.
 If the run has ended and nothing is redrawn within 3 s, the view's charts do not depend on what changed (the whole
 country's inspections under either structure): the clock stops at the run's end, and the repetition is counted as
@@ -75,7 +77,15 @@ INIT_JS = r"""
     // (or a sentence saying why there is nothing to draw: the locality page in the other structure, a year before it)
     const others = document.querySelectorAll(main + 'iframe, ' + main + '[data-testid="stDataFrame"], ' + main + '[data-testid="stMetric"], '
                                               + main + '[data-testid="stAlert"]').length;
-    return (boxes.length + others) > 0 && boxes.every(box => box.querySelector('.js-plotly-plot .main-svg'));
+    // the deck frame (present page): the document of its current srcdoc (same title) says its first slide is drawn
+    const decks = Array.from(document.querySelectorAll(main + 'iframe[srcdoc]')).every(f => {
+      const src = f.getAttribute('srcdoc'), at = src.indexOf('<title>');
+      if (at < 0) return true;
+      const title = src.slice(at + 7, src.indexOf('</title>', at)).replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+      const doc = f.contentDocument;
+      return !!doc && !!doc.body && doc.title === title && doc.body.dataset.ready === '1';
+    });
+    return (boxes.length + others) > 0 && decks && boxes.every(box => box.querySelector('.js-plotly-plot .main-svg'));
   };
   b.waitUpdated = ([before, path, minCharts, timeoutMs]) => new Promise(resolve => {
     const start = performance.now();
@@ -289,8 +299,8 @@ def paired_interactions(browser: Browser, base: str, floor_base: str, *, years: 
     floor.close()
     return {"method": "Playwright + /usr/bin/chromium (tests/browser.py flags); clock in the page from the click's "
                       "pointerdown to the first frame where a run started after the click has ended (script state "
-                      "notRunning, nothing stale, no status widget), every chart box holds a drawn graph and what the "
-                      "charts show changed (or, if nothing is redrawn within 3 s, the run's end: 'unchanged'); each repetition of ours followed by one of the floor app's (its year)",
+                      "notRunning, nothing stale, no status widget), every chart box holds a drawn graph (the present "
+                      "page: its deck frame's new document has drawn its first slide) and what the charts show changed (or, if nothing is redrawn within 3 s, the run's end: 'unchanged'); each repetition of ours followed by one of the floor app's (its year)",
             "interactions": rows, "errors": errors}
 
 

@@ -210,6 +210,39 @@ def test_the_html_deck_plays_offline_in_chromium_with_the_keyboard(province_deck
 
 
 # ---- PDF and PNG (through Debian's Chromium)
+def test_the_html_deck_shows_its_first_slide_before_drawing_every_chart_and_draws_them_all_after(country_deck, tmp_path):
+    """Issue 17: the presenter page loads the deck again for every year or province chosen, and drawing its ~8 charts
+    before the first slide showed took the browser ~1,5 s. A chart is drawn when its slide is shown (the next slide's
+    too), the rest in idle time; all of them in the colours of the switch (high contrast here), and every one before
+    printing (the PDF)."""
+    path = tmp_path / "deck.html"
+    path.write_text(render_html(country_deck, contrast=True), encoding="utf-8")
+    charts = [n for n, c in country_deck.charts() if c is not None]
+    assert len(charts) >= 4
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        # the charts drawn when the deck says its first slide is ready (counted in the same task: idle time comes later)
+        page.add_init_script("""new MutationObserver(() => {
+            if (document.body && document.body.dataset.ready === '1' && window.drawnAtReady === undefined)
+              window.drawnAtReady = Array.from(document.querySelectorAll('.plot')).filter(d => d._fullLayout).length;
+          }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-ready']});""")
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+        drawn_at_ready = page.evaluate("window.drawnAtReady")
+        first_two = sum(1 for n in charts if n <= 2)
+        assert drawn_at_ready == first_two, (drawn_at_ready, charts)
+        page.wait_for_selector("body[data-drawn='all']", timeout=30_000)
+        paper = page.evaluate("Array.from(document.querySelectorAll('.plot')).map(d => d._fullLayout && d._fullLayout.paper_bgcolor)")
+        assert paper == ["black"] * len(charts), paper
+        page.keyboard.press("End")  # a slide shown is drawn, whatever the idle queue did
+        assert page.evaluate("document.querySelector('.slide.active .plot') === null || !!document.querySelector('.slide.active .plot .main-svg')")
+        assert not errors, errors
+    printed = render_html(country_deck, lazy=False)
+    assert "if (!false) drawAll();" in printed  # (the PDF's document draws every chart before the first slide shows)
+
+
 def test_the_pdf_has_a_page_per_slide_and_its_text_keeps_the_diacritics(province_deck):
     reader = PdfReader(io.BytesIO(exports.to_pdf(province_deck)))
     assert len(reader.pages) == len(province_deck.slides)

@@ -16,7 +16,7 @@ def to_html(deck: Deck, *, contrast: bool = False) -> bytes:
 
 
 def to_pdf(deck: Deck, *, contrast: bool = False) -> bytes:
-    return static.html_to_pdf(render_html(deck, contrast=contrast))
+    return static.html_to_pdf(render_html(deck, contrast=contrast, lazy=False))  # every chart drawn before printing
 
 
 def to_pptx(deck: Deck) -> bytes:

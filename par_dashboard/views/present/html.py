@@ -202,20 +202,42 @@ SCRIPT = """
     stage.style.left = ((window.innerWidth - %(W)d * z) / 2) + 'px';
     stage.style.top = ((window.innerHeight - %(H)d * z) / 2) + 'px';
   }
+  // Charts are drawn when their slide is first shown (and the next one in idle time, then the rest): drawing every
+  // chart of a deck on load took the browser ~1,5 s before the first slide could show (the presenter page loads the
+  // deck again for every year or province chosen). Printing draws them all first.
+  const drawn = {};
+  const idle = window.requestIdleCallback || function (f) { return setTimeout(f, 30); };
+  function draw(id) {
+    if (drawn[id] || !FIGURES[id]) return;
+    drawn[id] = true;
+    const spec = FIGURES[id];
+    Plotly.newPlot(id, spec.figure.data, spec.figure.layout, {displayModeBar: false, responsive: false});
+    if (document.body.classList.contains('contrast')) recolour(document.getElementById(id), true);
+  }
+  function drawSlide(i) { if (i >= 0 && i < slides.length) slides[i].querySelectorAll('.plot').forEach(d => draw(d.id)); }
+  function drawAll() { Object.keys(FIGURES).forEach(draw); document.body.dataset.drawn = 'all'; }
+  function drawRest() {
+    const next = Object.keys(FIGURES).find(id => !drawn[id]);
+    if (next === undefined) { document.body.dataset.drawn = 'all'; return; }
+    draw(next);
+    idle(drawRest);
+  }
   function show(i) {
     current = Math.max(0, Math.min(slides.length - 1, i));
+    drawSlide(current);
     slides.forEach((s, k) => s.classList.toggle('active', k === current));
     document.body.dataset.slide = String(current + 1);
     if (history.replaceState) { try { history.replaceState(null, '', '#' + (current + 1)); } catch (e) {} }
   }
+  function recolour(div, on) {
+    const spec = FIGURES[div.id]; if (!spec || !div.data) return;
+    const patch = on ? spec.contrast : spec.normal;
+    Plotly.relayout(div, patch.layout);
+    patch.colors.forEach(function (c, k) { if (c !== null) Plotly.restyle(div, {'marker.color': [c]}, [k]); });
+  }
   function contrast(on) {
     document.body.classList.toggle('contrast', on);
-    document.querySelectorAll('.plot').forEach(function (div) {
-      const spec = FIGURES[div.id]; if (!spec || !div.data) return;
-      const patch = on ? spec.contrast : spec.normal;
-      Plotly.relayout(div, patch.layout);
-      patch.colors.forEach(function (c, k) { if (c !== null) Plotly.restyle(div, {'marker.color': [c]}, [k]); });
-    });
+    document.querySelectorAll('.plot').forEach(function (div) { recolour(div, on); });  // (those drawn)
   }
   function fullscreen() {
     const el = document.documentElement;
@@ -237,23 +259,24 @@ SCRIPT = """
   document.getElementById('contrast-btn').onclick = function () { contrast(!document.body.classList.contains('contrast')); };
   document.getElementById('fs').onclick = fullscreen;
   window.addEventListener('resize', fit);
-  Object.keys(FIGURES).forEach(function (id) {
-    const spec = FIGURES[id];
-    Plotly.newPlot(id, spec.figure.data, spec.figure.layout, {displayModeBar: false, responsive: false});
-  });
+  window.addEventListener('beforeprint', drawAll);
+  if (%(CONTRAST)s) document.body.classList.add('contrast');
+  if (!%(LAZY)s) drawAll();
   fit();
   const start = parseInt((location.hash || '#1').slice(1), 10);
   show(isNaN(start) ? 0 : start - 1);
-  if (%(CONTRAST)s) contrast(true);
   window.deck = {show: show, contrast: contrast, count: slides.length, current: function () { return current + 1; }};
-  document.body.dataset.ready = '1';
+  document.body.dataset.ready = '1';  // the slide shown is drawn
+  if (%(LAZY)s) { drawSlide(current + 1); idle(drawRest); }
 })();
 """
 
 
-def render_html(deck: Deck, *, contrast: bool = False, static_maps: dict[int, bytes] | None = None) -> str:
+def render_html(deck: Deck, *, contrast: bool = False, static_maps: dict[int, bytes] | None = None,
+                lazy: bool = True) -> str:
     """The whole deck as one HTML document. `static_maps` (slide number -> PNG) replaces live maps by
-    images — for printing to PDF."""
+    images — for printing to PDF. `lazy`: a chart is drawn when its slide is first shown (the rest in idle time;
+    `body[data-drawn=all]` when all are); otherwise every chart before the first slide shows (printing)."""
     lang = deck.lang
     sections, figures = [], {}
     for number, slide in enumerate(deck.slides, start=1):
@@ -267,7 +290,7 @@ def render_html(deck: Deck, *, contrast: bool = False, static_maps: dict[int, by
                 f'<button id="next" title="{_e(t("deck_next", lang))}">&#8250;</button>'
                 f'<button id="contrast-btn" title="{_e(t("deck_contrast", lang))}">&#9680;</button>'
                 f'<button id="fs" title="{_e(t("deck_fullscreen", lang))}">&#9974;</button></nav>')
-    script = SCRIPT % {"W": W, "H": H, "CONTRAST": "true" if contrast else "false"}
+    script = SCRIPT % {"W": W, "H": H, "CONTRAST": "true" if contrast else "false", "LAZY": "true" if lazy else "false"}
     return ("<!DOCTYPE html>\n"
             f'<html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
