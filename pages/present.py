@@ -10,7 +10,7 @@ import streamlit as st
 
 from par_dashboard.domain.units import structure_for_year
 from par_dashboard.i18n import t
-from par_dashboard.shell import cached, login, ui
+from par_dashboard.shell import assets, cached, login, ui
 from par_dashboard.views import inspections as insp
 from par_dashboard.views.present import exports, static
 from par_dashboard.views.present.build import DeckScopeError, build_deck
@@ -84,8 +84,9 @@ try:
 except DeckScopeError:  # a unit the deck is not made for (a department named by a link)
     st.info(t("present_choose_unit", lang))
     st.stop()
+# (plotly.js from the server's static files where it can be: shell/assets.py; the downloads below keep it inside)
 deck_html = cached.derived(exports.to_html, None, cached.d(builder, None, cached.query, options=deck_options),
-                           options={"contrast": contrast})
+                           options={"contrast": contrast, "plotly_src": assets.plotly_src()})
 if deck.demo:
     st.warning(f"**{t('demo_label', lang)}** — {t('present_demo_notice', lang)}", icon="⚠️")
 
@@ -121,7 +122,8 @@ row.download_button(t("present_pptx", lang), data=lambda: exports.to_pptx(deck),
 row.download_button(t("present_pdf", lang), data=lambda: exports.to_pdf(deck, contrast=contrast),
                     file_name=f"{deck.file_stem}.pdf", mime="application/pdf", on_click="ignore",
                     icon=":material/picture_as_pdf:", key="present_dl_pdf", disabled=not browser)
-row.download_button(t("present_html", lang), data=deck_html, file_name=f"{deck.file_stem}.html",
+# (the file plays offline: plotly.js inside it, unlike the frame above)
+row.download_button(t("present_html", lang), data=lambda: exports.to_html(deck, contrast=contrast), file_name=f"{deck.file_stem}.html",
                     mime="text/html", on_click="ignore", icon=":material/code:", key="present_dl_html")
 charts = deck.charts()
 if charts:

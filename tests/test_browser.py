@@ -236,6 +236,10 @@ def test_the_present_page_plays_the_deck_with_the_keyboard(app):
     deck.locator("body[data-ready='1']").wait_for(timeout=60_000)
     frame = next(f for f in page.frames if f.url == "about:srcdoc")
     assert frame.evaluate("document.body.dataset.slide") == "1"
+    # plotly.js comes from the server's static files, once for every deck shown (shell/assets.py), not in the frame
+    srcdoc = page.locator("iframe").first.get_attribute("srcdoc")
+    assert len(srcdoc) < 1_000_000 and '<script src="app/static/plotly-' in srcdoc, len(srcdoc)
+    assert frame.evaluate("typeof Plotly.newPlot") == "function"
     deck.locator("#slide-1").click()  # focus the deck, as a presenter does
     page.keyboard.press("PageDown")
     page.keyboard.press("ArrowRight")

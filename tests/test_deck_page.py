@@ -204,6 +204,7 @@ def test_every_download_of_the_page_works_for_each_scope(built_db, media, query,
     assert place in title, title  # the scope's deck, not another's
     _, html = download(at, files, "present_dl_html")
     assert title in nfc(html.decode("utf-8"))
+    assert b"<script src" not in html and b"Plotly" in html  # plays offline: plotly.js inside (the page's frame loads it)
     pptx_name, pptx = download(at, files, "present_dl_pptx", make=made)
     pdf_name, pdf = download(at, files, "present_dl_pdf", make=made)
     png_name, png = download(at, files, "present_dl_png", make=made)

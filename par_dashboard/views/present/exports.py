@@ -11,8 +11,9 @@ PNG_W, PNG_H = 1920, 1080
 FORMATS = ("html", "pdf", "pptx", "png")
 
 
-def to_html(deck: Deck, *, contrast: bool = False) -> bytes:
-    return render_html(deck, contrast=contrast).encode("utf-8")
+def to_html(deck: Deck, *, contrast: bool = False, plotly_src: str | None = None) -> bytes:
+    """`plotly_src`: load plotly.js from there (the presenter page's frame); None: in the file (a download)."""
+    return render_html(deck, contrast=contrast, plotly_src=plotly_src).encode("utf-8")
 
 
 def to_pdf(deck: Deck, *, contrast: bool = False) -> bytes:

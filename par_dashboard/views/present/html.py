@@ -40,7 +40,7 @@ GEO_ASSETS = {"topojson": {f"{scope}_{res}m": {"type": "Topology", "arcs": [], "
 
 
 @lru_cache(maxsize=1)
-def _plotly_js() -> str:
+def plotly_js() -> str:
     # "</script" cannot occur inside an inline script; plotly.js has none, but guard the promise anyway
     return get_plotlyjs().replace("</script", "<\\/script")
 
@@ -273,10 +273,11 @@ SCRIPT = """
 
 
 def render_html(deck: Deck, *, contrast: bool = False, static_maps: dict[int, bytes] | None = None,
-                lazy: bool = True) -> str:
+                lazy: bool = True, plotly_src: str | None = None) -> str:
     """The whole deck as one HTML document. `static_maps` (slide number -> PNG) replaces live maps by
     images — for printing to PDF. `lazy`: a chart is drawn when its slide is first shown (the rest in idle time;
-    `body[data-drawn=all]` when all are); otherwise every chart before the first slide shows (printing)."""
+    `body[data-drawn=all]` when all are); otherwise every chart before the first slide shows (printing).
+    `plotly_src`: plotly.js is loaded from that URL (the presenter page's frame) instead of written into the file."""
     lang = deck.lang
     sections, figures = [], {}
     for number, slide in enumerate(deck.slides, start=1):
@@ -296,6 +297,7 @@ def render_html(deck: Deck, *, contrast: bool = False, static_maps: dict[int, by
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(deck.title)}</title><style>{CSS}</style>"
             f"<script>window.PlotlyGeoAssets = {json.dumps(GEO_ASSETS)};</script>"
-            f"<script>{_plotly_js()}</script></head>"
+            + (f'<script src="{_e(plotly_src)}"></script>' if plotly_src else f"<script>{plotly_js()}</script>")
+            + "</head>"
             f'<body><div id="stage">{"".join(sections)}{controls}</div>'
             f"<script>{figures_js}{script}</script></body></html>")
