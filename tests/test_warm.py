@@ -106,6 +106,48 @@ def test_the_warming_waits_while_a_run_is_under_way_and_goes_on_when_it_ends(wor
     cached.database.clear()
 
 
+def test_a_run_that_starts_interrupts_the_warmings_query_which_runs_again_after_it(work, monkeypatch):
+    """DuckDB runs a query on every core without the GIL: a warming query that had begun when a person clicked took
+    the cores from that person's run. A run that starts interrupts it (a real DuckDB interrupt); the query waits for
+    the run to end and runs again, with the same result as ever."""
+    d = cached.database(str(work.path))
+    warm.wait_idle()
+    real = warm.query_text
+    slow = "SELECT count(*) AS n FROM range(100000000000)"  # minutes: only an interrupt ends it
+    texts = iter([slow])
+    monkeypatch.setattr(warm, "query_text", lambda name: next(texts, None) or real(name))
+    got, run_ended = {}, threading.Event()
+
+    def warming():
+        got["frame"] = warm._Interruptible(d).query("unit_by_id", unit_id="S63-P-20")
+        got["at"] = time.monotonic()
+
+    reader = threading.Thread(target=warming, name="par-warm")
+    reader.start()
+    for _ in range(200):  # until its query is under way
+        with warm._LOCK:
+            if warm._STATE["cursor"] is not None:
+                break
+        time.sleep(0.02)
+    before = len(warm.INTERRUPTED)
+
+    def a_run():
+        warm.run_started()
+        time.sleep(0.8)  # the page's work; the warming's query must not run meanwhile
+        got["run_ended"] = time.monotonic()
+        run_ended.set()
+
+    run = threading.Thread(target=a_run, name="ScriptRunner.scriptThread")
+    run.start()
+    reader.join(30)
+    run.join(10)
+    assert not reader.is_alive(), "the warming's query was not interrupted"
+    assert warm.INTERRUPTED[before:] == ["unit_by_id"]
+    assert got["at"] >= got["run_ended"]  # ran again only once the run was over
+    assert got["frame"].equals(d.query("unit_by_id", unit_id="S63-P-20"))
+    cached.database.clear()
+
+
 def test_a_run_that_never_ends_does_not_stop_the_warming_for_good(work, monkeypatch):
     d = cached.database(str(work.path))
     warm.wait_idle()
