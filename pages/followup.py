@@ -73,8 +73,9 @@ st.caption(t("fu_texts_quoted", lang))
 
 
 def _columns(table) -> dict:
-    """Dates shown dd/mm/yyyy and day counts as whole numbers; the Excel download keeps them typed."""
-    config = dict(wide_text)
+    """Dates shown dd/mm/yyyy and day counts as whole numbers; the Excel download keeps them typed. The unit (and the
+    province before it) and the row's source, its demo mark, stay in view whatever the table's width."""
+    config = {**ui.mark_in_view(table.columns, t("fu_col_unit", lang), lang), **wide_text}
     for col in table.columns:
         if table[col].map(lambda v: isinstance(v, dt.date)).any():
             config[col] = st.column_config.DateColumn(col, format="DD/MM/YYYY")
@@ -150,6 +151,7 @@ else:
         by_unit = fu.on_time_table(fu.on_time(items), lang, with_province=whole_country)
         # The share is written in the page's language ("66,7" in Vietnamese) and still sorts as a number (fu.on_screen)
         st.dataframe(fu.on_screen(by_unit, lang), hide_index=True, width="stretch", placeholder="—",
-                     height=min(420, 36 * (len(by_unit) + 1)), key="fu_on_time_table")
+                     height=min(420, 36 * (len(by_unit) + 1)), key="fu_on_time_table",
+                     column_config=ui.mark_in_view(by_unit.columns, t("fu_col_unit", lang), lang))
     ui.downloads(by_unit, name="theo dõi khắc phục đúng hạn", title=t("fu_on_time_table_title", lang), filters=file_filters,
                  demo=demo, key="fu_on_time")

@@ -102,6 +102,7 @@ if section == "":
     with table_col:
         table = cached.derived(rankings.province_table, "par_score_by_province_year", lang, grouped, year=year, family=family, area=area)
         ui.table_with_sources(table, provinces, key="rank_table_row", what=lambda r: f"{r.short_name}, {year}",
+                              name=t("unit" if grouped else "province", lang),
                               height=min(900, 36 * (len(provinces) + 1)))
         ui.downloads(table, name=t("page_rankings", lang), title=t("rankings_title", lang, family=family_name, year=year),
                      filters={t("family", lang): family, t("area", lang): area, t("year", lang): year, t("structure", lang): structure},
@@ -139,7 +140,8 @@ else:
         ui.open_locality(clicked)
     sub_table = cached.derived(rankings.subunit_table, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
                                level=level, province_id=province_id)
-    ui.table_with_sources(sub_table, units, key="sub_table_row", what=lambda r: f"{r.short_name}, {year}")
+    ui.table_with_sources(sub_table, units, key="sub_table_row", what=lambda r: f"{r.short_name}, {year}",
+                          name=t("unit", lang))
     ui.downloads(sub_table, name=f"{t('page_rankings', lang)} {t(level + 's', lang)}",
                  title=t("rankings_title", lang, family=family_name, year=year),
                  filters={t("family", lang): family, t("area", lang): area, t("year", lang): year,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import shutil
 import threading
@@ -377,6 +378,9 @@ def test_day_counts_and_shares_are_written_in_the_page_language_and_still_sort_a
         assert pd.api.types.is_integer_dtype(typed), (col, typed.dtype)  # sorted as numbers
         for n, text in zip(typed, written, strict=True):
             assert (text == "—") if pd.isna(n) else (re.fullmatch(grouped, text) and int(text.replace(group, "")) == n), (n, text)
+    for frame in {id(f): f for f, _ in counts}.values():  # the row's demo mark in view beside its unit (issue 18)
+        pinned = [c for c, cfg in json.loads(frame.proto.columns).items() if cfg.get("pinned")]
+        assert t("fu_col_unit", lang) in pinned and t("source", lang) in pinned, pinned
     late = next(f for f, c in counts if c == days).value[days]
     assert late.max() >= 1000  # a count the grouping shows (7 years late: see the report of issue 18's last edges)
     for frame in shares:

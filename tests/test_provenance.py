@@ -195,3 +195,36 @@ def test_each_tables_row_is_the_row_its_source_box_reads(frame, n):
     for line in lines.itertuples():  # the source of the line's latest value, and that value's year
         own = frame[(frame.unit_id == line.unit_id) & frame.value.notna()]
         assert line.year == own.year.max() and line.source_id == 1000 * int(line.unit_id[1:]) + line.year
+
+
+# ---- the demo mark in view (issue 18's last edges): a 1 440 px screen showed the rankings', map's and indicators' tables
+# without their source column (last, off to the right): the row's "Mô phỏng"/"Demo" took a sideways scroll to see.
+
+@pytest.mark.parametrize(("page", "section", "params"), [
+    ("rankings", "", {"year": "2024", "lang": "en", "real": "1"}),
+    ("rankings", "units", {"year": "2024", "province": "S63-P-20"}),
+    ("map", "", {"year": "2024", "province": "S63-P-20", "lang": "en"}),
+    ("map", "", {"year": "2023", "structure": "S34", "real": "1"}),  # the roll-up: its members' wide column
+    ("indicators", "", {"year": "2024", "lang": "en"}),
+    ("indicators", "topbottom", {"year": "2024", "province": "S63-P-20", "real": "1"}),
+])
+def test_every_rows_demo_mark_stays_in_view_beside_its_name(built_db, page, section, params):
+    """Each table with a source column pins it, with the columns up to the row's name, so that they are shown first,
+    in that order, and never scroll away; with demo figures on, demo rows are marked there, with "real data only",
+    none is."""
+    import json
+
+    from par_dashboard.i18n import t
+
+    lang = params.get("lang", "vi")
+    at = open_page(page, section, **params)
+    source, names = t("source", lang), {t("province", lang), t("unit", lang)}
+    tables = [f for f in at.dataframe if source in f.value.columns]
+    assert tables, [list(f.value.columns) for f in at.dataframe]
+    for frame in tables:
+        columns = list(frame.value.columns)
+        name = next(c for c in columns if c in names)
+        pinned = [c for c, cfg in json.loads(frame.proto.columns or "{}").items() if cfg.get("pinned")]
+        assert sorted(pinned, key=columns.index) == [*columns[:columns.index(name) + 1], source], (columns, pinned)
+        marks = set(frame.value[source])
+        assert (t("synthetic_demo", lang) in marks) == (params.get("real") != "1"), marks

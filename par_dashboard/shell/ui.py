@@ -296,11 +296,31 @@ def source_box(source_id, *, what: str, rank_source_id=None) -> None:
         st.container(border=True).markdown(t("prov_rollup", lang(), what=markdown_text(what)))
 
 
-def table_with_sources(table, rows: pd.DataFrame, *, key: str, what, clicked=None, **dataframe_kw) -> None:
+MARK_WIDTH = 92  # px: the source column's "Mô phỏng" / "Demo" / "Published" whole
+
+
+def mark_in_view(columns, name: str | None, lang_: str) -> dict:
+    """A table's column_config keeping each row's demo mark in view: the columns up to and including the row's `name`
+    and the source column (whose "Mô phỏng"/"Demo" is the mark) pinned, shown first in that order and never scrolled
+    away. A 1 440 px screen gives a table beside a chart some 420 px: the source column, last, was off to the right."""
+    columns = list(columns)
+    source = t("source", lang_)
+    config = {c: st.column_config.Column(pinned=True) for c in (columns[:columns.index(name) + 1] if name in columns else [])}
+    if source in columns:  # as wide as "Mô phỏng" (a longer text, cut, is whole in its row's source box): the row's
+        config[source] = st.column_config.Column(pinned=True, width=MARK_WIDTH)  # figure stays in view beside them
+    return config
+
+
+def table_with_sources(table, rows: pd.DataFrame, *, key: str, what, clicked=None, name: str | None = None,
+                       **dataframe_kw) -> None:
     """A table whose rows' sources are one click away: a row chosen in it shows its source above it (`source_box`).
     `rows` is the frame the table was made from, row for row (its `source_id`, maybe `rank_source_id`); `what(row)`
     names the row's figure ("Cao Lộc, 2024"). `clicked()`, when given, draws the box for a figure chosen elsewhere (a
-    map region) while no row is chosen."""
+    map region) while no row is chosen. `name`: the column naming the row; given, it and the source column (the demo
+    mark) stay in view whatever the table's width (`mark_in_view`)."""
+    if name is not None:
+        columns = table.data.columns if hasattr(table, "data") else table.columns  # a Styler, or a frame
+        dataframe_kw["column_config"] = {**mark_in_view(columns, name, lang()), **dataframe_kw.get("column_config", {})}
     box = st.container()  # above the table (which may be 900 px high): seen without scrolling
     chosen = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                           key=key, **dataframe_kw)
