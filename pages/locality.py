@@ -107,10 +107,11 @@ if section == "":
         headline_rows = cached.derived(locality.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year)
         for col, row in zip(st.columns(4), headline_rows, strict=False):
             name = row[lang_col("name", lang)]
+            # its "?": the figure's source itself (title, address, date, kind; an import's batch and who loaded it)
             col.metric(name, fmt_num(row["value"], lang),
                        None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
                        delta_description=t("vs_prev", lang, year=year - 1), border=True,
-                       help=" · ".join(x for x in (locality.rank_text(row, lang), t(row["source_kind"], lang)) if x))
+                       help=ui.source_text(row["source_id"], what=f"{name}, {unit.short_name}, {year}"))
             if rank := locality.rank_text(row, lang):
                 col.caption(f"{rank} · {t(row['source_kind'], lang)}")
 

@@ -4,6 +4,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from par_dashboard.domain.units import search_variant
+from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.views import locality
 from tests.browser import ROOT
 from tests.users import sign_in
@@ -126,3 +127,40 @@ def test_a_current_province_in_a_year_before_it_existed_leads_to_the_provinces_i
     assert not at.exception, at.exception
     assert at.session_state["province"] == hagiang and at.session_state["structure"] == "S63"
     assert at.session_state["year"] == 2024 and len(at.metric) >= 1
+
+
+def test_each_headline_cards_help_names_its_source_itself(work, monkeypatch):
+    """Issue 18's last edges: a headline card's "?" said only the KIND of its source ("Công bố"). It gives the source
+    itself, as the table rows' boxes do: title, address, date dd/mm/yyyy, kind, and for an imported figure its batch and
+    who loaded it. Lạng Sơn 2024, its PAR INDEX figure here brought by an import (batch 7, officer_ls)."""
+    with work.transaction("test sources") as cur:
+        cur.execute("INSERT INTO source VALUES (902, 'import_batch', 'Tệp nhập của Sở Nội vụ', NULL, 'so-noi-vu.xlsx',"
+                    " DATE '2024-06-17', NULL)")
+        cur.execute("INSERT INTO import_batch VALUES (7, 'officer_ls', TIMESTAMP '2024-06-18 09:30', TIMESTAMP '2024-06-18 09:31',"
+                    " 'so-noi-vu.xlsx', 'abc', 'loaded', 1, 0, 0, 0, 902, NULL, NULL)")
+        cur.execute("UPDATE score SET source_id = 902 WHERE unit_id = 'S63-P-20' AND year = 2024"
+                    " AND family_code = 'PAR_INDEX' AND area_code = 'TOTAL'")
+        sources = cur.execute("""SELECT i.name_vi, s.kind, s.title, s.url, s.published_on FROM indicator_fact f
+                                 JOIN indicator i USING (indicator_code) JOIN source s USING (source_id)
+                                 WHERE f.unit_id = 'S63-P-20' AND f.year = 2024""").fetchall()
+    monkeypatch.setenv("PAR_DB", str(work.path))
+    work.close()
+    at = _profile(province="S63-P-20", year="2024")
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert len(helps) >= 3, helps
+    kinds = {"official_publication": "Công bố", "inspection_report": "Báo cáo kiểm tra", "import_batch": "Dữ liệu nhập",
+             "synthetic_demo": "Mô phỏng"}
+    for name, kind, title, url, published_on in sources:
+        if name not in helps:
+            continue
+        text = helps[name]
+        assert f"Nguồn của {markdown_text(name)}, Lạng Sơn, 2024" in text and markdown_text(title) in text, text
+        assert kinds[kind] in text, (kind, text)
+        if url:
+            assert url.split("//")[-1][:20] in text, (url, text)
+        if published_on:
+            assert published_on.strftime("%d/%m/%Y") in text, text
+        assert not {"nan", "None", "NaT", "<NA>"} & set(text.replace(":", " ").split()), text
+    par = helps["Chỉ số CCHC (tổng)"]
+    for part in ("Tệp nhập của Sở Nội vụ", "so-noi-vu.xlsx", "17/06/2024", "Lô nhập số 7", "officer\\_ls", "18/06/2024"):
+        assert part in par, (part, par)

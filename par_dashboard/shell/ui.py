@@ -258,16 +258,16 @@ def present(value) -> bool:
     return value is not None and not (pd.api.types.is_scalar(value) and pd.isna(value)) and str(value) != ""
 
 
-def provenance(source_id, *, what: str, rank_source_id=None) -> None:
-    """Where a figure comes from, one click from it (a table row chosen, a card's "?"): the source's kind, title,
-    address, date and note, and for an import the batch, who loaded it, when and from which file. A missing field
-    is left out, never written as "nan"."""
+def provenance_text(source_id, *, what: str, rank_source_id=None) -> str | None:
+    """Where a figure comes from, as Markdown (a table row's box, a card's "?"): the source's kind, title, address,
+    date and note, and for an import the batch, who loaded it, when and from which file. A missing field is left
+    out, never written as "nan"; None when there is no such source."""
     lang_ = lang()
     if not present(source_id):
-        return
+        return None
     src = cached.query("source_detail", source_id=int(source_id))
     if src.empty:
-        return
+        return None
     s = src.iloc[0]
     lines = [f"**{t('prov_title', lang_, what=markdown_text(what))}** — {markdown_text(t(s.kind, lang_))}",
              f"- {markdown_text(s.title)}" + (f": {markdown_url(s.url)}" if present(s.url) else "")]
@@ -284,16 +284,27 @@ def provenance(source_id, *, what: str, rank_source_id=None) -> None:
         rank = cached.query("source_detail", source_id=int(rank_source_id))
         if not rank.empty:
             lines.append(f"- {t('prov_rank', lang_, title=markdown_text(rank.title.iloc[0]))}")
-    st.container(border=True).markdown("\n".join(lines))
+    return "\n".join(lines)
+
+
+def provenance(source_id, *, what: str, rank_source_id=None) -> None:
+    """`provenance_text` in a box, one click from its figure (a table row chosen)."""
+    if text := provenance_text(source_id, what=what, rank_source_id=rank_source_id):
+        st.container(border=True).markdown(text)
+
+
+def source_text(source_id, *, what: str, rank_source_id=None) -> str | None:
+    """`provenance_text` of one figure, or, for a figure rolled up from several units' figures (no `source_id`: each
+    part has its own), a sentence saying it has no single source rather than nothing."""
+    if present(source_id):
+        return provenance_text(source_id, what=what, rank_source_id=rank_source_id)
+    return t("prov_rollup", lang(), what=markdown_text(what))
 
 
 def source_box(source_id, *, what: str, rank_source_id=None) -> None:
-    """`provenance` of one figure, or, for a figure rolled up from several units' figures (no `source_id`: each part
-    has its own), a sentence saying it has no single source rather than nothing."""
-    if present(source_id):
-        provenance(source_id, what=what, rank_source_id=rank_source_id)
-    else:
-        st.container(border=True).markdown(t("prov_rollup", lang(), what=markdown_text(what)))
+    """`source_text` in a box."""
+    if text := source_text(source_id, what=what, rank_source_id=rank_source_id):
+        st.container(border=True).markdown(text)
 
 
 MARK_WIDTH = 92  # px: the source column's "Mô phỏng" / "Demo" / "Published" whole
