@@ -4,6 +4,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from par_dashboard.domain.units import search_variant
+from par_dashboard.i18n import fmt_num
 from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.views import locality
 from tests.browser import ROOT
@@ -116,7 +117,7 @@ def test_a_current_province_in_a_year_before_it_existed_leads_to_the_provinces_i
     assert sorted(old.values()) == ["Hà Giang", "Tuyên Quang"]
     at = _profile(structure="S34", province=current, year="2024")
     assert at.session_state["year"] == 2024 and at.session_state["province"] == current
-    assert any("Chưa có điểm" in i.value for i in at.info)
+    assert not any("Chưa có điểm" in i.value for i in at.info)  # its old provinces' figures, rolled up (test below)
     assert any("từ 01/07/2025" in m.value and "2024" in m.value for m in at.markdown)
     buttons = {b.key.removeprefix("loc_open_old_"): b for b in at.button if (b.key or "").startswith("loc_open_old_")}
     assert set(buttons) == set(old)
@@ -164,3 +165,51 @@ def test_each_headline_cards_help_names_its_source_itself(work, monkeypatch):
     par = helps["Chỉ số CCHC (tổng)"]
     for part in ("Tệp nhập của Sở Nội vụ", "so-noi-vu.xlsx", "17/06/2024", "Lô nhập số 7", "officer\\_ls", "18/06/2024"):
         assert part in par, (part, par)
+
+
+def _rolled_up(db, unit_id: str, year: int) -> dict[str, pd.Series]:
+    """What the map's roll-up gives the current province `unit_id` for `year`, by headline indicator."""
+    out = {}
+    for code in locality.HEADLINE:
+        rows = db.query("map_value_rollup_s34_year", indicator=code, year=year)
+        rows = rows[rows.unit_id == unit_id]
+        if not rows.empty:
+            out[code] = rows.iloc[0]
+    return out
+
+
+def test_a_current_province_before_it_existed_shows_its_old_provinces_figures_rolled_up_as_the_map_does(db):
+    """Issue 18's last edges: Tuyên Quang (34 provinces) chosen for 2024 showed a sentence and links, no figure. Its
+    headline cards are Tuyên Quang's and Hà Giang's 2024 figures rolled up, equal to the map's roll-up of 2024 (its
+    rank among the 34 rolled up too), labelled with the two old provinces, the links kept; the cards of a province
+    formed from one old province (Lạng Sơn) are that province's own figures, with their source."""
+    catalogue = db.query("indicator_catalogue").set_index("indicator_code")
+    with db.cursor() as cur:
+        tq = cur.execute("SELECT unit_id FROM admin_unit WHERE structure = 'S34' AND level = 'province' "
+                         "AND short_name = 'Tuyên Quang'").fetchone()[0]
+    expected = _rolled_up(db, tq, 2024)
+    assert expected and all(sorted(r.member_names) == ["Hà Giang", "Tuyên Quang"] for r in expected.values())
+    at = _profile(structure="S34", province=tq, year="2024")
+    cards = {m.label: m for m in at.metric}
+    assert set(cards) == {catalogue.loc[c, "name_vi"] for c in expected}, set(cards)
+    for code, row in expected.items():
+        card = cards[catalogue.loc[code, "name_vi"]]
+        assert card.value == fmt_num(row.value, "vi"), (code, card.value, row.value)
+        assert "không có một nguồn duy nhất" in card.proto.help, card.proto.help  # two old provinces: no single source
+    captions = " ".join(c.value for c in at.caption)
+    assert "gộp từ 2 tỉnh cũ" in captions and "Hà Giang" in captions and "Tuyên Quang" in captions, captions
+    assert f"hạng {int(expected['PAR_INDEX']['rank'])}/34" in captions, captions
+    links = [b.label for b in at.button if (b.key or "").startswith("loc_open_old_")]  # the links kept
+    assert len(links) == 2 and any("Hà Giang" in b for b in links) and any("Tuyên Quang" in b for b in links), links
+
+    # one old province: its own figures and source (Lạng Sơn 2024), the same in English
+    own = db.query("unit_indicator_card", unit_id="S63-P-20", year=2024).set_index("indicator_code")
+    at = _profile(structure="S34", province="S34-P-20", year="2024", lang="en")
+    cards = {m.label: m for m in at.metric}
+    expected = _rolled_up(db, "S34-P-20", 2024)
+    assert expected and set(cards) == {catalogue.loc[c, "name_en"] for c in expected}
+    for code in expected:
+        card = cards[catalogue.loc[code, "name_en"]]
+        assert card.value == fmt_num(own.loc[code, "value"], "en"), (code, card.value)
+        assert "Source of" in card.proto.help and "no single source" not in card.proto.help, card.proto.help
+    assert any("the one province it was formed from" in c.value for c in at.caption)
