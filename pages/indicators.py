@@ -126,7 +126,7 @@ else:
                   ind.fmt_with_unit(p.value, unit, lang),
                   ind.metric_delta(p.change, unit, lang),
                   delta_color="inverse" if direction == "lower" else ("off" if direction == "neutral" else "normal"),
-                  help=t(p.source_kind, lang), border=True)
+                  help=ui.source_text(p.source_id, what=f"{p.short_name}, {year}"), border=True)  # its source itself
 
 # ---- one section on screen at a time (a rerun draws its chart and table only)
 section = ui.section("indicators", {"": t("ind_tab_distribution", lang), "attainment": t("ind_tab_attainment", lang),

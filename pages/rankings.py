@@ -65,11 +65,12 @@ m1, m2, m3, m4 = st.columns(4)
 # over the scored provinces only when some have no figure (published years in part, "real data only"): said on each card
 among = f" {t('among_scored', lang, n=n_scored, total=n_units)}" if n_scored < n_units else ""
 def source_of(name: str) -> str | None:
-    """A card's "?": the source of the named province's figure."""
+    """A card's "?": the source of the named province's figure itself (title, address, date, kind; an import's batch
+    and who loaded it), as its table row's box gives it."""
     rows = provinces[provinces.short_name == name]
-    if rows.empty or not isinstance(rows.source_title.iloc[0], str):
+    if rows.empty:
         return None
-    return t("prov_title", lang, what=name) + ": " + markdown_text(rows.source_title.iloc[0])
+    return ui.source_text(rows.source_id.iloc[0], what=f"{name}, {year}", rank_source_id=rows.rank_source_id.iloc[0])
 
 
 m1.metric(t("leader", lang) + among, head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off",

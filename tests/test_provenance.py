@@ -6,6 +6,7 @@ written "nan" or "None". (The click itself, in Chromium: tests/test_browser.py::
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -228,3 +229,23 @@ def test_every_rows_demo_mark_stays_in_view_beside_its_name(built_db, page, sect
         assert sorted(pinned, key=columns.index) == [*columns[:columns.index(name) + 1], source], (columns, pinned)
         marks = set(frame.value[source])
         assert (t("synthetic_demo", lang) in marks) == (params.get("real") != "1"), marks
+
+
+def test_the_cards_of_the_rankings_and_indicators_give_their_figures_source_itself(built_db):
+    """The rankings' cards named only their source's title, the indicators' chosen-unit card only its kind: each "?"
+    gives the source as its table row's box does (title, kind, date; an import's batch and who loaded it)."""
+    at = open_page("rankings", year="2024")
+    helps = [m.proto.help for m in at.metric if m.proto.help]
+    assert len(helps) >= 2, [m.label for m in at.metric]  # the leader, the largest rise and fall
+    for text in helps:
+        head = re.match(r"\*\*Nguồn của (.+), 2024\*\* — ", text)
+        assert head, text  # "Nguồn của <province>, 2024", then its kind
+        name = head.group(1)
+        title = _one("SELECT s.title FROM score sc JOIN source s USING (source_id) JOIN admin_unit u USING (unit_id)"
+                     " WHERE u.short_name = ? AND u.structure = 'S63' AND u.level = 'province' AND sc.year = 2024"
+                     " AND sc.family_code = 'PAR_INDEX' AND sc.area_code = 'TOTAL'", name)
+        assert text.startswith(f"**Nguồn của {name}, 2024** — ") and markdown_text(title) in text, text
+    at = open_page("indicators", province="S63-P-20", unit="S63-D-183", year="2024")  # Cao Lộc, a real report's figure
+    chosen = next(m for m in at.metric if "Cao Lộc" in m.label)
+    assert chosen.proto.help.startswith("**Nguồn của Cao Lộc, 2024** — "), chosen.proto.help
+    assert not {"nan", "None", "NaT", "<NA>"} & set(chosen.proto.help.replace(":", " ").split()), chosen.proto.help
