@@ -73,8 +73,9 @@ st.caption(t("fu_texts_quoted", lang))
 
 
 def _columns(table) -> dict:
-    """Dates shown dd/mm/yyyy and day counts as whole numbers; the Excel download keeps them typed."""
-    config = dict(wide_text)
+    """Dates shown dd/mm/yyyy and day counts as whole numbers; the Excel download keeps them typed. The unit (and the
+    province before it) and the row's source, its demo mark, stay in view whatever the table's width."""
+    config = {**ui.mark_in_view(table.columns, t("fu_col_unit", lang), lang), **wide_text}
     for col in table.columns:
         if table[col].map(lambda v: isinstance(v, dt.date)).any():
             config[col] = st.column_config.DateColumn(col, format="DD/MM/YYYY")
@@ -88,7 +89,7 @@ if open_items.empty:
     ui.empty("fu_no_open", date=day)
 else:
     shown = open_items.head(fu.TABLE_ROWS)
-    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", height=min(560, 36 * (len(shown) + 1)),
+    st.dataframe(fu.on_screen(shown, lang), hide_index=True, width="stretch", placeholder="—", height=min(560, 36 * (len(shown) + 1)),
                  column_config=_columns(shown), key="fu_open_table")
     st.caption(t("fu_open_caption", lang, n=fmt_num(s.n_open, lang, 0), overdue=fmt_num(s.n_overdue, lang, 0),
                  shown=fmt_num(len(shown), lang, 0)))
@@ -115,7 +116,7 @@ if recheck.empty:
     ui.empty("fu_no_recheck", date=day)
 else:
     shown = recheck.head(fu.TABLE_ROWS)
-    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", height=min(480, 36 * (len(shown) + 1)),
+    st.dataframe(fu.on_screen(shown, lang), hide_index=True, width="stretch", placeholder="—", height=min(480, 36 * (len(shown) + 1)),
                  column_config=_columns(shown), key="fu_recheck_table")
     ui.downloads(recheck, name="theo dõi khắc phục cần kiểm tra lại", title=t("fu_recheck_table_title", lang),
                  filters=file_filters, demo=demo, key="fu_recheck")
@@ -129,7 +130,7 @@ if recurring.empty:
 else:
     table = fu.recurring_table(recurring, lang, with_province=whole_country)
     shown = table.head(fu.TABLE_ROWS)
-    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", height=min(480, 36 * (len(shown) + 1)),
+    st.dataframe(fu.on_screen(shown, lang), hide_index=True, width="stretch", placeholder="—", height=min(480, 36 * (len(shown) + 1)),
                  column_config=_columns(shown), key="fu_recurring_table")
     ui.downloads(table, name="theo dõi khắc phục lặp lại", title=t("fu_recurring_table_title", lang), filters=file_filters,
                  demo=bool(recurring["is_demo"].any()), key="fu_recurring")
@@ -148,11 +149,9 @@ else:
     with g2:
         st.markdown(f"**{t('fu_on_time_by_unit', lang)}**")
         by_unit = fu.on_time_table(fu.on_time(items), lang, with_province=whole_country)
-        # The share is written in the page's language ("66,7" in Vietnamese): NumberColumn(format="localized") would
-        # write it in the browser's ("66.7" on a Vietnamese page in an English browser). The download keeps numbers.
-        pct = t("fu_col_on_time_pct", lang)
-        shown_by_unit = by_unit.assign(**{pct: [fmt_num(v, lang, 1) for v in by_unit[pct]]})
-        st.dataframe(shown_by_unit, hide_index=True, width="stretch", placeholder="—", height=min(420, 36 * (len(by_unit) + 1)), key="fu_on_time_table",
-                     column_config={pct: st.column_config.TextColumn(pct)})
+        # The share is written in the page's language ("66,7" in Vietnamese) and still sorts as a number (fu.on_screen)
+        st.dataframe(fu.on_screen(by_unit, lang), hide_index=True, width="stretch", placeholder="—",
+                     height=min(420, 36 * (len(by_unit) + 1)), key="fu_on_time_table",
+                     column_config=ui.mark_in_view(by_unit.columns, t("fu_col_unit", lang), lang))
     ui.downloads(by_unit, name="theo dõi khắc phục đúng hạn", title=t("fu_on_time_table_title", lang), filters=file_filters,
                  demo=demo, key="fu_on_time")

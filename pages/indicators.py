@@ -126,7 +126,7 @@ else:
                   ind.fmt_with_unit(p.value, unit, lang),
                   ind.metric_delta(p.change, unit, lang),
                   delta_color="inverse" if direction == "lower" else ("off" if direction == "neutral" else "normal"),
-                  help=t(p.source_kind, lang), border=True)
+                  help=ui.source_text(p.source_id, what=f"{p.short_name}, {year}"), border=True)  # its source itself
 
 # ---- one section on screen at a time (a rerun draws its chart and table only)
 section = ui.section("indicators", {"": t("ind_tab_distribution", lang), "attainment": t("ind_tab_attainment", lang),
@@ -146,7 +146,7 @@ if section == "" and not year_data.empty:
         show_province = level != "province" and (not in_province or year_data.province_id.nunique() > 1)
         ui.table_with_sources(cached.derived(ind.unit_table, "indicator_value_by_unit_year", lang, unit, **year_scope,
                                              options={"show_province": show_province}),
-                              ind.unit_table_rows(year_rows), key="ind_units_row", what=lambda r: f"{r.short_name}, {year}",
+                              ind.unit_table_rows(year_rows), key="ind_units_row", name=t("unit", lang), what=lambda r: f"{r.short_name}, {year}",
                               height=min(420, 35 * (len(year_rows) + 1) + 3))
     ui.downloads(lambda: ind.unit_table(year_rows, lang, unit, show_province=show_province, numbers=True),
                  name=f"{t('page_indicators', lang)} {t('ind_dl_units', lang)}", title=page_title,
@@ -189,7 +189,7 @@ elif section == "topbottom" and not year_data.empty:
     shown_rows = year_rows[year_rows.unit_id.isin(set(best.unit_id) | set(worst.unit_id))]
     with table_col:
         ui.table_with_sources(cached.derived(ind.top_bottom_table, "indicator_value_by_unit_year", top_n, lang, unit, **year_scope),
-                              ind.top_bottom_rows(year_rows, top_n), key="ind_topbottom_row",
+                              ind.top_bottom_rows(year_rows, top_n), key="ind_topbottom_row", name=t("unit", lang),
                               what=lambda r: f"{r.short_name}, {year}", height=min(420, 35 * (len(shown_rows) + 1) + 3))
     ui.downloads(lambda: ind.top_bottom_table(year_rows, top_n, lang, unit, numbers=True),
                  name=f"{t('page_indicators', lang)} {t('ind_dl_topbottom', lang)}", title=page_title,
@@ -214,7 +214,7 @@ elif section == "heatmap":
         with table_col:  # a line spans years: its box names the source of its latest value, and that year
             ui.table_with_sources(cached.derived(ind.heatmap_units_table, "indicator_value_by_unit_year", top_n, direction,
                                                  lang, unit, **range_scope),
-                                  ind.heatmap_source_rows(range_rows, top_n, direction), key="ind_heatmap_row",
+                                  ind.heatmap_source_rows(range_rows, top_n, direction), key="ind_heatmap_row", name=t("unit", lang),
                                   what=lambda r: f"{r.short_name}, {int(r.year)}", height=min(520, 35 * (len(rows) + 1) + 3))
         ui.downloads(lambda: ind.heatmap_table(range_rows, rows, lang, unit, numbers=True),
                      name=f"{t('page_indicators', lang)} {t('ind_dl_heatmap', lang)}", title=f"{page_title} · {years_text}",

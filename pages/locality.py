@@ -88,31 +88,54 @@ def trend_section() -> None:
                      demo=trend.source_kind.eq("synthetic_demo").any(), key="loc_trend")
 
 
+def headline_cards(rows: list, *, rolled: bool = False) -> None:
+    """The year's headline figures, one card each; its "?" gives the figure's source itself (title, address, date,
+    kind; an import's batch and who loaded it), a rolled-up card's says it has no single source."""
+    for col, row in zip(st.columns(4), rows, strict=False):
+        name = row[lang_col("name", lang)]
+        col.metric(name, fmt_num(row["value"], lang),
+                   None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
+                   delta_description=t("vs_prev", lang, year=year - 1), border=True,
+                   help=ui.source_text(row["source_id"], what=f"{name}, {unit.short_name}, {year}"))
+        notes = [locality.rank_text(row, lang), t(row["source_kind"], lang)]
+        if rolled and len(row["member_names"]) > 1:
+            notes.append(locality.members_text(row, lang))
+        if notes[0]:
+            col.caption(" · ".join(notes))
+
+
 if section == "":
     # ---- headline cards for the year
     card = cached.query("unit_indicator_card", unit_id=subject_id, year=year)
     st.subheader(t("loc_headline", lang, year=year))
-    if card.empty:
+    if card.empty and unit.level == "province" and unit.structure == "S34" and year < ui.FIRST_YEAR_S34:
+        # A current province in a year before it existed: its old provinces' figures of that year rolled up as the map
+        # and the rankings roll them up (queries/map_value_rollup_s34_year.sql), said so, with a link to each of them
+        old_provinces = cached.query("province_lineage", province_id=unit.unit_id).query("structure == 'S63'")
+        rolled = locality.rolled_headline_rows(
+            {c: cached.query("map_value_rollup_s34_year", indicator=c, year=year) for c in locality.HEADLINE},
+            {c: cached.query("map_value_rollup_s34_year", indicator=c, year=year - 1) for c in locality.HEADLINE},
+            unit.unit_id, cached.query("indicator_catalogue"))
+        if any(r["source_kind"] == "synthetic_demo" for r in rolled):
+            ui.demo_badge(lang)
+        st.markdown(t("loc_before_formed", lang, unit=unit.short_name, year=year))
+        if not rolled:
+            ui.empty("loc_no_scores", unit=unit.short_name, year=year)
+        else:
+            names = [markdown_text(n) for n in old_provinces.short_name]
+            st.caption(t("loc_rolled_from", lang, year=year, unit=unit.short_name, n=len(names), provinces=", ".join(names))
+                       if len(names) > 1 else t("loc_rolled_one", lang, year=year, unit=unit.short_name,
+                                                province=names[0] if names else "—"))
+            headline_cards(rolled, rolled=True)
+        for old in old_provinces.itertuples():
+            if st.button(t("loc_open_old", lang, name=old.short_name, year=year), key=f"loc_open_old_{old.unit_id}"):
+                ui.open_locality(old.unit_id, switch=False)
+    elif card.empty:
         ui.empty("loc_no_scores", unit=unit.short_name, year=year)
-        if unit.level == "province" and unit.structure == "S34" and year < ui.FIRST_YEAR_S34:
-            # A current province in a year before it existed: its figures are its old provinces' (a link to each)
-            old_provinces = cached.query("province_lineage", province_id=unit.unit_id).query("structure == 'S63'")
-            st.markdown(t("loc_before_formed", lang, unit=unit.short_name, year=year))
-            for old in old_provinces.itertuples():
-                if st.button(t("loc_open_old", lang, name=old.short_name, year=year), key=f"loc_open_old_{old.unit_id}"):
-                    ui.open_locality(old.unit_id, switch=False)
     else:
         if card.source_kind.eq("synthetic_demo").any():
             ui.demo_badge(lang)
-        headline_rows = cached.derived(locality.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year)
-        for col, row in zip(st.columns(4), headline_rows, strict=False):
-            name = row[lang_col("name", lang)]
-            col.metric(name, fmt_num(row["value"], lang),
-                       None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
-                       delta_description=t("vs_prev", lang, year=year - 1), border=True,
-                       help=" · ".join(x for x in (locality.rank_text(row, lang), t(row["source_kind"], lang)) if x))
-            if rank := locality.rank_text(row, lang):
-                col.caption(f"{rank} · {t(row['source_kind'], lang)}")
+        headline_cards(cached.derived(locality.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year))
 
         st.subheader(t("loc_targets", lang, year=year))
         ops = cached.derived(locality.ops_table, "unit_indicator_card", lang, unit_id=subject_id, year=year)

@@ -94,9 +94,11 @@ with table_col:
     table = cached.derived(map_view.table_of, source[0], lang, info.unit, name_label, **source[1])
     if "source_id" in df:  # a row's source one click away (a roll-up's row of several old provinces has none: the box says so)
         ui.table_with_sources(table, df, key="map_table_row", what=lambda r: f"{r.short_name}, {year}",
-                              clicked=clicked_region if click else None, height=min(600, 35 * (len(table) + 1) + 3))
-    else:
-        st.dataframe(table, hide_index=True, width="stretch", height=min(600, 35 * (len(table) + 1) + 3))
+                              clicked=clicked_region if click else None, height=min(600, 35 * (len(table) + 1) + 3),
+                              name=t(name_label, lang))
+    else:  # the roll-up's members are a wide column: the name and the mark stay in view
+        st.dataframe(table, hide_index=True, width="stretch", height=min(600, 35 * (len(table) + 1) + 3),
+                     column_config=ui.mark_in_view(table.columns, t(name_label, lang), lang))
     ui.downloads(table, name=f"{t('page_map', lang)} {indicator}", title=t("map_title", lang, indicator=names[indicator], year=year),
                  filters={t("indicator", lang): indicator, t("year", lang): year, t("structure", lang): structure,
                           t("province", lang): where},

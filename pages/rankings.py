@@ -65,11 +65,12 @@ m1, m2, m3, m4 = st.columns(4)
 # over the scored provinces only when some have no figure (published years in part, "real data only"): said on each card
 among = f" {t('among_scored', lang, n=n_scored, total=n_units)}" if n_scored < n_units else ""
 def source_of(name: str) -> str | None:
-    """A card's "?": the source of the named province's figure."""
+    """A card's "?": the source of the named province's figure itself (title, address, date, kind; an import's batch
+    and who loaded it), as its table row's box gives it."""
     rows = provinces[provinces.short_name == name]
-    if rows.empty or not isinstance(rows.source_title.iloc[0], str):
+    if rows.empty:
         return None
-    return t("prov_title", lang, what=name) + ": " + markdown_text(rows.source_title.iloc[0])
+    return ui.source_text(rows.source_id.iloc[0], what=f"{name}, {year}", rank_source_id=rows.rank_source_id.iloc[0])
 
 
 m1.metric(t("leader", lang) + among, head.leader, fmt_num(head.leader_score, lang), delta_color="off", delta_arrow="off",
@@ -102,6 +103,7 @@ if section == "":
     with table_col:
         table = cached.derived(rankings.province_table, "par_score_by_province_year", lang, grouped, year=year, family=family, area=area)
         ui.table_with_sources(table, provinces, key="rank_table_row", what=lambda r: f"{r.short_name}, {year}",
+                              name=t("unit" if grouped else "province", lang),
                               height=min(900, 36 * (len(provinces) + 1)))
         ui.downloads(table, name=t("page_rankings", lang), title=t("rankings_title", lang, family=family_name, year=year),
                      filters={t("family", lang): family, t("area", lang): area, t("year", lang): year, t("structure", lang): structure},
@@ -139,7 +141,8 @@ else:
         ui.open_locality(clicked)
     sub_table = cached.derived(rankings.subunit_table, "par_score_by_subunit_year", lang, year=year, family=family, area=area,
                                level=level, province_id=province_id)
-    ui.table_with_sources(sub_table, units, key="sub_table_row", what=lambda r: f"{r.short_name}, {year}")
+    ui.table_with_sources(sub_table, units, key="sub_table_row", what=lambda r: f"{r.short_name}, {year}",
+                          name=t("unit", lang))
     ui.downloads(sub_table, name=f"{t('page_rankings', lang)} {t(level + 's', lang)}",
                  title=t("rankings_title", lang, family=family_name, year=year),
                  filters={t("family", lang): family, t("area", lang): area, t("year", lang): year,

@@ -4,6 +4,8 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from par_dashboard.domain.units import search_variant
+from par_dashboard.i18n import fmt_num
+from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.views import locality
 from tests.browser import ROOT
 from tests.users import sign_in
@@ -115,7 +117,7 @@ def test_a_current_province_in_a_year_before_it_existed_leads_to_the_provinces_i
     assert sorted(old.values()) == ["Hà Giang", "Tuyên Quang"]
     at = _profile(structure="S34", province=current, year="2024")
     assert at.session_state["year"] == 2024 and at.session_state["province"] == current
-    assert any("Chưa có điểm" in i.value for i in at.info)
+    assert not any("Chưa có điểm" in i.value for i in at.info)  # its old provinces' figures, rolled up (test below)
     assert any("từ 01/07/2025" in m.value and "2024" in m.value for m in at.markdown)
     buttons = {b.key.removeprefix("loc_open_old_"): b for b in at.button if (b.key or "").startswith("loc_open_old_")}
     assert set(buttons) == set(old)
@@ -126,3 +128,88 @@ def test_a_current_province_in_a_year_before_it_existed_leads_to_the_provinces_i
     assert not at.exception, at.exception
     assert at.session_state["province"] == hagiang and at.session_state["structure"] == "S63"
     assert at.session_state["year"] == 2024 and len(at.metric) >= 1
+
+
+def test_each_headline_cards_help_names_its_source_itself(work, monkeypatch):
+    """Issue 18's last edges: a headline card's "?" said only the KIND of its source ("Công bố"). It gives the source
+    itself, as the table rows' boxes do: title, address, date dd/mm/yyyy, kind, and for an imported figure its batch and
+    who loaded it. Lạng Sơn 2024, its PAR INDEX figure here brought by an import (batch 7, officer_ls)."""
+    with work.transaction("test sources") as cur:
+        cur.execute("INSERT INTO source VALUES (902, 'import_batch', 'Tệp nhập của Sở Nội vụ', NULL, 'so-noi-vu.xlsx',"
+                    " DATE '2024-06-17', NULL)")
+        cur.execute("INSERT INTO import_batch VALUES (7, 'officer_ls', TIMESTAMP '2024-06-18 09:30', TIMESTAMP '2024-06-18 09:31',"
+                    " 'so-noi-vu.xlsx', 'abc', 'loaded', 1, 0, 0, 0, 902, NULL, NULL)")
+        cur.execute("UPDATE score SET source_id = 902 WHERE unit_id = 'S63-P-20' AND year = 2024"
+                    " AND family_code = 'PAR_INDEX' AND area_code = 'TOTAL'")
+        sources = cur.execute("""SELECT i.name_vi, s.kind, s.title, s.url, s.published_on FROM indicator_fact f
+                                 JOIN indicator i USING (indicator_code) JOIN source s USING (source_id)
+                                 WHERE f.unit_id = 'S63-P-20' AND f.year = 2024""").fetchall()
+    monkeypatch.setenv("PAR_DB", str(work.path))
+    work.close()
+    at = _profile(province="S63-P-20", year="2024")
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert len(helps) >= 3, helps
+    kinds = {"official_publication": "Công bố", "inspection_report": "Báo cáo kiểm tra", "import_batch": "Dữ liệu nhập",
+             "synthetic_demo": "Mô phỏng"}
+    for name, kind, title, url, published_on in sources:
+        if name not in helps:
+            continue
+        text = helps[name]
+        assert f"Nguồn của {markdown_text(name)}, Lạng Sơn, 2024" in text and markdown_text(title) in text, text
+        assert kinds[kind] in text, (kind, text)
+        if url:
+            assert url.split("//")[-1][:20] in text, (url, text)
+        if published_on:
+            assert published_on.strftime("%d/%m/%Y") in text, text
+        assert not {"nan", "None", "NaT", "<NA>"} & set(text.replace(":", " ").split()), text
+    par = helps["Chỉ số CCHC (tổng)"]
+    for part in ("Tệp nhập của Sở Nội vụ", "so-noi-vu.xlsx", "17/06/2024", "Lô nhập số 7", "officer\\_ls", "18/06/2024"):
+        assert part in par, (part, par)
+
+
+def _rolled_up(db, unit_id: str, year: int) -> dict[str, pd.Series]:
+    """What the map's roll-up gives the current province `unit_id` for `year`, by headline indicator."""
+    out = {}
+    for code in locality.HEADLINE:
+        rows = db.query("map_value_rollup_s34_year", indicator=code, year=year)
+        rows = rows[rows.unit_id == unit_id]
+        if not rows.empty:
+            out[code] = rows.iloc[0]
+    return out
+
+
+def test_a_current_province_before_it_existed_shows_its_old_provinces_figures_rolled_up_as_the_map_does(db):
+    """Issue 18's last edges: Tuyên Quang (34 provinces) chosen for 2024 showed a sentence and links, no figure. Its
+    headline cards are Tuyên Quang's and Hà Giang's 2024 figures rolled up, equal to the map's roll-up of 2024 (its
+    rank among the 34 rolled up too), labelled with the two old provinces, the links kept; the cards of a province
+    formed from one old province (Lạng Sơn) are that province's own figures, with their source."""
+    catalogue = db.query("indicator_catalogue").set_index("indicator_code")
+    with db.cursor() as cur:
+        tq = cur.execute("SELECT unit_id FROM admin_unit WHERE structure = 'S34' AND level = 'province' "
+                         "AND short_name = 'Tuyên Quang'").fetchone()[0]
+    expected = _rolled_up(db, tq, 2024)
+    assert expected and all(sorted(r.member_names) == ["Hà Giang", "Tuyên Quang"] for r in expected.values())
+    at = _profile(structure="S34", province=tq, year="2024")
+    cards = {m.label: m for m in at.metric}
+    assert set(cards) == {catalogue.loc[c, "name_vi"] for c in expected}, set(cards)
+    for code, row in expected.items():
+        card = cards[catalogue.loc[code, "name_vi"]]
+        assert card.value == fmt_num(row.value, "vi"), (code, card.value, row.value)
+        assert "không có một nguồn duy nhất" in card.proto.help, card.proto.help  # two old provinces: no single source
+    captions = " ".join(c.value for c in at.caption)
+    assert "gộp từ 2 tỉnh cũ" in captions and "Hà Giang" in captions and "Tuyên Quang" in captions, captions
+    assert f"hạng {int(expected['PAR_INDEX']['rank'])}/34" in captions, captions
+    links = [b.label for b in at.button if (b.key or "").startswith("loc_open_old_")]  # the links kept
+    assert len(links) == 2 and any("Hà Giang" in b for b in links) and any("Tuyên Quang" in b for b in links), links
+
+    # one old province: its own figures and source (Lạng Sơn 2024), the same in English
+    own = db.query("unit_indicator_card", unit_id="S63-P-20", year=2024).set_index("indicator_code")
+    at = _profile(structure="S34", province="S34-P-20", year="2024", lang="en")
+    cards = {m.label: m for m in at.metric}
+    expected = _rolled_up(db, "S34-P-20", 2024)
+    assert expected and set(cards) == {catalogue.loc[c, "name_en"] for c in expected}
+    for code in expected:
+        card = cards[catalogue.loc[code, "name_en"]]
+        assert card.value == fmt_num(own.loc[code, "value"], "en"), (code, card.value)
+        assert "Source of" in card.proto.help and "no single source" not in card.proto.help, card.proto.help
+    assert any("the one province it was formed from" in c.value for c in at.caption)

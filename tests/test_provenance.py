@@ -6,6 +6,7 @@ written "nan" or "None". (The click itself, in Chromium: tests/test_browser.py::
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -195,3 +196,57 @@ def test_each_tables_row_is_the_row_its_source_box_reads(frame, n):
     for line in lines.itertuples():  # the source of the line's latest value, and that value's year
         own = frame[(frame.unit_id == line.unit_id) & frame.value.notna()]
         assert line.year == own.year.max() and line.source_id == 1000 * int(line.unit_id[1:]) + line.year
+
+
+# ---- the demo mark in view (issue 18's last edges): a 1 440 px screen showed the rankings', map's and indicators' tables
+# without their source column (last, off to the right): the row's "Mô phỏng"/"Demo" took a sideways scroll to see.
+
+@pytest.mark.parametrize(("page", "section", "params"), [
+    ("rankings", "", {"year": "2024", "lang": "en", "real": "1"}),
+    ("rankings", "units", {"year": "2024", "province": "S63-P-20"}),
+    ("map", "", {"year": "2024", "province": "S63-P-20", "lang": "en"}),
+    ("map", "", {"year": "2023", "structure": "S34", "real": "1"}),  # the roll-up: its members' wide column
+    ("indicators", "", {"year": "2024", "lang": "en"}),
+    ("indicators", "topbottom", {"year": "2024", "province": "S63-P-20", "real": "1"}),
+    ("indicators", "heatmap", {"year": "2024"}),  # a line over years: the kinds of its values, demo first
+])
+def test_every_rows_demo_mark_stays_in_view_beside_its_name(built_db, page, section, params):
+    """Each table with a source column pins it, with the columns up to the row's name, so that they are shown first,
+    in that order, and never scroll away; with demo figures on, demo rows are marked there, with "real data only",
+    none is."""
+    import json
+
+    from par_dashboard.i18n import t
+
+    lang = params.get("lang", "vi")
+    at = open_page(page, section, **params)
+    source, names = t("source", lang), {t("province", lang), t("unit", lang)}
+    tables = [f for f in at.dataframe if source in f.value.columns]
+    assert tables, [list(f.value.columns) for f in at.dataframe]
+    for frame in tables:
+        columns = list(frame.value.columns)
+        name = next(c for c in columns if c in names)
+        pinned = [c for c, cfg in json.loads(frame.proto.columns or "{}").items() if cfg.get("pinned")]
+        assert sorted(pinned, key=columns.index) == [*columns[:columns.index(name) + 1], source], (columns, pinned)
+        marks = set(frame.value[source])
+        assert any(t("synthetic_demo", lang) in m for m in marks) == (params.get("real") != "1"), marks
+
+
+def test_the_cards_of_the_rankings_and_indicators_give_their_figures_source_itself(built_db):
+    """The rankings' cards named only their source's title, the indicators' chosen-unit card only its kind: each "?"
+    gives the source as its table row's box does (title, kind, date; an import's batch and who loaded it)."""
+    at = open_page("rankings", year="2024")
+    helps = [m.proto.help for m in at.metric if m.proto.help]
+    assert len(helps) >= 2, [m.label for m in at.metric]  # the leader, the largest rise and fall
+    for text in helps:
+        head = re.match(r"\*\*Nguồn của (.+), 2024\*\* — ", text)
+        assert head, text  # "Nguồn của <province>, 2024", then its kind
+        name = head.group(1)
+        title = _one("SELECT s.title FROM score sc JOIN source s USING (source_id) JOIN admin_unit u USING (unit_id)"
+                     " WHERE u.short_name = ? AND u.structure = 'S63' AND u.level = 'province' AND sc.year = 2024"
+                     " AND sc.family_code = 'PAR_INDEX' AND sc.area_code = 'TOTAL'", name)
+        assert text.startswith(f"**Nguồn của {name}, 2024** — ") and markdown_text(title) in text, text
+    at = open_page("indicators", province="S63-P-20", unit="S63-D-183", year="2024")  # Cao Lộc, a real report's figure
+    chosen = next(m for m in at.metric if "Cao Lộc" in m.label)
+    assert chosen.proto.help.startswith("**Nguồn của Cao Lộc, 2024** — "), chosen.proto.help
+    assert not {"nan", "None", "NaT", "<NA>"} & set(chosen.proto.help.replace(":", " ").split()), chosen.proto.help

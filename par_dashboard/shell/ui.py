@@ -258,16 +258,16 @@ def present(value) -> bool:
     return value is not None and not (pd.api.types.is_scalar(value) and pd.isna(value)) and str(value) != ""
 
 
-def provenance(source_id, *, what: str, rank_source_id=None) -> None:
-    """Where a figure comes from, one click from it (a table row chosen, a card's "?"): the source's kind, title,
-    address, date and note, and for an import the batch, who loaded it, when and from which file. A missing field
-    is left out, never written as "nan"."""
+def provenance_text(source_id, *, what: str, rank_source_id=None) -> str | None:
+    """Where a figure comes from, as Markdown (a table row's box, a card's "?"): the source's kind, title, address,
+    date and note, and for an import the batch, who loaded it, when and from which file. A missing field is left
+    out, never written as "nan"; None when there is no such source."""
     lang_ = lang()
     if not present(source_id):
-        return
+        return None
     src = cached.query("source_detail", source_id=int(source_id))
     if src.empty:
-        return
+        return None
     s = src.iloc[0]
     lines = [f"**{t('prov_title', lang_, what=markdown_text(what))}** — {markdown_text(t(s.kind, lang_))}",
              f"- {markdown_text(s.title)}" + (f": {markdown_url(s.url)}" if present(s.url) else "")]
@@ -284,23 +284,54 @@ def provenance(source_id, *, what: str, rank_source_id=None) -> None:
         rank = cached.query("source_detail", source_id=int(rank_source_id))
         if not rank.empty:
             lines.append(f"- {t('prov_rank', lang_, title=markdown_text(rank.title.iloc[0]))}")
-    st.container(border=True).markdown("\n".join(lines))
+    return "\n".join(lines)
+
+
+def provenance(source_id, *, what: str, rank_source_id=None) -> None:
+    """`provenance_text` in a box, one click from its figure (a table row chosen)."""
+    if text := provenance_text(source_id, what=what, rank_source_id=rank_source_id):
+        st.container(border=True).markdown(text)
+
+
+def source_text(source_id, *, what: str, rank_source_id=None) -> str | None:
+    """`provenance_text` of one figure, or, for a figure rolled up from several units' figures (no `source_id`: each
+    part has its own), a sentence saying it has no single source rather than nothing."""
+    if present(source_id):
+        return provenance_text(source_id, what=what, rank_source_id=rank_source_id)
+    return t("prov_rollup", lang(), what=markdown_text(what))
 
 
 def source_box(source_id, *, what: str, rank_source_id=None) -> None:
-    """`provenance` of one figure, or, for a figure rolled up from several units' figures (no `source_id`: each part
-    has its own), a sentence saying it has no single source rather than nothing."""
-    if present(source_id):
-        provenance(source_id, what=what, rank_source_id=rank_source_id)
-    else:
-        st.container(border=True).markdown(t("prov_rollup", lang(), what=markdown_text(what)))
+    """`source_text` in a box."""
+    if text := source_text(source_id, what=what, rank_source_id=rank_source_id):
+        st.container(border=True).markdown(text)
 
 
-def table_with_sources(table, rows: pd.DataFrame, *, key: str, what, clicked=None, **dataframe_kw) -> None:
+MARK_WIDTH = 92  # px: the source column's "Mô phỏng" / "Demo" / "Published" whole
+
+
+def mark_in_view(columns, name: str | None, lang_: str) -> dict:
+    """A table's column_config keeping each row's demo mark in view: the columns up to and including the row's `name`
+    and the source column (whose "Mô phỏng"/"Demo" is the mark) pinned, shown first in that order and never scrolled
+    away. A 1 440 px screen gives a table beside a chart some 420 px: the source column, last, was off to the right."""
+    columns = list(columns)
+    source = t("source", lang_)
+    config = {c: st.column_config.Column(pinned=True) for c in (columns[:columns.index(name) + 1] if name in columns else [])}
+    if source in columns:  # as wide as "Mô phỏng" (a longer text, cut, is whole in its row's source box): the row's
+        config[source] = st.column_config.Column(pinned=True, width=MARK_WIDTH)  # figure stays in view beside them
+    return config
+
+
+def table_with_sources(table, rows: pd.DataFrame, *, key: str, what, clicked=None, name: str | None = None,
+                       **dataframe_kw) -> None:
     """A table whose rows' sources are one click away: a row chosen in it shows its source above it (`source_box`).
     `rows` is the frame the table was made from, row for row (its `source_id`, maybe `rank_source_id`); `what(row)`
     names the row's figure ("Cao Lộc, 2024"). `clicked()`, when given, draws the box for a figure chosen elsewhere (a
-    map region) while no row is chosen."""
+    map region) while no row is chosen. `name`: the column naming the row; given, it and the source column (the demo
+    mark) stay in view whatever the table's width (`mark_in_view`)."""
+    if name is not None:
+        columns = table.data.columns if hasattr(table, "data") else table.columns  # a Styler, or a frame
+        dataframe_kw["column_config"] = {**mark_in_view(columns, name, lang()), **dataframe_kw.get("column_config", {})}
     box = st.container()  # above the table (which may be 900 px high): seen without scrolling
     chosen = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                           key=key, **dataframe_kw)

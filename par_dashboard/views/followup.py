@@ -285,6 +285,30 @@ def on_time_table(rows: pd.DataFrame, lang: str, with_province: bool = False) ->
     return out
 
 
+# The follow-up tables' typed columns as the page writes them (their labels' keys): counts grouped by thousands, shares
+# with one decimal, in the page's language.
+COUNT_COLUMNS = ("fu_col_days_overdue", "fu_col_age", "fu_col_n_due", "fu_col_n_on_time")
+SHARE_COLUMNS = ("fu_col_on_time_pct",)
+
+
+def on_screen(table: pd.DataFrame, lang: str):
+    """A follow-up table as the page shows it: its counts, shares and dates written in the page's language ("2.650"
+    days and "66,7" % in Vietnamese, "2,650" and "66.7" in English; dates dd/mm/yyyy), while its cells keep their
+    numbers and dates, so a click on a column's header still sorts them as numbers and dates.
+
+    A pandas Styler's formatted text is what st.dataframe shows over the typed cells. Streamlit's own NumberColumn
+    cannot do this: its "localized" format follows the BROWSER's locale (an English browser wrote "2,650" on the
+    Vietnamese page) and its printf formats group no thousands; a text column would sort "980" after "2.650"."""
+    formats = {}
+    for key, decimals in [(k, 0) for k in COUNT_COLUMNS] + [(k, 1) for k in SHARE_COLUMNS]:
+        if (col := t(key, lang)) in table.columns:
+            formats[col] = lambda v, d=decimals: fmt_num(v, lang, d)
+    for col in table.columns:  # a Styler would write the dates it does not format as 2024-06-17
+        if col not in formats and table[col].map(lambda v: isinstance(v, dt.date)).any():
+            formats[col] = lambda v: fmt_date(v, lang) if isinstance(v, dt.date) else "—"
+    return table.style.format(formats, na_rep="—")
+
+
 # ---------------------------------------------------------------- charts
 
 def age_area_counts(items: pd.DataFrame) -> pd.DataFrame:

@@ -350,6 +350,9 @@ def heatmap_table(df: pd.DataFrame, rows: list[str], lang: str, unit: str, *, nu
     out = pd.DataFrame({t("unit", lang): names.tolist()})
     if numbers:
         out.insert(0, "unit_id", rows)
+    # the line's demo mark, as every table's rows carry it: the kinds of its values over the range, demo first
+    kinds = data[data["value"].notna()].groupby("unit_id")["source_kind"].agg(lambda k: sorted(set(k), key=lambda x: (x != "synthetic_demo", x)))
+    out[t("source", lang)] = [", ".join(t(k, lang) for k in kinds.get(u, [])) or "—" for u in rows]
     for year in sorted(data["year"].unique()):
         # a year none of the rows has a value for is no column of `wide`: NaN, not None (which cannot be rounded)
         col = wide[year] if year in wide else pd.Series([float("nan")] * len(rows))

@@ -62,6 +62,35 @@ def headline_rows(card: pd.DataFrame) -> list[pd.Series]:
     return [r for r in (headline(card, c) for c in HEADLINE) if r is not None]
 
 
+def rolled_headline_rows(rolled: dict[str, pd.DataFrame], previous: dict[str, pd.DataFrame], unit_id: str,
+                         catalogue: pd.DataFrame) -> list[pd.Series]:
+    """The headline cards of a current province for a year before it existed (01/07/2025): each HEADLINE indicator of
+    the old provinces it was formed from, rolled up as the map rolls them up (`rolled[code]` and `previous[code]`:
+    queries/map_value_rollup_s34_year.sql for the year and the year before), in the shape of `headline_rows` (value,
+    change, rank among the 34 rolled-up provinces, source) with the members and their values. A province formed from
+    one old province has that province's figure and source."""
+    names = catalogue.set_index("indicator_code")
+    out = []
+    for code in HEADLINE:
+        hit = rolled[code][rolled[code]["unit_id"] == unit_id] if code in rolled else None
+        if hit is None or hit.empty or pd.isna(hit["value"].iloc[0]):
+            continue
+        r = hit.iloc[0]
+        before = previous[code][previous[code]["unit_id"] == unit_id] if code in previous else None
+        prev = None if before is None or before.empty else before["value"].iloc[0]
+        out.append(pd.Series({
+            "indicator_code": code, "name_vi": names.loc[code, "name_vi"], "name_en": names.loc[code, "name_en"],
+            "value": r["value"], "change": float("nan") if prev is None or pd.isna(prev) else r["value"] - prev,
+            "peer_rank": r["rank"], "n_peers": r["n_ranked"], "source_kind": r["source_kind"], "source_id": r["source_id"],
+            "member_names": list(r["member_names"]), "member_values": list(r["member_values"])}))
+    return out
+
+
+def members_text(row: pd.Series, lang: str) -> str:
+    """A rolled-up card's parts: 'Hà Giang 85,10 · Tuyên Quang 88,20'."""
+    return " · ".join(f"{markdown_text(n)} {fmt_num(v, lang)}" for n, v in zip(row["member_names"], row["member_values"], strict=True))
+
+
 def rank_text(row: pd.Series, lang: str) -> str:
     if row is None or pd.isna(row.get("peer_rank")):
         return ""
