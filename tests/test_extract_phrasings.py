@@ -734,3 +734,17 @@ def test_units_given_as_counts_by_the_kind_their_words_name(resolver, sentence, 
     for c in _team(draft)["unit_counts"]:  # the evidence is the words counted
         a, b = c["evidence"]
         assert draft["text"][a:b] == c["text"]
+
+
+@pytest.mark.parametrize("body", [
+    # the hours kept are civil-service discipline (A5), whether the content names them or a finding reports absences
+    "Ngày 20/2/2023, Đoàn kiểm tra của Sở Nội vụ tỉnh Quảng Trị đã kiểm tra giờ giấc làm việc tại UBND huyện Gio Linh.",
+    "Ngày 20/2/2023, Đoàn kiểm tra của Sở Nội vụ tỉnh Quảng Trị đã kiểm tra việc chấp hành giờ làm việc tại UBND huyện "
+    "Gio Linh.",
+    "Ngày 20/2/2023, Đoàn kiểm tra của Sở Nội vụ tỉnh Quảng Trị đã làm việc tại UBND huyện Gio Linh. Qua kiểm tra, vẫn "
+    "còn 3 trường hợp vắng mặt không có lý do trong giờ hành chính.",
+])
+def test_a_check_of_working_hours_is_one_of_civil_service_discipline(resolver, body):
+    draft = extract_text("Kiểm tra tại huyện Gio Linh năm 2023\n\n" + body, resolver=resolver)
+    assert _team(draft)["areas"] == ["A5"]
+    assert all(f["area_code"] == "A5" for f in draft["findings"])

@@ -983,7 +983,9 @@ AREA_WORDS = {
           r"thiet bi|trang thong tin dien tu|cong thong tin|phan mem|mang internet|may tinh|van ban (dien tu|di, den)|"
           r"he thong thong tin|thanh toan",
     "A3": r"thu tuc hanh chinh|tthc|ho so|mot cua|giai quyet|xin loi|niem yet|cong khai|tra ket qua|tiep nhan",
-    "A5": r"ky luat|ky cuong|cong vu|can bo|cong chuc|quy hoach|dao tao|thuc thi|trach nhiem cong vu",
+    # the hours kept and absences from the office are the civil service's discipline (Chỉ thị 26/CT-TTg)
+    "A5": r"ky luat|ky cuong|cong vu|can bo|cong chuc|quy hoach|dao tao|thuc thi|trach nhiem cong vu|vang mat|"
+          r"gio giac|gio lam viec|gio hanh chinh",
     "A4": r"to chuc bo may|bien che|tinh gian|vi tri viec lam|sap xep",
     "A6": r"tai chinh|ngan sach|tu chu|chi tieu noi bo",
     "A2": r"the che|van ban quy pham|phap luat|van ban phap|quy che",
@@ -1007,7 +1009,7 @@ AREA_NAMES = {a: re.compile(p) for a, p in {
     "A4": r"to chuc bo may|bo may hanh chinh|(?:van hanh|hoat dong) (?:theo )?mo hinh chinh quyen|"
           r"sap xep (?:lai )?(?:to chuc|bo may|cac co quan|don vi)|\bbien che\b|vi tri viec lam",
     "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b|ky luat,? ky cuong|"
-          r"tuyen dung|danh gia,? xep loai (?:can bo|cong chuc|vien chuc)",
+          r"tuyen dung|danh gia,? xep loai (?:can bo|cong chuc|vien chuc)|gio giac|gio lam viec|gio hanh chinh",
     "A6": r"tai chinh cong|cai cach tai chinh|quan ly,? su dung (?:kinh phi|ngan sach|tai san cong)|"
           r"(?:co che |quyen )?tu chu (?:ve )?tai chinh",
     "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin|"

@@ -116,8 +116,9 @@ _CONTENT = re.compile(r"noi dung kiem tra|kiem tra (?:(?:toan dien|thuc te|them)
                       # what the team went through: "đoàn đã tiến hành kiểm tra …", "đoàn còn thực hiện kiểm tra, đánh giá …"
                       r"\b(?:doan|to)\b[^.;,]{0,30}?(?:tien hanh|thuc hien) kiem tra\b|"
                       # the object right after the word: "Đoàn kiểm tra công vụ", "kiểm tra đột xuất kỷ luật, kỷ cương",
-                      # "kiểm tra hoạt động vận hành …", "kiểm tra kết quả triển khai …"
-                      r"kiem tra (?:toan dien|(?:dot xuat |dinh ky )?(?:cong vu|ky luat|ky cuong|hoat dong|ket qua trien khai))\b")
+                      # "kiểm tra hoạt động vận hành …", "kiểm tra kết quả triển khai …", "kiểm tra giờ giấc làm việc"
+                      r"kiem tra (?:toan dien|(?:dot xuat |dinh ky )?(?:cong vu|ky luat|ky cuong|hoat dong|ket qua trien khai|"
+                      r"gio giac|gio lam viec))\b")
 _ALL = re.compile(r"toan bo (?:cac )?(?:noi dung|linh vuc|cong tac) (?:cua )?(?:cchc|cai cach hanh chinh)|"
                   r"(?:tat ca|ca) (?:8|tam) linh vuc|"
                   # "kiểm tra toàn diện các lĩnh vực", "kiểm tra toàn diện công tác CCHC": every area
