@@ -748,3 +748,17 @@ def test_a_check_of_working_hours_is_one_of_civil_service_discipline(resolver, b
     draft = extract_text("Kiểm tra tại huyện Gio Linh năm 2023\n\n" + body, resolver=resolver)
     assert _team(draft)["areas"] == ["A5"]
     assert all(f["area_code"] == "A5" for f in draft["findings"])
+
+
+def test_a_decisions_legal_bases_and_its_closing_articles_are_no_findings(resolver):
+    # the preamble of a legal text ("Căn cứ …" each law and decree it rests on) and its closing articles (when it takes
+    # effect, who carries it out) state no result, shortcoming or request of an inspection
+    text = ("QUYẾT ĐỊNH\nBan hành Kế hoạch kiểm tra công tác cải cách hành chính năm 2022 của tỉnh Quảng Trị\n\n"
+            "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;\n"
+            "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ về thực hiện cơ chế một cửa, một cửa liên "
+            "thông trong giải quyết thủ tục hành chính;\n"
+            "Căn cứ Quyết định số 12/QĐ-UBND ngày 08/01/2022 của UBND tỉnh đã ban hành Kế hoạch cải cách hành chính năm 2022;\n"
+            "Điều 2. Quyết định này có hiệu lực thi hành kể từ ngày ký ban hành.\n"
+            "Điều 3. Chánh Văn phòng UBND tỉnh, Giám đốc các sở, Chủ tịch UBND các huyện chịu trách nhiệm thi hành Quyết "
+            "định này.")
+    assert extract_text(text, resolver=resolver)["findings"] == []

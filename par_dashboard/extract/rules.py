@@ -1107,7 +1107,11 @@ _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xua
 # mềm 'Phản ánh hành vi vi phạm'"): an occasion's launch, whom the team invites, a plan's purpose ("Mục đích …",
 # "Nắm bắt tình hình … để …", "Nắm được những kết quả cũng như những hạn chế … để kịp thời chấn chỉnh").
 _NOT_FINDING = re.compile(r"^(nhan )?dip nay\b|\bra mat\b|\bmoi dai dien\b|"
-                          r"^[-–+•*\d.)\s]*(?:muc dich\b|(?:nham |de )?nam (?:bat|duoc|ro)\b)")  # a plan's purpose
+                          r"^[-–+•*\d.)\s]*(?:muc dich\b|(?:nham |de )?nam (?:bat|duoc|ro)\b)|"  # a plan's purpose
+                          # a legal text's preamble ("Căn cứ Nghị định số …") and closing articles ("Quyết định này
+                          # có hiệu lực …", "… chịu trách nhiệm thi hành Quyết định này"): its form, not what was found
+                          r"^[-–+•*\s]*(?:dieu \d+\.\s*)?can cu\b|\b(?:quyet dinh|ke hoach|van ban) nay co hieu luc\b|"
+                          r"\bchiu trach nhiem thi hanh\b")
 # Requests that prepare an inspection ("xây dựng báo cáo … gửi về", "cung cấp các thông tin, tài liệu theo yêu cầu của Đoàn",
 # "tạo điều kiện thuận lợi để Đoàn kiểm tra thực hiện nhiệm vụ"): procedure, not recommendations.
 _PROCEDURE = re.compile(r"xay dung bao cao|de cuong|cung cap (cac |day du )?(thong tin|tai lieu|ho so)|"
