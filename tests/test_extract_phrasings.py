@@ -762,3 +762,13 @@ def test_a_decisions_legal_bases_and_its_closing_articles_are_no_findings(resolv
             "Điều 3. Chánh Văn phòng UBND tỉnh, Giám đốc các sở, Chủ tịch UBND các huyện chịu trách nhiệm thi hành Quyết "
             "định này.")
     assert extract_text(text, resolver=resolver)["findings"] == []
+
+
+@pytest.mark.parametrize("who", [
+    # the department whose team it is, named right after the team word or as the subject that sends its teams
+    "đoàn công tác Sở Nội vụ tỉnh Quảng Trị", "tổ kiểm tra Sở Nội vụ", "Sở Nội vụ tỉnh Quảng Trị với 02 tổ kiểm tra",
+    "Sở Nội vụ với hai đoàn kiểm tra",
+])
+def test_the_department_that_sends_the_team_is_not_a_unit_it_visits(resolver, who):
+    text = f"Kiểm tra đột xuất năm 2022\n\nNgày 12/10/2022, {who} đã kiểm tra đột xuất tại UBND huyện Cam Lộ."
+    assert _units(extract_text(text, resolver=resolver)) == ["huyện Cam Lộ"]

@@ -487,8 +487,21 @@ def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
         return True  # "Phó Trưởng phòng Phòng Kiểm tra và Pháp chế, Sở Nội vụ": a person's office, not a unit visited
     if _OBJECT_OF.search(before):
         return False  # "đã kiểm tra công tác CCHC của xã Bình Tú": whose work is checked, not who checks
+    if mention.kind == "department" and (
+            _TEAM_OF.search(before) or _SENDS_TEAMS.match(fold(whole[mention.end - offset: mention.end - offset + 60]))):
+        # "đoàn công tác Sở Nội vụ …", "Sở Nội vụ với 02 tổ kiểm tra …": whose team, not where it went (a department
+        # inspects others; a district's own team is kept, as the gold keeps the district whose communes it visits)
+        return True
     return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?"
                           r"(?:thanh pho|thi xa|thi tran|dac khu|\S*)\s*$", before)) or mention.kind == "province"
+
+
+# The body a team belongs to, named right after the team word ("đoàn công tác Sở Nội vụ", "tổ kiểm tra của Sở …"), or
+# as the subject that sends its teams ("Sở Nội vụ với 02 tổ kiểm tra …", "… (tỉnh X) cùng 2 đoàn kiểm tra …").
+_TEAM_OF = re.compile(r"\b(?:doan|to)\s+(?:kiem tra|cong tac)(?:\s+(?:cong vu|dot xuat|cai cach hanh chinh|cchc))?"
+                      r"(?:\s+cua)?\s+(?:ubnd\s+)?(?:thanh pho|thi xa|thi tran|\S*)\s*$")
+_SENDS_TEAMS = re.compile(r"(?:\s*(?:tinh|thanh pho|tp\.?)\s+[^\W\d]+(?:\s+[^\W\d]+){0,2}?)?\s*,?\s*(?:voi|cung)\s+"
+                          r"(?:\d+|hai|ba|bon|nam|cac)\s+(?:doan|to)\s+(?:kiem tra|cong tac)\b")
 
 
 # The work checked, then whose it is: "(đã) kiểm tra công tác CCHC của xã …" (not "Đoàn kiểm tra công tác … của tỉnh").
