@@ -772,3 +772,26 @@ def test_a_decisions_legal_bases_and_its_closing_articles_are_no_findings(resolv
 def test_the_department_that_sends_the_team_is_not_a_unit_it_visits(resolver, who):
     text = f"Kiểm tra đột xuất năm 2022\n\nNgày 12/10/2022, {who} đã kiểm tra đột xuất tại UBND huyện Cam Lộ."
     assert _units(extract_text(text, resolver=resolver)) == ["huyện Cam Lộ"]
+
+
+def _leaders(draft: dict) -> list[str]:
+    return [t["leader_name"] for t in draft["teams"] if t["leader_name"]]
+
+
+@pytest.mark.parametrize("body, leaders", [
+    # the head of a "tổ" is its "tổ trưởng", named after the word as a team's "trưởng đoàn" is (not a deputy)
+    ("Ngày 10/5/2022, Tổ kiểm tra công vụ của UBND tỉnh Quảng Trị đã kiểm tra tại UBND huyện Cam Lộ. Tổ trưởng Tổ kiểm "
+     "tra, ông Lê Văn Hòa, Phó Giám đốc Sở Nội vụ, đánh giá cao tinh thần làm việc của huyện.", ["Lê Văn Hòa"]),
+    ("Ngày 10/5/2022, Tổ kiểm tra công vụ của UBND tỉnh Quảng Trị đã kiểm tra tại UBND huyện Cam Lộ. Tổ trưởng: bà Trần "
+     "Thị Mai, Chánh Văn phòng Sở Nội vụ. Phó Tổ trưởng: ông Lê Văn Hòa.", ["Trần Thị Mai"]),
+    # the name followed by what the head said, no title after it
+    ("Ngày 10/5/2022, Tổ công tác của UBND tỉnh Quảng Trị đã kiểm tra tại UBND huyện Cam Lộ. Giám đốc Sở Nội vụ, Tổ "
+     "trưởng Tổ công tác, ông Lê Văn Hòa đánh giá: huyện đã thực hiện nghiêm các chỉ đạo của tỉnh.", ["Lê Văn Hòa"]),
+    # two teams, each led by one of two people listed with their titles after a dash, and "phụ trách" for "lead"
+    ("Ngày 10/5/2022, Sở Nội vụ tỉnh Quảng Trị với 02 tổ kiểm tra do ông Lê Văn Hòa - Giám đốc và ông Trần Văn Nam - "
+     "Phó Giám đốc Sở phụ trách đã kiểm tra đột xuất tại UBND huyện Cam Lộ và UBND huyện Gio Linh.",
+     ["Lê Văn Hòa", "Trần Văn Nam"]),
+])
+def test_the_head_of_a_to_and_two_teams_led_by_two_named_people(resolver, body, leaders):
+    assert _leaders(extract_text("Kiểm tra công vụ năm 2022\n\n" + body, resolver=resolver)) == leaders
+

@@ -278,8 +278,14 @@ _NAME_CASED = r"(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){1,4})"
 _HONORIFIC_I = r"(?i:đồng chí|đ/c|ông|bà)"
 # The leader named after the word: "Trưởng đoàn là ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ", "trưởng đoàn: bà …";
 # not after "Phó trưởng đoàn" (a deputy heads no team: the conventions).
-_LEADER_AFTER = re.compile(r"(?<![Pp]hó\s)(?i:trưởng\s+đoàn)(?:\s+(?i:kiểm\s+tra))?(?:\s+(?i:là))?\s*:?\s*" + _HONORIFIC_I + r"\s+" + _NAME_CASED
-                           + r"(?:\s*[,–—-]\s*(?P<title>[^.;()]{1,150}?))?(?=\s*[.;(]|\s+(?:và|cùng|đã|có|làm)\b|$)")
+# The head of a "tổ" is its "tổ trưởng": "Tổ trưởng Tổ kiểm tra, ông Nguyễn Văn A, …", "Tổ trưởng: bà …".
+_LEADER_AFTER = re.compile(r"(?<![Pp]hó\s)(?i:trưởng\s+đoàn|tổ\s+trưởng)(?:\s+(?i:kiểm\s+tra))?"
+                           r"(?:\s+(?i:tổ\s+(?:kiểm\s+tra|công\s+tác)))?(?:\s+(?i:là))?\s*[:,]?\s*" + _HONORIFIC_I + r"\s+"
+                           # a title is no name ("… của trưởng đoàn kiểm tra, đồng chí Phó Chủ tịch UBND huyện, …")
+                           + r"(?!(?:Phó|Chủ|Giám|Trưởng|Bí|Chánh|Thứ|Bộ|Tổ|Vụ|Cục)\s)" + _NAME_CASED
+                           # the name ends at a lowercase word when no title follows ("… ông A đánh giá: …")
+                           + r"(?:\s*[,–—-]\s*(?P<title>[^.;()]{1,150}?))?(?=\s*[.;(]|\s+(?:và|cùng|đã|có|làm)\b|$|"
+                           r"\s+(?![" + _CAPS + r"])[^\W\d_])")
 # The leader in apposition: "ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ, Trưởng đoàn kiểm tra".
 _LEADER_APPOSITION = re.compile(_HONORIFIC_I + r"\s+" + _NAME_CASED + r"\s*[,–—-]\s*(?P<title>[^.;]{1,150}?)\s*[,–—-]\s*(?<![Pp]hó\s)(?i:trưởng\s+đoàn)")  # a deputy leads no team
 # Title first, then the name, without an honorific: "do Phó Chủ tịch UBND huyện Nguyễn Văn An làm trưởng đoàn".
@@ -307,7 +313,13 @@ _TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra|^
 # vụ làm Trưởng đoàn" — one team each. The list is bounded (no list of leaders is 400 characters long).
 _LEADERS = re.compile(r"\bdo\s+(?:các|hai|02|ba|03)\s+(?:đồng chí|đ/c|ông|bà)(?:,?\s+bà)?\s+(?P<list>[^.;]{5,400}?)\s+"
                       r"(?:lần lượt\s+)?(?:làm|là)\s+(?:các\s+)?(?:trưởng\s+đoàn|tổ\s+trưởng)", re.IGNORECASE)
-_LIST_PARTS = re.compile(r"(,\s*|;\s*|\s+và\s+)")
+# Teams counted, then their heads: "02 tổ kiểm tra do ông A - Giám đốc và ông B - Phó Giám đốc Sở phụ trách" (one team
+# each; "phụ trách", "dẫn đầu" say "lead" as "làm trưởng đoàn" does).
+_LEADERS_OF_TEAMS = re.compile(r"\b(?:hai|02|2|ba|03|3|bốn|04|4)\s+(?:đoàn|tổ)\b[^.;]{0,40}?\bdo\s+(?:đồng chí|đ/c|ông|bà)\s+"
+                               r"(?P<list>[^.;]{5,400}?)\s+(?:lần lượt\s+)?(?:(?:làm|là)\s+(?:các\s+)?(?:trưởng\s+đoàn|tổ\s+"
+                               r"trưởng)|phụ\s+trách|dẫn\s+đầu)\b", re.IGNORECASE)
+# a person's title after a dash ("ông A - Giám đốc") is cut from the name as after a comma
+_LIST_PARTS = re.compile(r"(,\s*|;\s*|\s+và\s+|\s+[–—-]\s+)")
 _HONORIFIC_WORDS = re.compile(r"^(?:ông|bà|đồng chí|đ/c)\s+", re.IGNORECASE)
 
 
@@ -371,11 +383,12 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
     found: list[Team] = []
     body = doc.body()
     any_leader = any(_LEADER.search(s.text) or _LEADER_TITLE_ONLY.search(s.text) or _LEADERS.search(s.text)
-                     or _LEADER_AFTER.search(s.text) or _LEADER_APPOSITION.search(s.text) for s in body)
+                     or _LEADERS_OF_TEAMS.search(s.text) or _LEADER_AFTER.search(s.text)
+                     or _LEADER_APPOSITION.search(s.text) for s in body)
     for s in body:
         leaders = list(_LEADER.finditer(s.text))
         team_words = [m for m in _TEAM_WORD.finditer(s.folded)]
-        if (many := _LEADERS.search(s.text)) and (people := _people(many.group("list"))):
+        if (many := _LEADERS.search(s.text) or _LEADERS_OF_TEAMS.search(s.text)) and (people := _people(many.group("list"))):
             for name, title in people:
                 found.append(Team(f"Đoàn kiểm tra {len(found) + 1}", name, title, s))
             continue
