@@ -795,3 +795,14 @@ def _leaders(draft: dict) -> list[str]:
 def test_the_head_of_a_to_and_two_teams_led_by_two_named_people(resolver, body, leaders):
     assert _leaders(extract_text("Kiểm tra công vụ năm 2022\n\n" + body, resolver=resolver)) == leaders
 
+
+def test_what_the_head_says_after_a_colon_is_a_finding_and_the_visit_is_none(resolver):
+    # the sentence naming the head is the team's, but what the head said after "đánh giá:" is what was found; the
+    # sentence telling that the team worked at a body is who visited whom, not a result
+    text = ("Kiểm tra việc thực hiện nhiệm vụ năm 2022\n\nSáng 21/12/2022, Tổ công tác của UBND tỉnh Quảng Trị đã làm "
+            "việc, kiểm tra việc thực hiện nhiệm vụ do UBND tỉnh giao cho Sở Nội vụ. Giám đốc Sở Tư pháp, Tổ trưởng Tổ "
+            "công tác, ông Lê Văn Hòa đánh giá: Sở Nội vụ đã thực hiện các nhiệm vụ được giao một cách nghiêm túc.")
+    draft = extract_text(text, resolver=resolver)
+    assert _leaders(draft) == ["Lê Văn Hòa"]
+    assert [(f["kind"], f["text"]) for f in draft["findings"]] == [
+        ("result", "Sở Nội vụ đã thực hiện các nhiệm vụ được giao một cách nghiêm túc")]

@@ -1367,6 +1367,14 @@ _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|co
                            r"(?:\s+(?:da|con|cung|da truc tiep))*\s+(?:tien hanh|thuc hien) kiem tra\b(?![^.;]{0,200}\b(?:ghi nhan|cho thay|danh gia cao)\b)")
 
 
+# What a team's head said, after a colon, in the sentence that names the head: "…, Trưởng đoàn đánh giá: …".
+_HEAD_SAYS = re.compile(r"\b(?:danh gia|nhan xet|ket luan|cho rang|ghi nhan)\s*:\s*")
+# A team's visit told as its own sentence ("Tổ công tác của UBND tỉnh đã làm việc, kiểm tra việc …"), and the words by
+# which such a sentence reports what was found as well ("… và ghi nhận …").
+_TEAM_VISITED = re.compile(r"\b(?:doan|to) (?:kiem tra|cong tac)\b[^.;:]{0,60}?\b(?:da|se) (?:den )?(?:lam viec|kiem tra)\b")
+_RESULT_SAID = re.compile(r"\b(?:ghi nhan|cho thay|danh gia|nhan thay|phat hien|chi ra|bieu duong)\b")
+
+
 def findings(doc: Document, team_sentences: set[int] | None = None, announcement: bool = False) -> list[Finding]:
     """Results, limitations and recommendations, one per statement. `team_sentences`: the ids of the sentences that
     formed the teams (who inspected whom: not findings). An announcement of index results (`announcement`) states
@@ -1377,14 +1385,23 @@ def findings(doc: Document, team_sentences: set[int] | None = None, announcement
     team_sentences = team_sentences or set()
     for s in body:
         f = s.folded
+        said_from = 0
         if (id(s) in team_sentences or _TEAM_WORD.search(f) and (_LEADER.search(s.text) or "truong doan" in f)) and not _LIMIT_HEAD.search(f):
             previous_kind = None
-            continue  # who inspected whom: the team, not a finding
+            if not (said := _HEAD_SAYS.search(f)):
+                continue  # who inspected whom: the team, not a finding
+            said_from = said.end()  # "…, Tổ trưởng, ông A đánh giá: …": what the head said is what was found
+        elif _TEAM_VISITED.search(f) and not _RESULT_SAID.search(f):
+            previous_kind = None
+            continue  # "Tổ công tác … đã làm việc, kiểm tra việc …": the visit, not what it found
         if _CONTENT_ONLY.search(f) and not (_LIMIT_HEAD.search(f) or re.search(r"qua kiem tra|ket qua kiem tra", f)):
             previous_kind = None
             continue
         list_kind, last_kind = None, None
         for a, b in _clause_bounds(f):
+            if b <= said_from:
+                continue
+            a = max(a, said_from)
             if _POINTED_OUT.match(f[a:b]):
                 continue
             kind, start, opens = _clause_kind(f[a:b], a, f, list_kind, previous_kind)
