@@ -806,3 +806,16 @@ def test_what_the_head_says_after_a_colon_is_a_finding_and_the_visit_is_none(res
     assert _leaders(draft) == ["Lê Văn Hòa"]
     assert [(f["kind"], f["text"]) for f in draft["findings"]] == [
         ("result", "Sở Nội vụ đã thực hiện các nhiệm vụ được giao một cách nghiêm túc")]
+
+
+@pytest.mark.parametrize("text", [
+    # a teaser of one long sentence ending with a full stop is its lead, not a headline: what it asks is a finding
+    "Chủ tịch UBND tỉnh Quảng Trị vừa ký Chỉ thị số 05 yêu cầu các sở, ban, ngành và UBND các huyện chấn chỉnh ngay "
+    "việc cán bộ, công chức đi muộn về sớm trong giờ làm việc.",
+    "Quảng Trị chấn chỉnh kỷ luật công vụ\n\nChủ tịch UBND tỉnh Quảng Trị vừa ký Chỉ thị số 05 yêu cầu các sở, ban, ngành "
+    "và UBND các huyện chấn chỉnh ngay việc cán bộ, công chức đi muộn về sớm trong giờ làm việc.",
+])
+def test_a_one_sentence_teaser_is_read_as_a_lead(resolver, text):
+    draft = extract_text(text, resolver=resolver)
+    assert [f["kind"] for f in draft["findings"]] == ["recommendation"]
+    assert "chấn chỉnh ngay việc cán bộ, công chức đi muộn về sớm" in draft["findings"][0]["text"].lower()
