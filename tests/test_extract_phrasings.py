@@ -819,3 +819,18 @@ def test_a_one_sentence_teaser_is_read_as_a_lead(resolver, text):
     draft = extract_text(text, resolver=resolver)
     assert [f["kind"] for f in draft["findings"]] == ["recommendation"]
     assert "chấn chỉnh ngay việc cán bộ, công chức đi muộn về sớm" in draft["findings"][0]["text"].lower()
+
+
+@pytest.mark.parametrize("where, counts", [
+    # a count whose units are named right after it ("gồm …" without a colon, or in parentheses) is no count: the named
+    # units are the units
+    ("tại 3 cơ quan, gồm Sở Tư pháp, Sở Y tế và UBND huyện Cam Lộ", []),
+    ("tại 4 đơn vị (UBND huyện Cam Lộ, UBND huyện Gio Linh, Sở Y tế và Sở Tư pháp)", []),
+    # what follows "thuộc" says where the counted units are, not another kind counted
+    ("tại UBND huyện Cam Lộ và 1 xã thuộc huyện", [(1, "commune")]),
+    ("tại UBND huyện Cam Lộ và 2 phường thuộc thị xã Quảng Trị", [(2, "commune")]),
+])
+def test_a_count_naming_its_units_after_it_and_the_place_after_thuoc(resolver, where, counts):
+    text = ("Kiểm tra CCHC năm 2022\n\nTừ ngày 10 - 20/9/2022, Đoàn kiểm tra CCHC của UBND tỉnh Quảng Trị đã kiểm tra "
+            f"{where}.")
+    assert [(c["count"], c["kind"]) for c in _team(extract_text(text, resolver=resolver))["unit_counts"]] == counts
