@@ -834,3 +834,12 @@ def test_a_count_naming_its_units_after_it_and_the_place_after_thuoc(resolver, w
     text = ("Kiểm tra CCHC năm 2022\n\nTừ ngày 10 - 20/9/2022, Đoàn kiểm tra CCHC của UBND tỉnh Quảng Trị đã kiểm tra "
             f"{where}.")
     assert [(c["count"], c["kind"]) for c in _team(extract_text(text, resolver=resolver))["unit_counts"]] == counts
+
+
+@pytest.mark.parametrize("tet, year", [("Tết Nguyên đán Quý Mão 2023", 2023), ("Tết Kỷ Hợi 2019", 2019),
+                                       ("Tết Nguyên đán Giáp Thìn 2024", 2024)])
+def test_the_year_after_a_lunar_years_name_is_the_texts_year(resolver, tet, year):
+    # checks after the New Year holiday name the year by its lunar name and number, with no "năm"
+    text = (f"Kiểm tra giờ giấc làm việc sau Tết\n\nSau kỳ nghỉ {tet}, Đoàn kiểm tra công vụ tỉnh Quảng Trị đã kiểm tra "
+            "đột xuất tại UBND huyện Cam Lộ.")
+    assert extract_text(text, resolver=resolver)["year"]["value"] == year
