@@ -1060,7 +1060,9 @@ def area_of(folded: str) -> str:
 # or without the colon, "còn một số hạn chế như chỉ số SIPAS còn thấp, …"
 _LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,80}:|"
                          r"(mot so|nhung|cac) (han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,40}?"
-                         r"\bnhu\b(?!\s+(sau|tren|vay|the|da)\b)\s*:?")
+                         r"\bnhu\b(?!\s+(sau|tren|vay|the|da)\b)\s*:?|"
+                         # what fell, listed: "một số lĩnh vực lại giảm điểm, giảm bậc so với năm 2020 như: …"
+                         r"\b(giam (diem|bac)|tut (hang|bac)|sut giam)\b[^:.;]{0,80}?\b(nhu|gom|la)\s*:")
 # "chưa" + any verb is something not (yet) done ("chưa đeo thẻ", "chưa bố trí", "chưa đạt"): a list of the verbs
 # seen in a few reports missed the next report's verb. Not "chưa có trường hợp …", "chưa phát hiện …" (no fault found).
 _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|"
@@ -1276,7 +1278,7 @@ def _items(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
 # is asked follows from the shortcoming before it but is a recommendation of its own.
 # Also at ", đồng thời chỉ ra / chỉ rõ …": what was pointed out is a statement apart from the praise before it.
 # And at a dash between words ("… chưa đeo thẻ – việc số hóa … chưa đạt"), as ';' is: not between figures ("25 – 30/5").
-_CLAUSE_CUT = re.compile(r";|(?<=[^\W\d])\s+[–—]\s+(?=[^\W\d])|"
+_CLAUSE_CUT = re.compile(r";(?![^();]{0,80}\))|(?<=[^\W\d])\s+[–—]\s+(?=[^\W\d])|"
                          r",\s*(?=(?:do vay|vi vay|do do)\b[^,.;]{0,60}?\b(?:yeu cau|de nghi|kien nghi)\b)|"
                          r",\s*(?=dong thoi,?\s+(?:da\s+)?chi (?:ra|ro)\b)")
 # Shortcomings said to have been pointed out but not named ("đồng thời chỉ rõ cụ thể những việc còn tồn tại, hạn chế
