@@ -852,3 +852,11 @@ def test_areas_listed_as_having_fallen_are_limitations(resolver):
             "(giảm 0,45 điểm); cải cách tài chính công (giảm 0,2 điểm; giảm 5 bậc so với năm 2021).")  # a ';' inside parentheses cuts nothing
     found = [f["text"] for f in extract_text(text, resolver=resolver)["findings"] if f["kind"] == "limitation"]
     assert [t.split(" (")[0] for t in found] == ["Cải cách tổ chức bộ máy", "Cải cách tài chính công"]
+
+
+def test_holding_heads_responsible_is_a_recommendation(resolver):
+    # "… người đứng đầu phải chịu trách nhiệm …" says what must be, as "phải chấn chỉnh" does, even beside a violation
+    draft = extract_text(_LEAD_VISIT + "Đơn vị nào để xảy ra vi phạm kỷ luật, kỷ cương hành chính thì người đứng đầu phải "
+                         "chịu trách nhiệm trước Chủ tịch UBND tỉnh.", resolver=resolver)
+    assert [f["kind"] for f in draft["findings"]] == ["recommendation"]
+    assert "người đứng đầu phải chịu trách nhiệm trước Chủ tịch UBND tỉnh" in draft["findings"][0]["text"]

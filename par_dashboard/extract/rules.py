@@ -1090,7 +1090,7 @@ _RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo|do vay
 # names shortcomings, not a task.
 _NEED = re.compile(r"\b(?:can|phai|can phai)\s+(?=(?:tap trung|tiep tuc|tang cuong|day manh|chu trong|nang cao|quan tam|"
                    r"khac phuc|chan chinh|thuc hien|ra soat|bo sung|hoan thien|som|kip thoi|nghiem tuc|trien khai|xay dung|phat huy|"
-                   r"het suc|no luc|co gang)\b)")
+                   r"het suc|no luc|co gang|chiu trach nhiem)\b)")  # "người đứng đầu phải chịu trách nhiệm …": a rule set
 _NEEDED_FIX = re.compile(r"(han che|ton tai|thieu sot|khuyet diem|van de|noi dung|viec)\s*(?:,\s*\S+\s*)?$")
 _NEED_HEAD = re.compile(r"[^:;.]{0,80}?\b(?:nhiem vu|giai phap|noi dung|viec|van de)\b[^:;.]{0,30}:\s*")
 _RECOMMEND_FOLLOW = re.compile(r"^(trong do|dong thoi|ngoai ra)\b.*\b(chu trong|tang cuong|thuc hien|tiep tuc|dau tu)")
@@ -1330,6 +1330,8 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
     if (m := _NEED.search(cf)) and not _NEEDED_FIX.search(cf, max(0, m.start() - 30), m.start()):
         if head := _NEED_HEAD.match(cf, m.start()):  # "huyện cần tập trung một số nhiệm vụ: a; b; c"
             return "recommendation", at + head.end(), True
+        if cf.startswith("chiu trach nhiem", m.end()):
+            return "recommendation", at, False  # "…, người đứng đầu phải chịu trách nhiệm …": who answers is the rule
         return "recommendation", at + m.end(), False  # "thời gian tới, huyện cần tăng cường …"
     if m := _FUTURE.search(cf):
         verb = _REC_VERB.search(cf, m.start())
