@@ -860,3 +860,13 @@ def test_holding_heads_responsible_is_a_recommendation(resolver):
                          "chịu trách nhiệm trước Chủ tịch UBND tỉnh.", resolver=resolver)
     assert [f["kind"] for f in draft["findings"]] == ["recommendation"]
     assert "người đứng đầu phải chịu trách nhiệm trước Chủ tịch UBND tỉnh" in draft["findings"][0]["text"]
+
+
+def test_a_land_registry_branch_is_recorded_against_the_department_it_belongs_to(resolver):
+    # "Chi nhánh Văn phòng đăng ký đất đai quận/huyện X" is a branch of the province's land registry office, under its
+    # Sở Tài nguyên và Môi trường (the conventions: a sub-department against its Sở), not the district it serves
+    text = ("Kiểm tra TTHC năm 2022 tại Quảng Trị\n\nTừ ngày 10 - 20/9/2022, Đoàn kiểm tra của UBND tỉnh Quảng Trị đã kiểm "
+            "tra tại UBND huyện Gio Linh và Chi nhánh Văn phòng đăng ký đất đai huyện Cam Lộ.")
+    units = {u["name"]: u["unit_id"] for u in _team(extract_text(text, resolver=resolver))["units"]}
+    assert "huyện Cam Lộ" not in units and units.get("huyện Gio Linh")
+    assert any(name.startswith("Sở Tài nguyên và Môi trường") and uid for name, uid in units.items()), units

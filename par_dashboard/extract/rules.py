@@ -66,6 +66,12 @@ def _name_after(text: str, pos: int) -> tuple[str, int]:
     return " ".join(words), end
 
 
+# A branch of the province's land registry office (under its Sở Tài nguyên và Môi trường) is named by the district it
+# serves; the conventions record a sub-department against its Sở, not against that district.
+_LAND_BRANCH = re.compile(r"chi nhanh van phong dang ky (?:quyen su dung )?dat dai\s*$")
+_LAND_DEPARTMENT = "Tài nguyên và Môi trường"
+
+
 def mentions(sentence: Sentence) -> list[Mention]:
     """Unit names with a type word in the sentence; "các xã A, B và C" gives three communes."""
     text, out = sentence.text, []
@@ -89,6 +95,11 @@ def mentions(sentence: Sentence) -> list[Mention]:
                 if not name:
                     break
                 written = f"{type_word} {name}" if kind != "city" else f"thành phố {name}"
+            if kind in ("district", "city") and _LAND_BRANCH.search(sentence.folded, max(0, m.start() - 45), m.start()):
+                # "Chi nhánh Văn phòng đăng ký đất đai quận 3": the department's branch serving the district
+                out.append(Mention(f"Sở {_LAND_DEPARTMENT}", "department",
+                                   sentence.start + m.start(), sentence.start + end))
+                break
             out.append(Mention(written, kind, sentence.start + _SPACES.match(text, pos).end(), sentence.start + end))
             if not plural:
                 break
