@@ -734,3 +734,139 @@ def test_units_given_as_counts_by_the_kind_their_words_name(resolver, sentence, 
     for c in _team(draft)["unit_counts"]:  # the evidence is the words counted
         a, b = c["evidence"]
         assert draft["text"][a:b] == c["text"]
+
+
+@pytest.mark.parametrize("body", [
+    # the hours kept are civil-service discipline (A5), whether the content names them or a finding reports absences
+    "Ngày 20/2/2023, Đoàn kiểm tra của Sở Nội vụ tỉnh Quảng Trị đã kiểm tra giờ giấc làm việc tại UBND huyện Gio Linh.",
+    "Ngày 20/2/2023, Đoàn kiểm tra của Sở Nội vụ tỉnh Quảng Trị đã kiểm tra việc chấp hành giờ làm việc tại UBND huyện "
+    "Gio Linh.",
+    "Ngày 20/2/2023, Đoàn kiểm tra của Sở Nội vụ tỉnh Quảng Trị đã làm việc tại UBND huyện Gio Linh. Qua kiểm tra, vẫn "
+    "còn 3 trường hợp vắng mặt không có lý do trong giờ hành chính.",
+])
+def test_a_check_of_working_hours_is_one_of_civil_service_discipline(resolver, body):
+    draft = extract_text("Kiểm tra tại huyện Gio Linh năm 2023\n\n" + body, resolver=resolver)
+    assert _team(draft)["areas"] == ["A5"]
+    assert all(f["area_code"] == "A5" for f in draft["findings"])
+
+
+def test_a_decisions_legal_bases_and_its_closing_articles_are_no_findings(resolver):
+    # the preamble of a legal text ("Căn cứ …" each law and decree it rests on) and its closing articles (when it takes
+    # effect, who carries it out) state no result, shortcoming or request of an inspection
+    text = ("QUYẾT ĐỊNH\nBan hành Kế hoạch kiểm tra công tác cải cách hành chính năm 2022 của tỉnh Quảng Trị\n\n"
+            "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;\n"
+            "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23/4/2018 của Chính phủ về thực hiện cơ chế một cửa, một cửa liên "
+            "thông trong giải quyết thủ tục hành chính;\n"
+            "Căn cứ Quyết định số 12/QĐ-UBND ngày 08/01/2022 của UBND tỉnh đã ban hành Kế hoạch cải cách hành chính năm 2022;\n"
+            "Điều 2. Quyết định này có hiệu lực thi hành kể từ ngày ký ban hành.\n"
+            "Điều 3. Chánh Văn phòng UBND tỉnh, Giám đốc các sở, Chủ tịch UBND các huyện chịu trách nhiệm thi hành Quyết "
+            "định này.")
+    assert extract_text(text, resolver=resolver)["findings"] == []
+
+
+@pytest.mark.parametrize("who", [
+    # the department whose team it is, named right after the team word or as the subject that sends its teams
+    "đoàn công tác Sở Nội vụ tỉnh Quảng Trị", "tổ kiểm tra Sở Nội vụ", "Sở Nội vụ tỉnh Quảng Trị với 02 tổ kiểm tra",
+    "Sở Nội vụ với hai đoàn kiểm tra",
+])
+def test_the_department_that_sends_the_team_is_not_a_unit_it_visits(resolver, who):
+    text = f"Kiểm tra đột xuất năm 2022\n\nNgày 12/10/2022, {who} đã kiểm tra đột xuất tại UBND huyện Cam Lộ."
+    assert _units(extract_text(text, resolver=resolver)) == ["huyện Cam Lộ"]
+
+
+def _leaders(draft: dict) -> list[str]:
+    return [t["leader_name"] for t in draft["teams"] if t["leader_name"]]
+
+
+@pytest.mark.parametrize("body, leaders", [
+    # the head of a "tổ" is its "tổ trưởng", named after the word as a team's "trưởng đoàn" is (not a deputy)
+    ("Ngày 10/5/2022, Tổ kiểm tra công vụ của UBND tỉnh Quảng Trị đã kiểm tra tại UBND huyện Cam Lộ. Tổ trưởng Tổ kiểm "
+     "tra, ông Lê Văn Hòa, Phó Giám đốc Sở Nội vụ, đánh giá cao tinh thần làm việc của huyện.", ["Lê Văn Hòa"]),
+    ("Ngày 10/5/2022, Tổ kiểm tra công vụ của UBND tỉnh Quảng Trị đã kiểm tra tại UBND huyện Cam Lộ. Tổ trưởng: bà Trần "
+     "Thị Mai, Chánh Văn phòng Sở Nội vụ. Phó Tổ trưởng: ông Lê Văn Hòa.", ["Trần Thị Mai"]),
+    # the name followed by what the head said, no title after it
+    ("Ngày 10/5/2022, Tổ công tác của UBND tỉnh Quảng Trị đã kiểm tra tại UBND huyện Cam Lộ. Giám đốc Sở Nội vụ, Tổ "
+     "trưởng Tổ công tác, ông Lê Văn Hòa đánh giá: huyện đã thực hiện nghiêm các chỉ đạo của tỉnh.", ["Lê Văn Hòa"]),
+    # two teams, each led by one of two people listed with their titles after a dash, and "phụ trách" for "lead"
+    ("Ngày 10/5/2022, Sở Nội vụ tỉnh Quảng Trị với 02 tổ kiểm tra do ông Lê Văn Hòa - Giám đốc và ông Trần Văn Nam - "
+     "Phó Giám đốc Sở phụ trách đã kiểm tra đột xuất tại UBND huyện Cam Lộ và UBND huyện Gio Linh.",
+     ["Lê Văn Hòa", "Trần Văn Nam"]),
+])
+def test_the_head_of_a_to_and_two_teams_led_by_two_named_people(resolver, body, leaders):
+    assert _leaders(extract_text("Kiểm tra công vụ năm 2022\n\n" + body, resolver=resolver)) == leaders
+
+
+def test_what_the_head_says_after_a_colon_is_a_finding_and_the_visit_is_none(resolver):
+    # the sentence naming the head is the team's, but what the head said after "đánh giá:" is what was found; the
+    # sentence telling that the team worked at a body is who visited whom, not a result
+    text = ("Kiểm tra việc thực hiện nhiệm vụ năm 2022\n\nSáng 21/12/2022, Tổ công tác của UBND tỉnh Quảng Trị đã làm "
+            "việc, kiểm tra việc thực hiện nhiệm vụ do UBND tỉnh giao cho Sở Nội vụ. Giám đốc Sở Tư pháp, Tổ trưởng Tổ "
+            "công tác, ông Lê Văn Hòa đánh giá: Sở Nội vụ đã thực hiện các nhiệm vụ được giao một cách nghiêm túc.")
+    draft = extract_text(text, resolver=resolver)
+    assert _leaders(draft) == ["Lê Văn Hòa"]
+    assert [(f["kind"], f["text"]) for f in draft["findings"]] == [
+        ("result", "Sở Nội vụ đã thực hiện các nhiệm vụ được giao một cách nghiêm túc")]
+
+
+@pytest.mark.parametrize("text", [
+    # a teaser of one long sentence ending with a full stop is its lead, not a headline: what it asks is a finding
+    "Chủ tịch UBND tỉnh Quảng Trị vừa ký Chỉ thị số 05 yêu cầu các sở, ban, ngành và UBND các huyện chấn chỉnh ngay "
+    "việc cán bộ, công chức đi muộn về sớm trong giờ làm việc.",
+    "Quảng Trị chấn chỉnh kỷ luật công vụ\n\nChủ tịch UBND tỉnh Quảng Trị vừa ký Chỉ thị số 05 yêu cầu các sở, ban, ngành "
+    "và UBND các huyện chấn chỉnh ngay việc cán bộ, công chức đi muộn về sớm trong giờ làm việc.",
+])
+def test_a_one_sentence_teaser_is_read_as_a_lead(resolver, text):
+    draft = extract_text(text, resolver=resolver)
+    assert [f["kind"] for f in draft["findings"]] == ["recommendation"]
+    assert "chấn chỉnh ngay việc cán bộ, công chức đi muộn về sớm" in draft["findings"][0]["text"].lower()
+
+
+@pytest.mark.parametrize("where, counts", [
+    # a count whose units are named right after it ("gồm …" without a colon, or in parentheses) is no count: the named
+    # units are the units
+    ("tại 3 cơ quan, gồm Sở Tư pháp, Sở Y tế và UBND huyện Cam Lộ", []),
+    ("tại 4 đơn vị (UBND huyện Cam Lộ, UBND huyện Gio Linh, Sở Y tế và Sở Tư pháp)", []),
+    # what follows "thuộc" says where the counted units are, not another kind counted
+    ("tại UBND huyện Cam Lộ và 1 xã thuộc huyện", [(1, "commune")]),
+    ("tại UBND huyện Cam Lộ và 2 phường thuộc thị xã Quảng Trị", [(2, "commune")]),
+])
+def test_a_count_naming_its_units_after_it_and_the_place_after_thuoc(resolver, where, counts):
+    text = ("Kiểm tra CCHC năm 2022\n\nTừ ngày 10 - 20/9/2022, Đoàn kiểm tra CCHC của UBND tỉnh Quảng Trị đã kiểm tra "
+            f"{where}.")
+    assert [(c["count"], c["kind"]) for c in _team(extract_text(text, resolver=resolver))["unit_counts"]] == counts
+
+
+@pytest.mark.parametrize("tet, year", [("Tết Nguyên đán Quý Mão 2023", 2023), ("Tết Kỷ Hợi 2019", 2019),
+                                       ("Tết Nguyên đán Giáp Thìn 2024", 2024)])
+def test_the_year_after_a_lunar_years_name_is_the_texts_year(resolver, tet, year):
+    # checks after the New Year holiday name the year by its lunar name and number, with no "năm"
+    text = (f"Kiểm tra giờ giấc làm việc sau Tết\n\nSau kỳ nghỉ {tet}, Đoàn kiểm tra công vụ tỉnh Quảng Trị đã kiểm tra "
+            "đột xuất tại UBND huyện Cam Lộ.")
+    assert extract_text(text, resolver=resolver)["year"]["value"] == year
+
+
+def test_areas_listed_as_having_fallen_are_limitations(resolver):
+    # what fell ("lại giảm điểm … như: …") is a weakness the text states: one limitation per item of the list
+    text = ("Quảng Trị công bố kết quả Chỉ số CCHC năm 2022\n\nNăm 2022, Chỉ số CCHC của tỉnh Quảng Trị đạt 85,12%, tăng "
+            "3 bậc so với năm 2021. Tuy vậy, một số lĩnh vực lại giảm điểm so với năm 2021 như: cải cách tổ chức bộ máy "
+            "(giảm 0,45 điểm); cải cách tài chính công (giảm 0,2 điểm; giảm 5 bậc so với năm 2021).")  # a ';' inside parentheses cuts nothing
+    found = [f["text"] for f in extract_text(text, resolver=resolver)["findings"] if f["kind"] == "limitation"]
+    assert [t.split(" (")[0] for t in found] == ["Cải cách tổ chức bộ máy", "Cải cách tài chính công"]
+
+
+def test_holding_heads_responsible_is_a_recommendation(resolver):
+    # "… người đứng đầu phải chịu trách nhiệm …" says what must be, as "phải chấn chỉnh" does, even beside a violation
+    draft = extract_text(_LEAD_VISIT + "Đơn vị nào để xảy ra vi phạm kỷ luật, kỷ cương hành chính thì người đứng đầu phải "
+                         "chịu trách nhiệm trước Chủ tịch UBND tỉnh.", resolver=resolver)
+    assert [f["kind"] for f in draft["findings"]] == ["recommendation"]
+    assert "người đứng đầu phải chịu trách nhiệm trước Chủ tịch UBND tỉnh" in draft["findings"][0]["text"]
+
+
+def test_a_land_registry_branch_is_recorded_against_the_department_it_belongs_to(resolver):
+    # "Chi nhánh Văn phòng đăng ký đất đai quận/huyện X" is a branch of the province's land registry office, under its
+    # Sở Tài nguyên và Môi trường (the conventions: a sub-department against its Sở), not the district it serves
+    text = ("Kiểm tra TTHC năm 2022 tại Quảng Trị\n\nTừ ngày 10 - 20/9/2022, Đoàn kiểm tra của UBND tỉnh Quảng Trị đã kiểm "
+            "tra tại UBND huyện Gio Linh và Chi nhánh Văn phòng đăng ký đất đai huyện Cam Lộ.")
+    units = {u["name"]: u["unit_id"] for u in _team(extract_text(text, resolver=resolver))["units"]}
+    assert "huyện Cam Lộ" not in units and units.get("huyện Gio Linh")
+    assert any(name.startswith("Sở Tài nguyên và Môi trường") and uid for name, uid in units.items()), units

@@ -223,7 +223,8 @@ def test_the_split_file_keeps_its_shape_and_puts_every_stem_in_exactly_one_part(
     assert not set(parts["dev"]) & set(parts["test"])
     assert sorted(parts["dev"] + parts["test"]) == UNSEEN_STEMS
     assert len(parts["test"]) >= 15 and len(parts["dev"]) >= 15
-    assert set(split["new_test"]) <= set(parts["test"]) and len(split["new_test"]) >= 10
+    # the last round's test texts, scored alone: at least 9 (round 4 had 17 texts, ceil(17/2) = 9 test)
+    assert set(split["new_test"]) <= set(parts["test"]) and len(split["new_test"]) >= 9
 
 
 def test_the_split_is_the_seeded_one_written_before_labelling():

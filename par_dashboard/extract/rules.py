@@ -66,6 +66,12 @@ def _name_after(text: str, pos: int) -> tuple[str, int]:
     return " ".join(words), end
 
 
+# A branch of the province's land registry office (under its Sở Tài nguyên và Môi trường) is named by the district it
+# serves; the conventions record a sub-department against its Sở, not against that district.
+_LAND_BRANCH = re.compile(r"chi nhanh van phong dang ky (?:quyen su dung )?dat dai\s*$")
+_LAND_DEPARTMENT = "Tài nguyên và Môi trường"
+
+
 def mentions(sentence: Sentence) -> list[Mention]:
     """Unit names with a type word in the sentence; "các xã A, B và C" gives three communes."""
     text, out = sentence.text, []
@@ -89,6 +95,11 @@ def mentions(sentence: Sentence) -> list[Mention]:
                 if not name:
                     break
                 written = f"{type_word} {name}" if kind != "city" else f"thành phố {name}"
+            if kind in ("district", "city") and _LAND_BRANCH.search(sentence.folded, max(0, m.start() - 45), m.start()):
+                # "Chi nhánh Văn phòng đăng ký đất đai quận 3": the department's branch serving the district
+                out.append(Mention(f"Sở {_LAND_DEPARTMENT}", "department",
+                                   sentence.start + m.start(), sentence.start + end))
+                break
             out.append(Mention(written, kind, sentence.start + _SPACES.match(text, pos).end(), sentence.start + end))
             if not plural:
                 break
@@ -278,8 +289,14 @@ _NAME_CASED = r"(?P<name>[" + _CAPS + r"]\w*(?:\s+[" + _CAPS + r"]\w*){1,4})"
 _HONORIFIC_I = r"(?i:đồng chí|đ/c|ông|bà)"
 # The leader named after the word: "Trưởng đoàn là ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ", "trưởng đoàn: bà …";
 # not after "Phó trưởng đoàn" (a deputy heads no team: the conventions).
-_LEADER_AFTER = re.compile(r"(?<![Pp]hó\s)(?i:trưởng\s+đoàn)(?:\s+(?i:kiểm\s+tra))?(?:\s+(?i:là))?\s*:?\s*" + _HONORIFIC_I + r"\s+" + _NAME_CASED
-                           + r"(?:\s*[,–—-]\s*(?P<title>[^.;()]{1,150}?))?(?=\s*[.;(]|\s+(?:và|cùng|đã|có|làm)\b|$)")
+# The head of a "tổ" is its "tổ trưởng": "Tổ trưởng Tổ kiểm tra, ông Nguyễn Văn A, …", "Tổ trưởng: bà …".
+_LEADER_AFTER = re.compile(r"(?<![Pp]hó\s)(?i:trưởng\s+đoàn|tổ\s+trưởng)(?:\s+(?i:kiểm\s+tra))?"
+                           r"(?:\s+(?i:tổ\s+(?:kiểm\s+tra|công\s+tác)))?(?:\s+(?i:là))?\s*[:,]?\s*" + _HONORIFIC_I + r"\s+"
+                           # a title is no name ("… của trưởng đoàn kiểm tra, đồng chí Phó Chủ tịch UBND huyện, …")
+                           + r"(?!(?:Phó|Chủ|Giám|Trưởng|Bí|Chánh|Thứ|Bộ|Tổ|Vụ|Cục)\s)" + _NAME_CASED
+                           # the name ends at a lowercase word when no title follows ("… ông A đánh giá: …")
+                           + r"(?:\s*[,–—-]\s*(?P<title>[^.;()]{1,150}?))?(?=\s*[.;(]|\s+(?:và|cùng|đã|có|làm)\b|$|"
+                           r"\s+(?![" + _CAPS + r"])[^\W\d_])")
 # The leader in apposition: "ông Nguyễn Văn A, Phó Giám đốc Sở Nội vụ, Trưởng đoàn kiểm tra".
 _LEADER_APPOSITION = re.compile(_HONORIFIC_I + r"\s+" + _NAME_CASED + r"\s*[,–—-]\s*(?P<title>[^.;]{1,150}?)\s*[,–—-]\s*(?<![Pp]hó\s)(?i:trưởng\s+đoàn)")  # a deputy leads no team
 # Title first, then the name, without an honorific: "do Phó Chủ tịch UBND huyện Nguyễn Văn An làm trưởng đoàn".
@@ -307,7 +324,13 @@ _TEAM_WORD = re.compile(r"(doan kiem tra|doan cong tac|to cong tac|to kiem tra|^
 # vụ làm Trưởng đoàn" — one team each. The list is bounded (no list of leaders is 400 characters long).
 _LEADERS = re.compile(r"\bdo\s+(?:các|hai|02|ba|03)\s+(?:đồng chí|đ/c|ông|bà)(?:,?\s+bà)?\s+(?P<list>[^.;]{5,400}?)\s+"
                       r"(?:lần lượt\s+)?(?:làm|là)\s+(?:các\s+)?(?:trưởng\s+đoàn|tổ\s+trưởng)", re.IGNORECASE)
-_LIST_PARTS = re.compile(r"(,\s*|;\s*|\s+và\s+)")
+# Teams counted, then their heads: "02 tổ kiểm tra do ông A - Giám đốc và ông B - Phó Giám đốc Sở phụ trách" (one team
+# each; "phụ trách", "dẫn đầu" say "lead" as "làm trưởng đoàn" does).
+_LEADERS_OF_TEAMS = re.compile(r"\b(?:hai|02|2|ba|03|3|bốn|04|4)\s+(?:đoàn|tổ)\b[^.;]{0,40}?\bdo\s+(?:đồng chí|đ/c|ông|bà)\s+"
+                               r"(?P<list>[^.;]{5,400}?)\s+(?:lần lượt\s+)?(?:(?:làm|là)\s+(?:các\s+)?(?:trưởng\s+đoàn|tổ\s+"
+                               r"trưởng)|phụ\s+trách|dẫn\s+đầu)\b", re.IGNORECASE)
+# a person's title after a dash ("ông A - Giám đốc") is cut from the name as after a comma
+_LIST_PARTS = re.compile(r"(,\s*|;\s*|\s+và\s+|\s+[–—-]\s+)")
 _HONORIFIC_WORDS = re.compile(r"^(?:ông|bà|đồng chí|đ/c)\s+", re.IGNORECASE)
 
 
@@ -371,11 +394,12 @@ def teams(doc: Document, places: Places, year: int | None) -> list[Team]:
     found: list[Team] = []
     body = doc.body()
     any_leader = any(_LEADER.search(s.text) or _LEADER_TITLE_ONLY.search(s.text) or _LEADERS.search(s.text)
-                     or _LEADER_AFTER.search(s.text) or _LEADER_APPOSITION.search(s.text) for s in body)
+                     or _LEADERS_OF_TEAMS.search(s.text) or _LEADER_AFTER.search(s.text)
+                     or _LEADER_APPOSITION.search(s.text) for s in body)
     for s in body:
         leaders = list(_LEADER.finditer(s.text))
         team_words = [m for m in _TEAM_WORD.finditer(s.folded)]
-        if (many := _LEADERS.search(s.text)) and (people := _people(many.group("list"))):
+        if (many := _LEADERS.search(s.text) or _LEADERS_OF_TEAMS.search(s.text)) and (people := _people(many.group("list"))):
             for name, title in people:
                 found.append(Team(f"Đoàn kiểm tra {len(found) + 1}", name, title, s))
             continue
@@ -487,8 +511,21 @@ def _is_inspector(mention: Mention, whole: str, offset: int = 0) -> bool:
         return True  # "Phó Trưởng phòng Phòng Kiểm tra và Pháp chế, Sở Nội vụ": a person's office, not a unit visited
     if _OBJECT_OF.search(before):
         return False  # "đã kiểm tra công tác CCHC của xã Bình Tú": whose work is checked, not who checks
+    if mention.kind == "department" and (
+            _TEAM_OF.search(before) or _SENDS_TEAMS.match(fold(whole[mention.end - offset: mention.end - offset + 60]))):
+        # "đoàn công tác Sở Nội vụ …", "Sở Nội vụ với 02 tổ kiểm tra …": whose team, not where it went (a department
+        # inspects others; a district's own team is kept, as the gold keeps the district whose communes it visits)
+        return True
     return bool(re.search(r"(cua|lanh dao|giam doc|chu tich|truong|thanh vien|uy vien)\s+(ubnd\s+|ban chi dao\s+)?"
                           r"(?:thanh pho|thi xa|thi tran|dac khu|\S*)\s*$", before)) or mention.kind == "province"
+
+
+# The body a team belongs to, named right after the team word ("đoàn công tác Sở Nội vụ", "tổ kiểm tra của Sở …"), or
+# as the subject that sends its teams ("Sở Nội vụ với 02 tổ kiểm tra …", "… (tỉnh X) cùng 2 đoàn kiểm tra …").
+_TEAM_OF = re.compile(r"\b(?:doan|to)\s+(?:kiem tra|cong tac)(?:\s+(?:cong vu|dot xuat|cai cach hanh chinh|cchc))?"
+                      r"(?:\s+cua)?\s+(?:ubnd\s+)?(?:thanh pho|thi xa|thi tran|\S*)\s*$")
+_SENDS_TEAMS = re.compile(r"(?:\s*(?:tinh|thanh pho|tp\.?)\s+[^\W\d]+(?:\s+[^\W\d]+){0,2}?)?\s*,?\s*(?:voi|cung)\s+"
+                          r"(?:\d+|hai|ba|bon|nam|cac)\s+(?:doan|to)\s+(?:kiem tra|cong tac)\b")
 
 
 # The work checked, then whose it is: "(đã) kiểm tra công tác CCHC của xã …" (not "Đoàn kiểm tra công tác … của tỉnh").
@@ -983,7 +1020,9 @@ AREA_WORDS = {
           r"thiet bi|trang thong tin dien tu|cong thong tin|phan mem|mang internet|may tinh|van ban (dien tu|di, den)|"
           r"he thong thong tin|thanh toan",
     "A3": r"thu tuc hanh chinh|tthc|ho so|mot cua|giai quyet|xin loi|niem yet|cong khai|tra ket qua|tiep nhan",
-    "A5": r"ky luat|ky cuong|cong vu|can bo|cong chuc|quy hoach|dao tao|thuc thi|trach nhiem cong vu",
+    # the hours kept and absences from the office are the civil service's discipline (Chỉ thị 26/CT-TTg)
+    "A5": r"ky luat|ky cuong|cong vu|can bo|cong chuc|quy hoach|dao tao|thuc thi|trach nhiem cong vu|vang mat|"
+          r"gio giac|gio lam viec|gio hanh chinh",
     "A4": r"to chuc bo may|bien che|tinh gian|vi tri viec lam|sap xep",
     "A6": r"tai chinh|ngan sach|tu chu|chi tieu noi bo",
     "A2": r"the che|van ban quy pham|phap luat|van ban phap|quy che",
@@ -1007,7 +1046,7 @@ AREA_NAMES = {a: re.compile(p) for a, p in {
     "A4": r"to chuc bo may|bo may hanh chinh|(?:van hanh|hoat dong) (?:theo )?mo hinh chinh quyen|"
           r"sap xep (?:lai )?(?:to chuc|bo may|cac co quan|don vi)|\bbien che\b|vi tri viec lam",
     "A5": r"che do cong vu|\bcong vu\b|doi ngu can bo|can bo, cong chuc, vien chuc|\bcbccvc\b|ky luat,? ky cuong|"
-          r"tuyen dung|danh gia,? xep loai (?:can bo|cong chuc|vien chuc)",
+          r"tuyen dung|danh gia,? xep loai (?:can bo|cong chuc|vien chuc)|gio giac|gio lam viec|gio hanh chinh",
     "A6": r"tai chinh cong|cai cach tai chinh|quan ly,? su dung (?:kinh phi|ngan sach|tai san cong)|"
           r"(?:co che |quyen )?tu chu (?:ve )?tai chinh",
     "A7": r"hien dai hoa( nen)? hanh chinh|chinh quyen dien tu|chinh quyen so|chuyen doi so|ung dung cong nghe thong tin|"
@@ -1032,7 +1071,9 @@ def area_of(folded: str) -> str:
 # or without the colon, "còn một số hạn chế như chỉ số SIPAS còn thấp, …"
 _LIMIT_HEAD = re.compile(r"(han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,80}:|"
                          r"(mot so|nhung|cac) (han che|ton tai|thieu sot|yeu kem|bat cap|khuyet diem)[^:.;]{0,40}?"
-                         r"\bnhu\b(?!\s+(sau|tren|vay|the|da)\b)\s*:?")
+                         r"\bnhu\b(?!\s+(sau|tren|vay|the|da)\b)\s*:?|"
+                         # what fell, listed: "một số lĩnh vực lại giảm điểm, giảm bậc so với năm 2020 như: …"
+                         r"\b(giam (diem|bac)|tut (hang|bac)|sut giam)\b[^:.;]{0,80}?\b(nhu|gom|la)\s*:")
 # "chưa" + any verb is something not (yet) done ("chưa đeo thẻ", "chưa bố trí", "chưa đạt"): a list of the verbs
 # seen in a few reports missed the next report's verb. Not "chưa có trường hợp …", "chưa phát hiện …" (no fault found).
 _LIMIT_CUE = re.compile(r"\b(con (cham|thap|chua|thieu|han che|co ho so|nhieu|ton tai)|"
@@ -1060,7 +1101,7 @@ _RECOMMEND = re.compile(r"(^\s*((dong thoi|ngoai ra|ben canh do|tiep theo|do vay
 # names shortcomings, not a task.
 _NEED = re.compile(r"\b(?:can|phai|can phai)\s+(?=(?:tap trung|tiep tuc|tang cuong|day manh|chu trong|nang cao|quan tam|"
                    r"khac phuc|chan chinh|thuc hien|ra soat|bo sung|hoan thien|som|kip thoi|nghiem tuc|trien khai|xay dung|phat huy|"
-                   r"het suc|no luc|co gang)\b)")
+                   r"het suc|no luc|co gang|chiu trach nhiem)\b)")  # "người đứng đầu phải chịu trách nhiệm …": a rule set
 _NEEDED_FIX = re.compile(r"(han che|ton tai|thieu sot|khuyet diem|van de|noi dung|viec)\s*(?:,\s*\S+\s*)?$")
 _NEED_HEAD = re.compile(r"[^:;.]{0,80}?\b(?:nhiem vu|giai phap|noi dung|viec|van de)\b[^:;.]{0,30}:\s*")
 _RECOMMEND_FOLLOW = re.compile(r"^(trong do|dong thoi|ngoai ra)\b.*\b(chu trong|tang cuong|thuc hien|tiep tuc|dau tu)")
@@ -1105,7 +1146,11 @@ _META = re.compile(r"chi ra (nhung|mot so|cac) (ton tai|han che)|co nhung de xua
 # mềm 'Phản ánh hành vi vi phạm'"): an occasion's launch, whom the team invites, a plan's purpose ("Mục đích …",
 # "Nắm bắt tình hình … để …", "Nắm được những kết quả cũng như những hạn chế … để kịp thời chấn chỉnh").
 _NOT_FINDING = re.compile(r"^(nhan )?dip nay\b|\bra mat\b|\bmoi dai dien\b|"
-                          r"^[-–+•*\d.)\s]*(?:muc dich\b|(?:nham |de )?nam (?:bat|duoc|ro)\b)")  # a plan's purpose
+                          r"^[-–+•*\d.)\s]*(?:muc dich\b|(?:nham |de )?nam (?:bat|duoc|ro)\b)|"  # a plan's purpose
+                          # a legal text's preamble ("Căn cứ Nghị định số …") and closing articles ("Quyết định này
+                          # có hiệu lực …", "… chịu trách nhiệm thi hành Quyết định này"): its form, not what was found
+                          r"^[-–+•*\s]*(?:dieu \d+\.\s*)?can cu\b|\b(?:quyet dinh|ke hoach|van ban) nay co hieu luc\b|"
+                          r"\bchiu trach nhiem thi hanh\b")
 # Requests that prepare an inspection ("xây dựng báo cáo … gửi về", "cung cấp các thông tin, tài liệu theo yêu cầu của Đoàn",
 # "tạo điều kiện thuận lợi để Đoàn kiểm tra thực hiện nhiệm vụ"): procedure, not recommendations.
 _PROCEDURE = re.compile(r"xay dung bao cao|de cuong|cung cap (cac |day du )?(thong tin|tai lieu|ho so)|"
@@ -1244,7 +1289,7 @@ def _items(text: str, start: int, end: int, kind: str) -> list[tuple[int, str]]:
 # is asked follows from the shortcoming before it but is a recommendation of its own.
 # Also at ", đồng thời chỉ ra / chỉ rõ …": what was pointed out is a statement apart from the praise before it.
 # And at a dash between words ("… chưa đeo thẻ – việc số hóa … chưa đạt"), as ';' is: not between figures ("25 – 30/5").
-_CLAUSE_CUT = re.compile(r";|(?<=[^\W\d])\s+[–—]\s+(?=[^\W\d])|"
+_CLAUSE_CUT = re.compile(r";(?![^();]{0,80}\))|(?<=[^\W\d])\s+[–—]\s+(?=[^\W\d])|"
                          r",\s*(?=(?:do vay|vi vay|do do)\b[^,.;]{0,60}?\b(?:yeu cau|de nghi|kien nghi)\b)|"
                          r",\s*(?=dong thoi,?\s+(?:da\s+)?chi (?:ra|ro)\b)")
 # Shortcomings said to have been pointed out but not named ("đồng thời chỉ rõ cụ thể những việc còn tồn tại, hạn chế
@@ -1296,6 +1341,8 @@ def _clause_kind(cf: str, at: int, folded: str, list_kind: str | None, previous_
     if (m := _NEED.search(cf)) and not _NEEDED_FIX.search(cf, max(0, m.start() - 30), m.start()):
         if head := _NEED_HEAD.match(cf, m.start()):  # "huyện cần tập trung một số nhiệm vụ: a; b; c"
             return "recommendation", at + head.end(), True
+        if cf.startswith("chiu trach nhiem", m.end()):
+            return "recommendation", at, False  # "…, người đứng đầu phải chịu trách nhiệm …": who answers is the rule
         return "recommendation", at + m.end(), False  # "thời gian tới, huyện cần tăng cường …"
     if m := _FUTURE.search(cf):
         verb = _REC_VERB.search(cf, m.start())
@@ -1335,6 +1382,14 @@ _CONTENT_ONLY = re.compile(r"noi dung kiem tra|(?:kiem tra|hoat dong kiem tra|co
                            r"(?:\s+(?:da|con|cung|da truc tiep))*\s+(?:tien hanh|thuc hien) kiem tra\b(?![^.;]{0,200}\b(?:ghi nhan|cho thay|danh gia cao)\b)")
 
 
+# What a team's head said, after a colon, in the sentence that names the head: "…, Trưởng đoàn đánh giá: …".
+_HEAD_SAYS = re.compile(r"\b(?:danh gia|nhan xet|ket luan|cho rang|ghi nhan)\s*:\s*")
+# A team's visit told as its own sentence ("Tổ công tác của UBND tỉnh đã làm việc, kiểm tra việc …"), and the words by
+# which such a sentence reports what was found as well ("… và ghi nhận …").
+_TEAM_VISITED = re.compile(r"\b(?:doan|to) (?:kiem tra|cong tac)\b[^.;:]{0,60}?\b(?:da|se) (?:den )?(?:lam viec|kiem tra)\b")
+_RESULT_SAID = re.compile(r"\b(?:ghi nhan|cho thay|danh gia|nhan thay|phat hien|chi ra|bieu duong)\b")
+
+
 def findings(doc: Document, team_sentences: set[int] | None = None, announcement: bool = False) -> list[Finding]:
     """Results, limitations and recommendations, one per statement. `team_sentences`: the ids of the sentences that
     formed the teams (who inspected whom: not findings). An announcement of index results (`announcement`) states
@@ -1345,14 +1400,23 @@ def findings(doc: Document, team_sentences: set[int] | None = None, announcement
     team_sentences = team_sentences or set()
     for s in body:
         f = s.folded
+        said_from = 0
         if (id(s) in team_sentences or _TEAM_WORD.search(f) and (_LEADER.search(s.text) or "truong doan" in f)) and not _LIMIT_HEAD.search(f):
             previous_kind = None
-            continue  # who inspected whom: the team, not a finding
+            if not (said := _HEAD_SAYS.search(f)):
+                continue  # who inspected whom: the team, not a finding
+            said_from = said.end()  # "…, Tổ trưởng, ông A đánh giá: …": what the head said is what was found
+        elif _TEAM_VISITED.search(f) and not _RESULT_SAID.search(f):
+            previous_kind = None
+            continue  # "Tổ công tác … đã làm việc, kiểm tra việc …": the visit, not what it found
         if _CONTENT_ONLY.search(f) and not (_LIMIT_HEAD.search(f) or re.search(r"qua kiem tra|ket qua kiem tra", f)):
             previous_kind = None
             continue
         list_kind, last_kind = None, None
         for a, b in _clause_bounds(f):
+            if b <= said_from:
+                continue
+            a = max(a, said_from)
             if _POINTED_OUT.match(f[a:b]):
                 continue
             kind, start, opens = _clause_kind(f[a:b], a, f, list_kind, previous_kind)

@@ -44,7 +44,12 @@ _INSPECTS = re.compile(r"\bkiem tra\b|\blam viec\b")
 _OBJECT = re.compile(r"doi tuong (?:duoc )?kiem tra (?:la|gom|bao gom)\s*:?\s*(?P<what>[^.;]{3,80})")
 _EXCEPT = re.compile(r"\b(tru|ngoai tru|khong bao gom)\b[^()]{0,40}$")
 # The counted units named after them, past a further count: "04 sở, ngành và 03 UBND huyện, thị xã, gồm: Sở Y tế, …"
-_NAMED_AFTER = re.compile(r"[^;.:]{0,60}?\b(?:gom|bao gom|cu the)\s*:")
+# Without the colon, "3 cơ quan, gồm Sở Y tế, …" and "4 đơn vị (UBND huyện A, …)" name them too.
+_NAMED_AFTER = re.compile(r"[^;.:]{0,60}?\b(?:gom|bao gom|cu the)\s*:|[^;.:()]{0,30}?(?:\(\s*|,?\s*\b(?:gom|bao gom)\s+)"
+                          r"(?=(?:ubnd|uy ban|so|chi nhanh|chi cuc|phong|trung tam|van phong|xa|phuong|thi tran|huyen|quan|"
+                          r"thi xa|thanh pho)\b)")
+# "1 xã thuộc huyện", "2 phường thuộc thị xã …": what follows "thuộc" is where the counted units are
+_BELONGS = re.compile(r"\bthuoc\b")
 # What a unit means to go on doing ("thời gian tới … sẽ tiếp tục tăng cường kiểm tra tại 33 xã"): no inspection's units.
 _GOING_ON = re.compile(r"\b(thoi gian toi|se tiep tuc|tiep tuc tang cuong)\b")
 _NOT_UNITS = re.compile(r"^(so\s+(lieu|luong|ho so|hoa|\d)|ban\s+(hanh|do)|don vi tinh)")
@@ -64,6 +69,8 @@ class Count:
 def kind_of(words: str) -> str:
     """The kind of unit counted by the folded words ("cơ quan thuộc khối sở" -> department); words naming several
     levels ("cơ quan chuyên môn cấp tỉnh, đơn vị hành chính cấp huyện") are "unit"."""
+    if (of := _BELONGS.search(words)) and (kind := kind_of(words[:of.start()])) != "unit":
+        return kind  # "xã thuộc huyện" counts communes; "cơ quan thuộc khối sở" is read whole (the words before say no kind)
     levels = [k for k, p in _LEVEL_WORDS.items() if p.search(words)]
     for kind, pattern in _KIND_RES:
         if pattern.search(words):
@@ -116,8 +123,9 @@ _CONTENT = re.compile(r"noi dung kiem tra|kiem tra (?:(?:toan dien|thuc te|them)
                       # what the team went through: "đoàn đã tiến hành kiểm tra …", "đoàn còn thực hiện kiểm tra, đánh giá …"
                       r"\b(?:doan|to)\b[^.;,]{0,30}?(?:tien hanh|thuc hien) kiem tra\b|"
                       # the object right after the word: "Đoàn kiểm tra công vụ", "kiểm tra đột xuất kỷ luật, kỷ cương",
-                      # "kiểm tra hoạt động vận hành …", "kiểm tra kết quả triển khai …"
-                      r"kiem tra (?:toan dien|(?:dot xuat |dinh ky )?(?:cong vu|ky luat|ky cuong|hoat dong|ket qua trien khai))\b")
+                      # "kiểm tra hoạt động vận hành …", "kiểm tra kết quả triển khai …", "kiểm tra giờ giấc làm việc"
+                      r"kiem tra (?:toan dien|(?:dot xuat |dinh ky )?(?:cong vu|ky luat|ky cuong|hoat dong|ket qua trien khai|"
+                      r"gio giac|gio lam viec))\b")
 _ALL = re.compile(r"toan bo (?:cac )?(?:noi dung|linh vuc|cong tac) (?:cua )?(?:cchc|cai cach hanh chinh)|"
                   r"(?:tat ca|ca) (?:8|tam) linh vuc|"
                   # "kiểm tra toàn diện các lĩnh vực", "kiểm tra toàn diện công tác CCHC": every area

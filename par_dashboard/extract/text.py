@@ -70,12 +70,18 @@ class Document:
         return [s for s in self.sentences if s.line_kind != "caption"]
 
 
+# A first line ending with a full stop and this long is a sentence (a teaser's lead kept alone), not a headline:
+# headlines are printed without a final stop, and one of 25 words would be unusually long.
+_LEAD_WORDS = 25
+
+
 def _line_kind(line: str, index: int, lines: list[str], first_text_seen: bool) -> str:
     """title (the first real line, or a short line in capitals), caption (a short line without final
     punctuation between blank lines, as photo captions are), or body."""
     stripped = line.strip()
     if not first_text_seen and (len(stripped) < 200 and not re.search(r"[.!?…]\s+\S", stripped)
-                                and not (_DATED_LEAD.match(stripped) and stripped.endswith("."))):
+                                and not (_DATED_LEAD.match(stripped) and stripped.endswith("."))
+                                and not (stripped.endswith(".") and len(stripped.split()) >= _LEAD_WORDS)):
         return "title"  # the headline: the first line, short, one sentence at most
     letters = [c for c in stripped if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.8 and len(stripped) > 15:

@@ -132,7 +132,11 @@ def dates(folded: str, default_year: int | None) -> list[DateSpan]:
 
 
 # A date is written with '/', '.' or '-' ("17/9/2013", "17.9.2013", "17-9-2013"), each the same way through.
-_YEAR_WORDS = re.compile(r"(?:nam|quy [ivx1-4]+/|thang \d{1,2}[/.\-]|\d{1,2}(?P<sep>[/.\-])\d{1,2}(?P=sep))\s*(?P<y>(?:19|20)\d{2})\b")
+# A year by its number after "năm", a quarter, a month or a day, or after its lunar name ("Tết Kỷ Hợi 2019", "Quý Mão
+# 2023": the ten stems and twelve branches), as a text about the New Year holiday names it.
+_YEAR_WORDS = re.compile(r"(?:nam|quy [ivx1-4]+/|thang \d{1,2}[/.\-]|\d{1,2}(?P<sep>[/.\-])\d{1,2}(?P=sep)|"
+                         r"\b(?:giap|at|binh|dinh|mau|ky|canh|tan|nham|quy) (?:ty|suu|dan|mao|meo|thin|ngo|mui|than|dau|"
+                         r"tuat|hoi))\s*(?P<y>(?:19|20)\d{2})\b")
 # What a figure is compared with is not what the report is about: "tăng 0,292 điểm so với năm 2022".
 _COMPARED = re.compile(r"\bso voi\b[^,;.()]{0,30}?\b(?:nam\s+)?(?:19|20)\d{2}\b")
 _DOC_REF = re.compile(r"(nghi dinh|quyet dinh|thong tu|chi thi|nghi quyet|cong van|luat)\s+(so\s+)?\S*\s*(ngay\s+[\d/]+)?")
