@@ -143,7 +143,7 @@ if section == "":
             ui.empty("loc_no_ops", unit=unit.short_name, year=year)
         else:
             ops_rows = locality.ops_rows(card)
-            ui.table_with_sources(locality.style_status(ops, lang), ops_rows, key="loc_ops_row",
+            ui.table_with_sources(locality.style_status(ops, lang), ops_rows, key="loc_ops_row", name=t("indicator", lang),
                                   what=lambda r: f"{r[lang_col('name', lang)]}, {unit.short_name}, {year}")
             ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
                          filters={t("unit", lang): unit.short_name, t("year", lang): year},
@@ -177,7 +177,8 @@ elif section == "inspections":
         ui.empty("loc_no_inspections", unit=unit.short_name)
     else:
         visits_table = cached.derived(locality.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
-        ui.table_with_sources(visits_table, visits, key="loc_visits_row", what=lambda r: f"{r.team_label}, {r.year}")
+        ui.table_with_sources(visits_table, visits, key="loc_visits_row", what=lambda r: f"{r.team_label}, {r.year}",
+                              name=t("loc_team", lang))
         ui.downloads(visits_table, name=f"{t('loc_inspections', lang)} {unit.short_name}", title=t("loc_inspections", lang),
                      filters={t("unit", lang): unit.short_name}, demo=visits.source_kind.eq("synthetic_demo").any(), key="loc_visits")
 
@@ -186,7 +187,7 @@ elif section == "inspections":
         if sentence := locality.remedied_sentence(findings, lang):
             st.markdown(sentence)
         findings_table = cached.derived(locality.findings_table, "unit_findings", lang, unit_id=subject_id)
-        ui.table_with_sources(findings_table, findings, key="loc_findings_row",
+        ui.table_with_sources(findings_table, findings, key="loc_findings_row", name=t("loc_unit", lang),
                               what=lambda r: f"{r.unit_name if isinstance(r.unit_name, str) else unit.short_name}, {r.year}",
                               height=min(600, 36 * (len(findings_table) + 1)))
         ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),

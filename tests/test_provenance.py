@@ -232,6 +232,41 @@ def test_every_rows_demo_mark_stays_in_view_beside_its_name(built_db, page, sect
         assert any(t("synthetic_demo", lang) in m for m in marks) == (params.get("real") != "1"), marks
 
 
+# The locality's and inspections' tables (targets, visits, findings, recurring limitations) were left unpinned: their
+# source column, last after a wide text or units-visited column, needed a sideways scroll at 1 440 px. Each table names
+# its row by its own column (an indicator, a team, a unit), given here per table in the order the page shows them.
+@pytest.mark.parametrize(("page", "section", "params", "name_keys"), [
+    ("locality", "", {"province": "S63-P-20", "unit": "S63-D-183", "year": "2024"}, ["indicator"]),
+    ("locality", "", {"province": "S63-P-20", "year": "2024", "lang": "en"}, ["indicator"]),
+    ("locality", "inspections", {"province": "S63-P-20", "year": "2024"}, ["loc_team", "loc_unit"]),
+    ("locality", "inspections", {"province": "S63-P-20", "year": "2024", "lang": "en", "real": "1"}, ["loc_team", "loc_unit"]),
+    ("inspections", "", {"province": "S63-P-20", "year": "2024"}, ["insp_col_team"]),
+    ("inspections", "", {"year": "2024", "lang": "en"}, ["insp_col_team"]),  # the whole country: a province column
+    ("inspections", "", {"province": "S63-P-20", "year": "2024", "real": "1"}, ["insp_col_team"]),
+    ("inspections", "findings", {"province": "S63-P-20", "year": "2024", "lang": "en"}, ["insp_col_unit"]),
+    ("inspections", "recurring", {"year": "2024"}, ["insp_col_unit"]),
+])
+def test_the_locality_and_inspections_tables_keep_each_rows_demo_mark_beside_its_name(built_db, page, section, params,
+                                                                                      name_keys):
+    import json
+
+    from par_dashboard.i18n import t
+
+    lang = params.get("lang", "vi")
+    at = open_page(page, section, **params)
+    source = t("source", lang)
+    tables = [f for f in at.dataframe if source in f.value.columns]
+    assert len(tables) == len(name_keys), [list(f.value.columns) for f in at.dataframe]
+    for frame, key in zip(tables, name_keys, strict=True):
+        columns, name = list(frame.value.columns), t(key, lang)
+        pinned = [c for c, cfg in json.loads(frame.proto.columns or "{}").items() if cfg.get("pinned")]
+        assert sorted(pinned, key=columns.index) == [*columns[:columns.index(name) + 1], source], (columns, pinned)
+        marks = set(frame.value[source])
+        assert not marks & {"nan", "None", "NaT", "<NA>", ""}, marks
+        if params.get("real") == "1":
+            assert not any(t("synthetic_demo", lang) in m for m in marks), marks
+
+
 def test_the_cards_of_the_rankings_and_indicators_give_their_figures_source_itself(built_db):
     """The rankings' cards named only their source's title, the indicators' chosen-unit card only its kind: each "?"
     gives the source as its table row's box does (title, kind, date; an import's batch and who loaded it)."""
