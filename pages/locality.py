@@ -93,12 +93,15 @@ def headline_cards(rows: list, *, rolled: bool = False) -> None:
     kind; an import's batch and who loaded it), a rolled-up card's says it has no single source."""
     for col, row in zip(st.columns(4), rows, strict=False):
         name = row[lang_col("name", lang)]
+        # several old provinces pooled: the change compares two roll-ups (this year's and the year before's), said so;
+        # one old province's figures are its own, compared as any province's
+        pooled = rolled and len(row["member_names"]) > 1
         col.metric(name, fmt_num(row["value"], lang),
                    None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
-                   delta_description=t("vs_prev", lang, year=year - 1), border=True,
+                   delta_description=t("loc_vs_prev_rolled" if pooled else "vs_prev", lang, year=year - 1), border=True,
                    help=ui.source_text(row["source_id"], what=f"{name}, {unit.short_name}, {year}"))
         notes = [locality.rank_text(row, lang), t(row["source_kind"], lang)]
-        if rolled and len(row["member_names"]) > 1:
+        if pooled:
             notes.append(locality.members_text(row, lang))
         if notes[0]:
             col.caption(" · ".join(notes))
