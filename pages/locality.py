@@ -120,7 +120,7 @@ if section == "":
             {c: cached.query("map_value_rollup_s34_year", indicator=c, year=year - 1) for c in locality.HEADLINE},
             unit.unit_id, cached.query("indicator_catalogue"))
         if any(r["source_kind"] == "synthetic_demo" for r in rolled):
-            ui.demo_badge(lang)
+            ui.demo_badge(lang, hatched=False)
         st.markdown(t("loc_before_formed", lang, unit=unit.short_name, year=year))
         if not rolled:
             ui.empty("loc_no_scores", unit=unit.short_name, year=year)
@@ -137,7 +137,7 @@ if section == "":
         ui.empty("loc_no_scores", unit=unit.short_name, year=year)
     else:
         if card.source_kind.eq("synthetic_demo").any():
-            ui.demo_badge(lang)
+            ui.demo_badge(lang, hatched=False)
         headline_cards(cached.derived(locality.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year))
 
         st.subheader(t("loc_targets", lang, year=year))

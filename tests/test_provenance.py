@@ -285,3 +285,26 @@ def test_the_cards_of_the_rankings_and_indicators_give_their_figures_source_itse
     chosen = next(m for m in at.metric if "Cao Lộc" in m.label)
     assert chosen.proto.help.startswith("**Nguồn của Cao Lộc, 2024** — "), chosen.proto.help
     assert not {"nan", "None", "NaT", "<NA>"} & set(chosen.proto.help.replace(":", " ").split()), chosen.proto.help
+
+
+@pytest.mark.parametrize(("page", "hatched", "params"), [
+    ("map", False, {"year": "2024"}),  # a choropleth: a province is one colour, never hatched
+    ("map", False, {"year": "2024", "lang": "en"}),
+    ("locality", False, {"province": "S63-P-20", "year": "2024"}),  # cards and a table
+    ("rankings", True, {"year": "2024"}),  # bars: demo ones are hatched
+    ("rankings", True, {"year": "2024", "lang": "en"}),
+])
+def test_the_demo_banner_tells_how_demo_figures_are_marked_on_that_page(built_db, page, hatched, params):
+    """Seen at 1 440 px (s6 review): the map's and the locality profile's demo banner said "dữ liệu mô phỏng được tô
+    gạch chéo" (demo values hatched) above a choropleth and cards where nothing is hatched; a reader looked for
+    hatching in vain. On those pages the banner says where the mark is (the Source column, the card's note)."""
+    from par_dashboard.i18n import t
+
+    lang = params.get("lang", "vi")
+    at = open_page(page, **params)
+    banners = [w.value for w in at.warning if t("demo_label", lang) in w.value]
+    assert len(banners) == 1, [w.value for w in at.warning]
+    says_hatched = ("gạch chéo" if lang == "vi" else "hatched") in banners[0]
+    assert says_hatched == hatched, banners[0]
+    if not hatched:
+        assert t("source", lang) in banners[0], banners[0]  # where the mark is instead
