@@ -126,7 +126,8 @@ if section == "":
             ui.empty("loc_no_scores", unit=unit.short_name, year=year)
         else:
             names = [markdown_text(n) for n in old_provinces.short_name]
-            st.caption(t("loc_rolled_from", lang, year=year, unit=unit.short_name, n=len(names), provinces=", ".join(names))
+            st.caption(t("loc_rolled_from", lang, year=year, prev=year - 1, unit=unit.short_name, n=len(names),
+                         provinces=", ".join(names))
                        if len(names) > 1 else t("loc_rolled_one", lang, year=year, unit=unit.short_name,
                                                 province=names[0] if names else "—"))
             headline_cards(rolled, rolled=True)
