@@ -116,10 +116,11 @@ def findings_section() -> None:
         st.session_state["insp_page"] = min(page, n_pages)
         page = st.number_input(t("insp_page", lang), min_value=1, max_value=n_pages, step=1, key="insp_page",
                                disabled=n_pages == 1)
-        st.dataframe(cached.derived(insp.findings_table, "finding_page_by_selection", lang, **finding_filters, words=words,
-                                    limit=insp.TABLE_PAGE_SIZE, offset=(page - 1) * insp.TABLE_PAGE_SIZE,
-                                    options={"with_province": whole_country}), hide_index=True, width="stretch",
-                     height=min(600, 36 * (len(shown) + 1)), column_config=wide_text)
+        findings_table = cached.derived(insp.findings_table, "finding_page_by_selection", lang, **finding_filters, words=words,
+                                        limit=insp.TABLE_PAGE_SIZE, offset=(page - 1) * insp.TABLE_PAGE_SIZE,
+                                        options={"with_province": whole_country})
+        st.dataframe(findings_table, hide_index=True, width="stretch", height=min(600, 36 * (len(shown) + 1)),
+                     column_config={**ui.mark_in_view(findings_table.columns, t("insp_col_unit", lang), lang), **wide_text})
         first = (page - 1) * insp.TABLE_PAGE_SIZE + 1
         st.caption(t("insp_rows_caption", lang, first=fmt_num(first, lang, 0), last=fmt_num(first + len(shown) - 1, lang, 0),
                      total=fmt_num(n_findings, lang, 0), size=insp.TABLE_PAGE_SIZE))
@@ -141,7 +142,7 @@ if section == "":
     if rows.started_on.isna().any():
         st.caption(t("insp_announced_only_note", lang))
     visits_table = cached.derived(insp.visits_table, "inspection_by_selection", lang, **selection)
-    ui.table_with_sources(visits_table, visits, key="insp_visits_row", what=lambda r: r.team_label,
+    ui.table_with_sources(visits_table, visits, key="insp_visits_row", what=lambda r: r.team_label, name=t("insp_col_team", lang),
                           height=min(520, 36 * (len(visits_table) + 1)))
     st.caption(t("insp_visits_caption", lang, n=fmt_num(len(visits_table), lang, 0)))
     ui.downloads(visits_table, name="kiểm tra đoàn", title=t("insp_visits_table_title", lang), filters=file_filters,
@@ -163,7 +164,7 @@ elif section == "recurring":
                   fmt_pct(insp.share(len(recurring), totals.n_limitations), lang, 1), border=True)
         recurring_table = cached.derived(insp.recurring_table, "finding_recurring_limitation", lang, whole_country, **selection, area=area)
         st.dataframe(recurring_table, hide_index=True, width="stretch", height=min(480, 36 * (len(recurring_table) + 1)),
-                     column_config=wide_text)
+                     column_config={**ui.mark_in_view(recurring_table.columns, t("insp_col_unit", lang), lang), **wide_text})
         ui.downloads(recurring_table, name="kiểm tra hạn chế tái diễn", title=t("insp_recurring_table_title", lang),
                      filters=file_filters, demo=insp.any_demo(recurring), key="insp_recurring", sources=sources)
 elif section == "remedied":

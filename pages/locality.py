@@ -93,12 +93,15 @@ def headline_cards(rows: list, *, rolled: bool = False) -> None:
     kind; an import's batch and who loaded it), a rolled-up card's says it has no single source."""
     for col, row in zip(st.columns(4), rows, strict=False):
         name = row[lang_col("name", lang)]
+        # several old provinces pooled: the change compares two roll-ups (this year's and the year before's), said so;
+        # one old province's figures are its own, compared as any province's
+        pooled = rolled and len(row["member_names"]) > 1
         col.metric(name, fmt_num(row["value"], lang),
                    None if pd.isna(row["change"]) else fmt_signed(row["change"], lang, ascii_minus=True),
-                   delta_description=t("vs_prev", lang, year=year - 1), border=True,
+                   delta_description=t("loc_vs_prev_rolled" if pooled else "vs_prev", lang, year=year - 1), border=True,
                    help=ui.source_text(row["source_id"], what=f"{name}, {unit.short_name}, {year}"))
         notes = [locality.rank_text(row, lang), t(row["source_kind"], lang)]
-        if rolled and len(row["member_names"]) > 1:
+        if pooled:
             notes.append(locality.members_text(row, lang))
         if notes[0]:
             col.caption(" · ".join(notes))
@@ -117,13 +120,14 @@ if section == "":
             {c: cached.query("map_value_rollup_s34_year", indicator=c, year=year - 1) for c in locality.HEADLINE},
             unit.unit_id, cached.query("indicator_catalogue"))
         if any(r["source_kind"] == "synthetic_demo" for r in rolled):
-            ui.demo_badge(lang)
+            ui.demo_badge(lang, hatched=False)
         st.markdown(t("loc_before_formed", lang, unit=unit.short_name, year=year))
         if not rolled:
             ui.empty("loc_no_scores", unit=unit.short_name, year=year)
         else:
             names = [markdown_text(n) for n in old_provinces.short_name]
-            st.caption(t("loc_rolled_from", lang, year=year, unit=unit.short_name, n=len(names), provinces=", ".join(names))
+            st.caption(t("loc_rolled_from", lang, year=year, prev=year - 1, unit=unit.short_name, n=len(names),
+                         provinces=", ".join(names))
                        if len(names) > 1 else t("loc_rolled_one", lang, year=year, unit=unit.short_name,
                                                 province=names[0] if names else "—"))
             headline_cards(rolled, rolled=True)
@@ -134,7 +138,7 @@ if section == "":
         ui.empty("loc_no_scores", unit=unit.short_name, year=year)
     else:
         if card.source_kind.eq("synthetic_demo").any():
-            ui.demo_badge(lang)
+            ui.demo_badge(lang, hatched=False)
         headline_cards(cached.derived(locality.headline_rows, "unit_indicator_card", unit_id=subject_id, year=year))
 
         st.subheader(t("loc_targets", lang, year=year))
@@ -143,7 +147,7 @@ if section == "":
             ui.empty("loc_no_ops", unit=unit.short_name, year=year)
         else:
             ops_rows = locality.ops_rows(card)
-            ui.table_with_sources(locality.style_status(ops, lang), ops_rows, key="loc_ops_row",
+            ui.table_with_sources(locality.style_status(ops, lang), ops_rows, key="loc_ops_row", name=t("indicator", lang),
                                   what=lambda r: f"{r[lang_col('name', lang)]}, {unit.short_name}, {year}")
             ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
                          filters={t("unit", lang): unit.short_name, t("year", lang): year},
@@ -177,7 +181,8 @@ elif section == "inspections":
         ui.empty("loc_no_inspections", unit=unit.short_name)
     else:
         visits_table = cached.derived(locality.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
-        ui.table_with_sources(visits_table, visits, key="loc_visits_row", what=lambda r: f"{r.team_label}, {r.year}")
+        ui.table_with_sources(visits_table, visits, key="loc_visits_row", what=lambda r: f"{r.team_label}, {r.year}",
+                              name=t("loc_team", lang))
         ui.downloads(visits_table, name=f"{t('loc_inspections', lang)} {unit.short_name}", title=t("loc_inspections", lang),
                      filters={t("unit", lang): unit.short_name}, demo=visits.source_kind.eq("synthetic_demo").any(), key="loc_visits")
 
@@ -186,7 +191,7 @@ elif section == "inspections":
         if sentence := locality.remedied_sentence(findings, lang):
             st.markdown(sentence)
         findings_table = cached.derived(locality.findings_table, "unit_findings", lang, unit_id=subject_id)
-        ui.table_with_sources(findings_table, findings, key="loc_findings_row",
+        ui.table_with_sources(findings_table, findings, key="loc_findings_row", name=t("loc_unit", lang),
                               what=lambda r: f"{r.unit_name if isinstance(r.unit_name, str) else unit.short_name}, {r.year}",
                               height=min(600, 36 * (len(findings_table) + 1)))
         ui.downloads(findings_table, name=f"{t('loc_findings', lang)} {unit.short_name}", title=t("loc_findings", lang),

@@ -54,7 +54,7 @@ if df.empty:
 
 is_demo = df.source_kind.eq("synthetic_demo").any()
 if is_demo:
-    ui.demo_badge(lang)
+    ui.demo_badge(lang, hatched=False)  # a choropleth: the table's Source column marks the demo rows
 map_col, table_col = st.columns([3, 2])
 with map_col:
     figure = cached.derived(map_view.choropleth_of, source[0], layer, features_of, lang, **source[1],

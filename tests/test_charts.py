@@ -75,3 +75,17 @@ def test_numbers_match_babel_format_decimal():
     differ = [(v, lang, d) for v in values for lang in ("vi", "en") for d in (0, 1, 2, 3)
               if fmt_num(v, lang, d) != format_decimal(v, format="#,##0" + ("." + "0" * d if d else ""), locale=_LOCALE[lang])]
     assert differ == []
+
+
+def test_the_demo_legend_entry_has_a_swatch_streamlits_plotly_draws():
+    """Seen at 1 440 and 1 920 px (s6 review): the rankings chart's legend said "Dữ liệu mô phỏng" beside nothing. Its
+    swatch was a pattern of white lines with no background of its own: the plotly.js Streamlit ships (its theme) draws
+    such a pattern on a transparent ground, white on the white page (checked in a real Streamlit page: with a
+    `bgcolor`, or `fillmode="overlay"` as the indicators' legend has, the swatch shows). Every legend entry drawn with
+    a pattern names the ground it is drawn on."""
+    for fig in (ranking_bar(_frame(demo=True), "vi"), ranking_bar(_frame(demo=True), "en", group_col="current_province")):
+        swatches = [d for d in fig.data if d.name and d.type == "bar" and d.marker.pattern.shape]
+        assert [d.name for d in swatches] in (["Dữ liệu mô phỏng"], ["Synthetic demo data"]), [d.name for d in fig.data]
+        for d in swatches:
+            pattern = d.marker.pattern
+            assert pattern.fillmode == "overlay" or (pattern.bgcolor and pattern.bgcolor != pattern.fgcolor), pattern

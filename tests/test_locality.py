@@ -213,3 +213,27 @@ def test_a_current_province_before_it_existed_shows_its_old_provinces_figures_ro
         assert card.value == fmt_num(own.loc[code, "value"], "en"), (code, card.value)
         assert "Source of" in card.proto.help and "no single source" not in card.proto.help, card.proto.help
     assert any("the one province it was formed from" in c.value for c in at.caption)
+
+
+def test_a_rolled_up_cards_change_says_it_compares_two_roll_ups(db):
+    """Tuyên Quang (34 provinces) for 2024: each card's change is its 2024 roll-up minus its 2023 roll-up (Tuyên Quang's
+    and Hà Giang's figures pooled both years), but the label read "so với 2023", as if 2023 were a figure of its own.
+    The label says both years are rolled up (vi and en); a province formed from one old province (Lạng Sơn) compares
+    that province's own figures, and a plain profile its own, both labelled as before."""
+    with db.cursor() as cur:
+        tq = cur.execute("SELECT unit_id FROM admin_unit WHERE structure = 'S34' AND level = 'province' "
+                         "AND short_name = 'Tuyên Quang'").fetchone()[0]
+    for lang, words in (("vi", ("so với 2023", "gộp, ", "2023 gộp")), ("en", ("vs 2023", "both pooled"))):
+        at = _profile(structure="S34", province=tq, year="2024", lang=lang)
+        changed = [m for m in at.metric if m.proto.delta]
+        assert changed, [m.label for m in at.metric]  # the 2023 roll-up exists: the cards show a change
+        for card in changed:
+            assert all(w in card.proto.delta_description for w in words), (lang, card.label, card.proto.delta_description)
+            # a card 230 px wide at 1 440 px shows ~21 characters beside the change before "…" (seen in the s6 shots)
+            assert len(card.proto.delta_description) <= 21, card.proto.delta_description
+        captions = " ".join(c.value for c in at.caption)  # said in full above the cards
+        assert ("so với số liệu năm 2023 gộp" if lang == "vi" else "against the 2023 figures rolled up") in captions, captions
+        for params in ({"structure": "S34", "province": "S34-P-20"}, {"province": "S63-P-20"}):
+            at = _profile(**params, year="2024", lang=lang)
+            descriptions = {m.proto.delta_description for m in at.metric if m.proto.delta}
+            assert descriptions == {words[0]}, (params, descriptions)

@@ -232,6 +232,41 @@ def test_every_rows_demo_mark_stays_in_view_beside_its_name(built_db, page, sect
         assert any(t("synthetic_demo", lang) in m for m in marks) == (params.get("real") != "1"), marks
 
 
+# The locality's and inspections' tables (targets, visits, findings, recurring limitations) were left unpinned: their
+# source column, last after a wide text or units-visited column, needed a sideways scroll at 1 440 px. Each table names
+# its row by its own column (an indicator, a team, a unit), given here per table in the order the page shows them.
+@pytest.mark.parametrize(("page", "section", "params", "name_keys"), [
+    ("locality", "", {"province": "S63-P-20", "unit": "S63-D-183", "year": "2024"}, ["indicator"]),
+    ("locality", "", {"province": "S63-P-20", "year": "2024", "lang": "en"}, ["indicator"]),
+    ("locality", "inspections", {"province": "S63-P-20", "year": "2024"}, ["loc_team", "loc_unit"]),
+    ("locality", "inspections", {"province": "S63-P-20", "year": "2024", "lang": "en", "real": "1"}, ["loc_team", "loc_unit"]),
+    ("inspections", "", {"province": "S63-P-20", "year": "2024"}, ["insp_col_team"]),
+    ("inspections", "", {"year": "2024", "lang": "en"}, ["insp_col_team"]),  # the whole country: a province column
+    ("inspections", "", {"province": "S63-P-20", "year": "2024", "real": "1"}, ["insp_col_team"]),
+    ("inspections", "findings", {"province": "S63-P-20", "year": "2024", "lang": "en"}, ["insp_col_unit"]),
+    ("inspections", "recurring", {"year": "2024"}, ["insp_col_unit"]),
+])
+def test_the_locality_and_inspections_tables_keep_each_rows_demo_mark_beside_its_name(built_db, page, section, params,
+                                                                                      name_keys):
+    import json
+
+    from par_dashboard.i18n import t
+
+    lang = params.get("lang", "vi")
+    at = open_page(page, section, **params)
+    source = t("source", lang)
+    tables = [f for f in at.dataframe if source in f.value.columns]
+    assert len(tables) == len(name_keys), [list(f.value.columns) for f in at.dataframe]
+    for frame, key in zip(tables, name_keys, strict=True):
+        columns, name = list(frame.value.columns), t(key, lang)
+        pinned = [c for c, cfg in json.loads(frame.proto.columns or "{}").items() if cfg.get("pinned")]
+        assert sorted(pinned, key=columns.index) == [*columns[:columns.index(name) + 1], source], (columns, pinned)
+        marks = set(frame.value[source])
+        assert not marks & {"nan", "None", "NaT", "<NA>", ""}, marks
+        if params.get("real") == "1":
+            assert not any(t("synthetic_demo", lang) in m for m in marks), marks
+
+
 def test_the_cards_of_the_rankings_and_indicators_give_their_figures_source_itself(built_db):
     """The rankings' cards named only their source's title, the indicators' chosen-unit card only its kind: each "?"
     gives the source as its table row's box does (title, kind, date; an import's batch and who loaded it)."""
@@ -250,3 +285,26 @@ def test_the_cards_of_the_rankings_and_indicators_give_their_figures_source_itse
     chosen = next(m for m in at.metric if "Cao Lộc" in m.label)
     assert chosen.proto.help.startswith("**Nguồn của Cao Lộc, 2024** — "), chosen.proto.help
     assert not {"nan", "None", "NaT", "<NA>"} & set(chosen.proto.help.replace(":", " ").split()), chosen.proto.help
+
+
+@pytest.mark.parametrize(("page", "hatched", "params"), [
+    ("map", False, {"year": "2024"}),  # a choropleth: a province is one colour, never hatched
+    ("map", False, {"year": "2024", "lang": "en"}),
+    ("locality", False, {"province": "S63-P-20", "year": "2024"}),  # cards and a table
+    ("rankings", True, {"year": "2024"}),  # bars: demo ones are hatched
+    ("rankings", True, {"year": "2024", "lang": "en"}),
+])
+def test_the_demo_banner_tells_how_demo_figures_are_marked_on_that_page(built_db, page, hatched, params):
+    """Seen at 1 440 px (s6 review): the map's and the locality profile's demo banner said "dữ liệu mô phỏng được tô
+    gạch chéo" (demo values hatched) above a choropleth and cards where nothing is hatched; a reader looked for
+    hatching in vain. On those pages the banner says where the mark is (the Source column, the card's note)."""
+    from par_dashboard.i18n import t
+
+    lang = params.get("lang", "vi")
+    at = open_page(page, **params)
+    banners = [w.value for w in at.warning if t("demo_label", lang) in w.value]
+    assert len(banners) == 1, [w.value for w in at.warning]
+    says_hatched = ("gạch chéo" if lang == "vi" else "hatched") in banners[0]
+    assert says_hatched == hatched, banners[0]
+    if not hatched:
+        assert t("source", lang) in banners[0], banners[0]  # where the mark is instead

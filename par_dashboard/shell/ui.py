@@ -345,8 +345,11 @@ def table_with_sources(table, rows: pd.DataFrame, *, key: str, what, clicked=Non
             st.caption(t("prov_pick", lang()))
 
 
-def demo_badge(lang_: str) -> None:
-    st.warning(f"**{t('demo_label', lang_)}** — {t('demo_notice', lang_)}", icon="⚠️")
+def demo_badge(lang_: str, *, hatched: bool = True) -> None:
+    """The page's demo banner. `hatched=False` on a page whose demo figures cannot be hatched (a choropleth, cards):
+    the banner then says where their mark is rather than promising a hatching the reader would look for in vain."""
+    notice = t("demo_notice" if hatched else "demo_notice_unhatched", lang_)
+    st.warning(f"**{t('demo_label', lang_)}** — {notice}", icon="⚠️")
 
 
 def locality_filters(lang_: str) -> None:

@@ -93,7 +93,8 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
                                  marker_color=GROUP_COLORS[g], name=t(f"group_{g}", lang)))
     if demo.any():
         fig.add_trace(go.Bar(x=[None], y=[None] if not group_col else [[None], [None]], orientation="h",
-                             marker={"color": "#9aa3ad", "pattern": {"shape": DEMO_PATTERN, "fgcolor": "white"}},
+                             # its own ground: without one, Streamlit's plotly.js drew white lines on nothing (no swatch)
+                             marker={"color": "#9aa3ad", "pattern": {"shape": DEMO_PATTERN, "fgcolor": "white", "bgcolor": "#9aa3ad"}},
                              name=t("demo_label", lang)))
         demo_mark(fig, lang, inside_bottom=True)
     lo = min(data["score"].min(), average if average is not None else math.inf)
