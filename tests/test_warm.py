@@ -113,7 +113,7 @@ def test_a_run_that_starts_interrupts_the_warmings_query_which_runs_again_after_
     d = cached.database(str(work.path))
     warm.wait_idle()
     real = warm.query_text
-    slow = "SELECT count(*) AS n FROM range(100000000000)"  # minutes: only an interrupt ends it
+    slow = "SELECT count(*) AS n FROM range(100000000000) t(i) WHERE hash(i + length($unit_id)) % 7 = 0"  # hours
     texts = iter([slow])
     monkeypatch.setattr(warm, "query_text", lambda name: next(texts, None) or real(name))
     got, run_ended = {}, threading.Event()
