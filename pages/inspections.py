@@ -3,6 +3,7 @@ limitations, limitations remedied before the next inspection, and one inspection
 
 import streamlit as st
 
+from par_dashboard.domain import officials
 from par_dashboard.domain.units import structure_for_year
 from par_dashboard.i18n import fmt_num, fmt_pct, t
 from par_dashboard.security.untrusted import markdown_text, safe_file_name
@@ -142,7 +143,7 @@ if section == "":
     if rows.started_on.isna().any():
         st.caption(t("insp_announced_only_note", lang))
     visits_table = cached.derived(insp.visits_table, "inspection_by_selection", lang, **selection)
-    ui.table_with_sources(visits_table, visits, key="insp_visits_row", what=lambda r: r.team_label, name=t("insp_col_team", lang),
+    ui.table_with_sources(visits_table, visits, key="insp_visits_row", what=lambda r: officials.team_label(r.team_label, lang), name=t("insp_col_team", lang),
                           height=min(520, 36 * (len(visits_table) + 1)))
     st.caption(t("insp_visits_caption", lang, n=fmt_num(len(visits_table), lang, 0)))
     ui.downloads(visits_table, name="kiểm tra đoàn", title=t("insp_visits_table_title", lang), filters=file_filters,
@@ -218,6 +219,6 @@ else:
         st.download_button(t("insp_summary_md", lang), data=summary.encode("utf-8"), file_name=safe_file_name(f"kiem-tra_{chosen}.md"),
                            mime="text/markdown", key="insp_summary_md", on_click="ignore", icon=":material/description:")
     ui.downloads(cached.derived(insp.summary_findings_table, "finding_by_inspection", lang, inspection_id=chosen), name="kiểm tra tóm tắt",
-                 title=f"{t('insp_summary_findings_title', lang)}: {visit['team_label']} ({visit['province_name']}, {year})",
+                 title=f"{t('insp_summary_findings_title', lang)}: {officials.team_label(visit['team_label'], lang)} ({visit['province_name']}, {year})",
                  filters={t("insp_col_team", lang): chosen}, demo=visit["source_kind"] == "synthetic_demo",
                  key="insp_summary_findings", sources=insp.source_refs(visits[visits.inspection_id == chosen]))

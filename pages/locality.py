@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from par_dashboard.domain import officials
 from par_dashboard.domain.units import display_name, search_variant
 from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, t
 from par_dashboard.security.untrusted import markdown_text
@@ -181,7 +182,7 @@ elif section == "inspections":
         ui.empty("loc_no_inspections", unit=unit.short_name)
     else:
         visits_table = cached.derived(locality.visits_table, "unit_inspection_visits", lang, unit_id=subject_id)
-        ui.table_with_sources(visits_table, visits, key="loc_visits_row", what=lambda r: f"{r.team_label}, {r.year}",
+        ui.table_with_sources(visits_table, visits, key="loc_visits_row", what=lambda r: f"{officials.team_label(r.team_label, lang)}, {r.year}",
                               name=t("loc_team", lang))
         ui.downloads(visits_table, name=f"{t('loc_inspections', lang)} {unit.short_name}", title=t("loc_inspections", lang),
                      filters={t("unit", lang): unit.short_name}, demo=visits.source_kind.eq("synthetic_demo").any(), key="loc_visits")

@@ -129,21 +129,45 @@ def test_a_synthetic_inspection_says_so_on_every_slide_in_every_format(decks):
     assert rows and all(r[0].endswith("(demo)") for r in rows)  # and row by row in its tables
 
 
+def test_an_english_inspection_deck_names_its_team_and_leader_in_english(decks, db):
+    """Issue 18 item 9: the title and team slide of an English deck, and a unit deck's list of visits, carry no
+    Vietnamese team label, post or demo leader; a real person's name stays as written."""
+    demo_team, demo_leader = sql(db, "SELECT team_label, leader_name FROM inspection WHERE inspection_id = ?", DEMO)[0]
+    number = demo_team.rsplit(" ", 1)[1]
+    real = build_inspection_deck(db.query, lang="en", inspection_id=REAL, on=ON)
+    for deck in (decks["demo"], real):
+        table = dict(map(tuple, next(s for s in deck.slides if s.key == "team").table[1:]))
+        text = " ".join([deck.title, table["Team"], table["Leader"]])  # other rows quote sources, plans, findings
+        for vietnamese in ("Đoàn kiểm tra", "Trưởng đoàn mô phỏng", "Giám đốc", "Chủ tịch", "Chánh Văn phòng", "Lãnh đạo",
+                           "Ban Chỉ đạo", "UBND"):
+            assert vietnamese not in text, (vietnamese, deck.subject_id)
+        assert table["Team"] in deck.title
+    demo = dict(map(tuple, next(s for s in decks["demo"].slides if s.key == "team").table[1:]))
+    assert demo["Team"] == f"Inspection team no. {number}" and demo_leader.startswith("Trưởng đoàn mô phỏng")
+    assert demo["Leader"].startswith(f"Demo team leader {number}, ")
+    district = build_unit_deck(db.query, lang="en", year=2024, unit_id=CAO_LOC, on=ON)
+    visits = next(s for s in district.slides if s.key == "inspections").table  # a unit deck's list of visits
+    assert visits and [r[1] for r in visits[1:] if "Đoàn" in r[1] or "Inspection team" not in r[1]] == []
+    team = dict(map(tuple, next(s for s in real.slides if s.key == "team").table[1:]))
+    assert team["Team"] == "Inspection team of the provincial PAR Steering Committee"
+    assert team["Leader"].startswith("Senior official of the Department of Justice, member of the provincial PAR")
+
+
 def test_an_inspection_without_findings_gives_a_deck_that_says_so(work):
     with work.transaction("test: an inspection without findings") as con:
         con.execute("""INSERT INTO inspection (inspection_id, province_id, year, team_label, leader_name, started_on, ended_on,
                                                source_id)
                        SELECT 'TEST-EMPTY', province_id, year, 'Đoàn kiểm tra số 99', 'Trưởng đoàn thử', started_on, ended_on,
                               source_id FROM inspection WHERE inspection_id = ?""", [REAL])
-    for lang in ("vi", "en"):
+    for lang, team in (("vi", "Đoàn kiểm tra số 99"), ("en", "Inspection team no. 99")):  # the label in `lang` (item 9)
         deck = build_inspection_deck(work.query, lang=lang, inspection_id="TEST-EMPTY", on=ON)
         slides = {s.key: s for s in deck.slides}
         for key in ("findings", "limitations", "recommendations", "deadlines"):
-            assert slides[key].empty and "Đoàn kiểm tra số 99" in slides[key].empty, (lang, key)
+            assert slides[key].empty and team in slides[key].empty, (lang, key)
             assert slides[key].chart is None
         prs = Presentation(io.BytesIO(exports.to_pptx(deck)))
         text = " ".join(shape.text_frame.text for slide in prs.slides for shape in slide.shapes if shape.has_text_frame)
-        assert t("deck_insp_no_findings", lang, team="Đoàn kiểm tra số 99") in text
+        assert t("deck_insp_no_findings", lang, team=team) in text
 
 
 # ---- every format opens and carries the figures

@@ -240,8 +240,19 @@ def test_english_labels(built_db):
     assert "All years" in _metrics(_open(at, "remedied"))
     _open(at, "")
     visits = _table(at, "Plan").set_index("Team")
-    assert visits.loc["Đoàn kiểm tra tại huyện Văn Lãng", "Plan"] == "80/KH-BCĐCCHC of 29/05/2024"
-    assert visits.loc["Đoàn kiểm tra của Ban Chỉ đạo CCHC tỉnh", "Leader"] == "(name not stated)"
+    assert visits.loc["Inspection team at Văn Lãng District", "Plan"] == "80/KH-BCĐCCHC of 29/05/2024"
+    assert visits.loc["Inspection team of the provincial PAR Steering Committee", "Leader"] == "(name not stated)"
+    # issue 18 item 9: teams, demo leaders and posts in English too, people's names as written
+    assert visits.loc["Inspection team at Văn Lãng District", "Leader"] == "Dương Xuân Huyên"
+    assert visits.loc["Inspection team at Văn Lãng District", "Leader's post"] == (
+        "Standing Vice Chair of the Provincial People's Committee, Deputy Head of the provincial PAR Steering Committee")
+    shown = " ".join(str(v) for v in visits.reset_index()[["Team", "Leader", "Leader's post"]].to_numpy().ravel())
+    for vietnamese in ("Đoàn kiểm tra", "Trưởng đoàn mô phỏng", "Giám đốc", "Chủ tịch", "UBND", "Sở "):
+        assert vietnamese not in shown, vietnamese
+    assert "Demo team leader" in shown
+    hover = " ".join(str(c) for d in _charts(at)[0]["data"] for row in d.get("customdata") or [] for c in row)
+    labels = " ".join(str(y) for d in _charts(at)[0]["data"] for y in d.get("y") or [])
+    assert "Inspection team" in labels and "Đoàn kiểm tra" not in labels + hover and "Giám đốc" not in hover
     summary = _summary(_open(at, "summary"))
     assert "DRAFT INSPECTION RESULTS: PUBLIC ADMINISTRATION REFORM, 2024" in summary
     assert "**99.8 %**" in summary and "I. Results achieved" in summary and "| Basis | The source names no inspection plan |" in summary
@@ -251,8 +262,10 @@ def test_english_labels(built_db):
 
 def test_english_dak_song_note(built_db):
     at = _page(year="2023", province=DAK_NONG, lang="en")
-    row = _table(at, "Plan").set_index("Team").loc["Đoàn kiểm tra số 346 của UBND tỉnh"]
+    row = _table(at, "Plan").set_index("Team").loc["Inspection team no. 346 of the Provincial People's Committee"]
     assert row["Field dates"] == "4 field days (dates not stated)" and row["Draft announced"] == "28/09/2023"
+    assert row["Leader"] == "Lê Trung Trường Vũ"  # a person's name as written, the post in English
+    assert row["Leader's post"] == "Deputy Director of the Department of Home Affairs of Đắk Nông Province"
     marker = [d for d in _charts(at)[0]["data"] if d.get("name") == "Only field days and announcement date known"]
     assert marker[0]["text"] == ["4 field days, announced 28/09/2023"]
 

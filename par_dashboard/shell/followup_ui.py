@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from par_dashboard.domain import officials
 from par_dashboard.i18n import fmt_date, fmt_num, t
 from par_dashboard.security.untrusted import markdown_text
 from par_dashboard.shell import cached, ui
@@ -25,7 +26,7 @@ def form(user, lang: str) -> None:
     if row is None:
         st.warning(t("fu_form_not_found", lang, id=markdown_text(finding_id)))
         return
-    where = f"{row['unit_name'] or '—'} ({row['province_name']}), {row['team_label']} {row['year']}"
+    where = f"{row['unit_name'] or '—'} ({row['province_name']}), {officials.team_label(row['team_label'], lang)} {row['year']}"
     st.markdown(f"**{t('fu_form_finding', lang)}** — {markdown_text(where)}: {markdown_text(row['text'])}")
     if row["is_demo"]:
         st.info(t("fu_form_demo", lang))

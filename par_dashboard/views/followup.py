@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from par_dashboard.domain import officials
 from par_dashboard.domain.units import fold
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, pick, t
 from par_dashboard.views.charts import apply_theme, demo_mark
@@ -107,7 +108,7 @@ def open_table(items: pd.DataFrame, lang: str, with_province: bool = False) -> p
     rows = items[items["is_open"].astype(bool)]
     out = _base(rows, lang, with_province)
     out[t("fu_col_found", lang)] = [_day(v) for v in rows["found_on"]]
-    out[t("fu_col_team", lang)] = rows["team_label"].tolist()
+    out[t("fu_col_team", lang)] = [officials.team_label(v, lang) for v in rows["team_label"]]
     out[t("fu_col_deadline", lang)] = [_day(v) for v in rows["deadline"]]
     out[t("fu_col_days_overdue", lang)] = pd.array([None if missing(v) else int(v) for v in rows["days_overdue"]], dtype="Int64")
     out[t("fu_col_age", lang)] = pd.array([int(v) for v in rows["age_days"]], dtype="Int64")
@@ -122,7 +123,7 @@ def items_table(items: pd.DataFrame, lang: str, with_province: bool = False) -> 
     evidence, when checked, overdue days."""
     out = _base(items, lang, with_province)
     out[t("fu_col_found", lang)] = [_day(v) for v in items["found_on"]]
-    out[t("fu_col_team", lang)] = items["team_label"].tolist()
+    out[t("fu_col_team", lang)] = [officials.team_label(v, lang) for v in items["team_label"]]
     out[t("fu_col_deadline", lang)] = [_day(v) for v in items["deadline"]]
     out[t("fu_col_responsible", lang)] = items["responsible"].fillna("—").tolist()
     out[t("fu_col_status", lang)] = [status_label(s, lang) for s in items["status_as_of"]]
@@ -240,7 +241,7 @@ def recurring_table(rec: pd.DataFrame, lang: str, with_province: bool = False) -
     out[t("fu_col_first_found", lang)] = rec["first_found"].tolist()
     out[t("fu_col_last_found", lang)] = rec["last_found"].tolist()
     days = iter(_dates(pd.Series([day for teams in rec["teams"] for _, day in teams], dtype=object), lang))  # at once
-    out[t("fu_col_teams", lang)] = ["; ".join(f"{team} ({next(days)})" for team, _ in teams) for teams in rec["teams"]]
+    out[t("fu_col_teams", lang)] = ["; ".join(f"{officials.team_label(team, lang)} ({next(days)})" for team, _ in teams) for teams in rec["teams"]]
     out[t("fu_col_status", lang)] = [status_label(s, lang) for s in rec["status_as_of"]]
     out[t("source", lang)] = _sources(rec, lang)
     return out

@@ -13,6 +13,7 @@ from functools import lru_cache
 import pandas as pd
 import plotly.graph_objects as go
 
+from par_dashboard.domain import officials
 from par_dashboard.domain.units import display_name, fold
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, lang_col, pick, t
 from par_dashboard.security.untrusted import markdown_code, markdown_text, markdown_url
@@ -123,7 +124,13 @@ def visit_period(visit, lang: str) -> str:
 
 
 def leader_text(visit, lang: str) -> str:
-    return text_or(visit.get("leader_name"), t("insp_not_named", lang))
+    return text_or(officials.leader_name(visit.get("leader_name"), lang), t("insp_not_named", lang))
+
+
+def leader_with_title(visit, lang: str) -> str:
+    """'Name, title' (or the 'not named' words and the title) as a page in `lang` shows them."""
+    title = officials.leader_title(visit.get("leader_title"), lang)
+    return leader_text(visit, lang) + (f", {title}" if not missing(title) else "")
 
 
 def any_demo(*frames: pd.DataFrame, column: str = "source_kind") -> bool:
@@ -176,8 +183,8 @@ def timeline_rows(visits: pd.DataFrame, *, limit: int | None = None) -> pd.DataF
 
 def _hover_rows(rows: pd.DataFrame, lang: str) -> list[tuple]:
     return [(
-        r.team_label + (f" · {r.province_name}" if isinstance(r.province_name, str) else ""),
-        leader_text(r._asdict(), lang) + (f", {r.leader_title}" if isinstance(r.leader_title, str) else ""),
+        officials.team_label(r.team_label, lang) + (f" · {r.province_name}" if isinstance(r.province_name, str) else ""),
+        leader_with_title(r._asdict(), lang),
         visit_period(r._asdict(), lang),
         date_text(r.announced_on, lang),
         text_or(r.units_visited),
@@ -194,6 +201,9 @@ def timeline_figure(rows: pd.DataFrame, lang: str, *, plans: pd.DataFrame | None
              f"<br>{t('insp_hover_dates', lang)}: %{{customdata[2]}}<br>{t('insp_hover_announced', lang)}: %{{customdata[3]}}"
              f"<br>{t('insp_hover_units', lang)}: %{{customdata[4]}}<br>{t('source', lang)}: %{{customdata[5]}}<extra></extra>")
     custom = _hover_rows(rows, lang)
+    # The row labels (timeline_rows, cached for both languages) begin with the team's stored label: shown in `lang`.
+    rows = rows.assign(y=[officials.team_label(team, lang) + y[len(team):] for team, y in
+                          zip(rows["team_label"], rows["y"], strict=True)])
     fig = go.Figure()
     dated = rows["started_on"].notna()
     demo = rows["source_kind"].eq("synthetic_demo")
@@ -263,9 +273,9 @@ def visits_table(visits: pd.DataFrame, lang: str) -> pd.DataFrame:
     if several_provinces(visits):
         out[t("province", lang)] = visits["province_name"].tolist()
     records = visits.to_dict("records")
-    out[t("insp_col_team", lang)] = visits["team_label"].tolist()
+    out[t("insp_col_team", lang)] = [officials.team_label(v, lang) for v in visits["team_label"]]
     out[t("insp_col_leader", lang)] = [leader_text(v, lang) for v in records]
-    out[t("insp_col_leader_title", lang)] = [text_or(v) for v in visits["leader_title"]]
+    out[t("insp_col_leader_title", lang)] = [text_or(officials.leader_title(v, lang)) for v in visits["leader_title"]]
     out[t("insp_col_dates", lang)] = [visit_dates(v, lang) for v in records]
     out[t("insp_col_announced", lang)] = _dates(visits["announced_on"], lang)
     out[t("insp_col_units", lang)] = [text_or(v) for v in visits["units_visited"]]
@@ -288,7 +298,7 @@ def inspection_choices(visits: pd.DataFrame, lang: str) -> dict[str, str]:
     ordered = visits.assign(_demo=visits["source_kind"].eq("synthetic_demo")).sort_values(
         ["_demo", "on_date", "province_name", "team_label"], kind="stable")
     with_province = several_provinces(visits)
-    return {r["inspection_id"]: (f"{r['team_label']}" + (f" · {r['province_name']}" if with_province else "")
+    return {r["inspection_id"]: (officials.team_label(r["team_label"], lang) + (f" · {r['province_name']}" if with_province else "")
                                  + f" — {visit_period(r, lang)} ({source_label(r['source_kind'], lang)})")
             for r in ordered.to_dict("records")}
 
@@ -368,7 +378,7 @@ def findings_table(findings: pd.DataFrame, lang: str, *, with_province: bool = F
     out[t("insp_col_status", lang)] = findings["status"].map(statuses).fillna("—").tolist()
     out[t("insp_col_status_on", lang)] = _dates(findings["status_on"], lang)
     out[t("insp_col_resolved_on", lang)] = _dates(findings["resolved_on"], lang)
-    out[t("insp_col_team", lang)] = findings["team_label"].tolist()
+    out[t("insp_col_team", lang)] = [officials.team_label(v, lang) for v in findings["team_label"]]
     out[t("source", lang)] = findings["source_kind"].map(lambda k: source_label(k, lang)).tolist()
     return out
 
@@ -400,10 +410,10 @@ def recurring_table(recurring: pd.DataFrame, lang: str, with_province: bool = Fa
     out[t("insp_col_topic", lang)] = recurring["topic"].fillna("—").tolist()
     out[t("insp_col_text", lang)] = recurring["text"].tolist()
     out[t("insp_col_team", lang)] = [f"{team} ({day})" for team, day in
-                                     zip(recurring["team_label"], _dates(recurring["on_date"], lang), strict=True)]
+                                     zip([officials.team_label(v, lang) for v in recurring["team_label"]], _dates(recurring["on_date"], lang), strict=True)]
     out[t("insp_col_status", lang)] = recurring["status"].map(statuses).fillna("—").tolist()
     out[t("insp_col_prev", lang)] = [f"{team} ({day})" for team, day in
-                                     zip(recurring["prev_team_label"], _dates(recurring["prev_on_date"], lang), strict=True)]
+                                     zip([officials.team_label(v, lang) for v in recurring["prev_team_label"]], _dates(recurring["prev_on_date"], lang), strict=True)]
     out[t("insp_col_prev_status", lang)] = recurring["prev_status"].map(statuses).fillna("—").tolist()
     out[t("insp_col_how", lang)] = [how.get((bool(f), bool(p)), "—") for f, p in
                                     zip(recurring["by_follow_up"], recurring["by_previous_inspection"], strict=True)]
@@ -522,16 +532,17 @@ def summary_markdown(visit: dict, units: pd.DataFrame, findings: pd.DataFrame, f
     else:
         basis = t("insp_summary_plan", lang, number=visit["plan_number"], date=date_text(visit.get("plan_issued_on"), lang),
                   issuer=text_or(visit.get("plan_issuer")))
-    leader = leader_text(visit, lang) + (f", {visit['leader_title']}" if not missing(visit.get("leader_title")) else "")
+    leader = leader_with_title(visit, lang)
+    team = officials.team_label(visit["team_label"], lang)
     checked = "; ".join(f"{u.name}" + (f" ({u.what_checked})" if isinstance(u.what_checked, str) else "")
                         for u in units.itertuples()) or t("insp_not_stated", lang)
     lines = [
         f"#### {t('insp_summary_heading', lang, year=int(visit['year']))}",
-        f"**{markdown_text(visit['team_label'])}** — {markdown_text(visit['province_name'])}",
+        f"**{markdown_text(team)}** — {markdown_text(visit['province_name'])}",
         "",
         "| | |",
         "|---|---|",
-        f"| {t('insp_col_team', lang)} | {markdown_text(visit['team_label'])} |",
+        f"| {t('insp_col_team', lang)} | {markdown_text(team)} |",
         f"| {t('insp_summary_basis', lang)} | {markdown_text(basis)} |",
         f"| {t('insp_col_leader', lang)} | {markdown_text(leader)} |",
         f"| {t('insp_col_dates', lang)} | {markdown_text(visit_dates(visit, lang))} |",

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
+from par_dashboard.domain import officials
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, lang_col, t
 from par_dashboard.security.untrusted import markdown_text
 
@@ -140,8 +141,9 @@ def visits_table(visits: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("year", lang): visits["year"].astype(str).tolist(),
         t("loc_dates", lang): [visit_dates(r, lang) for _, r in visits.iterrows()],
-        t("loc_team", lang): visits["team_label"].tolist(),
-        t("loc_leader", lang): [", ".join(x for x in (n, tt) if isinstance(x, str)) or "—"
+        t("loc_team", lang): [officials.team_label(v, lang) for v in visits["team_label"]],
+        t("loc_leader", lang): [", ".join(x for x in (officials.leader_name(n, lang), officials.leader_title(tt, lang))
+                                          if isinstance(x, str)) or "—"
                                 for n, tt in zip(visits["leader_name"], visits["leader_title"], strict=True)],
         t("loc_plan", lang): [(f"{n} ({_date(d, lang)})" if isinstance(n, str) else "—")
                               for n, d in zip(visits["plan_number"], visits["plan_issued_on"], strict=True)],

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from par_dashboard.domain import officials
 from par_dashboard.domain.units import structure_for_year
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, lang_col, t
 from par_dashboard.views import followup, locality
@@ -358,8 +359,9 @@ def _inspections_slide(query, visits, selection, lang, year, short, by_province:
         shown = visits.head(MAX_VISITS)
         table = [[t("loc_team", lang), t("loc_leader", lang), t("loc_dates", lang), t("loc_units_visited", lang)]]
         for _, v in shown.iterrows():
-            leader = ", ".join(x for x in (v["leader_name"], v["leader_title"]) if isinstance(x, str)) or "—"
-            table.append([str(v["team_label"]), _quote(leader), locality.visit_dates(v, lang), _quote(str(v["units_visited"]))])
+            leader = ", ".join(x for x in (officials.leader_name(v["leader_name"], lang), officials.leader_title(v["leader_title"], lang))
+                               if isinstance(x, str)) or "—"
+            table.append([str(officials.team_label(v["team_label"], lang)), _quote(leader), locality.visit_dates(v, lang), _quote(str(v["units_visited"]))])
         bullets = [t("deck_visits_more", lang, n=len(visits) - len(shown))] if len(visits) > len(shown) else []
     else:
         per = (visits.groupby("province_name").size().sort_values(ascending=False).head(MAX_VISITS))

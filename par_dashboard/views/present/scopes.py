@@ -8,6 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
+from par_dashboard.domain import officials
 from par_dashboard.domain.units import display_name
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_signed, t
 from par_dashboard.views import followup
@@ -165,7 +166,7 @@ def _unit_inspections(visits: pd.DataFrame, lang: str, short: str) -> Slide:
     shown = visits.head(MAX_VISITS)
     table = [[t("year", lang), t("loc_team", lang), t("loc_dates", lang), t("loc_units_visited", lang)]]
     for _, v in shown.iterrows():
-        table.append([demo_row(str(int(v["year"])), v["source_kind"] == "synthetic_demo", lang), _quote(str(v["team_label"])),
+        table.append([demo_row(str(int(v["year"])), v["source_kind"] == "synthetic_demo", lang), _quote(str(officials.team_label(v["team_label"], lang))),
                       visit_dates(v, lang), _quote(str(v["units_visited"]))])
     bullets = [t("deck_visits_more", lang, n=len(visits) - len(shown))] if len(visits) > len(shown) else []
     return Slide(key="inspections", title=title, stats=stats, table=table, bullets=bullets, demo=_is_demo(visits),
@@ -261,7 +262,7 @@ def build_inspection_deck(query: Query, *, lang: str, inspection_id: str, event:
     on = on or (visit["announced_on"].date() if not missing(visit["announced_on"]) else dt.date.today())
     year, province = int(visit["year"]), visit["province_name"]
     demo = visit["source_kind"] == "synthetic_demo"
-    team = str(visit["team_label"])
+    team = str(officials.team_label(visit["team_label"], lang))
     place = f"{team} — {display_name(visit['province_full_name'], province, None, lang)}"
     title = t("deck_insp_title", lang, year=year, team=team, province=province)
     event = event.strip() or t("deck_insp_event", lang, year=year)
@@ -280,7 +281,7 @@ def build_inspection_deck(query: Query, *, lang: str, inspection_id: str, event:
     for slide in slides[1:]:
         slide.sources = slide.sources or [source]
     _finish(slides, lang, every_slide_demo=demo, real_only=real_only)
-    stem = file_stem("trình chiếu", {"year": year, "place": province, "team": team})
+    stem = file_stem("trình chiếu", {"year": year, "place": province, "team": str(visit["team_label"])})  # as stored
     return Deck(lang=lang, year=year, province_id=visit["province_id"], place=place, title=title, event=event, body=body,
                 on=on, slides=slides, file_stem=stem, scope="inspection", subject_id=inspection_id)
 
@@ -291,12 +292,13 @@ def _insp_source(visit, lang: str) -> str:
 
 def _insp_team(visit, lang: str) -> Slide:
     """The header of the announcement: team, leader, plan, field dates, announcement day."""
-    leader = ", ".join(x for x in (visit["leader_name"], visit["leader_title"]) if isinstance(x, str)) or t("insp_not_named", lang)
+    leader = ", ".join(x for x in (officials.leader_name(visit["leader_name"], lang), officials.leader_title(visit["leader_title"], lang))
+                       if isinstance(x, str)) or t("insp_not_named", lang)
     plan = plan_text(visit, lang)
     if plan != "—" and not missing(visit["plan_issuer"]):
         plan = f"{plan} ({visit['plan_issuer']})"
     rows = [[t("deck_insp_field", lang), t("deck_insp_value", lang)],
-            [t("loc_team", lang), str(visit["team_label"])],
+            [t("loc_team", lang), str(officials.team_label(visit["team_label"], lang))],
             [t("loc_leader", lang), _quote(leader)],
             [t("deck_insp_plan", lang), plan if plan != "—" else t("insp_summary_no_plan", lang)],
             [t("loc_dates", lang), visit_dates(visit, lang)],
