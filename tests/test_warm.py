@@ -111,7 +111,7 @@ def test_a_run_that_starts_interrupts_the_warmings_query_which_runs_again_after_
     the cores from that person's run. A run that starts interrupts it (a real DuckDB interrupt); the query waits for
     the run to end and runs again, with the same result as ever."""
     d = cached.database(str(work.path))
-    warm.wait_idle()
+    assert warm.wait_idle()  # no warming of another test's left behind, whose query would take the slot
     real = warm.query_text
     slow = "SELECT count(*) AS n FROM range(100000000000) t(i) WHERE hash(i + length($unit_id)) % 7 = 0"  # hours
     texts = iter([slow])
@@ -122,26 +122,36 @@ def test_a_run_that_starts_interrupts_the_warmings_query_which_runs_again_after_
         got["frame"] = warm._Interruptible(d).query("unit_by_id", unit_id="S63-P-20")
         got["at"] = time.monotonic()
 
-    reader = threading.Thread(target=warming, name="par-warm")
+    reader = threading.Thread(target=warming, name="par-warm", daemon=True)
     reader.start()
-    for _ in range(200):  # until its query is under way
+    deadline = time.monotonic() + 120  # until its query is under way (a loaded CI machine: seconds, not 4 s)
+    while time.monotonic() < deadline:
         with warm._LOCK:
-            if warm._STATE["cursor"] is not None:
-                break
+            cursor = warm._STATE["cursor"]
+        if cursor is not None:
+            break
         time.sleep(0.02)
+    assert cursor is not None, "the warming's query never started"
     # (a list of its own: the module's keeps the last 100 of this process, which other tests' runs may have filled)
     monkeypatch.setattr(warm, "INTERRUPTED", [])
 
     def a_run():
-        warm.run_started()
-        time.sleep(0.8)  # the page's work; the warming's query must not run meanwhile
+        # A run says it started once; here it says so every 0,1 s while it lasts, as runs starting one after another
+        # would: an interrupt that reaches the cursor before DuckDB has begun the query is lost (DuckDB clears it when
+        # a query starts), and on a loaded machine the reader may not have begun within any fixed wait.
+        end = time.monotonic() + 0.8  # the page's work; the warming's query must not run meanwhile
+        while time.monotonic() < end:
+            warm.run_started()
+            time.sleep(0.1)
         got["run_ended"] = time.monotonic()
         run_ended.set()
 
     run = threading.Thread(target=a_run, name="ScriptRunner.scriptThread")
     run.start()
-    reader.join(30)
+    reader.join(60)
     run.join(10)
+    if reader.is_alive():  # (leave no query of hours behind, whatever the outcome)
+        cursor.interrupt()
     assert not reader.is_alive(), "the warming's query was not interrupted"
     assert warm.INTERRUPTED == ["unit_by_id"]
     assert got["at"] >= got["run_ended"]  # ran again only once the run was over

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from par_dashboard.domain.units import UNIT_TYPE_EN
+from par_dashboard.i18n import pick
 
 # Posts: Vietnamese -> (English, English of its "Phó " deputy, or None where a deputy is no post).
 POSTS = {
@@ -84,7 +85,11 @@ def _title_part(part: str) -> str | None:
 
 def leader_title(title: str | None, lang: str) -> str | None:
     """A leader's title as a page in `lang` shows it; a title with any unknown part is shown as written."""
-    if lang == "vi" or not isinstance(title, str) or not title.strip():
+    return pick(title, _title_en(title), lang)
+
+
+def _title_en(title: str | None) -> str | None:
+    if not isinstance(title, str) or not title.strip():
         return title
     parts = [_title_part(p.strip()) for p in title.split(",")]
     return title if None in parts else ", ".join(parts)
@@ -92,7 +97,11 @@ def leader_title(title: str | None, lang: str) -> str | None:
 
 def leader_name(name: str | None, lang: str) -> str | None:
     """A leader's name as a page in `lang` shows it: people's names as written, the demo's made-up roles in English."""
-    if lang == "vi" or not isinstance(name, str):
+    return pick(name, _name_en(name), lang)
+
+
+def _name_en(name: str | None) -> str | None:
+    if not isinstance(name, str):
         return name
     m = _DEMO.fullmatch(name)
     return f"{DEMO_LEADER[1]} {m['number']}" if m else name
@@ -100,7 +109,11 @@ def leader_name(name: str | None, lang: str) -> str | None:
 
 def team_label(label: str | None, lang: str) -> str | None:
     """A team's label as a page in `lang` shows it: 'Đoàn kiểm tra số 3' -> 'Inspection team no. 3'."""
-    if lang == "vi" or not isinstance(label, str):
+    return pick(label, _label_en(label), lang)
+
+
+def _label_en(label: str | None) -> str | None:
+    if not isinstance(label, str):
         return label
     # Not stripped: two labels that differ in spacing stay two (the timeline's rows are named by the label).
     m = _TEAM.fullmatch(label)
