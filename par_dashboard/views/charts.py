@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import math
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
+from PIL import ImageFont
 
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, plotly_separators, t
@@ -14,6 +17,62 @@ from par_dashboard.i18n import fmt_num, fmt_signed, lang_col, plotly_separators,
 FONT = "Noto Sans, Arial, sans-serif"  # Noto carries every Vietnamese glyph
 GROUP_COLORS = {"A": "#1a7f4b", "B": "#2f6fb5", "C": "#d98c1f", None: "#9aa3ad"}
 DEMO_PATTERN = "/"
+FONT_FILE = "NotoSans-Regular.ttf"  # the first of FONT; Pillow finds it among the system's fonts (Debian: fonts-noto-core)
+
+
+# px beside a y tick label of font size s, a pixel to spare: 10 + s/4 (Chromium, plotly's automargin: 108 px for a
+# 97,5 px label of 12 px, 203 px for a 190 px one of 24 px on a slide, 26 px for "00" of 11 px)
+def _tick_pad(size: float) -> int:
+    return 10 + math.ceil(size / 4)
+
+
+@functools.cache
+def _font(size: float) -> ImageFont.FreeTypeFont | None:
+    try:
+        return ImageFont.truetype(FONT_FILE, size)
+    except OSError:  # not installed here: the browser's automargin alone fits the labels, as before
+        return None
+
+
+def label_margin(labels, size: float, suffix: str = "") -> int | None:
+    """The left margin (px) plotly's automargin gives y tick labels `labels` of font size `size` (Noto Sans), or
+    None when the font is not installed here. A label's lines (`<br>`) and tags are measured as drawn."""
+    font = _font(size)
+    lines = [re.sub(r"<[^>]+>", "", html.unescape(line)) + suffix
+             for label in labels for line in re.split(r"<br\s*/?>", str(label), flags=re.I)]
+    if font is None or not lines:
+        return None
+    return math.ceil(max(_width(font, line) for line in lines)) + _tick_pad(size)
+
+
+def _width(font: ImageFont.FreeTypeFont, line: str) -> float:
+    """A line's width as the browser boxes it: its advance, or its ink where a glyph reaches past it ("Ĩ")."""
+    left, _, right, _ = font.getbbox(line)
+    return max(font.getlength(line), right - min(left, 0))
+
+
+def fit_label_margin(fig: go.Figure) -> go.Figure:
+    """Set the left margin to what the y axis's tick labels need, measured with the chart's font (Noto Sans).
+
+    The y axes keep `automargin`: plotly measures the labels once drawn, and when they need more room than the
+    margin it draws the whole chart a second time. Chromium, the rankings chart of 63 provinces: newPlot 99 ms with
+    the default margin, 52 ms with this one (bench notes, issue 17). Measured here with the font file plotly asks
+    for first, the widths are the browser's to 0,1 px; with another font (a browser without Noto Sans, this server
+    without the file) automargin still fits them, only at the old cost. Category labels only (an axis of numbers or
+    of several levels, and a heatmap's, are left to automargin)."""
+    layout = fig.layout
+    if not (layout.yaxis.automargin and layout.yaxis.type in (None, "category", "-")):
+        return fig
+    on_y = [trace for trace in fig.data if (getattr(trace, "yaxis", None) or "y") == "y"]
+    values = [y for trace in on_y if trace.y is not None for y in trace.y if y is not None]
+    # numbers, several levels, or a heatmap (whose axis plotly gives outside ticks): left to plotly's automargin
+    if not values or not all(isinstance(y, str) for y in values) or any(tr.type not in ("bar", "scatter") for tr in on_y):
+        return fig
+    labels = set(layout.yaxis.ticktext or values)  # labels of their own given for the values: those are drawn
+    margin = label_margin(labels, layout.yaxis.tickfont.size or layout.font.size or 12, layout.yaxis.ticksuffix or "")
+    if margin is not None:
+        fig.update_layout(margin={"l": max(layout.margin.l or 0, margin)})
+    return fig
 
 
 def apply_theme(fig: go.Figure, lang: str) -> go.Figure:
@@ -129,7 +188,7 @@ def ranking_bar(df: pd.DataFrame, lang: str = "vi", *, label_col: str = "short_n
     )
     if demo.any():
         fig.update_layout(margin={"b": DEMO_MARK_BOTTOM})
-    return fig
+    return fit_label_margin(fig)
 
 
 DEMO_MARK_BOTTOM = 74  # the bottom margin that holds the tick labels, the axis title and the demo mark under them
@@ -244,4 +303,4 @@ def area_comparison(df: pd.DataFrame, lang: str = "vi", *, unit_name: str, mean_
     fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, height=360, bargap=0.3,
                       xaxis={"range": [max(0, math.floor(lo / 10) * 10 - 10), 101], "gridcolor": "#e4e7eb", "title": t("score", lang)},
                       yaxis={"autorange": "reversed", "automargin": True})
-    return fig
+    return fit_label_margin(fig)

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from par_dashboard.domain import officials
 from par_dashboard.domain.units import fold
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, pick, t
-from par_dashboard.views.charts import apply_theme, demo_mark
+from par_dashboard.views.charts import apply_theme, demo_mark, fit_label_margin
 from par_dashboard.views.inspections import _dates, _marker, area_label, kind_label, missing
 
 STATUSES = ("open", "in_progress", "resolved", "not_feasible")
@@ -346,7 +346,7 @@ def age_area_figure(counts: pd.DataFrame, lang: str) -> go.Figure:
                       legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "title": {"text": t("fu_age_legend", lang)}},
                       xaxis={"title": t("fu_open_axis", lang), "gridcolor": "#e4e7eb"},
                       yaxis={"type": "category", "autorange": "reversed", "automargin": True})
-    return fig
+    return fit_label_margin(fig)
 
 
 def on_time_figure(by_year: pd.DataFrame, lang: str) -> go.Figure:

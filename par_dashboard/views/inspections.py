@@ -17,7 +17,7 @@ from par_dashboard.domain import officials
 from par_dashboard.domain.units import display_name, fold
 from par_dashboard.i18n import fmt_date, fmt_num, fmt_pct, lang_col, pick, t
 from par_dashboard.security.untrusted import markdown_code, markdown_text, markdown_url
-from par_dashboard.views.charts import DEMO_PATTERN, apply_theme, demo_mark
+from par_dashboard.views.charts import DEMO_PATTERN, apply_theme, demo_mark, fit_label_margin
 
 KINDS = ("result", "limitation", "recommendation")
 STATUSES = ("open", "in_progress", "resolved")
@@ -264,7 +264,7 @@ def timeline_figure(rows: pd.DataFrame, lang: str, *, plans: pd.DataFrame | None
         yaxis={"autorange": "reversed", "automargin": True, "type": "category",
                "categoryorder": "array", "categoryarray": rows["y"].tolist()},
     )
-    return fig
+    return fit_label_margin(fig)
 
 
 def visits_table(visits: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -335,7 +335,7 @@ def area_kind_bar(counts: pd.DataFrame, areas: pd.DataFrame, lang: str) -> go.Fi
         xaxis={"title": t("insp_chart_count", lang), "gridcolor": "#e4e7eb"},
         yaxis={"autorange": "reversed", "automargin": True, "categoryorder": "array", "categoryarray": order},
     )
-    return fig
+    return fit_label_margin(fig)
 
 
 def area_kind_table(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -501,7 +501,7 @@ def remedied_figure(rows: pd.DataFrame, lang: str, *, by: str, highlight=None, a
                           yaxis={**category_axis, "autorange": "reversed"})
     else:
         fig.update_layout(height=380, margin={"t": 60}, yaxis=share_axis, xaxis=category_axis)
-    return fig
+    return fit_label_margin(fig)
 
 
 def remedied_table(rows: pd.DataFrame, areas: pd.DataFrame, lang: str) -> pd.DataFrame:

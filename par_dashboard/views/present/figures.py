@@ -19,6 +19,7 @@ import plotly.io as pio
 
 from par_dashboard.i18n import fmt_num, plotly_separators, t
 from par_dashboard.views import geo
+from par_dashboard.views.charts import label_margin
 from par_dashboard.views.present.model import Chart
 
 FONT = "Noto Sans, Arial, sans-serif"
@@ -89,7 +90,7 @@ def chart_spec(chart: Chart, lang: str, *, width: int, height: int, contrast: bo
         font={"family": FONT, "size": MIN_FONT, "color": colours["text"]},
         separators=plotly_separators(lang), paper_bgcolor=colours["bg"], plot_bgcolor=colours["bg"],
         title={"text": chart.title if show_title else "", "x": 0.01, "font": {"size": 36}},
-        margin={"l": 20, "r": 40, "t": top, "b": bottom},
+        margin={"l": _left_margin(layout), "r": 40, "t": top, "b": bottom},
         hoverlabel={"font": {"family": FONT, "size": MIN_FONT}},
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "xanchor": "left", "x": 0,
                 "font": {"size": MIN_FONT}},
@@ -101,6 +102,17 @@ def chart_spec(chart: Chart, lang: str, *, width: int, height: int, contrast: bo
         del layout["annotations"]
     layout["template"] = template()
     return {"data": data, "layout": layout}
+
+
+def _left_margin(layout: dict) -> int:
+    """Room for the bars' category labels, measured (charts.label_margin): plotly's automargin then has nothing
+    to add, and a slide's chart is drawn once instead of twice. Takes the labels out of the y axis."""
+    yaxis = layout.get("yaxis", {})
+    labels = yaxis.pop("_labels", None)
+    if not labels or not yaxis.get("automargin"):
+        return 20
+    measured = label_margin(labels, yaxis.get("tickfont", {}).get("size", MIN_FONT), yaxis.get("ticksuffix", ""))
+    return max(20, measured or 20)
 
 
 def _trace(kind: str, **props) -> dict:
@@ -136,7 +148,8 @@ def _bars(chart: Chart, lang: str, *, colours: dict[str, str]) -> tuple[list[dic
         lo, hi = chart.value_range
         axis["range"] = [lo, hi + (hi - lo) * 0.08]  # room for the value written after the longest bar
     layout = {"barmode": "stack" if chart.kind == "stacked" else "group", "bargap": 0.25, "bargroupgap": 0.05,
-              "xaxis": axis, "yaxis": {"autorange": "reversed", "automargin": True, "tickfont": {"size": MIN_FONT}, "ticksuffix": "  "},
+              "xaxis": axis, "yaxis": {"autorange": "reversed", "automargin": True, "tickfont": {"size": MIN_FONT}, "ticksuffix": "  ",
+                        "_labels": labels},  # (measured by _left_margin, then taken out)
               "uniformtext": {"minsize": MIN_FONT, "mode": "hide"}}  # a label that does not fit is hidden, never shrunk
     return data, layout
 
