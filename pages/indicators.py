@@ -67,10 +67,14 @@ years_text = f"{year_from}–{year_to}" if year_from != year_to else str(year_fr
 scope = {"indicator": indicator, "level": level, "structure": structure, "province_id": province if in_province else ""}
 first, last = min(year_from, year), max(year_to, year)
 year_scope = {**scope, "year_from": year, "year_to": year}
-year_rows = cached.query("indicator_value_by_unit_year", **year_scope)
-year_data = year_rows[year_rows.value.notna()]
 range_scope = {**scope, "year_from": year_from, "year_to": year_to}
 range_rows = cached.query("indicator_value_by_unit_year", **range_scope)
+if year_from <= year <= year_to:  # the year's rows are the range's rows of that year: one query, not two
+    year_rows = cached.query_from("indicator_value_by_unit_year", range_scope, lambda rows: ind.rows_of_year(rows, year),
+                                  **year_scope)
+else:
+    year_rows = cached.query("indicator_value_by_unit_year", **year_scope)
+year_data = year_rows[year_rows.value.notna()]
 summary = cached.query("indicator_summary_by_year", **scope, year_from=first, year_to=last).set_index("year")
 attainment = cached.query("indicator_target_attainment_by_year", **scope, year_from=first, year_to=last)
 highlight = province if level == "province" else (chosen_unit or None)

@@ -81,4 +81,4 @@ FROM ranked r
 JOIN admin_unit u ON u.unit_id = r.unit_id
 LEFT JOIN admin_unit p ON p.unit_id = u.province_id
 WHERE r.year BETWEEN $year_from AND $year_to
-ORDER BY r.year, r.rank NULLS LAST, u.search_key;
+ORDER BY r.year, r.rank NULLS LAST, u.search_key, r.unit_id;  -- (a total order: departments of several provinces share a name)

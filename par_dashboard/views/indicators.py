@@ -112,6 +112,20 @@ def default_range(available: list[int], year: int) -> tuple[int, int]:
     return start, end
 
 
+def rows_of_year(rows: pd.DataFrame, year: int) -> pd.DataFrame:
+    """indicator_value_by_unit_year's rows for one year, from its rows for years around it (a year's rank, change
+    and roll-up do not depend on the other years asked for: the query reads the year before the first for the change)."""
+    part = rows[rows["year"] == year].reset_index(drop=True)
+    for column in part.columns:  # typed as DuckDB types the year's own result (tests/test_query_parts.py):
+        dtype, missing = part[column].dtype, part[column].isna()
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not missing.any() and (
+                pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+            part[column] = part[column].astype(dtype.numpy_dtype)  # integers, booleans without a NULL: numpy's
+        elif isinstance(dtype, pd.StringDtype) and missing.all():
+            part[column] = pd.Series([None] * len(part), dtype=object)  # text that is all NULL: objects, None
+    return part
+
+
 def valid_range(value, available: list[int]) -> bool:
     return isinstance(value, (tuple, list)) and len(value) == 2 and all(v in available for v in value) and value[0] <= value[1]
 
