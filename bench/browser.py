@@ -273,6 +273,7 @@ def paired_interactions(browser: Browser, base: str, floor_base: str, *, years: 
                 def step():
                     open_settled(ours, f"{base}/?year={years[i % len(years)]}", timeout_ms)
                     bars = ours.locator("[data-testid='stMain'] .js-plotly-plot").first.locator(".bars .point path")
+                    bars.first.wait_for(timeout=timeout_ms)  # (counted before the chart was drawn: 0 bars, a failed repetition)
                     bar = bars.nth((i * 7) % min(30, bars.count()))  # a different province each time, in the top 30
                     bar.scroll_into_view_if_needed()
                     box = bar.bounding_box()
