@@ -183,9 +183,9 @@ def test_a_run_that_never_ends_does_not_stop_the_warming_for_good(work, monkeypa
     cached.database.clear()
 
 
-def test_every_years_rankings_inspections_and_deck_are_warmed_when_asked(work, monkeypatch):
+def test_every_years_rankings_inspections_deck_and_map_are_warmed_when_asked(work, monkeypatch):
     """With every year (the served default), a person stepping back through the years of any index finds each year's
-    rankings, the whole country's inspections and the queries of the whole country's deck computed."""
+    rankings, the whole country's inspections, deck (its queries, the deck and its HTML) and map computed."""
     monkeypatch.setenv("PAR_DB", str(work.path))
     d = cached.database(str(work.path))
     with d.transaction("test: a version of its own, warmed by nobody yet") as cur:
@@ -209,11 +209,19 @@ def test_every_years_rankings_inspections_and_deck_are_warmed_when_asked(work, m
         assert not at.exception, at.exception
         assert "inspection_by_selection" not in ran, (family, year, ran)
         ran.clear()
+        built = dict(cached.DERIVED_RUNS)
         at.switch_page("pages/present.py").run()  # the whole country's deck of the year (its queries: ~1-1,5 s)
         assert not at.exception, at.exception
         deck_queries = {"followup_items", "indicator_target_attainment_by_year", "par_score_by_province_year",
                         "finding_page_by_selection", "map_value_by_unit_year", "inspection_totals_for_selection"}
         assert not deck_queries & set(ran), (family, year, ran)
+        made = {k: v - built.get(k, 0) for k, v in cached.DERIVED_RUNS.items() if v != built.get(k, 0)}
+        assert not {"par_dashboard.views.present.build.build_deck", "par_dashboard.views.present.exports.to_html"} & set(made), made
+        ran.clear()
+        at.switch_page("pages/map.py").run()  # the whole country's map of the year: its query, figure and table
+        assert not at.exception, at.exception
+        made = {k: v - built.get(k, 0) for k, v in cached.DERIVED_RUNS.items() if v != built.get(k, 0)}
+        assert "map_value_by_unit_year" not in ran and not any(".map." in k for k in made), (family, year, ran, made)
     assert warm.every_year() is False  # the tests' own setting (tests/conftest.py); the server's default is every year
     monkeypatch.delenv("PAR_WARM")
     assert warm.every_year() is True

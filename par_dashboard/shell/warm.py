@@ -34,10 +34,12 @@ import duckdb
 
 from par_dashboard.domain.catalogue import FIRST_YEAR_S34
 from par_dashboard.i18n import DEFAULT_LANG
-from par_dashboard.shell import cached, ui
+from par_dashboard.shell import assets, cached, ui
 from par_dashboard.store.db import Database, query_text
 from par_dashboard.views import charts, rankings
 from par_dashboard.views import inspections as insp
+from par_dashboard.views import map as map_view
+from par_dashboard.views.present import exports
 from par_dashboard.views.present.build import build_deck
 
 _LOG = logging.getLogger("par_dashboard.warm")
@@ -199,11 +201,13 @@ def national_views(d: Database, version: int, lang: str = DEFAULT_LANG, year: in
     if not every_year:
         return
     _present_views(d, version, year, lang, pause)
+    _map_views(d, version, year, lang, pause)
     for family, other in later:
         _rankings_views(d, version, family, other, lang, pause)
         if other not in done:
             _inspection_views(d, version, other, lang, pause)
             _present_views(d, version, other, lang, pause)
+            _map_views(d, version, other, lang, pause)
             done.add(other)
 
 
@@ -236,6 +240,33 @@ def _present_views(d: Database, version: int, year: int, lang: str, pause: Calla
         return cached.result(d, version, name, params)
 
     build_deck(query, lang=lang, year=year, province_id="", on=dt.date.today())
+    # then the deck and its HTML as the page keys them (pages/present.py: the whole country's scope, no event or
+    # body written, today's date, the normal colours); made from the results just kept, ~0,1-0,2 s
+    pause()
+    options = {"lang": lang, "year": year, "province_id": "", "event": "", "body": "", "on": dt.date.today(),
+               "real_only": False}
+    deck = cached.d(build_deck, None, cached.query, options=options)
+    cached.derive(d, version, exports.to_html, None, (deck,), {"contrast": False, "plotly_src": assets.plotly_src()}, {})
+
+
+def _map_views(d: Database, version: int, year: int, lang: str, pause: Callable[[], None]) -> None:
+    """The map page's default view of one year (the default indicator, the whole country, the structure in force that
+    year), keyed as pages/map.py keys it: its query, the choropleth and the table (a map figure takes ~0,2 s)."""
+    indicator = ui.DEFAULTS["indicator"]
+    structure = "S34" if year >= FIRST_YEAR_S34 else "S63"
+    national_layer, _, _ = map_view.layers(structure, year)
+    params = {"structure": national_layer[:3], "level": "province", "province_ids": [], "indicator": indicator, "year": year}
+    pause()
+    df = cached.result(d, version, "map_value_by_unit_year", params)
+    if df.empty:
+        return
+    info = cached.result(d, version, "indicator_catalogue", {}).set_index("indicator_code").loc[indicator]
+    pause()
+    cached.derive(d, version, map_view.choropleth_of, "map_value_by_unit_year", (national_layer, None, lang),
+                  {"unit": info.unit, "reverse_scale": info.direction == "lower", "selected_unit": None, "height": 640,
+                   "uirevision": f"{national_layer}-"}, params)
+    pause()
+    cached.derive(d, version, map_view.table_of, "map_value_by_unit_year", (lang, info.unit, "province"), {}, params)
 
 
 def _inspection_views(d: Database, version: int, year: int, lang: str, pause: Callable[[], None]) -> None:
