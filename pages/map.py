@@ -3,7 +3,7 @@
 import streamlit as st
 
 from par_dashboard.i18n import lang_col, t
-from par_dashboard.shell import cached, login, ui
+from par_dashboard.shell import assets, cached, login, ui
 from par_dashboard.views import charts
 from par_dashboard.views import map as map_view
 
@@ -60,7 +60,8 @@ with map_col:
     figure = cached.derived(map_view.choropleth_of, source[0], layer, features_of, lang, **source[1],
                             options={"unit": info.unit, "reverse_scale": info.direction == "lower",
                                      "selected_unit": st.session_state.unit or None, "height": 640,
-                                     "uirevision": f"{national_layer}-{province}"})
+                                     "uirevision": f"{national_layer}-{province}",
+                                     "geojson_url": assets.geojson_src(layer, features_of)})
     event = st.plotly_chart(figure, width="stretch", config=ui.chart_config(scrollZoom=True), key="map_chart",
                             on_select="rerun", selection_mode="points")
     st.caption(t("map_click_hint", lang) + " " + t("map_offline", lang))

@@ -66,3 +66,39 @@ def test_layers_follow_structure_and_year():
     assert map_view.layers("S63", 2024) == ("S63-province", "S63-district", "district")
     assert map_view.layers("S34", 2023) == ("S34-province", "S63-district", "district")
     assert map_view.layers("S34", 2025) == ("S34-province", "S34-commune", "commune")
+
+
+def test_the_map_figure_names_its_geometry_by_a_file_holding_exactly_the_features_it_draws(built_db):
+    """Issue 17: the page's figure carried the layer's geometry two or three times (one copy per trace) at every
+    rerun. It now names a static file of the same features, fetched once by the browser (tests/test_browser.py draws
+    it with the network off), named by the content's hash."""
+    import json
+
+    from par_dashboard.shell import assets
+
+    for params, layer, provinces in (({"year": "2023"}, "S63-province", None),
+                                     ({"year": "2024", "province": "S63-P-20"}, "S63-district", ("S63-P-20",)),
+                                     ({"year": "2025", "structure": "S34", "province": "S34-P-24"}, "S34-commune", ("S34-P-24",))):
+        at = _map(**params)
+        spec = at.get("plotly_chart")[0].proto.spec
+        fig = json.loads(spec)
+        urls = {tr["geojson"] for tr in fig["data"] if tr["type"] == "choroplethmap"}
+        assert len(urls) == 1 and all(isinstance(u, str) for u in urls), urls
+        url = urls.pop()
+        assert url.startswith("app/static/geo-") and url == assets.geojson_src(layer, provinces)
+        served = json.loads((assets.STATIC_DIR / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+        assert served == map_view.layer_features(layer, provinces)
+        drawn = {loc for tr in fig["data"] if tr["type"] == "choroplethmap" for loc in tr["locations"]}
+        assert drawn == {f["id"] for f in served["features"]}  # every feature of the file is drawn, grey or coloured
+        assert len(spec) < 60_000, len(spec)  # (the geometry inline: 150 kB for the provinces, MBs for the communes)
+
+
+def test_without_static_serving_the_figure_keeps_its_geometry(monkeypatch):
+    from par_dashboard.shell import assets
+
+    assets.geojson_src.cache_clear()
+    monkeypatch.setattr(assets.st, "get_option", lambda name: False if name == "server.enableStaticServing" else None)
+    try:
+        assert assets.geojson_src("S63-province", None) is None
+    finally:
+        assets.geojson_src.cache_clear()

@@ -1,5 +1,6 @@
-"""plotly.js for the presenter page's deck frame, served by Streamlit's static file serving (`server.enableStaticServing`,
-`<app folder>/static/`) instead of inlined in every deck the page shows.
+"""Files the browser fetches once and keeps, served by Streamlit's static file serving (`server.enableStaticServing`,
+`<app folder>/static/`): plotly.js for the presenter page's deck frame, instead of inlined in every deck the page
+shows, and the map page's features (geojson_src), instead of carried in its figure at every rerun.
 
 The deck is one HTML document (views/present/html.py) that a person downloads and plays offline, so the file keeps
 plotly.js inline (4,6 MB). Shown on the page, the same 5 MB went to the browser again for each year or province
@@ -11,6 +12,8 @@ old one; where it cannot be written (a read-only install) or static serving is o
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -20,10 +23,42 @@ import plotly
 import streamlit as st
 
 from par_dashboard.paths import ROOT
+from par_dashboard.views import map as map_view
 from par_dashboard.views.present.html import plotly_js
 
 STATIC_DIR = ROOT / "static"  # Streamlit serves the folder `static` beside the main script (dashboard.py) at app/static/
 _LOG = logging.getLogger("par_dashboard.assets")
+
+
+def _publish(name: str, data: bytes) -> bool:
+    """`data` as static/<name> (written once, atomically: another process serving the folder never sees half a
+    file); False where it cannot be written."""
+    path = STATIC_DIR / name
+    try:
+        if not path.is_file() or path.read_bytes() != data:
+            STATIC_DIR.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=STATIC_DIR, prefix=f".{name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+    except OSError:
+        _LOG.warning("%s cannot be written to %s: the pages keep its content inline", name, STATIC_DIR, exc_info=True)
+        return False
+    return True
+
+
+@lru_cache(maxsize=256)
+def geojson_src(layer: str, province_ids: tuple[str, ...] | None) -> str | None:
+    """The URL of the map features the map page draws (views/map.py layer_features), relative to the page, or None:
+    keep them in the figure. Named by a hash of the content, so a browser that kept an older file never draws it.
+    A figure that names its geometry is a few kB instead of 0,15-3 MB at every rerun of the map page; the browser
+    fetches each file once (and plotly.js keeps it for the page's life)."""
+    if not st.get_option("server.enableStaticServing"):
+        return None
+    data = json.dumps(map_view.layer_features(layer, province_ids), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    name = f"geo-{layer}-{hashlib.sha256(data).hexdigest()[:16]}.json"
+    return f"app/static/{name}" if _publish(name, data) else None
 
 
 @lru_cache(maxsize=1)
@@ -33,17 +68,4 @@ def plotly_src() -> str | None:
     if not st.get_option("server.enableStaticServing"):
         return None
     name = f"plotly-{plotly.__version__}.min.js"
-    path = STATIC_DIR / name
-    data = plotly_js().encode("utf-8")
-    try:
-        if not path.is_file() or path.read_bytes() != data:
-            STATIC_DIR.mkdir(exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=STATIC_DIR, prefix=".plotly-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)  # atomic: another process serving the same folder never sees half a file
-    except OSError:
-        _LOG.warning("plotly.js cannot be written to %s: the decks shown keep it inline", STATIC_DIR, exc_info=True)
-        return None
-    return f"app/static/{name}"
+    return f"app/static/{name}" if _publish(name, plotly_js().encode("utf-8")) else None

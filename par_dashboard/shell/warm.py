@@ -264,7 +264,7 @@ def _map_views(d: Database, version: int, year: int, lang: str, pause: Callable[
     pause()
     cached.derive(d, version, map_view.choropleth_of, "map_value_by_unit_year", (national_layer, None, lang),
                   {"unit": info.unit, "reverse_scale": info.direction == "lower", "selected_unit": None, "height": 640,
-                   "uirevision": f"{national_layer}-"}, params)
+                   "uirevision": f"{national_layer}-", "geojson_url": assets.geojson_src(national_layer, None)}, params)
     pause()
     cached.derive(d, version, map_view.table_of, "map_value_by_unit_year", (lang, info.unit, "province"), {}, params)
 

@@ -172,7 +172,7 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
                colorbar_title: str = "", hover_lines: list[tuple[str, str]] | None = None, reverse_scale: bool = False,
                selected_unit: str | None = None, show_archipelagos: bool = True, demo: bool = False,
                demo_label: str = "Dữ liệu mô phỏng", no_data_label: str | None = None, height: int = 700,
-               map_width: int = 700, uirevision: str | None = None) -> go.Figure:
+               map_width: int = 700, uirevision: str | None = None, geojson_url: str | None = None) -> go.Figure:
     """A choropleth of `df[value_col]` by `df["unit_id"]` over the features of `geojson` (a layer or a subset).
 
     - colours: sequential green, higher = darker (lower = darker with `reverse_scale`);
@@ -187,7 +187,10 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
       paper coordinates for the initial view: it does not follow the map when the user pans or zooms;
     - the view (center, zoom) fits the features into `height` (figure px) by about `map_width` px, the width
       the map is expected to get on the page; `uirevision` (default: derived from the features) keeps the
-      user's zoom across reruns of the same map.
+      user's zoom across reruns of the same map;
+    - `geojson_url`: the traces name the geometry by this URL (the same features as `geojson`, served as a file the
+      browser fetches once and keeps) instead of carrying it: the map page's figure is then a few kB, not the
+      geometry two or three times over at every rerun. `geojson` still decides the view, the names and the grey units.
     """
     features = geojson["features"]
     ids = [f["id"] for f in features]
@@ -209,10 +212,11 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
     line_width = 0.8 if len(features) <= 100 else 0.35
 
     fig = go.Figure()
+    shapes = geojson_url or geojson
     missing = [i for i in ids if i not in set(data["unit_id"])]
     if missing:
         fig.add_trace(go.Choroplethmap(
-            geojson=geojson, featureidkey="id", locations=missing, z=[0] * len(missing),
+            geojson=shapes, featureidkey="id", locations=missing, z=[0] * len(missing),
             colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False,
             marker={"line": {"color": "white", "width": line_width}},
             customdata=[[i, names[i]] for i in missing],
@@ -220,7 +224,7 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
             name=no_data_label, showlegend=True,
         ))
     fig.add_trace(go.Choroplethmap(
-        geojson=geojson, featureidkey="id", locations=data["unit_id"].tolist(), z=data[value_col].tolist(),
+        geojson=shapes, featureidkey="id", locations=data["unit_id"].tolist(), z=data[value_col].tolist(),
         colorscale=GREENS, reversescale=reverse_scale,
         marker={"line": {"color": "white", "width": line_width}},
         colorbar={"title": {"text": colorbar_title}, "thickness": 14, "len": 0.6, "y": 0.5, "outlinewidth": 0},
@@ -228,7 +232,7 @@ def choropleth(df: pd.DataFrame, geojson: dict, *, lang: str, value_col: str = "
     ))
     if selected_unit and selected_unit in id_set:
         fig.add_trace(go.Choroplethmap(
-            geojson=geojson, featureidkey="id", locations=[selected_unit], z=[0],
+            geojson=shapes, featureidkey="id", locations=[selected_unit], z=[0],
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
             marker={"line": {"color": OUTLINE_COLOR, "width": 3}}, hoverinfo="skip", showlegend=False,
         ))

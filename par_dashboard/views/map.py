@@ -56,21 +56,29 @@ def table(df: pd.DataFrame, lang: str, *, name_label: str) -> pd.DataFrame:
 
 # ---- the page's map and table made from one query result (for shell.cached.derived, kept per data version)
 
+def layer_features(layer: str, province_ids: tuple[str, ...] | None) -> dict:
+    """The features the map of `layer` draws: all, or those of `province_ids` (the units of a province)."""
+    geojson = geo.load_layer(layer)
+    if province_ids is None:
+        return geojson
+    return {"type": "FeatureCollection",
+            "features": [f for f in geojson["features"] if f["properties"].get("province_id") in province_ids]}
+
+
 def choropleth_of(df: pd.DataFrame, layer: str, province_ids: tuple[str, ...] | None, lang: str, *, unit: str,
-                  reverse_scale: bool, selected_unit: str | None, height: int, uirevision: str):
-    """The map of `df` on `layer` (only the features of `province_ids` when given), hover lines in `lang`."""
+                  reverse_scale: bool, selected_unit: str | None, height: int, uirevision: str,
+                  geojson_url: str | None = None):
+    """The map of `df` on `layer` (only the features of `province_ids` when given), hover lines in `lang`;
+    `geojson_url`: where the browser fetches those features (shell/assets.py geojson_src), else they are in the figure."""
     shown = with_hover(df, lang, unit)
     hover = [(t("loc_value", lang), "h_value"), (t("rank", lang), "h_rank")]
     hover += [(t("map_members", lang), "h_members")] if "h_members" in shown else [(t("score_change", lang), "h_change")]
     hover += [(t("source", lang), "h_source")]
-    geojson = geo.load_layer(layer)
-    if province_ids is not None:
-        geojson = {"type": "FeatureCollection",
-                   "features": [f for f in geojson["features"] if f["properties"].get("province_id") in province_ids]}
+    geojson = layer_features(layer, province_ids)
     return geo.choropleth(shown, geojson, lang=lang, colorbar_title=unit, hover_lines=hover, reverse_scale=reverse_scale,
                           selected_unit=selected_unit, demo=bool(df["source_kind"].eq("synthetic_demo").any()),
                           demo_label=t("demo_label", lang), no_data_label=t("map_no_data_region", lang), height=height,
-                          map_width=geo.MAP_COLUMN_PX, uirevision=uirevision)
+                          map_width=geo.MAP_COLUMN_PX, uirevision=uirevision, geojson_url=geojson_url)
 
 
 def table_of(df: pd.DataFrame, lang: str, unit: str, name_label: str) -> pd.DataFrame:
