@@ -14,9 +14,9 @@ from tests.test_downloads import _served_options
 @pytest.fixture
 def static_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(assets, "STATIC_DIR", tmp_path / "static")
-    assets.plotly_src.cache_clear()
+    assets._plotly_written.cache_clear()
     yield tmp_path / "static"
-    assets.plotly_src.cache_clear()
+    assets._plotly_written.cache_clear()
 
 
 def test_plotly_js_is_written_once_from_the_installed_plotly_and_named_by_its_version(static_dir):
@@ -39,14 +39,22 @@ def test_a_folder_that_cannot_be_written_keeps_plotly_inline(tmp_path, monkeypat
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setattr(assets, "STATIC_DIR", blocker / "static")
-    assets.plotly_src.cache_clear()
+    assets._plotly_written.cache_clear()
     try:
         assert assets.plotly_src() is None
     finally:
-        assets.plotly_src.cache_clear()
+        assets._plotly_written.cache_clear()
 
 
 def test_every_served_config_serves_the_static_folder(tmp_path):
     keys = ("server.enableStaticServing",)
     assert _served_options(ROOT, keys=keys) == {"server.enableStaticServing": True}
     assert _served_options(tmp_path, "--anonymous", keys=keys) == {"server.enableStaticServing": True}
+
+
+def test_a_file_removed_while_the_server_runs_is_written_again(static_dir):
+    """`static/` emptied under a running server (a clean-up, a deploy): the next deck names a file that is there."""
+    src = assets.plotly_src()
+    path = static_dir / src.rsplit("/", 1)[1]
+    path.unlink()
+    assert assets.plotly_src() == src and path.read_text(encoding="utf-8") == plotly_js()

@@ -96,9 +96,19 @@ def test_the_map_figure_names_its_geometry_by_a_file_holding_exactly_the_feature
 def test_without_static_serving_the_figure_keeps_its_geometry(monkeypatch):
     from par_dashboard.shell import assets
 
-    assets.geojson_src.cache_clear()
     monkeypatch.setattr(assets.st, "get_option", lambda name: False if name == "server.enableStaticServing" else None)
-    try:
-        assert assets.geojson_src("S63-province", None) is None
-    finally:
-        assets.geojson_src.cache_clear()
+    assert assets.geojson_src("S63-province", None) is None
+
+
+def test_a_features_file_removed_while_the_server_runs_is_written_again(monkeypatch, tmp_path):
+    """`static/` emptied under a running server (a clean-up, a deploy): the next map names a file that is there."""
+    import json
+
+    from par_dashboard.shell import assets
+
+    monkeypatch.setattr(assets, "STATIC_DIR", tmp_path / "static")
+    url = assets.geojson_src("S63-province", None)
+    path = tmp_path / "static" / url.rsplit("/", 1)[1]
+    path.unlink()
+    assert assets.geojson_src("S63-province", None) == url and path.is_file()
+    assert json.loads(path.read_text(encoding="utf-8")) == map_view.layer_features("S63-province", None)

@@ -18,6 +18,7 @@ import logging
 import os
 import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 import plotly
 import streamlit as st
@@ -48,24 +49,43 @@ def _publish(name: str, data: bytes) -> bool:
     return True
 
 
-@lru_cache(maxsize=256)
 def geojson_src(layer: str, province_ids: tuple[str, ...] | None) -> str | None:
     """The URL of the map features the map page draws (views/map.py layer_features), relative to the page, or None:
     keep them in the figure. Named by a hash of the content, so a browser that kept an older file never draws it.
     A figure that names its geometry is a few kB instead of 0,15-3 MB at every rerun of the map page; the browser
-    fetches each file once (and plotly.js keeps it for the page's life)."""
+    fetches each file once (and plotly.js keeps it for the page's life). The file is looked for at each call (one
+    `stat`) and written again if it went missing (`static/` emptied while the server runs)."""
     if not st.get_option("server.enableStaticServing"):
         return None
-    data = json.dumps(map_view.layer_features(layer, province_ids), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    name = f"geo-{layer}-{hashlib.sha256(data).hexdigest()[:16]}.json"
-    return f"app/static/{name}" if _publish(name, data) else None
+    name = _geojson_name(layer, province_ids)
+    if not (STATIC_DIR / name).is_file() and not _publish(name, _geojson_bytes(layer, province_ids)):
+        return None
+    return f"app/static/{name}"
 
 
-@lru_cache(maxsize=1)
+def _geojson_bytes(layer: str, province_ids: tuple[str, ...] | None) -> bytes:
+    return json.dumps(map_view.layer_features(layer, province_ids), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@lru_cache(maxsize=256)
+def _geojson_name(layer: str, province_ids: tuple[str, ...] | None) -> str:
+    return f"geo-{layer}-{hashlib.sha256(_geojson_bytes(layer, province_ids)).hexdigest()[:16]}.json"
+
+
 def plotly_src() -> str | None:
     """The URL of plotly.js relative to the page (a deck frame's document resolves it against the page's address,
-    so it holds behind a proxy's path prefix too), or None: inline it."""
+    so it holds behind a proxy's path prefix too), or None: inline it. Written (or found whole) once per process,
+    and written again if it went missing meanwhile (one `stat` a call)."""
     if not st.get_option("server.enableStaticServing"):
         return None
     name = f"plotly-{plotly.__version__}.min.js"
-    return f"app/static/{name}" if _publish(name, plotly_js().encode("utf-8")) else None
+    if not (STATIC_DIR / name).is_file():
+        _plotly_written.cache_clear()
+    return f"app/static/{name}" if _plotly_written(STATIC_DIR) else None
+
+
+@lru_cache(maxsize=1)
+def _plotly_written(folder: Path) -> bool:
+    """plotly.js written to `folder` (STATIC_DIR) or found there whole: once, until it goes missing. (Keyed by the
+    folder, so that one pointed elsewhere is written too.)"""
+    return _publish(f"plotly-{plotly.__version__}.min.js", plotly_js().encode("utf-8"))
