@@ -22,6 +22,7 @@ from par_dashboard.building import followup_demo
 from par_dashboard.building.published import Published, load_published
 from par_dashboard.domain.units import STRUCTURES, fold, load_admin_units
 from par_dashboard.paths import DEFAULT_DB, REPORTS_DIR, SCHEMA_FILE, SEED_DIR
+from par_dashboard.store import fact_table
 from par_dashboard.store.schema import CONTENT_TABLES, macros_sql
 
 Progress = Callable[[float, str], None]
@@ -122,6 +123,7 @@ def build(db_path: Path = DEFAULT_DB, progress: Progress | None = None, extra: E
             extra.add(con, extra_src, DEMO_AS_OF)
         note = "built from data/" if extra is None else extra.note
         con.execute("INSERT INTO data_version VALUES (1, current_timestamp, ?)", [note])
+        fact_table.refresh(con)  # indicator_fact, stored (store/fact_table.py)
 
         say(0.95, "Kiểm tra và lưu cơ sở dữ liệu")
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in CONTENT_TABLES}  # noqa: S608 - fixed names

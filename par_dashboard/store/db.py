@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from par_dashboard.paths import DEFAULT_DB, QUERIES_DIR
+from par_dashboard.store import fact_table
 from par_dashboard.store.schema import prepare_macros, temporary_macros_sql
 from par_dashboard.store.snapshots import Snapshots
 
@@ -61,13 +62,34 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise
 
 
-def _open(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
+@dataclass(frozen=True)
+class _PerCursor:
+    """What each cursor of a read-only file must make first, the file lacking it: the macros its SQL calls, the
+    view in front of stored facts older than the data (store/fact_table.py)."""
+    macros: bool = False
+    facts: bool = False
+
+    def __bool__(self) -> bool:
+        return self.macros or self.facts
+
+
+@cache
+def _setup_sql(sql: str | None, per_cursor: _PerCursor) -> str:
+    """The statements a cursor runs before `sql` (None: any SQL may follow)."""
+    parts = [temporary_macros_sql(sql) if per_cursor.macros else ""]
+    if per_cursor.facts and (sql is None or fact_table.TABLE in sql):
+        parts.append(fact_table.TEMP_VIEW)
+    return "\n".join(p for p in parts if p)
+
+
+def _open(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, _PerCursor]:
     """A connection on which queries/*.sql run, also on a file built before the macros they call (store/macros.sql)
-    or with an earlier version of them: written into a file opened for writing; for a read-only one, True: each
-    cursor makes the ones it needs first."""
+    or with an earlier version of them, or whose stored facts are older than its data (store/fact_table.py): written
+    into a file opened for writing; for a read-only one, what each cursor must make first."""
     con = _connect(path, read_only)
     try:
-        return con, prepare_macros(con, writable=not read_only)
+        return con, _PerCursor(macros=prepare_macros(con, writable=not read_only),
+                               facts=fact_table.prepare(con, writable=not read_only))
     except BaseException:
         con.close()
         raise
@@ -131,8 +153,8 @@ class Database:
         first (None: any SQL may follow, all of them)."""
         with self._lock:  # creating a cursor touches the shared connection
             writer = getattr(self._local, "writer", None)
-            cur, per_cursor = (writer.cursor(), False) if writer is not None else (self._con.cursor(), self._per_cursor)
-        if per_cursor and (setup := temporary_macros_sql(sql)):
+            cur, per_cursor = (writer.cursor(), _PerCursor()) if writer is not None else (self._con.cursor(), self._per_cursor)
+        if per_cursor and (setup := _setup_sql(sql, per_cursor)):
             try:
                 cur.execute(setup)
             except BaseException:
@@ -229,6 +251,7 @@ class Database:
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
+                    cur.execute(fact_table.TEMP_VIEW)  # the facts as written so far, until refresh stores them
                     tx = _Tx(cur)
                     yield tx
                     if not tx.keep:
@@ -236,6 +259,7 @@ class Database:
                         return
                     cur.execute("INSERT INTO data_version SELECT max(version) + 1, current_timestamp, $note FROM data_version",
                                 {"note": note})
+                    fact_table.refresh(cur)  # the stored facts of the data now written, committed with it
                     cur.execute("COMMIT")
                     if self._snapshots is not None:
                         self._local.committed = True

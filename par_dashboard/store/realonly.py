@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from par_dashboard.paths import SCHEMA_FILE
-from par_dashboard.store import schema
+from par_dashboard.store import fact_table, schema
 from par_dashboard.store.db import Database
 
 DEMO = "synthetic_demo"
@@ -121,6 +121,7 @@ def make(d: Database) -> Path:
                 else:
                     out.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")  # noqa: S608
                 out.unregister("incoming")
+        fact_table.refresh(out)  # of the real rows only (store/fact_table.py)
         version = out.execute("SELECT max(version) FROM data_version").fetchone()[0]
         out.execute("CHECKPOINT")
     finally:

@@ -232,7 +232,8 @@ CREATE TABLE data_version (
 -- (score table, one indicator per family/area) and operational indicators (indicator_value). Where a unit
 -- has a real value for an indicator and year (an inspection report, an import) it wins over a demo one,
 -- whatever its period: a real "to date" figure is shown, with its period, rather than a synthetic yearly one.
-CREATE VIEW indicator_fact AS
+-- The queries read it stored (indicator_fact below); this view is its definition.
+CREATE VIEW indicator_fact_live AS
 WITH facts AS (
     SELECT s.unit_id, i.indicator_code, s.year, 'Y' AS period, s.score AS value, s.source_id,
            s.published_rank, s.rank_of, s.note, NULL AS inspection_id
@@ -251,6 +252,19 @@ JOIN source src USING (source_id)
 -- 72 ms for the whole view instead of 234 on the default database; every page and profile reads this view)
 QUALIFY row_number() OVER (PARTITION BY f.unit_id, f.indicator_code, f.year
                            ORDER BY (src.kind = 'synthetic_demo')::INTEGER * 2 + (f.period <> 'Y')::INTEGER) = 1;
+
+-- indicator_fact_live stored, as every query reads it: computing the view (its de-duplication over every value)
+-- was 10-20 ms of each query that read it, a third of the map's and the indicator page's query time. It is
+-- written again in the transaction of every write (store/fact_table.py, called by store/db.py, the build and the
+-- real-only copy), and indicator_fact_made holds the data version it was written at: a file where it is older
+-- than the data is written again when opened for writing, and read through the view when opened read-only.
+CREATE TABLE indicator_fact AS SELECT * FROM indicator_fact_live WITH NO DATA;
+
+CREATE TABLE indicator_fact_made (
+    version INTEGER NOT NULL,                 -- the data version they were written at
+    year    INTEGER,                          -- NULL: what every year's rows read (sources' kinds, indicators)
+    print   HUGEINT NOT NULL                  -- a sum of hashes of the rows they were made from (store/fact_table.py)
+);
 
 -- (finding_followup below: created with the import tables)
 
