@@ -215,20 +215,26 @@ class Floor:
 
 
 def paired_interactions(browser: Browser, base: str, floor_base: str, *, years: list[int], provinces: list[str], reps: int,
-                        timeout_ms: int, pages: list[str] | None = None, log: Callable[[str], None] = print) -> dict:
+                        timeout_ms: int, pages: list[str] | None = None, log: Callable[[str], None] = print,
+                        content_base: str | None = None) -> dict:
     """Every page's year, province and structure, plus open a profile (rankings -> locality) and filter findings
     (inspections): each repetition of ours followed by one of the floor's (its year), so both see the same machine.
     Year and province: each value once (the first request for each view since the start), then the same values
     again (*viewed before*: what everyone after the first sees). Structure: switched there and back."""
     reps = max(2, reps)  # the second pass needs a value to come back from
     ours, floor = new_page(browser), Floor(browser, floor_base, timeout_ms)
+    # The floor with the rankings page's content (bench/floor_full_app.py), timed after ours and the floor on the
+    # rankings page's year, viewed before: how much of that interaction is Streamlit's for what the page shows.
+    content = Floor(browser, content_base, timeout_ms) if content_base else None
     rows: dict[str, dict] = {}
     errors: list[str] = []
 
-    def record(name: str, steps: list[Callable[[], dict]]) -> None:
-        mine, theirs = [], []
+    def record(name: str, steps: list[Callable[[], dict]], with_content: bool = False) -> None:
+        mine, theirs, full = [], [], []
+        runs = [(mine, None), (theirs, floor.step)] + [(full, content.step)] * (with_content and content is not None)
         for step in steps:
-            for results, run in ((mine, step), (theirs, floor.step)):
+            for results, run in runs:
+                run = run or step
                 try:
                     results.append(run())
                 except Exception as exc:  # a failed repetition is reported, the others still count
@@ -239,6 +245,11 @@ def paired_interactions(browser: Browser, base: str, floor_base: str, *, years: 
         for q in ("p50", "p95"):
             o, f = row["ours"][f"{q}_ms"], row["floor"][f"{q}_ms"]
             row[f"ratio_{q}"] = round(o / f, 2) if o and f else None
+        if full:
+            row["content"] = summary([r["ms"] / 1000 for r in full])
+            c = row["content"]["p50_ms"]
+            row["content_ratio_p50"] = round(c / row["floor"]["p50_ms"], 2) if c and row["floor"]["p50_ms"] else None
+            row["ours_to_content_p50"] = round(row["ours"]["p50_ms"] / c, 2) if c and row["ours"]["p50_ms"] else None
         rows[name] = row
         log(f"  {name}: ours p50 {row['ours']['p50_ms']} p95 {row['ours']['p95_ms']} ms, floor p50 {row['floor']['p50_ms']} "
             f"p95 {row['floor']['p95_ms']} ms -> {row['ratio_p50']}x / {row['ratio_p95']}x ({len(mine)} of {len(steps)})")
@@ -261,7 +272,8 @@ def paired_interactions(browser: Browser, base: str, floor_base: str, *, years: 
 
         open_settled(ours, url, timeout_ms)
         record(f"{name} / year", [year_step(y) for y in year_values])
-        record(f"{name} / year, viewed before", [year_step(y) for y in _again(year_values, year_values[-1])])
+        record(f"{name} / year, viewed before", [year_step(y) for y in _again(year_values, year_values[-1])],
+               with_content=name == "rankings")
         open_settled(ours, url, timeout_ms)
         record(f"{name} / province", [province_step(v) for v in province_values])
         record(f"{name} / province, viewed before", [province_step(v) for v in _again(province_values, province_values[-1])])
@@ -298,6 +310,8 @@ def paired_interactions(browser: Browser, base: str, floor_base: str, *, years: 
             record("inspections / filter findings (kind)", [kind_step(k) for k in kinds])
     ours.close()
     floor.close()
+    if content is not None:
+        content.close()
     return {"method": "Playwright + /usr/bin/chromium (tests/browser.py flags); clock in the page from the click's "
                       "pointerdown to the first frame where a run started after the click has ended (script state "
                       "notRunning, nothing stale, no status widget), every chart box holds a drawn graph (the present "

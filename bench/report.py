@@ -81,6 +81,19 @@ def _interactions_section(br: dict, result: dict) -> list[str]:
                    f"| {r.get('unchanged', 0)} |")
     if br["errors"]:
         out += ["", f"Failed repetitions ({len(br['errors'])}): " + "; ".join(br["errors"][:6])]
+    for name, r in br["interactions"].items():
+        if c := r.get("content"):
+            out += ["", f"**What Streamlit itself costs for the page's content** ({name}; bench/floor_full_app.py: the "
+                    "floor drawing every element of the rankings page and its sidebar, from figures made at its start, "
+                    "timed after ours and the floor in each repetition):", "",
+                    "| | n | p50 | p95 | / the floor (p50) |", "|---|---:|---:|---:|---:|",
+                    f"| the floor | {r['floor']['n']} | {_ms(r['floor']['p50_ms'])} | {_ms(r['floor']['p95_ms'])} | 1,00× |",
+                    f"| the floor with the page's content | {c['n']} | {_ms(c['p50_ms'])} | {_ms(c['p95_ms'])} "
+                    f"| {_x(r.get('content_ratio_p50'))} |",
+                    f"| ours | {r['ours']['n']} | {_ms(r['ours']['p50_ms'])} | {_ms(r['ours']['p95_ms'])} | {_x(r['ratio_p50'])} |",
+                    "", f"Ours / the floor with the page's content: {_x(r.get('ours_to_content_p50'))} (p50). A ratio of "
+                    f"the content above the {_x(limit)} target means Streamlit alone, drawing what the page shows, "
+                    "does not meet it."]
     return out + [""]
 
 

@@ -350,16 +350,25 @@ def run_server_parts(args, fx, province_names: list[str], server_db: Path, workd
                      f"Chromium {br.version}", starts)
                 if holder.get("server"):
                     floor = Server(None, workdir / "floor-browser.log", app="floor")
+                    # the floor with the rankings page's content, from a copy of the same database (ours holds its
+                    # own file for writing) (bench/floor_full_app.py)
+                    content_db = workdir / "floor-content.duckdb"
+                    shutil.copyfile(args.db, content_db)
+                    content = Server(content_db, workdir / "floor-content-browser.log", app="floor_full")
                     floor.start()
+                    content.start()
                     try:
                         floor.wait_ready()
+                        content.wait_ready()
                         part(result, "browser", f"interactions in Chromium, ours and the floor alternately "
                              f"({args.browser_reps} repetitions per pass)",
                              lambda: chromium.paired_interactions(br, holder["server"].base, floor.base, years=fx.years,
                                                                   provinces=province_names, reps=args.browser_reps,
-                                                                  timeout_ms=timeout_ms, pages=pages, log=log))
+                                                                  timeout_ms=timeout_ms, pages=pages, log=log,
+                                                                  content_base=content.base))
                     finally:
                         floor.stop()
+                        content.stop()
             finally:
                 br.close()
                 # stopped however the part ended (an interruption too): no server outlives the suite
