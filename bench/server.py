@@ -77,7 +77,8 @@ class Server:
             command = ([sys.executable, "-m", "bench.floor_serve", *workers] if workers else
                        [sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "floor_app.py")])
         elif self.app == "floor_full":  # the floor with the rankings page's content (bench/floor_full_app.py)
-            command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "floor_full_app.py")]
+            command = ([sys.executable, "-m", "bench.floor_serve", "--app", "floor_full_app.py", *workers] if workers else
+                       [sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "floor_full_app.py")])
         else:
             command = [sys.executable, "-m", "par_dashboard", "serve", *workers]
         self.started_at = time.perf_counter()

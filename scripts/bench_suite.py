@@ -197,20 +197,23 @@ def concurrency(args, fx, server_db: Path, workdir: Path) -> dict:
     common = {"profiles": fx.profiles or [fx.home], "search_words": fx.search_words, "log": log}
     out: dict = {"users": args.concurrency, "seconds": args.seconds, "think_s": args.think, "runs": {}}
     for workers in args.workers:
-        for app in ("floor", "ours"):
+        # the floor, the floor with the rankings page's content (bench/floor_full_app.py: every view made at its
+        # start, its year walked like the floor's), ours
+        for app in ("floor", "floor_full", "ours"):
             # the database copied afresh: an import of the run before must not be there
             primary = workdir / f"load-{workers}.duckdb"
-            if app == "ours":
+            if app != "floor":
                 shutil.copyfile(server_db, primary)
-            server = Server(primary if app == "ours" else None, workdir / f"load-{app}-{workers}.log", app=app, workers=workers)
+            server = Server(primary if app != "floor" else None, workdir / f"load-{app}-{workers}.log", app=app,
+                            workers=workers)
             server.start()
             try:
                 server.wait_ready()
-                warmed = agent.warm(server, workers, [""] if app == "floor" else agent.PAGES)
+                warmed = agent.warm(server, workers, agent.PAGES if app == "ours" else [""])
                 log(f"  {app}, {workers} worker(s): warmed up in {warmed:.1f} s (each worker ran each page once)")
                 during = import_during(server, primary, args.seconds / 4) if app == "ours" and workers == max(args.workers) else None
                 run = agent.load(server, users=args.concurrency, seconds=args.seconds, think_s=args.think,
-                                 seed=args.seed + 1000, floor=app == "floor", marker=None if app == "floor" else marker,
+                                 seed=args.seed + 1000, floor=app != "ours", marker=marker if app == "ours" else None,
                                  during=during, **common)
             finally:
                 server.stop()
