@@ -5,6 +5,7 @@ page gains or loses an element, this fails until the content floor follows."""
 from __future__ import annotations
 
 import collections
+import shutil
 
 from streamlit.testing.v1 import AppTest
 
@@ -31,11 +32,15 @@ def _kinds(at: AppTest) -> collections.Counter:
     return +counts
 
 
-def test_the_content_floor_draws_the_elements_of_the_rankings_page(built_db, monkeypatch):
-    monkeypatch.setenv("PAR_DB", str(built_db))
+def test_the_content_floor_draws_the_elements_of_the_rankings_page(built_db, tmp_path, monkeypatch):
+    # its own copy: it opens the file read-only, and this process may hold the session's file open for writing
+    copy = tmp_path / "par.duckdb"
+    shutil.copyfile(built_db, copy)
+    monkeypatch.setenv("PAR_DB", str(copy))
     floor = AppTest.from_file(str(ROOT / "bench" / "floor_full_app.py"), default_timeout=180)
     floor.run()
     assert not floor.exception, floor.exception
+    monkeypatch.setenv("PAR_DB", str(built_db))
     ours = open_page("rankings", year="2024")
     assert _kinds(floor) == _kinds(ours)
     assert _kinds(ours)["plotly_chart"] == 1 and _kinds(ours)["Metric"] == 4
