@@ -2,7 +2,7 @@
 
 The map, the indicator page and the profiles read it in nearly every query. Computed at each query, its
 de-duplication over every value (a window over ~240 000 rows on the default database) was 10-20 ms of each of
-them, and it kept DuckDB's work parallel where the rest of the query is not. Stored, it is written again:
+them (docs/SCALING.md §0e). Stored, it is written again:
 
 - in the transaction of every write (`Database._transaction`), after the write's data version, so a reader sees
   the facts of the data it reads or of none: a write and its facts commit together or not at all. Only the years

@@ -254,7 +254,7 @@ QUALIFY row_number() OVER (PARTITION BY f.unit_id, f.indicator_code, f.year
                            ORDER BY (src.kind = 'synthetic_demo')::INTEGER * 2 + (f.period <> 'Y')::INTEGER) = 1;
 
 -- indicator_fact_live stored, as every query reads it: computing the view (its de-duplication over every value)
--- was 10-20 ms of each query that read it, a third of the map's and the indicator page's query time. It is
+-- was 10-20 ms of each query that read it, a quarter of the ten such queries' time (docs/SCALING.md §0e). It is
 -- written again in the transaction of every write (store/fact_table.py, called by store/db.py, the build and the
 -- real-only copy), and indicator_fact_made holds the data version it was written at: a file where it is older
 -- than the data is written again when opened for writing, and read through the view when opened read-only.
