@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import sys
 import unicodedata
@@ -307,6 +308,20 @@ def mean_f1(pooled: dict, fields: Iterable[str] = SET_FIELDS) -> float:
     return sum(pooled[f]["f1"] for f in fields) / len(fields)
 
 
+def mean_f1_interval(files: dict[str, dict], fields: Iterable[str] = SET_FIELDS, *, rounds: int = 2000,
+                     seed: int = 19) -> tuple[float, float]:
+    """The 95 % bootstrap interval of the pooled mean F1 over texts like these: the texts drawn again with
+    replacement `rounds` times (seeded: the same scores give the same interval), each draw pooled as `micro` pools.
+    A part of 26 texts whose weakest fields rest on 3 or 4 gold items says how far its figure may be from the
+    extractor's on reports of its kind."""
+    scores, fields = list(files.values()), list(fields)
+    if not scores:
+        raise ValueError("no scored texts")
+    rng = random.Random(seed)
+    means = sorted(mean_f1(micro(rng.choices(scores, k=len(scores))), fields) for _ in range(rounds))
+    return means[int(0.025 * (rounds - 1))], means[int(0.975 * (rounds - 1))]
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Command line
 
@@ -359,6 +374,9 @@ def report_unseen(result: dict) -> str:
         side.append(f"{field:<18}" + "".join(f"{_pct(result[p]['micro'][field]['f1']):>10}" for p in shown))
     for label, fields in (("mean F1 (5)", SET_FIELDS), ("mean F1 (9)", ALL_SET_FIELDS)):
         side.append(f"{label:<18}" + "".join(f"{_pct(mean_f1(result[p]['micro'], fields)):>10}" for p in shown))
+    intervals = {p: mean_f1_interval(result[p]["files"]) for p in shown}
+    side.append("95 % interval of mean F1 (5), the texts drawn again 2 000 times: "
+                + " · ".join(f"{p.replace('_', '-')} {_pct(lo).strip()}–{_pct(hi).strip()}" for p, (lo, hi) in intervals.items()))
     parts = [report(result[p], title=f"Unseen set, {p.replace('_', '-')} part: ", extras=True, per_file=p == "dev")
              for p in shown]
     return "\n\n".join(parts + ["\n".join(side)])

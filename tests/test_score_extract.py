@@ -375,3 +375,24 @@ def test_dev_errors_read_and_show_only_dev_texts():
     assert sorted(seen) == sorted(split["dev"]) and set(found) <= set(split["dev"])
     shown = report_errors(found)
     assert not any(stem in shown for stem in split["test"])
+
+
+def test_the_interval_of_mean_f1_is_the_texts_drawn_again_and_narrows_with_more_texts_like_them():
+    """scripts/score_extract.py mean_f1_interval: seeded (the same scores, the same interval), nothing to draw between
+    identical texts, narrower with four times as many texts of the same mix, around the pooled figure."""
+    from scripts.score_extract import mean_f1_interval
+
+    gold = load_gold(GOLD_DIR)
+    stems = sorted(gold)[:6]
+    nothing = {"province": None, "year": None, "plan": None, "teams": [], "indicators": [], "findings": []}
+    mixed = {s: score(gold[s], gold[s] if i % 2 else nothing) for i, s in enumerate(stems)}
+    lo, hi = mean_f1_interval(mixed)
+    assert mean_f1_interval(mixed) == (lo, hi)
+    assert 0 <= lo < mean_f1(micro(mixed.values())) < hi <= 1
+    same = {f"{stems[1]}-{i}": mixed[stems[1]] for i in range(5)}
+    assert mean_f1_interval(same) == (mean_f1(micro([mixed[stems[1]]])),) * 2
+    more = {f"{s}-{i}": v for s, v in mixed.items() for i in range(4)}
+    lo4, hi4 = mean_f1_interval(more)
+    assert hi4 - lo4 < hi - lo
+    with pytest.raises(ValueError):
+        mean_f1_interval({})
