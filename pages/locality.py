@@ -147,9 +147,12 @@ if section == "":
         if ops.empty:
             ui.empty("loc_no_ops", unit=unit.short_name, year=year)
         else:
-            ops_rows = locality.ops_rows(card)
-            ui.table_with_sources(locality.style_status(ops, lang), ops_rows, key="loc_ops_row", name=t("indicator", lang),
-                                  what=lambda r: f"{r[lang_col('name', lang)]}, {unit.short_name}, {year}")
+            ops_rows = cached.derived(locality.ops_rows, "unit_indicator_card", unit_id=subject_id, year=year)
+            shown, labels, colours = locality.status_labels(ops, lang)
+            status_config = {t("loc_status", lang): st.column_config.MultiselectColumn(options=labels, color=colours)}
+            ui.table_with_sources(shown, ops_rows, key="loc_ops_row", name=t("indicator", lang),
+                                  what=lambda r: f"{r[lang_col('name', lang)]}, {unit.short_name}, {year}",
+                                  column_config=status_config)
             ui.downloads(ops, name=f"{t('loc_targets', lang, year=year)} {unit.short_name}", title=t("loc_targets", lang, year=year),
                          filters={t("unit", lang): unit.short_name, t("year", lang): year},
                          demo=card.source_kind.eq("synthetic_demo").any(), key="loc_ops")

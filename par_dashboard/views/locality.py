@@ -183,10 +183,17 @@ def score_text(row: pd.Series | None, lang: str) -> str:
     return "—" if row is None else fmt_num(row["value"], lang)
 
 
-def style_status(table: pd.DataFrame, lang: str):
-    """Colour the met / not met column (no emoji: kiosk browsers at conferences often lack an emoji font)."""
-    colours = {t("loc_met", lang): "color: #1a7f4b; font-weight: 600", t("loc_not_met", lang): "color: #b42318; font-weight: 600"}
-    return table.style.map(lambda v: colours.get(v, "color: #52606d"), subset=[t("loc_status", lang)])
+STATUS_COLOURS = {"loc_met": "green", "loc_not_met": "red", "loc_no_target": "gray"}  # Streamlit's theme colours
+
+
+def status_labels(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The met / not met column as coloured labels (no emoji: kiosk browsers at conferences often lack an emoji font):
+    the table with that column's texts as one-label lists, its labels and their colours, for Streamlit's
+    MultiselectColumn, which colours labels in a read-only table. A pandas Styler coloured the cells before, and
+    Streamlit's marshalling of a Styler cell by cell took a tenth of the worker's time under the 20-session load (issue 17)."""
+    column = t("loc_status", lang)
+    shown = table.assign(**{column: [[v] for v in table[column]]})
+    return shown, [t(k, lang) for k in STATUS_COLOURS], list(STATUS_COLOURS.values())
 
 
 def area_table(areas: pd.DataFrame, lang: str, *, unit_name: str, mean_label: str) -> pd.DataFrame:
