@@ -5,4 +5,5 @@ SELECT u.unit_id, u.structure, u.level, u.code, u.name, u.short_name, u.unit_typ
 FROM admin_unit u
 LEFT JOIN admin_unit p ON p.unit_id = u.province_id
 LEFT JOIN unit_crosswalk cw ON cw.old_unit_id = u.province_id AND u.structure = 'S63'
-WHERE u.unit_id = $unit_id;
+WHERE u.unit_id = $unit_id
+ORDER BY cw.new_unit_id;

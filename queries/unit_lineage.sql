@@ -13,4 +13,4 @@ FROM unit_crosswalk cw
 JOIN admin_unit o ON o.unit_id = cw.old_unit_id
 LEFT JOIN admin_unit p ON p.unit_id = o.province_id
 WHERE cw.new_unit_id = $unit_id
-ORDER BY relation, is_default DESC, level, short_name;
+ORDER BY relation, is_default DESC, level, short_name, unit_id;

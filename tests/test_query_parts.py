@@ -1,6 +1,7 @@
-"""A query's result made from another's (shell/cached.py `query_from`) must be exactly what the query gives: the
-indicators page takes a year's rows of indicator_value_by_unit_year from its rows for the year range shown (issue 17:
-one query fewer on every new view of that page). Hypothesis looks for a scope where they differ."""
+"""A query's result made from another's must be exactly what the query gives: the indicators page takes a year's rows
+of indicator_value_by_unit_year from its rows for the year range shown (shell/cached.py `query_from`), and every query
+of store/slices.py is taken from its wider query's rows (issue 17: one query fewer on every new view of a page, one a
+year for every profile). Hypothesis looks for parameters where they differ."""
 
 import pandas as pd
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from par_dashboard.store.db import Database
+from par_dashboard.store.slices import SLICES
 from par_dashboard.views import indicators as ind
 
 
@@ -63,3 +65,72 @@ def test_the_indicators_page_asks_duckdb_once_for_the_year_and_its_range(built_d
     assert not at.exception, at.exception
     ranges = {(p["year_from"], p["year_to"]) for p in asked}
     assert len(asked) == 1 and ranges and min(r[0] for r in ranges) < 2024, asked
+
+
+# ---------------------------------------------------------------- store/slices.py: each slice is its query
+
+@pytest.fixture(scope="module")
+def units(db):
+    """Units to ask about: every unit with an indicator value, a sample of the rest (communes, departments, old and
+    current), and ids no unit has."""
+    with db.cursor() as cur:
+        valued = [u for (u,) in cur.execute("SELECT DISTINCT unit_id FROM indicator_fact ORDER BY 1").fetchall()]
+        others = [u for (u,) in cur.execute("SELECT unit_id FROM admin_unit WHERE unit_id NOT IN "
+                                            "(SELECT unit_id FROM indicator_fact) ORDER BY hash(unit_id) LIMIT 300").fetchall()]
+    return valued, others + ["", "S63-P-99", "không-có"]
+
+
+def _params(name: str, data, units) -> dict:
+    valued, others = units
+    provinces = [u for u in valued + others if "-P-" in u]
+    if name == "unit_indicator_card":
+        return {"unit_id": data.draw(st.sampled_from(valued) | st.sampled_from(others), label="unit_id"),
+                "year": data.draw(st.integers(2010, 2026), label="year")}
+    unit = st.sampled_from(valued) | st.sampled_from(others)
+    if name in ("unit_by_id", "unit_lineage"):
+        return {"unit_id": data.draw(unit, label="unit_id")}
+    if name == "subunits_of_province":
+        province = data.draw(st.sampled_from(provinces) | st.sampled_from(others), label="province_id")
+        parents = [""] + [u for u in valued + others if u.startswith(("S63-D-", "S63-P-", "S34-P-"))]
+        return {"province_id": province, "level": data.draw(st.sampled_from(["district", "commune", "department", "province"]),
+                                                            label="level"),
+                "parent_id": data.draw(st.sampled_from(parents), label="parent_id")}
+    raise AssertionError(f"no parameters drawn for the slice {name}: say here what they may be")
+
+
+@pytest.mark.parametrize("name", sorted(SLICES))
+def test_a_slice_gives_exactly_what_its_query_gives(db, units, name):
+    wider = SLICES[name]
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def check(data):
+        params = _params(name, data, units)
+        own = db.query(name, **params)
+        pd.testing.assert_frame_equal(wider.part(db.query(wider.source, **wider.whole(params)), params), own)
+
+    check()
+
+
+def test_a_years_profiles_ask_duckdb_once(built_db, monkeypatch):
+    """Two profiles of the same year on a fresh cache: one query of every unit's indicators of the year, none of one
+    unit's; what the page shows is the query's own answer (above)."""
+    from par_dashboard.shell import cached
+    from par_dashboard.store import db as db_module
+    from tests.users import open_page
+
+    asked: list[tuple[str, dict]] = []
+    original = db_module.Database.query
+
+    def counting(self, name, **params):
+        if name.startswith("unit_indicator_card"):
+            asked.append((name, params))
+        return original(self, name, **params)
+
+    cached.clear_caches()
+    monkeypatch.setattr(db_module.Database, "query", counting)
+    for province in ("S63-P-20", "S63-P-01"):
+        at = open_page("locality", "", year=2024, province=province)
+        assert not at.exception, at.exception
+        assert at.metric, "no headline card drawn"
+    assert asked == [("unit_indicator_cards_year", {"year": 2024})], asked

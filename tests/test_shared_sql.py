@@ -35,7 +35,7 @@ RESTATED = {
     "the inspections that visited one of the chosen units": r"SELECT\s+inspection_id\s+FROM\s+inspection_unit\s+WHERE\s+list_contains",
     "a PAR area, 'TOTAL' = all": r"(\$|p_)area\s*=\s*'TOTAL'\s+OR",
     "a kind or a status, '' = all": r"(\$|p_)(kind|status)\s*=\s*''\s+OR",
-    "the peers of a unit": r"level\s*=\s*'province'\s+OR\s+\w+\.province_id\s*=\s*\w+\.province_id",
+    "the peers of a unit": r"level\s*=\s*'province'\s+(OR\s+\w+\.province_id\s*=|THEN\s+\S+\s*\|\|)",
     "text folded for search": r"strip_accents\s*\(",
     "the units of the indicators page's scope": r"=\s*'S34'\s+AND\s+\w+\.structure\s*=\s*'S63'",
     "the units a unit's profile covers": r"parent_id\s*=\s*\w+\.unit_id\s+OR\s+\w+\.province_id\s*=\s*\w+\.unit_id",

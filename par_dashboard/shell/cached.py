@@ -26,6 +26,7 @@ from par_dashboard.paths import DEFAULT_DB
 from par_dashboard.store import backup, realonly, snapshots
 from par_dashboard.store.cache import RESULTS
 from par_dashboard.store.db import Database
+from par_dashboard.store.slices import SLICES
 
 
 def db_path() -> Path:
@@ -168,8 +169,13 @@ def _query_key(d: Database, version: int, name: str, params: dict) -> tuple:
 
 
 def result(d: Database, version: int, name: str, params: dict) -> pd.DataFrame:
-    """`query` for a given database and data version (what a thread without a session, the warming, calls)."""
-    return RESULTS.get(_query_key(d, version, name, params), lambda: d.query(name, **params))
+    """`query` for a given database and data version (what a thread without a session, the warming, calls). A query
+    of `SLICES` is taken from its wider query's kept rows (store/slices.py), not asked of DuckDB."""
+    wider = SLICES.get(name)
+    if wider is None:
+        return RESULTS.get(_query_key(d, version, name, params), lambda: d.query(name, **params))
+    return RESULTS.get(_query_key(d, version, name, params),
+                       lambda: wider.part(result(d, version, wider.source, wider.whole(params)), params))
 
 
 def query(name: str, **params) -> pd.DataFrame:

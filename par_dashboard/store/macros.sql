@@ -51,14 +51,18 @@ CREATE OR REPLACE MACRO selected_findings(p_year, p_provinces, p_units, p_area, 
 CREATE OR REPLACE MACRO finding_in_scope(p_provinces, p_units, p_area, p_province_id, p_unit_id, p_area_code) AS
     in_choice(p_provinces, p_province_id) AND in_choice(p_units, p_unit_id) AND (p_area = 'TOTAL' OR p_area_code = p_area);
 
--- Every unit (subject_id) with each of its peers (the peer's admin_unit columns; itself included), whom it is compared
--- with and ranked among: every province of its structure for a province; the units of its level and structure in its
--- province otherwise. Joined on subject_id, the rows of the subjects asked for only are made.
+-- The group of units a unit is compared with and ranked among (its peers, itself included): every province of its
+-- structure for a province; the units of its level and structure in its province otherwise. NULL (no peers, not even
+-- itself) for a unit below a province that names no province. Units whose keys are equal are peers.
+CREATE OR REPLACE MACRO peer_group(p_level, p_structure, p_province_id) AS
+    CASE WHEN p_level = 'province' THEN p_level || '|' || p_structure ELSE p_level || '|' || p_structure || '|' || p_province_id END;
+
+-- Every unit (subject_id) with each of its peers (the peer's admin_unit columns; itself included). Joined on
+-- subject_id, the rows of the subjects asked for only are made.
 CREATE OR REPLACE MACRO unit_peer_pairs() AS TABLE
     SELECT s.unit_id AS subject_id, u.*
     FROM admin_unit s
-    JOIN admin_unit u ON u.level = s.level AND u.structure = s.structure
-                     AND (s.level = 'province' OR u.province_id = s.province_id);
+    JOIN admin_unit u ON peer_group(u.level, u.structure, u.province_id) = peer_group(s.level, s.structure, s.province_id);
 
 -- The peers of the unit p_unit_id (itself included).
 CREATE OR REPLACE MACRO unit_peers(p_unit_id) AS TABLE
