@@ -95,6 +95,10 @@ def _params(name: str, data, units) -> dict:
         return {"province_id": province, "level": data.draw(st.sampled_from(["district", "commune", "department", "province"]),
                                                             label="level"),
                 "parent_id": data.draw(st.sampled_from(parents), label="parent_id")}
+    if name == "inspection_by_selection":
+        chosen = data.draw(st.lists(st.sampled_from(provinces) | st.sampled_from(others), max_size=4), label="provinces")
+        units = data.draw(st.lists(st.sampled_from(valued) | st.sampled_from(others), max_size=2), label="units")
+        return {"year": data.draw(st.integers(2010, 2026), label="year"), "provinces": chosen, "units": units}
     raise AssertionError(f"no parameters drawn for the slice {name}: say here what they may be")
 
 
@@ -106,6 +110,8 @@ def test_a_slice_gives_exactly_what_its_query_gives(db, units, name):
     @given(data=st.data())
     def check(data):
         params = _params(name, data, units)
+        if not wider.applies(params):  # asked of DuckDB itself
+            return
         own = db.query(name, **params)
         pd.testing.assert_frame_equal(wider.part(db.query(wider.source, **wider.whole(params)), params), own)
 

@@ -172,7 +172,7 @@ def result(d: Database, version: int, name: str, params: dict) -> pd.DataFrame:
     """`query` for a given database and data version (what a thread without a session, the warming, calls). A query
     of `SLICES` is taken from its wider query's kept rows (store/slices.py), not asked of DuckDB."""
     wider = SLICES.get(name)
-    if wider is None:
+    if wider is None or not wider.applies(params):
         return RESULTS.get(_query_key(d, version, name, params), lambda: d.query(name, **params))
     return RESULTS.get(_query_key(d, version, name, params),
                        lambda: wider.part(result(d, version, wider.source, wider.whole(params)), params))

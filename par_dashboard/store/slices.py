@@ -23,6 +23,11 @@ def rows_of(rows: pd.DataFrame, column: str, value) -> pd.DataFrame:
     return rows_where(rows, {column: value}).drop(columns=column)
 
 
+def rows_in(rows: pd.DataFrame, column: str, values) -> pd.DataFrame:
+    """The rows whose `column` is one of `values`, in their order, numbered from 0 as a query's are."""
+    return as_duckdb_gives(rows[rows[column].isin(list(values)).fillna(False).astype(bool)].reset_index(drop=True))
+
+
 def rows_where(rows: pd.DataFrame, equal: dict, columns: list[str] | None = None) -> pd.DataFrame:
     """The rows where each column of `equal` has its value (a NULL equals nothing), in their order, numbered from 0 as
     a query's are, with `columns` only if given."""
@@ -60,6 +65,7 @@ class Slice:
     source: str                                            # the query holding the rows for every value
     whole: Callable[[dict], dict]                          # its parameters, from those of the query sliced
     part: Callable[[pd.DataFrame, dict], pd.DataFrame]     # the sliced query's result, from the source's rows
+    applies: Callable[[dict], bool] = lambda p: True       # for which parameters (the others ask DuckDB)
 
 
 def _subunits(rows: pd.DataFrame, p: dict) -> pd.DataFrame:
@@ -74,6 +80,10 @@ SLICES: dict[str, Slice] = {
     # a unit, and a province's districts, communes or departments, from every unit
     "unit_by_id": Slice("admin_units_all", lambda p: {}, lambda rows, p: rows_where(rows, {"unit_id": p["unit_id"]})),
     "subunits_of_province": Slice("admin_units_all", lambda p: {}, _subunits),
+    # the team visits of a year in some provinces, from the whole country's of that year (which the warming keeps)
+    "inspection_by_selection": Slice("inspection_by_selection", lambda p: {**p, "provinces": []},
+                                     lambda rows, p: rows_in(rows, "province_id", p["provinces"]),
+                                     applies=lambda p: bool(p["provinces"]) and not p["units"]),
     # what a unit became and what it absorbed, from every unit's
     "unit_lineage": Slice("unit_lineage_all", lambda p: {}, lambda rows, p: rows_of(rows, "subject_id", p["unit_id"])),
 }
