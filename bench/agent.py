@@ -292,3 +292,52 @@ def _freshness(walks: list[Walk], side: dict) -> dict:
             "seconds_to_new_max": round(delays[-1], 2) if delays else None,
             "seconds_to_new_p50": round(delays[len(delays) // 2], 2) if delays else None,
             "stale_answers_started_after_commit": stale_after}
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (all their threads: DuckDB's too)."""
+    import os
+
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115 - read at once
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def service(server: Server, *, users: int, steps: int, seed: int, profiles: list[tuple[str, str]],
+            search_words: list[str], floor: bool = False) -> dict:
+    """The load's walks without its overlap: `users` sessions, each taking `steps` steps of its random walk, one
+    request at a time in turn (no think time, never two requests at once). Each request's time is then its service
+    time, with no queue in it, and the server's CPU per request is what one interaction costs it: what the 20
+    sessions' p95 is made of, measured without the queueing that makes a p95 under load swing from run to run
+    (issue 17: the 1-worker p95 was 804-2 617 ms across four runs of the same code)."""
+    from bench.server import _children
+
+    kind = FloorWalk if floor else Walk
+    walks = [kind(random.Random(seed + i), profiles, search_words) for i in range(users)]
+    clients = [AgentClient(server.base) for _ in range(users)]
+    pids = [server.proc.pid, *_children(server.proc.pid)]
+    records: dict[str, list[float]] = {}
+    try:
+        for client in clients:
+            client.interact()
+        cpu0, t0 = _cpu_s(pids), time.perf_counter()
+        for _ in range(steps):
+            for walk, client in zip(walks, clients, strict=True):
+                kind_, body = walk.step(client)
+                start = time.perf_counter()
+                client.interact(**body)
+                records.setdefault(kind_, []).append(time.perf_counter() - start)
+        wall, cpu = time.perf_counter() - t0, _cpu_s(pids) - cpu0
+    finally:
+        for client in clients:
+            client.close()
+    n = sum(len(v) for v in records.values())
+    return {"users": users, "steps": steps, "requests": n, "wall_s": round(wall, 1), "cpu_s": round(cpu, 2),
+            "cpu_ms_per_request": round(1000 * cpu / n, 1) if n else None,
+            "all": summary([s for v in records.values() for s in v]),
+            "by_kind": {k: summary(v) for k, v in sorted(records.items())}}

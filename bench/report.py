@@ -97,6 +97,23 @@ def _interactions_section(br: dict, result: dict) -> list[str]:
     return out + [""]
 
 
+def _service_lines(service: dict, method: str) -> list[str]:
+    """What one interaction costs the server, without the queue: explains the p95 under load (no target of its own)."""
+    ours, floor = service.get("ours"), service.get("floor")
+    if not ours or not floor:
+        return []
+    out = ["", f"**Service time** (what an interaction costs the server, no queue): {method}", "",
+           "| app | requests | CPU per request | service p50 | service p95 |", "|---|---:|---:|---:|---:|"]
+    for name, r in (("the floor", floor), ("ours", ours)):
+        out.append(f"| {name} | {r['requests']} | {_ms(r['cpu_ms_per_request'])} ms | {_ms(r['all']['p50_ms'])} ms "
+                   f"| {_ms(r['all']['p95_ms'])} ms |")
+    out += ["", f"Ours / the floor: CPU per request {_x(_ratio(ours['cpu_ms_per_request'], floor['cpu_ms_per_request']))}, "
+            f"service p50 {_x(_ratio(ours['all']['p50_ms'], floor['all']['p50_ms']))}, "
+            f"p95 {_x(_ratio(ours['all']['p95_ms'], floor['all']['p95_ms']))}. Ours by kind (p50 / p95 ms): "
+            + "; ".join(f"{k} {_ms(v['p50_ms'])} / {_ms(v['p95_ms'])}" for k, v in ours["by_kind"].items()) + "."]
+    return out
+
+
 def _starts_section(st: dict) -> list[str]:
     ours, floor = st["ours"], st["floor"]
     out = ["## 2. Cold start and first visits: ours / the floor", "",
@@ -160,6 +177,8 @@ def _sessions_section(conc: dict) -> list[str]:
                     f"at most {d.get('seconds_to_new_max')} s (a session sees it at its next interaction: think time "
                     f"{conc['think_s']} s ±50 %); answers to requests started after it still showing the old data: "
                     f"{d.get('stale_answers_started_after_commit')}; errors in that run: {run['errors']}."]
+    if service := conc.get("service"):
+        out += _service_lines(service, conc.get("service_method", ""))
     samples = [e for run in conc["runs"].values() for e in run.get("error_samples", [])]
     if samples:
         out += ["", "Errors: " + "; ".join(samples[:5])]

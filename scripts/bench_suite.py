@@ -185,6 +185,9 @@ def import_during(server, primary: Path, at_s: float):
     return run
 
 
+SERVICE_STEPS = 18  # steps of each walk in the service-time measurement (20 walks: 360 requests)
+
+
 def concurrency(args, fx, server_db: Path, workdir: Path) -> dict:
     """For each number of workers: the floor app and ours, one after the other, each behind HAProxy with that many
     processes, `args.concurrency` agent-API sessions for `args.seconds`; with 2 workers (the largest), an import in
@@ -195,7 +198,24 @@ def concurrency(args, fx, server_db: Path, workdir: Path) -> dict:
 
     marker = t("data_kinds", "vi")
     common = {"profiles": fx.profiles or [fx.home], "search_words": fx.search_words, "log": log}
-    out: dict = {"users": args.concurrency, "seconds": args.seconds, "think_s": args.think, "runs": {}}
+    out: dict = {"users": args.concurrency, "seconds": args.seconds, "think_s": args.think, "runs": {}, "service": {}}
+    # first the service time: the same walks one request at a time, 1 worker, each app on a server of its own
+    for app in ("floor", "ours"):
+        primary = workdir / "service.duckdb"
+        if app == "ours":
+            shutil.copyfile(server_db, primary)
+        server = Server(primary if app == "ours" else None, workdir / f"service-{app}.log", app=app, workers=1)
+        server.start()
+        try:
+            server.wait_ready()
+            agent.warm(server, 1, agent.PAGES if app == "ours" else [""])
+            run = agent.service(server, users=args.concurrency, steps=SERVICE_STEPS, seed=args.seed + 2000,
+                                floor=app != "ours", **{k: common[k] for k in ("profiles", "search_words")})
+        finally:
+            server.stop()
+        out["service"][app] = run
+        log(f"  service time, {app}: {run['requests']} requests one at a time, {run['cpu_ms_per_request']} ms of CPU "
+            f"each, p50 {run['all']['p50_ms']} p95 {run['all']['p95_ms']} ms")
     for workers in args.workers:
         # the floor, the floor with the rankings page's content (bench/floor_full_app.py: every view made at its
         # start, its year walked like the floor's), ours
@@ -219,6 +239,10 @@ def concurrency(args, fx, server_db: Path, workdir: Path) -> dict:
                 server.stop()
             run["memory"], run["warm_up_s"] = server.memory(), round(warmed, 1)
             out["runs"][f"{app} {workers}"] = run
+    out["service_method"] = (f"the load's walks ({args.concurrency} sessions, {SERVICE_STEPS} steps each, another seed) "
+                             "one request at a time, in turn, through HAProxy with 1 worker: each request's time is its "
+                             "service time, with no queue in it; CPU = the server's processes' user + system time "
+                             "(DuckDB's threads included) per request. Before it, one session opened every page once.")
     out["method"] = (f"Streamlit's agent API (POST /_stcore/agent/interact) through HAProxy (serve --workers N; the floor "
                      f"app through the same supervisor, bench/floor_serve.py), {args.concurrency} sessions from threads of "
                      f"this process for {args.seconds:.0f} s, think time {args.think} s (±50 %); ours: random walks over "
