@@ -3,6 +3,8 @@ of indicator_value_by_unit_year from its rows for the year range shown (shell/ca
 of store/slices.py is taken from its wider query's rows (issue 17: one query fewer on every new view of a page, one a
 year for every profile). Hypothesis looks for parameters where they differ."""
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -99,6 +101,12 @@ def _params(name: str, data, units) -> dict:
         chosen = data.draw(st.lists(st.sampled_from(provinces) | st.sampled_from(others), max_size=4), label="provinces")
         units = data.draw(st.lists(st.sampled_from(valued) | st.sampled_from(others), max_size=2), label="units")
         return {"year": data.draw(st.integers(2010, 2026), label="year"), "provinces": chosen, "units": units}
+    if name == "followup_items":
+        chosen = data.draw(st.lists(st.sampled_from(provinces) | st.sampled_from(others), max_size=4), label="provinces")
+        units = data.draw(st.lists(st.sampled_from(valued) | st.sampled_from(others), max_size=2), label="units")
+        return {"as_of": data.draw(st.dates(dt.date(2015, 1, 1), dt.date(2027, 12, 31)), label="as_of"),
+                "provinces": chosen, "units": units,
+                "area": data.draw(st.sampled_from(["TOTAL", "TOTAL", "A1", "A2", "A5", "A8"]), label="area")}
     raise AssertionError(f"no parameters drawn for the slice {name}: say here what they may be")
 
 

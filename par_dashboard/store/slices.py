@@ -84,6 +84,10 @@ SLICES: dict[str, Slice] = {
     "inspection_by_selection": Slice("inspection_by_selection", lambda p: {**p, "provinces": []},
                                      lambda rows, p: rows_in(rows, "province_id", p["provinces"]),
                                      applies=lambda p: bool(p["provinces"]) and not p["units"]),
+    # the follow-up of some provinces' findings, from the whole country's as of the same day (the country deck's)
+    "followup_items": Slice("followup_items", lambda p: {**p, "provinces": []},
+                            lambda rows, p: rows_in(rows, "province_id", p["provinces"]),
+                            applies=lambda p: bool(p["provinces"]) and not p["units"]),
     # what a unit became and what it absorbed, from every unit's
     "unit_lineage": Slice("unit_lineage_all", lambda p: {}, lambda rows, p: rows_of(rows, "subject_id", p["unit_id"])),
 }
