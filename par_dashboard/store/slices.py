@@ -4,7 +4,7 @@
 Why: a query costs DuckDB 5-40 ms whatever its rows, most of it planning, and under 20 sessions at once each of
 those milliseconds waits behind the others (issue 17: the profile page asked unit_indicator_card once per unit and
 year — 116 times in 45 s of the benchmark's load, a third of the time its queries took). One query per year, kept
-(par_dashboard/store/cache.py), answers every unit of that year; taking one unit's rows out costs ~1 ms.
+(par_dashboard/store/cache.py), answers every unit of that year; taking one unit's rows out costs 2-4 ms in pandas.
 
 Each slice must give exactly what its query gives — rows, order, columns and types: tests/test_query_parts.py
 states it for every entry here, hypothesis choosing the parameters.

@@ -190,7 +190,8 @@ def status_labels(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[st
     """The met / not met column as coloured labels (no emoji: kiosk browsers at conferences often lack an emoji font):
     the table with that column's texts as one-label lists, its labels and their colours, for Streamlit's
     MultiselectColumn, which colours labels in a read-only table. A pandas Styler coloured the cells before, and
-    Streamlit's marshalling of a Styler cell by cell took a tenth of the worker's time under the 20-session load (issue 17)."""
+    Streamlit's marshalling of a Styler cell by cell took a tenth of the worker's GIL time under the 20-session load
+    (issue 17)."""
     column = t("loc_status", lang)
     shown = table.assign(**{column: [[v] for v in table[column]]})
     return shown, [t(k, lang) for k in STATUS_COLOURS], list(STATUS_COLOURS.values())
